@@ -1,0 +1,10 @@
+// vipd command line: keepalived's flags (as k0s passes them) plus vipd's own subcommands.
+import { runCli } from './cli.js';
+
+runCli(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    process.stderr.write(`vipd: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,16 +1,105 @@
-// Argument parsing only: turns argv into a command for the daemon or a tool.
-import yargs from 'yargs';
+// Argument parsing only: turns argv into a daemon run or a tool call. keepalived's flags are
+// accepted as k0s passes them (`--dont-fork --use-file F --no-syslog --log-console`, debug adds
+// `--log-detail --dump-conf`), so vipd can stand where k0s expects keepalived.
+import yargs, { type Argv } from 'yargs';
 import { VERSION } from '../version.js';
+import { DEFAULT_CONFIG_FILE, DEFAULT_DUMP_FILE, DEFAULT_STATUS_SOCKET, type DaemonOptions } from '../daemon/options.js';
+
+type RunArgs = {
+  'use-file': string; 'k0s-config'?: string; 'dont-fork': boolean; 'no-syslog': boolean; 'log-console': boolean;
+  'log-detail': boolean; 'dump-conf': boolean; vrrp: boolean; check: boolean; pid?: string; vrrp_pid?: string;
+  checkers_pid?: string; 'config-test': boolean; 'status-socket': string; metrics?: string; 'dump-file': string;
+  'log-json'?: boolean;
+};
+
+function runOptions<T>(y: Argv<T>) {
+  return y
+    .option('use-file', { alias: 'f', type: 'string', default: DEFAULT_CONFIG_FILE, describe: 'keepalived.conf to use' })
+    .option('k0s-config', { type: 'string', describe: 'run from a k0s ClusterConfig / controlPlaneLoadBalancing YAML' })
+    .option('dont-fork', { alias: 'n', type: 'boolean', default: false, describe: 'stay in the foreground (vipd always does; accepted for keepalived compatibility)' })
+    .option('no-syslog', { type: 'boolean', default: false, describe: 'accepted for keepalived compatibility (vipd logs to stdout)' })
+    .option('log-console', { alias: 'l', type: 'boolean', default: false, describe: 'log to the console (always on)' })
+    .option('log-detail', { alias: 'D', type: 'boolean', default: false, describe: 'detailed logs: every packet and timer' })
+    .option('dump-conf', { alias: 'd', type: 'boolean', default: false, describe: 'log the parsed configuration at start' })
+    .option('vrrp', { alias: 'P', type: 'boolean', default: false, describe: 'run only VRRP' })
+    .option('check', { alias: 'C', type: 'boolean', default: false, describe: 'run only IPVS and health checks' })
+    .option('pid', { alias: 'p', type: 'string', describe: 'pid file' })
+    .option('vrrp_pid', { alias: 'r', type: 'string', describe: 'VRRP pid file (keepalived compatibility)' })
+    .option('checkers_pid', { alias: 'c', type: 'string', describe: 'checkers pid file (keepalived compatibility)' })
+    .option('config-test', { alias: 't', type: 'boolean', default: false, describe: 'check the configuration and exit 0 (valid) or 1' })
+    .option('status-socket', { type: 'string', default: DEFAULT_STATUS_SOCKET, describe: 'Unix socket for `vipd status`' })
+    .option('metrics', { type: 'string', describe: 'serve Prometheus metrics on [host:]port, e.g. :9650' })
+    .option('dump-file', { type: 'string', default: DEFAULT_DUMP_FILE, describe: 'where SIGUSR1 writes the state dump' })
+    .option('log-json', { type: 'boolean', describe: 'JSON logs even on a terminal (default: JSON unless stdout is a TTY)' })
+    .check((a) => {
+      if ((a as unknown as RunArgs).vrrp && (a as unknown as RunArgs).check) throw new Error('--vrrp and --check exclude each other');
+      return true;
+    });
+}
+
+function toDaemonOptions(a: RunArgs): DaemonOptions {
+  return {
+    configFile: a['use-file'],
+    ...(a['k0s-config'] ? { k0sConfig: a['k0s-config'] } : {}),
+    logDetail: a['log-detail'],
+    dumpConf: a['dump-conf'],
+    vrrpOnly: a.vrrp,
+    checkOnly: a.check,
+    ...(a.pid ? { pidFile: a.pid } : {}),
+    ...(a.vrrp_pid ? { vrrpPidFile: a.vrrp_pid } : {}),
+    ...(a.checkers_pid ? { checkersPidFile: a.checkers_pid } : {}),
+    statusSocket: a['status-socket'],
+    ...(a.metrics ? { metrics: a.metrics } : {}),
+    dumpFile: a['dump-file'],
+    ...(a['log-json'] !== undefined ? { jsonLogs: a['log-json'] } : {}),
+  };
+}
+
+async function run(a: RunArgs): Promise<number> {
+  const opts = toDaemonOptions(a);
+  if (a['config-test']) {
+    const { checkConfig } = await import('../daemon/check-config.js');
+    return checkConfig(opts, process.stdout, process.stderr);
+  }
+  const { runDaemon } = await import('../daemon/run.js');
+  return runDaemon(opts);
+}
 
 export async function runCli(argv: string[]): Promise<number> {
   let exit = 0;
-  await yargs(argv)
+  const parser = yargs(argv)
     .scriptName('vipd')
+    .usage('vipd [run] [options]   (keepalived-compatible)\nvipd check-config [-f FILE]\nvipd status')
+    .command('$0', 'run the daemon (keepalived-compatible flags)', (y) => runOptions(y), async (a) => {
+      exit = await run(a as unknown as RunArgs);
+    })
+    .command('run', 'run the daemon', (y) => runOptions(y), async (a) => {
+      exit = await run(a as unknown as RunArgs);
+    })
+    .command('check-config', 'check a configuration and exit 0 (valid) or 1', (y) => runOptions(y), async (a) => {
+      const { checkConfig } = await import('../daemon/check-config.js');
+      exit = await checkConfig(toDaemonOptions(a as unknown as RunArgs), process.stdout, process.stderr);
+    })
+    .command('status', 'print the running daemon\'s state as JSON', (y) => y
+      .option('status-socket', { type: 'string', default: DEFAULT_STATUS_SOCKET }), async (a) => {
+      const { queryStatus } = await import('../daemon/status-server.js');
+      try {
+        process.stdout.write(`${JSON.stringify(await queryStatus(a['status-socket']), null, 2)}\n`);
+      } catch (err) {
+        process.stderr.write(`vipd status: ${(err as Error).message}\n`);
+        exit = 1;
+      }
+    })
     .version(`vipd ${VERSION}`)
     .alias('v', 'version')
     .help()
     .alias('h', 'help')
     .strict()
-    .parseAsync();
+    .fail((msg, err) => {
+      process.stderr.write(`vipd: ${msg ?? err?.message}\nRun "vipd --help" for the options.\n`);
+      exit = 2;
+    })
+    .exitProcess(false);
+  await parser.parseAsync();
   return exit;
 }

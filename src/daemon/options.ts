@@ -1,0 +1,30 @@
+// What the command line tells the daemon. keepalived's flags map onto these one to one.
+export interface DaemonOptions {
+  /** keepalived.conf path (-f/--use-file). */
+  configFile: string;
+  /** k0s ClusterConfig or controlPlaneLoadBalancing YAML instead of keepalived.conf. */
+  k0sConfig?: string;
+  /** -D/--log-detail: per-packet debug logs. */
+  logDetail: boolean;
+  /** -d/--dump-conf: log the parsed configuration at start. */
+  dumpConf: boolean;
+  /** -P/--vrrp only, -C/--check only; both false = both subsystems. */
+  vrrpOnly: boolean;
+  checkOnly: boolean;
+  /** -p/--pid (main), -r/--vrrp_pid, -c/--checkers_pid. */
+  pidFile?: string;
+  vrrpPidFile?: string;
+  checkersPidFile?: string;
+  /** Unix socket for `vipd status`. */
+  statusSocket: string;
+  /** host:port for the Prometheus endpoint; undefined = off. */
+  metrics?: string;
+  /** Where SIGUSR1 writes the state dump. */
+  dumpFile: string;
+  /** Force JSON logs (default: JSON unless stdout is a TTY). */
+  jsonLogs?: boolean;
+}
+
+export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
+export const DEFAULT_STATUS_SOCKET = '/run/vipd/vipd.sock';
+export const DEFAULT_DUMP_FILE = '/tmp/vipd.json';

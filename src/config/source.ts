@@ -1,0 +1,123 @@
+// Reads keepalived.conf and its includes into one token stream, as if the included files were
+// pasted in place (so a block may even open in one file and close in another, like keepalived).
+//
+// `include PATTERN`: PATTERN is relative to the directory of the including file, may be a glob
+// with csh braces, may be (or go through) a symlink, including one to /dev/null (an empty file).
+// A pattern that matches nothing is a warning and the rest of the config still loads, as
+// keepalived does for plain `include`; the stricter variants (includer/includem/includew/
+// includeb/includea) make it an error. An include loop is an error at the include line.
+import * as path from 'node:path';
+import { ConfigError } from '../errors.js';
+import type { ConfigFs } from './fs.js';
+import { globPaths, hasGlobMagic } from './glob.js';
+import { tokenizeText, type Token } from './tokenizer.js';
+import type { ConfigWarning } from './types.js';
+
+const INCLUDE_LINE = /^\s*(include[rmwba]?)(?:\s+(.*))?$/;
+
+export interface SourceContext {
+  fs: ConfigFs;
+  warnings: ConfigWarning[];
+  /** Every file read, in order (display paths). */
+  files: string[];
+}
+
+interface Frame {
+  file: string;
+  real: string;
+}
+
+/** Token stream of `file` (whose text is given) with all includes expanded. */
+export function readSource(file: string, text: string, ctx: SourceContext): Token[] {
+  const out: Token[] = [];
+  ctx.files.push(file);
+  expand(file, text, [{ file, real: realOrResolved(ctx.fs, file) }], ctx, out);
+  return out;
+}
+
+function realOrResolved(fs: ConfigFs, file: string): string {
+  try {
+    return fs.realpath(file);
+  } catch {
+    return path.resolve(file);
+  }
+}
+
+function expand(file: string, text: string, stack: Frame[], ctx: SourceContext, out: Token[]): void {
+  const lines = text.split('\n');
+  let chunkStart = 0;
+  const flush = (end: number) => {
+    if (end > chunkStart) out.push(...tokenizeText(lines.slice(chunkStart, end).join('\n'), file, chunkStart + 1));
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const m = INCLUDE_LINE.exec(lines[i]!);
+    // An include must start a statement: not inside a continued line.
+    if (!m || (i > 0 && /\\\s*$/.test(lines[i - 1]!))) continue;
+    flush(i);
+    chunkStart = i + 1;
+    include(m[1]!, m[2] ?? '', { file, line: i + 1 }, stack, ctx, out);
+  }
+  flush(lines.length);
+}
+
+function includeArgument(rest: string, where: { file: string; line: number }): string {
+  // One word, possibly quoted; braces are part of the pattern here, comments are not.
+  let s = rest.trim();
+  const q = s[0];
+  if (q === '"' || q === "'") {
+    const end = s.indexOf(q, 1);
+    if (end < 0) throw new ConfigError('unterminated quoted string', where);
+    return s.slice(1, end);
+  }
+  s = s.replace(/\s[#!].*$/, '').trim();
+  if (s.startsWith('#') || s.startsWith('!')) s = '';
+  return s.split(/\s+/)[0] ?? '';
+}
+
+function include(
+  keyword: string,
+  rest: string,
+  where: { file: string; line: number },
+  stack: Frame[],
+  ctx: SourceContext,
+  out: Token[],
+): void {
+  const pattern = includeArgument(rest, where);
+  if (!pattern) throw new ConfigError(`${keyword}: missing file name`, where);
+  const strict = keyword !== 'include';
+  const abs = path.resolve(path.dirname(path.resolve(where.file)), pattern);
+  const matches = hasGlobMagic(pattern) ? globPaths(ctx.fs, abs) : ctx.fs.stat(abs) === undefined ? [] : [abs];
+  if (matches.length === 0) {
+    const message = hasGlobMagic(pattern)
+      ? `include '${pattern}': no file matches ${abs}`
+      : `include '${pattern}': ${abs} does not exist, skipped`;
+    if (strict) throw new ConfigError(message, where);
+    ctx.warnings.push({ ...where, message });
+    return;
+  }
+  for (const file of matches) {
+    if (ctx.fs.stat(file) === 'directory') {
+      const message = `include '${pattern}': ${file} is a directory, skipped`;
+      if (strict) throw new ConfigError(message, where);
+      ctx.warnings.push({ ...where, message });
+      continue;
+    }
+    const real = realOrResolved(ctx.fs, file);
+    const loopAt = stack.findIndex((f) => f.real === real);
+    if (loopAt >= 0) {
+      const chain = [...stack.slice(loopAt).map((f) => f.file), file].join(' -> ');
+      throw new ConfigError(`include loop: ${chain}`, where);
+    }
+    let text: string;
+    try {
+      text = ctx.fs.readFile(file);
+    } catch (err) {
+      const message = `include '${pattern}': cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+      if (strict) throw new ConfigError(message, where);
+      ctx.warnings.push({ ...where, message });
+      continue;
+    }
+    ctx.files.push(file);
+    expand(file, text, [...stack, { file, real }], ctx, out);
+  }
+}

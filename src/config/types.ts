@@ -1,0 +1,331 @@
+// The one configuration model the daemon runs from. Both keepalived.conf and k0s's
+// controlPlaneLoadBalancing map to it, with every default already applied, so the daemon
+// never asks "was this set?". Source positions are kept so reload/diagnostics can point at lines.
+
+/** Where a config element came from (file:line). k0s YAML documents use line 0 when unknown. */
+export interface SourceRef {
+  file: string;
+  line: number;
+}
+
+/** A non-fatal problem: unknown or unsupported keyword, missing include, truncation... */
+export interface ConfigWarning extends SourceRef {
+  message: string;
+}
+
+/**
+ * A script to run without a shell: argv already split with keepalived's quoting rules.
+ * `user`/`group` are the optional trailing `[username [groupname]]` of notify keywords.
+ */
+export interface ScriptCommand {
+  argv: string[];
+  /** The command string as written (after config-level unquoting). */
+  text: string;
+  user?: string;
+  group?: string;
+  where: SourceRef;
+}
+
+export type IpFamilyName = 'inet' | 'inet6';
+
+export interface GlobalDefs {
+  routerId?: string;
+  /** Default VRRP version for instances (IPv6 instances always run v3). Default 2. */
+  vrrpVersion: 2 | 3;
+  /** Seconds until the second GARP burst after becoming master; 0 = none. Default 5. */
+  garpMasterDelay: number;
+  /** GARPs per burst after becoming master. Default 5. */
+  garpMasterRepeat: number;
+  /** Seconds between GARP refreshes while master; 0 = off. Default 0. */
+  garpMasterRefresh: number;
+  /** GARPs per refresh. Default 1. */
+  garpMasterRefreshRepeat: number;
+  /** Default garpMasterDelay after a lower-priority advert while master. */
+  garpLowerPrioDelay: number;
+  garpLowerPrioRepeat: number;
+  /** Seconds between two GARPs on one interface. Default 0. */
+  garpInterval: number;
+  /** Seconds between two unsolicited NAs on one interface. Default 0. */
+  gnaInterval: number;
+  enableScriptSecurity: boolean;
+  scriptUser?: string;
+  scriptGroup?: string;
+  /** Flush IPVS at startup (`lvs_flush`). */
+  lvsFlush: boolean;
+  /** Flush IPVS at shutdown: false, true (everything) or 'VS' (only our virtual servers). */
+  lvsFlushOnStop: boolean | 'VS';
+  checkUnicastSrc: boolean;
+  strict: boolean;
+  skipCheckAdvAddr: boolean;
+  where?: SourceRef;
+}
+
+export type VrrpState = 'MASTER' | 'BACKUP';
+
+export interface VirtualAddress {
+  address: string;
+  /** Prefix length; default 32 / 128 as `ip addr add` does. */
+  prefixLength: number;
+  family: 4 | 6;
+  /** Interface to put it on; undefined = the instance's interface. */
+  dev?: string;
+  label?: string;
+  scope?: 'global' | 'site' | 'link' | 'host' | 'nowhere';
+  broadcast?: string;
+  peer?: string;
+  noTrack: boolean;
+  where: SourceRef;
+}
+
+export interface TrackedInterface {
+  name: string;
+  weight: number;
+  reverse: boolean;
+  where: SourceRef;
+}
+
+export interface TrackedScript {
+  name: string;
+  /** undefined = use the vrrp_script's weight. */
+  weight?: number;
+  reverse: boolean;
+  where: SourceRef;
+}
+
+export interface UnicastPeer {
+  address: string;
+  minTtl?: number;
+  maxTtl?: number;
+}
+
+export interface Authentication {
+  type: 'PASS' | 'AH';
+  /** At most 8 characters: longer passwords are an error (k0s's contract too). */
+  pass: string;
+}
+
+export interface VrrpInstance {
+  name: string;
+  /** Initial state. Default BACKUP. */
+  state: VrrpState;
+  interface: string;
+  virtualRouterId: number;
+  /** 1..255; 255 = address owner. Default 100. */
+  priority: number;
+  /** Seconds, may be fractional (v3 has centisecond resolution). Default 1. */
+  advertInt: number;
+  /** Effective version: explicit `version`, else global vrrp_version; IPv6 forces 3. */
+  version: 2 | 3;
+  family: 4 | 6;
+  authentication?: Authentication;
+  virtualIpAddresses: VirtualAddress[];
+  virtualIpAddressesExcluded: VirtualAddress[];
+  unicastSrcIp?: string;
+  unicastPeers: UnicastPeer[];
+  checkUnicastSrc: boolean;
+  /** true unless `nopreempt`. */
+  preempt: boolean;
+  /** Seconds. Default 0. */
+  preemptDelay: number;
+  /** Accept mode; default true unless strict mode. */
+  accept: boolean;
+  strict: boolean;
+  trackInterfaces: TrackedInterface[];
+  trackScripts: TrackedScript[];
+  dontTrackPrimary: boolean;
+  nativeIpv6: boolean;
+  notifyMaster?: ScriptCommand;
+  notifyBackup?: ScriptCommand;
+  notifyFault?: ScriptCommand;
+  notifyStop?: ScriptCommand;
+  notify?: ScriptCommand;
+  garpMasterDelay: number;
+  garpMasterRepeat: number;
+  garpMasterRefresh: number;
+  garpMasterRefreshRepeat: number;
+  garpLowerPrioDelay: number;
+  garpLowerPrioRepeat: number;
+  where: SourceRef;
+}
+
+export interface VrrpSyncGroup {
+  name: string;
+  group: string[];
+  trackInterfaces: TrackedInterface[];
+  trackScripts: TrackedScript[];
+  notifyMaster?: ScriptCommand;
+  notifyBackup?: ScriptCommand;
+  notifyFault?: ScriptCommand;
+  notifyStop?: ScriptCommand;
+  notify?: ScriptCommand;
+  where: SourceRef;
+}
+
+export interface VrrpScript {
+  name: string;
+  script: ScriptCommand;
+  /** Seconds. Default 1. */
+  interval: number;
+  /** Seconds. Default: interval. */
+  timeout: number;
+  /** -253..253. Default 0. */
+  weight: number;
+  weightReverse: boolean;
+  rise: number;
+  fall: number;
+  initFail: boolean;
+  user?: string;
+  group?: string;
+  where: SourceRef;
+}
+
+export const LVS_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
+export type LvsScheduler = (typeof LVS_SCHEDULERS)[number];
+export type LvsMethod = 'NAT' | 'DR' | 'TUN';
+export type LvsProtocol = 'TCP' | 'UDP' | 'SCTP';
+
+/** Timing knobs shared by the virtual server, real server and checker levels (seconds). */
+export interface CheckTiming {
+  connectTimeout: number;
+  retry: number;
+  delayBeforeRetry: number;
+  /** Maximum random delay before the first check; 0 = none. */
+  warmup: number;
+  delayLoop: number;
+}
+
+export interface CheckerBase extends CheckTiming {
+  /** Target: defaults to the real server's address and port. */
+  connectIp: string;
+  connectPort: number;
+  bindTo?: string;
+  bindPort?: number;
+  bindIf?: string;
+  fwmark?: number;
+  where: SourceRef;
+}
+
+export interface TcpCheck extends CheckerBase {
+  type: 'TCP_CHECK';
+}
+
+export interface HttpUrl {
+  path: string;
+  /** Inclusive ranges; default [[200, 299]]. */
+  statusCodes: Array<[number, number]>;
+  digest?: string;
+  virtualhost?: string;
+}
+
+export interface HttpCheck extends CheckerBase {
+  type: 'HTTP_GET' | 'SSL_GET';
+  urls: HttpUrl[];
+  virtualhost?: string;
+  enableSni: boolean;
+}
+
+export interface MiscCheck {
+  type: 'MISC_CHECK';
+  path: ScriptCommand;
+  /** Seconds; default: delay_loop. */
+  timeout: number;
+  dynamic: boolean;
+  user?: string;
+  group?: string;
+  retry: number;
+  delayBeforeRetry: number;
+  warmup: number;
+  delayLoop: number;
+  where: SourceRef;
+}
+
+export type Checker = TcpCheck | HttpCheck | MiscCheck;
+
+export interface RealServer {
+  address: string;
+  /** 0 when not given (fwmark services). */
+  port: number;
+  weight: number;
+  method: LvsMethod;
+  inhibitOnFailure: boolean;
+  upperThreshold?: number;
+  lowerThreshold?: number;
+  notifyUp?: ScriptCommand;
+  notifyDown?: ScriptCommand;
+  checkers: Checker[];
+  where: SourceRef;
+}
+
+export type VirtualServerTarget =
+  | { kind: 'address'; address: string; port: number; family: 4 | 6 }
+  | { kind: 'fwmark'; fwmark: number; family: 4 | 6 }
+  | { kind: 'group'; group: string };
+
+export interface VirtualServer {
+  target: VirtualServerTarget;
+  /** Seconds between checks. Default 60. */
+  delayLoop: number;
+  scheduler: LvsScheduler;
+  /** Scheduler flags (flag-1, sh-port, ...). */
+  schedulerFlags: string[];
+  method: LvsMethod;
+  protocol: LvsProtocol;
+  /** Seconds; undefined = not persistent. `persistence_timeout` alone = 360. */
+  persistenceTimeout?: number;
+  persistenceGranularity?: string;
+  ops: boolean;
+  quorum: number;
+  hysteresis: number;
+  alpha: boolean;
+  omega: boolean;
+  inhibitOnFailure: boolean;
+  quorumUp?: ScriptCommand;
+  quorumDown?: ScriptCommand;
+  sorryServer?: { address: string; port: number; inhibit: boolean };
+  virtualhost?: string;
+  realServers: RealServer[];
+  where: SourceRef;
+}
+
+export type VirtualServerGroupEntry =
+  | { kind: 'address'; first: string; last: string; port: number; family: 4 | 6 }
+  | { kind: 'fwmark'; fwmark: number; family?: 4 | 6 };
+
+export interface VirtualServerGroup {
+  name: string;
+  entries: VirtualServerGroupEntry[];
+  where: SourceRef;
+}
+
+/** Extras that only the k0s input sets (keepalived.conf never does). */
+export interface K0sExtras {
+  /** dummyvip0 holds every VIP as /32 or /128 (LVS-DR real servers accept VIP traffic). */
+  dummyVipInterface?: string;
+  /** Address label for IPv6 VIPs so they are not picked as source addresses (per instance name). */
+  ipv6AddressLabels: Record<string, number>;
+  userSpaceProxyBindPort?: number;
+  disableLoadBalancer: boolean;
+}
+
+export interface VipdConfig {
+  /** Where this came from: the main keepalived.conf or the k0s YAML. */
+  source: { kind: 'keepalived' | 'k0s'; file: string };
+  /** Every file read (main + includes), for reload/watch. */
+  files: string[];
+  global: GlobalDefs;
+  vrrpScripts: VrrpScript[];
+  vrrpSyncGroups: VrrpSyncGroup[];
+  vrrpInstances: VrrpInstance[];
+  virtualServerGroups: VirtualServerGroup[];
+  virtualServers: VirtualServer[];
+  k0s?: K0sExtras;
+}
+
+export interface LoadResult {
+  config: VipdConfig;
+  warnings: ConfigWarning[];
+}
+
+export function formatWarning(w: ConfigWarning): string {
+  return w.line > 0 ? `${w.file}:${w.line}: ${w.message}` : `${w.file}: ${w.message}`;
+}

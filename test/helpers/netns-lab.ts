@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import { which } from './require.js';
+import { onCleanup } from './cleanup.js';
 
 /** The repository root (dist/test/helpers/ -> ../../..). Spawned processes run here. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -166,14 +167,13 @@ interface LabState {
   processes: Set<ChildProcess>;
   dir: string;
   done: boolean;
+  unregister?: () => void;
 }
-
-const live = new Set<LabState>();
-let hooksInstalled = false;
 
 function cleanupSync(state: LabState): void {
   if (state.done) return;
   state.done = true;
+  state.unregister?.();
   for (const p of state.processes) killGroup(p, 'SIGKILL');
   for (const ns of [...state.namespaces].reverse()) {
     killNamespacePidsSync(ns);
@@ -184,7 +184,6 @@ function cleanupSync(state: LabState): void {
     }
   }
   rmSync(state.dir, { recursive: true, force: true });
-  live.delete(state);
 }
 
 function killNamespacePidsSync(ns: string): void {
@@ -199,20 +198,6 @@ function killNamespacePidsSync(ns: string): void {
     }
   } catch {
     // namespace gone
-  }
-}
-
-function installHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on('exit', () => {
-    for (const s of [...live]) cleanupSync(s);
-  });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      for (const s of [...live]) cleanupSync(s);
-      process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
-    });
   }
 }
 
@@ -263,7 +248,6 @@ function nsExec(ns: string, cmd: string[]): string[] {
  */
 export async function createLan(t: Test, nodes: string[] | Array<{ name: string }>, opts: { ipv6?: boolean } = {}): Promise<Lab> {
   if (!which('ip')) throw new Error('createLan: the "ip" command is missing (apt-get install -y iproute2)');
-  installHooks();
   reapStaleLabs();
   const names = nodes.map((n) => (typeof n === 'string' ? n : n.name));
   if (new Set(names).size !== names.length) throw new Error(`createLan: duplicate node names ${names.join(',')}`);
@@ -273,7 +257,7 @@ export async function createLan(t: Test, nodes: string[] | Array<{ name: string 
   const x = 100 + (process.pid % 100);
   const y = 1 + (seq % 250);
   const state: LabState = { namespaces: [], processes: new Set(), dir: mkdtempSync(join(tmpdir(), `vipd-lab-${id}-`)), done: false };
-  live.add(state);
+  state.unregister = onCleanup(() => cleanupSync(state));
   const teardown = async (): Promise<void> => {
     if (state.done) return;
     await Promise.all([...state.processes].map((p) => stopProcess(p)));

@@ -1,0 +1,38 @@
+// Last-resort cleanup shared by the test helpers: synchronous functions that run on process exit
+// and on SIGINT/SIGTERM/SIGHUP (then the process exits with 128+signal), so an interrupted or
+// crashing test still removes its namespaces and kills its processes.
+const actions = new Set<() => void>();
+let installed = false;
+
+function runAll(): void {
+  for (const fn of [...actions]) {
+    actions.delete(fn);
+    try {
+      fn();
+    } catch {
+      // best effort: keep cleaning the rest
+    }
+  }
+}
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', runAll);
+  const signals = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+  for (const [sig, num] of Object.entries(signals)) {
+    process.on(sig, () => {
+      runAll();
+      process.exit(128 + num);
+    });
+  }
+}
+
+/** Registers a synchronous cleanup; returns a function that unregisters it (call it after a normal cleanup). */
+export function onCleanup(fn: () => void): () => void {
+  install();
+  actions.add(fn);
+  return () => {
+    actions.delete(fn);
+  };
+}

@@ -1,0 +1,21 @@
+// Public surface of vipd's IPVS support.
+export { IpvsClient, type IpvsInfo, type IpvsTimeouts, type GenlLike } from './client.js';
+export { IpvsError } from './errors.js';
+export {
+  makeService, serviceKey, serviceId, sameServiceConfig,
+  type Service, type ServiceId, type ServiceConfig, type ServiceFlags, type ServiceExtended, type Protocol,
+} from './service.js';
+export {
+  makeDestination, destinationKey, sameDestinationConfig,
+  type Destination, type DestinationId, type DestinationExtended, type ForwardMethod, type TunnelOptions, type TunnelType,
+} from './destination.js';
+export { type Stats } from './stats.js';
+export { type IpvsOp } from './ops.js';
+export { plan, Reconciler, type ServiceState, type ApplyResult, type FailedOp, type ReconcilerOptions } from './reconciler.js';
+export {
+  VirtualServerManager, type VirtualServerConfig, type RealServerConfig, type VirtualServerManagerOptions, type Timers,
+} from './manager.js';
+export type { CheckConfig, TcpCheck, HttpCheck, UrlCheck, ProbeResult, ProbeRunner, ProbeTarget } from './checks/types.js';
+export { runProbe, tcpProbe, httpProbe } from './checks/probes.js';
+export { onProbeResult, startChecker, type CheckerSettings, type CheckerState } from './checks/checker.js';
+export { nextQuorumUp, programmedDestinations } from './checks/quorum.js';

@@ -1,0 +1,292 @@
+// VirtualServerManager: keepalived's virtual_server blocks at run time. Health checkers feed the
+// pure checker/quorum logic; the resulting desired table goes to the Reconciler. Real servers can
+// be added and removed through the API without reload. With programOnlyWhileMaster, the table is
+// programmed only while setActive(true) (tie it to a VRRP instance's MASTER state).
+import { EventEmitter } from 'node:events';
+import { destinationKey, type Destination } from './destination.js';
+import { Reconciler, type ApplyResult, type ServiceState } from './reconciler.js';
+import { serviceKey, type Service } from './service.js';
+import { defaultCheckerSettings, onProbeResult, startChecker, type CheckerSettings, type CheckerState } from './checks/checker.js';
+import { nextQuorumUp, programmedDestinations, aliveWeight, type RealServerHealth } from './checks/quorum.js';
+import { runProbe } from './checks/probes.js';
+import type { CheckConfig, ProbeRunner } from './checks/types.js';
+import type { IpvsClient } from './client.js';
+
+export interface RealServerConfig {
+  destination: Destination;
+  /** All must pass for the server to be up; none = always up. */
+  checks?: CheckConfig[];
+  /** Weight 0 instead of removal when down (overrides the virtual server's setting). */
+  inhibitOnFailure?: boolean;
+}
+
+export interface VirtualServerConfig {
+  service: Service;
+  realServers: RealServerConfig[];
+  /** delay_loop, default 60000 ms. */
+  delayLoopMs?: number;
+  /** Real servers start down until their first successful check. */
+  alpha?: boolean;
+  /** On stop/removal, report still-up servers as going down. */
+  omega?: boolean;
+  inhibitOnFailure?: boolean;
+  /** Minimum alive weight, default 1. */
+  quorum?: number;
+  hysteresis?: number;
+  sorryServer?: Destination;
+}
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface VirtualServerManagerOptions {
+  client: IpvsClient;
+  reconciler?: Reconciler;
+  /** Program IPVS only while active (setActive(true)), e.g. while the VRRP instance is MASTER. */
+  programOnlyWhileMaster?: boolean;
+  probe?: ProbeRunner;
+  timers?: Timers;
+  random?: () => number;
+}
+
+export interface VirtualServerManagerEvents {
+  realServerUp: [{ service: string; destination: string; reason?: string }];
+  realServerDown: [{ service: string; destination: string; reason?: string }];
+  quorumUp: [{ service: string }];
+  quorumDown: [{ service: string }];
+  applied: [ApplyResult];
+  error: [Error];
+}
+
+interface CheckerRun {
+  check: CheckConfig;
+  settings: CheckerSettings;
+  state: CheckerState;
+  timer: unknown;
+  running: boolean;
+}
+
+interface RealServerRun {
+  config: RealServerConfig;
+  checkers: CheckerRun[];
+  up: boolean;
+}
+
+interface VirtualServerRun {
+  config: VirtualServerConfig;
+  servers: Map<string, RealServerRun>;
+  quorumUp: boolean;
+}
+
+export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvents> {
+  readonly #reconciler: Reconciler;
+  readonly #probe: ProbeRunner;
+  readonly #timers: Timers;
+  readonly #random: () => number;
+  readonly #vs = new Map<string, VirtualServerRun>();
+  #active: boolean;
+  #stopped = false;
+  #applying: Promise<void> | undefined;
+  #dirty = false;
+
+  constructor(opts: VirtualServerManagerOptions) {
+    super();
+    this.#reconciler = opts.reconciler ?? new Reconciler(opts.client);
+    this.#probe = opts.probe ?? runProbe;
+    this.#timers = opts.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+    this.#random = opts.random ?? Math.random;
+    this.#active = !opts.programOnlyWhileMaster;
+  }
+
+  get active(): boolean {
+    return this.#active;
+  }
+
+  /** Replaces the whole configuration; unchanged real servers keep their health state. */
+  setVirtualServers(configs: VirtualServerConfig[]): Promise<void> {
+    const keep = new Set<string>();
+    for (const c of configs) {
+      const key = serviceKey(c.service);
+      keep.add(key);
+      let run = this.#vs.get(key);
+      if (!run) {
+        run = { config: c, servers: new Map(), quorumUp: true };
+        this.#vs.set(key, run);
+      }
+      run.config = c;
+      const want = new Map(c.realServers.map((rs) => [destinationKey(rs.destination), rs]));
+      for (const [dk, rs] of run.servers) {
+        if (!want.has(dk)) this.#stopServer(key, dk, rs, c.omega ?? false);
+      }
+      for (const [dk, rsc] of want) this.#upsertServer(run, dk, rsc);
+      run.servers.forEach((_, dk) => { if (!want.has(dk)) run.servers.delete(dk); });
+      this.#updateQuorum(key, run);
+    }
+    for (const [key, run] of this.#vs) {
+      if (keep.has(key)) continue;
+      for (const [dk, rs] of run.servers) this.#stopServer(key, dk, rs, run.config.omega ?? false);
+      this.#vs.delete(key);
+    }
+    return this.#scheduleApply();
+  }
+
+  /** Adds (or replaces) one real server of a configured virtual server, at run time. */
+  addRealServer(service: string, rs: RealServerConfig): Promise<void> {
+    const run = this.#mustGet(service);
+    const dk = destinationKey(rs.destination);
+    run.config = { ...run.config, realServers: [...run.config.realServers.filter((r) => destinationKey(r.destination) !== dk), rs] };
+    this.#upsertServer(run, dk, rs);
+    this.#updateQuorum(service, run);
+    return this.#scheduleApply();
+  }
+
+  /** Removes one real server (by destinationKey, "10.0.0.11:80"), at run time. */
+  removeRealServer(service: string, destination: string): Promise<void> {
+    const run = this.#mustGet(service);
+    const rs = run.servers.get(destination);
+    if (rs) this.#stopServer(service, destination, rs, run.config.omega ?? false);
+    run.servers.delete(destination);
+    run.config = { ...run.config, realServers: run.config.realServers.filter((r) => destinationKey(r.destination) !== destination) };
+    this.#updateQuorum(service, run);
+    return this.#scheduleApply();
+  }
+
+  /** Active: program the table; inactive: remove every service this manager owns. */
+  setActive(active: boolean): Promise<void> {
+    this.#active = active;
+    return this.#scheduleApply();
+  }
+
+  /** The table the kernel should have now (whatever `active` says). Pure view of the state. */
+  desired(): ServiceState[] {
+    const out: ServiceState[] = [];
+    for (const run of this.#vs.values()) {
+      const health: RealServerHealth[] = [...run.servers.values()].map((rs) => ({
+        destination: rs.config.destination,
+        up: rs.up,
+        inhibitOnFailure: rs.config.inhibitOnFailure ?? run.config.inhibitOnFailure ?? false,
+      }));
+      out.push({ service: run.config.service, destinations: programmedDestinations(health, run.quorumUp, run.config.sorryServer) });
+    }
+    return out;
+  }
+
+  /** Health of every real server: service key -> destination key -> up. */
+  health(): Map<string, Map<string, boolean>> {
+    return new Map([...this.#vs].map(([k, run]) => [k, new Map([...run.servers].map(([dk, rs]) => [dk, rs.up]))]));
+  }
+
+  /** Waits for pending table changes. */
+  async settled(): Promise<void> {
+    while (this.#applying) await this.#applying;
+  }
+
+  /** Stops the checkers; with release (default), removes the owned services from the kernel. */
+  async stop(opts: { release?: boolean } = {}): Promise<void> {
+    this.#stopped = true;
+    for (const [key, run] of this.#vs) {
+      for (const [dk, rs] of run.servers) this.#stopServer(key, dk, rs, run.config.omega ?? false);
+    }
+    await this.settled();
+    if (opts.release ?? true) this.emit('applied', await this.#reconciler.removeAll());
+  }
+
+  #mustGet(service: string): VirtualServerRun {
+    const run = this.#vs.get(service);
+    if (!run) throw new TypeError(`no virtual server ${service}`);
+    return run;
+  }
+
+  #upsertServer(run: VirtualServerRun, dk: string, rsc: RealServerConfig): void {
+    const existing = run.servers.get(dk);
+    const checks = rsc.checks ?? [];
+    if (existing && JSON.stringify(existing.config.checks ?? []) === JSON.stringify(checks)) {
+      existing.config = rsc;
+      return;
+    }
+    if (existing) existing.checkers.forEach((c) => this.#timers.clearTimeout(c.timer));
+    const alpha = run.config.alpha ?? false;
+    const rs: RealServerRun = { config: rsc, checkers: [], up: checks.length === 0 ? true : !alpha };
+    for (const check of checks) {
+      const settings: CheckerSettings = {
+        ...defaultCheckerSettings,
+        alpha,
+        delayLoopMs: check.delayLoopMs ?? run.config.delayLoopMs ?? defaultCheckerSettings.delayLoopMs,
+        ...(check.retry !== undefined ? { retry: check.retry } : {}),
+        ...(check.delayBeforeRetryMs !== undefined ? { delayBeforeRetryMs: check.delayBeforeRetryMs } : {}),
+        ...(check.warmupMs !== undefined ? { warmupMs: check.warmupMs } : {}),
+      };
+      const start = startChecker(settings, this.#random);
+      const c: CheckerRun = { check, settings, state: start.state, timer: undefined, running: true };
+      rs.checkers.push(c);
+      this.#arm(serviceKey(run.config.service), dk, rs, c, start.firstDelayMs);
+    }
+    run.servers.set(dk, rs);
+  }
+
+  #arm(service: string, dk: string, rs: RealServerRun, c: CheckerRun, delayMs: number): void {
+    if (!c.running || this.#stopped) return;
+    c.timer = this.#timers.setTimeout(() => {
+      const d = rs.config.destination;
+      this.#probe(c.check, { address: d.address, port: d.port })
+        .catch((err: Error) => ({ ok: false, reason: err.message }))
+        .then((r) => {
+          if (!c.running || this.#stopped) return;
+          const step = onProbeResult(c.settings, c.state, r.ok);
+          c.state = step.state;
+          if (step.transition) this.#recompute(service, dk, rs, r.reason);
+          this.#arm(service, dk, rs, c, step.nextDelayMs);
+        })
+        .catch((err: Error) => this.emit('error', err));
+    }, delayMs);
+  }
+
+  #recompute(service: string, dk: string, rs: RealServerRun, reason?: string): void {
+    const up = rs.checkers.every((c) => c.state.up);
+    if (up === rs.up) return;
+    rs.up = up;
+    this.emit(up ? 'realServerUp' : 'realServerDown', { service, destination: dk, ...(reason && !up ? { reason } : {}) });
+    const run = this.#vs.get(service);
+    if (run) this.#updateQuorum(service, run);
+    void this.#scheduleApply();
+  }
+
+  #updateQuorum(service: string, run: VirtualServerRun): void {
+    const health = [...run.servers.values()].map((rs) => ({ destination: rs.config.destination, up: rs.up, inhibitOnFailure: false }));
+    const up = nextQuorumUp(run.quorumUp, aliveWeight(health), run.config.quorum ?? 1, run.config.hysteresis ?? 0);
+    if (up !== run.quorumUp) {
+      run.quorumUp = up;
+      this.emit(up ? 'quorumUp' : 'quorumDown', { service });
+    }
+  }
+
+  #stopServer(service: string, dk: string, rs: RealServerRun, omega: boolean): void {
+    for (const c of rs.checkers) {
+      c.running = false;
+      this.#timers.clearTimeout(c.timer);
+    }
+    if (omega && rs.up) this.emit('realServerDown', { service, destination: dk, reason: 'removed' });
+  }
+
+  /** Coalesces changes: one reconcile at a time, and one more if anything changed meanwhile. */
+  #scheduleApply(): Promise<void> {
+    this.#dirty = true;
+    if (!this.#applying) {
+      this.#applying = (async () => {
+        while (this.#dirty) {
+          this.#dirty = false;
+          try {
+            const result = await this.#reconciler.apply(this.#active ? this.desired() : []);
+            this.emit('applied', result);
+          } catch (err) {
+            if (this.listenerCount('error') > 0) this.emit('error', err as Error);
+          }
+        }
+        this.#applying = undefined;
+      })();
+    }
+    return this.#applying;
+  }
+}

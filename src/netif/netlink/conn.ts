@@ -15,6 +15,8 @@ export interface NetlinkRequest {
   type: number;
   flags: number;
   data: Buffer;
+  /** Names the request in errors ('IPVS_CMD_NEW_SERVICE'); defaults to the type's name. */
+  op?: string;
 }
 
 export interface NetlinkConnOptions {
@@ -127,7 +129,7 @@ export class NetlinkConn extends EventEmitter<NetlinkConnEvents> {
       frames.push(encodeMessage({ type: m.type, flags, sequence, pid: this.#t.portId, data: m.data }));
       let entry!: Pending;
       promises.push(new Promise<NetlinkMessage[]>((resolve, reject) => {
-        entry = { op: this.#typeName(m.type), sequence, parts: [], ack: true, resolve, reject, timer: undefined };
+        entry = { op: m.op ?? this.#typeName(m.type), sequence, parts: [], ack: true, resolve, reject, timer: undefined };
       }));
       entries.push(entry);
     }

@@ -5,9 +5,10 @@ import { constants as osConstants } from 'node:os';
 import { VipdError } from '../../errors.js';
 
 const errnoNames = new Map<number, string>();
+// Several names share a number: Linux's own names win (strerror/`ip` say EOPNOTSUPP, EAGAIN).
+const preferred = new Set(['EOPNOTSUPP', 'EAGAIN', 'EDEADLK']);
 for (const [name, value] of Object.entries(osConstants.errno)) {
-  // Several names share a number (EWOULDBLOCK = EAGAIN): keep the first, the common one.
-  if (!errnoNames.has(value)) errnoNames.set(value, name);
+  if (!errnoNames.has(value) || preferred.has(name)) errnoNames.set(value, name);
 }
 
 /** errno number -> name ('EEXIST'), or 'E<number>' when Node does not know it. */
@@ -32,7 +33,7 @@ export class NetlinkError extends VipdError {
 
   constructor(op: string, errno: number, extra: { extack?: string; offset?: number; sequence?: number } = {}) {
     const name = errnoName(errno);
-    super('VIPD_ERR_NETLINK', `${op}: ${extra.extack ? `${extra.extack} ` : ''}(${name})`);
+    super('VIPD_ERR_NETLINK', `${op} failed: ${name}${extra.extack ? ` (${extra.extack})` : ''}`);
     this.errno = errno;
     this.syscallCode = name;
     this.op = op;

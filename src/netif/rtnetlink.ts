@@ -1,0 +1,239 @@
+// rtnetlink client: links, addresses, IPv6 address labels, and change notifications.
+// Wire layouts live in rtnetlink/{link,address,addrlabel}.ts; this file is the imperative shell.
+import { EventEmitter } from 'node:events';
+import { VipdError } from '../errors.js';
+import { NetlinkConn, type NetlinkConnOptions } from './netlink/conn.js';
+import { NetlinkError } from './netlink/errors.js';
+import type { NetlinkMessage } from './netlink/message.js';
+import type { NetlinkTransport } from './netlink/transport.js';
+import { NETLINK_ROUTE } from './constants.js';
+import { bytesToMac, macToBytes, type IpFamily } from './ip-address.js';
+import {
+  RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWADDRLABEL, RTM_NEWLINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, RTMGRP_LINK, rtmName,
+} from './rtnetlink/constants.js';
+import {
+  createLinkRequest, decodeLink, deleteLinkRequest, dumpLinksRequest, getLinkRequest, setLinkUpRequest,
+  type CreateLinkSpec, type Link,
+} from './rtnetlink/link.js';
+import {
+  addAddressRequest, decodeAddress, deleteAddressRequest, dumpAddressesRequest, type Address, type AddressSpec,
+  type ExistPolicy,
+} from './rtnetlink/address.js';
+import {
+  addAddressLabelRequest, decodeAddressLabel, deleteAddressLabelRequest, dumpAddressLabelsRequest, type AddressLabel,
+} from './rtnetlink/addrlabel.js';
+
+export type { Link, CreateLinkSpec, MacvlanMode } from './rtnetlink/link.js';
+export type { Address, AddressSpec, ExistPolicy } from './rtnetlink/address.js';
+export type { AddressLabel } from './rtnetlink/addrlabel.js';
+
+/** A link asked for by name, index or MAC does not exist. */
+export class NoLinkError extends VipdError {
+  readonly link: string | number;
+  constructor(link: string | number, options?: { cause?: unknown }) {
+    super('VIPD_ERR_NO_LINK', `no such link: ${link}`, options);
+    this.link = link;
+  }
+}
+
+const MAC_RE = /^[0-9a-f]{1,2}([:-][0-9a-f]{1,2}){5}$/i;
+
+/** errnos that mean "the address is not there" on delete (ENODEV: its link is gone too). */
+const MISSING = new Set(['EADDRNOTAVAIL', 'ENOENT', 'ESRCH', 'ENODEV']);
+
+export interface RtNetlinkEvents {
+  link: [Link, { deleted: boolean }];
+  address: [Address, { deleted: boolean }];
+  /** Notifications were lost (ENOBUFS): re-read links() and addresses() to resync. */
+  overrun: [Error];
+  /** A notification that does not decode. Emitted only when listened to. */
+  error: [Error];
+}
+
+/** Link and address notifications on their own socket (RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR). */
+export class RtNetlinkSubscription extends EventEmitter<RtNetlinkEvents> {
+  readonly #conn: NetlinkConn;
+
+  constructor(conn: NetlinkConn) {
+    super();
+    this.#conn = conn;
+    conn.on('notification', (m) => this.#onMessage(m));
+    conn.on('overrun', (e) => this.emit('overrun', e));
+    conn.on('error', (e) => this.#error(e));
+  }
+
+  #onMessage(m: NetlinkMessage): void {
+    try {
+      switch (m.header.type) {
+        case RTM_NEWLINK:
+        case RTM_DELLINK:
+          this.emit('link', decodeLink(m), { deleted: m.header.type === RTM_DELLINK });
+          break;
+        case RTM_NEWADDR:
+        case RTM_DELADDR: {
+          const a = decodeAddress(m);
+          if (a) this.emit('address', a, { deleted: m.header.type === RTM_DELADDR });
+          break;
+        }
+        default:
+          break;
+      }
+    } catch (err) {
+      this.#error(err as Error);
+    }
+  }
+
+  #error(e: Error): void {
+    if (this.listenerCount('error')) this.emit('error', e);
+  }
+
+  close(): void {
+    this.#conn.close();
+  }
+}
+
+export class RtNetlink {
+  readonly conn: NetlinkConn;
+  readonly #openConn: (groups: number) => NetlinkConn;
+  readonly #subs = new Set<RtNetlinkSubscription>();
+
+  /** openConn opens further connections (for subscribe()); defaults to real NETLINK_ROUTE sockets. */
+  constructor(conn: NetlinkConn, openConn?: (groups: number) => NetlinkConn) {
+    this.conn = conn;
+    this.#openConn = openConn ?? ((groups) => NetlinkConn.open(NETLINK_ROUTE, { groups, typeName: rtmName }));
+  }
+
+  static open(opts: NetlinkConnOptions = {}): RtNetlink {
+    return new RtNetlink(NetlinkConn.open(NETLINK_ROUTE, { typeName: rtmName, ...opts }));
+  }
+
+  /** Over fake transports (tests): `make(groups)` returns a fresh transport. */
+  static fromTransport(make: (groups: number) => NetlinkTransport): RtNetlink {
+    const open = (groups: number) => new NetlinkConn(make(groups), { groups, typeName: rtmName });
+    return new RtNetlink(open(0), open);
+  }
+
+  async links(): Promise<Link[]> {
+    const parts = await this.conn.request(dumpLinksRequest());
+    return parts.filter((m) => m.header.type === RTM_NEWLINK).map(decodeLink);
+  }
+
+  /** One link by name, ifindex or MAC ("aa:bb:..."). Missing: NoLinkError (VIPD_ERR_NO_LINK). */
+  async link(which: string | number): Promise<Link> {
+    if (typeof which === 'string' && MAC_RE.test(which)) {
+      const mac = bytesToMac(macToBytes(which));
+      const found = (await this.links()).find((l) => l.mac === mac);
+      if (!found) throw new NoLinkError(which);
+      return found;
+    }
+    try {
+      const parts = await this.conn.request(getLinkRequest(which));
+      const m = parts.find((p) => p.header.type === RTM_NEWLINK);
+      if (!m) throw new NoLinkError(which);
+      return decodeLink(m);
+    } catch (err) {
+      if (err instanceof NetlinkError && (err.syscallCode === 'ENODEV' || err.syscallCode === 'ENOENT')) {
+        throw new NoLinkError(which, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async addresses(filter: { ifindex?: number; family?: IpFamily } = {}): Promise<Address[]> {
+    const parts = await this.conn.request(dumpAddressesRequest(filter));
+    const out: Address[] = [];
+    for (const m of parts) {
+      if (m.header.type !== RTM_NEWADDR) continue;
+      const a = decodeAddress(m);
+      // Kernels without strict checking ignore the ifindex filter: apply it here as well.
+      if (!a || (filter.ifindex && a.ifindex !== filter.ifindex) || (filter.family && a.family !== filter.family)) continue;
+      out.push(a);
+    }
+    return out;
+  }
+
+  /** Adds an address; with exist:'ok' an address already there is success, 'replace' updates it. */
+  async addAddress(a: AddressSpec, opts: { exist?: ExistPolicy } = {}): Promise<void> {
+    try {
+      await this.conn.request(addAddressRequest(a, opts.exist ?? 'error'));
+    } catch (err) {
+      if (opts.exist === 'ok' && err instanceof NetlinkError && err.syscallCode === 'EEXIST') return;
+      throw err;
+    }
+  }
+
+  /** Deletes an address; with missing:'ok' an address (or link) already gone is success. */
+  async deleteAddress(a: { ifindex: number; address: string; prefixLength: number }, opts: { missing?: 'ok' | 'error' } = {}): Promise<void> {
+    try {
+      await this.conn.request(deleteAddressRequest(a));
+    } catch (err) {
+      if (opts.missing === 'ok' && err instanceof NetlinkError && MISSING.has(err.syscallCode)) return;
+      throw err;
+    }
+  }
+
+  async createLink(spec: CreateLinkSpec, opts: { exist?: 'ok' | 'error' } = {}): Promise<void> {
+    try {
+      await this.conn.request(createLinkRequest(spec));
+    } catch (err) {
+      if (opts.exist === 'ok' && err instanceof NetlinkError && err.syscallCode === 'EEXIST') return;
+      throw err;
+    }
+  }
+
+  async deleteLink(which: string | number, opts: { missing?: 'ok' | 'error' } = {}): Promise<void> {
+    try {
+      await this.conn.request(deleteLinkRequest(which));
+    } catch (err) {
+      if (err instanceof NetlinkError && (err.syscallCode === 'ENODEV' || err.syscallCode === 'ENOENT')) {
+        if (opts.missing === 'ok') return;
+        throw new NoLinkError(which, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async setLinkUp(ifindex: number, up: boolean): Promise<void> {
+    await this.conn.request(setLinkUpRequest(ifindex, up));
+  }
+
+  async addressLabels(): Promise<AddressLabel[]> {
+    const parts = await this.conn.request(dumpAddressLabelsRequest());
+    return parts.filter((m) => m.header.type === RTM_NEWADDRLABEL).map(decodeAddressLabel);
+  }
+
+  async addAddressLabel(l: AddressLabel, opts: { exist?: ExistPolicy } = {}): Promise<void> {
+    try {
+      await this.conn.request(addAddressLabelRequest(l, opts.exist ?? 'error'));
+    } catch (err) {
+      if (opts.exist === 'ok' && err instanceof NetlinkError && err.syscallCode === 'EEXIST') return;
+      throw err;
+    }
+  }
+
+  async deleteAddressLabel(l: AddressLabel, opts: { missing?: 'ok' | 'error' } = {}): Promise<void> {
+    try {
+      await this.conn.request(deleteAddressLabelRequest(l));
+    } catch (err) {
+      if (opts.missing === 'ok' && err instanceof NetlinkError && MISSING.has(err.syscallCode)) return;
+      throw err;
+    }
+  }
+
+  /** Opens a notification socket for link and address changes. close() it (or this client) when done. */
+  subscribe(): RtNetlinkSubscription {
+    const sub = new RtNetlinkSubscription(this.#openConn(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR));
+    this.#subs.add(sub);
+    const close = sub.close.bind(sub);
+    sub.close = () => {
+      this.#subs.delete(sub);
+      close();
+    };
+    return sub;
+  }
+
+  close(): void {
+    for (const s of [...this.#subs]) s.close();
+    this.conn.close();
+  }
+}

@@ -301,6 +301,11 @@ export interface VirtualServerGroup {
 export interface K0sExtras {
   /** dummyvip0 holds every VIP as /32 or /128 (LVS-DR real servers accept VIP traffic). */
   dummyVipInterface?: string;
+  /**
+   * Program IPVS only while MASTER (k0s #5178: DR on every node loops packets). With
+   * keepalived k0s gets this from notify scripts + a symlinked include; vipd does it directly.
+   */
+  virtualServersOnMasterOnly: boolean;
   /** Address label for IPv6 VIPs so they are not picked as source addresses (per instance name). */
   ipv6AddressLabels: Record<string, number>;
   userSpaceProxyBindPort?: number;

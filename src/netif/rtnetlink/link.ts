@@ -107,7 +107,8 @@ export function createLinkRequest(spec: CreateLinkSpec): NetlinkRequest {
   if (spec.parent !== undefined) e.uint32(IFLA_LINK, spec.parent);
   e.string(IFLA_IFNAME, spec.name);
   e.nested(IFLA_LINKINFO, (info) => {
-    info.string(IFLA_INFO_KIND, spec.kind);
+    // iproute2 sends the kind without a NUL (NLA_STRING accepts both); match it byte for byte.
+    info.bytes(IFLA_INFO_KIND, Buffer.from(spec.kind));
     if (spec.kind === 'macvlan' && spec.mode) {
       const mode = MACVLAN_MODES[spec.mode];
       info.nested(IFLA_INFO_DATA, (data) => data.uint32(IFLA_MACVLAN_MODE, mode));

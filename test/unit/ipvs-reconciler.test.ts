@@ -1,0 +1,126 @@
+// plan() as a pure diff, and Reconciler + IpvsClient against the in-memory IPVS table
+// (test/helpers/ipvs-fake-kernel.ts): idempotence, one SET_DEST per changed weight, ownership,
+// races, unknown scheduler, non-unicast destinations and rollback of half-programmed services.
+import t from 'tap';
+import { IpvsClient } from '../../src/ipvs/client.js';
+import { IpvsError } from '../../src/ipvs/errors.js';
+import * as C from '../../src/ipvs/constants.js';
+import { makeDestination } from '../../src/ipvs/destination.js';
+import { makeService, serviceKey } from '../../src/ipvs/service.js';
+import { plan, Reconciler, type ServiceState } from '../../src/ipvs/reconciler.js';
+import { FakeIpvsKernel } from '../helpers/ipvs-fake-kernel.js';
+
+const svc = (address: string, port = 6443, extra = {}) => makeService({ family: 4, protocol: 'tcp', address, port, scheduler: 'rr', flags: { persistent: true }, timeout: 360, ...extra });
+const dst = (address: string, weight = 1, port = 6443) => makeDestination({ family: 4, address, port, forward: 'route', weight });
+const seed = (): ServiceState[] => [{ service: svc('10.0.0.100'), destinations: [dst('10.0.0.11'), dst('10.0.0.12'), dst('10.0.0.13')] }];
+
+t.test('plan: pure diff', async (t) => {
+  t.same(plan(seed(), seed()), [], 'same state: nothing');
+  const ops = plan(seed(), []);
+  t.same(ops.map((o) => o.kind), ['createService', 'createDestination', 'createDestination', 'createDestination']);
+  const changed = seed();
+  changed[0]!.destinations[1] = dst('10.0.0.12', 5);
+  t.same(plan(changed, seed()).map((o) => o.kind), ['updateDestination'], 'one weight: one update');
+  const scheduler = seed();
+  scheduler[0]!.service = svc('10.0.0.100', 6443, { scheduler: 'wrr' });
+  t.same(plan(scheduler, seed()).map((o) => o.kind), ['updateService']);
+  const fewer = seed();
+  fewer[0]!.destinations.pop();
+  t.same(plan(fewer, seed()).map((o) => o.kind), ['removeDestination']);
+  const foreign: ServiceState = { service: svc('10.0.0.200'), destinations: [] };
+  t.same(plan(seed(), [...seed(), foreign]), [], 'a service we do not own is left alone');
+  t.same(plan(seed(), [...seed(), foreign], new Set([serviceKey(foreign.service)])).map((o) => o.kind), ['removeService'], 'an owned one is removed');
+  // The kernel's hashed flag and canonical address forms do not make a difference.
+  const actual = seed();
+  actual[0]!.service = { ...actual[0]!.service, flags: { persistent: true, hashed: true } };
+  t.same(plan(seed(), actual), []);
+});
+
+t.test('reconcile: idempotent, minimal, counted in commands', async (t) => {
+  const k = new FakeIpvsKernel();
+  const client = await IpvsClient.open({ genl: k });
+  const r = new Reconciler(client);
+  const first = await r.apply(seed());
+  t.equal(first.sent, 4);
+  t.same(first.failed, []);
+  const writes = k.writes.length;
+  const second = await r.apply(seed());
+  t.equal(second.sent, 0, 'second apply sends nothing');
+  t.equal(k.writes.length, writes, 'no write command reached the kernel');
+  const changed = seed();
+  changed[0]!.destinations[2] = dst('10.0.0.13', 7);
+  const third = await r.apply(changed);
+  t.equal(third.sent, 1);
+  const newWrites = k.writes.slice(writes);
+  t.same(newWrites.map((c) => c.cmd), [C.IPVS_CMD_SET_DEST], 'exactly one SET_DEST');
+  t.equal(k.table.get('tcp:10.0.0.100:6443')!.dests.get('10.0.0.13:6443')!.weight, 7);
+  // Someone else's service survives; ours goes when no longer desired.
+  await client.createService(svc('10.0.0.200'));
+  const gone = await r.apply([]);
+  t.equal(gone.sent, 1);
+  t.same([...k.table.keys()], ['tcp:10.0.0.200:6443']);
+});
+
+t.test('client errors: typed, with the op, errno name and a clear message', async (t) => {
+  const k = new FakeIpvsKernel();
+  const client = await IpvsClient.open({ genl: k });
+  await client.createService(svc('10.0.0.100'));
+  const exists = await client.createService(svc('10.0.0.100')).catch((e: unknown) => e);
+  t.ok(exists instanceof IpvsError);
+  t.match(exists, { op: 'createService', syscallCode: 'EEXIST', target: 'tcp:10.0.0.100:6443', message: /service already exists/ });
+  t.match(await client.createService(svc('10.0.0.101', 80, { scheduler: 'foo' })).catch((e: unknown) => e),
+    { syscallCode: 'ENOENT', message: /unknown scheduler "foo"/ });
+  t.match(await client.removeService(svc('10.0.0.102')).catch((e: unknown) => e), { syscallCode: 'ESRCH', message: /no such service/ });
+  t.match(await client.service(svc('10.0.0.102')).catch((e: unknown) => e), { op: 'service', syscallCode: 'ESRCH' });
+  t.match(await client.createDestination(svc('10.0.0.100'), dst('224.0.0.5')).catch((e: unknown) => e),
+    { op: 'createDestination', syscallCode: 'EINVAL', message: /224\.0\.0\.5 must be a unicast address/ });
+  t.match(await client.removeDestination(svc('10.0.0.100'), dst('10.0.0.9')).catch((e: unknown) => e), { syscallCode: 'ENOENT', message: /no such destination/ });
+  const none = await IpvsClient.open({ genl: { ...k, family: async () => { throw new (await import('../../src/netif/netlink/errors.js')).NetlinkError('CTRL_CMD_GETFAMILY', 2); } } as never }).catch((e: unknown) => e);
+  t.match(none, { code: 'VIPD_ERR_IPVS', message: /load the ip_vs module/ });
+});
+
+t.test('reconcile: races are retried once after a re-read', async (t) => {
+  const k = new FakeIpvsKernel();
+  const client = await IpvsClient.open({ genl: k });
+  const r = new Reconciler(client);
+  // Someone adds our destination between our read and our write: EEXIST, then the re-read sees it.
+  let raced = false;
+  k.inject = (cmd, key) => {
+    if (!raced && cmd === C.IPVS_CMD_NEW_DEST && key.endsWith('10.0.0.12:6443')) {
+      raced = true;
+      k.table.get('tcp:10.0.0.100:6443')!.dests.set('10.0.0.12:6443', dst('10.0.0.12'));
+      return 'EEXIST';
+    }
+    return undefined;
+  };
+  const res = await r.apply(seed());
+  t.same(res.failed, [], 'resolved on retry');
+  t.same([...k.table.get('tcp:10.0.0.100:6443')!.dests.keys()].sort(), ['10.0.0.11:6443', '10.0.0.12:6443', '10.0.0.13:6443']);
+  // A service removed behind our back (ESRCH on update) is created again.
+  k.inject = undefined;
+  k.table.delete('tcp:10.0.0.100:6443');
+  const changed = seed();
+  changed[0]!.destinations[0] = dst('10.0.0.11', 9);
+  const res2 = await r.apply(changed);
+  t.same(res2.failed, []);
+  t.equal(k.table.get('tcp:10.0.0.100:6443')!.dests.get('10.0.0.11:6443')!.weight, 9);
+});
+
+t.test('reconcile: persistent failures are reported, no half-programmed service', async (t) => {
+  const k = new FakeIpvsKernel();
+  const client = await IpvsClient.open({ genl: k });
+  const r = new Reconciler(client);
+  const desired: ServiceState[] = [
+    ...seed(),
+    { service: svc('10.0.0.101', 80, { scheduler: 'foo' }), destinations: [dst('10.0.0.21', 1, 80)] },
+    { service: svc('10.0.0.102', 80), destinations: [dst('10.0.0.22', 1, 80), dst('224.0.0.1', 1, 80)] },
+  ];
+  const res = await r.apply(desired);
+  const failed = res.failed.map((f) => `${f.op.kind} ${f.error.syscallCode}`);
+  t.ok(failed.includes('createService ENOENT'), 'unknown scheduler reported');
+  t.ok(failed.includes('createDestination EINVAL'), 'non-unicast destination reported');
+  t.match(res.failed.find((f) => f.error.syscallCode === 'ENOENT')!.error.message, /unknown scheduler "foo"/);
+  t.same([...new Set(res.rolledBack)], ['tcp:10.0.0.102:80'], 'the service whose destination failed was rolled back');
+  t.same([...k.table.keys()], ['tcp:10.0.0.100:6443'], 'table consistent: only complete services');
+  t.equal(k.table.get('tcp:10.0.0.100:6443')!.dests.size, 3);
+});

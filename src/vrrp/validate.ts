@@ -1,0 +1,140 @@
+// Receive-side checks (RFC 5798 7.1, RFC 3768 7.1, RFC 2338 7.1 for v2 authentication), in a fixed order;
+// the first that fails is the reason the packet is dropped. No exceptions: a verdict is a value.
+//
+//   parse (packet.ts):  ip-header, ttl, version, length, checksum, type
+//   validate (here):    vrid, own-advert, unicast-peer, owner, invalid-auth-type, auth-type-mismatch,
+//                       auth-failure, address-list, interval
+import { compareIp } from '../netif/ip-address.js';
+import { authDataMatches } from './auth.js';
+import {
+  type ParseFailure,
+  type PacketMeta,
+  type ReceivedAdvertisement,
+  parseIpv4Packet,
+  parseVrrpMessage,
+} from './packet.js';
+import { AuthType, PRIORITY_OWNER, type ChecksumMode, type IpVersion, type VrrpVersion } from './types.js';
+
+export type DropReason =
+  | ParseFailure
+  /** Not our virtual router (RFC: "VRID is configured on the receiving interface"). */
+  | 'vrid'
+  /** Our own advert looped back (multicast loop, or a unicast peer list that names us). */
+  | 'own-advert'
+  /** Unicast mode: the source is not a configured peer (keepalived check_unicast_src). */
+  | 'unicast-peer'
+  /** We are the address owner (priority 255): RFC 5798 7.1 says discard. */
+  | 'owner'
+  /** v2: an auth type that does not exist (VRRP-MIB vrrpStatsInvalidAuthType). */
+  | 'invalid-auth-type'
+  /** v2: a valid auth type that is not ours. */
+  | 'auth-type-mismatch'
+  /** v2: simple password does not match. */
+  | 'auth-failure'
+  /** The advert's addresses differ from ours, and the check is strict (see `addressListCheck`). */
+  | 'address-list'
+  /** v2: Adver Int differs from ours (RFC 3768: MUST discard). v3 learns the interval instead. */
+  | 'interval';
+
+/** What the validator needs to know about the receiving instance. */
+export interface InstanceView {
+  readonly version: VrrpVersion;
+  readonly vrid: number;
+  /** Configured priority; 255 makes us the address owner. */
+  readonly priority: number;
+  readonly family: IpVersion;
+  /** Our virtual addresses of this family. */
+  readonly addresses: readonly string[];
+  /** Our advertisement interval, centiseconds (v2 compares it). */
+  readonly adverIntervalCs: number;
+  /** v2 authentication: type 0 (none) or 1 with its 8 bytes of data (see auth.ts). Ignored for v3. */
+  readonly auth?: { readonly type: 0 } | { readonly type: 1; readonly data: Uint8Array };
+  /** Our source address: adverts from it are our own. */
+  readonly primaryAddress?: string;
+  /** Unicast mode: accept only these sources. Undefined or empty: any source (multicast). */
+  readonly unicastPeers?: readonly string[];
+  /**
+   * Address list mismatch: 'log' (default, keepalived's behaviour) counts it and accepts the advert;
+   * 'strict' (RFC 5798 7.1) drops it unless the sender is the owner (priority 255). Dropping a live master's
+   * adverts over a VIP list difference (e.g. mid-reload) would make a second master, hence the default.
+   */
+  readonly addressListCheck?: 'log' | 'strict';
+  /** VRRPv3 IPv4 checksum variants accepted (default 'pseudo'). */
+  readonly checksum?: ChecksumMode;
+}
+
+export type Verdict =
+  | { readonly ok: true; readonly advert: ReceivedAdvertisement; readonly addressListMismatch: boolean }
+  | { readonly ok: false; readonly reason: DropReason; readonly detail: string; readonly vrid?: number };
+
+function drop(reason: DropReason, detail: string, vrid?: number): Verdict {
+  return vrid === undefined ? { ok: false, reason, detail } : { ok: false, reason, detail, vrid };
+}
+
+/** Instance-level checks on an advert that parsed. */
+export function validateAdvertisement(adv: ReceivedAdvertisement, view: InstanceView): Verdict {
+  const vrid = adv.vrid;
+  if (adv.version !== view.version) return drop('version', `VRRP version ${adv.version}, expected ${view.version}`, vrid);
+  if (adv.family !== view.family) return drop('version', `IPv${adv.family} advert for an IPv${view.family} instance`, vrid);
+  if (vrid !== view.vrid) return drop('vrid', `VRID ${vrid}, expected ${view.vrid}`, vrid);
+  if (view.primaryAddress !== undefined && sameAddress(adv.source, view.primaryAddress)) {
+    return drop('own-advert', `our own advert from ${adv.source}`, vrid);
+  }
+  if (view.unicastPeers && view.unicastPeers.length > 0 && !view.unicastPeers.some((p) => sameAddress(p, adv.source))) {
+    return drop('unicast-peer', `${adv.source} is not a unicast peer`, vrid);
+  }
+  if (view.priority === PRIORITY_OWNER) return drop('owner', 'we are the address owner', vrid);
+  if (adv.version === 2) {
+    const ours = view.auth?.type ?? AuthType.none;
+    const theirs = adv.authType ?? AuthType.none;
+    if (theirs !== AuthType.none && theirs !== AuthType.simple && theirs !== AuthType.ah) {
+      return drop('invalid-auth-type', `unknown auth type ${theirs}`, vrid);
+    }
+    if (theirs !== ours) return drop('auth-type-mismatch', `auth type ${theirs}, expected ${ours}`, vrid);
+    if (view.auth?.type === AuthType.simple && !authDataMatches(adv.authData, view.auth.data)) {
+      return drop('auth-failure', 'password mismatch', vrid);
+    }
+  }
+  const mismatch = !sameAddressSet(adv.addresses, view.addresses);
+  if (mismatch && view.addressListCheck === 'strict' && adv.priority !== PRIORITY_OWNER) {
+    return drop('address-list', `addresses [${adv.addresses.join(', ')}] differ from ours`, vrid);
+  }
+  if (adv.version === 2 && adv.adverIntervalCs !== view.adverIntervalCs) {
+    return drop('interval', `advert interval ${adv.adverIntervalCs / 100}s, ours ${view.adverIntervalCs / 100}s`, vrid);
+  }
+  return { ok: true, advert: adv, addressListMismatch: mismatch };
+}
+
+/** Parses and validates a whole IPv4 packet from a raw socket. */
+export function receiveIpv4Packet(packet: Uint8Array, view: InstanceView): Verdict {
+  const parsed = parseIpv4Packet(packet, parseOptions(view));
+  return parsed.ok ? validateAdvertisement(parsed.advert, view) : parsed;
+}
+
+/** Parses and validates a VRRP message whose IP facts come from the socket (IPv6, or IPv4 without header). */
+export function receiveVrrpMessage(payload: Uint8Array, meta: PacketMeta, view: InstanceView): Verdict {
+  const parsed = parseVrrpMessage(payload, meta, parseOptions(view));
+  return parsed.ok ? validateAdvertisement(parsed.advert, view) : parsed;
+}
+
+function parseOptions(view: InstanceView) {
+  return view.checksum === undefined ? { version: view.version } : { version: view.version, checksum: view.checksum };
+}
+
+function sameAddress(a: string, b: string): boolean {
+  try {
+    return compareIp(a, b) === 0;
+  } catch {
+    return false;
+  }
+}
+
+function sameAddressSet(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const canon = (xs: readonly string[]) => xs.map((x) => x.toLowerCase()).sort();
+  // Received addresses are canonical (bytesToIp); configured ones may not be: compare as bytes when text differs.
+  const ca = canon(a);
+  const cb = canon(b);
+  if (ca.every((x, i) => x === cb[i])) return true;
+  return ca.every((x) => b.some((y) => sameAddress(x, y))) && b.every((y) => a.some((x) => sameAddress(x, y)));
+}

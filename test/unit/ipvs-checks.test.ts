@@ -1,0 +1,111 @@
+// keepalived checker semantics, pure: retry counting, alpha, warmup, quorum with hysteresis,
+// inhibit_on_failure and sorry_server; then VirtualServerManager with a scripted probe, fake
+// timers and the in-memory IPVS table.
+import t from 'tap';
+import { defaultCheckerSettings, onProbeResult, startChecker, type CheckerState } from '../../src/ipvs/checks/checker.js';
+import { nextQuorumUp, programmedDestinations } from '../../src/ipvs/checks/quorum.js';
+import { IpvsClient } from '../../src/ipvs/client.js';
+import { makeDestination } from '../../src/ipvs/destination.js';
+import { VirtualServerManager, type Timers } from '../../src/ipvs/manager.js';
+import { makeService } from '../../src/ipvs/service.js';
+import { FakeIpvsKernel } from '../helpers/ipvs-fake-kernel.js';
+
+const s = { ...defaultCheckerSettings, retry: 2, delayBeforeRetryMs: 500, delayLoopMs: 3000 };
+
+t.test('checker: retries before failing, success resets, alpha, warmup', async (t) => {
+  let st: CheckerState = startChecker(s, () => 0.5).state;
+  t.equal(st.up, true, 'starts up');
+  let step = onProbeResult(s, st, false);
+  t.same([step.transition, step.nextDelayMs, step.state.retries], [undefined, 500, 1], 'first failure: retry');
+  step = onProbeResult(s, step.state, false);
+  t.same([step.transition, step.nextDelayMs], [undefined, 500], 'second failure: retry');
+  step = onProbeResult(s, step.state, false);
+  t.same([step.transition, step.nextDelayMs, step.state.up], ['down', 3000, false], 'third failure: down');
+  step = onProbeResult(s, step.state, false);
+  t.same([step.transition, step.nextDelayMs], [undefined, 3000], 'already down: no retries');
+  step = onProbeResult(s, step.state, true);
+  t.same([step.transition, step.state.up], ['up', true]);
+  st = onProbeResult(s, onProbeResult(s, step.state, false).state, true).state;
+  t.equal(st.retries, 0, 'success resets the retry count');
+  const a = startChecker({ ...s, alpha: true, warmupMs: 2000 }, () => 0.25);
+  t.same([a.state.up, a.firstDelayMs], [false, 500], 'alpha starts down; warmup delays the first probe');
+  t.equal(onProbeResult(s, a.state, true).transition, 'up');
+});
+
+t.test('quorum with hysteresis; inhibit and sorry server', async (t) => {
+  t.equal(nextQuorumUp(true, 2, 3, 1), true, 'tolerates quorum - hysteresis');
+  t.equal(nextQuorumUp(true, 1, 3, 1), false);
+  t.equal(nextQuorumUp(false, 3, 3, 1), false, 'needs quorum + hysteresis to come back');
+  t.equal(nextQuorumUp(false, 4, 3, 1), true);
+  const d1 = makeDestination({ family: 4, address: '10.0.0.11', port: 80, weight: 2 });
+  const d2 = makeDestination({ family: 4, address: '10.0.0.12', port: 80, weight: 3 });
+  const sorry = makeDestination({ family: 4, address: '10.0.0.99', port: 80 });
+  t.same(programmedDestinations([{ destination: d1, up: true, inhibitOnFailure: false }, { destination: d2, up: false, inhibitOnFailure: false }], true), [d1], 'down: removed');
+  t.same(programmedDestinations([{ destination: d1, up: true, inhibitOnFailure: true }, { destination: d2, up: false, inhibitOnFailure: true }], true), [d1, { ...d2, weight: 0 }], 'down + inhibit: weight 0');
+  t.same(programmedDestinations([{ destination: d1, up: false, inhibitOnFailure: false }], false, sorry), [sorry], 'quorum lost: sorry server');
+});
+
+/** Timers run by hand: advance(ms) fires what is due, in order. */
+class FakeTimers implements Timers {
+  now = 0;
+  #q: Array<{ at: number; fn: () => void; id: number }> = [];
+  #id = 0;
+  setTimeout(fn: () => void, ms: number): unknown { const id = ++this.#id; this.#q.push({ at: this.now + ms, fn, id }); return id; }
+  clearTimeout(h: unknown): void { this.#q = this.#q.filter((x) => x.id !== h); }
+  async advance(ms: number): Promise<void> {
+    const end = this.now + ms;
+    for (;;) {
+      this.#q.sort((a, b) => a.at - b.at);
+      const next = this.#q[0];
+      if (!next || next.at > end) break;
+      this.#q.shift();
+      this.now = next.at;
+      next.fn();
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+    }
+    this.now = end;
+  }
+}
+
+t.test('manager: a failed check removes or inhibits, recovery restores, runtime changes, setActive', async (t) => {
+  const k = new FakeIpvsKernel();
+  const client = await IpvsClient.open({ genl: k });
+  const timers = new FakeTimers();
+  const healthy = new Map<string, boolean>([['10.0.0.11', true], ['10.0.0.12', true], ['10.0.0.13', true]]);
+  const probe = async (_c: unknown, target: { address: string }) => ({ ok: healthy.get(target.address) ?? false, reason: 'refused' });
+  const m = new VirtualServerManager({ client, probe, timers, programOnlyWhileMaster: true, random: () => 0 });
+  const events: string[] = [];
+  m.on('realServerDown', (e) => events.push(`down ${e.destination}`));
+  m.on('realServerUp', (e) => events.push(`up ${e.destination}`));
+  const service = makeService({ family: 4, protocol: 'tcp', address: '10.0.0.100', port: 80, scheduler: 'rr' });
+  const check = { type: 'TCP_CHECK' as const, retry: 1, delayBeforeRetryMs: 100 };
+  const rs = (a: string, inhibit = false) => ({ destination: makeDestination({ family: 4, address: a, port: 80, forward: 'masq' }), checks: [check], inhibitOnFailure: inhibit });
+  await m.setVirtualServers([{ service, delayLoopMs: 1000, realServers: [rs('10.0.0.11'), rs('10.0.0.12', true)] }]);
+  t.equal(k.table.size, 0, 'not programmed while not master');
+  await m.setActive(true);
+  const dests = () => [...(k.table.get('tcp:10.0.0.100:80')?.dests.values() ?? [])].map((d) => `${d.address}:${d.weight}`).sort();
+  t.same(dests(), ['10.0.0.11:1', '10.0.0.12:1']);
+  await timers.advance(0);
+  healthy.set('10.0.0.11', false);
+  healthy.set('10.0.0.12', false);
+  await timers.advance(1000); // first failure: retry
+  t.same(dests(), ['10.0.0.11:1', '10.0.0.12:1'], 'one failure is retried first');
+  await timers.advance(100);
+  await m.settled();
+  t.same(dests(), ['10.0.0.12:0'], 'removed; inhibited one kept at weight 0');
+  healthy.set('10.0.0.11', true);
+  await timers.advance(1000);
+  await m.settled();
+  t.same(dests(), ['10.0.0.11:1', '10.0.0.12:0'], 'recovery restores');
+  await m.addRealServer('tcp:10.0.0.100:80', rs('10.0.0.13'));
+  t.same(dests(), ['10.0.0.11:1', '10.0.0.12:0', '10.0.0.13:1'], 'added at run time');
+  await m.removeRealServer('tcp:10.0.0.100:80', '10.0.0.11:80');
+  t.same(dests(), ['10.0.0.12:0', '10.0.0.13:1'], 'removed at run time');
+  await m.setActive(false);
+  t.equal(k.table.size, 0, 'BACKUP: owned services removed');
+  await m.setActive(true);
+  t.equal(k.table.size, 1, 'MASTER again: programmed');
+  await m.stop();
+  t.equal(k.table.size, 0, 'stop releases');
+  t.same(events, ['down 10.0.0.11:80', 'down 10.0.0.12:80', 'up 10.0.0.11:80']);
+});

@@ -178,20 +178,26 @@ class Builder {
   private apply<T>(block: Statement[] | undefined, handlers: Record<string, Handler<T>>, target: T, context: string): void {
     for (const st of block ?? []) {
       const h = Object.hasOwn(handlers, st.keyword) ? handlers[st.keyword] : undefined;
-      if (h) h(st, target);
-      else this.warn(st, `unknown keyword '${st.keyword}' in ${context}`);
+      if (h) {
+        h(st, target);
+        // A value keyword followed by `{` (even on the next line) is a misplaced block.
+        if (st.block && !this.blockRead.has(st)) fail(st, `${st.keyword}: does not take a '{' block`);
+      } else this.warn(st, `unknown keyword '${st.keyword}' in ${context}`);
     }
   }
 
-  private ignored = (st: Statement): void => this.warn(st, `'${st.keyword}' ${UNSUPPORTED}`);
+  /** Statements whose `{ }` block a handler read (or deliberately skipped). */
+  private readonly blockRead = new WeakSet<Statement>();
+
+  private ignored = (st: Statement): void => {
+    this.blockRead.add(st);
+    this.warn(st, `'${st.keyword}' ${UNSUPPORTED}`);
+  };
 
   private needBlock(st: Statement): Statement[] {
     if (!st.block) fail(st, `${st.keyword}: expected a '{' block`);
+    this.blockRead.add(st);
     return st.block;
-  }
-
-  private noBlock(st: Statement): void {
-    if (st.block) fail(st, `${st.keyword}: does not take a '{' block`);
   }
 
   private name(st: Statement): string {
@@ -332,7 +338,7 @@ class Builder {
         },
         rise: (s) => (d.rise = intArg(s, 0, 1, 2 ** 31 - 1)),
         fall: (s) => (d.fall = intArg(s, 0, 1, 2 ** 31 - 1)),
-        init_fail: (s) => ((d.initFail = true), this.noBlock(s)),
+        init_fail: () => (d.initFail = true),
         user: (s) => {
           d.user = argText(s, 0, 'user name');
           const grp = optArg(s, 1);

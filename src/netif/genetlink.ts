@@ -13,8 +13,8 @@ export const GENL_HDRLEN = 4;
 export const GENL_ID_CTRL = 0x10;
 export const CTRL_CMD_NEWFAMILY = 1;
 export const CTRL_CMD_GETFAMILY = 3;
-/** nlctrl's own version, as genl(8) sends it. */
-export const CTRL_VERSION = 1;
+/** genlmsghdr.version in requests to nlctrl: genl(8) sends 0 and the controller does not check it. */
+export const CTRL_VERSION = 0;
 export const CTRL_ATTR_FAMILY_ID = 1;
 export const CTRL_ATTR_FAMILY_NAME = 2;
 export const CTRL_ATTR_VERSION = 3;

@@ -138,7 +138,6 @@ export class NetlinkConn extends EventEmitter<NetlinkConnEvents> {
       e.timer = setTimeout(() => {
         this.#settle(e, new NetlinkError(e.op, 110 /* ETIMEDOUT */, { extack: `no reply within ${this.#timeoutMs} ms`, sequence: e.sequence }));
       }, this.#timeoutMs);
-      e.timer.unref?.();
     }
     this.#updateRef();
     try {

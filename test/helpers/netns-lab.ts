@@ -61,12 +61,28 @@ export interface Lab {
 // ---------------------------------------------------------------------------------------------
 // Small process utilities
 
+/**
+ * The environment for processes a test starts: ours minus tap's bookkeeping (its NODE_OPTIONS
+ * --import hook and TAP* variables make every child node slower and write into .tap/).
+ */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(TAP|_TAPJS)/.test(k)) continue;
+    env[k] = v;
+  }
+  const nodeOptions = (env.NODE_OPTIONS ?? '').split(/\s+/).filter((o) => o && !o.includes('@tapjs')).join(' ');
+  if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
+  else delete env.NODE_OPTIONS;
+  return { ...env, ...extra };
+}
+
 /** Runs a command (on the host), collecting output; resolves with the exit code, never rejects on exit status. */
 export function run(cmd: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ExecResult> {
   return new Promise((resolvePromise, reject) => {
     const [file, ...args] = cmd;
     if (!file) return reject(new Error('run: empty command'));
-    const child = spawn(file, args, { cwd: opts.cwd ?? repoRoot, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn(file, args, { cwd: opts.cwd ?? repoRoot, env: opts.env ?? childEnv(), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -237,8 +253,18 @@ function isAlive(pid: number): boolean {
 
 let labCounter = 0;
 
+/**
+ * `env` prefix that puts back the caller's NODE_OPTIONS: tap's process tracking re-injects its
+ * --import hook into every child it sees spawned, which slows each node child and makes it write
+ * into .tap/ (failing for unprivileged users).
+ */
+export function cleanNodeOptions(): string[] {
+  const clean = childEnv().NODE_OPTIONS;
+  return clean ? ['env', `NODE_OPTIONS=${clean}`] : ['env', '-u', 'NODE_OPTIONS'];
+}
+
 function nsExec(ns: string, cmd: string[]): string[] {
-  return ['ip', 'netns', 'exec', ns, ...cmd];
+  return ['ip', 'netns', 'exec', ns, ...cleanNodeOptions(), ...cmd];
 }
 
 /**
@@ -314,9 +340,9 @@ export async function createLan(t: Test, nodes: string[] | Array<{ name: string 
         prefix4: 24, prefix6: 64, bridgePort,
         exec: (cmd, o = {}) => run(nsExec(ns, cmd), o),
         spawn: (cmd, o = {}) => {
-          const child = spawn('ip', ['netns', 'exec', ns, ...cmd], {
+          const child = spawn('ip', nsExec(ns, cmd).slice(1), {
             cwd: o.cwd ?? repoRoot,
-            env: { ...process.env, ...o.env },
+            env: childEnv(o.env),
             stdio: ['pipe', 'pipe', 'pipe'],
             detached: true, // its own process group: teardown kills the whole tree
           });

@@ -38,7 +38,7 @@ function shq(s: string): string {
 }
 
 /** Environment variables passed into the UML run (the kernel gives init a minimal env). */
-const PASSED_ENV = ['CI', 'DEBUG', 'NODE_OPTIONS', 'TAP', 'VIPD_DEBUG'];
+const PASSED_ENV = ['CI', 'DEBUG', 'VIPD_DEBUG'];
 
 /**
  * Boots Debian's user-mode-linux kernel with the host root fs, loads ip_vs (+ all schedulers),

@@ -1,0 +1,240 @@
+// The VRRP side of a host: every instance, the channels they share (one per interface and address
+// family, demultiplexed by VRID), link-state tracking, and tracking weights. This is the typed
+// library entry point: create a router, add instances from config objects, listen to events.
+import { EventEmitter } from 'node:events';
+import { RtNetlink, type RtNetlinkSubscription } from '../netif/rtnetlink.js';
+import type { Link } from '../netif/rtnetlink/link.js';
+import { Announcer } from '../netif/announce.js';
+import { isIpv6LinkLocal } from '../netif/ip-address.js';
+import { VipdError } from '../errors.js';
+import { VrrpChannel, type VrrpDatagram } from './channel.js';
+import { VrrpInstance, type Announce, type Clock, type InstanceConfig, type InstanceEvents, type InstanceStatus, type LinkInfo } from './instance.js';
+import { vridOf } from './packet.js';
+import { effectivePriority } from './track/tracker-state.js';
+
+const IFF_UP = 0x1;
+const IFF_RUNNING = 0x40;
+
+export interface RouterEvents extends InstanceEvents {
+  /** A datagram for a VRID no instance here runs (counted; common on shared LANs). */
+  'unknown-vrid': [{ vrid: number | undefined; source: string; interface: string }];
+  error: [Error];
+}
+
+export interface RouterOptions {
+  rtnetlink?: RtNetlink;
+  announce?: Announce;
+  clock?: Clock;
+}
+
+interface Tracked { ok: boolean; weight: number }
+
+interface Entry {
+  instance: VrrpInstance;
+  channel: VrrpChannel;
+  link: LinkInfo;
+  /** Tracking sources by name: the instance's own link, track_interface, scripts... */
+  tracked: Map<string, Tracked>;
+  trackedLinks: Map<string, number>;
+}
+
+function isRunning(l: Link): boolean {
+  return (l.flags & IFF_UP) !== 0 && (l.flags & IFF_RUNNING) !== 0;
+}
+
+export class VrrpRouter extends EventEmitter<RouterEvents> {
+  #rt: RtNetlink;
+  #ownRt: boolean;
+  #announce: Announce;
+  #announcer: Announcer | undefined;
+  #clock: Clock | undefined;
+  #channels = new Map<string, { channel: VrrpChannel; users: number }>();
+  #entries = new Map<string, Entry>();
+  #subscription: RtNetlinkSubscription | undefined;
+  #unknownVrid = 0;
+
+  constructor(opts: RouterOptions = {}) {
+    super();
+    this.#rt = opts.rtnetlink ?? RtNetlink.open();
+    this.#ownRt = !opts.rtnetlink;
+    if (opts.announce) {
+      this.#announce = opts.announce;
+    } else {
+      const a = Announcer.open();
+      this.#announcer = a;
+      this.#announce = {
+        gratuitousArp: (link, address) => { a.gratuitousArp(link, address); },
+        unsolicitedNa: (link, address) => { a.unsolicitedNa(link, address); },
+      };
+    }
+    this.#clock = opts.clock;
+    this.#subscription = this.#rt.subscribe();
+    this.#subscription.on('link', (l, { deleted }) => this.#onLink(l, deleted));
+    this.#subscription.on('overrun', () => { void this.#resyncLinks(); });
+  }
+
+  get rtnetlink(): RtNetlink {
+    return this.#rt;
+  }
+
+  get unknownVridCount(): number {
+    return this.#unknownVrid;
+  }
+
+  instance(name: string): VrrpInstance | undefined {
+    return this.#entries.get(name)?.instance;
+  }
+
+  instances(): VrrpInstance[] {
+    return [...this.#entries.values()].map((e) => e.instance);
+  }
+
+  /** Creates and starts an instance. Rejects (touching nothing) when its interface or addresses are unusable. */
+  async add(cfg: InstanceConfig): Promise<VrrpInstance> {
+    if (this.#entries.has(cfg.name)) throw new VipdError('VIPD_ERR_DUPLICATE', `VRRP instance ${cfg.name} exists already`);
+    for (const e of this.#entries.values()) {
+      const c = e.instance.config;
+      if (c.vrid === cfg.vrid && c.family === cfg.family && c.interface === cfg.interface) {
+        throw new VipdError('VIPD_ERR_DUPLICATE', `VRRP instances ${c.name} and ${cfg.name} both use VRID ${cfg.vrid} on ${cfg.interface} (IPv${cfg.family})`);
+      }
+    }
+    const l = await this.#rt.link(cfg.interface);
+    const link: LinkInfo = { ifindex: l.index, name: l.name, mac: l.mac };
+    const links = new Map<string, LinkInfo>();
+    for (const v of [...cfg.virtualAddresses, ...(cfg.excludedAddresses ?? [])]) {
+      if (v.interface && v.interface !== l.name && !links.has(v.interface)) {
+        const o = await this.#rt.link(v.interface);
+        links.set(v.interface, { ifindex: o.index, name: o.name, mac: o.mac });
+      }
+    }
+    const primary = cfg.unicastSource ?? await this.#primaryAddress(l.index, cfg);
+    const key = `${l.index}/${cfg.family}`;
+    let ch = this.#channels.get(key);
+    if (!ch) {
+      const channel = VrrpChannel.open({ family: cfg.family, ifname: l.name, ifindex: l.index });
+      channel.on('datagram', (d) => this.#dispatch(channel, d));
+      channel.on('error', (e) => this.emit('error', e));
+      channel.start();
+      ch = { channel, users: 0 };
+      this.#channels.set(key, ch);
+    }
+    if (!cfg.unicastPeers?.length) ch.channel.joinGroup();
+    ch.users++;
+    const instance = new VrrpInstance(cfg, {
+      channel: ch.channel, link, links, primaryAddress: primary, addresses: this.#rt, announce: this.#announce,
+      ...(this.#clock ? { clock: this.#clock } : {}),
+    });
+    // Re-emit instance events on the router so one listener sees every instance.
+    const relay = this.emit.bind(this) as (event: string, arg: unknown) => boolean;
+    const source = instance as unknown as EventEmitter;
+    for (const ev of ['state', 'drop', 'advert', 'vip-error', 'send-error', 'garp']) source.on(ev, (x: unknown) => relay(ev, x));
+    const entry: Entry = { instance, channel: ch.channel, link, tracked: new Map(), trackedLinks: new Map() };
+    this.#entries.set(cfg.name, entry);
+    // The instance's own link is tracked with weight 0: link down means FAULT (keepalived's default).
+    entry.trackedLinks.set(l.name, 0);
+    this.#setTracked(entry, `link:${l.name}`, isRunning(l), 0);
+    await instance.start();
+    return instance;
+  }
+
+  async #primaryAddress(ifindex: number, cfg: InstanceConfig): Promise<string> {
+    const vips = new Set(cfg.virtualAddresses.map((v) => v.address));
+    const addrs = (await this.#rt.addresses({ ifindex, family: cfg.family })).filter((a) => !vips.has(a.address));
+    const pick = cfg.family === 6 ? addrs.find((a) => isIpv6LinkLocal(a.address)) : addrs.find((a) => a.scope === 0) ?? addrs[0];
+    if (!pick) {
+      throw new VipdError('VIPD_ERR_NO_ADDRESS', `${cfg.name}: interface ${cfg.interface} has no ${cfg.family === 6 ? 'IPv6 link-local' : 'IPv4'} address to send adverts from`);
+    }
+    return pick.address;
+  }
+
+  #dispatch(channel: VrrpChannel, d: VrrpDatagram): void {
+    let vrid: number | undefined;
+    if (d.family === 4) {
+      const ihl = d.data.length > 0 ? (d.data[0]! & 0x0f) * 4 : 0;
+      vrid = ihl >= 20 ? vridOf(d.data.subarray(ihl)) : undefined;
+    } else {
+      vrid = vridOf(d.data);
+    }
+    let matched = false;
+    for (const e of this.#entries.values()) {
+      if (e.channel === channel && e.instance.config.vrid === vrid) {
+        matched = true;
+        e.instance.receive(d);
+      }
+    }
+    if (!matched) {
+      this.#unknownVrid++;
+      this.emit('unknown-vrid', { vrid, source: d.source, interface: channel.ifname });
+    }
+  }
+
+  /** Stops an instance gracefully (priority 0 if master, VIPs removed) and forgets it. */
+  async remove(name: string): Promise<void> {
+    const e = this.#entries.get(name);
+    if (!e) return;
+    this.#entries.delete(name);
+    await e.instance.stop();
+    e.instance.removeAllListeners();
+    const key = `${e.link.ifindex}/${e.instance.config.family}`;
+    const ch = this.#channels.get(key);
+    if (ch && --ch.users === 0) {
+      ch.channel.close();
+      this.#channels.delete(key);
+    }
+  }
+
+  /** track_interface: `weight` 0 means FAULT when the link is down, else a priority change. */
+  async trackInterface(instance: string, ifname: string, weight = 0): Promise<void> {
+    const e = this.#entries.get(instance);
+    if (!e) throw new VipdError('VIPD_ERR_NO_INSTANCE', `no VRRP instance ${instance}`);
+    const l = await this.#rt.link(ifname);
+    e.trackedLinks.set(l.name, weight);
+    this.#setTracked(e, `link:${l.name}`, isRunning(l), weight);
+  }
+
+  /** A tracked thing (script, HTTP/TCP probe...) changed; recomputes the instance's priority and fault state. */
+  setTracked(instance: string, source: string, ok: boolean, weight: number): void {
+    const e = this.#entries.get(instance);
+    if (e) this.#setTracked(e, source, ok, weight);
+  }
+
+  #setTracked(e: Entry, source: string, ok: boolean, weight: number): void {
+    e.tracked.set(source, { ok, weight });
+    this.#applyTracking(e);
+  }
+
+  #applyTracking(e: Entry): void {
+    const { priority } = effectivePriority(e.instance.basePriority, [...e.tracked.values()]);
+    // One fault source per weight-0 tracker, so a FAULT's reason names what failed.
+    for (const [name, t] of e.tracked) if (t.weight === 0) e.instance.setFault(name, !t.ok);
+    e.instance.setPriority(priority);
+  }
+
+  #onLink(l: Link, deleted: boolean): void {
+    for (const e of this.#entries.values()) {
+      const weight = e.trackedLinks.get(l.name);
+      if (weight === undefined) continue;
+      this.#setTracked(e, `link:${l.name}`, !deleted && isRunning(l), weight);
+    }
+  }
+
+  async #resyncLinks(): Promise<void> {
+    try {
+      for (const l of await this.#rt.links()) this.#onLink(l, false);
+    } catch (err) {
+      this.emit('error', err as Error);
+    }
+  }
+
+  status(): InstanceStatus[] {
+    return this.instances().map((i) => i.status());
+  }
+
+  /** Stops every instance (priority-0 adverts, VIPs removed) and closes every socket. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#entries.keys()].map((n) => this.remove(n)));
+    this.#subscription?.close();
+    this.#announcer?.close();
+    if (this.#ownRt) this.#rt.close();
+  }
+}

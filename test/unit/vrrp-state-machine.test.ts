@@ -1,0 +1,405 @@
+// The VRRP state machine, table-driven over RFC 5798 section 6.4 (and RFC 3768 timing), with a fake clock:
+// `now` is just a number in every event. No timers, no sleeps.
+import t from 'tap';
+import {
+  createMachine,
+  step,
+  timersOf,
+  vrrpTimers,
+  type Action,
+  type Machine,
+  type MachineConfig,
+  type MachineEvent,
+} from '../../src/vrrp/index.js';
+
+const BASE: MachineConfig = {
+  version: 3,
+  priority: 100,
+  adverIntervalCs: 100,
+  preempt: true,
+  preemptDelayMs: 0,
+  acceptMode: false,
+  primaryAddress: '10.0.0.2',
+};
+// v3, priority 100, 1 s: Skew_Time = 156 * 1000 / 256 = 609 ms; Master_Down_Interval = 3609 ms.
+const SKEW = 609;
+const MDI = 3609;
+
+type Ev = MachineEvent;
+const startup = (now = 0): Ev => ({ type: 'startup', now });
+const shutdown = (now: number): Ev => ({ type: 'shutdown', now });
+const advert = (now: number, priority: number, source = '10.0.0.1', adverIntervalCs = 100): Ev => ({ type: 'advert', now, priority, source, adverIntervalCs });
+const adverTimer = (now: number): Ev => ({ type: 'adver-timer', now });
+const downTimer = (now: number): Ev => ({ type: 'master-down-timer', now });
+const setPriority = (now: number, priority: number): Ev => ({ type: 'set-priority', now, priority });
+const fault = (now: number, reason = 'link down'): Ev => ({ type: 'fault', now, reason });
+const faultCleared = (now: number): Ev => ({ type: 'fault-cleared', now });
+
+/** Runs events from a fresh machine; returns the final machine and the last event's actions. */
+function run(config: Partial<MachineConfig>, events: Ev[]): { m: Machine; actions: readonly Action[] } {
+  let m = createMachine({ ...BASE, ...config });
+  let actions: readonly Action[] = [];
+  for (const e of events) ({ machine: m, actions } = step(m, e));
+  return { m, actions };
+}
+
+const toMaster = (now: number, priority: number, reason: string, previous = 'backup', acceptMode = false): Action[] => [
+  { type: 'add-vips', acceptMode },
+  { type: 'send-advert', priority },
+  { type: 'send-garp' },
+  { type: 'set-timer', timer: 'adver', at: now + 1000 },
+  { type: 'notify', state: 'master', previous, reason } as Action,
+];
+// A backup at t=0 (startup), and a master (the owner-less way: master-down fired at MDI).
+const BACKUP = [startup(0)];
+const MASTER = [startup(0), downTimer(MDI)];
+
+interface Row {
+  name: string;
+  config?: Partial<MachineConfig>;
+  events: Ev[];
+  state: Machine['state'];
+  actions: Action[];
+}
+
+const TRANSITIONS: Row[] = [
+  // 6.4.1 Initialize
+  { name: 'Initialize: startup, owner (255) -> Master at once', config: { priority: 255 }, events: [startup(5)], state: 'master', actions: toMaster(5, 255, 'owner', 'initialize') },
+  {
+    name: 'Initialize: startup -> Backup, Master_Down_Timer = Master_Down_Interval',
+    events: [startup(5)],
+    state: 'backup',
+    actions: [{ type: 'set-timer', timer: 'master-down', at: 5 + MDI }, { type: 'notify', state: 'backup', previous: 'initialize', reason: 'startup' }],
+  },
+  { name: 'Initialize: adverts and timers are ignored', events: [advert(1, 200), downTimer(9999), adverTimer(9999)], state: 'initialize', actions: [] },
+  { name: 'Initialize: shutdown is a no-op', events: [shutdown(1)], state: 'initialize', actions: [] },
+  // 6.4.2 Backup
+  {
+    name: 'Backup: shutdown -> Initialize, cancel Master_Down_Timer',
+    events: [...BACKUP, shutdown(10)],
+    state: 'initialize',
+    actions: [{ type: 'cancel-timer', timer: 'master-down' }, { type: 'notify', state: 'initialize', previous: 'backup', reason: 'shutdown' }],
+  },
+  { name: 'Backup: Master_Down_Timer fires -> Master', events: [...BACKUP, downTimer(MDI)], state: 'master', actions: toMaster(MDI, 100, 'master-down') },
+  { name: 'Backup: Master_Down_Timer fires late (stall) -> Master, adver timer from now', events: [...BACKUP, downTimer(MDI + 5000)], state: 'master', actions: toMaster(MDI + 5000, 100, 'master-down') },
+  { name: 'Backup: timer event before its deadline is ignored and re-armed', events: [...BACKUP, downTimer(MDI - 1)], state: 'backup', actions: [{ type: 'set-timer', timer: 'master-down', at: MDI }] },
+  { name: 'Backup: priority 0 -> Master_Down_Timer = Skew_Time', events: [...BACKUP, advert(1000, 0)], state: 'backup', actions: [{ type: 'set-timer', timer: 'master-down', at: 1000 + SKEW }] },
+  { name: 'Backup: ... then it fires -> Master (master resigned)', events: [...BACKUP, advert(1000, 0), downTimer(1000 + SKEW)], state: 'master', actions: toMaster(1000 + SKEW, 100, 'master-resigned') },
+  { name: 'Backup: higher priority resets Master_Down_Timer', events: [...BACKUP, advert(1000, 200)], state: 'backup', actions: [{ type: 'set-timer', timer: 'master-down', at: 1000 + MDI }] },
+  { name: 'Backup: equal priority resets Master_Down_Timer', events: [...BACKUP, advert(1000, 100)], state: 'backup', actions: [{ type: 'set-timer', timer: 'master-down', at: 1000 + MDI }] },
+  {
+    name: 'Backup (v3): learns Master_Adver_Interval from the advert',
+    events: [...BACKUP, advert(1000, 200, '10.0.0.1', 300)],
+    state: 'backup',
+    // 3 * 3000 + 156 * 3000 / 256 = 9000 + 1828
+    actions: [{ type: 'set-timer', timer: 'master-down', at: 1000 + 9000 + 1828 }],
+  },
+  {
+    name: 'Backup (v2): keeps its own interval; skew is (256-p)/256 s',
+    config: { version: 2, adverIntervalCs: 300 },
+    events: [startup(0), advert(1000, 200, '10.0.0.1', 300)],
+    state: 'backup',
+    actions: [{ type: 'set-timer', timer: 'master-down', at: 1000 + 9000 + 609 }],
+  },
+  { name: 'Backup, preempt: lower priority is discarded', events: [...BACKUP, advert(1000, 50)], state: 'backup', actions: [] },
+  { name: 'Backup, preempt: ... and the timer takes over (preempted)', events: [...BACKUP, advert(1000, 50), downTimer(MDI)], state: 'master', actions: toMaster(MDI, 100, 'preempted') },
+  { name: 'Backup, nopreempt: lower priority still resets the timer', config: { preempt: false }, events: [...BACKUP, advert(1000, 50)], state: 'backup', actions: [{ type: 'set-timer', timer: 'master-down', at: 1000 + MDI }] },
+  // 6.4.3 Master
+  {
+    name: 'Master: shutdown -> cancel Adver_Timer, priority 0 advert, remove VIPs, Initialize',
+    events: [...MASTER, shutdown(MDI + 10)],
+    state: 'initialize',
+    actions: [
+      { type: 'cancel-timer', timer: 'adver' },
+      { type: 'send-advert', priority: 0 },
+      { type: 'remove-vips' },
+      { type: 'notify', state: 'initialize', previous: 'master', reason: 'shutdown' },
+    ],
+  },
+  { name: 'Master: Adver_Timer fires -> advert, re-arm', events: [...MASTER, adverTimer(MDI + 1000)], state: 'master', actions: [{ type: 'send-advert', priority: 100 }, { type: 'set-timer', timer: 'adver', at: MDI + 2000 }] },
+  { name: 'Master: early Adver_Timer event is re-armed', events: [...MASTER, adverTimer(MDI + 999)], state: 'master', actions: [{ type: 'set-timer', timer: 'adver', at: MDI + 1000 }] },
+  { name: 'Master: priority 0 advert -> advertise at once', events: [...MASTER, advert(MDI + 300, 0)], state: 'master', actions: [{ type: 'send-advert', priority: 100 }, { type: 'set-timer', timer: 'adver', at: MDI + 1300 }] },
+  {
+    name: 'Master: higher priority -> Backup',
+    events: [...MASTER, advert(MDI + 300, 101)],
+    state: 'backup',
+    actions: [
+      { type: 'cancel-timer', timer: 'adver' },
+      { type: 'remove-vips' },
+      { type: 'set-timer', timer: 'master-down', at: MDI + 300 + MDI },
+      { type: 'notify', state: 'backup', previous: 'master', reason: 'higher-priority' },
+    ],
+  },
+  {
+    name: 'Master: equal priority, higher address -> Backup',
+    events: [...MASTER, advert(MDI + 300, 100, '10.0.0.3')],
+    state: 'backup',
+    actions: [
+      { type: 'cancel-timer', timer: 'adver' },
+      { type: 'remove-vips' },
+      { type: 'set-timer', timer: 'master-down', at: MDI + 300 + MDI },
+      { type: 'notify', state: 'backup', previous: 'master', reason: 'higher-priority' },
+    ],
+  },
+  {
+    name: 'Master: equal priority, address compared as unsigned (200.0.0.1 > 10.0.0.2)',
+    events: [...MASTER, advert(MDI + 300, 100, '200.0.0.1')],
+    state: 'backup',
+    actions: [
+      { type: 'cancel-timer', timer: 'adver' },
+      { type: 'remove-vips' },
+      { type: 'set-timer', timer: 'master-down', at: MDI + 300 + MDI },
+      { type: 'notify', state: 'backup', previous: 'master', reason: 'higher-priority' },
+    ],
+  },
+  {
+    name: 'Master (v3): going Backup learns the new master\'s interval',
+    events: [...MASTER, advert(MDI, 200, '10.0.0.1', 50)],
+    state: 'backup',
+    // 3 * 500 + 156 * 500 / 256 = 1500 + 304
+    actions: [
+      { type: 'cancel-timer', timer: 'adver' },
+      { type: 'remove-vips' },
+      { type: 'set-timer', timer: 'master-down', at: MDI + 1804 },
+      { type: 'notify', state: 'backup', previous: 'master', reason: 'higher-priority' },
+    ],
+  },
+  { name: 'Master: equal priority, lower address -> discard', events: [...MASTER, advert(MDI + 300, 100, '10.0.0.1')], state: 'master', actions: [] },
+  { name: 'Master: lower priority -> discard', events: [...MASTER, advert(MDI + 300, 99, '10.0.0.200')], state: 'master', actions: [] },
+  { name: 'Master: master-down timer is ignored', events: [...MASTER, downTimer(MDI * 3)], state: 'master', actions: [] },
+  { name: 'Master: accept mode is carried to add-vips', config: { acceptMode: true, priority: 255 }, events: [startup(0)], state: 'master', actions: toMaster(0, 255, 'owner', 'initialize', true) },
+  // Fault (keepalived; tracked interface / script)
+  {
+    name: 'Master: fault -> resign with priority 0, remove VIPs, Fault',
+    events: [...MASTER, fault(MDI + 10)],
+    state: 'fault',
+    actions: [
+      { type: 'cancel-timer', timer: 'adver' },
+      { type: 'send-advert', priority: 0 },
+      { type: 'remove-vips' },
+      { type: 'notify', state: 'fault', previous: 'master', reason: 'fault', detail: 'link down' },
+    ],
+  },
+  {
+    name: 'Backup: fault -> Fault',
+    events: [...BACKUP, fault(10)],
+    state: 'fault',
+    actions: [{ type: 'cancel-timer', timer: 'master-down' }, { type: 'notify', state: 'fault', previous: 'backup', reason: 'fault', detail: 'link down' }],
+  },
+  { name: 'Initialize: fault -> Fault (start faulted)', events: [fault(0)], state: 'fault', actions: [{ type: 'notify', state: 'fault', previous: 'initialize', reason: 'fault', detail: 'link down' }] },
+  { name: 'Fault: adverts, timers, startup and more faults are ignored', events: [...BACKUP, fault(10), advert(20, 0), downTimer(MDI), adverTimer(MDI), startup(30), fault(40)], state: 'fault', actions: [] },
+  {
+    name: 'Fault: cleared -> Backup (as at startup)',
+    events: [...BACKUP, fault(10), faultCleared(100)],
+    state: 'backup',
+    actions: [{ type: 'set-timer', timer: 'master-down', at: 100 + MDI }, { type: 'notify', state: 'backup', previous: 'fault', reason: 'fault-cleared' }],
+  },
+  { name: 'Fault: cleared, owner -> Master', config: { priority: 255 }, events: [startup(0), fault(10), faultCleared(100)], state: 'master', actions: toMaster(100, 255, 'owner', 'fault') },
+  { name: 'Fault: shutdown -> Initialize', events: [...BACKUP, fault(10), shutdown(20)], state: 'initialize', actions: [{ type: 'notify', state: 'initialize', previous: 'fault', reason: 'shutdown' }] },
+  { name: 'fault-cleared outside Fault is ignored', events: [...BACKUP, faultCleared(10)], state: 'backup', actions: [] },
+  // Effective priority (tracking weights)
+  { name: 'Master: priority change is advertised at once', events: [...MASTER, setPriority(MDI + 100, 80)], state: 'master', actions: [{ type: 'send-advert', priority: 80 }, { type: 'set-timer', timer: 'adver', at: MDI + 1100 }] },
+  { name: 'Master: unchanged priority does nothing', events: [...MASTER, setPriority(MDI + 100, 100)], state: 'master', actions: [] },
+  { name: 'Master: owner priority is fixed', config: { priority: 255 }, events: [startup(0), setPriority(100, 10)], state: 'master', actions: [] },
+  { name: 'Backup: priority change takes no action', events: [...BACKUP, setPriority(100, 150)], state: 'backup', actions: [] },
+  // keepalived preempt_delay
+  { name: 'preempt_delay: startup waits Master_Down_Interval + delay', config: { preemptDelayMs: 2000 }, events: [startup(0)], state: 'backup', actions: [{ type: 'set-timer', timer: 'master-down', at: MDI + 2000 }, { type: 'notify', state: 'backup', previous: 'initialize', reason: 'startup' }] },
+  { name: 'preempt_delay with nopreempt: no delay', config: { preemptDelayMs: 2000, preempt: false }, events: [startup(0)], state: 'backup', actions: [{ type: 'set-timer', timer: 'master-down', at: MDI }, { type: 'notify', state: 'backup', previous: 'initialize', reason: 'startup' }] },
+  { name: 'preempt_delay: a lower-priority master is accepted during the delay', config: { preemptDelayMs: 2000 }, events: [startup(0), advert(1000, 50), advert(2000, 50)], state: 'backup', actions: [{ type: 'set-timer', timer: 'master-down', at: 2000 + MDI }] },
+  { name: 'preempt_delay: ... and discarded after it', config: { preemptDelayMs: 2000 }, events: [startup(0), advert(1000, 50), advert(2000, 50), advert(3000, 50)], state: 'backup', actions: [] },
+  { name: 'preempt_delay: ... so the timer takes over', config: { preemptDelayMs: 2000 }, events: [startup(0), advert(1000, 50), advert(2000, 50), advert(3000, 50), downTimer(2000 + MDI)], state: 'master', actions: toMaster(2000 + MDI, 100, 'preempted') },
+  // keepalived down_timer_adverts
+  { name: 'down_timer_adverts 5', config: { downTimerAdverts: 5 }, events: [startup(0)], state: 'backup', actions: [{ type: 'set-timer', timer: 'master-down', at: 5000 + SKEW }, { type: 'notify', state: 'backup', previous: 'initialize', reason: 'startup' }] },
+];
+
+t.test('RFC 5798 6.4 transitions', async (t) => {
+  for (const row of TRANSITIONS) {
+    const { m, actions } = run(row.config ?? {}, row.events);
+    t.equal(m.state, row.state, `${row.name}: state`);
+    t.same(actions, row.actions, `${row.name}: actions`);
+  }
+});
+
+t.test('timer maths', async (t) => {
+  const rows: Array<[Parameters<typeof vrrpTimers>[0], number, number]> = [
+    // [inputs, skew ms, master down interval ms]
+    [{ version: 3, priority: 100, masterAdverIntervalCs: 100 }, 609, 3609],
+    [{ version: 3, priority: 255, masterAdverIntervalCs: 100 }, 3, 3003],
+    [{ version: 3, priority: 1, masterAdverIntervalCs: 100 }, 996, 3996],
+    [{ version: 3, priority: 200, masterAdverIntervalCs: 4095 }, 8957, 3 * 40950 + 8957],
+    [{ version: 3, priority: 128, masterAdverIntervalCs: 1 }, 5, 35],
+    [{ version: 2, priority: 100, masterAdverIntervalCs: 100 }, 609, 3609],
+    [{ version: 2, priority: 100, masterAdverIntervalCs: 500 }, 609, 15609], // v2 skew does not scale
+    [{ version: 2, priority: 128, masterAdverIntervalCs: 100 }, 500, 3500], // keepalived man: 3.5 s
+    [{ version: 3, priority: 100, masterAdverIntervalCs: 100, downTimerAdverts: 1 }, 609, 1609],
+  ];
+  for (const [inputs, skew, mdi] of rows) {
+    t.same(vrrpTimers(inputs), { skewMs: skew, masterDownIntervalMs: mdi }, JSON.stringify(inputs));
+  }
+  const m = run({ priority: 200 }, [startup(0)]).m;
+  t.same(timersOf(m), { skewMs: 218, masterDownIntervalMs: 3218, adverIntervalMs: 1000 });
+});
+
+t.test('stall-safe rule: adverts drained before the master-down timer keep the backup a backup', async (t) => {
+  // The master advertises every second; the backup's event loop stalls from t=500 to t=10000. On wake-up the
+  // master-down timer (due at 3609) is overdue. The runtime drains the queued adverts first, stamped `now`.
+  let { m } = run({}, [startup(0), advert(0, 200)]);
+  const actions: Action[] = [];
+  for (let i = 0; i < 9; i++) {
+    const r = step(m, advert(10000, 200)); // queued adverts from t=1000..9000, all processed at 10000
+    m = r.machine;
+    actions.push(...r.actions);
+  }
+  const fired = step(m, downTimer(10000));
+  t.equal(fired.machine.state, 'backup', 'no false failover');
+  t.same(fired.actions, [{ type: 'set-timer', timer: 'master-down', at: 10000 + MDI }], 'the overdue timer is re-armed');
+  // Without the drain (no queued adverts: the master really died), the same late timer makes us master.
+  const died = run({}, [startup(0), advert(0, 200), downTimer(10000)]);
+  t.equal(died.m.state, 'master');
+});
+
+t.test('set-priority clamps and changes the skew', async (t) => {
+  t.equal(run({}, [startup(0), setPriority(1, 0)]).m.priority, 1);
+  t.equal(run({}, [startup(0), setPriority(1, -50)]).m.priority, 1);
+  t.equal(run({}, [startup(0), setPriority(1, 255)]).m.priority, 254, 'only the owner has 255');
+  t.equal(run({}, [startup(0), setPriority(1, 300)]).m.priority, 254);
+  // Priority 200: skew 218, so the next accepted advert sets Master_Down_Interval 3218.
+  const { actions } = run({}, [startup(0), setPriority(1, 200), advert(1000, 250)]);
+  t.same(actions, [{ type: 'set-timer', timer: 'master-down', at: 1000 + 3218 }]);
+  // Raised above the master's priority: its next advert is discarded and we preempt.
+  const pre = run({}, [startup(0), advert(1000, 150), setPriority(1500, 200), advert(2000, 150), downTimer(1000 + MDI)]);
+  t.equal(pre.m.state, 'master');
+  t.same(pre.actions.at(-1), { type: 'notify', state: 'master', previous: 'backup', reason: 'preempted' });
+});
+
+t.test('the machine remembers who is master', async (t) => {
+  const b = run({}, [startup(0), advert(10, 200, '10.0.0.9', 150)]).m;
+  t.match(b, { masterAddress: '10.0.0.9', masterPriority: 200, masterAdverIntervalCs: 150 });
+  const m = run({}, MASTER).m;
+  t.match(m, { masterAddress: '10.0.0.2', masterPriority: 100, adverAt: MDI + 1000, masterDownAt: null });
+});
+
+t.test('IPv6 tie-break compares link-local addresses as unsigned 128-bit numbers', async (t) => {
+  const cfg = { primaryAddress: 'fe80::1' };
+  t.equal(run(cfg, [startup(0), downTimer(MDI), advert(MDI + 1, 100, 'fe80::2')]).m.state, 'backup');
+  t.equal(run(cfg, [startup(0), downTimer(MDI), advert(MDI + 1, 100, 'fe80::0:1')]).m.state, 'master', 'same address');
+  t.equal(run({ primaryAddress: 'fe80::ffff' }, [startup(0), downTimer(MDI), advert(MDI + 1, 100, 'fe80::1:0')]).m.state, 'backup');
+});
+
+t.test('createMachine rejects impossible configs', async (t) => {
+  const bad: Array<Partial<MachineConfig>> = [
+    { priority: 0 },
+    { priority: 256 },
+    { priority: 1.5 },
+    { adverIntervalCs: 0 },
+    { adverIntervalCs: 4096 },
+    { version: 2, adverIntervalCs: 150 },
+    { preemptDelayMs: -1 },
+    { preemptDelayMs: Number.NaN },
+    { downTimerAdverts: 0 },
+    { version: 4 as 3 },
+  ];
+  for (const c of bad) t.throws(() => createMachine({ ...BASE, ...c }), { code: 'VIPD_ERR_CONFIG' }, JSON.stringify(c));
+  t.doesNotThrow(() => createMachine({ ...BASE, version: 2, adverIntervalCs: 25500 }));
+});
+
+// A tiny discrete-event simulation: routers on one LAN, adverts delivered 1 ms after they are sent, one fake clock.
+interface Sim {
+  configs: MachineConfig[];
+  machines: Machine[];
+  timers: Map<string, number>;
+  up: boolean[];
+  /** Every transition: [now, router, new state, reason]. */
+  log: Array<[number, number, string, string]>;
+  apply: (i: number, e: Ev) => void;
+}
+const LATENCY = 1;
+
+function simulate(configs: MachineConfig[], until: number, script: Array<[number, (s: Sim, now: number) => void]> = []): Sim {
+  const sim: Sim = { configs, machines: configs.map((c) => createMachine(c)), timers: new Map(), up: configs.map(() => true), log: [], apply: () => {} };
+  const inflight: Array<[number, number, Ev]> = [];
+  const pending = [...script];
+  const apply = (i: number, e: Ev) => {
+    const r = step(sim.machines[i]!, e);
+    sim.machines[i] = r.machine;
+    for (const a of r.actions) {
+      if (a.type === 'set-timer') sim.timers.set(`${i}:${a.timer}`, a.at);
+      else if (a.type === 'cancel-timer') sim.timers.delete(`${i}:${a.timer}`);
+      else if (a.type === 'notify') sim.log.push([e.now, i, a.state, a.reason]);
+      else if (a.type === 'send-advert' && sim.up[i]) {
+        const at = e.now + LATENCY;
+        for (let j = 0; j < configs.length; j++) {
+          if (j !== i) inflight.push([at, j, { type: 'advert', now: at, priority: a.priority, source: configs[i]!.primaryAddress, adverIntervalCs: configs[i]!.adverIntervalCs }]);
+        }
+      }
+    }
+  };
+  sim.apply = apply;
+  configs.forEach((_, i) => apply(i, startup(0)));
+  for (;;) {
+    let timer: [string, number] | undefined;
+    for (const entry of sim.timers) if (!timer || entry[1] < timer[1]) timer = entry;
+    inflight.sort((a, b) => a[0] - b[0]);
+    const packet = inflight[0];
+    const scripted = pending[0];
+    const times = [timer?.[1] ?? Infinity, packet?.[0] ?? Infinity, scripted?.[0] ?? Infinity];
+    const now = Math.min(...times);
+    if (now > until) break;
+    if (scripted && scripted[0] === now) {
+      pending.shift();
+      scripted[1](sim, now);
+    } else if (timer && timer[1] === now) {
+      sim.timers.delete(timer[0]);
+      const [idx, name] = timer[0].split(':') as [string, string];
+      apply(Number(idx), name === 'adver' ? adverTimer(now) : downTimer(now));
+    } else if (packet) {
+      inflight.shift();
+      if (sim.up[packet[1]]) apply(packet[1], packet[2]);
+    }
+  }
+  return sim;
+}
+
+const router = (priority: number, address: string, extra: Partial<MachineConfig> = {}): MachineConfig => ({ ...BASE, priority, primaryAddress: address, ...extra });
+const masters = (s: Sim) => s.machines.flatMap((m, i) => (m.state === 'master' ? [i] : []));
+
+t.test('simulation: three routers elect exactly one master, the highest priority', async (t) => {
+  const s = simulate([router(100, '10.0.0.1'), router(200, '10.0.0.2'), router(150, '10.0.0.3')], 20000);
+  t.same(masters(s), [1]);
+});
+
+t.test('simulation: equal priorities, the highest primary address wins', async (t) => {
+  const s = simulate([router(200, '10.0.0.3'), router(200, '10.0.0.20'), router(200, '10.0.0.100')], 20000);
+  t.same(masters(s), [2]);
+});
+
+t.test('simulation: graceful stop hands over within Skew_Time', async (t) => {
+  const s = simulate([router(200, '10.0.0.1'), router(100, '10.0.0.2')], 30000, [
+    [10000, (sim, now) => {
+      sim.apply(0, shutdown(now)); // sends priority 0 while still on the LAN
+      sim.up[0] = false;
+    }],
+  ]);
+  t.same(masters(s), [1]);
+  const takeover = s.log.find(([, i, state]) => i === 1 && state === 'master');
+  t.same(takeover, [10000 + LATENCY + SKEW, 1, 'master', 'master-resigned'], 'the backup waits only Skew_Time');
+});
+
+t.test('simulation: master dies, backup takes over; it returns and preempts (or not, with nopreempt)', async (t) => {
+  // A crash: no priority 0 advert, its timers gone with it. Then a fresh process starts.
+  const die = (sim: Sim) => { sim.up[0] = false; sim.timers.delete('0:adver'); };
+  const revive = (sim: Sim, now: number) => {
+    sim.up[0] = true;
+    sim.machines[0] = createMachine(sim.configs[0]!);
+    sim.apply(0, startup(now));
+  };
+  const preempt = simulate([router(200, '10.0.0.1'), router(100, '10.0.0.2')], 40000, [[10000, die], [20000, revive]]);
+  t.same(masters(preempt), [0], 'preempt: the higher priority router is master again');
+  const b = preempt.log.filter(([, i]) => i === 1).map(([now, , state, reason]) => [now, state, reason]);
+  // Router 0 (priority 200, skew 218) became master at 3218 and last advertised at 9218, heard at 9219:
+  // router 1 takes over one Master_Down_Interval later. Router 0 restarts at 20000, preempts at 20000 + 3218,
+  // and router 1 hears it 1 ms later.
+  t.same(b, [[0, 'backup', 'startup'], [9219 + MDI, 'master', 'master-down'], [23219, 'backup', 'higher-priority']]);
+  const nopreempt = simulate([router(200, '10.0.0.1', { preempt: false }), router(100, '10.0.0.2')], 40000, [[10000, die], [20000, revive]]);
+  t.same(masters(nopreempt), [1], 'nopreempt: the backup that took over stays master');
+});

@@ -122,6 +122,7 @@ export class Reconciler {
       if (failed.length === 0) break;
       result.rolledBack.push(...(await this.#rollBack(ops, failed)));
     }
+    result.rolledBack = [...new Set(result.rolledBack)];
     // Own what is desired; keep owning what could not be removed so a later apply retries it.
     const stillOwned = new Set(result.failed.filter((f) => f.op.kind === 'removeService').map((f) => serviceKey(f.op.service)));
     this.#owned.clear();
@@ -131,9 +132,8 @@ export class Reconciler {
   }
 
   /** Removes every owned service (e.g. on losing MASTER, or shutdown). */
-  async removeAll(): Promise<ApplyResult> {
-    const result = await this.apply([]);
-    return result;
+  removeAll(): Promise<ApplyResult> {
+    return this.apply([]);
   }
 
   async #send(ops: IpvsOp[]): Promise<FailedOp[]> {

@@ -6,7 +6,7 @@
 // t.teardown, process exit, SIGINT/SIGTERM; namespaces left by a killed (SIGKILL) test process are
 // reaped by the next createLan.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -240,7 +240,23 @@ function reapStaleLabs(): void {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Temp dirs named `<prefix><pid>...` whose process is dead (it was SIGKILLed): remove them. */
+export function reapStaleDirs(parent: string, prefix: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)/.exec(name.slice(prefix.length))?.[1]);
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -275,6 +291,7 @@ function nsExec(ns: string, cmd: string[]): string[] {
 export async function createLan(t: Test, nodes: string[] | Array<{ name: string }>, opts: { ipv6?: boolean } = {}): Promise<Lab> {
   if (!which('ip')) throw new Error('createLan: the "ip" command is missing (apt-get install -y iproute2)');
   reapStaleLabs();
+  reapStaleDirs(tmpdir(), 'vipd-lab-');
   const names = nodes.map((n) => (typeof n === 'string' ? n : n.name));
   if (new Set(names).size !== names.length) throw new Error(`createLan: duplicate node names ${names.join(',')}`);
   const seq = labCounter++;

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { onCleanup } from './cleanup.js';
-import { repoRoot } from './netns-lab.js';
+import { reapStaleDirs, repoRoot } from './netns-lab.js';
 import { UML_KERNEL } from './require.js';
 
 export interface UmlResult {
@@ -26,6 +26,8 @@ export interface UmlResult {
   /** Kernel console (tail), for diagnosing a failed boot. */
   console: string;
   timedOut: boolean;
+  /** Host temp dir of this run (removed); it appears as vipd_dir=<runDir> in the UML command line. */
+  runDir: string;
 }
 
 export const UML_INIT = join(repoRoot, 'test', 'helpers', 'uml-init.sh');
@@ -59,7 +61,8 @@ export async function runInUml(
   const timeoutMs = opts.timeoutMs ?? 90_000;
 
   // Not under /tmp or /run: the init script mounts tmpfs there, hiding host files.
-  const dir = mkdtempSync('/var/tmp/vipd-uml-');
+  reapStaleDirs('/var/tmp', 'vipd-uml-');
+  const dir = mkdtempSync(`/var/tmp/vipd-uml-${process.pid}-`);
   const env: Record<string, string> = {};
   for (const k of PASSED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
   Object.assign(env, opts.env);
@@ -136,6 +139,7 @@ export async function runInUml(
       initLog: read('init.log') ?? '',
       console: consoleText,
       timedOut,
+      runDir: dir,
     };
   } finally {
     kill();

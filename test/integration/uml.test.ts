@@ -7,13 +7,13 @@ import { repoRoot } from '../helpers/netns-lab.js';
 import { requireEnv } from '../helpers/require.js';
 import { runInUml } from '../helpers/uml.js';
 
-/** Host processes running the UML kernel binary (none may survive a run). */
-function umlProcesses(): number[] {
+/** Host processes of one UML run (kernel and helpers; none may survive it). */
+function umlProcesses(runDir: string): number[] {
   const out: number[] = [];
   for (const p of readdirSync('/proc')) {
     if (!/^\d+$/.test(p)) continue;
     try {
-      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('vipd_dir=')) out.push(Number(p));
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`vipd_dir=${runDir}\0`)) out.push(Number(p));
     } catch {
       // exited meanwhile
     }
@@ -37,7 +37,7 @@ t.test('smoke: ipvsadm and dummy links work inside UML', async (t) => {
     t.match(by.get('schedulers')?.out ?? '', new RegExp(`\\bip_vs_${s}\\b`), `scheduler ${s} loaded`);
   }
   t.match(by.get('kernel')?.out ?? '', /^6\./);
-  t.same(umlProcesses(), [], 'no UML process left');
+  t.same(umlProcesses(r.runDir), [], 'no UML process left');
 });
 
 t.test('our rtnetlink client and the IPVS genetlink family inside UML', async (t) => {
@@ -60,7 +60,7 @@ t.test('a hanging script is killed at the timeout', async (t) => {
   t.ok(r.timedOut, 'reported as timed out');
   t.equal(r.code, 124);
   t.ok(Date.now() - started < 12_000, 'returned soon after the timeout');
-  t.same(umlProcesses(), [], 'no UML process left');
+  t.same(umlProcesses(r.runDir), [], 'no UML process left');
 });
 
 t.test('a missing script is a clear error', async (t) => {

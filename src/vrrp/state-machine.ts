@@ -29,8 +29,11 @@
 //   masterDownAt past `now` and the machine ignores the timer (re-arming it), instead of a false failover after
 //   the event loop or the CPU stalled. Worst case (the master died during the stall): takeover is late by at
 //   most one Master_Down_Interval, never early.
+//   Draining before the adver timer too is harmless (a higher-priority master found in the queue demotes us).
 // - A timer event that arrives before its deadline (stale, or a clock rounding) is ignored and re-armed, so
 //   runtimes may deliver timer events freely.
+// - Equal priorities: as the RFC says, a Backup accepts an equal-priority master; the higher primary address
+//   wins only between routers that are Master at the same time (e.g. started together).
 import { compareIp } from '../netif/ip-address.js';
 import { ConfigError } from '../errors.js';
 import { vrrpTimers } from './timers.js';

@@ -1,6 +1,7 @@
 // The VRRP state machine, table-driven over RFC 5798 section 6.4 (and RFC 3768 timing), with a fake clock:
 // `now` is just a number in every event. No timers, no sleeps.
 import t from 'tap';
+import fc from 'fast-check';
 import {
   createMachine,
   step,
@@ -402,4 +403,54 @@ t.test('simulation: master dies, backup takes over; it returns and preempts (or 
   t.same(b, [[0, 'backup', 'startup'], [9219 + MDI, 'master', 'master-down'], [23219, 'backup', 'higher-priority']]);
   const nopreempt = simulate([router(200, '10.0.0.1', { preempt: false }), router(100, '10.0.0.2')], 40000, [[10000, die], [20000, revive]]);
   t.same(masters(nopreempt), [1], 'nopreempt: the backup that took over stays master');
+});
+
+t.test('invariants over random event sequences (fast-check)', async (t) => {
+  // An event is generated as a function of the time it happens at.
+  const event: fc.Arbitrary<(now: number) => Ev> = fc.oneof(
+    fc.constant(startup),
+    fc.constant(shutdown),
+    fc.record({ p: fc.integer({ min: 0, max: 255 }), last: fc.integer({ min: 1, max: 9 }), cs: fc.integer({ min: 1, max: 4095 }) })
+      .map(({ p, last, cs }) => (now: number) => advert(now, p, `10.0.0.${last}`, cs)),
+    fc.constant(adverTimer),
+    fc.constant(downTimer),
+    fc.integer({ min: -10, max: 300 }).map((p) => (now: number) => setPriority(now, p)),
+    fc.constant((now: number) => fault(now)),
+    fc.constant(faultCleared),
+  );
+  const config = fc.record({
+    version: fc.constantFrom(2 as const, 3 as const),
+    priority: fc.integer({ min: 1, max: 255 }),
+    preempt: fc.boolean(),
+    preemptDelayMs: fc.constantFrom(0, 1500),
+  });
+  const script = fc.array(fc.tuple(fc.integer({ min: 0, max: 5000 }), event), { maxLength: 60 });
+  fc.assert(
+    fc.property(config, script, (cfg, events) => {
+      let m = createMachine({ ...BASE, ...cfg });
+      let now = 0;
+      let vips = false;
+      const timers = new Map<string, number>();
+      for (const [gap, make] of events) {
+        now += gap;
+        const r = step(m, make(now));
+        m = r.machine;
+        for (const a of r.actions) {
+          if (a.type === 'add-vips') { if (vips) return false; vips = true; }
+          if (a.type === 'remove-vips') { if (!vips) return false; vips = false; }
+          if (a.type === 'set-timer') { if (a.at < now) return false; timers.set(a.timer, a.at); }
+          if (a.type === 'cancel-timer') timers.delete(a.timer);
+          if (a.type === 'send-advert' && a.priority !== 0 && a.priority !== m.priority) return false;
+        }
+        if (vips !== (m.state === 'master')) return false;
+        if (m.state === 'master' && (m.adverAt === null || m.masterDownAt !== null || timers.get('adver') !== m.adverAt)) return false;
+        if (m.state === 'backup' && (m.masterDownAt === null || m.adverAt !== null || timers.get('master-down') !== m.masterDownAt)) return false;
+        if ((m.state === 'initialize' || m.state === 'fault') && (m.adverAt !== null || m.masterDownAt !== null)) return false;
+        if (m.priority < 1 || m.priority > 255 || (m.priority === 255) !== (cfg.priority === 255)) return false;
+      }
+      return true;
+    }),
+    { numRuns: 500 },
+  );
+  t.pass('VIPs held exactly in Master; the one live timer matches the state; priorities in range');
 });

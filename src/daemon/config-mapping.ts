@@ -1,0 +1,188 @@
+// Pure mapping from the configuration model (keepalived.conf / k0s) to the library's terms:
+// VRRP InstanceConfig objects and IPVS VirtualServerConfig objects. No I/O, so reload can diff
+// what it maps and tests can check it without sockets.
+import type {
+  Checker, RealServer, VipdConfig, VirtualServer, VirtualServerGroup, VrrpInstance, VrrpScript,
+} from '../config/types.js';
+import type { InstanceConfig } from '../vrrp/instance.js';
+import { makeDestination, makeService, serviceKey, type Service, type ForwardMethod } from '../ipvs/index.js';
+import type { CheckConfig, RealServerConfig, VirtualServerConfig } from '../ipvs/index.js';
+import { ipFamily, ipToBytes, bytesToIp } from '../netif/ip-address.js';
+
+const s2ms = (s: number) => Math.round(s * 1000);
+
+export function instanceConfig(i: VrrpInstance, cfg: VipdConfig): InstanceConfig {
+  const vip = (v: VrrpInstance['virtualIpAddresses'][number]) => ({
+    address: v.address, prefixLength: v.prefixLength, ...(v.dev ? { interface: v.dev } : {}), ...(v.label ? { label: v.label } : {}),
+  });
+  return {
+    name: i.name,
+    vrid: i.virtualRouterId,
+    version: i.version,
+    family: i.family,
+    interface: i.interface,
+    priority: i.priority,
+    advertIntervalCs: Math.round(i.advertInt * 100),
+    preempt: i.preempt,
+    preemptDelayMs: s2ms(i.preemptDelay),
+    acceptMode: i.accept,
+    ...(i.authentication?.type === 'PASS' ? { authPass: i.authentication.pass } : {}),
+    virtualAddresses: i.virtualIpAddresses.map(vip),
+    excludedAddresses: i.virtualIpAddressesExcluded.map(vip),
+    ...(i.unicastSrcIp ? { unicastSource: i.unicastSrcIp } : {}),
+    unicastPeers: i.unicastPeers.map((p) => p.address),
+    garp: {
+      masterDelayMs: s2ms(i.garpMasterDelay),
+      masterRepeat: i.garpMasterRepeat,
+      masterRefreshMs: s2ms(i.garpMasterRefresh),
+      masterRefreshRepeat: i.garpMasterRefreshRepeat,
+      intervalMs: s2ms(i.family === 6 ? cfg.global.gnaInterval : cfg.global.garpInterval),
+    },
+    // keepalived 2.2 sends and accepts the RFC checksum; accept the old variant too (interop switch).
+    ...(i.version === 3 && i.family === 4 ? { checksum: 'either' as const } : {}),
+  };
+}
+
+/** A tracked thing of an instance, resolved to what the daemon runs. */
+export type TrackSpec =
+  | { kind: 'interface'; name: string; weight: number }
+  | { kind: 'script'; name: string; weight: number; script: VrrpScript };
+
+export function trackSpecs(i: VrrpInstance, cfg: VipdConfig): TrackSpec[] {
+  const out: TrackSpec[] = i.trackInterfaces.map((t) => ({ kind: 'interface' as const, name: t.name, weight: t.reverse ? -t.weight : t.weight }));
+  for (const t of i.trackScripts) {
+    const script = cfg.vrrpScripts.find((s) => s.name === t.name);
+    if (!script) continue; // the parser reports unknown scripts; nothing to run
+    const w = t.weight ?? script.weight;
+    out.push({ kind: 'script', name: t.name, weight: (t.reverse || script.weightReverse) ? -w : w, script });
+  }
+  return out;
+}
+
+const FORWARD: Record<RealServer['method'], ForwardMethod> = { NAT: 'masq', DR: 'route', TUN: 'tunnel' };
+
+function checkConfig(c: Checker, vs: VirtualServer): CheckConfig | undefined {
+  if (c.type === 'MISC_CHECK') return undefined;
+  const common = {
+    connectIp: c.connectIp,
+    connectPort: c.connectPort,
+    connectTimeoutMs: s2ms(c.connectTimeout),
+    retry: c.retry,
+    delayBeforeRetryMs: s2ms(c.delayBeforeRetry),
+    warmupMs: s2ms(c.warmup),
+    delayLoopMs: s2ms(c.delayLoop || vs.delayLoop),
+  };
+  if (c.type === 'TCP_CHECK') return { type: 'TCP_CHECK', ...common };
+  return {
+    type: c.type,
+    ...common,
+    urls: c.urls.map((u) => {
+      const single = u.statusCodes.length === 1 && u.statusCodes[0]![0] === u.statusCodes[0]![1] ? u.statusCodes[0]![0] : undefined;
+      return { path: u.path, ...(single !== undefined ? { statusCode: single } : {}), ...(u.digest ? { digest: u.digest.toLowerCase() } : {}) };
+    }),
+    ...(c.virtualhost ?? vs.virtualhost ? { virtualhost: (c.virtualhost ?? vs.virtualhost)! } : {}),
+  };
+}
+
+function granularityPrefix(g: string | undefined, family: 4 | 6): number {
+  if (!g) return family === 4 ? 32 : 128;
+  if (/^\d+$/.test(g)) return Number(g);
+  // A dotted netmask: count its bits.
+  return [...ipToBytes(g)].reduce((n, b) => n + b.toString(2).replace(/0/g, '').length, 0);
+}
+
+function addressRange(first: string, last: string): string[] {
+  const a = ipToBytes(first);
+  const b = ipToBytes(last);
+  const out: string[] = [];
+  const cur = Buffer.from(a);
+  for (let i = 0; i < 256 && Buffer.compare(cur, b) <= 0; i++) {
+    out.push(bytesToIp(cur));
+    for (let j = cur.length - 1; j >= 0; j--) { cur[j] = (cur[j]! + 1) & 0xff; if (cur[j] !== 0) break; }
+  }
+  return out;
+}
+
+function servicesOf(vs: VirtualServer, groups: VirtualServerGroup[]): Service[] {
+  const base = {
+    scheduler: vs.scheduler,
+    flags: {
+      ...(vs.persistenceTimeout !== undefined ? { persistent: true } : {}),
+      ...(vs.ops ? { onePacket: true } : {}),
+      ...(vs.schedulerFlags.includes('sh-fallback') || vs.schedulerFlags.includes('flag-1') ? { shFallback: true } : {}),
+      ...(vs.schedulerFlags.includes('sh-port') || vs.schedulerFlags.includes('flag-2') ? { shPort: true } : {}),
+    },
+    timeout: vs.persistenceTimeout ?? 0,
+  };
+  const protocol = vs.protocol.toLowerCase() as 'tcp' | 'udp' | 'sctp';
+  const t = vs.target;
+  if (t.kind === 'address') {
+    return [makeService({ family: t.family, protocol, address: t.address, port: t.port, ...base, netmask: granularityPrefix(vs.persistenceGranularity, t.family) })];
+  }
+  if (t.kind === 'fwmark') {
+    return [makeService({ family: t.family, fwmark: t.fwmark, ...base, netmask: granularityPrefix(vs.persistenceGranularity, t.family) })];
+  }
+  const group = groups.find((g) => g.name === t.group);
+  if (!group) return [];
+  return group.entries.flatMap((e) => e.kind === 'fwmark'
+    ? [makeService({ family: e.family ?? 4, fwmark: e.fwmark, ...base, netmask: granularityPrefix(vs.persistenceGranularity, e.family ?? 4) })]
+    : addressRange(e.first, e.last).map((address) => makeService({
+      family: e.family, protocol, address, port: e.port, ...base, netmask: granularityPrefix(vs.persistenceGranularity, e.family),
+    })));
+}
+
+export interface MappedVirtualServer {
+  config: VirtualServerConfig;
+  /** The VIP it serves (address services), to tie it to the VRRP instance holding that VIP. */
+  address?: string;
+  /** MISC_CHECK and other checkers this runtime does not run. */
+  unsupported: string[];
+}
+
+export function virtualServerConfigs(cfg: VipdConfig): MappedVirtualServer[] {
+  const out: MappedVirtualServer[] = [];
+  for (const vs of cfg.virtualServers) {
+    for (const service of servicesOf(vs, cfg.virtualServerGroups)) {
+      const unsupported: string[] = [];
+      const realServers: RealServerConfig[] = vs.realServers.map((rs) => {
+        const checks = rs.checkers.map((c) => checkConfig(c, vs)).filter((c): c is CheckConfig => {
+          if (!c) unsupported.push(`MISC_CHECK on ${rs.address}`);
+          return !!c;
+        });
+        return {
+          destination: makeDestination({
+            family: ipFamily(rs.address), address: rs.address, port: rs.port || service.port || 0,
+            forward: FORWARD[rs.method], weight: rs.weight,
+            ...(rs.upperThreshold !== undefined ? { upperThreshold: rs.upperThreshold } : {}),
+            ...(rs.lowerThreshold !== undefined ? { lowerThreshold: rs.lowerThreshold } : {}),
+          }),
+          ...(checks.length ? { checks } : {}),
+          inhibitOnFailure: rs.inhibitOnFailure || vs.inhibitOnFailure,
+        };
+      });
+      out.push({
+        config: {
+          service,
+          realServers,
+          delayLoopMs: s2ms(vs.delayLoop),
+          alpha: vs.alpha,
+          omega: vs.omega,
+          inhibitOnFailure: vs.inhibitOnFailure,
+          quorum: vs.quorum,
+          hysteresis: vs.hysteresis,
+          ...(vs.sorryServer ? {
+            sorryServer: makeDestination({
+              family: ipFamily(vs.sorryServer.address), address: vs.sorryServer.address,
+              port: vs.sorryServer.port || service.port || 0, forward: FORWARD[vs.method], weight: 1,
+            }),
+          } : {}),
+        },
+        ...(service.address ? { address: service.address } : {}),
+        unsupported,
+      });
+    }
+  }
+  return out;
+}
+
+export { serviceKey };

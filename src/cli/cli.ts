@@ -65,10 +65,14 @@ async function run(a: RunArgs): Promise<number> {
   return runDaemon(opts);
 }
 
+class UsageError extends Error {}
+
 export async function runCli(argv: string[]): Promise<number> {
   let exit = 0;
   const parser = yargs(argv)
     .scriptName('vipd')
+    // keepalived's `--no-syslog` is a flag of its own, not the negation of `--syslog`.
+    .parserConfiguration({ 'boolean-negation': false })
     .usage('vipd [run] [options]   (keepalived-compatible)\nvipd check-config [-f FILE]\nvipd status')
     .command('$0', 'run the daemon (keepalived-compatible flags)', (y) => runOptions(y), async (a) => {
       exit = await run(a as unknown as RunArgs);
@@ -96,10 +100,16 @@ export async function runCli(argv: string[]): Promise<number> {
     .alias('h', 'help')
     .strict()
     .fail((msg, err) => {
-      process.stderr.write(`vipd: ${msg ?? err?.message}\nRun "vipd --help" for the options.\n`);
-      exit = 2;
+      // Throwing stops yargs before any command handler runs.
+      throw new UsageError(msg ?? err?.message ?? 'bad arguments');
     })
     .exitProcess(false);
-  await parser.parseAsync();
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`vipd: ${err.message}\nRun "vipd --help" for the options.\n`);
+    return 2;
+  }
   return exit;
 }

@@ -8,6 +8,7 @@ import { serveStatus } from './status-server.js';
 import { serveMetrics } from './metrics.js';
 import { loadDaemonConfig } from './load-config.js';
 import { Daemon } from './daemon.js';
+import { formatWarning } from '../config/types.js';
 import type { DaemonOptions } from './options.js';
 
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
@@ -19,7 +20,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     log.error({ code: (err as { code?: string }).code }, (err as Error).message);
     return 1;
   }
-  for (const w of loaded.warnings) log.warn(w);
+  for (const w of loaded.warnings) log.warn({ file: w.file, line: w.line }, formatWarning(w));
   if (opts.dumpConf) log.info({ config: loaded.config }, 'configuration');
 
   const pidFiles = [opts.pidFile, opts.vrrpPidFile, opts.checkersPidFile].filter((p): p is string => !!p);
@@ -76,7 +77,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
           log.error(`reload rejected, the running configuration stays: ${(err as Error).message}`);
           return;
         }
-        for (const w of next.warnings) log.warn(w);
+        for (const w of next.warnings) log.warn({ file: w.file, line: w.line }, formatWarning(w));
         try {
           await daemon.reload(next.config);
           log.info('reloaded');

@@ -10,7 +10,8 @@
 import { ConfigError } from '../errors.js';
 import type { Statement } from './block-parser.js';
 import { parseStatements } from './block-parser.js';
-import { parseCommandLine } from './command-line.js';
+import { parseCommandLine, splitScriptWords } from './command-line.js';
+import { rawText } from './tokenizer.js';
 import { nodeConfigFs, type ConfigFs } from './fs.js';
 import { readSource } from './source.js';
 import {
@@ -206,25 +207,27 @@ class Builder {
     return n;
   }
 
-  /** `keyword <STRING>|<QUOTED-STRING> [username [groupname]]` */
+  /** `keyword <STRING>|<QUOTED-STRING> [username [groupname]]` (see command-line.ts). */
   command(st: Statement, withUser = true): ScriptCommand {
-    const text = argText(st, 0, 'command');
+    if (st.args.length === 0) fail(st, `${st.keyword}: missing command`);
+    let words: string[];
     let argv: string[];
     try {
-      argv = parseCommandLine(text);
+      words = splitScriptWords(rawText(st.args));
+      argv = parseCommandLine(words[0] ?? '');
     } catch (err) {
       fail(st, `${st.keyword}: ${(err as Error).message}`);
     }
+    const text = words[0] ?? '';
     if (argv.length === 0) fail(st, `${st.keyword}: empty command`);
     const cmd: ScriptCommand = { argv, text, where: whereOf(st) };
-    const user = optArg(st, 1);
-    const group = optArg(st, 2);
+    const [, user, group] = words;
     if (user !== undefined) {
       if (!withUser) fail(st, `${st.keyword}: unexpected '${user}' after the command (quote commands with arguments)`);
       cmd.user = user;
       if (group !== undefined) cmd.group = group;
     }
-    if (st.args.length > 3) fail(st, `${st.keyword}: too many arguments (quote commands with arguments)`);
+    if (words.length > 3) fail(st, `${st.keyword}: too many arguments (quote commands with arguments)`);
     return cmd;
   }
 

@@ -535,7 +535,7 @@ t.test('grammar: comments, quotes, braces on the next line or the same line, con
     '! a bang comment',
     'vrrp_instance "VI 1"   # a comment { with braces }',
     '{',
-    '  interface eth0#not a comment inside a word',
+    '  interface eth0#a comment even inside a word',
     '  virtual_router_id 3 # a comment',
     '}',
     'vrrp_instance VI_2 { interface eth1',
@@ -544,7 +544,7 @@ t.test('grammar: comments, quotes, braces on the next line or the same line, con
     '  interface \\',
     '    eth2',
     '  virtual_router_id 5',
-    "  authentication { auth_pass 'a b#c!' }",
+    '  authentication { auth_pass "a b#c!" }',
     '}',
   ].join('\n');
   const { config, warnings } = parseKeepalivedConfig(text, { file: 'mem.conf', fs: new MemoryConfigFs() });
@@ -552,7 +552,7 @@ t.test('grammar: comments, quotes, braces on the next line or the same line, con
   t.strictSame(
     config.vrrpInstances.map((i) => [i.name, i.interface, i.virtualRouterId]),
     [
-      ['VI 1', 'eth0#not', 3],
+      ['VI 1', 'eth0', 3],
       ['VI_2', 'eth1', 4],
       ['VI_3', 'eth2', 5],
     ],

@@ -1,0 +1,116 @@
+// Shared pieces of the VRRP namespace tests: instance configs, the vrrp-node fixture as a process
+// with a status command, VIP holders, and VRRP adverts decoded out of a tcpdump capture.
+import type { ChildProcess } from 'node:child_process';
+import type { Lab, LabNode, CapturedPacket } from './netns-lab.js';
+import { jsonLines, type JsonLines } from './json-lines.js';
+import type { InstanceConfig, InstanceStatus } from '../../src/vrrp/instance.js';
+import { parseIpv4Packet, parseVrrpMessage, type ReceivedAdvertisement } from '../../src/vrrp/packet.js';
+import { bytesToIp } from '../../src/netif/ip-address.js';
+
+export const VRRP_NODE = 'dist/test/fixtures/vrrp-node.js';
+export const VRRP_INJECT = 'dist/test/fixtures/vrrp-inject.js';
+
+/** A v3 IPv4 instance with 100 ms adverts (fast tests); override what the test is about. */
+export function vrrpInstance(over: Partial<InstanceConfig>): InstanceConfig {
+  return {
+    name: 'vi', vrid: 51, version: 3, family: 4, interface: 'eth0', priority: 100, advertIntervalCs: 10,
+    preempt: true, preemptDelayMs: 0, acceptMode: true, virtualAddresses: [], garp: { masterDelayMs: 0, masterRepeat: 1 },
+    ...over,
+  };
+}
+
+export interface RouterStatus { status: InstanceStatus[]; unknownVrid: number }
+
+export interface VrrpProc {
+  node: LabNode;
+  child: ChildProcess;
+  out: JsonLines;
+  /** Asks the fixture for its status (instances, stats, unknown-VRID count). */
+  status(): Promise<RouterStatus>;
+  /** The status of one instance (the first when no name is given). */
+  instance(name?: string): Promise<InstanceStatus>;
+  command(c: Record<string, unknown>): void;
+  /** State change lines so far, optionally of one instance. */
+  states(instance?: string): string[];
+  waitState(state: string, timeoutMs?: number, instance?: string): Promise<Record<string, unknown>>;
+}
+
+let statusSeq = 0;
+
+export function startVrrpNode(n: LabNode, cfgs: InstanceConfig[]): VrrpProc {
+  const child = n.spawn(['node', VRRP_NODE, JSON.stringify(cfgs)]);
+  const out = jsonLines(child);
+  const command = (c: Record<string, unknown>) => { child.stdin?.write(`${JSON.stringify(c)}\n`); };
+  const status = async (): Promise<RouterStatus> => {
+    const id = ++statusSeq;
+    command({ cmd: 'status', id });
+    const l = await out.next((x) => x.event === 'status' && x.id === id, 5000);
+    return { status: l.status as InstanceStatus[], unknownVrid: l.unknownVrid as number };
+  };
+  const isState = (l: Record<string, unknown>, instance?: string) => l.event === 'state' && (instance === undefined || l.instance === instance);
+  return {
+    node: n, child, out, status, command,
+    instance: async (name?: string) => {
+      const s = (await status()).status;
+      const i = name === undefined ? s[0] : s.find((x) => x.name === name);
+      if (!i) throw new Error(`no instance ${name ?? ''} in ${n.name}'s status`);
+      return i;
+    },
+    states: (instance?: string) => out.lines.filter((l) => isState(l, instance)).map((l) => String(l.state)),
+    waitState: (state, timeoutMs = 5000, instance?: string) => out.next((l) => isState(l, instance) && l.state === state, timeoutMs),
+  };
+}
+
+export async function hasAddress(n: LabNode, address: string): Promise<boolean> {
+  const r = await n.exec(['ip', '-j', 'addr', 'show', 'dev', 'eth0']);
+  return r.stdout.includes(`"${address}"`);
+}
+
+export async function holders(nodes: LabNode[], vip: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of nodes) if (await hasAddress(n, vip)) out.push(n.name);
+  return out;
+}
+
+/** An address on the lab's IPv4 / IPv6 subnet with the given last part (e.g. .100 / ::100). */
+export function labAddress(lab: Lab, family: 4 | 6, host: number): string {
+  const n = lab.nodes[0]!;
+  return family === 4 ? n.ipv4.replace(/\.\d+$/, `.${host}`) : n.ipv6.replace(/::\d+$/, `::${host}`);
+}
+
+export interface CapturedAdvert {
+  time: number;
+  srcMac: string;
+  advert: ReceivedAdvertisement;
+}
+
+/** VRRP adverts (valid ones, any version) in Ethernet frames from a capture. */
+export function vrrpAdverts(packets: CapturedPacket[]): CapturedAdvert[] {
+  const out: CapturedAdvert[] = [];
+  for (const p of packets) {
+    const f = p.data;
+    if (f.length < 14) continue;
+    const srcMac = [...f.subarray(6, 12)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+    const type = f.readUInt16BE(12);
+    if (type === 0x0800) {
+      const r = parseIpv4Packet(f.subarray(14), { checksum: 'either' });
+      if (r.ok) out.push({ time: p.time, srcMac, advert: r.advert });
+    } else if (type === 0x86dd && f.length >= 54 && f[14 + 6] === 112) {
+      const ip = f.subarray(14);
+      const len = ip.readUInt16BE(4);
+      const r = parseVrrpMessage(ip.subarray(40, 40 + len), { family: 6, source: bytesToIp(ip.subarray(8, 24)), destination: bytesToIp(ip.subarray(24, 40)), ttl: ip[7]! });
+      if (r.ok) out.push({ time: p.time, srcMac, advert: r.advert });
+    }
+  }
+  return out;
+}
+
+/** Runs the inject fixture in a node; resolves with its JSON result line. */
+export async function inject(n: LabNode, spec: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const r = await n.exec(['node', VRRP_INJECT, JSON.stringify(spec)], { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new Error(`vrrp-inject exited ${r.code}: ${r.stderr}`);
+  const last = r.stdout.trim().split('\n').pop() ?? '{}';
+  return JSON.parse(last) as Record<string, unknown>;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -33,5 +33,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --ignore-scripts
 fi
 # The addon and the TypeScript, every time (both are quick and incremental).
-npx --no-install node-gyp-build
+# `npm run install` runs node-gyp-build with npm's bundled node-gyp on PATH.
+npm run --silent install
 npx --no-install tsc -p tsconfig.json

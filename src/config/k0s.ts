@@ -12,11 +12,11 @@
 import { isIPv4 } from 'node:net';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { defaultGarp, defaultGlobal } from './defaults.js';
 import { nodeConfigFs, type ConfigFs } from './fs.js';
 import { parseGoDuration, truncateToMicroseconds } from './go-duration.js';
 import type {
   ConfigWarning,
-  GlobalDefs,
   LoadResult,
   LvsMethod,
   LvsScheduler,
@@ -227,7 +227,7 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
       trackInterfaces: [],
       trackScripts: [],
       dontTrackPrimary: false,
-      nativeIpv6: false,
+      nativeIpv6: family === 6,
       ...defaultGarp(),
       where,
     };
@@ -371,43 +371,6 @@ function emptyConfig(file: string): VipdConfig {
     vrrpInstances: [],
     virtualServerGroups: [],
     virtualServers: [],
-  };
-}
-
-/** keepalived's global defaults (k0s renders no global_defs). */
-export function defaultGlobal(): GlobalDefs {
-  return {
-    vrrpVersion: 2,
-    ...(() => {
-      const g = defaultGarp();
-      return {
-        garpMasterDelay: g.garpMasterDelay,
-        garpMasterRepeat: g.garpMasterRepeat,
-        garpMasterRefresh: g.garpMasterRefresh,
-        garpMasterRefreshRepeat: g.garpMasterRefreshRepeat,
-        garpLowerPrioDelay: g.garpLowerPrioDelay,
-        garpLowerPrioRepeat: g.garpLowerPrioRepeat,
-      };
-    })(),
-    garpInterval: 0,
-    gnaInterval: 0,
-    enableScriptSecurity: false,
-    lvsFlush: false,
-    lvsFlushOnStop: false,
-    checkUnicastSrc: false,
-    strict: false,
-    skipCheckAdvAddr: false,
-  };
-}
-
-function defaultGarp() {
-  return {
-    garpMasterDelay: 5,
-    garpMasterRepeat: 5,
-    garpMasterRefresh: 0,
-    garpMasterRefreshRepeat: 1,
-    garpLowerPrioDelay: 5,
-    garpLowerPrioRepeat: 5,
   };
 }
 

@@ -12,6 +12,7 @@ import type { Statement } from './block-parser.js';
 import { parseStatements } from './block-parser.js';
 import { parseCommandLine, splitScriptWords } from './command-line.js';
 import { rawText } from './tokenizer.js';
+import { defaultGlobal } from './defaults.js';
 import { nodeConfigFs, type ConfigFs } from './fs.js';
 import { readSource } from './source.js';
 import {
@@ -144,23 +145,7 @@ type CheckerDraft =
   | { kind: 'misc'; timing: TimingDraft; path?: ScriptCommand; timeout?: number; dynamic: boolean; user?: string; group?: string; st: Statement };
 
 class Builder {
-  private readonly global: GlobalDefs = {
-    vrrpVersion: 2,
-    garpMasterDelay: 5,
-    garpMasterRepeat: 5,
-    garpMasterRefresh: 0,
-    garpMasterRefreshRepeat: 1,
-    garpLowerPrioDelay: 5,
-    garpLowerPrioRepeat: 5,
-    garpInterval: 0,
-    gnaInterval: 0,
-    enableScriptSecurity: false,
-    lvsFlush: false,
-    lvsFlushOnStop: false,
-    checkUnicastSrc: false,
-    strict: false,
-    skipCheckAdvAddr: false,
-  };
+  private readonly global: GlobalDefs = defaultGlobal();
   private lowerPrioDelaySet = false;
   private lowerPrioRepeatSet = false;
   private readonly instances: InstanceDraft[] = [];
@@ -664,7 +649,8 @@ class Builder {
       trackInterfaces: d.trackInterfaces,
       trackScripts: d.trackScripts,
       dontTrackPrimary: d.dontTrackPrimary,
-      nativeIpv6: d.nativeIpv6,
+      // keepalived reports IPv6 instances as native IPv6 whether or not `native_ipv6` is set.
+      nativeIpv6: d.nativeIpv6 || family === 6,
       ...d.notify,
       garpMasterDelay: d.garp.garpMasterDelay ?? g.garpMasterDelay,
       garpMasterRepeat: d.garp.garpMasterRepeat ?? g.garpMasterRepeat,
@@ -723,7 +709,7 @@ class Builder {
         scheduler: 'wlc',
         schedulerFlags: [],
         method: 'NAT',
-        protocol: 'TCP',
+        protocol: 'UDP',
         ops: false,
         quorum: 1,
         hysteresis: 0,
@@ -737,6 +723,7 @@ class Builder {
       st,
     };
     const vs = draft.vs;
+    let protocolSet = false;
     const flag = (s: Statement) => vs.schedulerFlags.push(s.keyword);
     this.apply<null>(
       this.needBlock(st),
@@ -752,6 +739,7 @@ class Builder {
           const p = argText(s, 0, 'TCP, UDP or SCTP');
           if (p !== 'TCP' && p !== 'UDP' && p !== 'SCTP') fail(s, `protocol: '${p}' is not TCP, UDP or SCTP`);
           vs.protocol = p as LvsProtocol;
+          protocolSet = true;
         },
         ops: () => (vs.ops = true),
         quorum: (s) => (vs.quorum = intArg(s, 0, 1, 2 ** 31 - 1)),
@@ -794,6 +782,8 @@ class Builder {
       null,
       `virtual_server ${st.args.map((t) => t.text).join(' ')}`,
     );
+    // keepalived 2.2.7 (observed) picks UDP when `protocol` is missing, and says so.
+    if (!protocolSet && target.kind !== 'fwmark') this.warn(st, `virtual_server: no protocol set, defaulting to UDP as keepalived does`);
     if (vs.sorryServer && vs.sorryServer.address === '') fail(st, `virtual_server: sorry_server_inhibit without sorry_server`);
     if (target.kind === 'address' && !portGiven && vs.persistenceTimeout === undefined) {
       fail(st, `virtual_server ${target.address}: a port is required unless the service is persistent`);

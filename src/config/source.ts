@@ -61,17 +61,15 @@ function expand(file: string, text: string, stack: Frame[], ctx: SourceContext, 
 }
 
 function includeArgument(rest: string, where: { file: string; line: number }): string {
-  // One word, possibly quoted; braces are part of the pattern here, comments are not.
-  let s = rest.trim();
-  const q = s[0];
-  if (q === '"' || q === "'") {
-    const end = s.indexOf(q, 1);
+  // One word, possibly double-quoted; braces belong to the pattern here. Comments start at any
+  // `#`/`!` outside double quotes, as on every other line.
+  const s = rest.trim();
+  if (s.startsWith('"')) {
+    const end = s.indexOf('"', 1);
     if (end < 0) throw new ConfigError('unterminated quoted string', where);
     return s.slice(1, end);
   }
-  s = s.replace(/\s[#!].*$/, '').trim();
-  if (s.startsWith('#') || s.startsWith('!')) s = '';
-  return s.split(/\s+/)[0] ?? '';
+  return s.split(/[#!]/)[0]!.trim().split(/\s+/)[0] ?? '';
 }
 
 function include(

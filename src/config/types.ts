@@ -265,10 +265,12 @@ export interface VirtualServer {
   target: VirtualServerTarget;
   /** Seconds between checks. Default 60. */
   delayLoop: number;
+  /** Default wlc, as keepalived. */
   scheduler: LvsScheduler;
   /** Scheduler flags (flag-1, sh-port, ...). */
   schedulerFlags: string[];
   method: LvsMethod;
+  /** Default UDP: what keepalived 2.2.7 does when `protocol` is missing (with a warning). */
   protocol: LvsProtocol;
   /** Seconds; undefined = not persistent. `persistence_timeout` alone = 360. */
   persistenceTimeout?: number;

@@ -189,6 +189,7 @@ t.test('k0s several instances with the generated include (IPv6 instance runs VRR
     advertInt: 2,
     version: 3,
     family: 6,
+    nativeIpv6: true,
     authentication: { type: 'PASS', pass: 'Example2' },
     virtualIpAddresses: [vip('fd00:10::100', 64, 6)],
   } as unknown as VrrpInstance;
@@ -250,7 +251,7 @@ t.test('the same k0s files from an in-memory FS (symlink to /dev/null, then re-p
 t.test('includes: relative to the including file, globs with braces, nested directories', async (t) => {
   const fs = new MemoryConfigFs({
     '/etc/keepalived/keepalived.conf': 'include conf.d/*.conf\ninclude extra/{a,b}.inc\n',
-    '/etc/keepalived/conf.d/20-vs.conf': 'virtual_server 10.1.1.1 80 {\n  real_server 10.1.1.2 80 {\n  }\n}\n',
+    '/etc/keepalived/conf.d/20-vs.conf': 'virtual_server 10.1.1.1 80 {\n  protocol TCP\n  real_server 10.1.1.2 80 {\n  }\n}\n',
     '/etc/keepalived/conf.d/10-vrrp.conf': 'include ../shared/auth.inc\n',
     '/etc/keepalived/conf.d/.hidden.conf': 'garbage {',
     '/etc/keepalived/shared/auth.inc': 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n}\n',
@@ -402,6 +403,7 @@ virtual_server_group WEB {
 }
 virtual_server group WEB {
   lvs_sched wlc
+  protocol TCP
   lvs_method NAT
   delay_loop 10
   connect_timeout 2
@@ -457,7 +459,7 @@ virtual_server fd00::1 6443 {
 }
 `;
   const { config, warnings } = parseKeepalivedConfig(text, { file: '/x/vs.conf', fs: new MemoryConfigFs() });
-  t.same(warnings, []);
+  t.strictSame(warnings, [{ file: '/x/vs.conf', line: 53, message: 'virtual_server: no protocol set, defaulting to UDP as keepalived does' }]);
   t.strictSame(strip(config.virtualServerGroups), [
     {
       name: 'WEB',
@@ -510,7 +512,7 @@ virtual_server fd00::1 6443 {
   t.strictSame(rs2.notifyUp!.argv, ['/bin/up.sh']);
   t.match(rs2.checkers[0], { type: 'SSL_GET', retry: 2, warmup: 1.25, connectPort: 443, connectTimeout: 5, delayBeforeRetry: 3 });
   t.strictSame(v6!.target, { kind: 'address', address: 'fd00::1', port: 6443, family: 6 });
-  t.match(v6, { scheduler: 'mh', method: 'TUN', persistenceTimeout: 30 });
+  t.match(v6, { scheduler: 'mh', method: 'TUN', persistenceTimeout: 30, protocol: 'UDP' });
   t.match(v6!.realServers[0]!.checkers[0], { type: 'TCP_CHECK', connectIp: 'fd00::3', connectPort: 6443, retry: 1, delayBeforeRetry: 1 });
 });
 

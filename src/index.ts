@@ -1,0 +1,18 @@
+// vipd as a library: VRRP routers and instances, IPVS, the network plumbing under them, and the
+// configuration loaders. The library never logs; it emits typed events.
+export { VrrpRouter, type RouterEvents, type RouterOptions } from './vrrp/router.js';
+export {
+  VrrpInstance, realClock,
+  type InstanceConfig, type InstanceEvents, type InstanceStatus, type StateChange, type DropEvent, type GarpSettings, type Clock,
+} from './vrrp/instance.js';
+export * as vrrp from './vrrp/index.js';
+export * as ipvs from './ipvs/index.js';
+export * as config from './config/index.js';
+export { RtNetlink, NoLinkError } from './netif/rtnetlink.js';
+export { GenericNetlink } from './netif/genetlink.js';
+export { Announcer, sendGratuitousArp, sendUnsolicitedNa } from './netif/announce.js';
+export { Socket, type Datagram } from './netif/socket.js';
+export { VipdError, SystemError, DecodeError, ConfigError } from './errors.js';
+export { Tracker } from './vrrp/track/tracker.js';
+export { httpProbe, tcpProbe, scriptProbe, type Probe } from './vrrp/track/probes.js';
+export { VERSION } from './version.js';

@@ -109,8 +109,10 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
   }
   if (!isObject(cplb)) throw new ConfigError(`${pathName}: Invalid value: must be an object`, { file, line: line([]) });
 
-  if (cplb.enabled === false) {
-    warnings.push({ file, line: line(['enabled']), message: `${pathName}.enabled is false: nothing to do` });
+  // In a ClusterConfig `enabled` defaults to false, as in k0s; a standalone document given to
+  // vipd on purpose is enabled unless it says `enabled: false`.
+  if (cplb.enabled === false || (base.length === 3 && cplb.enabled !== true)) {
+    warnings.push({ file, line: line(['enabled']), message: `${pathName}.enabled is not true: nothing to do` });
     return { config: empty, warnings };
   }
   if (cplb.type !== undefined && cplb.type !== '' && cplb.type !== 'Keepalived') {

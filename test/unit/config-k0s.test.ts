@@ -100,7 +100,9 @@ t.test('spec.api.port is the virtual and real server port', async (t) => {
 
 t.test('enabled: false, nothing configured, unknown fields: warnings', async (t) => {
   const off = parseK0sConfig('controlPlaneLoadBalancing:\n  enabled: false\n', { file: 'k.yaml' });
-  t.strictSame(off.warnings, [{ file: 'k.yaml', line: 2, message: 'controlPlaneLoadBalancing.enabled is false: nothing to do' }]);
+  t.strictSame(off.warnings, [{ file: 'k.yaml', line: 2, message: 'controlPlaneLoadBalancing.enabled is not true: nothing to do' }]);
+  const cc = parseK0sConfig('spec:\n  network:\n    controlPlaneLoadBalancing:\n      keepalived: {}\n', { file: 'k.yaml' });
+  t.strictSame(cc.warnings, [{ file: 'k.yaml', line: 4, message: 'spec.network.controlPlaneLoadBalancing.enabled is not true: nothing to do' }], 'k0s default: disabled');
   t.strictSame(off.config.vrrpInstances, []);
   const none = parseK0sConfig('spec:\n  network: {}\n', { file: 'k.yaml' });
   t.strictSame(none.warnings, [{ file: 'k.yaml', line: 0, message: 'spec.network.controlPlaneLoadBalancing is not set: nothing to do' }]);

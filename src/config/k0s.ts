@@ -72,7 +72,13 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
     const e = doc.errors[0]!;
     throw new ConfigError(`invalid YAML: ${e.message.split('\n')[0]}`, { file, line: lineCounter.linePos(e.pos[0]).line });
   }
-  const root: unknown = doc.toJS();
+  let root: unknown;
+  try {
+    root = doc.toJS();
+  } catch (e) {
+    // e.g. an alias expanding too much ("billion laughs").
+    throw new ConfigError(`invalid YAML: ${(e as Error).message}`, { file });
+  }
   const warnings: ConfigWarning[] = [];
   const errors: FieldError[] = [];
 

@@ -601,6 +601,7 @@ class Builder {
     const label = `vrrp_instance ${name}`;
     if (d.interface === undefined) fail(st, `${label}: no 'interface'`);
     if (d.virtualRouterId === undefined) fail(st, `${label}: no 'virtual_router_id'`);
+    if (d.vips.length === 0) this.warn(st, `${label}: no virtual_ipaddress; at least one is sensible`);
     const families = new Set(d.vips.map((v) => v.family));
     if (families.size > 1) fail(d.vipsWhere ?? st, `${label}: virtual_ipaddress mixes IPv4 and IPv6 (put one family in virtual_ipaddress_excluded)`);
     const family: 4 | 6 = d.vips[0]?.family ?? (d.unicastSrcIp ? familyOf(d.unicastSrcIp) : d.unicastPeers[0] ? familyOf(d.unicastPeers[0].address) : 4);

@@ -254,7 +254,7 @@ t.test('includes: relative to the including file, globs with braces, nested dire
     '/etc/keepalived/conf.d/20-vs.conf': 'virtual_server 10.1.1.1 80 {\n  protocol TCP\n  real_server 10.1.1.2 80 {\n  }\n}\n',
     '/etc/keepalived/conf.d/10-vrrp.conf': 'include ../shared/auth.inc\n',
     '/etc/keepalived/conf.d/.hidden.conf': 'garbage {',
-    '/etc/keepalived/shared/auth.inc': 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n}\n',
+    '/etc/keepalived/shared/auth.inc': 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.1.1.1\n }\n}\n',
     '/etc/keepalived/extra/b.inc': 'global_defs {\n router_id b\n}\n',
   });
   const { config, warnings } = loadKeepalivedConfig('/etc/keepalived/keepalived.conf', { fs });
@@ -529,6 +529,7 @@ t.test('unknown and unsupported keywords are warnings with file:line; the config
     { file: '/k/inc.conf', line: 4, message: "use_vmac is not supported by vipd, ignored (the VIPs go on the instance's interface)" },
     { file: '/k/inc.conf', line: 5, message: "unknown keyword 'bogus_keyword' in vrrp_instance V" },
     { file: '/k/inc.conf', line: 7, message: "unknown keyword 'not_a_block' in the top level" },
+    { file: '/k/inc.conf', line: 1, message: 'vrrp_instance V: no virtual_ipaddress; at least one is sensible' },
   ]);
 });
 
@@ -550,7 +551,11 @@ t.test('grammar: comments, quotes, braces on the next line or the same line, con
     '}',
   ].join('\n');
   const { config, warnings } = parseKeepalivedConfig(text, { file: 'mem.conf', fs: new MemoryConfigFs() });
-  t.same(warnings, []);
+  t.strictSame(
+    warnings.map((w) => w.line),
+    [2, 7, 9],
+    'only the "no virtual_ipaddress" warnings',
+  );
   t.strictSame(
     config.vrrpInstances.map((i) => [i.name, i.interface, i.virtualRouterId]),
     [

@@ -3,10 +3,12 @@
 // `--log-detail --dump-conf`), so vipd can stand where k0s expects keepalived.
 import yargs, { type Argv } from 'yargs';
 import { VERSION } from '../version.js';
+import { isIP } from 'node:net';
+import { parseListen } from '../daemon/metrics.js';
 import { DEFAULT_CONFIG_FILE, DEFAULT_DUMP_FILE, DEFAULT_STATUS_SOCKET, type DaemonOptions } from '../daemon/options.js';
 
 type RunArgs = {
-  'use-file': string; 'k0s-config'?: string; 'dont-fork': boolean; 'no-syslog': boolean; 'log-console': boolean;
+  'use-file': string; 'k0s-config'?: string; 'k0s-controllers'?: string[]; 'dont-fork': boolean; 'no-syslog': boolean; 'log-console': boolean;
   'log-detail': boolean; 'dump-conf': boolean; vrrp: boolean; check: boolean; pid?: string; vrrp_pid?: string;
   checkers_pid?: string; 'config-test': boolean; 'status-socket': string; metrics?: string; 'dump-file': string;
   'log-json'?: boolean;
@@ -16,6 +18,10 @@ function runOptions<T>(y: Argv<T>) {
   return y
     .option('use-file', { alias: 'f', type: 'string', default: DEFAULT_CONFIG_FILE, describe: 'keepalived.conf to use' })
     .option('k0s-config', { type: 'string', describe: 'run from a k0s ClusterConfig / controlPlaneLoadBalancing YAML' })
+    .option('k0s-controllers', {
+      type: 'string', array: true, describe: 'with --k0s-config: controller addresses, the real servers of the virtual servers (a,b,c or repeated)',
+      coerce: (v: string[]) => v.flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean),
+    })
     .option('dont-fork', { alias: 'n', type: 'boolean', default: false, describe: 'stay in the foreground (vipd always does; accepted for keepalived compatibility)' })
     .option('no-syslog', { type: 'boolean', default: false, describe: 'accepted for keepalived compatibility (vipd logs to stdout)' })
     .option('log-console', { alias: 'l', type: 'boolean', default: false, describe: 'log to the console (always on)' })
@@ -32,7 +38,16 @@ function runOptions<T>(y: Argv<T>) {
     .option('dump-file', { type: 'string', default: DEFAULT_DUMP_FILE, describe: 'where SIGUSR1 writes the state dump' })
     .option('log-json', { type: 'boolean', describe: 'JSON logs even on a terminal (default: JSON unless stdout is a TTY)' })
     .check((a) => {
-      if ((a as unknown as RunArgs).vrrp && (a as unknown as RunArgs).check) throw new Error('--vrrp and --check exclude each other');
+      const r = a as unknown as RunArgs;
+      if (r.vrrp && r.check) throw new Error('--vrrp and --check exclude each other');
+      // Flags given without their value arrive as '' (or true): say so instead of running on defaults.
+      for (const k of ['use-file', 'k0s-config', 'pid', 'vrrp_pid', 'checkers_pid', 'status-socket', 'dump-file', 'metrics'] as const) {
+        const v = r[k] as unknown;
+        if (v !== undefined && (typeof v !== 'string' || v === '')) throw new Error(`--${k} needs a value`);
+      }
+      if (r.metrics !== undefined) parseListen(r.metrics);
+      for (const c of r['k0s-controllers'] ?? []) if (!isIP(c)) throw new Error(`--k0s-controllers: '${c}' is not an IP address`);
+      if (r['k0s-controllers'] && !r['k0s-config']) throw new Error('--k0s-controllers needs --k0s-config');
       return true;
     });
 }
@@ -41,6 +56,7 @@ function toDaemonOptions(a: RunArgs): DaemonOptions {
   return {
     configFile: a['use-file'],
     ...(a['k0s-config'] ? { k0sConfig: a['k0s-config'] } : {}),
+    ...(a['k0s-controllers'] ? { k0sControllers: a['k0s-controllers'] } : {}),
     logDetail: a['log-detail'],
     dumpConf: a['dump-conf'],
     vrrpOnly: a.vrrp,

@@ -107,7 +107,6 @@ export class Daemon {
     const cfg = instanceConfig(i, config);
     const tracks = trackSpecs(i, config);
     const r = this.#router!;
-    await r.add(cfg);
     const run: RunningInstance = {
       config: cfg, tracks, trackers: [],
       notify: {
@@ -116,7 +115,15 @@ export class Daemon {
         ...(i.notify ? { any: i.notify } : {}),
       },
     };
+    // Registered before the router starts it: INITIALIZE -> BACKUP happens inside add() and its
+    // notify_backup must run (k0s points the IPVS include at /dev/null on it).
     this.#instances.set(name, run);
+    try {
+      await r.add(cfg);
+    } catch (err) {
+      this.#instances.delete(name);
+      throw err;
+    }
     for (const t of tracks) {
       if (t.kind === 'interface') {
         await r.trackInterface(name, t.name, t.weight).catch((err: Error) => this.#log.error(`${name}: track_interface ${t.name}: ${err.message}`));

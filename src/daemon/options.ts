@@ -4,6 +4,8 @@ export interface DaemonOptions {
   configFile: string;
   /** k0s ClusterConfig or controlPlaneLoadBalancing YAML instead of keepalived.conf. */
   k0sConfig?: string;
+  /** k0s input: controller addresses, the real servers of every virtual server (k0s learns them from etcd/the API). */
+  k0sControllers?: string[];
   /** -D/--log-detail: per-packet debug logs. */
   logDetail: boolean;
   /** -d/--dump-conf: log the parsed configuration at start. */

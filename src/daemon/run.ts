@@ -9,6 +9,7 @@ import { serveMetrics } from './metrics.js';
 import { loadDaemonConfig } from './load-config.js';
 import { Daemon } from './daemon.js';
 import { formatWarning } from '../config/types.js';
+import { effectiveCapabilities, missingCapabilities, requiredCapabilities } from './capabilities.js';
 import type { DaemonOptions } from './options.js';
 
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
@@ -23,28 +24,50 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   for (const w of loaded.warnings) log.warn({ file: w.file, line: w.line }, formatWarning(w));
   if (opts.dumpConf) log.info({ config: loaded.config }, 'configuration');
 
-  const pidFiles = [opts.pidFile, opts.vrrpPidFile, opts.checkersPidFile].filter((p): p is string => !!p);
-  for (const p of pidFiles) writePidFile(p);
-
-  const daemon = new Daemon(log, opts);
+  // Checked before anything is touched: an EPERM halfway through start-up would be far less clear.
+  let missing: string[] = [];
   try {
-    await daemon.start(loaded.config);
+    missing = missingCapabilities(requiredCapabilities(opts), effectiveCapabilities());
   } catch (err) {
-    log.error({ err }, `start failed: ${(err as Error).message}`);
-    await daemon.stop().catch(() => undefined);
-    for (const p of pidFiles) removePidFile(p);
+    log.warn(`cannot read this process's capabilities: ${(err as Error).message}`);
+  }
+  if (missing.length) {
+    log.error({ code: 'VIPD_ERR_CAPABILITY', missing },
+      `missing capabilit${missing.length > 1 ? 'ies' : 'y'} ${missing.join(' and ')}: run vipd as root or grant ${missing.join(' ')} (systemd: AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW)`);
     return 1;
   }
-  const status = serveStatus(opts.statusSocket, () => daemon.status());
-  status.on('error', (err) => log.warn(`status socket ${opts.statusSocket}: ${err.message}`));
-  const metrics = opts.metrics ? serveMetrics(opts.metrics, () => daemon.metrics()) : undefined;
-  metrics?.on('error', (err) => log.warn(`metrics endpoint ${opts.metrics}: ${err.message}`));
+
+  const pidFiles = [opts.pidFile, opts.vrrpPidFile, opts.checkersPidFile].filter((p): p is string => !!p);
+  const written: string[] = [];
+  for (const p of pidFiles) {
+    try {
+      writePidFile(p);
+      written.push(p);
+    } catch (err) {
+      log.error({ code: 'VIPD_ERR_PIDFILE' }, `pid file ${p}: ${(err as Error).message}`);
+      for (const w of written) removePidFile(w);
+      return 1;
+    }
+  }
+
+  const daemon = new Daemon(log, opts);
+  let status: ReturnType<typeof serveStatus> | undefined;
+  let metrics: ReturnType<typeof serveMetrics> | undefined;
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    // Signals are serialised: a reload in progress finishes before the next one or a stop starts.
+    // Signals are serialised behind start-up: a SIGTERM that arrives while instances are still
+    // being created waits for them and then releases everything (k0s may stop us at any time).
     let queue: Promise<unknown> = Promise.resolve();
     const serial = (fn: () => Promise<unknown>) => { queue = queue.then(fn, fn); };
+    const signals = ['SIGHUP', 'SIGTERM', 'SIGINT', 'SIGUSR1'] as const;
+    const finish = (code: number) => {
+      status?.close();
+      metrics?.close();
+      for (const p of pidFiles) removePidFile(p);
+      for (const s of signals) process.removeAllListeners(s);
+      resolve(code);
+    };
 
     const stop = (signal: string) => {
       if (stopping) return;
@@ -56,12 +79,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         } catch (err) {
           log.error({ err }, `stop: ${(err as Error).message}`);
         }
-        status.close();
-        metrics?.close();
-        for (const p of pidFiles) removePidFile(p);
-        for (const s of ['SIGHUP', 'SIGTERM', 'SIGINT', 'SIGUSR1'] as const) process.removeAllListeners(s);
         log.info('stopped');
-        resolve(0);
+        finish(0);
       });
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
@@ -74,7 +93,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         try {
           next = loadDaemonConfig(opts);
         } catch (err) {
-          log.error(`reload rejected, the running configuration stays: ${(err as Error).message}`);
+          log.error({ code: (err as { code?: string }).code, file: (err as { file?: string }).file, line: (err as { line?: number }).line },
+            `reload rejected, the running configuration stays: ${(err as Error).message}`);
           return;
         }
         for (const w of next.warnings) log.warn({ file: w.file, line: w.line }, formatWarning(w));
@@ -94,6 +114,33 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         log.warn(`state dump to ${opts.dumpFile}: ${(err as Error).message}`);
       }
       log.info({ state: dump }, `state dumped to ${opts.dumpFile}`);
+    });
+
+    serial(async () => {
+      try {
+        await daemon.start(loaded.config);
+      } catch (err) {
+        log.error({ err }, `start failed: ${(err as Error).message}`);
+        stopping = true;
+        await daemon.stop().catch(() => undefined);
+        finish(1);
+        return;
+      }
+      if (stopping) return; // a SIGTERM during start-up is queued behind us
+      // Observability endpoints are optional: failing to open one is a warning, VRRP keeps running.
+      try {
+        status = serveStatus(opts.statusSocket, () => daemon.status());
+        status.on('error', (err) => log.warn(`status socket ${opts.statusSocket}: ${err.message}`));
+      } catch (err) {
+        log.warn(`status socket ${opts.statusSocket}: ${(err as Error).message}`);
+      }
+      try {
+        metrics = opts.metrics ? serveMetrics(opts.metrics, () => daemon.metrics()) : undefined;
+        metrics?.on('error', (err) => log.warn(`metrics endpoint ${opts.metrics}: ${err.message}`));
+      } catch (err) {
+        log.warn(`metrics endpoint ${opts.metrics}: ${(err as Error).message}`);
+      }
+      log.info({ instances: loaded.config.vrrpInstances.length, virtualServers: loaded.config.virtualServers.length }, 'started');
     });
   });
 }

@@ -16,8 +16,8 @@ type RunArgs = {
 
 function runOptions<T>(y: Argv<T>) {
   return y
-    .option('use-file', { alias: 'f', type: 'string', default: DEFAULT_CONFIG_FILE, describe: 'keepalived.conf to use' })
-    .option('k0s-config', { type: 'string', describe: 'run from a k0s ClusterConfig / controlPlaneLoadBalancing YAML' })
+    .option('use-file', { requiresArg: true, alias: 'f', type: 'string', default: DEFAULT_CONFIG_FILE, describe: 'keepalived.conf to use' })
+    .option('k0s-config', { requiresArg: true, type: 'string', describe: 'run from a k0s ClusterConfig / controlPlaneLoadBalancing YAML' })
     .option('k0s-controllers', {
       type: 'string', array: true, describe: 'with --k0s-config: controller addresses, the real servers of the virtual servers (a,b,c or repeated)',
       coerce: (v: string[]) => v.flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean),
@@ -29,13 +29,13 @@ function runOptions<T>(y: Argv<T>) {
     .option('dump-conf', { alias: 'd', type: 'boolean', default: false, describe: 'log the parsed configuration at start' })
     .option('vrrp', { alias: 'P', type: 'boolean', default: false, describe: 'run only VRRP' })
     .option('check', { alias: 'C', type: 'boolean', default: false, describe: 'run only IPVS and health checks' })
-    .option('pid', { alias: 'p', type: 'string', describe: 'pid file' })
-    .option('vrrp_pid', { alias: 'r', type: 'string', describe: 'VRRP pid file (keepalived compatibility)' })
-    .option('checkers_pid', { alias: 'c', type: 'string', describe: 'checkers pid file (keepalived compatibility)' })
+    .option('pid', { requiresArg: true, alias: 'p', type: 'string', describe: 'pid file' })
+    .option('vrrp_pid', { requiresArg: true, alias: 'r', type: 'string', describe: 'VRRP pid file (keepalived compatibility)' })
+    .option('checkers_pid', { requiresArg: true, alias: 'c', type: 'string', describe: 'checkers pid file (keepalived compatibility)' })
     .option('config-test', { alias: 't', type: 'boolean', default: false, describe: 'check the configuration and exit 0 (valid) or 1' })
-    .option('status-socket', { type: 'string', default: DEFAULT_STATUS_SOCKET, describe: 'Unix socket for `vipd status`' })
-    .option('metrics', { type: 'string', describe: 'serve Prometheus metrics on [host:]port, e.g. :9650' })
-    .option('dump-file', { type: 'string', default: DEFAULT_DUMP_FILE, describe: 'where SIGUSR1 writes the state dump' })
+    .option('status-socket', { requiresArg: true, type: 'string', default: DEFAULT_STATUS_SOCKET, describe: 'Unix socket for `vipd status`' })
+    .option('metrics', { requiresArg: true, type: 'string', describe: 'serve Prometheus metrics on [host:]port, e.g. :9650' })
+    .option('dump-file', { requiresArg: true, type: 'string', default: DEFAULT_DUMP_FILE, describe: 'where SIGUSR1 writes the state dump' })
     .option('log-json', { type: 'boolean', describe: 'JSON logs even on a terminal (default: JSON unless stdout is a TTY)' })
     .check((a) => {
       const r = a as unknown as RunArgs;
@@ -109,6 +109,11 @@ export async function runCli(argv: string[]): Promise<number> {
         process.stderr.write(`vipd status: ${(err as Error).message}\n`);
         exit = 1;
       }
+    })
+    // The benchmarks (bench/): their own parser, so their flags pass through untouched.
+    .command('bench', 'benchmarks on a namespace lab: failover | soak | ipvs (vipd bench --help)', (y) => y.strict(false).help(false).version(false), async () => {
+      const { runBench } = await import('../../bench/main.js');
+      exit = await runBench(argv.slice(argv.indexOf('bench') + 1));
     })
     .version(`vipd ${VERSION}`)
     .alias('v', 'version')

@@ -1,0 +1,133 @@
+// The broken-config corpus through the command line: `vipd -t -f FILE` and `vipd check-config -f
+// FILE` exit 1 with exactly the loader's file:line message; valid configs exit 0; the daemon
+// started on a broken config exits non-zero before touching anything; bad arguments exit 2.
+import { readdirSync, writeFileSync, existsSync } from 'node:fs';
+import * as path from 'node:path';
+import t from 'tap';
+import { ConfigError } from '../../src/errors.js';
+import { loadKeepalivedConfig } from '../../src/config/index.js';
+import { cleanNodeOptions, createLan, repoRoot, run } from '../helpers/netns-lab.js';
+import { requireEnv } from '../helpers/require.js';
+import { VIPD, addressesOf, k0sFlags, renderK0sKeepalived } from '../helpers/daemon-lab.js';
+
+const fixtures = path.join(repoRoot, 'test/fixtures/config');
+const broken = path.join(fixtures, 'broken');
+// Without tap's --import hook, which its process tracking puts back into every child (slow).
+const vipd = (args: string[]) => run([...cleanNodeOptions(), 'node', VIPD, ...args], { timeoutMs: 20_000 });
+
+/** Runs fn over items, `width` at a time (2 cores: node start-up dominates). */
+async function pool<T, R>(items: T[], width: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  }));
+  return out;
+}
+
+t.test('broken corpus: -t and check-config exit 1 with the exact file:line message', async (t) => {
+  const files = readdirSync(broken).filter((f) => f.endsWith('.conf')).sort();
+  t.ok(files.length >= 30, `at least 30 broken configs (${files.length})`);
+  const expected = new Map(files.map((f) => {
+    try {
+      loadKeepalivedConfig(path.join(broken, f));
+      return [f, 'loaded without error'];
+    } catch (e) {
+      return [f, e instanceof ConfigError ? e.message : `not a ConfigError: ${String(e)}`];
+    }
+  }));
+  const t0 = Date.now();
+  const results = await pool(files.flatMap((f) => [['-t', '-f', path.join(broken, f)], ['check-config', '-f', path.join(broken, f)]]), 3, vipd);
+  t.comment(`${results.length} runs in ${Date.now() - t0} ms`);
+  files.forEach((f, i) => {
+    const want = expected.get(f)!;
+    t.match(want, /^\/\S+:\d+: /, `${f}: the loader's message starts with file:line`);
+    for (const [k, r] of [['-t', results[2 * i]!], ['check-config', results[2 * i + 1]!]] as const) {
+      t.equal(r.code, 1, `${f} ${k}: exit 1`);
+      t.equal(r.stderr, `${want}\n`, `${f} ${k}: exactly the file:line message`);
+      t.equal(r.stdout, '', `${f} ${k}: nothing on stdout`);
+    }
+  });
+  // A few spelled out, so a change in the loader's wording shows here too.
+  const spot: Record<string, string> = {
+    '04-vrid-256.conf': '04-vrid-256.conf:4: virtual_router_id: 256 is out of range 1..255',
+    '08-auth-pass-too-long.conf': '08-auth-pass-too-long.conf:7: auth_pass: password is 9 characters, at most 8 are allowed',
+    '17-unknown-scheduler.conf': "17-unknown-scheduler.conf:3: lb_algo: unknown scheduler 'roundrobin' (one of rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos)",
+    '01-unbalanced-open.conf': "01-unbalanced-open.conf:4: missing '}': block 'authentication' is not closed",
+  };
+  for (const [f, msg] of Object.entries(spot)) {
+    const r = results[2 * files.indexOf(f)]!;
+    t.equal(r.stderr.trim().replaceAll(`${broken}/`, ''), msg, `${f}: spelled out`);
+  }
+});
+
+t.test('valid configs exit 0', async (t) => {
+  for (const d of ['k0s-single-backup', 'k0s-single-master', 'k0s-single-missing', 'k0s-multi', 'k0s-unicast']) {
+    const file = path.join(fixtures, d, 'keepalived.conf');
+    const r = await vipd(['-t', '-f', file]);
+    t.equal(r.code, 0, `${d}: exit 0`, { stderr: r.stderr });
+    t.match(r.stdout, `${file}: OK`);
+    const c = await vipd(['check-config', '--use-file', file]);
+    t.equal(c.code, 0, `${d}: check-config exit 0`);
+  }
+  const missing = await vipd(['-t', '-f', path.join(fixtures, 'k0s-single-missing', 'keepalived.conf')]);
+  t.match(missing.stderr, /warning: .*keepalived\.conf:\d+: /, 'a missing include is a warning with file:line, not an error');
+  const k0s = await vipd(['-t', '--k0s-config', path.join(fixtures, 'k0s', 'bare-unicast.yaml')]);
+  t.equal(k0s.code, 0, 'k0s YAML: exit 0', { stderr: k0s.stderr });
+  const none = await vipd(['-t', '-f', '/nonexistent/keepalived.conf']);
+  t.equal(none.code, 1);
+  t.match(none.stderr, /^\/nonexistent\/keepalived\.conf: cannot read configuration: ENOENT/);
+});
+
+t.test('command-line errors exit 2 with a clear message', async (t) => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--bogus'], /Unknown argument: bogus/],
+    [['--metrics'], /Not enough arguments following: metrics/],
+    [['--metrics', '127.0.0.1:99999'], /--metrics: expected \[host:\]port/],
+    [['-P', '-C'], /--vrrp and --check exclude each other/],
+    [['--use-file'], /Not enough arguments following: use-file/],
+    [['--k0s-controllers', '10.0.0.1'], /--k0s-controllers needs --k0s-config/],
+    [['--k0s-config', 'x.yaml', '--k0s-controllers', '10.0.0.1,nope'], /'nope' is not an IP address/],
+    [['status', '--nope'], /Unknown argument: nope/],
+  ];
+  for (const [args, msg] of cases) {
+    const r = await vipd(args);
+    t.equal(r.code, 2, `${args.join(' ')}: exit 2`);
+    t.match(r.stderr, msg, `${args.join(' ')}: says why`);
+    t.match(r.stderr, /vipd --help/, 'points at --help');
+  }
+  const v = await vipd(['--version']);
+  t.equal(v.code, 0);
+  t.match(v.stdout, /^vipd \d+\.\d+\.\d+/);
+});
+
+t.test('the daemon on a broken config exits non-zero before touching anything', async (t) => {
+  if (!requireEnv(t, { root: true, commands: ['ip'] })) return;
+  const lab = await createLan(t, ['b1']);
+  const n = lab.nodes[0]!;
+  const vip = n.ipv4.replace(/\.\d+$/, '.220');
+  const conf = path.join(lab.dir, 'keepalived.conf');
+  // A valid instance first, the error last: nothing of the instance may be applied.
+  const good = renderK0sKeepalived({ instances: [{ interface: 'eth0', vrid: 51, authPass: 'x', vips: [`${vip}/24`] }], virtualServers: false });
+  writeFileSync(conf, `${good}virtual_server ${vip} 6443 {\n    lb_algo roundrobin\n}\n`);
+  const before = await addressesOf(n);
+  const monitor = n.spawn(['ip', '-o', 'monitor', 'address']);
+  let events = '';
+  monitor.stdout?.on('data', (d: Buffer) => { events += d.toString(); });
+  await new Promise((r) => setTimeout(r, 300));
+  const sock = path.join(lab.dir, 'vipd.sock');
+  const r = await n.exec(['node', VIPD, ...k0sFlags(conf), '--status-socket', sock, '--pid', path.join(lab.dir, 'vipd.pid')], { timeoutMs: 10_000 });
+  t.equal(r.code, 1, 'exit 1');
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lineNo = good.split('\n').length + 1;
+  t.same(lines.map((l) => l.msg), [`${conf}:${lineNo}: lb_algo: unknown scheduler 'roundrobin' (one of rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos)`],
+    'one log line: the error with file:line');
+  await new Promise((res) => setTimeout(res, 300));
+  t.same(await addressesOf(n), before, 'no address added');
+  t.equal(events, '', 'no address event at all');
+  t.notOk(existsSync(sock), 'no status socket');
+  t.notOk(existsSync(path.join(lab.dir, 'vipd.pid')), 'no pid file');
+});

@@ -376,6 +376,10 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
 
   #sendAdvert(priority: number): void {
     const c = this.#cfg;
+    // Resigning because our own link went down (the router names that fault `link:<ifname>`): the
+    // priority-0 advert cannot leave now, and a unicast one would wait in the kernel's ARP queue and
+    // reach the peers stale when the link returns, making backups start a Skew_Time takeover.
+    if (priority === 0 && this.#faults.has(`link:${this.#env.link.name}`)) return;
     const source = this.#source();
     const peers = c.unicastPeers?.length ? c.unicastPeers : [c.family === 6 ? VRRP_GROUP_V6 : VRRP_GROUP_V4];
     for (const to of peers) {

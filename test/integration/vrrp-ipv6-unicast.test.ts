@@ -87,4 +87,9 @@ t.test('unicast mode: adverts only to the peer, failover on link cut', async (t)
   await r1.restore();
   await waitFor(async () => (await holders([r1, r2, r3], vip)).join() === 'r1', { timeoutMs: 5000, message: 'r1 preempts back' });
   t.pass('r1 preempted back after restore');
+  await sleep(300);
+  // r1 left master because its link went down: a priority-0 advert then cannot leave, and a unicast
+  // one would wait in the kernel's ARP queue and arrive stale once the link is back.
+  const zero = [(await p2.instance()).stats.priorityZeroPktsRcvd, (await p3.instance()).stats.priorityZeroPktsRcvd];
+  t.same(zero, [0, 0], 'no stale priority-0 advert from r1 reached r2 or r3 after the restore');
 });

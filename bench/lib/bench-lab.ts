@@ -35,8 +35,8 @@ export interface ProbeAgent {
   stop(): Promise<void>;
 }
 
-export async function createBenchLab(nRouters: number): Promise<BenchLab> {
-  const names = [...Array.from({ length: nRouters }, (_, i) => `r${i + 1}`), 'client'];
+export async function createBenchLab(nRouters: number, routerNames?: string[]): Promise<BenchLab> {
+  const names = [...Array.from({ length: nRouters }, (_, i) => routerNames?.[i] ?? `r${i + 1}`), 'client'];
   const lab = await createLan({ nodes: names, ipv6: false });
   const routers = lab.nodes.slice(0, nRouters);
   const client = lab.node('client');

@@ -150,7 +150,11 @@ async function main(): Promise<number> {
     const cutAt = bl.cut(master.node);
     const others = procs.filter((p) => p !== master);
     const ev = await Promise.any(others.map((p) => p.waitState('master', { since: cutAt, timeoutMs: 10_000 })));
-    const winner = others.find((p) => p.events.includes(ev))!;
+    // Equal priorities: both backups' timers expire together; the lower address yields at once.
+    await sleep(500);
+    const winner = others.find((p) => p.state() === 'master') ?? others.find((p) => p.events.includes(ev))!;
+    const flapped = others.filter((p) => p !== winner && p.events.some((e) => e.time >= cutAt && e.state === 'master'));
+    if (flapped.length) say(`(${flapped.map((p) => p.node.name).join(', ')} was MASTER for a moment too: equal priorities, the higher address won)`);
     const until = Date.now() + 3000;
     while (Date.now() < until && !probe.gaps.some((g) => g.to > cutAt)) await sleep(10);
     const outage = probe.outage(cutAt - 1, nowMs());

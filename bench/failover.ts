@@ -153,8 +153,7 @@ async function runTrial(b: Block, fault: Fault, probe: ProbeAgent): Promise<{ t0
     b.start(0);
   }
   else if (fault === 'tracking') await r1.exec(['rm', '-f', b.flags[0]!]);
-  if (fault !== 'preempt') await b.procs[0]!.waitState('master', { since: back, timeoutMs: 2 * masterDownMs(spec, priorityOf(0)) + 5000 });
-  await b.steady();
+  await b.steady(2 * masterDownMs(spec, priorityOf(0)) + 6000);
   return { t0, master: ev.time, back, outageMs, oldNode, newNode };
 }
 

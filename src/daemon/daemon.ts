@@ -144,6 +144,20 @@ export class Daemon {
     }
   }
 
+  async #reapplyTracking(name: string, run: RunningInstance): Promise<void> {
+    const r = this.#router;
+    if (!r) return;
+    let k = 0;
+    for (const t of run.tracks) {
+      if (t.kind === 'interface') {
+        await r.trackInterface(name, t.name, t.weight).catch((err: Error) => this.#log.error(`${name}: track_interface ${t.name}: ${err.message}`));
+      } else {
+        const tracker = run.trackers[k++];
+        if (tracker) r.setTracked(name, `script:${t.script.name}`, tracker.ok, t.weight);
+      }
+    }
+  }
+
   async #removeInstance(name: string): Promise<void> {
     const run = this.#instances.get(name);
     if (!run) return;
@@ -192,6 +206,10 @@ export class Daemon {
       } catch (err) {
         this.#log.error(`IPVS is not available (${(err as Error).message}); virtual servers are not programmed. Load the ip_vs module (modprobe ip_vs).`);
         return;
+      }
+      // global_defs lvs_flush: start from an empty table (once, not on every reload).
+      if (config.global.lvsFlush) {
+        await this.#ipvsClient.flush().catch((err: Error) => this.#log.error(`IPVS flush (lvs_flush): ${err.message}`));
       }
     }
     this.#vsOwner.clear();
@@ -244,7 +262,11 @@ export class Daemon {
           { ...run.config, priority: 0, virtualAddresses: [], excludedAddresses: [] }) && isDeepStrictEqual(tracks, run.tracks);
         const inst = this.#router.instance(i.name);
         if (inPlace && inst) {
-          if (next.priority !== run.config.priority) inst.setBasePriority(next.priority);
+          if (next.priority !== run.config.priority) {
+            inst.setBasePriority(next.priority);
+            // setBasePriority resets the effective priority to the base: put the tracking weights back on.
+            await this.#reapplyTracking(i.name, run);
+          }
           if (!isDeepStrictEqual(next.virtualAddresses, run.config.virtualAddresses) || !isDeepStrictEqual(next.excludedAddresses, run.config.excludedAddresses)) {
             await inst.setVirtualAddresses(next.virtualAddresses, next.excludedAddresses);
           }
@@ -271,6 +293,10 @@ export class Daemon {
     if (this.#ipvs) {
       await this.#ipvs.stop({ release });
       this.#ipvs = undefined;
+    }
+    // lvs_flush_on_stop (without VS): the whole table, not only ours.
+    if (this.#ipvsClient && this.#config?.global.lvsFlushOnStop === true) {
+      await this.#ipvsClient.flush().catch((err: Error) => this.#log.error(`IPVS flush (lvs_flush_on_stop): ${err.message}`));
     }
     this.#ipvsClient?.close();
     this.#ipvsClient = undefined;

@@ -112,3 +112,46 @@ t.test('SIGHUP: unchanged, changed in place, broken', async (t) => {
   t.equal((await p1.exited()).code, 0);
   t.equal((await p2.exited()).code, 0);
 });
+
+t.test('SIGHUP priority change keeps the track_script weight applied', async (t) => {
+  if (!requireEnv(t, { root: true, commands: ['ip'] })) return;
+  const lab = await createLan(t, ['w1']);
+  const n = lab.nodes[0]!;
+  const conf = join(lab.dir, 'keepalived.conf');
+  const write = (priority: number) => writeFileSync(conf, `vrrp_script chk_api {
+    script "/bin/false"
+    interval 1
+    fall 1
+    rise 1
+    weight -20
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 62
+    priority ${priority}
+    advert_int 1
+    virtual_ipaddress {
+        ${n.ipv4.replace(/\.\d+$/, '.212')}/24
+    }
+    track_script {
+        chk_api
+    }
+}
+`);
+  write(150);
+  const sock = join(lab.dir, 'vipd.sock');
+  const p = startVipd(n, k0sFlags(conf), { statusSocket: sock });
+  const prio = async () => {
+    const r = await n.exec(['node', VIPD, 'status', '--status-socket', sock]);
+    return (JSON.parse(r.stdout) as { instances: Array<{ priority: number }> }).instances[0]?.priority;
+  };
+  await waitFor(async () => (await prio()) === 130, { timeoutMs: 5000, message: 'failing script: 150 - 20' });
+  write(140);
+  const before = p.log.lines.filter((l) => l.msg === 'reloaded').length;
+  p.signal('SIGHUP');
+  await waitFor(() => p.log.lines.filter((l) => l.msg === 'reloaded').length > before, { timeoutMs: 3000 });
+  t.equal(await prio(), 120, 'new base 140, the failing script still takes 20 off');
+  p.signal('SIGTERM');
+  t.equal((await p.exited()).code, 0);
+});

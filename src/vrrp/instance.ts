@@ -12,6 +12,7 @@ import { countActions, countDrop, countReceived, emptyStatistics, type VrrpStati
 import { addVirtualAddresses, removeVirtualAddresses, type AddressFailure, type AddressOps, type VirtualAddress } from './virtual-addresses.js';
 import type { VrrpChannel, VrrpDatagram } from './channel.js';
 import { VRRP_GROUP_V4, VRRP_GROUP_V6 } from './channel.js';
+import { setPreciseTimeout, type PreciseTimer } from './precise-timer.js';
 
 /** What an instance is, in the library's terms (the daemon maps keepalived.conf onto this). */
 export interface InstanceConfig {
@@ -71,13 +72,20 @@ export interface Announce {
 export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
+  /** For deadlines that decide takeover latency; defaults to setTimeout. */
+  setPreciseTimeout?(fn: () => void, ms: number): unknown;
+  /** Cancels a handle of either setTimeout. */
   clearTimeout(handle: unknown): void;
 }
 
 export const realClock: Clock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  setPreciseTimeout: (fn, ms) => setPreciseTimeout(fn, ms),
+  clearTimeout: (h) => {
+    if (h && typeof (h as PreciseTimer).cancel === 'function') (h as PreciseTimer).cancel();
+    else clearTimeout(h as NodeJS.Timeout);
+  },
 };
 
 export interface InstanceEnv {
@@ -328,7 +336,10 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
         const old = this.#timers.get(a.timer);
         if (old !== undefined) this.#clock.clearTimeout(old);
         const timer = a.timer;
-        this.#timers.set(timer, this.#clock.setTimeout(() => this.#timerFired(timer), Math.max(0, a.at - now)));
+        const fire = () => this.#timerFired(timer);
+        const ms = Math.max(0, a.at - now);
+        this.#timers.set(timer, timer === 'master-down' && this.#clock.setPreciseTimeout
+          ? this.#clock.setPreciseTimeout(fire, ms) : this.#clock.setTimeout(fire, ms));
         break;
       }
       case 'cancel-timer': {

@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { ScriptCommand, VipdConfig } from '../config/types.js';
 import { VrrpRouter } from '../vrrp/router.js';
+import { SyncGroup } from '../vrrp/sync-group.js';
 import type { InstanceConfig, StateChange } from '../vrrp/instance.js';
 import { Tracker } from '../vrrp/track/tracker.js';
 import { httpProbe, scriptProbe, tcpProbe, type Probe } from '../vrrp/track/probes.js';
@@ -44,6 +45,7 @@ export class Daemon {
   /** Virtual servers tied to the instance holding their VIP (k0s: IPVS only while MASTER). */
   #vsOwner = new Map<string, string>();
   #drops = new RateLimiter(10_000);
+  #syncGroups: SyncGroup[] = [];
   #started = Date.now();
   #transitions = 0;
   #notifyRuns = 0;
@@ -60,8 +62,20 @@ export class Daemon {
       this.#wireRouter(this.#router);
       await this.#k0sLinks(config);
       for (const i of config.vrrpInstances) await this.#addInstance(i.name, config);
+      this.#applySyncGroups(config);
     }
     if (!this.#opts.vrrpOnly) await this.#startIpvs(config);
+  }
+
+  /** vrrp_sync_group: rebuilt from the config (cheap: groups hold no state but who is in FAULT). */
+  #applySyncGroups(config: VipdConfig): void {
+    for (const g of this.#syncGroups) g.close();
+    this.#syncGroups = [];
+    if (!this.#router) return;
+    for (const g of config.vrrpSyncGroups) {
+      const members = g.group.filter((m) => this.#instances.has(m));
+      if (members.length > 1) this.#syncGroups.push(new SyncGroup(this.#router, g.name, members));
+    }
   }
 
   #wireRouter(r: VrrpRouter): void {
@@ -278,6 +292,7 @@ export class Daemon {
           await this.#addInstance(i.name, config);
         }
       }
+      this.#applySyncGroups(config);
     }
     if (!this.#opts.vrrpOnly) await this.#startIpvs(config);
     void old;
@@ -287,6 +302,8 @@ export class Daemon {
   async stop(): Promise<void> {
     // Like keepalived, owned virtual servers are removed at stop (k0s: a stopped node must not keep forwarding).
     const release = true;
+    for (const g of this.#syncGroups) g.close();
+    this.#syncGroups = [];
     await Promise.all([...this.#instances.keys()].map((n) => this.#removeInstance(n)));
     await this.#router?.close();
     this.#router = undefined;

@@ -37,6 +37,8 @@ export function instanceConfig(i: VrrpInstance, cfg: VipdConfig): InstanceConfig
       masterRefreshMs: s2ms(i.garpMasterRefresh),
       masterRefreshRepeat: i.garpMasterRefreshRepeat,
       intervalMs: s2ms(i.family === 6 ? cfg.global.gnaInterval : cfg.global.garpInterval),
+      lowerPrioDelayMs: s2ms(i.garpLowerPrioDelay),
+      lowerPrioRepeat: i.garpLowerPrioRepeat,
     },
     // keepalived 2.2 sends and accepts the RFC checksum; accept the old variant too (interop switch).
     ...(i.version === 3 && i.family === 4 ? { checksum: 'either' as const } : {}),

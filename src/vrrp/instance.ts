@@ -57,9 +57,18 @@ export interface GarpSettings {
   masterRefreshRepeat: number;
   /** Gap between two announcements on one interface. */
   intervalMs: number;
+  /**
+   * A master that hears a lower-priority advert (another router believed it was master, so the
+   * LAN's last GARPs may be theirs) announces again: `lowerPrioRepeat` now and after
+   * `lowerPrioDelayMs` (keepalived's garp_lower_prio_*).
+   */
+  lowerPrioDelayMs: number;
+  lowerPrioRepeat: number;
 }
 
-const DEFAULT_GARP: GarpSettings = { masterDelayMs: 5000, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1, intervalMs: 0 };
+const DEFAULT_GARP: GarpSettings = {
+  masterDelayMs: 5000, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1, intervalMs: 0, lowerPrioDelayMs: 5000, lowerPrioRepeat: 5,
+};
 
 export interface LinkInfo { ifindex: number; name: string; mac: string }
 
@@ -268,7 +277,27 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     const adv = verdict.advert;
     this.#stats = countReceived(this.#stats, adv.priority, verdict.addressListMismatch);
     this.emit('advert', { instance: this.name, source: adv.source, priority: adv.priority, intervalCs: adv.adverIntervalCs });
+    const wasMaster = this.#machine.state === 'master';
     this.#dispatch({ type: 'advert', now: this.#clock.now(), priority: adv.priority, adverIntervalCs: adv.adverIntervalCs, source: adv.source });
+    // Still master after a (non-resigning) advert: the sender has lower priority and believed it was master.
+    if (wasMaster && this.#machine.state === 'master' && adv.priority > 0) this.#lowerPriorityGarps();
+  }
+
+  #lastLowerPrioGarp = -Infinity;
+
+  #lowerPriorityGarps(): void {
+    const g = this.#garp;
+    const now = this.#clock.now();
+    if (g.lowerPrioRepeat <= 0 || now - this.#lastLowerPrioGarp < 1000) return; // at most one round a second
+    this.#lastLowerPrioGarp = now;
+    this.#announce(this.#vips, g.lowerPrioRepeat);
+    if (g.lowerPrioDelayMs > 0) {
+      const h = this.#clock.setTimeout(() => {
+        this.#garpTimers.delete(h);
+        if (this.#machine.state === 'master') this.#announce(this.#vips, g.lowerPrioRepeat);
+      }, g.lowerPrioDelayMs);
+      this.#garpTimers.add(h);
+    }
   }
 
   /** Base priority changed at run time (config reload or API). Tracking adjustments apply on top. */

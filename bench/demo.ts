@@ -140,7 +140,7 @@ async function main(): Promise<number> {
       await sleep(50);
     }
     const master = procs.find((p) => p.state() === 'master')!;
-    say(`${master.node.name} is MASTER (equal priorities: the highest address wins the election)`);
+    say(`${master.node.name} is MASTER (equal priorities, as k0s configures: the first whose master-down timer expired won; a tie between masters goes to the higher address)`);
     probe = await bl.startProbe(bl.vip);
     status = 'probing the VIP every 1 ms: replies flowing';
     await sleep(2000);

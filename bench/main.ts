@@ -35,25 +35,31 @@ export async function runBench(argv: string[]): Promise<number> {
       });
     })
     .command('soak', 'soak: 10 ms adverts, many VRIDs, CPUs saturated; spurious transitions, CPU, RSS', (y) => y
-      .option('duration', { type: 'number', default: 60, describe: 'seconds' })
+      .option('duration', { type: 'number', default: 30, describe: 'seconds of the loaded run (a real soak: hours)' })
       .option('vrids', { type: 'number', default: 100 })
+      .option('interval-ms', { type: 'number', default: 10, describe: 'advert interval (v3), ms' })
+      .option('routers', { type: 'number', default: 2 })
+      .option('idle-duration', { type: 'number', default: 20, describe: 'seconds of the one-instance, no-load run (0: skip)' })
       .option('setups', { type: 'string', default: 'vipd', describe: 'comma list of vipd, keepalived' })
       .option('load', { type: 'boolean', default: true, describe: 'saturate every CPU with a busy loop' })
       .option('out', { type: 'string' }),
     async (a) => {
       const { runSoak } = await import('./soak.js');
       const r = await runSoak({
-        durationS: a.duration, vrids: a.vrids, setups: list(a.setups) as Array<'vipd' | 'keepalived'>, load: a.load,
+        durationS: a.duration, vrids: a.vrids, intervalMs: a['interval-ms'], routers: a.routers, idleS: a['idle-duration'],
+        setups: list(a.setups) as Array<'vipd' | 'keepalived'>, load: a.load,
         outDir: a.out ?? join('/var/tmp/vipd-bench', `soak-${stamp()}`),
       });
-      if (r.some((x) => x.spuriousTransitions > 0)) code = 1;
+      if (r.some((x) => x.spuriousTransitions > 0 || x.error)) code = 1;
     })
     .command('ipvs', 'IPVS programming in the UML kernel: vipd vs ipvsadm -R', (y) => y
       .option('services', { type: 'number', default: 10_000 })
+      .option('dests', { type: 'number', default: 3, describe: 'real servers per service' })
+      .option('batch', { type: 'number', default: 256, describe: 'vipd: ops per netlink write' })
       .option('out', { type: 'string' }),
     async (a) => {
       const { runIpvsBench } = await import('./ipvs.js');
-      await runIpvsBench({ services: a.services, outDir: a.out ?? join('/var/tmp/vipd-bench', `ipvs-${stamp()}`) });
+      await runIpvsBench({ services: a.services, dests: a.dests, batchSize: a.batch, outDir: a.out ?? join('/var/tmp/vipd-bench', `ipvs-${stamp()}`) });
     })
     .demandCommand(1, 'name a mode: failover, soak or ipvs')
     .strict()

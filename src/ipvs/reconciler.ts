@@ -2,6 +2,11 @@
 // diff); Reconciler reads the table, applies the plan in one batch, and on failure re-reads and
 // retries once, then rolls back services it created whose destinations could not be added, so
 // no service is left half-programmed. It only ever touches services it owns.
+// Reading costs one GET_DEST dump per service (the kernel has no "all destinations" dump, and one
+// netlink socket runs one dump at a time): with readDestinations 'changed' the destinations of a
+// service whose wanted state equals what this reconciler last applied, and whose kernel config
+// still matches it, are taken as applied instead of read (drift of their destinations is then
+// only repaired by an apply in 'all' mode).
 import { destinationKey, sameDestinationConfig, type Destination } from './destination.js';
 import type { IpvsError } from './errors.js';
 import type { IpvsOp } from './ops.js';
@@ -54,6 +59,17 @@ export function plan(desired: ServiceState[], actual: ServiceState[], owned: Rea
   return ops;
 }
 
+/** Same service config and the same destinations (by key and config), order aside. */
+export function sameState(a: ServiceState, b: ServiceState): boolean {
+  if (!sameServiceConfig(a.service, b.service) || a.destinations.length !== b.destinations.length) return false;
+  const bd = new Map(b.destinations.map((d) => [destinationKey(d), d]));
+  for (const d of a.destinations) {
+    const o = bd.get(destinationKey(d));
+    if (!o || !sameDestinationConfig(d, o)) return false;
+  }
+  return true;
+}
+
 export interface FailedOp {
   op: IpvsOp;
   error: IpvsError;
@@ -73,17 +89,29 @@ export interface ReconcilerOptions {
   owned?: Iterable<string>;
   /** Ops per write; the kernel handles large batches, but one datagram is bounded. Default 256. */
   batchSize?: number;
+  /**
+   * 'all' (default): read every desired/owned service's destinations before planning.
+   * 'changed': skip the read for services unchanged since the last apply (see the file comment).
+   */
+  readDestinations?: 'all' | 'changed';
+  /** With 'changed': the state the table is known to hold already (e.g. programmed by a previous run). */
+  applied?: ServiceState[];
 }
 
 export class Reconciler {
   readonly #client: IpvsClient;
   readonly #owned: Set<string>;
   readonly #batchSize: number;
+  readonly #readChangedOnly: boolean;
+  /** With readDestinations 'changed': per service key, the state last applied successfully. */
+  readonly #applied = new Map<string, ServiceState>();
 
   constructor(client: IpvsClient, opts: ReconcilerOptions = {}) {
     this.#client = client;
     this.#owned = new Set(opts.owned ?? []);
     this.#batchSize = opts.batchSize ?? 256;
+    this.#readChangedOnly = opts.readDestinations === 'changed';
+    if (this.#readChangedOnly) for (const s of opts.applied ?? []) this.#applied.set(serviceKey(s.service), s);
   }
 
   /** Keys of services this reconciler owns (the last desired state, plus any it failed to remove). */
@@ -93,13 +121,34 @@ export class Reconciler {
 
   /** The kernel table, restricted to services that are desired or owned (others are not read further). */
   async read(interesting?: ReadonlySet<string>): Promise<ServiceState[]> {
+    return this.#read(interesting);
+  }
+
+  /** known: per key, destinations to assume instead of reading (when the kernel's service config matches). */
+  async #read(interesting?: ReadonlySet<string>, known?: ReadonlyMap<string, ServiceState>): Promise<ServiceState[]> {
     const services = await this.#client.services();
     const out: ServiceState[] = [];
     for (const { service } of services) {
       const key = serviceKey(service);
       if (interesting && !interesting.has(key)) continue;
+      const k = known?.get(key);
+      if (k && sameServiceConfig(k.service, service)) {
+        out.push({ service, destinations: k.destinations });
+        continue;
+      }
       const dests = await this.#client.destinations(service);
       out.push({ service, destinations: dests.map((d) => d.destination) });
+    }
+    return out;
+  }
+
+  /** Desired services identical to what was last applied: their destinations need no read. */
+  #unchanged(desired: ServiceState[]): Map<string, ServiceState> {
+    const out = new Map<string, ServiceState>();
+    for (const want of desired) {
+      const key = serviceKey(want.service);
+      const had = this.#applied.get(key);
+      if (had && sameState(want, had)) out.set(key, had);
     }
     return out;
   }
@@ -110,7 +159,9 @@ export class Reconciler {
     const desiredKeys = new Set(desired.map((s) => serviceKey(s.service)));
     for (let attempt = 0; attempt < 2; attempt++) {
       const interesting = new Set([...desiredKeys, ...this.#owned]);
-      const actual = await this.read(interesting);
+      // The retry after a failure always reads everything: the table is not what we thought.
+      const known = this.#readChangedOnly && attempt === 0 ? this.#unchanged(desired) : undefined;
+      const actual = await this.#read(interesting, known);
       const ops = plan(desired, actual, this.#owned);
       if (ops.length === 0) {
         result.failed = [];
@@ -128,6 +179,14 @@ export class Reconciler {
     this.#owned.clear();
     for (const k of desiredKeys) this.#owned.add(k);
     for (const k of stillOwned) this.#owned.add(k);
+    if (this.#readChangedOnly) {
+      const touched = new Set([...result.failed.map((f) => serviceKey(f.op.service)), ...result.rolledBack]);
+      this.#applied.clear();
+      for (const s of desired) {
+        const key = serviceKey(s.service);
+        if (!touched.has(key)) this.#applied.set(key, s);
+      }
+    }
     return result;
   }
 

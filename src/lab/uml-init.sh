@@ -1,5 +1,5 @@
 #!/bin/sh
-# PID 1 inside Debian's user-mode-linux kernel (see test/helpers/uml.ts and
+# PID 1 inside Debian's user-mode-linux kernel (see src/lab/uml.ts and
 # ../shared/notes/kernel-lab.md). The root fs is the host's (hostfs), so node, ip and ipvsadm are
 # the host's binaries. The host passes `vipd_dir=<dir>` on the kernel command line (it reaches us
 # as an environment variable); that directory, on the host fs, holds:

@@ -1,0 +1,106 @@
+// CPU and memory of processes from /proc: utime+stime of /proc/PID/stat (the whole thread group,
+// in clock ticks) and VmRSS / VmHWM of /proc/PID/status. Sampled once a second by the soak.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+let ticks: number | undefined;
+/** Clock ticks per second (getconf CLK_TCK; 100 on every Linux we run on). */
+export function clockTicks(): number {
+  if (ticks === undefined) {
+    try {
+      ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticks = 100;
+    }
+  }
+  return ticks;
+}
+
+/** utime + stime of a process, in seconds; undefined when it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid ...": comm may hold spaces, so count fields after the last ')'.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / clockTicks(); // fields 14 and 15 of proc(5)
+  } catch {
+    return undefined;
+  }
+}
+
+/** VmRSS and VmHWM (peak RSS) in KiB; undefined when the process is gone. */
+export function memoryKb(pid: number): { rssKb: number; hwmKb: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+    return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ProcStats {
+  /** Mean CPU over the sampled period, % of one core. */
+  cpuPct: number;
+  /** Highest one-interval CPU, % of one core. */
+  cpuPctMax: number;
+  rssKbEnd: number;
+  rssKbMax: number;
+  /** Peak RSS since the process started (VmHWM). */
+  hwmKb: number;
+  samples: number;
+}
+
+/** Samples a set of pids (summed: e.g. keepalived's parent and VRRP child) on demand. */
+export class ProcSampler {
+  #t0 = 0;
+  #c0 = 0;
+  #lastT = 0;
+  #lastC = 0;
+  #maxPct = 0;
+  #rssMax = 0;
+  #rssEnd = 0;
+  #hwm = 0;
+  #n = 0;
+  constructor(readonly pids: number[]) {}
+
+  #cpu(): number {
+    return this.pids.reduce((a, p) => a + (cpuSeconds(p) ?? 0), 0);
+  }
+
+  start(): void {
+    this.#t0 = this.#lastT = performance.now();
+    this.#c0 = this.#lastC = this.#cpu();
+  }
+
+  /** Takes one sample; returns the CPU % since the previous one. */
+  sample(): number {
+    const t = performance.now();
+    const c = this.#cpu();
+    const pct = t > this.#lastT ? (100 * (c - this.#lastC) * 1000) / (t - this.#lastT) : 0;
+    this.#maxPct = Math.max(this.#maxPct, pct);
+    this.#lastT = t;
+    this.#lastC = c;
+    let rss = 0, hwm = 0;
+    for (const p of this.pids) {
+      const m = memoryKb(p);
+      if (m) {
+        rss += m.rssKb;
+        hwm += m.hwmKb;
+      }
+    }
+    this.#rssEnd = rss;
+    this.#rssMax = Math.max(this.#rssMax, rss);
+    this.#hwm = Math.max(this.#hwm, hwm);
+    this.#n++;
+    return pct;
+  }
+
+  stats(): ProcStats {
+    const secs = (this.#lastT - this.#t0) / 1000;
+    return {
+      cpuPct: secs > 0 ? (100 * (this.#lastC - this.#c0)) / secs : NaN,
+      cpuPctMax: this.#maxPct, rssKbEnd: this.#rssEnd, rssKbMax: this.#rssMax, hwmKb: this.#hwm, samples: this.#n,
+    };
+  }
+}

@@ -1,8 +1,10 @@
 // What a test needs from the machine (root, commands, the UML kernel). Outside CI a missing need
 // skips the test with the reason; under CI=true it FAILS, so a broken runner can never pass green.
-import { accessSync, constants, existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Test } from 'tap';
+import { which } from '../../src/lab/which.js';
+
+export { which };
 
 export interface Needs {
   root?: boolean;
@@ -20,27 +22,6 @@ const PACKAGE_OF: Record<string, string> = {
 
 export const UML_KERNEL = '/usr/bin/linux.uml';
 export const UML_MODULES = '/usr/lib/uml/modules';
-
-/** Absolute path of a command on PATH (plus the sbin dirs a non-login root shell may lack), or undefined. */
-export function which(cmd: string): string | undefined {
-  if (cmd.includes('/')) return isExecutable(cmd) ? cmd : undefined;
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
-  for (const d of dirs) {
-    if (!d) continue;
-    const p = join(d, cmd);
-    if (isExecutable(p)) return p;
-  }
-  return undefined;
-}
-
-function isExecutable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Human-readable list of what is missing; empty when everything is present. */
 export function missingNeeds(needs: Needs): string[] {

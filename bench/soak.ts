@@ -199,7 +199,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult[]> {
   progress.line(`soak: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${o.load ? `${cpus().length} busy loops during the loaded run` : 'no load'}`);
   progress.line(table(['run', 'daemon', 'cpu % mean', 'cpu % max 1s', 'RSS MB max', 'peak RSS MB', 'spurious'], rows));
   for (const r of results) {
-    for (const t of r.transitions.slice(0, 20)) progress.line(`  spurious: ${r.setup} ${r.scenario} ${t.node} ${t.instance} -> ${t.state} at ${t.atS.toFixed(2)} s`);
+    if (r.transitions.length) {
+      const masters = r.transitions.filter((t) => t.state === 'master');
+      const byNode = new Map<string, number>();
+      for (const t of masters) byNode.set(t.node, (byNode.get(t.node) ?? 0) + 1);
+      const times = [...new Set(masters.map((t) => t.atS.toFixed(1)))];
+      progress.line(`  spurious (${r.setup} ${r.scenario}): ${r.transitions.length} state changes; -> MASTER: ` +
+        `${[...byNode].map(([n, c]) => `${n} x${c}`).join(', ')} (${new Set(masters.map((t) => t.instance)).size} instances) at ${times.slice(0, 12).join(', ')}${times.length > 12 ? ', ...' : ''} s`);
+    }
+    for (const t of r.transitions.slice(0, 5)) progress.line(`    ${t.node} ${t.instance} -> ${t.state} at ${t.atS.toFixed(3)} s`);
     if (r.error) progress.line(`  error (${r.setup} ${r.scenario}): ${r.error}`);
   }
   mkdirSync(o.outDir, { recursive: true });

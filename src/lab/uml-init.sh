@@ -31,8 +31,15 @@ log() { echo "uml-init: $*" >&3; }
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 # Own /run and /tmp: `ip netns add` writes /run/netns, which must not land on the host.
+# A repository checked out under /tmp or /run (CI clones anywhere) would vanish under those
+# tmpfs mounts: hold it by a bind mount and put it back at the same path on top.
+keep="${vipd_repo:-}"
+case "$keep" in /tmp/*|/run/*) mkdir -p "$dir/repo" && mount --bind "$keep" "$dir/repo" || { log "cannot hold $keep"; keep=; } ;; *) keep= ;; esac
 mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
+if [ -n "$keep" ]; then
+  mkdir -p "$keep" && mount --bind "$dir/repo" "$keep" || log "cannot restore $keep"
+fi
 mount -t devtmpfs devtmpfs /dev 2>/dev/null || log "devtmpfs not mounted, using the host /dev"
 mkdir -p /dev/shm /dev/pts 2>/dev/null
 mount -t tmpfs tmpfs /dev/shm 2>/dev/null

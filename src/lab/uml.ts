@@ -94,7 +94,7 @@ export async function runInUml(
   try {
     child = spawn(UML_KERNEL, [
       `mem=${opts.memMb ?? 512}M`, 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'rw',
-      `init=${UML_INIT}`, `vipd_dir=${dir}`, 'quiet', 'con=null', 'con0=null,fd:1',
+      `init=${UML_INIT}`, `vipd_dir=${dir}`, `vipd_repo=${repoRoot}`, 'quiet', 'con=null', 'con0=null,fd:1',
     ], {
       cwd: dir,
       // UML backs its "physical memory" with a file in TMPDIR; the host /dev/shm is a tmpfs.

@@ -198,21 +198,23 @@ static napi_value js_sendmsg(napi_env env, napi_callback_info info) {
 }
 
 // recvmsg(fd, maxLen, controlLen) -> null when nothing is queued (EAGAIN), else
-// { data, addr, control, flags }. MSG_TRUNC in flags tells the datagram was cut.
+// { data, addr, control, flags, length }. MSG_TRUNC in flags tells the datagram was cut.
+// The kernel writes into one static buffer (the Node loop is single-threaded); only the bytes
+// received are copied out, so a big maxLen (netlink dumps) costs nothing per small datagram.
+#define RECV_MAX (256 * 1024)
+static char recv_buf[RECV_MAX];
+
 static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   int32_t fd, max, cmax;
   if (!get_args(env, info, 3, argv) || !get_i32(env, argv[0], &fd) ||
       !get_i32(env, argv[1], &max) || !get_i32(env, argv[2], &cmax))
     return NULL;
-  if (max <= 0 || max > (1 << 20)) max = 65536;
+  if (max <= 0 || max > RECV_MAX) max = RECV_MAX;
   if (cmax < 0 || cmax > 4096) cmax = 4096;
-  void *data;
-  napi_value buf;
-  CHECK(napi_create_buffer(env, (size_t)max, &data, &buf));
   struct sockaddr_storage ss;
   char control[4096];
-  struct iovec iov = {.iov_base = data, .iov_len = (size_t)max};
+  struct iovec iov = {.iov_base = recv_buf, .iov_len = (size_t)max};
   struct msghdr msg;
   memset(&msg, 0, sizeof msg);
   msg.msg_name = &ss;
@@ -233,13 +235,12 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
     return throw_errno(env, errno, "recvmsg");
   }
   size_t got = (size_t)rc > (size_t)max ? (size_t)max : (size_t)rc;
-  napi_value out, slice, addr, ctl;
-  // Copy into a right-sized buffer so a 64 KiB allocation does not live per packet.
-  CHECK(napi_create_buffer_copy(env, got, data, NULL, &slice));
+  napi_value out, data, addr, ctl;
+  CHECK(napi_create_buffer_copy(env, got, recv_buf, NULL, &data));
   CHECK(napi_create_buffer_copy(env, msg.msg_namelen, &ss, NULL, &addr));
   CHECK(napi_create_buffer_copy(env, msg.msg_controllen, control, NULL, &ctl));
   CHECK(napi_create_object(env, &out));
-  napi_set_named_property(env, out, "data", slice);
+  napi_set_named_property(env, out, "data", data);
   napi_set_named_property(env, out, "addr", addr);
   napi_set_named_property(env, out, "control", ctl);
   napi_set_named_property(env, out, "flags", make_i32(env, msg.msg_flags));

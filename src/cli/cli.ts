@@ -11,7 +11,7 @@ type RunArgs = {
   'use-file': string; 'k0s-config'?: string; 'k0s-controllers'?: string[]; 'dont-fork': boolean; 'no-syslog': boolean; 'log-console': boolean;
   'log-detail': boolean; 'dump-conf': boolean; vrrp: boolean; check: boolean; pid?: string; vrrp_pid?: string;
   checkers_pid?: string; 'config-test': boolean; 'status-socket': string; metrics?: string; 'dump-file': string;
-  'log-json'?: boolean;
+  'log-json'?: boolean; nice: number;
 };
 
 function runOptions<T>(y: Argv<T>) {
@@ -36,6 +36,7 @@ function runOptions<T>(y: Argv<T>) {
     .option('status-socket', { requiresArg: true, type: 'string', default: DEFAULT_STATUS_SOCKET, describe: 'Unix socket for `vipd status`' })
     .option('metrics', { requiresArg: true, type: 'string', describe: 'serve Prometheus metrics on [host:]port, e.g. :9650' })
     .option('dump-file', { requiresArg: true, type: 'string', default: DEFAULT_DUMP_FILE, describe: 'where SIGUSR1 writes the state dump' })
+    .option('nice', { type: 'number', default: -20, describe: 'scheduling priority of the daemon (-20..19): high by default so a busy host does not delay adverts and timers' })
     .option('log-json', { type: 'boolean', describe: 'JSON logs even on a terminal (default: JSON unless stdout is a TTY)' })
     .check((a) => {
       const r = a as unknown as RunArgs;
@@ -67,6 +68,7 @@ function toDaemonOptions(a: RunArgs): DaemonOptions {
     statusSocket: a['status-socket'],
     ...(a.metrics ? { metrics: a.metrics } : {}),
     dumpFile: a['dump-file'],
+    nice: a.nice,
     ...(a['log-json'] !== undefined ? { jsonLogs: a['log-json'] } : {}),
   };
 }

@@ -23,6 +23,11 @@ export interface DaemonOptions {
   metrics?: string;
   /** Where SIGUSR1 writes the state dump. */
   dumpFile: string;
+  /**
+   * Scheduling priority (nice, -20..19) of the daemon's event loop. Default -20: adverts and the
+   * master-down timer must not wait behind busy processes, or a loaded host fails over falsely.
+   */
+  nice: number;
   /** Force JSON logs (default: JSON unless stdout is a TTY). */
   jsonLogs?: boolean;
 }

@@ -2,7 +2,8 @@
 // signals onto them. SIGHUP reloads (a bad new config keeps the old one running), SIGTERM/SIGINT
 // stop gracefully (priority-0 adverts, VIPs removed) and exit 0, SIGUSR1 dumps state.
 import { writeFileSync } from 'node:fs';
-import { createLogger } from './logger.js';
+import { setPriority } from 'node:os';
+import { createLogger, type Logger } from './logger.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { serveStatus } from './status-server.js';
 import { serveMetrics } from './metrics.js';
@@ -11,6 +12,19 @@ import { Daemon } from './daemon.js';
 import { formatWarning } from '../config/types.js';
 import { effectiveCapabilities, missingCapabilities, requiredCapabilities } from './capabilities.js';
 import type { DaemonOptions } from './options.js';
+
+/** setpriority(2) on the main thread (the event loop). Lacking CAP_SYS_NICE is not fatal. */
+function raisePriority(nice: number, log: Logger): void {
+  if (!Number.isInteger(nice) || nice < -20 || nice > 19) {
+    log.warn(`--nice ${nice}: expected an integer in -20..19; priority unchanged`);
+    return;
+  }
+  try {
+    setPriority(nice);
+  } catch (err) {
+    log.info(`scheduling priority unchanged (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}: raising it needs CAP_SYS_NICE)`);
+  }
+}
 
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const log = createLogger({ level: opts.logDetail ? 'debug' : 'info', ...(opts.jsonLogs !== undefined ? { json: opts.jsonLogs } : {}) });
@@ -50,6 +64,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     }
   }
 
+  raisePriority(opts.nice, log);
   const daemon = new Daemon(log, opts);
   let status: ReturnType<typeof serveStatus> | undefined;
   let metrics: ReturnType<typeof serveMetrics> | undefined;

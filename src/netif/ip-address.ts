@@ -17,7 +17,10 @@ function stripZone(address: string): string {
 
 /** 4 bytes for IPv4, 16 for IPv6. Throws TypeError on anything else. */
 export function ipToBytes(address: string): Buffer {
-  if (isIPv4(address)) return Buffer.from(address.split('.').map(Number));
+  if (isIPv4(address)) {
+    const p = address.split('.');
+    return Buffer.from([+p[0]!, +p[1]!, +p[2]!, +p[3]!]);
+  }
   const a = stripZone(address);
   if (!isIPv6(a)) throw new TypeError(`not an IP address: ${JSON.stringify(address)}`);
   let text = a;
@@ -38,7 +41,8 @@ export function ipToBytes(address: string): Buffer {
 
 /** Canonical text (RFC 5952 for IPv6) from 4 or 16 bytes. */
 export function bytesToIp(bytes: Uint8Array): string {
-  if (bytes.length === 4) return Array.from(bytes).join('.');
+  // IPv4 is on every received advert's path: no intermediate array.
+  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
   if (bytes.length !== 16) throw new TypeError(`an IP address has 4 or 16 bytes, not ${bytes.length}`);
   const words: number[] = [];
   for (let i = 0; i < 16; i += 2) words.push((bytes[i]! << 8) | bytes[i + 1]!);

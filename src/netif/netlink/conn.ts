@@ -6,7 +6,7 @@ import { DecodeError, SystemError, VipdError } from '../../errors.js';
 import { decodeDone, decodeError, decodeHeader, encodeMessage, type NetlinkMessage } from './message.js';
 import { NetlinkError } from './errors.js';
 import {
-  NLM_F_ACK, NLM_F_DUMP_INTR, NLM_F_MULTI, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN,
+  NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_MULTI, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN,
 } from './constants.js';
 import { SocketTransport, type NetlinkDatagram, type NetlinkTransport } from './transport.js';
 import { NLMSG_HDRLEN } from './align.js';
@@ -43,6 +43,8 @@ interface Pending {
   parts: NetlinkMessage[];
   /** The caller asked for an ACK: wait for it even after a single reply. */
   ack: boolean;
+  /** Last request of a batch: the earlier ones were sent without NLM_F_ACK and end with it. */
+  quietBefore?: Pending[];
   resolve: (parts: NetlinkMessage[]) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout | undefined;
@@ -123,16 +125,23 @@ export class NetlinkConn extends EventEmitter<NetlinkConnEvents> {
     const promises: Array<Promise<NetlinkMessage[]>> = [];
     const frames: Buffer[] = [];
     const entries: Pending[] = [];
-    for (const m of ms) {
+    // In a batch only the last request asks for an ACK: the kernel answers errors anyway and handles
+    // one write in order, so the last ACK proves every quiet request before it succeeded. One reply
+    // instead of one per request (10,000 IPVS changes: 10,000 fewer datagrams to read).
+    const quiet: Pending[] = [];
+    ms.forEach((m, i) => {
       const sequence = this.#nextSeq();
-      const flags = m.flags | NLM_F_REQUEST | NLM_F_ACK;
+      const isQuiet = i < ms.length - 1 && (m.flags & NLM_F_DUMP) !== NLM_F_DUMP;
+      const flags = m.flags | NLM_F_REQUEST | (isQuiet ? 0 : NLM_F_ACK);
       frames.push(encodeMessage({ type: m.type, flags, sequence, pid: this.#t.portId, data: m.data }));
       let entry!: Pending;
       promises.push(new Promise<NetlinkMessage[]>((resolve, reject) => {
-        entry = { op: m.op ?? this.#typeName(m.type), sequence, parts: [], ack: true, resolve, reject, timer: undefined };
+        entry = { op: m.op ?? this.#typeName(m.type), sequence, parts: [], ack: !isQuiet, resolve, reject, timer: undefined };
       }));
       entries.push(entry);
-    }
+      if (isQuiet) quiet.push(entry);
+      else if (quiet.length) entry.quietBefore = quiet.splice(0);
+    });
     for (const e of entries) {
       this.#pending.set(e.sequence, e);
       e.timer = setTimeout(() => {
@@ -156,6 +165,12 @@ export class NetlinkConn extends EventEmitter<NetlinkConnEvents> {
     this.#updateRef();
     if (outcome instanceof Error) p.reject(outcome);
     else p.resolve(outcome);
+    // The kernel answered the last request of a batch: the quiet ones before it that got no error
+    // succeeded. Any other failure (timeout, closed socket) leaves their fate unknown: same error.
+    if (p.quietBefore) {
+      const kernelAnswered = !(outcome instanceof Error) || outcome instanceof NetlinkError;
+      for (const q of p.quietBefore) this.#settle(q, kernelAnswered ? q.parts : outcome as Error);
+    }
   }
 
   #onDatagram(d: NetlinkDatagram): void {

@@ -4,6 +4,7 @@
 // (flags + mask), and the netmask is a v4 mask or a v6 prefix length.
 import { AttributeDecoder, AttributeEncoder } from '../netif/netlink/attributes.js';
 import { bytesToIp, ipFamily, ipToBytes, type IpFamily } from '../netif/ip-address.js';
+import { isIPv4 } from 'node:net';
 import { DecodeError } from '../errors.js';
 import * as C from './constants.js';
 import { decodeStats, emptyStats, type Stats } from './stats.js';
@@ -60,8 +61,18 @@ export function makeService(s: ServiceId & Partial<ServiceConfig>): Service {
   };
 }
 
+const canonicalV6 = new Map<string, string>();
+
+/** Canonical text of an address; on the reconciler's hot path (keys of every service and destination). */
 export function canonicalIp(address: string): string {
-  return bytesToIp(ipToBytes(address));
+  if (isIPv4(address)) return address; // dotted quads without leading zeros are canonical already
+  let c = canonicalV6.get(address);
+  if (c === undefined) {
+    c = bytesToIp(ipToBytes(address));
+    if (canonicalV6.size > 100_000) canonicalV6.clear();
+    canonicalV6.set(address, c);
+  }
+  return c;
 }
 
 /** Stable key of a service identity: "tcp:10.0.0.1:80", "udp:[fd00::1]:53", "fwmark:4:7". */

@@ -2,6 +2,16 @@
 // daemon the real disk. Synchronous on purpose: config loading happens before anything runs.
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
+import { ConfigError } from '../errors.js';
+
+/** The main configuration file's text; a file that cannot be read is a ConfigError naming it. */
+export function readConfigFile(fs: ConfigFs, file: string): string {
+  try {
+    return fs.readFile(file);
+  } catch (err) {
+    throw new ConfigError(`cannot read configuration: ${(err as Error).message}`, { file });
+  }
+}
 
 export type FileKind = 'file' | 'directory' | 'other';
 

@@ -13,7 +13,7 @@ import { isIPv4 } from 'node:net';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { defaultGarp, defaultGlobal } from './defaults.js';
-import { nodeConfigFs, type ConfigFs } from './fs.js';
+import { nodeConfigFs, readConfigFile, type ConfigFs } from './fs.js';
 import { parseGoDuration, truncateToMicroseconds } from './go-duration.js';
 import type {
   ConfigWarning,
@@ -48,12 +48,7 @@ export interface K0sOptions {
 
 export function loadK0sConfig(file: string, options: K0sOptions = {}): LoadResult {
   const fs = options.fs ?? nodeConfigFs;
-  let text: string;
-  try {
-    text = fs.readFile(file);
-  } catch (err) {
-    throw new ConfigError(`cannot read configuration: ${(err as Error).message}`, { file });
-  }
+  const text = readConfigFile(fs, file);
   return parseK0sConfig(text, { ...options, file });
 }
 

@@ -13,7 +13,7 @@ import { parseStatements } from './block-parser.js';
 import { parseCommandLine, splitScriptWords } from './command-line.js';
 import { rawText } from './tokenizer.js';
 import { defaultGlobal } from './defaults.js';
-import { nodeConfigFs, type ConfigFs } from './fs.js';
+import { nodeConfigFs, readConfigFile, type ConfigFs } from './fs.js';
 import { readSource } from './source.js';
 import {
   LVS_SCHEDULERS,
@@ -68,12 +68,7 @@ export interface KeepalivedParseOptions {
 
 export function loadKeepalivedConfig(file: string, options: { fs?: ConfigFs } = {}): LoadResult {
   const fs = options.fs ?? nodeConfigFs;
-  let text: string;
-  try {
-    text = fs.readFile(file);
-  } catch (err) {
-    throw new ConfigError(`cannot read configuration: ${(err as Error).message}`, { file });
-  }
+  const text = readConfigFile(fs, file);
   return parseKeepalivedConfig(text, { file, fs });
 }
 

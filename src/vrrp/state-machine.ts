@@ -153,15 +153,20 @@ export function createMachine(config: MachineConfig): Machine {
     state: 'initialize',
     priority,
     masterAdverIntervalCs: adverIntervalCs,
-    adverAt: null,
-    masterDownAt: null,
-    preemptDeadline: null,
-    masterAddress: null,
-    masterPriority: null,
-    sawLowerPriority: false,
-    masterResigned: false,
+    ...NO_MASTER_KNOWN,
   };
 }
+
+/** Timers, known master and Backup bookkeeping of a machine that is neither Backup nor Master. */
+const NO_MASTER_KNOWN = {
+  adverAt: null,
+  masterDownAt: null,
+  preemptDeadline: null,
+  masterAddress: null,
+  masterPriority: null,
+  sawLowerPriority: false,
+  masterResigned: false,
+} as const;
 
 /** Skew_Time and Master_Down_Interval for the machine as it is now (ms). */
 export function timersOf(m: Machine): { skewMs: number; masterDownIntervalMs: number; adverIntervalMs: number } {
@@ -266,17 +271,7 @@ function leave(m: Machine, state: 'initialize' | 'fault', reason: TransitionReas
     detail === undefined
       ? { type: 'notify', state, previous: m.state, reason }
       : { type: 'notify', state, previous: m.state, reason, detail };
-  const machine: Machine = {
-    ...m,
-    state,
-    adverAt: null,
-    masterDownAt: null,
-    preemptDeadline: null,
-    masterAddress: null,
-    masterPriority: null,
-    sawLowerPriority: false,
-    masterResigned: false,
-  };
+  const machine: Machine = { ...m, state, ...NO_MASTER_KNOWN };
   return { machine, actions: [...pre, notify] };
 }
 

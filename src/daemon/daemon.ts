@@ -1,5 +1,6 @@
 // The daemon wires the configuration to the libraries: VRRP instances on a VrrpRouter, trackers,
 // notify scripts, IPVS virtual servers on a VirtualServerManager. No protocol logic lives here.
+import { writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { ScriptCommand, VipdConfig } from '../config/types.js';
@@ -32,6 +33,18 @@ function probeFor(argv: string[]): Probe {
   const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:]+):(\d+)$/.exec(first);
   if (tcp) return tcpProbe(tcp[1]!.replace(/^\[|\]$/g, ''), Number(tcp[2]));
   return scriptProbe(argv);
+}
+
+/** arp_ignore=1 (answer only for addresses of the asking interface), arp_announce=2 (best local source). */
+function lvsDrArpSettings(ifname: string, log: Logger): void {
+  for (const [key, value] of [['arp_ignore', '1'], ['arp_announce', '2']] as const) {
+    const file = `/proc/sys/net/ipv4/conf/${ifname}/${key}`;
+    try {
+      writeFileSync(file, value);
+    } catch (err) {
+      log.warn(`${file}: ${(err as Error).message}; every controller may answer ARP for the VIPs (LVS-DR)`);
+    }
+  }
 }
 
 export class Daemon {
@@ -107,6 +120,10 @@ export class Daemon {
       for (const v of vips) {
         await rt.addAddress({ ifindex: link.index, address: v.address, prefixLength: v.family === 6 ? 128 : 32, noDad: true }, { exist: 'ok' });
       }
+      // The VIPs on dummyvip0 are local on every controller, so with Linux's defaults every controller
+      // answers ARP for them and clients bypass IPVS (measured: bench/README.md). LVS-DR's usual
+      // settings on the VRRP interfaces leave the answering to the master, which holds the VIP there.
+      for (const ifname of new Set(config.vrrpInstances.map((i) => i.interface))) lvsDrArpSettings(ifname, this.#log);
     }
     for (const v of vips) {
       const label = k.ipv6AddressLabels[v.instance];

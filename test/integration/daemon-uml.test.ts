@@ -52,6 +52,7 @@ t.test('vipd with IPVS in UML: k0s reload, kill -9 restart, --k0s-config', async
   t.same([...(step('k0s-backup').dummy ?? [])].filter((a: string) => !a.startsWith('fe80')).sort(), ['10.60.0.100/32', 'fd00:60::100/128'],
     'dummyvip0 holds every VIP as /32 and /128');
   t.equal(step('k0s-backup').dummyUp, false, 'dummyvip0 is never brought up');
+  t.same(step('k0s-backup').arp, ['1', '2'], 'LVS-DR ARP settings on eth0: only the VIP holder answers ARP for it');
   t.match(step('k0s-backup').labels, [/prefix fd00:60::100\/128 .*label 10000/], 'IPv6 VIP address label 10000');
   t.same(step('k0s-backup').ipvs, [], 'BACKUP: IPVS not programmed (k0s #5178)');
   t.notOk(step('k0s-backup').vip);

@@ -198,7 +198,7 @@ static napi_value js_sendmsg(napi_env env, napi_callback_info info) {
 }
 
 // recvmsg(fd, maxLen, controlLen) -> null when nothing is queued (EAGAIN), else
-// { data, addr, control, flags, length }. MSG_TRUNC in flags tells the datagram was cut.
+// [data, addr, control, flags, length]. MSG_TRUNC in flags tells the datagram was cut.
 // The kernel writes into one static buffer (the Node loop is single-threaded); only the bytes
 // received are copied out, so a big maxLen (netlink dumps) costs nothing per small datagram.
 #define RECV_MAX (256 * 1024)
@@ -235,16 +235,17 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
     return throw_errno(env, errno, "recvmsg");
   }
   size_t got = (size_t)rc > (size_t)max ? (size_t)max : (size_t)rc;
+  // An array, not an object: named properties would intern their key strings on every call.
   napi_value out, data, addr, ctl;
   CHECK(napi_create_buffer_copy(env, got, recv_buf, NULL, &data));
   CHECK(napi_create_buffer_copy(env, msg.msg_namelen, &ss, NULL, &addr));
   CHECK(napi_create_buffer_copy(env, msg.msg_controllen, control, NULL, &ctl));
-  CHECK(napi_create_object(env, &out));
-  napi_set_named_property(env, out, "data", data);
-  napi_set_named_property(env, out, "addr", addr);
-  napi_set_named_property(env, out, "control", ctl);
-  napi_set_named_property(env, out, "flags", make_i32(env, msg.msg_flags));
-  napi_set_named_property(env, out, "length", make_i32(env, (int32_t)rc));
+  CHECK(napi_create_array_with_length(env, 5, &out));
+  napi_set_element(env, out, 0, data);
+  napi_set_element(env, out, 1, addr);
+  napi_set_element(env, out, 2, ctl);
+  napi_set_element(env, out, 3, make_i32(env, msg.msg_flags));
+  napi_set_element(env, out, 4, make_i32(env, (int32_t)rc));
   return out;
 }
 

@@ -4,18 +4,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** A raw received datagram as the kernel handed it over; parse with socket.ts. */
-export interface NativeMessage {
-  data: Buffer;
-  /** struct sockaddr_* of the sender. */
-  addr: Buffer;
-  /** Control messages (struct cmsghdr...), parse with cmsg.ts. */
-  control: Buffer;
-  /** recvmsg flags (MSG_TRUNC, MSG_CTRUNC). */
-  flags: number;
-  /** Datagram length before truncation. */
-  length: number;
-}
+/**
+ * A raw received datagram as the kernel handed it over: [data, struct sockaddr of the sender,
+ * control messages (struct cmsghdr...), recvmsg flags (MSG_TRUNC...), length before truncation].
+ * Parse with socket.ts / cmsg.ts.
+ */
+export type NativeMessage = [data: Buffer, addr: Buffer, control: Buffer, flags: number, length: number];
 
 export interface NativeAddon {
   socket(family: number, type: number, protocol: number): number;

@@ -129,8 +129,9 @@ export class Socket extends EventEmitter<SocketEvents> {
    * sendmsg(2). Returns false when the socket buffer is full (the packet was not sent);
    * throws SystemError for real failures (ENETUNREACH, ENODEV...).
    */
-  send(data: Buffer, to?: SockAddr, control?: Buffer): boolean {
-    const dest = to ? encodeSockAddr(to) : null;
+  send(data: Buffer, to?: SockAddr | Buffer, control?: Buffer): boolean {
+    // A Buffer is an already encoded sockaddr: senders on a hot path encode theirs once.
+    const dest = to ? (Buffer.isBuffer(to) ? to : encodeSockAddr(to)) : null;
     return this.#call('sendmsg', () => this.#native.sendmsg(this.fd, data, dest, control ?? null)) >= 0;
   }
 
@@ -138,11 +139,12 @@ export class Socket extends EventEmitter<SocketEvents> {
   receive(): Datagram | null {
     const m = this.#call('recvmsg', () => this.#native.recvmsg(this.fd, this.#maxLen, this.#controlLen));
     if (!m) return null;
-    const info = m.control.length ? parseControl(m.control) : {};
+    const [data, addr, control, flags, length] = m;
+    const info = control.length ? parseControl(control) : {};
     return {
-      data: m.data,
-      source: decodeSockAddr(m.addr),
-      truncated: (m.flags & MSG_TRUNC) !== 0 || m.length > m.data.length,
+      data,
+      source: decodeSockAddr(addr),
+      truncated: (flags & MSG_TRUNC) !== 0 || length > data.length,
       ...info,
     };
   }

@@ -10,6 +10,7 @@ import {
   IPV6_RECVPKTINFO, IPV6_UNICAST_HOPS, SOCK_RAW, SOL_SOCKET, SO_RCVBUF,
 } from '../netif/constants.js';
 import { ipv4PacketInfo, ipv6PacketInfo } from '../netif/cmsg.js';
+import { encodeSockAddr } from '../netif/sockaddr.js';
 
 export const VRRP_GROUP_V4 = '224.0.0.18';
 export const VRRP_GROUP_V6 = 'ff02::12';
@@ -137,13 +138,24 @@ export class VrrpChannel extends EventEmitter<ChannelEvents> {
    * (the multicast group by default). Returns false when the socket buffer was full.
    */
   send(message: Buffer, source: string, to?: string): boolean {
-    if (this.family === 6) {
-      const dest = to ?? VRRP_GROUP_V6;
-      return this.#socket.send(message, { family: 'inet6', address: dest, scopeId: this.ifindex },
-        ipv6PacketInfo({ ifindex: this.ifindex, source }));
+    const { dest, control } = this.#route(to ?? (this.family === 6 ? VRRP_GROUP_V6 : VRRP_GROUP_V4), source);
+    return this.#socket.send(message, dest, control);
+  }
+
+  /** Encoded sockaddr and IP_PKTINFO per (destination, source): built once, reused every advert. */
+  #routes = new Map<string, { dest: Buffer; control: Buffer }>();
+
+  #route(to: string, source: string): { dest: Buffer; control: Buffer } {
+    const key = `${to}|${source}`;
+    let r = this.#routes.get(key);
+    if (!r) {
+      r = this.family === 6
+        ? { dest: encodeSockAddr({ family: 'inet6', address: to, scopeId: this.ifindex }), control: ipv6PacketInfo({ ifindex: this.ifindex, source }) }
+        : { dest: encodeSockAddr({ family: 'inet', address: to }), control: ipv4PacketInfo({ ifindex: this.ifindex, source }) };
+      if (this.#routes.size > 1024) this.#routes.clear(); // bounded: peers and sources are few
+      this.#routes.set(key, r);
     }
-    return this.#socket.send(message, { family: 'inet', address: to ?? VRRP_GROUP_V4 },
-      ipv4PacketInfo({ ifindex: this.ifindex, source }));
+    return r;
   }
 
   close(): void {

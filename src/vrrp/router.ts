@@ -65,6 +65,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
       this.#announce = {
         gratuitousArp: (link, address) => { a.gratuitousArp(link, address); },
         unsolicitedNa: (link, address) => { a.unsolicitedNa(link, address); },
+        prepare: (link, address) => a.prepare(link, address),
       };
     }
     this.#clock = opts.clock;

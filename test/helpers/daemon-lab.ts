@@ -3,7 +3,7 @@
 // checks it against the config fixtures), and vipd started the way k0s starts keepalived.
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import type { LabNode } from './netns-lab.js';
+import { waitFor, type LabNode } from './netns-lab.js';
 import { jsonLines, type JsonLines } from './json-lines.js';
 
 export interface K0sInstance {
@@ -165,3 +165,21 @@ export async function vipHolders(nodes: LabNode[], vip: string): Promise<string[
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The master once the election has settled. With equal priorities (k0s's setup) two backups whose
+ * timers expire together are both master for up to an advert interval, until the higher address
+ * wins (RFC 5798 6.4.3): the master is whoever holds the VIP alone and keeps holding it.
+ */
+export async function settledMaster(procs: VipdProc[], nodes: LabNode[], vip: string, timeoutMs = 15_000): Promise<VipdProc> {
+  await Promise.any(procs.map((p) => p.waitState('master', timeoutMs)));
+  const stableHolder = async () => {
+    const first = await vipHolders(nodes, vip);
+    if (first.length !== 1) return undefined;
+    await sleep(1500);
+    const again = await vipHolders(nodes, vip);
+    return again.length === 1 && again[0] === first[0] ? first[0] : undefined;
+  };
+  const holder = await waitFor(stableHolder, { timeoutMs: 8000, intervalMs: 100, message: 'one stable VIP holder' });
+  return procs.find((p) => p.node.name === holder)!;
+}

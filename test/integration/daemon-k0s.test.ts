@@ -8,7 +8,7 @@ import t from 'tap';
 import { createLan, waitFor, type Lab, type LabNode } from '../helpers/netns-lab.js';
 import { requireEnv } from '../helpers/require.js';
 import {
-  k0sFlags, renderK0sKeepalived, renderK0sVirtualServers, startVipd, vipHolders, sleep, hasAddress, type K0sTemplate, type VipdProc,
+  k0sFlags, renderK0sKeepalived, renderK0sVirtualServers, settledMaster, startVipd, vipHolders, sleep, hasAddress, type K0sTemplate, type VipdProc,
 } from '../helpers/daemon-lab.js';
 
 const vipOf = (lab: Lab, host: number) => lab.nodes[0]!.ipv4.replace(/\.\d+$/, `.${host}`);
@@ -54,8 +54,7 @@ t.test('k0s single instance: notify scripts, include of a symlink to /dev/null, 
     symlinkSync('/dev/null', join(dir, 'keepalived-virtualservers-consumed.conf'));
     procs.push(startVipd(n, k0sFlags(join(dir, 'keepalived.conf')), { statusSocket: join(dir, 'vipd.sock') }));
   }
-  const master = await Promise.any(procs.map((p) => p.waitState('master', 10_000).then(() => p)));
-  await waitFor(async () => (await vipHolders(lab.nodes, vip)).length === 1, { timeoutMs: 3000, message: 'one VIP holder' });
+  const master = await settledMaster(procs, lab.nodes, vip);
   await sleep(2500); // a few advert intervals: still one holder, the others settled as BACKUP
   t.same(await vipHolders(lab.nodes, vip), [master.node.name], 'exactly one node holds the VIP: the master');
   for (const p of procs) {
@@ -142,7 +141,7 @@ t.test('k0s unicast peers', async (t) => {
     }));
     procs.push(startVipd(n, k0sFlags(join(dir, 'keepalived.conf')), { statusSocket: join(dir, 'vipd.sock') }));
   }
-  const master = await Promise.any(procs.map((p) => p.waitState('master', 10_000).then(() => p)));
+  const master = await settledMaster(procs, lab.nodes, vip);
   await sleep(2500);
   t.same(await vipHolders(lab.nodes, vip), [master.node.name], 'exactly one holder over unicast');
   const r = await stopAndTime(master);

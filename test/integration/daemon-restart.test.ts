@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { createLan, waitFor, type LabNode } from '../helpers/netns-lab.js';
 import { requireEnv } from '../helpers/require.js';
-import { k0sFlags, renderK0sKeepalived, startVipd, vipHolders, sleep, type VipdProc } from '../helpers/daemon-lab.js';
+import { k0sFlags, renderK0sKeepalived, settledMaster, startVipd, vipHolders, sleep, type VipdProc } from '../helpers/daemon-lab.js';
 
 t.test('kill -9 of the master, restart: no stale VIP', async (t) => {
   if (!requireEnv(t, { root: true, commands: ['ip'] })) return;
@@ -19,19 +19,7 @@ t.test('kill -9 of the master, restart: no stale VIP', async (t) => {
   }
   const start = (n: LabNode) => startVipd(n, k0sFlags(conf(n)), { statusSocket: join(lab.dir, n.name, 'vipd.sock') });
   const procs = new Map<string, VipdProc>(lab.nodes.map((n) => [n.name, start(n)]));
-  await Promise.any([...procs.values()].map((p) => p.waitState('master', 10_000)));
-  // Equal priorities: two backups whose timers expire together both become master for up to an
-  // advert interval, until the higher address wins (RFC 5798 6.4.3). The master is whoever holds
-  // the VIP alone, and keeps holding it.
-  const stableHolder = async () => {
-    const first = await vipHolders(lab.nodes, vip);
-    if (first.length !== 1) return undefined;
-    await sleep(1500);
-    const again = await vipHolders(lab.nodes, vip);
-    return again.length === 1 && again[0] === first[0] ? first[0] : undefined;
-  };
-  const holder = await waitFor(stableHolder, { timeoutMs: 8000, intervalMs: 100, message: 'one holder' });
-  const master = procs.get(holder)!;
+  const master = await settledMaster([...procs.values()], lab.nodes, vip);
   const other = [...procs.values()].find((p) => p !== master)!;
 
   master.signal('SIGKILL');

@@ -114,7 +114,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     if (!ch) {
       const channel = VrrpChannel.open({ family: cfg.family, ifname: l.name, ifindex: l.index });
       channel.on('datagram', (d) => this.#dispatch(channel, d));
-      channel.on('error', (e) => this.emit('error', e));
+      channel.on('error', (e) => this.#error(e));
       channel.start();
       ch = { channel, users: 0 };
       this.#channels.set(key, ch);
@@ -223,8 +223,13 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     try {
       for (const l of await this.#rt.links()) this.#onLink(l, false);
     } catch (err) {
-      this.emit('error', err as Error);
+      this.#error(err as Error);
     }
+  }
+
+  /** Socket and resync failures: reported to listeners; with none, they must not crash the process. */
+  #error(e: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', e);
   }
 
   status(): InstanceStatus[] {

@@ -7,7 +7,6 @@
 //   two nodes disagree without noticing; k0s also requires <= 8).
 // - a vrrp_instance without `interface` or `virtual_router_id` is an error.
 // - virtual_ipaddress entries of mixed families are an error (use virtual_ipaddress_excluded).
-import { ConfigError } from '../errors.js';
 import type { Statement } from './block-parser.js';
 import { parseStatements } from './block-parser.js';
 import { parseCommandLine, splitScriptWords } from './command-line.js';
@@ -54,7 +53,6 @@ import {
   optArg,
   parseCidr,
   parseIntText,
-  parseTimerText,
   portText,
   timerArg,
   whereOf,

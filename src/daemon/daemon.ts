@@ -274,7 +274,6 @@ export class Daemon {
    * as a set: unchanged real servers keep their health state.
    */
   async reload(config: VipdConfig): Promise<void> {
-    const old = this.#config;
     this.#config = config;
     if (this.#router) {
       await this.#k0sLinks(config);
@@ -312,20 +311,18 @@ export class Daemon {
       this.#applySyncGroups(config);
     }
     if (!this.#opts.vrrpOnly) await this.#startIpvs(config);
-    void old;
   }
 
   /** SIGTERM: priority-0 adverts and VIPs removed, then owned IPVS services (unless told to keep them). */
   async stop(): Promise<void> {
-    // Like keepalived, owned virtual servers are removed at stop (k0s: a stopped node must not keep forwarding).
-    const release = true;
     for (const g of this.#syncGroups) g.close();
     this.#syncGroups = [];
     await Promise.all([...this.#instances.keys()].map((n) => this.#removeInstance(n)));
     await this.#router?.close();
     this.#router = undefined;
     if (this.#ipvs) {
-      await this.#ipvs.stop({ release });
+      // Like keepalived, owned virtual servers are removed at stop (k0s: a stopped node must not keep forwarding).
+      await this.#ipvs.stop({ release: true });
       this.#ipvs = undefined;
     }
     // lvs_flush_on_stop (without VS): the whole table, not only ours.

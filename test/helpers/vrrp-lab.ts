@@ -114,3 +114,15 @@ export async function inject(n: LabNode, spec: Record<string, unknown>): Promise
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The usual two-router start: r1 (priority 200) master, then r2 (100) backup, one IPv4 VIP. */
+export async function masterAndBackup(lab: Lab): Promise<{ r1: LabNode; r2: LabNode; vip: string; p1: VrrpProc; p2: VrrpProc }> {
+  const [r1, r2] = [lab.node('r1'), lab.node('r2')];
+  const vip = labAddress(lab, 4, 100);
+  const vips = [{ address: vip, prefixLength: 24 }];
+  const p1 = startVrrpNode(r1, [vrrpInstance({ priority: 200, virtualAddresses: vips })]);
+  await p1.waitState('master');
+  const p2 = startVrrpNode(r2, [vrrpInstance({ priority: 100, virtualAddresses: vips })]);
+  await p2.waitState('backup');
+  return { r1, r2, vip, p1, p2 };
+}

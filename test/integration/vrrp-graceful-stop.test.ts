@@ -3,19 +3,13 @@
 import t from 'tap';
 import { capture, createLan, waitFor } from '../helpers/netns-lab.js';
 import { requireEnv } from '../helpers/require.js';
-import { hasAddress, labAddress, startVrrpNode, vrrpAdverts, vrrpInstance } from '../helpers/vrrp-lab.js';
+import { hasAddress, masterAndBackup, vrrpAdverts } from '../helpers/vrrp-lab.js';
 import { vrrpTimers } from '../../src/vrrp/timers.js';
 
 t.test('SIGTERM: priority-0 advert, takeover within Skew_Time, VIP removed', async (t) => {
   if (!requireEnv(t, { root: true, commands: ['ip', 'tcpdump'] })) return;
   const lab = await createLan(t, ['r1', 'r2']);
-  const [r1, r2] = [lab.node('r1'), lab.node('r2')];
-  const vip = labAddress(lab, 4, 100);
-  const vips = [{ address: vip, prefixLength: 24 }];
-  const p1 = startVrrpNode(r1, [vrrpInstance({ priority: 200, virtualAddresses: vips })]);
-  await p1.waitState('master');
-  const p2 = startVrrpNode(r2, [vrrpInstance({ priority: 100, virtualAddresses: vips })]);
-  await p2.waitState('backup');
+  const { r1, r2, vip, p1, p2 } = await masterAndBackup(lab);
   await waitFor(async () => (await p2.instance()).stats.rcvdAdvertisements >= 2, { timeoutMs: 3000, message: 'r2 hears r1' });
   t.ok(await hasAddress(r1, vip), 'r1 holds the VIP');
 

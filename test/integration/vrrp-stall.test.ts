@@ -4,18 +4,12 @@
 import t from 'tap';
 import { createLan, waitFor } from '../helpers/netns-lab.js';
 import { requireEnv } from '../helpers/require.js';
-import { holders, labAddress, sleep, startVrrpNode, vrrpInstance } from '../helpers/vrrp-lab.js';
+import { holders, masterAndBackup, sleep } from '../helpers/vrrp-lab.js';
 
 t.test('SIGSTOP the backup past the master-down interval: no false failover', async (t) => {
   if (!requireEnv(t, { root: true, commands: ['ip'] })) return;
   const lab = await createLan(t, ['r1', 'r2']);
-  const [r1, r2] = [lab.node('r1'), lab.node('r2')];
-  const vip = labAddress(lab, 4, 100);
-  const vips = [{ address: vip, prefixLength: 24 }];
-  const p1 = startVrrpNode(r1, [vrrpInstance({ priority: 200, virtualAddresses: vips })]);
-  await p1.waitState('master');
-  const p2 = startVrrpNode(r2, [vrrpInstance({ priority: 100, virtualAddresses: vips })]);
-  await p2.waitState('backup');
+  const { r1, r2, vip, p1, p2 } = await masterAndBackup(lab);
   const before = await p2.instance();
   await waitFor(async () => (await p2.instance()).stats.rcvdAdvertisements >= 3, { timeoutMs: 3000, message: 'r2 hears r1' });
   const pid = p2.child.pid!;

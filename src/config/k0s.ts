@@ -20,12 +20,12 @@ import type {
   LoadResult,
   LvsMethod,
   LvsScheduler,
-  RealServer,
+  RealServerSpec,
   SourceRef,
   VipdConfig,
-  VirtualAddress,
-  VirtualServer,
-  VrrpInstance,
+  VirtualAddressSpec,
+  VirtualServerSpec,
+  VrrpInstanceSpec,
 } from './types.js';
 import { isIp } from './values.js';
 
@@ -140,7 +140,7 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
     return defaultNic;
   };
 
-  const instances: VrrpInstance[] = [];
+  const instances: VrrpInstanceSpec[] = [];
   const labels: Record<string, number> = {};
   (Array.isArray(rawInstances) ? rawInstances : []).forEach((raw: unknown, i) => {
     const p = (...rest: Array<string | number>) => ['keepalived', 'vrrpInstances', i, ...rest];
@@ -181,7 +181,7 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
     if (pass === '') err(p('authPass'), 'Required value');
     else if (Buffer.byteLength(pass) > 8) err(p('authPass'), 'Too long: may not be more than 8 bytes');
 
-    const vips: VirtualAddress[] = [];
+    const vips: VirtualAddressSpec[] = [];
     const rawVips = raw.virtualIPs;
     if (rawVips !== undefined && !Array.isArray(rawVips)) invalid(p('virtualIPs'), rawVips, 'must be a list');
     const vipList = Array.isArray(rawVips) ? rawVips : [];
@@ -209,13 +209,13 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
     if (vips.some((v) => v.family !== family)) invalid(p('virtualIPs'), vipList, 'must all be IPv4 or all IPv6');
     const name = `k0s-vip-${i}`;
     labels[name] = label;
-    const inst: VrrpInstance = {
+    const inst: VrrpInstanceSpec = {
       name,
       state: 'BACKUP',
       interface: iface,
       virtualRouterId: vrid,
       priority: 200,
-      advertInt: advert,
+      advertIntervalCs: advert * 100,
       version: family === 6 ? 3 : 2,
       family,
       authentication: { type: 'PASS', pass },
@@ -238,7 +238,7 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
     instances.push(inst);
   });
 
-  const servers: VirtualServer[] = [];
+  const servers: VirtualServerSpec[] = [];
   const controllers = options.controllers ?? [];
   (Array.isArray(rawServers) ? rawServers : []).forEach((raw: unknown, i) => {
     const p = (...rest: Array<string | number>) => ['keepalived', 'virtualServers', i, ...rest];
@@ -275,7 +275,7 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
     if (!isIp(ip)) return;
     const family: 4 | 6 = isIPv4(ip) ? 4 : 6;
     const where: SourceRef = { file, line: line(p()) };
-    const realServers: RealServer[] = controllers.map((address) => ({
+    const realServers: RealServerSpec[] = controllers.map((address) => ({
       address,
       port: apiPort,
       weight: 1,

@@ -17,7 +17,7 @@ import { readSource } from './source.js';
 import {
   LVS_SCHEDULERS,
   type Authentication,
-  type Checker,
+  type CheckerSpec,
   type CheckTiming,
   type ConfigWarning,
   type GlobalDefs,
@@ -26,20 +26,20 @@ import {
   type LvsMethod,
   type LvsProtocol,
   type LvsScheduler,
-  type RealServer,
+  type RealServerSpec,
   type ScriptCommand,
   type TrackedInterface,
   type TrackedScript,
   type UnicastPeer,
   type VipdConfig,
-  type VirtualAddress,
-  type VirtualServer,
-  type VirtualServerGroup,
+  type VirtualAddressSpec,
+  type VirtualServerSpec,
+  type VirtualServerGroupSpec,
   type VirtualServerGroupEntry,
   type VirtualServerTarget,
-  type VrrpInstance,
-  type VrrpScript,
-  type VrrpSyncGroup,
+  type VrrpInstanceSpec,
+  type VrrpScriptSpec,
+  type VrrpSyncGroupSpec,
 } from './types.js';
 import {
   argText,
@@ -96,9 +96,9 @@ interface InstanceDraft {
   advertIntWhere?: Statement;
   version?: 2 | 3;
   authentication?: Authentication;
-  vips: VirtualAddress[];
+  vips: VirtualAddressSpec[];
   vipsWhere?: Statement;
-  excluded: VirtualAddress[];
+  excluded: VirtualAddressSpec[];
   unicastSrcIp?: string;
   unicastSrcWhere?: Statement;
   unicastPeers: UnicastPeer[];
@@ -127,9 +127,9 @@ type GarpKey =
 type TimingDraft = Partial<CheckTiming>;
 
 interface VsDraft {
-  vs: Omit<VirtualServer, 'realServers' | 'delayLoop'> & { delayLoop?: number };
+  vs: Omit<VirtualServerSpec, 'realServers' | 'delayLoop'> & { delayLoop?: number };
   timing: TimingDraft;
-  rs: Array<{ rs: Omit<RealServer, 'checkers'>; timing: TimingDraft; checkers: CheckerDraft[] }>;
+  rs: Array<{ rs: Omit<RealServerSpec, 'checkers'>; timing: TimingDraft; checkers: CheckerDraft[] }>;
   st: Statement;
 }
 
@@ -142,9 +142,9 @@ class Builder {
   private lowerPrioDelaySet = false;
   private lowerPrioRepeatSet = false;
   private readonly instances: InstanceDraft[] = [];
-  private readonly scripts: VrrpScript[] = [];
-  private readonly syncGroups: VrrpSyncGroup[] = [];
-  private readonly vsGroups: VirtualServerGroup[] = [];
+  private readonly scripts: VrrpScriptSpec[] = [];
+  private readonly syncGroups: VrrpSyncGroupSpec[] = [];
+  private readonly vsGroups: VirtualServerGroupSpec[] = [];
   private readonly servers: VsDraft[] = [];
 
   constructor(private readonly warnings: ConfigWarning[]) {}
@@ -298,7 +298,7 @@ class Builder {
 
   private vrrpScript(st: Statement): void {
     const name = this.name(st);
-    const d: Partial<VrrpScript> & { weight: number; weightReverse: boolean; initFail: boolean } = {
+    const d: Partial<VrrpScriptSpec> & { weight: number; weightReverse: boolean; initFail: boolean } = {
       name,
       weight: 0,
       weightReverse: false,
@@ -332,7 +332,7 @@ class Builder {
     if (!d.script) fail(st, `vrrp_script ${name}: no 'script'`);
     if (this.scripts.some((s) => s.name === name)) fail(st, `vrrp_script ${name}: defined twice`);
     const interval = d.interval ?? 1;
-    const s: VrrpScript = {
+    const s: VrrpScriptSpec = {
       name,
       script: d.script,
       interval,
@@ -512,11 +512,11 @@ class Builder {
     return { type: type ?? 'PASS', pass };
   }
 
-  private virtualAddresses(st: Statement): VirtualAddress[] {
-    const out: VirtualAddress[] = [];
+  private virtualAddresses(st: Statement): VirtualAddressSpec[] {
+    const out: VirtualAddressSpec[] = [];
     for (const e of this.needBlock(st)) {
       const { address, prefixLength, family } = parseCidr(e, e.keyword, st.keyword);
-      const v: VirtualAddress = { address, prefixLength, family, noTrack: false, where: whereOf(e) };
+      const v: VirtualAddressSpec = { address, prefixLength, family, noTrack: false, where: whereOf(e) };
       const a = e.args.map((t) => t.text);
       for (let i = 0; i < a.length; i++) {
         const opt = a[i]!;
@@ -542,7 +542,7 @@ class Builder {
           case 'scope': {
             const sc = val();
             if (!['global', 'site', 'link', 'host', 'nowhere'].includes(sc)) fail(e, `${st.keyword}: unknown scope '${sc}'`);
-            v.scope = sc as VirtualAddress['scope'];
+            v.scope = sc as VirtualAddressSpec['scope'];
             break;
           }
           case 'no_track':
@@ -589,7 +589,7 @@ class Builder {
     return out;
   }
 
-  private finishInstance(d: InstanceDraft): VrrpInstance {
+  private finishInstance(d: InstanceDraft): VrrpInstanceSpec {
     const { st, name } = d;
     const label = `vrrp_instance ${name}`;
     if (d.interface === undefined) fail(st, `${label}: no 'interface'`);
@@ -607,29 +607,30 @@ class Builder {
       if (d.version === 2) this.warn(st, `${label}: IPv6 instances use VRRP version 3`);
       version = 3;
     }
-    let advertInt = d.advertInt ?? 1;
+    const advertSeconds = d.advertInt ?? 1;
+    let advertIntervalCs: number;
     const where = d.advertIntWhere ?? st;
     if (version === 2) {
-      if (advertInt > 255) fail(where, `advert_int: ${advertInt} is out of range 1..255 for VRRPv2`);
-      if (!Number.isInteger(advertInt)) {
-        const rounded = Math.max(1, Math.round(advertInt));
-        this.warn(where, `advert_int: VRRPv2 uses whole seconds, ${advertInt} rounded to ${rounded}`);
-        advertInt = rounded;
+      if (advertSeconds > 255) fail(where, `advert_int: ${advertSeconds} is out of range 1..255 for VRRPv2`);
+      let whole = advertSeconds;
+      if (!Number.isInteger(advertSeconds)) {
+        whole = Math.max(1, Math.round(advertSeconds));
+        this.warn(where, `advert_int: VRRPv2 uses whole seconds, ${advertSeconds} rounded to ${whole}`);
       }
+      advertIntervalCs = whole * 100;
     } else {
-      const cs = Math.round(advertInt * 100);
-      if (cs < 1 || cs > 4095) fail(where, `advert_int: ${advertInt} is out of range 0.01..40.95 for VRRPv3`);
-      advertInt = cs / 100;
+      advertIntervalCs = Math.round(advertSeconds * 100);
+      if (advertIntervalCs < 1 || advertIntervalCs > 4095) fail(where, `advert_int: ${advertSeconds} is out of range 0.01..40.95 for VRRPv3`);
     }
     const strict = d.strict ?? this.global.strict;
     const g = this.global;
-    const inst: VrrpInstance = {
+    const inst: VrrpInstanceSpec = {
       name,
       state: d.state ?? 'BACKUP',
       interface: d.interface,
       virtualRouterId: d.virtualRouterId,
       priority: d.priority ?? 100,
-      advertInt,
+      advertIntervalCs,
       version,
       family,
       virtualIpAddresses: d.vips,
@@ -796,7 +797,7 @@ class Builder {
     const address = ipArg(st, 0, 'real_server');
     const p = optArg(st, 1);
     const vsPort = parent.vs.target.kind === 'address' ? parent.vs.target.port : 0;
-    const rs: Omit<RealServer, 'checkers'> = {
+    const rs: Omit<RealServerSpec, 'checkers'> = {
       address,
       port: p === undefined ? vsPort : portText(st, p, 'real_server'),
       weight: 1,
@@ -929,11 +930,11 @@ class Builder {
     return d;
   }
 
-  private finishVirtualServer(d: VsDraft): VirtualServer {
+  private finishVirtualServer(d: VsDraft): VirtualServerSpec {
     const vsDelay = d.vs.delayLoop ?? d.timing.delayLoop ?? 60;
-    const realServers: RealServer[] = d.rs.map(({ rs, timing, checkers }) => ({
+    const realServers: RealServerSpec[] = d.rs.map(({ rs, timing, checkers }) => ({
       ...rs,
-      checkers: checkers.map((c): Checker => {
+      checkers: checkers.map((c): CheckerSpec => {
         const pick = <K extends keyof CheckTiming>(k: K): number | undefined => c.timing[k] ?? timing[k] ?? d.timing[k];
         const delayLoop = pick('delayLoop') ?? vsDelay;
         const httpLike = c.kind === 'net' && c.type !== 'TCP_CHECK';
@@ -945,7 +946,7 @@ class Builder {
           where: whereOf(c.st),
         };
         if (c.kind === 'misc') {
-          const m: Checker = { type: 'MISC_CHECK', path: c.path!, timeout: c.timeout ?? delayLoop, dynamic: c.dynamic, ...common };
+          const m: CheckerSpec = { type: 'MISC_CHECK', path: c.path!, timeout: c.timeout ?? delayLoop, dynamic: c.dynamic, ...common };
           if (c.user !== undefined) m.user = c.user;
           if (c.group !== undefined) m.group = c.group;
           return m;
@@ -962,7 +963,7 @@ class Builder {
         };
         if (base.connectPort === 0) fail(c.st, `${c.type}: no connect_port and the real server has no port`);
         if (c.type === 'TCP_CHECK') return { type: 'TCP_CHECK', ...base };
-        const h: Checker = { type: c.type, ...base, urls: c.urls, enableSni: c.enableSni };
+        const h: CheckerSpec = { type: c.type, ...base, urls: c.urls, enableSni: c.enableSni };
         const vh = c.virtualhost ?? d.vs.virtualhost;
         if (vh !== undefined) h.virtualhost = vh;
         return h;
@@ -977,7 +978,7 @@ class Builder {
     if (!this.lowerPrioRepeatSet) g.garpLowerPrioRepeat = g.garpMasterRepeat;
     const vrrpInstances = this.instances.map((d) => this.finishInstance(d));
     // One VRID per interface and family, unless unicast keeps the instances apart.
-    const seen = new Map<string, VrrpInstance>();
+    const seen = new Map<string, VrrpInstanceSpec>();
     for (const i of vrrpInstances) {
       if (i.unicastPeers.length > 0) continue;
       const key = `${i.interface}/${i.family}/${i.virtualRouterId}`;

@@ -1,6 +1,8 @@
 // The one configuration model the daemon runs from. Both keepalived.conf and k0s's
 // controlPlaneLoadBalancing map to it, with every default already applied, so the daemon
 // never asks "was this set?". Source positions are kept so reload/diagnostics can point at lines.
+// Block types end in `Spec` (VrrpInstanceSpec, VirtualServerSpec...): what the operator asked for,
+// kept apart from the runtime objects of the same name (vrrp.VrrpInstance, ipvs.VirtualServerConfig).
 
 /** Where a config element came from (file:line). k0s YAML documents use line 0 when unknown. */
 export interface SourceRef {
@@ -62,7 +64,7 @@ export interface GlobalDefs {
 
 export type VrrpState = 'MASTER' | 'BACKUP';
 
-export interface VirtualAddress {
+export interface VirtualAddressSpec {
   address: string;
   /** Prefix length; default 32 / 128 as `ip addr add` does. */
   prefixLength: number;
@@ -104,7 +106,7 @@ export interface Authentication {
   pass: string;
 }
 
-export interface VrrpInstance {
+export interface VrrpInstanceSpec {
   name: string;
   /** Initial state. Default BACKUP. */
   state: VrrpState;
@@ -112,14 +114,14 @@ export interface VrrpInstance {
   virtualRouterId: number;
   /** 1..255; 255 = address owner. Default 100. */
   priority: number;
-  /** Seconds, may be fractional (v3 has centisecond resolution). Default 1. */
-  advertInt: number;
+  /** Advertisement interval in centiseconds (VRRPv3's wire unit; v2 uses whole seconds = multiples of 100). Default 100. */
+  advertIntervalCs: number;
   /** Effective version: explicit `version`, else global vrrp_version; IPv6 forces 3. */
   version: 2 | 3;
   family: 4 | 6;
   authentication?: Authentication;
-  virtualIpAddresses: VirtualAddress[];
-  virtualIpAddressesExcluded: VirtualAddress[];
+  virtualIpAddresses: VirtualAddressSpec[];
+  virtualIpAddressesExcluded: VirtualAddressSpec[];
   unicastSrcIp?: string;
   unicastPeers: UnicastPeer[];
   checkUnicastSrc: boolean;
@@ -148,7 +150,7 @@ export interface VrrpInstance {
   where: SourceRef;
 }
 
-export interface VrrpSyncGroup {
+export interface VrrpSyncGroupSpec {
   name: string;
   group: string[];
   trackInterfaces: TrackedInterface[];
@@ -161,7 +163,7 @@ export interface VrrpSyncGroup {
   where: SourceRef;
 }
 
-export interface VrrpScript {
+export interface VrrpScriptSpec {
   name: string;
   script: ScriptCommand;
   /** Seconds. Default 1. */
@@ -205,7 +207,7 @@ export interface CheckerBase extends CheckTiming {
   where: SourceRef;
 }
 
-export interface TcpCheck extends CheckerBase {
+export interface TcpCheckSpec extends CheckerBase {
   type: 'TCP_CHECK';
 }
 
@@ -217,14 +219,14 @@ export interface HttpUrl {
   virtualhost?: string;
 }
 
-export interface HttpCheck extends CheckerBase {
+export interface HttpCheckSpec extends CheckerBase {
   type: 'HTTP_GET' | 'SSL_GET';
   urls: HttpUrl[];
   virtualhost?: string;
   enableSni: boolean;
 }
 
-export interface MiscCheck {
+export interface MiscCheckSpec {
   type: 'MISC_CHECK';
   path: ScriptCommand;
   /** Seconds; default: delay_loop. */
@@ -239,9 +241,9 @@ export interface MiscCheck {
   where: SourceRef;
 }
 
-export type Checker = TcpCheck | HttpCheck | MiscCheck;
+export type CheckerSpec = TcpCheckSpec | HttpCheckSpec | MiscCheckSpec;
 
-export interface RealServer {
+export interface RealServerSpec {
   address: string;
   /** 0 when not given (fwmark services). */
   port: number;
@@ -252,7 +254,7 @@ export interface RealServer {
   lowerThreshold?: number;
   notifyUp?: ScriptCommand;
   notifyDown?: ScriptCommand;
-  checkers: Checker[];
+  checkers: CheckerSpec[];
   where: SourceRef;
 }
 
@@ -261,7 +263,7 @@ export type VirtualServerTarget =
   | { kind: 'fwmark'; fwmark: number; family: 4 | 6 }
   | { kind: 'group'; group: string };
 
-export interface VirtualServer {
+export interface VirtualServerSpec {
   target: VirtualServerTarget;
   /** Seconds between checks. Default 60. */
   delayLoop: number;
@@ -285,7 +287,7 @@ export interface VirtualServer {
   quorumDown?: ScriptCommand;
   sorryServer?: { address: string; port: number; inhibit: boolean };
   virtualhost?: string;
-  realServers: RealServer[];
+  realServers: RealServerSpec[];
   where: SourceRef;
 }
 
@@ -293,7 +295,7 @@ export type VirtualServerGroupEntry =
   | { kind: 'address'; first: string; last: string; port: number; family: 4 | 6 }
   | { kind: 'fwmark'; fwmark: number; family?: 4 | 6 };
 
-export interface VirtualServerGroup {
+export interface VirtualServerGroupSpec {
   name: string;
   entries: VirtualServerGroupEntry[];
   where: SourceRef;
@@ -320,11 +322,11 @@ export interface VipdConfig {
   /** Every file read (main + includes), for reload/watch. */
   files: string[];
   global: GlobalDefs;
-  vrrpScripts: VrrpScript[];
-  vrrpSyncGroups: VrrpSyncGroup[];
-  vrrpInstances: VrrpInstance[];
-  virtualServerGroups: VirtualServerGroup[];
-  virtualServers: VirtualServer[];
+  vrrpScripts: VrrpScriptSpec[];
+  vrrpSyncGroups: VrrpSyncGroupSpec[];
+  vrrpInstances: VrrpInstanceSpec[];
+  virtualServerGroups: VirtualServerGroupSpec[];
+  virtualServers: VirtualServerSpec[];
   k0s?: K0sExtras;
 }
 

@@ -2,7 +2,7 @@
 // VRRP InstanceConfig objects and IPVS VirtualServerConfig objects. No I/O, so reload can diff
 // what it maps and tests can check it without sockets.
 import type {
-  Checker, RealServer, VipdConfig, VirtualServer, VirtualServerGroup, VrrpInstance, VrrpScript,
+  CheckerSpec, RealServerSpec, VipdConfig, VirtualServerSpec, VirtualServerGroupSpec, VrrpInstanceSpec, VrrpScriptSpec,
 } from '../config/types.js';
 import type { InstanceConfig } from '../vrrp/instance.js';
 import { makeDestination, makeService, serviceKey, type Service, type ForwardMethod } from '../ipvs/index.js';
@@ -11,8 +11,8 @@ import { ipFamily, ipToBytes, bytesToIp } from '../netif/ip-address.js';
 
 const s2ms = (s: number) => Math.round(s * 1000);
 
-export function instanceConfig(i: VrrpInstance, cfg: VipdConfig): InstanceConfig {
-  const vip = (v: VrrpInstance['virtualIpAddresses'][number]) => ({
+export function instanceConfig(i: VrrpInstanceSpec, cfg: VipdConfig): InstanceConfig {
+  const vip = (v: VrrpInstanceSpec['virtualIpAddresses'][number]) => ({
     address: v.address, prefixLength: v.prefixLength, ...(v.dev ? { interface: v.dev } : {}), ...(v.label ? { label: v.label } : {}),
   });
   return {
@@ -22,7 +22,7 @@ export function instanceConfig(i: VrrpInstance, cfg: VipdConfig): InstanceConfig
     family: i.family,
     interface: i.interface,
     priority: i.priority,
-    advertIntervalCs: Math.round(i.advertInt * 100),
+    advertIntervalCs: i.advertIntervalCs,
     preempt: i.preempt,
     preemptDelayMs: s2ms(i.preemptDelay),
     acceptMode: i.accept,
@@ -48,9 +48,9 @@ export function instanceConfig(i: VrrpInstance, cfg: VipdConfig): InstanceConfig
 /** A tracked thing of an instance, resolved to what the daemon runs. */
 export type TrackSpec =
   | { kind: 'interface'; name: string; weight: number }
-  | { kind: 'script'; name: string; weight: number; script: VrrpScript };
+  | { kind: 'script'; name: string; weight: number; script: VrrpScriptSpec };
 
-export function trackSpecs(i: VrrpInstance, cfg: VipdConfig): TrackSpec[] {
+export function trackSpecs(i: VrrpInstanceSpec, cfg: VipdConfig): TrackSpec[] {
   const out: TrackSpec[] = i.trackInterfaces.map((t) => ({ kind: 'interface' as const, name: t.name, weight: t.reverse ? -t.weight : t.weight }));
   for (const t of i.trackScripts) {
     const script = cfg.vrrpScripts.find((s) => s.name === t.name);
@@ -61,9 +61,9 @@ export function trackSpecs(i: VrrpInstance, cfg: VipdConfig): TrackSpec[] {
   return out;
 }
 
-const FORWARD: Record<RealServer['method'], ForwardMethod> = { NAT: 'masq', DR: 'route', TUN: 'tunnel' };
+const FORWARD: Record<RealServerSpec['method'], ForwardMethod> = { NAT: 'masq', DR: 'route', TUN: 'tunnel' };
 
-function checkConfig(c: Checker, vs: VirtualServer): CheckConfig | undefined {
+function checkConfig(c: CheckerSpec, vs: VirtualServerSpec): CheckConfig | undefined {
   if (c.type === 'MISC_CHECK') return undefined;
   const common = {
     connectIp: c.connectIp,
@@ -105,7 +105,7 @@ function addressRange(first: string, last: string): string[] {
   return out;
 }
 
-function servicesOf(vs: VirtualServer, groups: VirtualServerGroup[]): Service[] {
+function servicesOf(vs: VirtualServerSpec, groups: VirtualServerGroupSpec[]): Service[] {
   const base = {
     scheduler: vs.scheduler,
     flags: {

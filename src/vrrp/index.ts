@@ -4,7 +4,7 @@ export { internetChecksum, pseudoHeaderSum } from './checksum.js';
 export { AUTH_DATA_LENGTH, passwordAuthData, isValidPassword, authDataMatches } from './auth.js';
 export {
   VRRP_HEADER_LENGTH,
-  MAX_ADVER_INTERVAL_V3_CS,
+  MAX_ADVERT_INTERVAL_V3_CS,
   VrrpEncodeError,
   encodeAdvertisement,
   parseIpv4Packet,

@@ -143,7 +143,7 @@ export interface InstanceStatus {
   configuredPriority: number;
   master: string | null;
   masterPriority: number | null;
-  masterAdverIntervalCs: number;
+  masterAdvertIntervalCs: number;
   masterDownIntervalMs: number;
   faults: string[];
   virtualAddresses: string[];
@@ -203,7 +203,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     return {
       version: c.version,
       priority: c.priority,
-      adverIntervalCs: c.advertIntervalCs,
+      advertIntervalCs: c.advertIntervalCs,
       preempt: c.preempt,
       preemptDelayMs: c.preemptDelayMs,
       acceptMode: c.acceptMode,
@@ -224,7 +224,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       priority: c.priority,
       family: c.family,
       addresses: c.virtualAddresses.map((v) => v.address),
-      adverIntervalCs: c.advertIntervalCs,
+      advertIntervalCs: c.advertIntervalCs,
       auth: c.version === 2 && c.authPass !== undefined ? { type: AuthType.simple, data: passwordAuthData(c.authPass) } : { type: AuthType.none },
       primaryAddress: this.#source(),
       ...(c.unicastPeers?.length ? { unicastPeers: c.unicastPeers } : {}),
@@ -279,9 +279,9 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     }
     const adv = verdict.advert;
     this.#stats = countReceived(this.#stats, adv.priority, verdict.addressListMismatch);
-    this.emit('advert', { instance: this.name, source: adv.source, priority: adv.priority, intervalCs: adv.adverIntervalCs });
+    this.emit('advert', { instance: this.name, source: adv.source, priority: adv.priority, intervalCs: adv.advertIntervalCs });
     const wasMaster = this.#machine.state === 'master';
-    this.#dispatch({ type: 'advert', now: this.#clock.now(), priority: adv.priority, adverIntervalCs: adv.adverIntervalCs, source: adv.source });
+    this.#dispatch({ type: 'advert', now: this.#clock.now(), priority: adv.priority, advertIntervalCs: adv.advertIntervalCs, source: adv.source });
     // Still master after a (non-resigning) advert: the sender has lower priority and believed it was master.
     if (wasMaster && this.#machine.state === 'master' && adv.priority > 0) this.#lowerPriorityGarps();
   }
@@ -444,7 +444,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
   #advert(priority: number, to: string): Buffer {
     const c = this.#cfg;
     return encodeAdvertisement({
-      version: c.version, vrid: c.vrid, priority, adverIntervalCs: c.advertIntervalCs, family: c.family,
+      version: c.version, vrid: c.vrid, priority, advertIntervalCs: c.advertIntervalCs, family: c.family,
       addresses: c.virtualAddresses.map((v) => v.address),
       ...(c.version === 2 ? (c.authPass !== undefined
         ? { authType: AuthType.simple, authData: passwordAuthData(c.authPass) } : { authType: AuthType.none }) : {}),
@@ -554,7 +554,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       configuredPriority: this.#cfg.priority,
       master: m.masterAddress,
       masterPriority: m.masterPriority,
-      masterAdverIntervalCs: m.masterAdverIntervalCs,
+      masterAdvertIntervalCs: m.masterAdvertIntervalCs,
       masterDownIntervalMs: timersOf(m).masterDownIntervalMs,
       faults: [...this.#faults],
       virtualAddresses: this.#cfg.virtualAddresses.map((v) => `${v.address}/${v.prefixLength}`),

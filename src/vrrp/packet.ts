@@ -26,7 +26,7 @@ import {
 export const VRRP_HEADER_LENGTH = 8;
 const IPV4_HEADER_MIN = 20;
 /** Largest VRRPv3 Max Adver Int (12 bits), in centiseconds. */
-export const MAX_ADVER_INTERVAL_V3_CS = 0x0fff;
+export const MAX_ADVERT_INTERVAL_V3_CS = 0x0fff;
 
 /** An encode call with values that cannot go on the wire: a programming or config error, never a packet. */
 export class VrrpEncodeError extends VipdError {
@@ -61,18 +61,18 @@ export function encodeAdvertisement(adv: Advertisement, options: EncodeOptions =
   out[2] = adv.priority;
   out[3] = adv.addresses.length;
   if (version === 2) {
-    const seconds = adv.adverIntervalCs / 100;
+    const seconds = adv.advertIntervalCs / 100;
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > 255) {
-      throw new VrrpEncodeError(`a VRRPv2 advertisement interval is 1 to 255 whole seconds, not ${adv.adverIntervalCs} cs`);
+      throw new VrrpEncodeError(`a VRRPv2 advertisement interval is 1 to 255 whole seconds, not ${adv.advertIntervalCs} cs`);
     }
     checkByte('auth type', adv.authType ?? 0, 0, 255);
     out[4] = adv.authType ?? 0;
     out[5] = seconds;
   } else {
-    if (!Number.isInteger(adv.adverIntervalCs) || adv.adverIntervalCs < 1 || adv.adverIntervalCs > MAX_ADVER_INTERVAL_V3_CS) {
-      throw new VrrpEncodeError(`a VRRPv3 advertisement interval is 1 to 4095 centiseconds, not ${adv.adverIntervalCs}`);
+    if (!Number.isInteger(adv.advertIntervalCs) || adv.advertIntervalCs < 1 || adv.advertIntervalCs > MAX_ADVERT_INTERVAL_V3_CS) {
+      throw new VrrpEncodeError(`a VRRPv3 advertisement interval is 1 to 4095 centiseconds, not ${adv.advertIntervalCs}`);
     }
-    out.writeUInt16BE(adv.adverIntervalCs, 4);
+    out.writeUInt16BE(adv.advertIntervalCs, 4);
   }
   let offset = VRRP_HEADER_LENGTH;
   for (const address of adv.addresses) {
@@ -269,11 +269,11 @@ function parseMessage(
       ok: true,
       advert: {
         ...common,
-        adverIntervalCs: msg[5]! * 100,
+        advertIntervalCs: msg[5]! * 100,
         authType: msg[4]!,
         authData: Buffer.from(msg.subarray(authOffset, authOffset + AUTH_DATA_LENGTH)),
       },
     };
   }
-  return { ok: true, advert: { ...common, adverIntervalCs: ((msg[4]! << 8) | msg[5]!) & MAX_ADVER_INTERVAL_V3_CS } };
+  return { ok: true, advert: { ...common, advertIntervalCs: ((msg[4]! << 8) | msg[5]!) & MAX_ADVERT_INTERVAL_V3_CS } };
 }

@@ -65,7 +65,7 @@ export interface MachineConfig {
   /** Configured priority, 1..255 (255 = address owner). */
   readonly priority: number;
   /** Our Advertisement_Interval, centiseconds (v2: a multiple of 100). */
-  readonly adverIntervalCs: number;
+  readonly advertIntervalCs: number;
   /** Preempt_Mode (keepalived `nopreempt` makes it false). */
   readonly preempt: boolean;
   /** keepalived `preempt_delay`, ms: see the Backup advert rule. 0 = none. */
@@ -84,7 +84,7 @@ export interface Machine {
   /** Effective priority (configured, adjusted by tracking). */
   readonly priority: number;
   /** Master_Adver_Interval, centiseconds: v3 learns it from the master's adverts; v2 keeps ours. */
-  readonly masterAdverIntervalCs: number;
+  readonly masterAdvertIntervalCs: number;
   readonly adverAt: number | null;
   readonly masterDownAt: number | null;
   /** preempt_delay: when lower-priority adverts stop holding us back. */
@@ -106,7 +106,7 @@ export type MachineEvent =
       readonly now: number;
       readonly priority: number;
       /** The advert's interval, centiseconds. */
-      readonly adverIntervalCs: number;
+      readonly advertIntervalCs: number;
       /** IP source of the advert (the sender's primary address). */
       readonly source: string;
     }
@@ -138,12 +138,12 @@ export interface StepResult {
 
 /** A machine in Initialize. Throws ConfigError on a config that cannot work (config is checked once, here). */
 export function createMachine(config: MachineConfig): Machine {
-  const { version, priority, adverIntervalCs, preemptDelayMs } = config;
+  const { version, priority, advertIntervalCs, preemptDelayMs } = config;
   if (version !== 2 && version !== 3) throw new ConfigError(`VRRP version must be 2 or 3, not ${String(version)}`);
   if (!Number.isInteger(priority) || priority < 1 || priority > 255) throw new ConfigError(`priority must be 1..255, not ${priority}`);
   const maxCs = version === 2 ? 25500 : 4095;
-  if (!Number.isInteger(adverIntervalCs) || adverIntervalCs < 1 || adverIntervalCs > maxCs || (version === 2 && adverIntervalCs % 100 !== 0)) {
-    throw new ConfigError(`advert interval ${adverIntervalCs} cs is not valid for VRRPv${version}`);
+  if (!Number.isInteger(advertIntervalCs) || advertIntervalCs < 1 || advertIntervalCs > maxCs || (version === 2 && advertIntervalCs % 100 !== 0)) {
+    throw new ConfigError(`advert interval ${advertIntervalCs} cs is not valid for VRRPv${version}`);
   }
   if (!(preemptDelayMs >= 0)) throw new ConfigError(`preempt delay must be >= 0, not ${preemptDelayMs}`);
   const dta = config.downTimerAdverts ?? 3;
@@ -152,7 +152,7 @@ export function createMachine(config: MachineConfig): Machine {
     config,
     state: 'initialize',
     priority,
-    masterAdverIntervalCs: adverIntervalCs,
+    masterAdvertIntervalCs: advertIntervalCs,
     ...NO_MASTER_KNOWN,
   };
 }
@@ -169,15 +169,15 @@ const NO_MASTER_KNOWN = {
 } as const;
 
 /** Skew_Time and Master_Down_Interval for the machine as it is now (ms). */
-export function timersOf(m: Machine): { skewMs: number; masterDownIntervalMs: number; adverIntervalMs: number } {
+export function timersOf(m: Machine): { skewMs: number; masterDownIntervalMs: number; advertIntervalMs: number } {
   return {
     ...vrrpTimers({
       version: m.config.version,
       priority: m.priority,
-      masterAdverIntervalCs: m.masterAdverIntervalCs,
+      masterAdvertIntervalCs: m.masterAdvertIntervalCs,
       downTimerAdverts: m.config.downTimerAdverts ?? 3,
     }),
-    adverIntervalMs: m.config.adverIntervalCs * 10,
+    advertIntervalMs: m.config.advertIntervalCs * 10,
   };
 }
 
@@ -211,13 +211,13 @@ function same(m: Machine, actions: readonly Action[] = []): StepResult {
 /** RFC 6.4.1: owner -> Master; else Backup with Master_Down_Timer (plus preempt_delay, keepalived). */
 function start(m: Machine, now: number, reason: 'startup' | 'fault-cleared'): StepResult {
   if (m.config.priority === PRIORITY_OWNER) return becomeMaster(m, now, 'owner', []);
-  const reset: Machine = { ...m, masterAdverIntervalCs: m.config.adverIntervalCs };
+  const reset: Machine = { ...m, masterAdvertIntervalCs: m.config.advertIntervalCs };
   const delay = m.config.preempt ? m.config.preemptDelayMs : 0;
   return becomeBackup(reset, now, reason, [], delay);
 }
 
 function becomeMaster(m: Machine, now: number, reason: TransitionReason, pre: Action[]): StepResult {
-  const at = now + m.config.adverIntervalCs * 10;
+  const at = now + m.config.advertIntervalCs * 10;
   const machine: Machine = {
     ...m,
     state: 'master',
@@ -305,7 +305,7 @@ function backupAdvert(m: Machine, e: AdvertEvent): StepResult {
   }
   const learned: Machine = {
     ...m,
-    masterAdverIntervalCs: m.config.version === 3 ? e.adverIntervalCs : m.config.adverIntervalCs,
+    masterAdvertIntervalCs: m.config.version === 3 ? e.advertIntervalCs : m.config.advertIntervalCs,
   };
   const at = e.now + timersOf(learned).masterDownIntervalMs;
   return same(
@@ -326,7 +326,7 @@ function backupAdvert(m: Machine, e: AdvertEvent): StepResult {
 function masterAdvert(m: Machine, e: AdvertEvent): StepResult {
   if (e.priority === PRIORITY_STOP) {
     // Another router resigned: advertise now so backups learn who is master without waiting.
-    const at = e.now + m.config.adverIntervalCs * 10;
+    const at = e.now + m.config.advertIntervalCs * 10;
     return same({ ...m, adverAt: at }, [
       { type: 'send-advert', priority: m.priority },
       { type: 'set-timer', timer: 'adver', at },
@@ -335,7 +335,7 @@ function masterAdvert(m: Machine, e: AdvertEvent): StepResult {
   if (e.priority > m.priority || (e.priority === m.priority && addressGreater(e.source, m.config.primaryAddress))) {
     const learned: Machine = {
       ...m,
-      masterAdverIntervalCs: m.config.version === 3 ? e.adverIntervalCs : m.config.adverIntervalCs,
+      masterAdvertIntervalCs: m.config.version === 3 ? e.advertIntervalCs : m.config.advertIntervalCs,
       masterAddress: e.source,
       masterPriority: e.priority,
     };
@@ -360,7 +360,7 @@ function adverTimer(m: Machine, now: number): StepResult {
   if (m.state !== 'master' || m.adverAt === null) return same(m);
   if (now < m.adverAt) return same(m, [{ type: 'set-timer', timer: 'adver', at: m.adverAt }]);
   // After a stall, advertise now and count the next interval from now (no burst of missed adverts).
-  const at = now + m.config.adverIntervalCs * 10;
+  const at = now + m.config.advertIntervalCs * 10;
   return same({ ...m, adverAt: at }, [
     { type: 'send-advert', priority: m.priority },
     { type: 'set-timer', timer: 'adver', at },
@@ -382,7 +382,7 @@ function setPriority(m: Machine, requested: number, now: number): StepResult {
   const next: Machine = { ...m, priority };
   if (m.state !== 'master') return same(next);
   // Tell the backups at once: a lower priority lets a preempting backup take over one interval sooner.
-  const at = now + m.config.adverIntervalCs * 10;
+  const at = now + m.config.advertIntervalCs * 10;
   return same({ ...next, adverAt: at, masterPriority: priority }, [
     { type: 'send-advert', priority },
     { type: 'set-timer', timer: 'adver', at },

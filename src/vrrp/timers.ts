@@ -18,7 +18,7 @@ export interface TimerInputs {
   /** Local priority, 1..255. */
   readonly priority: number;
   /** v3: the master's advertised interval (learned); v2: our configured interval. Centiseconds. */
-  readonly masterAdverIntervalCs: number;
+  readonly masterAdvertIntervalCs: number;
   readonly downTimerAdverts?: number;
 }
 
@@ -28,7 +28,7 @@ export interface VrrpTimers {
 }
 
 export function vrrpTimers(t: TimerInputs): VrrpTimers {
-  const intervalMs = t.masterAdverIntervalCs * 10;
+  const intervalMs = t.masterAdvertIntervalCs * 10;
   const weight = 256 - t.priority;
   const skewMs = Math.floor((weight * (t.version === 2 ? 1000 : intervalMs)) / 256);
   return { skewMs, masterDownIntervalMs: (t.downTimerAdverts ?? 3) * intervalMs + skewMs };

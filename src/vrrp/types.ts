@@ -34,7 +34,7 @@ export interface Advertisement {
   readonly vrid: number;
   readonly priority: number;
   /** v2: Adver Int seconds * 100; v3: Max Adver Int (12 bits). */
-  readonly adverIntervalCs: number;
+  readonly advertIntervalCs: number;
   /** Address family of `addresses` (v2 is IPv4 only). */
   readonly family: IpVersion;
   /** The virtual addresses, canonical text. */

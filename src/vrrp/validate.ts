@@ -46,7 +46,7 @@ export interface InstanceView {
   /** Our virtual addresses of this family. */
   readonly addresses: readonly string[];
   /** Our advertisement interval, centiseconds (v2 compares it). */
-  readonly adverIntervalCs: number;
+  readonly advertIntervalCs: number;
   /** v2 authentication: type 0 (none) or 1 with its 8 bytes of data (see auth.ts). Ignored for v3. */
   readonly auth?: { readonly type: 0 } | { readonly type: 1; readonly data: Uint8Array };
   /** Our source address: adverts from it are our own. */
@@ -99,8 +99,8 @@ export function validateAdvertisement(adv: ReceivedAdvertisement, view: Instance
   if (mismatch && view.addressListCheck === 'strict' && adv.priority !== PRIORITY_OWNER) {
     return drop('address-list', `addresses [${adv.addresses.join(', ')}] differ from ours`, vrid);
   }
-  if (adv.version === 2 && adv.adverIntervalCs !== view.adverIntervalCs) {
-    return drop('interval', `advert interval ${adv.adverIntervalCs / 100}s, ours ${view.adverIntervalCs / 100}s`, vrid);
+  if (adv.version === 2 && adv.advertIntervalCs !== view.advertIntervalCs) {
+    return drop('interval', `advert interval ${adv.advertIntervalCs / 100}s, ours ${view.advertIntervalCs / 100}s`, vrid);
   }
   return { ok: true, advert: adv, addressListMismatch: mismatch };
 }

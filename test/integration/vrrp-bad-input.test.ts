@@ -35,9 +35,9 @@ t.test('bad adverts are ignored and counted; a garbage flood moves nothing', asy
   for (const vip of [vipA, vipB, vipC]) t.same(await holders([r1, r2], vip), ['r1'], `${vip} on r1`);
 
   const v3 = (vrid: number, priority: number, to: string, addr: string) =>
-    encodeAdvertisement({ version: 3, vrid, priority, adverIntervalCs: 10, family: 4, addresses: [addr] }, { source: x.ipv4, destination: to });
+    encodeAdvertisement({ version: 3, vrid, priority, advertIntervalCs: 10, family: 4, addresses: [addr] }, { source: x.ipv4, destination: to });
   const v2 = (priority: number, password: string) =>
-    encodeAdvertisement({ version: 2, vrid: 10, priority, adverIntervalCs: 100, family: 4, addresses: [vipA], authType: AuthType.simple, authData: passwordAuthData(password) });
+    encodeAdvertisement({ version: 2, vrid: 10, priority, advertIntervalCs: 100, family: 4, addresses: [vipA], authType: AuthType.simple, authData: passwordAuthData(password) });
   const badChecksum = (b: Buffer) => { b[6]! ^= 0x5a; return b; };
   const hex = (b: Buffer) => b.toString('hex');
   // priority 0 would make a backup take over after Skew_Time; 254 would make the master step down.

@@ -28,7 +28,7 @@ t.test('SIGTERM: priority-0 advert, takeover within Skew_Time, VIP removed', asy
   t.ok(firstNew, 'r2 advertises after the priority-0 advert');
   t.equal(firstNew?.advert.priority, 100, 'with its own priority');
   if (stop && firstNew) {
-    const { skewMs, masterDownIntervalMs } = vrrpTimers({ version: 3, priority: 100, masterAdverIntervalCs: 10 });
+    const { skewMs, masterDownIntervalMs } = vrrpTimers({ version: 3, priority: 100, masterAdvertIntervalCs: 10 });
     const tookMs = (firstNew.time - stop.time) * 1000;
     t.comment(`takeover ${tookMs.toFixed(1)} ms after priority 0 (Skew_Time ${skewMs} ms, Master_Down_Interval ${masterDownIntervalMs} ms)`);
     t.ok(tookMs >= skewMs - 5, `not before Skew_Time (${tookMs.toFixed(1)} ms)`);

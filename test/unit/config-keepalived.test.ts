@@ -9,8 +9,8 @@ import {
   MemoryConfigFs,
   parseKeepalivedConfig,
   type VipdConfig,
-  type VrrpInstance,
-  type VirtualServer,
+  type VrrpInstanceSpec,
+  type VirtualServerSpec,
 } from '../../src/config/index.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/config');
@@ -82,12 +82,12 @@ const SINGLE_INSTANCE = {
   name: 'k0s-vip-0',
   interface: 'eth0',
   virtualRouterId: 51,
-  advertInt: 1,
+  advertIntervalCs: 100,
   authentication: { type: 'PASS', pass: 'Example1' },
   virtualIpAddresses: [vip('192.168.122.200', 24)],
   notifyMaster: setstate('MASTER'),
   notifyBackup: setstate('BACKUP'),
-} as unknown as VrrpInstance;
+} as unknown as VrrpInstanceSpec;
 
 function k0sRealServer(address: string, port: number, delayLoop: number, method = 'DR') {
   return {
@@ -118,10 +118,10 @@ function k0sVirtualServer(address: string, delayLoop: number, scheduler: string,
     persistenceTimeout: persistence,
     delayLoop,
     realServers: reals.map((r) => k0sRealServer(r, 6443, delayLoop, method)),
-  } as unknown as VirtualServer;
+  } as unknown as VirtualServerSpec;
 }
 
-function expected(dir: string, instances: VrrpInstance[], servers: VirtualServer[], files: string[]): VipdConfig {
+function expected(dir: string, instances: VrrpInstanceSpec[], servers: VirtualServerSpec[], files: string[]): VipdConfig {
   return {
     source: { kind: 'keepalived', file: path.join(fixtures, dir, 'keepalived.conf') },
     files: files.map((f) => path.join(fixtures, dir, f)),
@@ -177,22 +177,22 @@ t.test('k0s several instances with the generated include (IPv6 instance runs VRR
     name: 'k0s-vip-0',
     interface: 'eth0',
     virtualRouterId: 51,
-    advertInt: 1,
+    advertIntervalCs: 100,
     authentication: { type: 'PASS', pass: 'Example1' },
     virtualIpAddresses: [vip('10.10.0.100', 24)],
-  } as unknown as VrrpInstance;
+  } as unknown as VrrpInstanceSpec;
   const i1 = {
     ...INSTANCE_DEFAULTS,
     name: 'k0s-vip-1',
     interface: 'eth1',
     virtualRouterId: 52,
-    advertInt: 2,
+    advertIntervalCs: 200,
     version: 3,
     family: 6,
     nativeIpv6: true,
     authentication: { type: 'PASS', pass: 'Example2' },
     virtualIpAddresses: [vip('fd00:10::100', 64, 6)],
-  } as unknown as VrrpInstance;
+  } as unknown as VrrpInstanceSpec;
   t.strictSame(
     strip(config),
     expected(
@@ -215,12 +215,12 @@ t.test('k0s unicast instance: unicast_src_ip and unicast_peer', async (t) => {
     name: 'k0s-vip-0',
     interface: 'ens3',
     virtualRouterId: 77,
-    advertInt: 1,
+    advertIntervalCs: 100,
     authentication: { type: 'PASS', pass: 's3cr3t' },
     virtualIpAddresses: [vip('10.20.0.200', 24)],
     unicastSrcIp: '10.20.0.11',
     unicastPeers: [{ address: '10.20.0.12' }, { address: '10.20.0.13' }],
-  } as unknown as VrrpInstance;
+  } as unknown as VrrpInstanceSpec;
   t.strictSame(strip(config), expected('k0s-unicast', [inst], [], ['keepalived.conf']));
 });
 
@@ -359,7 +359,7 @@ vrrp_sync_group G1 {
     interface: 'eth0',
     virtualRouterId: 60,
     priority: 150,
-    advertInt: 0.5,
+    advertIntervalCs: 50,
     version: 3,
     family: 4,
     virtualIpAddresses: [

@@ -35,35 +35,35 @@ const IPV4_GOLDEN: Array<{ name: string; packet: Buffer; expect: Partial<Adverti
     name: 'v2 PASS, two VIPs',
     packet: V2_PASS_TWO_VIPS,
     password: 'k0spass',
-    expect: { version: 2, vrid: 51, priority: 200, adverIntervalCs: 100, authType: 1, addresses: ['10.99.0.100', '10.99.0.101'], source: '10.99.0.1', destination: '224.0.0.18' },
+    expect: { version: 2, vrid: 51, priority: 200, advertIntervalCs: 100, authType: 1, addresses: ['10.99.0.100', '10.99.0.101'], source: '10.99.0.1', destination: '224.0.0.18' },
   },
   {
     name: 'v2 PASS, one VIP',
     packet: V2_PASS_ONE_VIP,
     password: 'k0spass',
-    expect: { version: 2, vrid: 51, priority: 200, adverIntervalCs: 100, authType: 1, addresses: ['10.99.0.100'], source: '10.99.0.1', destination: '224.0.0.18' },
+    expect: { version: 2, vrid: 51, priority: 200, advertIntervalCs: 100, authType: 1, addresses: ['10.99.0.100'], source: '10.99.0.1', destination: '224.0.0.18' },
   },
   {
     name: 'v2 priority 0 on shutdown',
     packet: V2_PRIORITY_ZERO,
     password: 'k0spass',
-    expect: { version: 2, vrid: 51, priority: 0, adverIntervalCs: 100, authType: 1, addresses: ['10.99.0.100'], source: '10.99.0.1', destination: '224.0.0.18' },
+    expect: { version: 2, vrid: 51, priority: 0, advertIntervalCs: 100, authType: 1, addresses: ['10.99.0.100'], source: '10.99.0.1', destination: '224.0.0.18' },
   },
   {
     name: 'v2 unicast, 8-byte password',
     packet: V2_UNICAST,
     password: '12345678',
-    expect: { version: 2, vrid: 55, priority: 200, adverIntervalCs: 100, authType: 1, addresses: ['10.99.0.105'], source: '10.99.0.1', destination: '10.99.0.2' },
+    expect: { version: 2, vrid: 55, priority: 200, advertIntervalCs: 100, authType: 1, addresses: ['10.99.0.105'], source: '10.99.0.1', destination: '10.99.0.2' },
   },
   {
     name: 'v3 IPv4',
     packet: V3_IPV4,
-    expect: { version: 3, vrid: 52, priority: 100, adverIntervalCs: 100, addresses: ['10.99.0.102'], source: '10.99.0.1', destination: '224.0.0.18' },
+    expect: { version: 3, vrid: 52, priority: 100, advertIntervalCs: 100, addresses: ['10.99.0.102'], source: '10.99.0.1', destination: '224.0.0.18' },
   },
   {
     name: 'v3 IPv4, 50 cs',
     packet: V3_IPV4_HALF_SECOND,
-    expect: { version: 3, vrid: 54, priority: 254, adverIntervalCs: 50, addresses: ['10.99.0.104'], source: '10.99.0.1', destination: '224.0.0.18' },
+    expect: { version: 3, vrid: 54, priority: 254, advertIntervalCs: 50, addresses: ['10.99.0.104'], source: '10.99.0.1', destination: '224.0.0.18' },
   },
 ];
 
@@ -78,7 +78,7 @@ t.test('keepalived IPv4 captures decode and re-encode byte for byte', async (t) 
         version: adv.version,
         vrid: adv.vrid,
         priority: adv.priority,
-        adverIntervalCs: adv.adverIntervalCs,
+        advertIntervalCs: adv.advertIntervalCs,
         family: 4,
         addresses: adv.addresses,
         ...(g.password ? { authType: 1, authData: passwordAuthData(g.password) } : {}),
@@ -93,7 +93,7 @@ t.test('keepalived IPv6 capture decodes from the payload and re-encodes', async 
   const payload = V3_IPV6.subarray(40);
   const meta = { family: 6 as const, source: V3_IPV6_SOURCE, destination: 'ff02::12', ttl: 255 };
   const adv = ok(parseVrrpMessage(payload, meta));
-  t.match(adv, { version: 3, vrid: 53, priority: 150, adverIntervalCs: 100, family: 6, addresses: ['fd00:99::100', 'fd00:99::101'], source: V3_IPV6_SOURCE });
+  t.match(adv, { version: 3, vrid: 53, priority: 150, advertIntervalCs: 100, family: 6, addresses: ['fd00:99::100', 'fd00:99::101'], source: V3_IPV6_SOURCE });
   const encoded = encodeAdvertisement(adv, { source: V3_IPV6_SOURCE, destination: 'ff02::12' });
   t.equal(encoded.toString('hex'), payload.toString('hex'));
   // The checksum covers the pseudo-header: another source makes it wrong.
@@ -102,7 +102,7 @@ t.test('keepalived IPv6 capture decodes from the payload and re-encodes', async 
 });
 
 t.test('v3 IPv4 checksum: RFC pseudo-header, the interop variant without it, and the receive modes', async (t) => {
-  const adv: Advertisement = { version: 3, vrid: 52, priority: 100, adverIntervalCs: 100, family: 4, addresses: ['10.99.0.102'] };
+  const adv: Advertisement = { version: 3, vrid: 52, priority: 100, advertIntervalCs: 100, family: 4, addresses: ['10.99.0.102'] };
   const where = { source: '10.99.0.1', destination: '224.0.0.18' };
   const rfc = encodeAdvertisement(adv, where);
   const old = encodeAdvertisement(adv, { ...where, checksum: 'no-pseudo' });
@@ -122,7 +122,7 @@ t.test('encoder output for new values checked with tshark', async (t) => {
   // Both payloads were wrapped in an IP header, written to a pcap (LINKTYPE_RAW) and dissected with
   // `tshark -V` (Wireshark 4.0, Debian 12): "Checksum: 0xc7ae [correct]" and "Checksum: 0x8788 [correct]".
   const v6 = encodeAdvertisement(
-    { version: 3, vrid: 1, priority: 255, adverIntervalCs: 4095, family: 6, addresses: ['fd00::1', 'fd00:1:2:3:4:5:6:7'] },
+    { version: 3, vrid: 1, priority: 255, advertIntervalCs: 4095, family: 6, addresses: ['fd00::1', 'fd00:1:2:3:4:5:6:7'] },
     { source: 'fe80::1', destination: 'ff02::12' },
   );
   t.equal(v6.toString('hex'), hex(`
@@ -131,7 +131,7 @@ t.test('encoder output for new values checked with tshark', async (t) => {
     fd00 0001 0002 0003 0004 0005 0006 0007
   `).toString('hex'), 'v3 IPv6, fe80::1 -> ff02::12');
   const v4 = encodeAdvertisement(
-    { version: 3, vrid: 200, priority: 1, adverIntervalCs: 7, family: 4, addresses: ['10.1.2.3', '10.255.255.254', '10.0.0.0'] },
+    { version: 3, vrid: 200, priority: 1, advertIntervalCs: 7, family: 4, addresses: ['10.1.2.3', '10.255.255.254', '10.0.0.0'] },
     { source: '10.9.8.7', destination: '10.9.8.6' },
   );
   t.equal(v4.toString('hex'), hex(`
@@ -196,16 +196,16 @@ t.test('parse failures (payload with socket metadata)', async (t) => {
 });
 
 t.test('encode rejects values that cannot go on the wire', async (t) => {
-  const base: Advertisement = { version: 2, vrid: 1, priority: 100, adverIntervalCs: 100, family: 4, addresses: ['10.0.0.1'] };
+  const base: Advertisement = { version: 2, vrid: 1, priority: 100, advertIntervalCs: 100, family: 4, addresses: ['10.0.0.1'] };
   const bad: Array<[string, Partial<Advertisement>]> = [
     ['vrid 0', { vrid: 0 }],
     ['vrid 256', { vrid: 256 }],
     ['priority 256', { priority: 256 }],
-    ['v2 half second', { adverIntervalCs: 50 }],
+    ['v2 half second', { advertIntervalCs: 50 }],
     ['v2 IPv6', { family: 6, addresses: ['fd00::1'] }],
     ['no addresses', { addresses: [] }],
     ['wrong family address', { addresses: ['fd00::1'] }],
-    ['v3 interval 4096', { version: 3, adverIntervalCs: 4096 }],
+    ['v3 interval 4096', { version: 3, advertIntervalCs: 4096 }],
     ['bad auth data', { authType: 1, authData: Buffer.alloc(7) }],
   ];
   for (const [name, change] of bad) {
@@ -223,7 +223,7 @@ t.test('round trip: encode then parse gives the advert back (fast-check)', async
       version: fc.constant(2 as const),
       vrid: fc.integer({ min: 1, max: 255 }),
       priority: fc.integer({ min: 0, max: 255 }),
-      adverIntervalCs: fc.integer({ min: 1, max: 255 }).map((s) => s * 100),
+      advertIntervalCs: fc.integer({ min: 1, max: 255 }).map((s) => s * 100),
       family: fc.constant(4 as const),
       addresses: fc.array(ipv4, { minLength: 1, maxLength: 20 }),
       authType: fc.constantFrom(0, 1),
@@ -233,7 +233,7 @@ t.test('round trip: encode then parse gives the advert back (fast-check)', async
       version: fc.constant(3 as const),
       vrid: fc.integer({ min: 1, max: 255 }),
       priority: fc.integer({ min: 0, max: 255 }),
-      adverIntervalCs: fc.integer({ min: 1, max: 4095 }),
+      advertIntervalCs: fc.integer({ min: 1, max: 4095 }),
       family: fc.constant(4 as const),
       addresses: fc.array(ipv4, { minLength: 1, maxLength: 20 }),
     }),
@@ -241,7 +241,7 @@ t.test('round trip: encode then parse gives the advert back (fast-check)', async
       version: fc.constant(3 as const),
       vrid: fc.integer({ min: 1, max: 255 }),
       priority: fc.integer({ min: 0, max: 255 }),
-      adverIntervalCs: fc.integer({ min: 1, max: 4095 }),
+      advertIntervalCs: fc.integer({ min: 1, max: 4095 }),
       family: fc.constant(6 as const),
       addresses: fc.array(ipv6, { minLength: 1, maxLength: 10 }),
     }),
@@ -259,7 +259,7 @@ t.test('round trip: encode then parse gives the advert back (fast-check)', async
         back.version === adv.version &&
         back.vrid === adv.vrid &&
         back.priority === adv.priority &&
-        back.adverIntervalCs === adv.adverIntervalCs &&
+        back.advertIntervalCs === adv.advertIntervalCs &&
         JSON.stringify(norm(back.addresses)) === JSON.stringify(norm(adv.addresses)) &&
         (adv.version === 3 || (back.authType === adv.authType && Buffer.compare(Buffer.from(back.authData!), adv.authData) === 0))
       );

@@ -16,7 +16,7 @@ import {
 const BASE: MachineConfig = {
   version: 3,
   priority: 100,
-  adverIntervalCs: 100,
+  advertIntervalCs: 100,
   preempt: true,
   preemptDelayMs: 0,
   acceptMode: false,
@@ -29,7 +29,7 @@ const MDI = 3609;
 type Ev = MachineEvent;
 const startup = (now = 0): Ev => ({ type: 'startup', now });
 const shutdown = (now: number): Ev => ({ type: 'shutdown', now });
-const advert = (now: number, priority: number, source = '10.0.0.1', adverIntervalCs = 100): Ev => ({ type: 'advert', now, priority, source, adverIntervalCs });
+const advert = (now: number, priority: number, source = '10.0.0.1', advertIntervalCs = 100): Ev => ({ type: 'advert', now, priority, source, advertIntervalCs });
 const adverTimer = (now: number): Ev => ({ type: 'adver-timer', now });
 const downTimer = (now: number): Ev => ({ type: 'master-down-timer', now });
 const setPriority = (now: number, priority: number): Ev => ({ type: 'set-priority', now, priority });
@@ -97,7 +97,7 @@ const TRANSITIONS: Row[] = [
   },
   {
     name: 'Backup (v2): keeps its own interval; skew is (256-p)/256 s',
-    config: { version: 2, adverIntervalCs: 300 },
+    config: { version: 2, advertIntervalCs: 300 },
     events: [startup(0), advert(1000, 200, '10.0.0.1', 300)],
     state: 'backup',
     actions: [{ type: 'set-timer', timer: 'master-down', at: 1000 + 9000 + 609 }],
@@ -224,21 +224,21 @@ t.test('RFC 5798 6.4 transitions', async (t) => {
 t.test('timer maths', async (t) => {
   const rows: Array<[Parameters<typeof vrrpTimers>[0], number, number]> = [
     // [inputs, skew ms, master down interval ms]
-    [{ version: 3, priority: 100, masterAdverIntervalCs: 100 }, 609, 3609],
-    [{ version: 3, priority: 255, masterAdverIntervalCs: 100 }, 3, 3003],
-    [{ version: 3, priority: 1, masterAdverIntervalCs: 100 }, 996, 3996],
-    [{ version: 3, priority: 200, masterAdverIntervalCs: 4095 }, 8957, 3 * 40950 + 8957],
-    [{ version: 3, priority: 128, masterAdverIntervalCs: 1 }, 5, 35],
-    [{ version: 2, priority: 100, masterAdverIntervalCs: 100 }, 609, 3609],
-    [{ version: 2, priority: 100, masterAdverIntervalCs: 500 }, 609, 15609], // v2 skew does not scale
-    [{ version: 2, priority: 128, masterAdverIntervalCs: 100 }, 500, 3500], // keepalived man: 3.5 s
-    [{ version: 3, priority: 100, masterAdverIntervalCs: 100, downTimerAdverts: 1 }, 609, 1609],
+    [{ version: 3, priority: 100, masterAdvertIntervalCs: 100 }, 609, 3609],
+    [{ version: 3, priority: 255, masterAdvertIntervalCs: 100 }, 3, 3003],
+    [{ version: 3, priority: 1, masterAdvertIntervalCs: 100 }, 996, 3996],
+    [{ version: 3, priority: 200, masterAdvertIntervalCs: 4095 }, 8957, 3 * 40950 + 8957],
+    [{ version: 3, priority: 128, masterAdvertIntervalCs: 1 }, 5, 35],
+    [{ version: 2, priority: 100, masterAdvertIntervalCs: 100 }, 609, 3609],
+    [{ version: 2, priority: 100, masterAdvertIntervalCs: 500 }, 609, 15609], // v2 skew does not scale
+    [{ version: 2, priority: 128, masterAdvertIntervalCs: 100 }, 500, 3500], // keepalived man: 3.5 s
+    [{ version: 3, priority: 100, masterAdvertIntervalCs: 100, downTimerAdverts: 1 }, 609, 1609],
   ];
   for (const [inputs, skew, mdi] of rows) {
     t.same(vrrpTimers(inputs), { skewMs: skew, masterDownIntervalMs: mdi }, JSON.stringify(inputs));
   }
   const m = run({ priority: 200 }, [startup(0)]).m;
-  t.same(timersOf(m), { skewMs: 218, masterDownIntervalMs: 3218, adverIntervalMs: 1000 });
+  t.same(timersOf(m), { skewMs: 218, masterDownIntervalMs: 3218, advertIntervalMs: 1000 });
 });
 
 t.test('stall-safe rule: adverts drained before the master-down timer keep the backup a backup', async (t) => {
@@ -275,7 +275,7 @@ t.test('set-priority clamps and changes the skew', async (t) => {
 
 t.test('the machine remembers who is master', async (t) => {
   const b = run({}, [startup(0), advert(10, 200, '10.0.0.9', 150)]).m;
-  t.match(b, { masterAddress: '10.0.0.9', masterPriority: 200, masterAdverIntervalCs: 150 });
+  t.match(b, { masterAddress: '10.0.0.9', masterPriority: 200, masterAdvertIntervalCs: 150 });
   const m = run({}, MASTER).m;
   t.match(m, { masterAddress: '10.0.0.2', masterPriority: 100, adverAt: MDI + 1000, masterDownAt: null });
 });
@@ -292,16 +292,16 @@ t.test('createMachine rejects impossible configs', async (t) => {
     { priority: 0 },
     { priority: 256 },
     { priority: 1.5 },
-    { adverIntervalCs: 0 },
-    { adverIntervalCs: 4096 },
-    { version: 2, adverIntervalCs: 150 },
+    { advertIntervalCs: 0 },
+    { advertIntervalCs: 4096 },
+    { version: 2, advertIntervalCs: 150 },
     { preemptDelayMs: -1 },
     { preemptDelayMs: Number.NaN },
     { downTimerAdverts: 0 },
     { version: 4 as 3 },
   ];
   for (const c of bad) t.throws(() => createMachine({ ...BASE, ...c }), { code: 'VIPD_ERR_CONFIG' }, JSON.stringify(c));
-  t.doesNotThrow(() => createMachine({ ...BASE, version: 2, adverIntervalCs: 25500 }));
+  t.doesNotThrow(() => createMachine({ ...BASE, version: 2, advertIntervalCs: 25500 }));
 });
 
 // A tiny discrete-event simulation: routers on one LAN, adverts delivered 1 ms after they are sent, one fake clock.
@@ -330,7 +330,7 @@ function simulate(configs: MachineConfig[], until: number, script: Array<[number
       else if (a.type === 'send-advert' && sim.up[i]) {
         const at = e.now + LATENCY;
         for (let j = 0; j < configs.length; j++) {
-          if (j !== i) inflight.push([at, j, { type: 'advert', now: at, priority: a.priority, source: configs[i]!.primaryAddress, adverIntervalCs: configs[i]!.adverIntervalCs }]);
+          if (j !== i) inflight.push([at, j, { type: 'advert', now: at, priority: a.priority, source: configs[i]!.primaryAddress, advertIntervalCs: configs[i]!.advertIntervalCs }]);
         }
       }
     }

@@ -25,11 +25,11 @@ const V2_VIEW: InstanceView = {
   priority: 100,
   family: 4,
   addresses: ['10.99.0.100'],
-  adverIntervalCs: 100,
+  advertIntervalCs: 100,
   auth: { type: 1, data: passwordAuthData('k0spass') },
   primaryAddress: '10.99.0.2',
 };
-const V3_VIEW: InstanceView = { version: 3, vrid: 52, priority: 100, family: 4, addresses: ['10.99.0.102'], adverIntervalCs: 100, primaryAddress: '10.99.0.2' };
+const V3_VIEW: InstanceView = { version: 3, vrid: 52, priority: 100, family: 4, addresses: ['10.99.0.102'], advertIntervalCs: 100, primaryAddress: '10.99.0.2' };
 
 /** An IPv4 packet around an encoded advert (what a raw socket delivers). */
 function ipv4(adv: Advertisement, opts: { source?: string; destination?: string; ttl?: number; checksum?: 'pseudo' | 'no-pseudo' } = {}): Buffer {
@@ -50,7 +50,7 @@ const V2_ADV: Advertisement = {
   version: 2,
   vrid: 51,
   priority: 200,
-  adverIntervalCs: 100,
+  advertIntervalCs: 100,
   family: 4,
   addresses: ['10.99.0.100'],
   authType: 1,
@@ -60,8 +60,8 @@ const V2_ADV: Advertisement = {
 t.test('accepted: keepalived captures against matching instances', async (t) => {
   t.match(receiveIpv4Packet(V2_PASS_ONE_VIP, V2_VIEW), { ok: true, addressListMismatch: false, advert: { priority: 200 } });
   t.match(receiveIpv4Packet(V2_PRIORITY_ZERO, V2_VIEW), { ok: true, advert: { priority: 0 } });
-  t.match(receiveIpv4Packet(V3_IPV4, V3_VIEW), { ok: true, advert: { priority: 100, adverIntervalCs: 100 } });
-  const v6view: InstanceView = { version: 3, vrid: 53, priority: 100, family: 6, addresses: ['fd00:99:0::101', 'FD00:99::100'], adverIntervalCs: 100 };
+  t.match(receiveIpv4Packet(V3_IPV4, V3_VIEW), { ok: true, advert: { priority: 100, advertIntervalCs: 100 } });
+  const v6view: InstanceView = { version: 3, vrid: 53, priority: 100, family: 6, addresses: ['fd00:99:0::101', 'FD00:99::100'], advertIntervalCs: 100 };
   t.match(
     receiveVrrpMessage(V3_IPV6.subarray(40), { family: 6, source: V3_IPV6_SOURCE, destination: 'ff02::12', ttl: 255 }, v6view),
     { ok: true, addressListMismatch: false },
@@ -69,13 +69,13 @@ t.test('accepted: keepalived captures against matching instances', async (t) => 
   );
   const uni: InstanceView = { ...V2_VIEW, vrid: 55, addresses: ['10.99.0.105'], auth: { type: 1, data: passwordAuthData('12345678') }, unicastPeers: ['10.99.0.1', '10.99.0.3'] };
   t.match(receiveIpv4Packet(V2_UNICAST, uni), { ok: true });
-  t.match(receiveIpv4Packet(ipv4({ ...V3_ADV(), adverIntervalCs: 250 }), V3_VIEW), { ok: true, advert: { adverIntervalCs: 250 } }, 'v3 accepts (and the machine learns) another interval');
+  t.match(receiveIpv4Packet(ipv4({ ...V3_ADV(), advertIntervalCs: 250 }), V3_VIEW), { ok: true, advert: { advertIntervalCs: 250 } }, 'v3 accepts (and the machine learns) another interval');
   t.match(receiveIpv4Packet(ipv4({ ...V2_ADV, authType: 0, authData: Buffer.alloc(8) }), { ...V2_VIEW, auth: { type: 0 } }), { ok: true }, 'v2 without auth');
   t.match(receiveIpv4Packet(ipv4({ ...V2_ADV, authType: 0, authData: Buffer.from('garbage!') }), { ...V2_VIEW, auth: { type: 0 } }), { ok: true }, 'auth type 0 ignores the data');
 });
 
 function V3_ADV(): Advertisement {
-  return { version: 3, vrid: 52, priority: 100, adverIntervalCs: 100, family: 4, addresses: ['10.99.0.102'] };
+  return { version: 3, vrid: 52, priority: 100, advertIntervalCs: 100, family: 4, addresses: ['10.99.0.102'] };
 }
 
 // One row per drop reason; `view` defaults to V2_VIEW.
@@ -99,7 +99,7 @@ const DROPS: Array<{ reason: DropReason; name: string; packet: Buffer; view?: In
   { reason: 'auth-failure', name: 'password prefix', packet: ipv4({ ...V2_ADV, authData: passwordAuthData('k0spas') }) },
   { reason: 'address-list', name: 'other VIP, strict', packet: ipv4({ ...V2_ADV, addresses: ['10.99.0.200'] }), view: { ...V2_VIEW, addressListCheck: 'strict' } },
   { reason: 'address-list', name: 'extra VIP, strict', packet: ipv4({ ...V2_ADV, addresses: ['10.99.0.100', '10.99.0.101'] }), view: { ...V2_VIEW, addressListCheck: 'strict' } },
-  { reason: 'interval', name: 'v2 interval 2 s vs 1 s', packet: ipv4({ ...V2_ADV, adverIntervalCs: 200 }) },
+  { reason: 'interval', name: 'v2 interval 2 s vs 1 s', packet: ipv4({ ...V2_ADV, advertIntervalCs: 200 }) },
 ];
 
 t.test('drop reasons, each counted', async (t) => {
@@ -125,7 +125,7 @@ t.test('first failing check wins (fixed order)', async (t) => {
   // Wrong VRID and wrong password: VRID.
   t.match(receiveIpv4Packet(ipv4({ ...V2_ADV, vrid: 9, authData: Buffer.alloc(8) }), V2_VIEW), { reason: 'vrid', vrid: 9 });
   // Wrong password and wrong interval: auth.
-  t.match(receiveIpv4Packet(ipv4({ ...V2_ADV, adverIntervalCs: 300, authData: Buffer.alloc(8) }), V2_VIEW), { reason: 'auth-failure' });
+  t.match(receiveIpv4Packet(ipv4({ ...V2_ADV, advertIntervalCs: 300, authData: Buffer.alloc(8) }), V2_VIEW), { reason: 'auth-failure' });
 });
 
 t.test('address list: logged by default, strict drops unless the owner sent it', async (t) => {

@@ -4,18 +4,18 @@
 import type {
   CheckerSpec, RealServerSpec, VipdConfig, VirtualServerSpec, VirtualServerGroupSpec, VrrpInstanceSpec, VrrpScriptSpec,
 } from '../config/types.js';
-import type { InstanceConfig } from '../vrrp/instance.js';
+import { resolveInstanceConfig, type ResolvedInstanceConfig } from '../vrrp/instance-config.js';
 import { makeDestination, makeService, serviceKey, type Service, type ForwardMethod } from '../ipvs/index.js';
 import type { CheckConfig, RealServerConfig, VirtualServerConfig } from '../ipvs/index.js';
 import { ipFamily, ipToBytes, bytesToIp } from '../netif/ip-address.js';
 
 const s2ms = (s: number) => Math.round(s * 1000);
 
-export function instanceConfig(i: VrrpInstanceSpec, cfg: VipdConfig): InstanceConfig {
+export function instanceConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedInstanceConfig {
   const vip = (v: VrrpInstanceSpec['virtualIpAddresses'][number]) => ({
     address: v.address, prefixLength: v.prefixLength, ...(v.dev ? { interface: v.dev } : {}), ...(v.label ? { label: v.label } : {}),
   });
-  return {
+  return resolveInstanceConfig({
     name: i.name,
     vrid: i.virtualRouterId,
     version: i.version,
@@ -42,7 +42,7 @@ export function instanceConfig(i: VrrpInstanceSpec, cfg: VipdConfig): InstanceCo
     },
     // keepalived 2.2 sends and accepts the RFC checksum; accept the old variant too (interop switch).
     ...(i.version === 3 && i.family === 4 ? { checksum: 'either' as const } : {}),
-  };
+  });
 }
 
 /** A tracked thing of an instance, resolved to what the daemon runs. */

@@ -11,9 +11,18 @@ import {
 } from '../netif/constants.js';
 import { ipv4PacketInfo, ipv6PacketInfo } from '../netif/cmsg.js';
 import { encodeSockAddr } from '../netif/sockaddr.js';
+import { VRRP_MULTICAST_IPV4, VRRP_MULTICAST_IPV6 } from './types.js';
 
-export const VRRP_GROUP_V4 = '224.0.0.18';
-export const VRRP_GROUP_V6 = 'ff02::12';
+export const VRRP_GROUP_V4 = VRRP_MULTICAST_IPV4;
+export const VRRP_GROUP_V6 = VRRP_MULTICAST_IPV6;
+
+/** What an instance needs of the wire: send its adverts, and pull in what is queued (stall-safe rule). */
+export interface AdvertChannel {
+  /** Sends one VRRP message from `source` to `to` (default: the group). False: the socket buffer was full. */
+  send(message: Buffer, source: string, to?: string): boolean;
+  /** Delivers every datagram already queued, synchronously; returns how many. */
+  drain(): number;
+}
 
 /** One received protocol-112 datagram with what the kernel knows about it. */
 export interface VrrpDatagram {
@@ -42,7 +51,7 @@ export interface ChannelEvents {
   error: [Error];
 }
 
-export class VrrpChannel extends EventEmitter<ChannelEvents> {
+export class VrrpChannel extends EventEmitter<ChannelEvents> implements AdvertChannel {
   readonly family: 4 | 6;
   readonly ifname: string;
   readonly ifindex: number;

@@ -1,4 +1,5 @@
-// The pure VRRP core: codec, receive validation, timers, state machine, statistics. No sockets, no clocks.
+// The pure VRRP core: codec, receive validation, timers, state machine, statistics, the views an instance's
+// config derives and the GARP schedule. No sockets, no clocks.
 export * from './types.js';
 export { internetChecksum, pseudoHeaderSum } from './checksum.js';
 export { AUTH_DATA_LENGTH, passwordAuthData, isValidPassword, authDataMatches } from './auth.js';
@@ -10,6 +11,7 @@ export {
   parseIpv4Packet,
   parseVrrpMessage,
   vridOf,
+  vridOfIpv4Packet,
   type EncodeOptions,
   type ParseFailure,
   type ParseOptions,
@@ -25,11 +27,14 @@ export {
   type InstanceView,
   type Verdict,
 } from './validate.js';
-export { vrrpTimers, type TimerInputs, type VrrpTimers } from './timers.js';
+export { vrrpTimers, advertIntervalMs, skewTimeMs, masterDownIntervalMs, type TimerInputs, type VrrpTimers } from './timers.js';
 export {
+  checkMachineConfig,
   createMachine,
   step,
   timersOf,
+  skewTimeOf,
+  masterDownIntervalOf,
   type Action,
   type Machine,
   type MachineConfig,
@@ -44,9 +49,33 @@ export {
   countDrop,
   countReceived,
   countActions,
+  countLateAdvert,
   DROP_COUNTER,
   type VrrpStatistics,
   type CounterName,
   type NewMasterReason,
   type ProtoErrReason,
 } from './stats.js';
+export {
+  sourceOf,
+  machineConfigOf,
+  receiveViewOf,
+  advertOf,
+  encodeOptionsOf,
+  advertDestinationsOf,
+  advertIntervalMsOf,
+  heldAddressesOf,
+  otherInterfacesOf,
+  canonicalIp,
+} from './instance-views.js';
+export {
+  garpSchedule,
+  onBecomeMaster,
+  onLowerPriorityAdvert,
+  onAddressesAdded,
+  onLeaveMaster,
+  takeDue,
+  nextDueAt,
+  type GarpRound,
+  type GarpSchedule,
+} from './garp-schedule.js';

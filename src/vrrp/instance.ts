@@ -1,74 +1,29 @@
 // One VRRP virtual router on this host: the imperative shell around the pure state machine.
 // It turns datagrams and timer expiries into machine events and performs the actions the machine
 // returns (send adverts, add/remove VIPs, announce them). It owns no sockets: the router hands it a
-// shared channel, address operations and an announcer.
+// shared channel, address operations and an announcer. What it sends and checks is derived from its
+// config (instance-views.ts); when it announces is the GARP schedule's (garp-schedule.ts).
 import { EventEmitter } from 'node:events';
-import { createMachine, step, timersOf, type Action, type Machine, type MachineEvent, type TimerName, type TransitionReason, type VrrpStateName } from './state-machine.js';
+import { createMachine, masterDownIntervalOf, step, type Action, type Machine, type MachineEvent, type TimerName, type TransitionReason, type VrrpStateName } from './state-machine.js';
 import { receiveIpv4Packet, receiveVrrpMessage, type DropReason, type InstanceView } from './validate.js';
 import { encodeAdvertisement } from './packet.js';
-import { passwordAuthData } from './auth.js';
-import { AuthType, type ChecksumMode } from './types.js';
-import { countActions, countDrop, countReceived, emptyStatistics, type VrrpStatistics } from './stats.js';
+import { countActions, countDrop, countLateAdvert, countReceived, emptyStatistics, type VrrpStatistics } from './stats.js';
 import { addVirtualAddresses, removeVirtualAddresses, type AddressFailure, type AddressOps, type VirtualAddress } from './virtual-addresses.js';
-import type { VrrpChannel, VrrpDatagram } from './channel.js';
-import { VRRP_GROUP_V4, VRRP_GROUP_V6 } from './channel.js';
-import { setPreciseTimeout, type PreciseTimer } from './precise-timer.js';
+import type { AdvertChannel, VrrpDatagram } from './channel.js';
+import { VRRP_MULTICAST_IPV6 } from './types.js';
+import { realClock, type Clock } from './clock.js';
+import { resolveInstanceConfig, type InstanceConfig, type ResolvedInstanceConfig } from './instance-config.js';
+import {
+  advertDestinationsOf, advertIntervalMsOf, advertOf, encodeOptionsOf, heldAddressesOf, isUnicast, machineConfigOf, receiveViewOf, sourceOf,
+} from './instance-views.js';
+import { onAddressesAdded, onBecomeMaster, onLowerPriorityAdvert, type GarpRound } from './garp-schedule.js';
+import { GarpTimer } from './garp-timer.js';
 
-/** What an instance is, in the library's terms (the daemon maps keepalived.conf onto this). */
-export interface InstanceConfig {
-  name: string;
-  vrid: number;
-  version: 2 | 3;
-  family: 4 | 6;
-  /** Interface the instance runs on. */
-  interface: string;
-  /** 1..255; 255 = address owner. */
-  priority: number;
-  /** Advertisement interval, centiseconds (v2: a multiple of 100). */
-  advertIntervalCs: number;
-  preempt: boolean;
-  preemptDelayMs: number;
-  acceptMode: boolean;
-  /** VRRPv2 simple password (keepalived auth_type PASS), at most 8 bytes. */
-  authPass?: string;
-  /** Advertised and held while master. `interface` defaults to the instance's. */
-  virtualAddresses: Array<{ address: string; prefixLength: number; interface?: string; label?: string }>;
-  /** Held while master but not advertised (keepalived virtual_ipaddress_excluded). */
-  excludedAddresses?: Array<{ address: string; prefixLength: number; interface?: string; label?: string }>;
-  /** Source of our adverts; default: the interface's primary address (IPv6: its link-local). */
-  unicastSource?: string;
-  /** Unicast mode: adverts go to, and are accepted only from, these peers. */
-  unicastPeers?: string[];
-  garp?: Partial<GarpSettings>;
-  /** v3 over IPv4: checksum variants to accept / to send. */
-  checksum?: ChecksumMode;
-  addressListCheck?: 'log' | 'strict';
-  downTimerAdverts?: number;
-}
-
-/** keepalived's GARP knobs (ms / counts). */
-export interface GarpSettings {
-  /** Delay of the second burst after becoming master; 0 = none. */
-  masterDelayMs: number;
-  /** Announcements per VIP per burst. */
-  masterRepeat: number;
-  /** Refresh period while master; 0 = off. */
-  masterRefreshMs: number;
-  masterRefreshRepeat: number;
-  /** Gap between two announcements on one interface. */
-  intervalMs: number;
-  /**
-   * A master that hears a lower-priority advert (another router believed it was master, so the
-   * LAN's last GARPs may be theirs) announces again: `lowerPrioRepeat` now and after
-   * `lowerPrioDelayMs` (keepalived's garp_lower_prio_*).
-   */
-  lowerPrioDelayMs: number;
-  lowerPrioRepeat: number;
-}
-
-const DEFAULT_GARP: GarpSettings = {
-  masterDelayMs: 5000, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1, intervalMs: 0, lowerPrioDelayMs: 5000, lowerPrioRepeat: 5,
-};
+export { realClock, type Clock } from './clock.js';
+export {
+  DEFAULT_GARP, resolveInstanceConfig,
+  type GarpSettings, type InstanceConfig, type ResolvedInstanceConfig, type ResolvedVirtualAddress, type VirtualAddressConfig, type VirtualAddressInput,
+} from './instance-config.js';
 
 export interface LinkInfo { ifindex: number; name: string; mac: string }
 
@@ -79,28 +34,9 @@ export interface Announce {
   prepare?(link: LinkInfo, address: string): void;
 }
 
-/** The monotonic clock and timers an instance uses (injected so tests can drive them). */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  /** For deadlines that decide takeover latency; defaults to setTimeout. */
-  setPreciseTimeout?(fn: () => void, ms: number): unknown;
-  /** Cancels a handle of either setTimeout. */
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  setPreciseTimeout: (fn, ms) => setPreciseTimeout(fn, ms),
-  clearTimeout: (h) => {
-    if (h && typeof (h as PreciseTimer).cancel === 'function') (h as PreciseTimer).cancel();
-    else clearTimeout(h as NodeJS.Timeout);
-  },
-};
-
 export interface InstanceEnv {
-  channel: VrrpChannel;
+  /** The wire: a VrrpChannel, shared by the instances of one link and family. */
+  channel: AdvertChannel;
   link: LinkInfo;
   /** Links of VIPs that live on another device (`dev` in keepalived.conf), by name. */
   links: Map<string, LinkInfo>;
@@ -123,6 +59,9 @@ export interface StateChange {
 
 export interface DropEvent { instance: string; reason: DropReason; detail: string; source: string }
 
+/** An advert of ours, as master, that left more than one advertisement interval after it was due. */
+export interface LateAdvertEvent { instance: string; lateMs: number; intervalMs: number }
+
 export interface InstanceEvents {
   state: [StateChange];
   drop: [DropEvent];
@@ -130,6 +69,7 @@ export interface InstanceEvents {
   'vip-error': [{ instance: string; failures: AddressFailure[]; op: 'add' | 'remove' }];
   'send-error': [{ instance: string; error: Error }];
   garp: [{ instance: string; count: number }];
+  'late-advert': [LateAdvertEvent];
 }
 
 export interface InstanceStatus {
@@ -140,6 +80,7 @@ export interface InstanceStatus {
   interface: string;
   state: VrrpStateName;
   priority: number;
+  /** The base priority (configured, or set at run time), before tracking weights. */
   configuredPriority: number;
   master: string | null;
   masterPriority: number | null;
@@ -150,47 +91,53 @@ export interface InstanceStatus {
   timers: { adverAt: number | null; masterDownAt: number | null };
   stats: VrrpStatistics;
   garpsSent: number;
+  /** Our adverts sent, as master, more than one interval late (event loop or CPU stalls). */
+  lateAdverts: number;
 }
 
 export class VrrpInstance extends EventEmitter<InstanceEvents> {
   readonly name: string;
-  #cfg: InstanceConfig;
+  #cfg: ResolvedInstanceConfig;
   #env: InstanceEnv;
   #clock: Clock;
   #machine: Machine;
-  #timers = new Map<TimerName | 'garp', unknown>();
+  #timers = new Map<TimerName, unknown>();
   #stats: VrrpStatistics = emptyStatistics();
+  // Derived from #cfg (instance-views.ts); recomputed when the config changes at run time.
+  #source: string;
   #view: InstanceView;
   #vips: VirtualAddress[];
-  #garp: GarpSettings;
   #faults = new Set<string>();
   #basePriority: number;
   #priority: number;
   /** VIP operations run one after another, so add/remove never overtake each other. */
   #addrQueue: Promise<unknown> = Promise.resolve();
-  #garpTimers = new Set<unknown>();
+  #garps: GarpTimer;
   #garpsSent = 0;
   #started = false;
 
+  /** Throws ConfigError (touching nothing) on a config that cannot run. */
   constructor(cfg: InstanceConfig, env: InstanceEnv) {
     super();
-    this.name = cfg.name;
-    this.#cfg = cfg;
+    this.#cfg = resolveInstanceConfig(cfg);
+    this.name = this.#cfg.name;
     this.#env = env;
     this.#clock = env.clock ?? realClock;
-    this.#basePriority = cfg.priority;
-    this.#priority = cfg.priority;
-    this.#garp = { ...DEFAULT_GARP, ...cfg.garp };
-    this.#machine = createMachine(this.#machineConfig());
-    this.#view = this.#makeView();
-    this.#vips = this.#resolveVips();
+    this.#basePriority = this.#cfg.priority;
+    this.#priority = this.#cfg.priority;
+    this.#source = sourceOf(this.#cfg, env.primaryAddress);
+    this.#machine = createMachine(machineConfigOf(this.#cfg, this.#source));
+    this.#view = receiveViewOf(this.#cfg, this.#source);
+    this.#vips = this.#heldAddresses();
+    this.#garps = new GarpTimer(this.#cfg.garp, this.#clock, (round) => this.#announce(round));
   }
 
   get state(): VrrpStateName {
     return this.#machine.state;
   }
 
-  get config(): InstanceConfig {
+  /** The config with every default filled in. */
+  get config(): ResolvedInstanceConfig {
     return this.#cfg;
   }
 
@@ -198,48 +145,9 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     return this.#stats;
   }
 
-  #machineConfig() {
-    const c = this.#cfg;
-    return {
-      version: c.version,
-      priority: c.priority,
-      advertIntervalCs: c.advertIntervalCs,
-      preempt: c.preempt,
-      preemptDelayMs: c.preemptDelayMs,
-      acceptMode: c.acceptMode,
-      primaryAddress: this.#source(),
-      ...(c.downTimerAdverts !== undefined ? { downTimerAdverts: c.downTimerAdverts } : {}),
-    };
-  }
-
-  #source(): string {
-    return this.#cfg.unicastSource ?? this.#env.primaryAddress;
-  }
-
-  #makeView(): InstanceView {
-    const c = this.#cfg;
-    return {
-      version: c.version,
-      vrid: c.vrid,
-      priority: c.priority,
-      family: c.family,
-      addresses: c.virtualAddresses.map((v) => v.address),
-      advertIntervalCs: c.advertIntervalCs,
-      auth: c.version === 2 && c.authPass !== undefined ? { type: AuthType.simple, data: passwordAuthData(c.authPass) } : { type: AuthType.none },
-      primaryAddress: this.#source(),
-      ...(c.unicastPeers?.length ? { unicastPeers: c.unicastPeers } : {}),
-      ...(c.addressListCheck ? { addressListCheck: c.addressListCheck } : {}),
-      ...(c.checksum ? { checksum: c.checksum } : {}),
-    };
-  }
-
-  #resolveVips(): VirtualAddress[] {
-    const all = [...this.#cfg.virtualAddresses, ...(this.#cfg.excludedAddresses ?? [])];
-    return all.map((v) => {
-      const link = v.interface && v.interface !== this.#env.link.name ? this.#env.links.get(v.interface) : this.#env.link;
-      if (!link) throw new Error(`${this.name}: virtual address ${v.address}: no interface ${v.interface}`);
-      return { address: v.address, prefixLength: v.prefixLength, ifindex: link.ifindex, ...(v.label ? { label: v.label } : {}) };
-    });
+  #heldAddresses(): VirtualAddress[] {
+    const { link, links } = this.#env;
+    return heldAddressesOf(this.#cfg, (ifname) => (ifname === link.name ? link.ifindex : links.get(ifname)?.ifindex));
   }
 
   /**
@@ -262,16 +170,19 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     this.#started = false;
     for (const h of this.#timers.values()) this.#clock.clearTimeout(h);
     this.#timers.clear();
-    this.#stopGarps();
+    this.#garps.cancel();
     await this.#addrQueue;
   }
 
-  /** A datagram of this instance's VRID, from the shared channel. */
+  /**
+   * A datagram of this instance's VRID, from the shared channel. Order: parse, the RFC checks (no
+   * keys involved), then (next: an HMAC trailer's verification) the state machine.
+   */
   receive(d: VrrpDatagram): void {
     if (!this.#started) return;
     const verdict = d.family === 4
       ? receiveIpv4Packet(d.data, this.#view)
-      : receiveVrrpMessage(d.data, { family: 6, source: d.source, destination: d.destination ?? VRRP_GROUP_V6, ttl: d.ttl ?? -1 }, this.#view);
+      : receiveVrrpMessage(d.data, { family: 6, source: d.source, destination: d.destination ?? VRRP_MULTICAST_IPV6, ttl: d.ttl ?? -1 }, this.#view);
     if (!verdict.ok) {
       this.#stats = countDrop(this.#stats, verdict.reason);
       if (verdict.reason !== 'own-advert') this.emit('drop', { instance: this.name, reason: verdict.reason, detail: verdict.detail, source: d.source });
@@ -283,24 +194,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     const wasMaster = this.#machine.state === 'master';
     this.#dispatch({ type: 'advert', now: this.#clock.now(), priority: adv.priority, advertIntervalCs: adv.advertIntervalCs, source: adv.source });
     // Still master after a (non-resigning) advert: the sender has lower priority and believed it was master.
-    if (wasMaster && this.#machine.state === 'master' && adv.priority > 0) this.#lowerPriorityGarps();
-  }
-
-  #lastLowerPrioGarp = -Infinity;
-
-  #lowerPriorityGarps(): void {
-    const g = this.#garp;
-    const now = this.#clock.now();
-    if (g.lowerPrioRepeat <= 0 || now - this.#lastLowerPrioGarp < 1000) return; // at most one round a second
-    this.#lastLowerPrioGarp = now;
-    this.#announce(this.#vips, g.lowerPrioRepeat);
-    if (g.lowerPrioDelayMs > 0) {
-      const h = this.#clock.setTimeout(() => {
-        this.#garpTimers.delete(h);
-        if (this.#machine.state === 'master') this.#announce(this.#vips, g.lowerPrioRepeat);
-      }, g.lowerPrioDelayMs);
-      this.#garpTimers.add(h);
-    }
+    if (wasMaster && this.#machine.state === 'master' && adv.priority > 0) this.#garps.update(onLowerPriorityAdvert);
   }
 
   /** Base priority changed at run time (config reload or API). Tracking adjustments apply on top. */
@@ -333,13 +227,20 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
 
   /**
    * Replaces the VIP list at run time. A master removes the dropped ones and adds (and announces)
-   * the new ones without a state change.
+   * the new ones without a state change. Rejects (changing nothing) on addresses that cannot be used.
    */
   async setVirtualAddresses(vips: InstanceConfig['virtualAddresses'], excluded: InstanceConfig['excludedAddresses'] = this.#cfg.excludedAddresses): Promise<void> {
+    const cfg = resolveInstanceConfig({ ...this.#cfg, virtualAddresses: vips, excludedAddresses: excluded ?? [] });
     const before = this.#vips;
-    this.#cfg = { ...this.#cfg, virtualAddresses: vips, ...(excluded ? { excludedAddresses: excluded } : {}) };
-    this.#vips = this.#resolveVips();
-    this.#view = this.#makeView();
+    const previous = this.#cfg;
+    this.#cfg = cfg;
+    try {
+      this.#vips = this.#heldAddresses();
+    } catch (err) {
+      this.#cfg = previous;
+      throw err;
+    }
+    this.#view = receiveViewOf(cfg, this.#source);
     if (this.#machine.state !== 'master') return;
     const key = (v: VirtualAddress) => `${v.ifindex}/${v.address}/${v.prefixLength}`;
     const now = new Set(this.#vips.map(key));
@@ -352,7 +253,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       if (f1.length) this.emit('vip-error', { instance: this.name, failures: f1, op: 'remove' });
       if (f2.length) this.emit('vip-error', { instance: this.name, failures: f2, op: 'add' });
     });
-    this.#announce(added);
+    if (this.#machine.state === 'master') this.#garps.update((g, t) => onAddressesAdded(g, t, added));
   }
 
   #dispatch(event: MachineEvent): void {
@@ -387,11 +288,11 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
         void this.#queueAddresses('add');
         break;
       case 'remove-vips':
-        this.#stopGarps();
+        this.#garps.cancel();
         void this.#queueAddresses('remove');
         break;
       case 'send-garp':
-        this.#startGarps();
+        this.#garps.update(onBecomeMaster);
         break;
       case 'notify': {
         const change: StateChange = {
@@ -413,20 +314,30 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       if (!this.#started) return;
       this.#dispatch({ type: 'master-down-timer', now: this.#clock.now() });
     } else {
-      this.#dispatch({ type: 'adver-timer', now: this.#clock.now() });
+      const due = this.#machine.adverAt;
+      const now = this.#clock.now();
+      this.#dispatch({ type: 'adver-timer', now });
+      if (due !== null && this.#machine.state === 'master') this.#checkLate(now - due);
     }
   }
 
+  /** Counts an advert that left more than one interval after it was due. */
+  #checkLate(lateMs: number): void {
+    const intervalMs = advertIntervalMsOf(this.#cfg);
+    if (lateMs <= intervalMs) return;
+    this.#stats = countLateAdvert(this.#stats);
+    this.emit('late-advert', { instance: this.name, lateMs, intervalMs });
+  }
+
   #sendAdvert(priority: number): void {
-    const c = this.#cfg;
     // Resigning because our own link went down (the router names that fault `link:<ifname>`): the
     // priority-0 advert cannot leave now, and a unicast one would wait in the kernel's ARP queue and
     // reach the peers stale when the link returns, making backups start a Skew_Time takeover.
     if (priority === 0 && this.#faults.has(`link:${this.#env.link.name}`)) return;
-    const source = this.#source();
-    for (const to of this.#advertDestinations()) {
+    const unicast = isUnicast(this.#cfg);
+    for (const to of advertDestinationsOf(this.#cfg)) {
       try {
-        if (!this.#env.channel.send(this.#advert(priority, to), source, c.unicastPeers?.length ? to : undefined)) {
+        if (!this.#env.channel.send(this.#advert(priority, to), this.#source, unicast ? to : undefined)) {
           this.emit('send-error', { instance: this.name, error: new Error(`advert to ${to} dropped: socket buffer full`) });
         }
       } catch (error) {
@@ -435,20 +346,9 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     }
   }
 
-  #advertDestinations(): string[] {
-    const c = this.#cfg;
-    return c.unicastPeers?.length ? c.unicastPeers : [c.family === 6 ? VRRP_GROUP_V6 : VRRP_GROUP_V4];
-  }
-
-  /** The advert message to one destination (the v3 checksum covers source and destination). */
+  /** The advert message to one destination. */
   #advert(priority: number, to: string): Buffer {
-    const c = this.#cfg;
-    return encodeAdvertisement({
-      version: c.version, vrid: c.vrid, priority, advertIntervalCs: c.advertIntervalCs, family: c.family,
-      addresses: c.virtualAddresses.map((v) => v.address),
-      ...(c.version === 2 ? (c.authPass !== undefined
-        ? { authType: AuthType.simple, authData: passwordAuthData(c.authPass) } : { authType: AuthType.none }) : {}),
-    }, { source: this.#source(), destination: to, ...(c.checksum === 'no-pseudo' ? { checksum: 'no-pseudo' as const } : {}) });
+    return encodeAdvertisement(advertOf(this.#cfg, priority), encodeOptionsOf(this.#cfg, this.#source, to));
   }
 
   /**
@@ -458,9 +358,9 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
    */
   #warmUp(): void {
     try {
-      for (const to of this.#advertDestinations()) this.#advert(this.#priority, to);
+      for (const to of advertDestinationsOf(this.#cfg)) this.#advert(this.#priority, to);
       for (const v of this.#vips) this.#env.announce.prepare?.(this.#linkOf(v), v.address);
-      const scratch = step(createMachine(this.#machineConfig()), { type: 'startup', now: 0 }).machine;
+      const scratch = step(createMachine(machineConfigOf(this.#cfg, this.#source)), { type: 'startup', now: 0 }).machine;
       step(scratch, { type: 'master-down-timer', now: Number.MAX_SAFE_INTEGER });
     } catch {
       // a config the encoder rejects shows up (and is reported) on the first real send
@@ -488,57 +388,22 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     return this.#env.link;
   }
 
-  /** One round of announcements for `vips`, `repeat` times, `intervalMs` apart. */
-  #announce(vips: VirtualAddress[], repeat = 1): void {
-    const once = () => {
-      let n = 0;
-      for (const v of vips) {
-        try {
-          const link = this.#linkOf(v);
-          if (v.address.includes(':')) this.#env.announce.unsolicitedNa(link, v.address);
-          else this.#env.announce.gratuitousArp(link, v.address);
-          n++;
-        } catch (error) {
-          this.emit('send-error', { instance: this.name, error: error as Error });
-        }
+  /** One round of the GARP schedule: one GARP / NA per address. */
+  #announce(round: GarpRound): void {
+    const vips = round.addresses === 'all' ? this.#vips : round.addresses;
+    let n = 0;
+    for (const v of vips) {
+      try {
+        const link = this.#linkOf(v);
+        if (v.address.includes(':')) this.#env.announce.unsolicitedNa(link, v.address);
+        else this.#env.announce.gratuitousArp(link, v.address);
+        n++;
+      } catch (error) {
+        this.emit('send-error', { instance: this.name, error: error as Error });
       }
-      this.#garpsSent += n;
-      this.emit('garp', { instance: this.name, count: n });
-    };
-    once();
-    for (let i = 1; i < repeat; i++) {
-      const h = this.#clock.setTimeout(() => { this.#garpTimers.delete(h); if (this.#machine.state === 'master') once(); }, i * Math.max(1, this.#garp.intervalMs));
-      this.#garpTimers.add(h);
     }
-  }
-
-  /** keepalived's GARP schedule on becoming master: a burst now, a burst after masterDelay, refreshes. */
-  #startGarps(): void {
-    this.#stopGarps();
-    const g = this.#garp;
-    this.#announce(this.#vips, g.masterRepeat);
-    if (g.masterDelayMs > 0) {
-      const h = this.#clock.setTimeout(() => {
-        this.#garpTimers.delete(h);
-        if (this.#machine.state === 'master') this.#announce(this.#vips, g.masterRepeat);
-      }, g.masterDelayMs);
-      this.#garpTimers.add(h);
-    }
-    if (g.masterRefreshMs > 0) {
-      const refresh = () => {
-        if (this.#machine.state !== 'master') return;
-        this.#announce(this.#vips, g.masterRefreshRepeat);
-        const h = this.#clock.setTimeout(() => { this.#garpTimers.delete(h); refresh(); }, g.masterRefreshMs);
-        this.#garpTimers.add(h);
-      };
-      const h = this.#clock.setTimeout(() => { this.#garpTimers.delete(h); refresh(); }, g.masterRefreshMs);
-      this.#garpTimers.add(h);
-    }
-  }
-
-  #stopGarps(): void {
-    for (const h of this.#garpTimers) this.#clock.clearTimeout(h);
-    this.#garpTimers.clear();
+    this.#garpsSent += n;
+    this.emit('garp', { instance: this.name, count: n });
   }
 
   status(): InstanceStatus {
@@ -551,16 +416,17 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       interface: this.#env.link.name,
       state: m.state,
       priority: m.priority,
-      configuredPriority: this.#cfg.priority,
+      configuredPriority: this.#basePriority,
       master: m.masterAddress,
       masterPriority: m.masterPriority,
       masterAdvertIntervalCs: m.masterAdvertIntervalCs,
-      masterDownIntervalMs: timersOf(m).masterDownIntervalMs,
+      masterDownIntervalMs: masterDownIntervalOf(m),
       faults: [...this.#faults],
       virtualAddresses: this.#cfg.virtualAddresses.map((v) => `${v.address}/${v.prefixLength}`),
       timers: { adverAt: m.adverAt, masterDownAt: m.masterDownAt },
       stats: this.#stats,
       garpsSent: this.#garpsSent,
+      lateAdverts: this.#stats.lateAdverts,
     };
   }
 }

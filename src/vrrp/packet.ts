@@ -210,6 +210,13 @@ export function vridOf(payload: Uint8Array): number | undefined {
   return payload.length >= 2 ? payload[1] : undefined;
 }
 
+/** The VRID byte of a whole IPv4 packet (raw socket), past its header; undefined if there is none. */
+export function vridOfIpv4Packet(packet: Uint8Array): number | undefined {
+  if (packet.length < IPV4_HEADER_MIN) return undefined;
+  const headerLength = (packet[0]! & 0x0f) * 4;
+  return headerLength >= IPV4_HEADER_MIN && packet.length >= headerLength + 2 ? packet[headerLength + 1] : undefined;
+}
+
 function parseMessage(
   msg: Uint8Array,
   family: IpVersion,
@@ -252,28 +259,19 @@ function parseMessage(
   for (let i = 0, off = VRRP_HEADER_LENGTH; i < count; i++, off += addrLen) {
     addresses.push(bytesToIp(msg.subarray(off, off + addrLen)));
   }
-  const common = {
-    version: version as VrrpVersion,
-    vrid: msg[1]!,
-    priority: msg[2]!,
-    family,
-    addresses,
-    source: bytesToIp(source),
-    destination: bytesToIp(destination),
-    ttl,
-    checksumKind,
-  };
-  if (version === 2) {
-    const authOffset = VRRP_HEADER_LENGTH + count * 4;
-    return {
-      ok: true,
-      advert: {
-        ...common,
+  // One object per advert, built in one go (this runs for every datagram received).
+  const advert: ReceivedAdvertisement = version === 2
+    ? {
+        version: 2, vrid: msg[1]!, priority: msg[2]!, family, addresses,
+        source: bytesToIp(source), destination: bytesToIp(destination), ttl, checksumKind,
         advertIntervalCs: msg[5]! * 100,
         authType: msg[4]!,
-        authData: Buffer.from(msg.subarray(authOffset, authOffset + AUTH_DATA_LENGTH)),
-      },
-    };
-  }
-  return { ok: true, advert: { ...common, advertIntervalCs: ((msg[4]! << 8) | msg[5]!) & MAX_ADVERT_INTERVAL_V3_CS } };
+        authData: Buffer.from(msg.subarray(VRRP_HEADER_LENGTH + count * 4, VRRP_HEADER_LENGTH + count * 4 + AUTH_DATA_LENGTH)),
+      }
+    : {
+        version: 3, vrid: msg[1]!, priority: msg[2]!, family, addresses,
+        source: bytesToIp(source), destination: bytesToIp(destination), ttl, checksumKind,
+        advertIntervalCs: ((msg[4]! << 8) | msg[5]!) & MAX_ADVERT_INTERVAL_V3_CS,
+      };
+  return { ok: true, advert };
 }

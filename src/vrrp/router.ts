@@ -8,12 +8,16 @@ import { Announcer } from '../netif/announce.js';
 import { isIpv6LinkLocal } from '../netif/ip-address.js';
 import { VipdError } from '../errors.js';
 import { VrrpChannel, type VrrpDatagram } from './channel.js';
-import { VrrpInstance, type Announce, type Clock, type InstanceConfig, type InstanceEvents, type InstanceStatus, type LinkInfo } from './instance.js';
-import { vridOf } from './packet.js';
+import { IFF_RUNNING, IFF_UP } from '../netif/rtnetlink/constants.js';
+import { VrrpInstance, type Announce, type InstanceEvents, type InstanceStatus, type LinkInfo } from './instance.js';
+import type { Clock } from './clock.js';
+import { resolveInstanceConfig, type InstanceConfig, type ResolvedInstanceConfig } from './instance-config.js';
+import { canonicalIp, isUnicast, otherInterfacesOf } from './instance-views.js';
+import { vridOf, vridOfIpv4Packet } from './packet.js';
 import { effectivePriority } from './track/tracker-state.js';
 
-const IFF_UP = 0x1;
-const IFF_RUNNING = 0x40;
+/** Instance events the router re-emits, so one listener sees every instance. */
+const RELAYED: ReadonlyArray<keyof InstanceEvents> = ['state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'late-advert'];
 
 export interface RouterEvents extends InstanceEvents {
   /** A datagram for a VRID no instance here runs (counted; common on shared LANs). */
@@ -90,8 +94,13 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     return [...this.#entries.values()].map((e) => e.instance);
   }
 
-  /** Creates and starts an instance. Rejects (touching nothing) when its interface or addresses are unusable. */
-  async add(cfg: InstanceConfig): Promise<VrrpInstance> {
+  /**
+   * Creates and starts an instance. Only name, vrid, interface and virtualAddresses are needed; the
+   * rest defaults as keepalived.conf does (see InstanceConfig). Rejects (touching nothing) when the
+   * config is invalid or its interface or addresses are unusable.
+   */
+  async add(config: InstanceConfig): Promise<VrrpInstance> {
+    const cfg = resolveInstanceConfig(config);
     if (this.#entries.has(cfg.name)) throw new VipdError('VIPD_ERR_DUPLICATE', `VRRP instance ${cfg.name} exists already`);
     for (const e of this.#entries.values()) {
       const c = e.instance.config;
@@ -102,11 +111,9 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     const l = await this.#rt.link(cfg.interface);
     const link: LinkInfo = { ifindex: l.index, name: l.name, mac: l.mac };
     const links = new Map<string, LinkInfo>();
-    for (const v of [...cfg.virtualAddresses, ...(cfg.excludedAddresses ?? [])]) {
-      if (v.interface && v.interface !== l.name && !links.has(v.interface)) {
-        const o = await this.#rt.link(v.interface);
-        links.set(v.interface, { ifindex: o.index, name: o.name, mac: o.mac });
-      }
+    for (const ifname of otherInterfacesOf(cfg)) {
+      const o = await this.#rt.link(ifname);
+      links.set(ifname, { ifindex: o.index, name: o.name, mac: o.mac });
     }
     const primary = cfg.unicastSource ?? await this.#primaryAddress(l.index, cfg);
     const key = `${l.index}/${cfg.family}`;
@@ -119,16 +126,22 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
       ch = { channel, users: 0 };
       this.#channels.set(key, ch);
     }
-    if (!cfg.unicastPeers?.length) ch.channel.joinGroup();
+    let instance: VrrpInstance;
+    try {
+      instance = new VrrpInstance(cfg, {
+        channel: ch.channel, link, links, primaryAddress: primary, addresses: this.#rt, announce: this.#announce,
+        ...(this.#clock ? { clock: this.#clock } : {}),
+      });
+    } catch (err) {
+      this.#release(key);
+      throw err;
+    }
+    if (!isUnicast(cfg)) ch.channel.joinGroup();
     ch.users++;
-    const instance = new VrrpInstance(cfg, {
-      channel: ch.channel, link, links, primaryAddress: primary, addresses: this.#rt, announce: this.#announce,
-      ...(this.#clock ? { clock: this.#clock } : {}),
-    });
     // Re-emit instance events on the router so one listener sees every instance.
     const relay = this.emit.bind(this) as (event: string, arg: unknown) => boolean;
     const source = instance as unknown as EventEmitter;
-    for (const ev of ['state', 'drop', 'advert', 'vip-error', 'send-error', 'garp']) source.on(ev, (x: unknown) => relay(ev, x));
+    for (const ev of RELAYED) source.on(ev, (x: unknown) => relay(ev, x));
     const entry: Entry = { instance, channel: ch.channel, link, tracked: new Map(), trackedLinks: new Map() };
     this.#entries.set(cfg.name, entry);
     // The instance's own link is tracked with weight 0: link down means FAULT (keepalived's default).
@@ -138,9 +151,18 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     return instance;
   }
 
-  async #primaryAddress(ifindex: number, cfg: InstanceConfig): Promise<string> {
-    const vips = new Set(cfg.virtualAddresses.map((v) => v.address));
-    const addrs = (await this.#rt.addresses({ ifindex, family: cfg.family })).filter((a) => !vips.has(a.address));
+  /** Closes a channel no instance uses. */
+  #release(key: string): void {
+    const ch = this.#channels.get(key);
+    if (ch && ch.users === 0) {
+      ch.channel.close();
+      this.#channels.delete(key);
+    }
+  }
+
+  async #primaryAddress(ifindex: number, cfg: ResolvedInstanceConfig): Promise<string> {
+    const vips = new Set(cfg.virtualAddresses.map((v) => canonicalIp(v.address)));
+    const addrs = (await this.#rt.addresses({ ifindex, family: cfg.family })).filter((a) => !vips.has(canonicalIp(a.address)));
     const pick = cfg.family === 6 ? addrs.find((a) => isIpv6LinkLocal(a.address)) : addrs.find((a) => a.scope === 0) ?? addrs[0];
     if (!pick) {
       throw new VipdError('VIPD_ERR_NO_ADDRESS', `${cfg.name}: interface ${cfg.interface} has no ${cfg.family === 6 ? 'IPv6 link-local' : 'IPv4'} address to send adverts from`);
@@ -149,13 +171,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
   }
 
   #dispatch(channel: VrrpChannel, d: VrrpDatagram): void {
-    let vrid: number | undefined;
-    if (d.family === 4) {
-      const ihl = d.data.length > 0 ? (d.data[0]! & 0x0f) * 4 : 0;
-      vrid = ihl >= 20 ? vridOf(d.data.subarray(ihl)) : undefined;
-    } else {
-      vrid = vridOf(d.data);
-    }
+    const vrid = d.family === 4 ? vridOfIpv4Packet(d.data) : vridOf(d.data);
     let matched = false;
     for (const e of this.#entries.values()) {
       if (e.channel === channel && e.instance.config.vrid === vrid) {
@@ -178,10 +194,8 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     e.instance.removeAllListeners();
     const key = `${e.link.ifindex}/${e.instance.config.family}`;
     const ch = this.#channels.get(key);
-    if (ch && --ch.users === 0) {
-      ch.channel.close();
-      this.#channels.delete(key);
-    }
+    if (ch) ch.users--;
+    this.#release(key);
   }
 
   /** track_interface: `weight` 0 means FAULT when the link is down, else a priority change. */

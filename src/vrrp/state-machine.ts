@@ -36,7 +36,7 @@
 //   wins only between routers that are Master at the same time (e.g. started together).
 import { compareIp } from '../netif/ip-address.js';
 import { ConfigError } from '../errors.js';
-import { vrrpTimers } from './timers.js';
+import { advertIntervalMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
 import { PRIORITY_OWNER, PRIORITY_STOP, type VrrpVersion } from './types.js';
 
 export type VrrpStateName = 'initialize' | 'backup' | 'master' | 'fault';
@@ -136,8 +136,8 @@ export interface StepResult {
   readonly actions: readonly Action[];
 }
 
-/** A machine in Initialize. Throws ConfigError on a config that cannot work (config is checked once, here). */
-export function createMachine(config: MachineConfig): Machine {
+/** Throws ConfigError on a config that cannot work (createMachine checks it once, so do config resolvers). */
+export function checkMachineConfig(config: Pick<MachineConfig, 'version' | 'priority' | 'advertIntervalCs' | 'preemptDelayMs' | 'downTimerAdverts'>): void {
   const { version, priority, advertIntervalCs, preemptDelayMs } = config;
   if (version !== 2 && version !== 3) throw new ConfigError(`VRRP version must be 2 or 3, not ${String(version)}`);
   if (!Number.isInteger(priority) || priority < 1 || priority > 255) throw new ConfigError(`priority must be 1..255, not ${priority}`);
@@ -148,11 +148,16 @@ export function createMachine(config: MachineConfig): Machine {
   if (!(preemptDelayMs >= 0)) throw new ConfigError(`preempt delay must be >= 0, not ${preemptDelayMs}`);
   const dta = config.downTimerAdverts ?? 3;
   if (!Number.isInteger(dta) || dta < 1 || dta > 100) throw new ConfigError(`down_timer_adverts must be 1..100, not ${dta}`);
+}
+
+/** A machine in Initialize. Throws ConfigError on a config that cannot work (see checkMachineConfig). */
+export function createMachine(config: MachineConfig): Machine {
+  checkMachineConfig(config);
   return {
     config,
     state: 'initialize',
-    priority,
-    masterAdvertIntervalCs: advertIntervalCs,
+    priority: config.priority,
+    masterAdvertIntervalCs: config.advertIntervalCs,
     ...NO_MASTER_KNOWN,
   };
 }
@@ -168,17 +173,24 @@ const NO_MASTER_KNOWN = {
   masterResigned: false,
 } as const;
 
-/** Skew_Time and Master_Down_Interval for the machine as it is now (ms). */
+/** Skew_Time of the machine as it is now (ms). */
+export function skewTimeOf(m: Machine): number {
+  return skewTimeMs(m.config.version, m.priority, m.masterAdvertIntervalCs);
+}
+
+/** Master_Down_Interval of the machine as it is now, or with the master's interval `masterAdvertIntervalCs` (ms). */
+export function masterDownIntervalOf(m: Machine, masterAdvertIntervalCs = m.masterAdvertIntervalCs): number {
+  return masterDownIntervalMs(m.config.version, m.priority, masterAdvertIntervalCs, m.config.downTimerAdverts ?? 3);
+}
+
+/** Our Advertisement_Interval (ms). */
+function ourIntervalMs(m: Machine): number {
+  return advertIntervalMs(m.config.advertIntervalCs);
+}
+
+/** Skew_Time, Master_Down_Interval and our Advertisement_Interval for the machine as it is now (ms). */
 export function timersOf(m: Machine): { skewMs: number; masterDownIntervalMs: number; advertIntervalMs: number } {
-  return {
-    ...vrrpTimers({
-      version: m.config.version,
-      priority: m.priority,
-      masterAdvertIntervalCs: m.masterAdvertIntervalCs,
-      downTimerAdverts: m.config.downTimerAdverts ?? 3,
-    }),
-    advertIntervalMs: m.config.advertIntervalCs * 10,
-  };
+  return { skewMs: skewTimeOf(m), masterDownIntervalMs: masterDownIntervalOf(m), advertIntervalMs: ourIntervalMs(m) };
 }
 
 export function step(m: Machine, event: MachineEvent): StepResult {
@@ -217,7 +229,7 @@ function start(m: Machine, now: number, reason: 'startup' | 'fault-cleared'): St
 }
 
 function becomeMaster(m: Machine, now: number, reason: TransitionReason, pre: Action[]): StepResult {
-  const at = now + m.config.advertIntervalCs * 10;
+  const at = now + ourIntervalMs(m);
   const machine: Machine = {
     ...m,
     state: 'master',
@@ -243,7 +255,7 @@ function becomeMaster(m: Machine, now: number, reason: TransitionReason, pre: Ac
 }
 
 function becomeBackup(m: Machine, now: number, reason: TransitionReason, pre: Action[], extraDelayMs = 0): StepResult {
-  const at = now + timersOf(m).masterDownIntervalMs + extraDelayMs;
+  const at = now + masterDownIntervalOf(m) + extraDelayMs;
   const machine: Machine = {
     ...m,
     state: 'backup',
@@ -289,7 +301,7 @@ type AdvertEvent = Extract<MachineEvent, { type: 'advert' }>;
 function backupAdvert(m: Machine, e: AdvertEvent): StepResult {
   if (e.priority === PRIORITY_STOP) {
     // The master resigned: take over after Skew_Time only.
-    const at = e.now + timersOf(m).skewMs;
+    const at = e.now + skewTimeOf(m);
     return same({ ...m, masterDownAt: at, masterResigned: true }, [{ type: 'set-timer', timer: 'master-down', at }]);
   }
   const lower = m.config.preempt && e.priority < m.priority;
@@ -303,14 +315,12 @@ function backupAdvert(m: Machine, e: AdvertEvent): StepResult {
   } else {
     deadline = null;
   }
-  const learned: Machine = {
-    ...m,
-    masterAdvertIntervalCs: m.config.version === 3 ? e.advertIntervalCs : m.config.advertIntervalCs,
-  };
-  const at = e.now + timersOf(learned).masterDownIntervalMs;
+  const masterAdvertIntervalCs = m.config.version === 3 ? e.advertIntervalCs : m.config.advertIntervalCs;
+  const at = e.now + masterDownIntervalOf(m, masterAdvertIntervalCs);
   return same(
     {
-      ...learned,
+      ...m,
+      masterAdvertIntervalCs,
       masterDownAt: at,
       preemptDeadline: deadline,
       masterAddress: e.source,
@@ -326,7 +336,7 @@ function backupAdvert(m: Machine, e: AdvertEvent): StepResult {
 function masterAdvert(m: Machine, e: AdvertEvent): StepResult {
   if (e.priority === PRIORITY_STOP) {
     // Another router resigned: advertise now so backups learn who is master without waiting.
-    const at = e.now + m.config.advertIntervalCs * 10;
+    const at = e.now + ourIntervalMs(m);
     return same({ ...m, adverAt: at }, [
       { type: 'send-advert', priority: m.priority },
       { type: 'set-timer', timer: 'adver', at },
@@ -360,7 +370,7 @@ function adverTimer(m: Machine, now: number): StepResult {
   if (m.state !== 'master' || m.adverAt === null) return same(m);
   if (now < m.adverAt) return same(m, [{ type: 'set-timer', timer: 'adver', at: m.adverAt }]);
   // After a stall, advertise now and count the next interval from now (no burst of missed adverts).
-  const at = now + m.config.advertIntervalCs * 10;
+  const at = now + ourIntervalMs(m);
   return same({ ...m, adverAt: at }, [
     { type: 'send-advert', priority: m.priority },
     { type: 'set-timer', timer: 'adver', at },
@@ -382,7 +392,7 @@ function setPriority(m: Machine, requested: number, now: number): StepResult {
   const next: Machine = { ...m, priority };
   if (m.state !== 'master') return same(next);
   // Tell the backups at once: a lower priority lets a preempting backup take over one interval sooner.
-  const at = now + m.config.advertIntervalCs * 10;
+  const at = now + ourIntervalMs(m);
   return same({ ...next, adverAt: at, masterPriority: priority }, [
     { type: 'send-advert', priority },
     { type: 'set-timer', timer: 'adver', at },

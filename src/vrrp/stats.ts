@@ -36,6 +36,8 @@ export interface VrrpStatistics {
   readonly ownerDiscards: number;
   /** vipd: our own adverts looped back (not an error). */
   readonly ownAdverts: number;
+  /** vipd: our adverts sent, as master, more than one advertisement interval late (stalls). */
+  readonly lateAdverts: number;
 }
 
 export type CounterName = {
@@ -65,6 +67,7 @@ export function emptyStatistics(): VrrpStatistics {
     unicastPeerErrors: 0,
     ownerDiscards: 0,
     ownAdverts: 0,
+    lateAdverts: 0,
   };
 }
 
@@ -113,6 +116,11 @@ export function countReceived(stats: VrrpStatistics, priority: number, addressLi
     priorityZeroPktsRcvd: stats.priorityZeroPktsRcvd + (priority === 0 ? 1 : 0),
     addressListErrors: stats.addressListErrors + (addressListMismatch ? 1 : 0),
   };
+}
+
+/** Counts one of our adverts that left more than one interval after it was due. */
+export function countLateAdvert(stats: VrrpStatistics): VrrpStatistics {
+  return { ...stats, lateAdverts: stats.lateAdverts + 1 };
 }
 
 /** Counts what the state machine did: adverts sent (and priority 0 ones), transitions to Master. */

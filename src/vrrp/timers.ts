@@ -11,6 +11,7 @@
 // Priority is the local (backup's) priority. We compute in milliseconds and truncate, which is finer than
 // the RFC's centisecond integer maths (e.g. priority 100, 1 s: 609 ms instead of 600 ms).
 // `downTimerAdverts` replaces the 3 (keepalived's down_timer_adverts; anything but 3 is not RFC).
+// The functions return plain numbers: the state machine calls them on every accepted advert.
 import type { VrrpVersion } from './types.js';
 
 export interface TimerInputs {
@@ -27,9 +28,24 @@ export interface VrrpTimers {
   readonly masterDownIntervalMs: number;
 }
 
+/** An advertisement interval (centiseconds) on the runtime's clock. */
+export function advertIntervalMs(intervalCs: number): number {
+  return intervalCs * 10;
+}
+
+/** Skew_Time, ms. */
+export function skewTimeMs(version: VrrpVersion, priority: number, masterAdvertIntervalCs: number): number {
+  return Math.floor(((256 - priority) * (version === 2 ? 1000 : advertIntervalMs(masterAdvertIntervalCs))) / 256);
+}
+
+/** Master_Down_Interval, ms. */
+export function masterDownIntervalMs(version: VrrpVersion, priority: number, masterAdvertIntervalCs: number, downTimerAdverts = 3): number {
+  return downTimerAdverts * advertIntervalMs(masterAdvertIntervalCs) + skewTimeMs(version, priority, masterAdvertIntervalCs);
+}
+
 export function vrrpTimers(t: TimerInputs): VrrpTimers {
-  const intervalMs = t.masterAdvertIntervalCs * 10;
-  const weight = 256 - t.priority;
-  const skewMs = Math.floor((weight * (t.version === 2 ? 1000 : intervalMs)) / 256);
-  return { skewMs, masterDownIntervalMs: (t.downTimerAdverts ?? 3) * intervalMs + skewMs };
+  return {
+    skewMs: skewTimeMs(t.version, t.priority, t.masterAdvertIntervalCs),
+    masterDownIntervalMs: masterDownIntervalMs(t.version, t.priority, t.masterAdvertIntervalCs, t.downTimerAdverts),
+  };
 }

@@ -4,11 +4,12 @@
 //   parse (packet.ts):  ip-header, ttl, version, length, checksum, type
 //   validate (here):    vrid, own-advert, unicast-peer, owner, invalid-auth-type, auth-type-mismatch,
 //                       auth-failure, address-list, interval
-import { compareIp } from '../netif/ip-address.js';
+import { bytesToIp, ipToBytes } from '../netif/ip-address.js';
 import { authDataMatches } from './auth.js';
 import {
   type ParseFailure,
   type PacketMeta,
+  type ParseOptions,
   type ReceivedAdvertisement,
   parseIpv4Packet,
   parseVrrpMessage,
@@ -80,7 +81,7 @@ export function validateAdvertisement(adv: ReceivedAdvertisement, view: Instance
   if (view.primaryAddress !== undefined && sameAddress(adv.source, view.primaryAddress)) {
     return drop('own-advert', `our own advert from ${adv.source}`, vrid);
   }
-  if (view.unicastPeers && view.unicastPeers.length > 0 && !view.unicastPeers.some((p) => sameAddress(p, adv.source))) {
+  if (view.unicastPeers && view.unicastPeers.length > 0 && !includesAddress(view.unicastPeers, adv.source)) {
     return drop('unicast-peer', `${adv.source} is not a unicast peer`, vrid);
   }
   if (view.priority === PRIORITY_OWNER) return drop('owner', 'we are the address owner', vrid);
@@ -117,24 +118,45 @@ export function receiveVrrpMessage(payload: Uint8Array, meta: PacketMeta, view: 
   return parsed.ok ? validateAdvertisement(parsed.advert, view) : parsed;
 }
 
-function parseOptions(view: InstanceView) {
-  return view.checksum === undefined ? { version: view.version } : { version: view.version, checksum: view.checksum };
+/** The view carries the parse options (version, checksum) under the same names: no object per packet. */
+function parseOptions(view: InstanceView): ParseOptions {
+  return view;
 }
 
-function sameAddress(a: string, b: string): boolean {
-  try {
-    return compareIp(a, b) === 0;
-  } catch {
-    return false;
+/**
+ * Canonical text of a configured address, cached: the received one is canonical already (bytesToIp),
+ * so a comparison is a string comparison and the receive path parses no address text.
+ */
+const canonicalCache = new Map<string, string>();
+
+function canonical(text: string): string {
+  let c = canonicalCache.get(text);
+  if (c === undefined) {
+    try {
+      c = bytesToIp(ipToBytes(text));
+    } catch {
+      c = text;
+    }
+    if (canonicalCache.size >= 1024) canonicalCache.clear(); // bounded: configured addresses are few
+    canonicalCache.set(text, c);
   }
+  return c;
 }
 
-function sameAddressSet(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  const canon = (xs: readonly string[]) => xs.map((x) => x.toLowerCase()).sort();
-  // Received addresses are canonical (bytesToIp); configured ones may not be: compare as bytes when text differs.
-  const ca = canon(a);
-  const cb = canon(b);
-  if (ca.every((x, i) => x === cb[i])) return true;
-  return ca.every((x) => b.some((y) => sameAddress(x, y))) && b.every((y) => a.some((x) => sameAddress(x, y)));
+/** `received` is canonical (from the parser); `configured` may be any spelling. */
+function sameAddress(received: string, configured: string): boolean {
+  return received === configured || received === canonical(configured);
+}
+
+function includesAddress(configured: readonly string[], received: string): boolean {
+  for (const c of configured) if (sameAddress(received, c)) return true;
+  return false;
+}
+
+function sameAddressSet(received: readonly string[], configured: readonly string[]): boolean {
+  if (received.length !== configured.length) return false;
+  let inOrder = true;
+  for (let i = 0; i < received.length && inOrder; i++) inOrder = sameAddress(received[i]!, configured[i]!);
+  if (inOrder) return true;
+  return received.every((x) => includesAddress(configured, x)) && configured.every((y) => received.some((x) => sameAddress(x, y)));
 }

@@ -1,0 +1,22 @@
+// The monotonic clock and timers the VRRP runtime uses, injected so tests drive them virtually.
+import { setPreciseTimeout, type PreciseTimer } from './precise-timer.js';
+
+export interface Clock {
+  /** Milliseconds on a monotonic clock. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  /** For deadlines that decide takeover latency; defaults to setTimeout. */
+  setPreciseTimeout?(fn: () => void, ms: number): unknown;
+  /** Cancels a handle of either setTimeout. */
+  clearTimeout(handle: unknown): void;
+}
+
+export const realClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  setPreciseTimeout: (fn, ms) => setPreciseTimeout(fn, ms),
+  clearTimeout: (h) => {
+    if (h && typeof (h as PreciseTimer).cancel === 'function') (h as PreciseTimer).cancel();
+    else clearTimeout(h as NodeJS.Timeout);
+  },
+};

@@ -1,0 +1,114 @@
+// What each part of the runtime sees of one instance, derived from its ResolvedInstanceConfig (the
+// one source) and the address it sends from. Pure, so the views cannot drift apart: the state
+// machine's config, the receive checks' view, the encoder's input and where adverts go.
+import { bytesToIp, ipToBytes } from '../netif/ip-address.js';
+import { passwordAuthData } from './auth.js';
+import type { ResolvedInstanceConfig } from './instance-config.js';
+import type { EncodeOptions } from './packet.js';
+import type { MachineConfig } from './state-machine.js';
+import { advertIntervalMs } from './timers.js';
+import { AuthType, VRRP_MULTICAST_IPV4, VRRP_MULTICAST_IPV6, type Advertisement } from './types.js';
+import type { InstanceView } from './validate.js';
+import type { VirtualAddress } from './virtual-addresses.js';
+
+/** The source of our adverts: unicastSource, else the interface's primary address. */
+export function sourceOf(c: ResolvedInstanceConfig, primaryAddress: string): string {
+  return c.unicastSource ?? primaryAddress;
+}
+
+export function machineConfigOf(c: ResolvedInstanceConfig, source: string): MachineConfig {
+  return {
+    version: c.version,
+    priority: c.priority,
+    advertIntervalCs: c.advertIntervalCs,
+    preempt: c.preempt,
+    preemptDelayMs: c.preemptDelayMs,
+    acceptMode: c.acceptMode,
+    primaryAddress: source,
+    downTimerAdverts: c.downTimerAdverts,
+  };
+}
+
+/** v2 simple password: the auth fields of the advert (none for v3, as keepalived ignores it there). */
+function authOf(c: ResolvedInstanceConfig): { type: 0 } | { type: 1; data: Buffer } {
+  return c.version === 2 && c.authPass !== undefined ? { type: AuthType.simple, data: passwordAuthData(c.authPass) } : { type: AuthType.none };
+}
+
+/**
+ * The receive checks' view. Addresses are in canonical text (what the parser produces), so the
+ * checks compare strings and never re-parse an address per packet.
+ */
+export function receiveViewOf(c: ResolvedInstanceConfig, source: string): InstanceView {
+  return {
+    version: c.version,
+    vrid: c.vrid,
+    priority: c.priority,
+    family: c.family,
+    addresses: c.virtualAddresses.map((v) => canonicalIp(v.address)),
+    advertIntervalCs: c.advertIntervalCs,
+    auth: authOf(c),
+    primaryAddress: canonicalIp(source),
+    ...(c.unicastPeers.length ? { unicastPeers: c.unicastPeers.map(canonicalIp) } : {}),
+    addressListCheck: c.addressListCheck,
+    checksum: c.checksum,
+  };
+}
+
+/** The encoder's input for our advert at `priority` (the effective one, or 0 to resign). */
+export function advertOf(c: ResolvedInstanceConfig, priority: number): Advertisement {
+  const auth = authOf(c);
+  return {
+    version: c.version, vrid: c.vrid, priority, advertIntervalCs: c.advertIntervalCs, family: c.family,
+    addresses: c.virtualAddresses.map((v) => v.address),
+    ...(c.version === 2 ? { authType: auth.type, ...(auth.type === AuthType.simple ? { authData: auth.data } : {}) } : {}),
+  };
+}
+
+/** The encoder's options for one destination (the v3 checksum covers source and destination). */
+export function encodeOptionsOf(c: ResolvedInstanceConfig, source: string, destination: string): EncodeOptions {
+  return { source, destination, ...(c.checksum === 'no-pseudo' ? { checksum: 'no-pseudo' as const } : {}) };
+}
+
+/** Unicast mode: whether adverts go to peers rather than the group. */
+export function isUnicast(c: ResolvedInstanceConfig): boolean {
+  return c.unicastPeers.length > 0;
+}
+
+/** Where our adverts go: each unicast peer, else the family's VRRP group. */
+export function advertDestinationsOf(c: ResolvedInstanceConfig): readonly string[] {
+  return isUnicast(c) ? c.unicastPeers : [c.family === 6 ? VRRP_MULTICAST_IPV6 : VRRP_MULTICAST_IPV4];
+}
+
+/** Our Advertisement_Interval on the runtime's clock (ms). */
+export function advertIntervalMsOf(c: ResolvedInstanceConfig): number {
+  return advertIntervalMs(c.advertIntervalCs);
+}
+
+/** Interfaces other than the instance's own that its addresses live on (keepalived `dev`). */
+export function otherInterfacesOf(c: ResolvedInstanceConfig): string[] {
+  const names = new Set<string>();
+  for (const v of [...c.virtualAddresses, ...c.excludedAddresses]) if (v.interface && v.interface !== c.interface) names.add(v.interface);
+  return [...names];
+}
+
+/**
+ * Every address the instance holds while master (advertised ones first), on its link. `ifindexOf`
+ * maps an interface name to its index (undefined: unknown, which throws).
+ */
+export function heldAddressesOf(c: ResolvedInstanceConfig, ifindexOf: (ifname: string) => number | undefined): VirtualAddress[] {
+  return [...c.virtualAddresses, ...c.excludedAddresses].map((v) => {
+    const ifname = v.interface ?? c.interface;
+    const ifindex = ifindexOf(ifname);
+    if (ifindex === undefined) throw new Error(`${c.name}: virtual address ${v.address}: no interface ${ifname}`);
+    return { address: v.address, prefixLength: v.prefixLength, ifindex, ...(v.label ? { label: v.label } : {}) };
+  });
+}
+
+/** Canonical text of an address (RFC 5952 for IPv6): the parser's form. Not an address: unchanged. */
+export function canonicalIp(address: string): string {
+  try {
+    return bytesToIp(ipToBytes(address));
+  } catch {
+    return address;
+  }
+}

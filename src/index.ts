@@ -2,9 +2,15 @@
 // configuration loaders. The library never logs; it emits typed events.
 export { VrrpRouter, type RouterEvents, type RouterOptions } from './vrrp/router.js';
 export {
-  VrrpInstance, realClock,
-  type InstanceConfig, type InstanceEvents, type InstanceStatus, type StateChange, type DropEvent, type GarpSettings, type Clock,
+  VrrpInstance,
+  type InstanceEvents, type InstanceStatus, type StateChange, type DropEvent, type LateAdvertEvent, type InstanceEnv, type LinkInfo, type Announce,
 } from './vrrp/instance.js';
+export {
+  resolveInstanceConfig, DEFAULT_GARP,
+  type InstanceConfig, type ResolvedInstanceConfig, type ResolvedVirtualAddress, type VirtualAddressConfig, type VirtualAddressInput, type GarpSettings,
+} from './vrrp/instance-config.js';
+export { realClock, type Clock } from './vrrp/clock.js';
+export type { AdvertChannel, VrrpDatagram } from './vrrp/channel.js';
 export * as vrrp from './vrrp/index.js';
 export * as ipvs from './ipvs/index.js';
 export * as config from './config/index.js';

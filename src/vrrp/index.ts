@@ -64,6 +64,7 @@ export {
   encodeOptionsOf,
   advertDestinationsOf,
   advertIntervalMsOf,
+  isUnicast,
   heldAddressesOf,
   otherInterfacesOf,
   canonicalIp,

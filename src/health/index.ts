@@ -14,3 +14,4 @@ export { commandStats, newCommandStats, type CommandStats } from './command-stat
 export { parsePasswd, parseGroup, resolveRunAs, type PasswdEntry, type GroupEntry, type RunAs } from './passwd.js';
 export { lookupRunAs } from './run-as.js';
 export { parseProcStat, listProcesses, groupRunning, signalGroup, type ProcStat } from './process-group.js';
+export { buildProbe, type ProbeSpec } from './spec.js';

@@ -16,9 +16,11 @@ export interface CommandOptions {
   /** The child's whole environment; default ours. */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** 'ignore' (default) or 'capture' stdout and stderr. stdin is always /dev/null. */
+  /** 'ignore' (default) or 'capture' stdout and stderr. */
   output?: 'ignore' | 'capture';
-  /** Per stream, default 64 KiB; the rest is read and dropped. */
+  /** Written to stdin, then closed; without it stdin is /dev/null. */
+  input?: string | Buffer;
+  /** Per stream, default 64 KiB (Infinity for all); the rest is read and dropped. */
   maxOutputBytes?: number;
   /** Aborting stops the run like a timeout does; a reason named TimeoutError counts as one. */
   signal?: AbortSignal;
@@ -64,7 +66,7 @@ export function runCommand(argv: readonly string[], opts: CommandOptions = {}): 
   let child: ChildProcess;
   try {
     child = spawn(file, args, {
-      stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'ignore',
+      stdio: [opts.input !== undefined ? 'pipe' : 'ignore', capture ? 'pipe' : 'ignore', capture ? 'pipe' : 'ignore'],
       detached: true, // its own process group: a timeout reaches the script's children too
       env: opts.env ?? process.env,
       ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
@@ -83,6 +85,10 @@ export function runCommand(argv: readonly string[], opts: CommandOptions = {}): 
   }
   stats.started++;
   stats.running++;
+  if (opts.input !== undefined) {
+    child.stdin?.on('error', () => undefined); // a child that does not read its input
+    child.stdin?.end(opts.input);
+  }
   const out = capture ? collect(child.stdout, opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT) : undefined;
   const err = capture ? collect(child.stderr, opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT) : undefined;
 

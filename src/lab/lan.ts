@@ -32,7 +32,7 @@ export interface LabNode {
   /** The veth end plugged into the bridge (in the bridge namespace). */
   bridgePort: string;
   /** Runs a command inside the namespace; never rejects for a non-zero exit, returns the code. */
-  exec(cmd: string[], opts?: { input?: string; timeoutMs?: number }): Promise<ExecResult>;
+  exec(cmd: string[], opts?: { input?: string; timeoutMs?: number; cwd?: string }): Promise<ExecResult>;
   /** Starts a long-running process inside the namespace (own process group); killed at teardown. */
   spawn(cmd: string[], opts?: { env?: Record<string, string>; cwd?: string }): ChildProcess;
   /** Link down on the bridge side, like pulling the cable: eth0 loses carrier. */

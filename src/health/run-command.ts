@@ -25,6 +25,8 @@ export interface CommandOptions {
   /** Aborting stops the run like a timeout does; a reason named TimeoutError counts as one. */
   signal?: AbortSignal;
   stats?: CommandStats;
+  /** The run does not keep the process alive (a daemon that stops does not wait for a notify script). */
+  unref?: boolean;
 }
 
 export interface CommandResult {
@@ -85,6 +87,7 @@ export function runCommand(argv: readonly string[], opts: CommandOptions = {}): 
   }
   stats.started++;
   stats.running++;
+  if (opts.unref) child.unref();
   if (opts.input !== undefined) {
     child.stdin?.on('error', () => undefined); // a child that does not read its input
     child.stdin?.end(opts.input);
@@ -92,6 +95,7 @@ export function runCommand(argv: readonly string[], opts: CommandOptions = {}): 
   const out = capture ? collect(child.stdout, opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT) : undefined;
   const err = capture ? collect(child.stderr, opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT) : undefined;
 
+  const hold = <T extends NodeJS.Timeout>(timer: T): T => (opts.unref ? timer.unref() : timer);
   return new Promise((resolve) => {
     let timedOut = false;
     let aborted = false;
@@ -125,15 +129,15 @@ export function runCommand(argv: readonly string[], opts: CommandOptions = {}): 
       if (stopping) return;
       stopping = true;
       signalGroup(pid, 'SIGTERM');
-      pollTimer = setInterval(finish, GROUP_POLL_MS);
-      graceTimer = setTimeout(() => {
+      pollTimer = hold(setInterval(finish, GROUP_POLL_MS));
+      graceTimer = hold(setTimeout(() => {
         if (groupRunning(pid)) {
           killed = true;
           stats.killed++;
           signalGroup(pid, 'SIGKILL');
         }
         finish();
-      }, opts.killGraceMs ?? DEFAULT_GRACE_MS);
+      }, opts.killGraceMs ?? DEFAULT_GRACE_MS));
     };
     const onTimeout = () => {
       if (stopping) return;
@@ -148,7 +152,7 @@ export function runCommand(argv: readonly string[], opts: CommandOptions = {}): 
       stop();
     };
     const ms = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const timeout = Number.isFinite(ms) ? setTimeout(onTimeout, ms) : undefined;
+    const timeout = Number.isFinite(ms) ? hold(setTimeout(onTimeout, ms)) : undefined;
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
     child.once('exit', (code, signal) => {
@@ -156,7 +160,7 @@ export function runCommand(argv: readonly string[], opts: CommandOptions = {}): 
       clearTimeout(timeout);
       if (!capture) closed = true;
       // A background member still holding the pipes must not hold the result.
-      else drainTimer = setTimeout(() => { child.stdout?.destroy(); child.stderr?.destroy(); closed = true; finish(); }, OUTPUT_DRAIN_MS);
+      else drainTimer = hold(setTimeout(() => { child.stdout?.destroy(); child.stderr?.destroy(); closed = true; finish(); }, OUTPUT_DRAIN_MS));
       finish();
     });
     child.once('close', () => {

@@ -27,6 +27,7 @@ export async function runNotify(
   opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stats?: CommandStats } = {},
 ): Promise<NotifyResult> {
   const r = await runCommand(cmd.argv, {
+    unref: true, // vipd stopping does not wait for a notify script
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.stats ? { stats: opts.stats } : {}),

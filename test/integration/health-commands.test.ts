@@ -2,13 +2,16 @@
 // script and everything it started are stopped at the timeout, nothing is left behind (no
 // process of its group, no zombie of ours), a missing program fails cleanly, uid/gid apply,
 // and a probe whose last run is still going is not started twice.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import {
   listProcesses, lookupRunAs, newCommandStats, runCommand, scriptProbe, UserLookupError, type CommandResult,
 } from '../../src/health/index.js';
 import { runNotify } from '../../src/vrrp/notify.js';
 import { Tracker } from '../../src/vrrp/track/tracker.js';
-import { waitFor } from '../helpers/netns-lab.js';
+import { cleanNodeOptions, repoRoot, run, waitFor } from '../helpers/netns-lab.js';
 import { requireEnv } from '../helpers/require.js';
 
 /** Nothing of the run is left: no process in its group (an orphan init has not reaped yet aside), no zombie child of ours. */
@@ -113,10 +116,27 @@ t.test('a probe whose previous run is still going is not started again', async (
   t.same(await probe(3000), { ok: true }, 'runs again once the first is done');
 });
 
-t.test('notify scripts: killed at their timeout, never blocking', async (t) => {
+t.test('notify scripts: killed at their timeout', async (t) => {
+  // A notify run does not keep the process alive (see below): something else must, as in the daemon.
+  const alive = setInterval(() => undefined, 1000);
+  t.teardown(() => clearInterval(alive));
   const r = await runNotify({ argv: ['sleep', '60'] }, { timeoutMs: 200, stats: newCommandStats() });
   t.match(r, { argv: ['sleep', '60'], timedOut: true, signal: 'SIGTERM', code: null });
   t.match(await runNotify({ argv: ['/nonexistent/notify'] }, { stats: newCommandStats() }), { error: /ENOENT/, timedOut: false });
+});
+
+t.test('a running notify script does not hold up a stopping vipd', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vipd-notify-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const pidFile = join(dir, 'pid');
+  const script = `import('${join(repoRoot, 'dist/src/vrrp/notify.js')}').then((m) => { m.runNotify({ argv: ['sh', '-c', 'echo $$ > ${pidFile}; sleep 30'] }); });`;
+  const t0 = Date.now();
+  const r = await run([...cleanNodeOptions(), process.execPath, '-e', script], { timeoutMs: 10_000 });
+  t.equal(r.code, 0, 'node exited by itself');
+  t.ok(Date.now() - t0 < 5000, `within ${Date.now() - t0} ms, not after the script's 30 s`);
+  const pid = Number(await waitFor(() => { try { return readFileSync(pidFile, 'utf8').trim(); } catch { return ''; } }, { message: 'script started' }));
+  t.ok(isRunning(pid), 'the script goes on');
+  process.kill(-pid, 'SIGKILL');
 });
 
 t.test('a stopped tracker stops the script it is running', async (t) => {

@@ -20,5 +20,10 @@ export { Announcer, sendGratuitousArp, sendUnsolicitedNa } from './netif/announc
 export { Socket, type Datagram } from './netif/socket.js';
 export { VipdError, SystemError, DecodeError, ConfigError } from './errors.js';
 export { Tracker } from './vrrp/track/tracker.js';
-export { httpProbe, tcpProbe, scriptProbe, type Probe } from './vrrp/track/probes.js';
+export * as health from './health/index.js';
+export {
+  httpProbe, tcpProbe, scriptProbe, runCommand, commandStats, lookupRunAs,
+  type Probe, type ProbeResult, type TcpProbeOptions, type HttpProbeOptions, type ScriptProbeOptions,
+  type CommandOptions, type CommandResult, type CommandStats,
+} from './health/index.js';
 export { VERSION } from './version.js';

@@ -16,6 +16,8 @@ export {
   VirtualServerManager, type VirtualServerConfig, type RealServerConfig, type VirtualServerManagerOptions, type Timers,
 } from './manager.js';
 export type { CheckConfig, TcpCheck, HttpCheck, UrlCheck, ProbeResult, ProbeRunner, ProbeTarget } from './checks/types.js';
-export { runProbe, tcpProbe, httpProbe } from './checks/probes.js';
+export { runProbe, checkerProbeSpecs, DEFAULT_CONNECT_TIMEOUT_MS } from './checks/probes.js';
+// The probes themselves are the health module's (also exported at the top level).
+export { tcpProbe, httpProbe } from '../health/index.js';
 export { onProbeResult, startChecker, type CheckerSettings, type CheckerState } from './checks/checker.js';
 export { nextQuorumUp, programmedDestinations } from './checks/quorum.js';

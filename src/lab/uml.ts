@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { onCleanup } from './cleanup.js';
-import { reapStaleDirs, repoRoot } from './netns-lab.js';
+import { repoRoot } from './repo-root.js';
+import { reapStaleDirs } from './stale.js';
 
 export const UML_KERNEL = '/usr/bin/linux.uml';
 

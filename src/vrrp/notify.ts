@@ -1,13 +1,14 @@
 // Runs notify scripts the way keepalived does, without a shell: argv as parsed from the
 // config, keepalived's extra arguments for `notify` ("INSTANCE"|"GROUP", name, state, priority).
-// A script that hangs is killed after a timeout and never blocks the state machine.
-import { spawn } from 'node:child_process';
+// The running is the health module's runCommand (process group, timeout, SIGTERM then SIGKILL,
+// counters); this file keeps VRRP's names for it.
+import { runCommand, type CommandStats } from '../health/index.js';
 
 export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
 
 export interface NotifyCommand {
   argv: string[];
-  /** Run as this uid/gid (keepalived's script_user); undefined keeps ours. */
+  /** Run as this uid/gid (keepalived's script_user, resolved with lookupRunAs); undefined keeps ours. */
   uid?: number;
   gid?: number;
 }
@@ -20,40 +21,20 @@ export interface NotifyResult {
   timedOut: boolean;
 }
 
-/** Starts a script; resolves when it ends or is killed. Never rejects. */
-export function runNotify(cmd: NotifyCommand, opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<NotifyResult> {
-  const [file, ...args] = cmd.argv;
-  if (!file) return Promise.resolve({ argv: cmd.argv, code: null, signal: null, error: 'empty command', timedOut: false });
-  return new Promise((resolve) => {
-    let timedOut = false;
-    let child: ReturnType<typeof spawn>;
-    try {
-      child = spawn(file, args, {
-        stdio: 'ignore',
-        detached: true, // its own process group: a timeout kills the whole script tree
-        env: opts.env ?? process.env,
-        ...(cmd.uid !== undefined ? { uid: cmd.uid } : {}),
-        ...(cmd.gid !== undefined ? { gid: cmd.gid } : {}),
-      });
-    } catch (err) {
-      resolve({ argv: cmd.argv, code: null, signal: null, error: (err as Error).message, timedOut: false });
-      return;
-    }
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try { if (child.pid) process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
-    }, opts.timeoutMs ?? 30_000);
-    timer.unref();
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      resolve({ argv: cmd.argv, code: null, signal: null, error: err.message, timedOut });
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ argv: cmd.argv, code, signal, timedOut });
-    });
-    child.unref();
+/** Starts a script; resolves when it ends or is killed (default timeout 30 s). Never rejects. */
+export async function runNotify(
+  cmd: NotifyCommand,
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stats?: CommandStats } = {},
+): Promise<NotifyResult> {
+  const r = await runCommand(cmd.argv, {
+    unref: true, // vipd stopping does not wait for a notify script
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.stats ? { stats: opts.stats } : {}),
+    ...(cmd.uid !== undefined ? { uid: cmd.uid } : {}),
+    ...(cmd.gid !== undefined ? { gid: cmd.gid } : {}),
   });
+  return { argv: r.argv, code: r.code, signal: r.signal, timedOut: r.timedOut, ...(r.error !== undefined ? { error: r.error } : {}) };
 }
 
 /** keepalived's generic `notify` script gets: type name state priority. */

@@ -1,12 +1,14 @@
-// The namespace lab (src/lab/netns-lab.ts) tied to tap: createLan(t, nodes) removes the lab in
-// t.teardown. Everything else is the library's API, re-exported unchanged.
+// The namespace lab (src/lab/) tied to tap: createLan(t, nodes) removes the lab in t.teardown.
+// Everything else is the library's API, re-exported unchanged.
 import type { Test } from 'tap';
-import { createLan as createLanLib, type Lab } from '../../src/lab/netns-lab.js';
+import { createLan as createLanLib, type Lab } from '../../src/lab/lan.js';
 
-export {
-  repoRoot, childEnv, run, runOk, stopProcess, waitFor, reapStaleDirs, isAlive, cleanNodeOptions, capture, parsePcap,
-  type ExecResult, type LabNode, type Lab, type CapturedPacket, type Capture, type LanOptions,
-} from '../../src/lab/netns-lab.js';
+export { repoRoot } from '../../src/lab/repo-root.js';
+export { childEnv, cleanNodeOptions, run, runOk, stopProcess, waitFor, isAlive, type ExecResult } from '../../src/lab/process.js';
+export { reapStaleDirs } from '../../src/lab/stale.js';
+export { capture, type Capture } from '../../src/lab/capture.js';
+export { parsePcap, type CapturedPacket } from '../../src/lab/pcap.js';
+export type { LabNode, Lab, LanOptions } from '../../src/lab/lan.js';
 
 /**
  * A LAN: a bridge in its own namespace, veth legs into one namespace per node; node i gets

@@ -10,6 +10,8 @@ export interface Needs {
   root?: boolean;
   commands?: string[];
   uml?: boolean;
+  /** Files and the Debian package that installs each. */
+  files?: Array<{ path: string; package: string }>;
 }
 
 /** Debian package that provides a command, for the install hint. */
@@ -34,6 +36,9 @@ export function missingNeeds(needs: Needs): string[] {
       const pkg = PACKAGE_OF[cmd];
       missing.push(`command "${cmd}" (${pkg ? `apt-get install -y ${pkg}` : 'install it'})`);
     }
+  }
+  for (const f of needs.files ?? []) {
+    if (!existsSync(f.path)) missing.push(`${f.path} (apt-get install -y ${f.package})`);
   }
   if (needs.uml) {
     if (!existsSync(UML_KERNEL)) missing.push(`${UML_KERNEL} (apt-get install -y user-mode-linux)`);

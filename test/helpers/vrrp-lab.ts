@@ -1,11 +1,14 @@
 // Shared pieces of the VRRP namespace tests: instance configs, the vrrp-node fixture as a process
-// with a status command, VIP holders, and VRRP adverts decoded out of a tcpdump capture.
+// with a status command, the inject fixture. VIP holders (addresses.ts) and adverts decoded out
+// of a capture (vrrp-adverts.ts) are importable from here too.
 import type { ChildProcess } from 'node:child_process';
-import type { Lab, LabNode, CapturedPacket } from './netns-lab.js';
+import type { Lab, LabNode } from './netns-lab.js';
 import { jsonLines, type JsonLines } from './json-lines.js';
 import type { InstanceConfig, InstanceStatus } from '../../src/vrrp/instance.js';
-import { parseIpv4Packet, parseVrrpMessage, type ReceivedAdvertisement } from '../../src/vrrp/packet.js';
-import { bytesToIp } from '../../src/netif/ip-address.js';
+
+export { hasAddress, vipHolders as holders } from './addresses.js';
+export { sleep } from './sleep.js';
+export { vrrpAdverts, type CapturedAdvert } from './vrrp-adverts.js';
 
 export const VRRP_NODE = 'dist/test/fixtures/vrrp-node.js';
 export const VRRP_INJECT = 'dist/test/fixtures/vrrp-inject.js';
@@ -61,48 +64,10 @@ export function startVrrpNode(n: LabNode, cfgs: InstanceConfig[]): VrrpProc {
   };
 }
 
-export async function hasAddress(n: LabNode, address: string): Promise<boolean> {
-  const r = await n.exec(['ip', '-j', 'addr', 'show', 'dev', 'eth0']);
-  return r.stdout.includes(`"${address}"`);
-}
-
-export async function holders(nodes: LabNode[], vip: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const n of nodes) if (await hasAddress(n, vip)) out.push(n.name);
-  return out;
-}
-
 /** An address on the lab's IPv4 / IPv6 subnet with the given last part (e.g. .100 / ::100). */
 export function labAddress(lab: Lab, family: 4 | 6, host: number): string {
   const n = lab.nodes[0]!;
   return family === 4 ? n.ipv4.replace(/\.\d+$/, `.${host}`) : n.ipv6.replace(/::\d+$/, `::${host}`);
-}
-
-export interface CapturedAdvert {
-  time: number;
-  srcMac: string;
-  advert: ReceivedAdvertisement;
-}
-
-/** VRRP adverts (valid ones, any version) in Ethernet frames from a capture. */
-export function vrrpAdverts(packets: CapturedPacket[]): CapturedAdvert[] {
-  const out: CapturedAdvert[] = [];
-  for (const p of packets) {
-    const f = p.data;
-    if (f.length < 14) continue;
-    const srcMac = [...f.subarray(6, 12)].map((b) => b.toString(16).padStart(2, '0')).join(':');
-    const type = f.readUInt16BE(12);
-    if (type === 0x0800) {
-      const r = parseIpv4Packet(f.subarray(14), { checksum: 'either' });
-      if (r.ok) out.push({ time: p.time, srcMac, advert: r.advert });
-    } else if (type === 0x86dd && f.length >= 54 && f[14 + 6] === 112) {
-      const ip = f.subarray(14);
-      const len = ip.readUInt16BE(4);
-      const r = parseVrrpMessage(ip.subarray(40, 40 + len), { family: 6, source: bytesToIp(ip.subarray(8, 24)), destination: bytesToIp(ip.subarray(24, 40)), ttl: ip[7]! });
-      if (r.ok) out.push({ time: p.time, srcMac, advert: r.advert });
-    }
-  }
-  return out;
 }
 
 /** Runs the inject fixture in a node; resolves with its JSON result line. */
@@ -112,8 +77,6 @@ export async function inject(n: LabNode, spec: Record<string, unknown>): Promise
   const last = r.stdout.trim().split('\n').pop() ?? '{}';
   return JSON.parse(last) as Record<string, unknown>;
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The usual two-router start: r1 (priority 200) master, then r2 (100) backup, one IPv4 VIP. */
 export async function masterAndBackup(lab: Lab): Promise<{ r1: LabNode; r2: LabNode; vip: string; p1: VrrpProc; p2: VrrpProc }> {

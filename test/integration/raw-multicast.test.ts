@@ -4,8 +4,9 @@
 // arrival ifindex and the group as destination (IP_PKTINFO/IP_RECVTTL, IPV6_RECVPKTINFO/
 // IPV6_RECVHOPLIMIT). Also: without CAP_NET_RAW, opening the socket fails naming the capability.
 import t from 'tap';
-import { cleanNodeOptions, createLan, run, repoRoot } from '../helpers/netns-lab.js';
+import { cleanNodeOptions, createLan, run } from '../helpers/netns-lab.js';
 import { jsonLines } from '../helpers/json-lines.js';
+import { readableInstall } from '../helpers/readable-install.js';
 import { requireEnv } from '../helpers/require.js';
 
 const TOOL = 'dist/test/fixtures/packet-tool.js';
@@ -55,12 +56,14 @@ t.test('protocol 112 multicast between namespaces', async (t) => {
 
 t.test('a raw socket without privilege fails naming CAP_NET_RAW', async (t) => {
   if (!requireEnv(t, { root: true, commands: ['setpriv'] })) return;
+  // nobody imports from a readable copy: the clone may sit under a 0700 parent (/root).
+  const { root } = readableInstall(t);
   const script = `
-    import('${repoRoot}/dist/src/netif/socket.js').then((m) => {
+    import('${root}/dist/src/netif/socket.js').then((m) => {
       try { m.Socket.open(2, 3, 112); console.log('opened'); }
       catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, syscallCode: e.syscallCode, message: e.message })); }
     });`;
-  const r = await run(['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all', ...cleanNodeOptions(), process.execPath, '-e', script]);
+  const r = await run(['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all', ...cleanNodeOptions(), process.execPath, '-e', script], { cwd: root });
   t.equal(r.code, 0, `child ran: ${r.stderr}`);
   t.notMatch(r.stdout, /opened/, 'the socket did not open');
   const e = JSON.parse(r.stdout.trim()) as { name: string; code: string; syscallCode: string; message: string };

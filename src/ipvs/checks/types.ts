@@ -1,4 +1,5 @@
 // Health-check configuration, with keepalived.conf's names and semantics (times in ms here).
+import type { ProbeResult } from '../../health/index.js';
 
 /** One URL of an HTTP_GET/SSL_GET check: the response must match status_code and, if given, digest. */
 export interface UrlCheck {
@@ -39,12 +40,8 @@ export interface HttpCheck extends CommonCheck {
 
 export type CheckConfig = TcpCheck | HttpCheck;
 
-/** What a probe runner reports for one attempt. */
-export interface ProbeResult {
-  ok: boolean;
-  /** Why it failed: "connect ECONNREFUSED", "status 500", "digest mismatch"... */
-  reason?: string;
-}
+/** What a probe runner reports for one attempt: the health module's result, shared with VRRP tracking. */
+export type { ProbeResult };
 
 export interface ProbeTarget {
   address: string;

@@ -2,7 +2,7 @@
 // Emits 'change' only when the tracked thing flips between OK and FAILED.
 import { EventEmitter } from 'node:events';
 import { initialTrackerState, trackerResult, type TrackerSettings, type TrackerState } from './tracker-state.js';
-import type { Probe } from './probes.js';
+import type { Probe, ProbeResult } from '../../health/index.js';
 
 export interface TrackerOptions extends Partial<TrackerSettings> {
   name: string;
@@ -11,14 +11,15 @@ export interface TrackerOptions extends Partial<TrackerSettings> {
   timeoutMs: number;
 }
 
-export class Tracker extends EventEmitter<{ change: [boolean]; result: [boolean] }> {
+/** 'result': every probe result (ok, and why not); 'change': the tracked state flipped, with the result that flipped it. */
+export class Tracker extends EventEmitter<{ change: [boolean, ProbeResult]; result: [boolean, ProbeResult] }> {
   readonly name: string;
   #settings: TrackerSettings;
   #state: TrackerState;
   #opts: TrackerOptions;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
-  #inFlight = false;
+  #inFlight: AbortController | undefined;
 
   constructor(opts: TrackerOptions) {
     super();
@@ -38,30 +39,32 @@ export class Tracker extends EventEmitter<{ change: [boolean]; result: [boolean]
     this.#tick();
   }
 
+  /** Stops probing; a probe still running is aborted (a script's process group is stopped). */
   stop(): void {
     this.#running = false;
     clearTimeout(this.#timer);
+    this.#inFlight?.abort(new Error(`tracker ${this.name} stopped`));
   }
 
   #tick(): void {
     if (!this.#running) return;
     // A probe still running when the next is due is not doubled up; the next waits for it.
     if (!this.#inFlight) {
-      this.#inFlight = true;
-      void this.#opts.probe(this.#opts.timeoutMs).then((ok) => {
-        this.#inFlight = false;
-        if (this.#running) this.#record(ok);
+      const ac = new AbortController();
+      this.#inFlight = ac;
+      void this.#opts.probe(this.#opts.timeoutMs, ac.signal).then((r) => {
+        this.#inFlight = undefined;
+        if (this.#running && !ac.signal.aborted) this.#record(r);
       });
     }
     this.#timer = setTimeout(() => this.#tick(), this.#opts.intervalMs);
     this.#timer.unref();
   }
 
-  /** Feeds a result from outside (tests, or an event source such as link state). */
-  #record(success: boolean): void {
+  #record(r: ProbeResult): void {
     const before = this.#state.ok;
-    this.#state = trackerResult(this.#settings, this.#state, success);
-    this.emit('result', success);
-    if (this.#state.ok !== before) this.emit('change', this.#state.ok);
+    this.#state = trackerResult(this.#settings, this.#state, r.ok);
+    this.emit('result', r.ok, r);
+    if (this.#state.ok !== before) this.emit('change', this.#state.ok, r);
   }
 }

@@ -20,7 +20,8 @@ export type AntiReplay = 'time' | 'monotonic';
 export function sequenceAt(epochMs: number): bigint {
   const ms = Math.max(0, epochMs);
   const sec = Math.floor(ms / 1000);
-  const sub = Math.min(SUBSEC_PER_SECOND - 1, Math.floor(((ms - sec * 1000) * SUBSEC_PER_SECOND) / 1000));
+  const rem = Math.max(0, ms - sec * 1000); // float rounding near a whole second can make it negative
+  const sub = Math.min(SUBSEC_PER_SECOND - 1, Math.floor((rem * SUBSEC_PER_SECOND) / 1000));
   return (BigInt.asUintN(32, BigInt(sec)) << 32n) | (BigInt(sub) << 16n);
 }
 

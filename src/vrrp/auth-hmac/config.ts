@@ -92,6 +92,26 @@ export function newAuthHmacDraft(st: SourceRef): AuthHmacDraft {
 
 type Handler = (st: AuthHmacStatement, draft: AuthHmacDraft) => void;
 
+const ANTI_REPLAY: readonly AntiReplay[] = ['time', 'monotonic'];
+
+/** The statement's one unsigned argument in min..max; `need` and `mustBe` word the errors. */
+function unsignedArg(st: AuthHmacStatement, need: string, min: number, max: number, mustBe: string): number {
+  const text = arg(st, 0);
+  if (text === undefined) fail(st, `${st.keyword} needs ${need}`);
+  const v = parseUnsigned(text, min, max);
+  if (v === undefined) fail(st, `${st.keyword} '${text}' must be ${mustBe}`);
+  return v;
+}
+
+/** The statement's one argument, one of `choices` (case matters, as in keepalived). */
+function choiceArg<T extends string>(st: AuthHmacStatement, choices: readonly T[]): T {
+  const v = arg(st, 0);
+  const list = `${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}`;
+  if (v === undefined) fail(st, `${st.keyword} needs ${list}`);
+  if (!(choices as readonly string[]).includes(v)) fail(st, `${st.keyword} '${v}' must be ${list}`);
+  return v as T;
+}
+
 /** Keyword handlers for the block, for the loader's keyword table: (statement, draft) => void. */
 export function authHmacKeywords(env: AuthHmacEnv): Readonly<Record<string, Handler>> {
   return {
@@ -116,30 +136,16 @@ export function authHmacKeywords(env: AuthHmacEnv): Readonly<Record<string, Hand
       d.keys.set(id, new HmacKey(id, decoded.bytes, decoded.source));
     },
     active_key: (st, d) => {
-      const text = arg(st, 0);
-      if (text === undefined) fail(st, 'active_key needs a key id');
-      const id = parseUnsigned(text, KEY_ID_MIN, KEY_ID_MAX);
-      if (id === undefined) fail(st, `active_key '${text}' must be an integer from ${KEY_ID_MIN} to ${KEY_ID_MAX}`);
-      d.activeKeyId = id;
+      d.activeKeyId = unsignedArg(st, 'a key id', KEY_ID_MIN, KEY_ID_MAX, `an integer from ${KEY_ID_MIN} to ${KEY_ID_MAX}`);
     },
     anti_replay: (st, d) => {
-      const v = arg(st, 0);
-      if (v === undefined) fail(st, 'anti_replay needs time or monotonic');
-      if (v !== 'time' && v !== 'monotonic') fail(st, `anti_replay '${v}' must be time or monotonic`);
-      d.antiReplay = v;
+      d.antiReplay = choiceArg(st, ANTI_REPLAY);
     },
     time_window: (st, d) => {
-      const text = arg(st, 0);
-      if (text === undefined) fail(st, 'time_window needs a number of seconds');
-      const s = parseUnsigned(text, WINDOW_MIN_S, WINDOW_MAX_S);
-      if (s === undefined) fail(st, `time_window '${text}' must be whole seconds from ${WINDOW_MIN_S} to ${WINDOW_MAX_S}`);
-      d.timeWindowS = s;
+      d.timeWindowS = unsignedArg(st, 'a number of seconds', WINDOW_MIN_S, WINDOW_MAX_S, `whole seconds from ${WINDOW_MIN_S} to ${WINDOW_MAX_S}`);
     },
     mode: (st, d) => {
-      const v = arg(st, 0);
-      if (v === undefined) fail(st, `mode needs one of ${AUTH_MODES.join(', ')}`);
-      if (!(AUTH_MODES as readonly string[]).includes(v)) fail(st, `mode '${v}' must be enforce, permissive or receive-only`);
-      d.mode = v as AuthMode;
+      d.mode = choiceArg(st, AUTH_MODES);
     },
   };
 }

@@ -182,17 +182,23 @@ t.test('keepalived 2.4.3 checksums: RFC form over the message (IPv4, v2), whole 
   }
 });
 
-t.test('unicast copies share one HMAC; readdress only moves the IPv6 checksum', async (t) => {
-  const message = encodeAdvertisement({ version: 3, vrid: 9, priority: 100, advertIntervalCs: 100, family: 6, addresses: ['fd00:9::1'] }, { source: 'fd00:9::10', destination: 'fd00:9::20' });
-  const a = signAdvertisement(message, { family: 6, source: 'fd00:9::10', destination: 'fd00:9::20', key: KEY1, sequence: 5n << 32n });
-  const b = readdress(a, 6, 'fd00:9::10', 'fd00:9::30');
-  t.not(a.readUInt16BE(6), b.readUInt16BE(6), 'checksum differs');
-  t.same(a.subarray(8), b.subarray(8), 'everything after the checksum is the same');
-  t.equal(internetChecksum(b, pseudoHeaderSum(ipToBytes('fd00:9::10'), ipToBytes('fd00:9::30'), b.length)), 0, 'valid for the new peer');
-  t.ok(verifyTrailer(b, { family: 6, source: 'fd00:9::10', nowMs: 5000 }, policy(), emptyReplayState).ok);
-  const four = encodeAdvertisement({ version: 3, vrid: 9, priority: 0, advertIntervalCs: 100, family: 4, addresses: ['10.9.0.1'] }, { source: '10.9.0.10', destination: '10.9.0.20' });
+t.test('unicast copies share one sequence and HMAC; readdress only changes the checksum', async (t) => {
+  for (const [family, src, peers] of [[6, 'fd00:9::10', ['fd00:9::20', 'fd00:9::30']], [4, '10.9.0.10', ['10.9.0.20', '10.9.0.30']]] as const) {
+    const adv = { version: 3 as const, vrid: 9, priority: 100, advertIntervalCs: 100, family, addresses: [family === 6 ? 'fd00:9::1' : '10.9.0.1'] };
+    const [m1, m2] = peers.map((to) => encodeAdvertisement(adv, { source: src, destination: to })) as [Buffer, Buffer];
+    t.not(m1.readUInt16BE(6), m2.readUInt16BE(6), `IPv${family}: the v3 checksum depends on the destination`);
+    const a = signAdvertisement(m1, { family, source: src, destination: peers[0], key: KEY1, sequence: 5n << 32n });
+    const b = readdress(a, m2, family, src, peers[1]);
+    t.not(a.readUInt16BE(6), b.readUInt16BE(6), `IPv${family}: checksum differs`);
+    t.same(a.subarray(8), b.subarray(8), `IPv${family}: everything after the checksum is the same`);
+    const end = family === 6 ? b.length : m2.length;
+    t.equal(internetChecksum(b.subarray(0, end), pseudoHeaderSum(ipToBytes(src), ipToBytes(peers[1]), end)), 0, `IPv${family}: valid for the second peer`);
+    t.ok(verifyTrailer(b, { family, source: src, nowMs: 5000 }, policy(), emptyReplayState).ok, `IPv${family}: verifies`);
+    const other = encodeAdvertisement({ ...adv, priority: 99 }, { source: src, destination: peers[1] });
+    t.throws(() => readdress(a, other, family, src, peers[1]), /same advert/, `IPv${family}: not for another advert`);
+  }
+  const four = encodeAdvertisement({ version: 3, vrid: 9, priority: 0, advertIntervalCs: 100, family: 4, addresses: ['10.9.0.1'] }, { source: '10.9.0.10', destination: '224.0.0.18' });
   const s4 = signAdvertisement(four, { family: 4, source: '10.9.0.10', key: KEY1, sequence: 7n << 32n });
-  t.same(readdress(s4, 4, '10.9.0.10', '10.9.0.30'), s4, 'IPv4: nothing to change');
   t.same(s4.subarray(0, four.length), four, 'the message is untouched (priority 0 signs like any advert)');
   t.equal(decodeTrailer(s4.subarray(four.length)).sequence, 7n << 32n);
 });

@@ -1,5 +1,5 @@
-// Sending side of auth_hmac: append the trailer to an encoded advert. One HMAC per advert; the
-// copies for several unicast peers differ only in the IPv6 checksum (which covers the destination).
+// Sending side of auth_hmac: append the trailer to an encoded advert. One HMAC per advert; the copies
+// for several unicast peers differ only in their checksum (which covers the destination; the HMAC does not).
 import { internetChecksum, pseudoHeaderSum } from '../checksum.js';
 import { VrrpEncodeError } from '../packet.js';
 import type { IpVersion } from '../types.js';
@@ -7,7 +7,7 @@ import { computeHmac, sourceBytes } from './hmac.js';
 import type { HmacKey } from './keys.js';
 import { nextSendSequence, type SendSequenceState } from './sequence.js';
 import { activeKey, signsAdverts, type AuthHmacSettings } from './settings.js';
-import { HMAC_OFFSET, messageLength, trailerTemplate } from './trailer.js';
+import { HMAC_OFFSET, TRAILER_LENGTH, messageLength, trailerTemplate } from './trailer.js';
 
 export interface SignContext {
   readonly family: IpVersion;
@@ -37,9 +37,20 @@ export function signAdvertisement(message: Uint8Array, ctx: SignContext): Buffer
   return ctx.family === 6 ? withIpv6Checksum(payload, ctx.source, ctx.destination) : payload;
 }
 
-/** A copy of a signed IPv6 payload with the checksum for another destination (same HMAC). IPv4: as is. */
-export function readdress(payload: Uint8Array, family: IpVersion, source: string, destination: string): Buffer {
-  return family === 6 ? withIpv6Checksum(Buffer.from(payload), source, destination) : Buffer.from(payload);
+/**
+ * The same signed advert for another destination (unicast peers), without a second HMAC. `message` is
+ * encodeAdvertisement's output for that destination: it may differ from the signed one only in its
+ * checksum (v3 over IPv4 covers the destination too), which the HMAC does not cover. IPv6: the
+ * checksum is then recomputed over the whole payload for `destination`.
+ */
+export function readdress(signed: Uint8Array, message: Uint8Array, family: IpVersion, source: string, destination: string): Buffer {
+  const m = message.length;
+  const same = signed.length === m + TRAILER_LENGTH
+    && Buffer.compare(signed.subarray(0, 6), message.subarray(0, 6)) === 0
+    && Buffer.compare(signed.subarray(8, m), message.subarray(8)) === 0;
+  if (!same) throw new VrrpEncodeError('auth_hmac: readdress needs the same advert (only the checksum may differ)');
+  const payload = Buffer.concat([message, signed.subarray(m)]);
+  return family === 6 ? withIpv6Checksum(payload, source, destination) : payload;
 }
 
 function withIpv6Checksum(payload: Buffer, source: string, destination: string | undefined): Buffer {

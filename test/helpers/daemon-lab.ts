@@ -125,11 +125,16 @@ export interface VipdProc {
 }
 
 /**
- * Starts `node bin/vipd.js <args>` in the node's namespace. `ip netns exec` execs the command, so
- * the child pid is vipd itself and signals reach it directly.
+ * Starts `node bin/vipd.js <args>` (or `command <args>`, e.g. a packaged vipd) in the node's
+ * namespace. `ip netns exec` execs the command, so the child pid is vipd itself and signals reach
+ * it directly.
  */
-export function startVipd(node: LabNode, args: string[], opts: { statusSocket: string; env?: Record<string, string>; prefix?: string[] }): VipdProc {
-  const child = node.spawn([...(opts.prefix ?? []), 'node', VIPD, ...args, '--status-socket', opts.statusSocket], opts.env ? { env: opts.env } : {});
+export function startVipd(node: LabNode, args: string[], opts: {
+  statusSocket: string; env?: Record<string, string>; prefix?: string[]; command?: string[]; cwd?: string;
+}): VipdProc {
+  const command = opts.command ?? ['node', VIPD];
+  const child = node.spawn([...(opts.prefix ?? []), ...command, ...args, '--status-socket', opts.statusSocket],
+    { ...(opts.env ? { env: opts.env } : {}), ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   const log = jsonLines(child);
   const isState = (l: Record<string, unknown>, instance?: string) =>
     typeof l.state === 'string' && typeof l.previous === 'string' && (instance === undefined || l.instance === instance);

@@ -1,6 +1,7 @@
 // The whole CLI as one CommonJS script for a Node single executable application (Node 20 runs
 // only CommonJS as an SEA's main script, and its require() sees built-in modules only).
-// Usage: node scripts/bundle.mjs OUT.cjs   (after tsc: the input is dist/src/cli/main.js)
+// Usage: node scripts/bundle.mjs OUT.cjs   (from the TypeScript sources: esbuild strips the
+// types; tsc type-checks in the normal build, and the repository's dist/ is left alone)
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 
@@ -13,11 +14,11 @@ const replaced = {
   name: 'vipd-sea',
   setup(b) {
     // src/version.ts reads package.json beside it: the version is fixed at bundle time instead.
-    b.onLoad({ filter: /[\\/]dist[\\/]src[\\/]version\.js$/ }, () => ({
+    b.onLoad({ filter: /[\\/]src[\\/]version\.ts$/ }, () => ({
       contents: `export const VERSION = ${JSON.stringify(version)};`,
     }));
     // The benchmarks start lab nodes from a source checkout (node bin/vipd.js): not in the executable.
-    b.onLoad({ filter: /[\\/]dist[\\/]bench[\\/]main\.js$/ }, () => ({
+    b.onLoad({ filter: /[\\/]bench[\\/]main\.ts$/ }, () => ({
       contents: `export async function runBench() {
         process.stderr.write('vipd bench: the benchmarks run from the npm package or a source checkout, not the single executable\\n');
         return 2;
@@ -27,7 +28,7 @@ const replaced = {
 };
 
 await build({
-  entryPoints: [new URL('../dist/src/cli/main.js', import.meta.url).pathname],
+  entryPoints: [new URL('../src/cli/main.ts', import.meta.url).pathname],
   outfile: out,
   bundle: true,
   platform: 'node',

@@ -5,8 +5,9 @@
 #   OUT/vipd_VERSION_ARCH.deb     /usr/sbin/vipd, vipd.service, /etc/vipd/keepalived.conf
 #                                 (conffile) and vipd(8) made from the CLI's --help
 # Usage: scripts/package.sh [--no-deb] [OUT]   (OUT defaults to dist/pkg)
-# Needs node_modules (esbuild, postject: devDependencies), dpkg-deb, file; builds the TypeScript
-# and the addon itself (in a scratch directory: ./build and ./prebuilds are left alone).
+# Needs node_modules (esbuild, postject: devDependencies), dpkg-deb, file, strip. Bundles from the
+# TypeScript sources and builds the addon in a scratch directory: dist/, build/ and prebuilds/
+# are left alone (tests run it beside other tests that read dist/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +28,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
 
-npx --no-install tsc -p tsconfig.json
 bash scripts/prebuild.sh --out "$work/prebuilds" "$arch"
 addon="$work/prebuilds/linux-$arch/node.napi.glibc.node"
 

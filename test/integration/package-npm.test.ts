@@ -1,8 +1,9 @@
 // The npm package as an operator gets it: `npm pack` (prepack builds the prebuilt addons) made
 // from a copy of the source tree, installed into an empty project on a "controller" whose PATH
 // holds node, npm and coreutils but no compiler, make or Python. The installed vipd takes a VIP in
-// a namespace with k0s's flags and releases it on SIGTERM.
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+// a namespace with k0s's flags and releases it on SIGTERM. Where no prebuild fits, the install
+// script compiles the addon instead.
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { createLan, repoRoot, run, waitFor } from '../helpers/netns-lab.js';
@@ -88,4 +89,20 @@ t.test('npm pack, then npm install on a controller without a toolchain', async (
   p.signal('SIGTERM');
   t.equal((await p.exited()).code, 0, 'exits 0 on SIGTERM');
   t.notOk(await hasAddress(node, vip), 'the VIP is released');
+
+  // The other half of the install script: no prebuild fits (musl here), so it compiles native/.
+  await t.test('where no prebuild fits, npm install builds the addon from source', async (t) => {
+    const other = join(dir, 'musl');
+    mkdirSync(other);
+    writeFileSync(join(other, 'package.json'), JSON.stringify({ name: 'musl-controller', private: true }));
+    const withToolchain = envWithoutNpm({
+      LIBC: 'musl', npm_config_cache: cache, npm_config_prefer_offline: 'true',
+      npm_config_audit: 'false', npm_config_fund: 'false', npm_config_foreground_scripts: 'true',
+    });
+    const r = await run(['npm', 'install', tarball], { cwd: other, env: withToolchain, timeoutMs: 300_000 });
+    t.equal(r.code, 0, 'npm install succeeds', { stdout: r.stdout, stderr: r.stderr });
+    t.ok(existsSync(join(other, 'node_modules/vipd/build/Release/vipd_native.node')), 'the install script compiled the addon');
+    const v = await run([join(other, 'node_modules/.bin/vipd'), '--version'], { cwd: other, env: withToolchain });
+    t.equal(v.stdout.trim(), `vipd ${version}`, 'and vipd runs', { stderr: v.stderr });
+  });
 });

@@ -1,6 +1,6 @@
 // The only module that loads the addon. Everything else uses src/netif/socket.ts.
 import { createRequire } from 'node:module';
-import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,7 +65,7 @@ function loadSeaAddon(sea: SeaModule): NativeAddon {
     const file = join(dir, SEA_ADDON_ASSET);
     const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o500);
     try {
-      writeSync(fd, new Uint8Array(sea.getRawAsset(SEA_ADDON_ASSET)));
+      writeFileSync(fd, new Uint8Array(sea.getRawAsset(SEA_ADDON_ASSET)));
     } finally {
       closeSync(fd);
     }

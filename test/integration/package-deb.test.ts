@@ -2,11 +2,13 @@
 // `vipd -t -f /etc/vipd/keepalived.conf` work, dpkg -r removes every file it installed but the
 // conffile, dpkg -P that too. The machine is restored (the package purged) even when a step fails.
 // lintian, when this machine has it, finds no error.
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { run } from '../helpers/netns-lab.js';
 import { requireEnv, which } from '../helpers/require.js';
+import { onCleanup } from '../helpers/cleanup.js';
 import { packageVersion, packageVipd, runOrThrow, scratchDir } from '../helpers/package-lab.js';
 
 const version = packageVersion();
@@ -51,7 +53,12 @@ t.test('the .deb installs, runs, and removes cleanly', async (t) => {
     t.notMatch(l.stdout, /^E: /m, 'lintian reports no error tag');
   }
 
-  t.teardown(purge); // restore the machine whatever happens below
+  // Restore the machine whatever happens below, also when the test process is interrupted.
+  const unregister = onCleanup(() => { spawnSync('dpkg', ['--purge', 'vipd'], { stdio: 'ignore' }); });
+  t.teardown(async () => {
+    await purge();
+    unregister();
+  });
   const inst = await run(['apt-get', 'install', '-y', '-q', '-o', 'DPkg::Lock::Timeout=120', deb], {
     timeoutMs: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });

@@ -70,6 +70,14 @@ t.test('the .deb installs, runs, and removes cleanly', async (t) => {
   t.equal(v.stdout.trim(), `vipd ${version}`, 'vipd --version', { stderr: v.stderr });
   const c = await run(['/usr/sbin/vipd', '-t', '-f', CONF]);
   t.equal(c.code, 0, `vipd -t -f ${CONF}`, { stdout: c.stdout, stderr: c.stderr });
+  const help = (await runOrThrow(['/usr/sbin/vipd', '--help'])).stdout;
+  const flags = [...help.matchAll(/^\s+(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]!);
+  t.ok(flags.length > 10, `--help lists ${flags.length} options`);
+  t.same(flags.filter((f) => !man.includes(f.replace(/-/g, '\\-'))), [], 'the man page has every option of --help');
+  if (which('systemd-analyze')) {
+    const a = await run(['systemd-analyze', 'verify', '/lib/systemd/system/vipd.service']);
+    t.equal(a.code, 0, 'systemd-analyze verify vipd.service', { output: a.stdout + a.stderr });
+  }
 
   // Its files (directories such as /usr/sbin, and /lib -> usr/lib, are shared with other packages).
   const plain = files.filter((f) => f !== CONF && !statSync(f).isDirectory());

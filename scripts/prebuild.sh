@@ -3,8 +3,8 @@
 # node-gyp-build finds it: the addon is plain Node-API, so one build serves every Node >= 20 and
 # an install needs no compiler. x64 natively, arm64 with Debian's cross compiler
 # (gcc-aarch64-linux-gnu and libc6-dev-arm64-cross, installed with apt-get when missing and we
-# are root; when they cannot be
-# had the arm64 build is skipped with a message, and an arm64 install builds from source).
+# are root; when they cannot be had the arm64 build is skipped with a message, and an arm64
+# install builds from source).
 # Each arch builds in a scratch copy of the sources, so ./build (the developer's own build) stays.
 # Run by `npm run prebuild` and by `npm pack` (prepack), which put npm's node-gyp on PATH.
 # Usage: scripts/prebuild.sh [--out DIR] [ARCH...]   (default: prebuilds/, x64 and arm64)
@@ -20,6 +20,17 @@ node_gyp=$(command -v node-gyp || true)
 if [ -z "$node_gyp" ]; then
   # Outside `npm run`: npm's bundled node-gyp.
   node_gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+fi
+
+# node-gyp takes npm's settings from the environment only. Outside `npm run`: npm's own setting
+# (an npmrc may name the headers' directory), else the headers installed beside node, if any,
+# so node-gyp need not download them.
+if [ -z "${npm_config_nodedir:-}" ]; then
+  nodedir=$(npm config get nodedir 2>/dev/null || true)
+  case "$nodedir" in undefined | null) nodedir= ;; esac
+  prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+  if [ -z "$nodedir" ] && [ -e "$prefix/include/node/node_api.h" ]; then nodedir=$prefix; fi
+  if [ -n "$nodedir" ]; then export npm_config_nodedir=$nodedir; fi
 fi
 
 scratch=$(mktemp -d)

@@ -16,6 +16,15 @@ have tshark    || need+=(tshark)
 have ping      || need+=(iputils-ping)
 have setpriv   || need+=(util-linux)
 have capsh     || need+=(libcap2-bin)
+# Packaging (npm pack's prebuilds, npm run package): file checks each build's architecture,
+# strip and dpkg-shlibdeps work on the single executable, dpkg-deb makes the .deb.
+have file      || need+=(file)
+have strip     || need+=(binutils)
+have dpkg-shlibdeps || need+=(dpkg-dev)
+# The arm64 prebuild's cross compiler: optional (without it the arm64 prebuild is skipped, saying so).
+cross=()
+have aarch64-linux-gnu-gcc || cross+=(gcc-aarch64-linux-gnu)
+[ -e /usr/aarch64-linux-gnu/include/stdlib.h ] || cross+=(libc6-dev-arm64-cross)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -26,6 +35,13 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+if [ ${#cross[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
+  echo "vipd: installing Debian packages: ${cross[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get install -y -qq --no-install-recommends "${cross[@]}" ||
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${cross[@]}"; }; } >/dev/null 2>&1 ||
+    echo "vipd: could not install ${cross[*]}: the linux-arm64 prebuild will be skipped" >&2
 fi
 
 # node_modules from the lockfile when absent or older than the lockfile.

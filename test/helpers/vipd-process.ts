@@ -32,14 +32,16 @@ export interface VipdProc {
 }
 
 /**
- * Starts `node bin/vipd.js <args>` in the node's namespace (opts.vipd: another copy's bin/vipd.js). `ip netns exec` execs the command, so
- * the child pid is vipd itself and signals reach it directly.
+ * Starts `node bin/vipd.js <args>` in the node's namespace (opts.vipd: another copy's bin/vipd.js;
+ * opts.command: another program entirely, e.g. a packaged vipd). `ip netns exec` execs the command,
+ * so the child pid is vipd itself and signals reach it directly.
  */
 export function startVipd(
   node: LabNode, args: string[],
-  opts: { statusSocket: string; env?: Record<string, string>; prefix?: string[]; vipd?: string; cwd?: string },
+  opts: { statusSocket: string; env?: Record<string, string>; prefix?: string[]; vipd?: string; command?: string[]; cwd?: string },
 ): VipdProc {
-  const child = node.spawn([...(opts.prefix ?? []), 'node', opts.vipd ?? VIPD, ...args, '--status-socket', opts.statusSocket], {
+  const command = opts.command ?? ['node', opts.vipd ?? VIPD];
+  const child = node.spawn([...(opts.prefix ?? []), ...command, ...args, '--status-socket', opts.statusSocket], {
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
   });

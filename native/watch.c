@@ -4,6 +4,10 @@
 // libuv stop the poll and report UV_EBADF, whatever the error was. We then read the pending
 // error (SO_ERROR, which also clears it), hand it to the callback and re-arm the poll, so one
 // error never deafens the socket. Only an fd that is really gone (EBADF) stays unwatched.
+//
+// When the env ends (a worker thread exits) with a watch still open, an async cleanup hook
+// closes it and holds the teardown until libuv has called on_poll_closed: without it, the close
+// callback ran after Node had unloaded the addon of a worker (a segfault).
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -16,6 +20,7 @@ typedef struct {
   napi_env env;
   napi_ref callback;
   napi_async_context async;
+  napi_async_cleanup_hook_handle cleanup; // NULL once removed
   int fd;
   int closed;    // 1: uv_close called, 2: uv_close done
   int released;  // JS handle garbage-collected
@@ -28,6 +33,8 @@ static void watch_free_if_done(watch_t *w) {
 static void on_poll_closed(uv_handle_t *h) {
   watch_t *w = (watch_t *)h->data;
   w->closed = 2;
+  if (w->cleanup) napi_remove_async_cleanup_hook(w->cleanup); // also ends a teardown's wait
+  w->cleanup = NULL;
   watch_free_if_done(w);
 }
 
@@ -105,6 +112,11 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   if (err) call_back(w, 0, err, syscall);
 }
 
+// The env is being torn down: close now; on_poll_closed tells Node we are done.
+static void watch_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
+  watch_close((watch_t *)arg);
+}
+
 static void watch_finalize(napi_env env, void *data, void *hint) {
   watch_t *w = (watch_t *)data;
   w->released = 1;
@@ -135,13 +147,14 @@ napi_value js_watch(napi_env env, napi_callback_info info) {
   napi_create_object(env, &resource);
   napi_async_init(env, resource, name, &w->async);
   napi_create_reference(env, argv[1], 1, &w->callback);
+  if (napi_add_async_cleanup_hook(env, watch_env_cleanup, w, &w->cleanup) != napi_ok) w->cleanup = NULL;
   rc = uv_poll_start(&w->poll, UV_READABLE, on_poll);
-  if (rc >= 0 && napi_create_external(env, w, watch_finalize, NULL, &handle) == napi_ok) return handle;
+  if (rc >= 0 && w->cleanup && napi_create_external(env, w, watch_finalize, NULL, &handle) == napi_ok) return handle;
   // No handle for JS: nobody could ever unwatch, so undo everything now.
   watch_close(w);
   w->released = 1;
   if (rc < 0) return throw_errno(env, -rc, "uv_poll_start");
-  napi_throw_error(env, "EINTERNAL", "vipd_native: cannot create the watch handle");
+  napi_throw_error(env, "EINTERNAL", "vipd_native: cannot set up the watch");
   return NULL;
 }
 

@@ -1,9 +1,11 @@
 // Socket on the host kernel, UDP over loopback in a network namespace of its own: batch receive
 // (recvmmsg) has the shape of receive(), start() delivers a burst within its budget per turn and
 // in order, stop() mid-batch loses nothing, truncation of data and of ancillary data is flagged,
-// and a Socket dropped without close() gives its fd back when collected.
+// a Socket dropped without close() gives its fd back when collected, and worker threads receive
+// concurrently without sharing a buffer and may exit with their sockets open.
 import t from 'tap';
-import { readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { inOwnNetns } from '../helpers/own-netns.js';
@@ -24,6 +26,30 @@ function udp(opts: { maxLen?: number; controlLen?: number } = {}): { sock: Socke
 }
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * A worker that receives `count` datagrams on a socket of its own, checks each payload is whole
+ * (every byte is the sequence number's low byte), then ends its thread WITHOUT closing or stopping it.
+ */
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+import(workerData.socketModule).then(({ Socket }) => {
+  const sock = Socket.open(2, 2, 17, { maxLen: 2048 });
+  sock.setOption(1, 33, 16 << 20); // SO_RCVBUFFORCE
+  sock.bind({ family: 'inet', address: '127.0.0.1', port: 0 });
+  let got = 0, bad = 0;
+  sock.on('message', (d) => {
+    const seq = d.data.readUInt32LE(0);
+    for (let i = 4; i < d.data.length; i++) if (d.data[i] !== (seq & 0xff)) { bad++; break; }
+    if (++got === workerData.count) {
+      parentPort.postMessage({ got, bad });
+      setImmediate(() => process.exit(0)); // ends this worker's env, the socket still started
+    }
+  });
+  sock.start();
+  parentPort.postMessage({ port: sock.localAddress().port });
+});
+`;
 
 function inner(): void {
   execFileSync('ip', ['link', 'set', 'lo', 'up']);
@@ -123,6 +149,56 @@ function inner(): void {
     while (got.length < 5) await turn();
     t.same(got, range(0, 5));
     t.match(errors, [{ message: 'listener bug' }]);
+  });
+
+  t.test('worker threads: concurrent receives stay whole; exiting with a started socket is clean', async (t) => {
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const count = 4000;
+    const socketModule = new URL('../../src/netif/socket.js', import.meta.url).href;
+    const workers = [0, 1].map(() => new Worker(WORKER, { eval: true, workerData: { socketModule, count } }));
+    const exits = workers.map((w) => new Promise((r) => w.once('exit', r)));
+    const results = workers.map((w) => new Promise<{ got: number; bad: number }>((r) => w.on('message', (m: { got?: number; bad: number }) => { if (m.got !== undefined) r(m as { got: number; bad: number }); })));
+    const ports = await Promise.all(workers.map((w) => new Promise<number>((r) => w.once('message', (m: { port: number }) => r(m.port)))));
+    const own = udp();
+    own.sock.setOption(SOL_SOCKET, 33 /* SO_RCVBUFFORCE */, 16 << 20);
+    let ownBad = 0;
+    let ownGot = 0;
+    own.sock.on('message', (d) => {
+      const seq = d.data.readUInt32LE(0);
+      if (!d.data.subarray(4).every((b) => b === (seq & 0xff))) ownBad++;
+      ownGot++;
+    });
+    own.sock.start();
+    const payload = Buffer.alloc(1200);
+    for (let seq = 0; seq < count; seq++) {
+      payload.writeUInt32LE(seq, 0);
+      payload.fill(seq & 0xff, 4);
+      for (const port of [...ports, own.port]) tx.send(payload, { family: 'inet', address: LO, port });
+      if (seq % 100 === 99) await turn();
+    }
+    const done = await Promise.all(results);
+    while (ownGot < count) await turn();
+    own.sock.close();
+    t.same(done, [{ got: count, bad: 0 }, { got: count, bad: 0 }], 'each worker got every datagram whole');
+    t.equal(ownBad, 0, 'so did the main thread');
+    await Promise.all(exits);
+    t.equal(fds(), before, 'the workers\' sockets were closed with their envs');
+  });
+
+  t.test('a worker that alone loaded the addon can end with a started socket', async (t) => {
+    // Node unloads a worker's addons with its env: a libuv close callback left for later would
+    // then jump into unmapped code. This process never loads the addon on its main thread.
+    const socketModule = new URL('../../src/netif/socket.js', import.meta.url).href;
+    const main = `
+      const { Worker } = require('node:worker_threads');
+      const w = new Worker(\`import(${JSON.stringify(socketModule)}).then(({ Socket }) => {
+        const s = Socket.open(16, 3, 0); s.start(); setImmediate(() => process.exit(0));
+      });\`, { eval: true });
+      w.on('exit', (code) => console.log('worker exited', code));
+    `;
+    const out = execFileSync(process.execPath, ['-e', main], { encoding: 'utf8', timeout: 20_000 });
+    t.equal(out.trim(), 'worker exited 0');
   });
 
   t.test('a Socket dropped without close() gives its fd back when collected; a started one lives', async (t) => {

@@ -2,9 +2,15 @@
   "targets": [
     {
       "target_name": "vipd_native",
-      "sources": ["native/vipd_native.c"],
+      "defines": ["_GNU_SOURCE"],
       "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
-      "conditions": [["OS!='linux'", { "sources!": ["native/vipd_native.c"], "sources": ["native/vipd_native_stub.c"] }]]
+      "conditions": [
+        ["OS=='linux'", {
+          "sources": ["native/vipd_native.c", "native/common.c", "native/socket.c", "native/watch.c", "native/process.c"]
+        }, {
+          "sources": ["native/vipd_native_stub.c"]
+        }]
+      ]
     }
   ]
 }

@@ -1,4 +1,4 @@
-// The only module that loads the addon. Everything else uses src/netif/socket.ts.
+// The only module that loads the addon. Everything else uses src/netif/socket.ts or src/os/.
 import { createRequire } from 'node:module';
 import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,27 +7,71 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * A raw received datagram as the kernel handed it over: [data, struct sockaddr of the sender,
- * control messages (struct cmsghdr...), recvmsg flags (MSG_TRUNC...), length before truncation].
- * Parse with socket.ts / cmsg.ts.
+ * control messages (struct cmsghdr...), recvmsg flags (MSG_TRUNC, MSG_CTRUNC...), the
+ * datagram's real length (larger than data when it was cut)]. Parse with socket.ts / cmsg.ts.
  */
 export type NativeMessage = [data: Buffer, addr: Buffer, control: Buffer, flags: number, length: number];
 
+/** An open socket: owns `fd` and closes it when garbage-collected without close(). */
+export interface NativeSocket {
+  readonly fd: number;
+}
+
+/**
+ * The readiness callback: events > 0 is the poll mask (readable); events < 0 is -errno of a
+ * socket error (ENOBUFS...), read and cleared, with its Error. The watch stays armed after an
+ * error unless the fd is gone (EBADF).
+ */
+export type WatchCallback = (events: number, error?: NodeJS.ErrnoException) => void;
+
+/** Limits of one receive, as in native/common.h (RECV_MAX, BATCH_MAX, BATCH_DATA, CONTROL_MAX). */
+export const RECV_LIMITS = { maxLen: 256 * 1024, batch: 64, batchBytes: 1024 * 1024, controlLen: 4096 } as const;
+
+/** Datagrams one recvmmsg returns at most for this maxLen (slots of maxLen bytes share batchBytes). */
+export function recvmmsgCapacity(maxLen: number): number {
+  const slot = maxLen <= 0 || maxLen > RECV_LIMITS.maxLen ? RECV_LIMITS.maxLen : maxLen;
+  return Math.max(1, Math.min(RECV_LIMITS.batch, Math.floor(RECV_LIMITS.batchBytes / slot)));
+}
+
 export interface NativeAddon {
-  socket(family: number, type: number, protocol: number): number;
+  socket(family: number, type: number, protocol: number): NativeSocket;
   setsockopt(fd: number, level: number, name: number, value: number | Buffer): void;
   getsockopt(fd: number, level: number, name: number, maxLen: number): Buffer;
   bind(fd: number, sockaddr: Buffer): void;
   getsockname(fd: number): Buffer;
   /** Returns bytes sent, or -1 when the socket buffer is full (EAGAIN). */
   sendmsg(fd: number, data: Buffer, sockaddr?: Buffer | null, control?: Buffer | null): number;
-  /** Returns null when nothing is queued. */
+  /** One datagram; null when nothing is queued. */
   recvmsg(fd: number, maxLen: number, controlLen: number): NativeMessage | null;
-  close(fd: number): void;
-  ifNameToIndex(name: string): number;
-  watch(fd: number, onReadable: (events: number) => void): unknown;
+  /** Up to `count` queued datagrams in one system call (fewer when maxLen is large); null when none. */
+  recvmmsg(fd: number, maxLen: number, controlLen: number, count: number): NativeMessage[] | null;
+  close(socket: NativeSocket): void;
+  watch(fd: number, callback: WatchCallback): unknown;
   unwatch(handle: unknown): void;
   ref(handle: unknown, on: boolean): void;
+  /** tid 0 = the calling thread; policy may include SCHED_RESET_ON_FORK. */
+  schedSetscheduler(tid: number, policy: number, priority: number): void;
+  /** [policy (with SCHED_RESET_ON_FORK when set), priority] */
+  schedGetscheduler(tid: number): [policy: number, priority: number];
+  schedGetPriorityMin(policy: number): number;
+  schedGetPriorityMax(policy: number): number;
+  schedSetaffinity(tid: number, cpus: readonly number[]): void;
+  schedGetaffinity(tid: number): number[];
+  mlockall(current: boolean, future: boolean, onFault: boolean): void;
+  munlockall(): void;
 }
+
+/** Every function of NativeAddon, in native/functions.h order (checked by test/unit/native-addon.test.ts). */
+export const NATIVE_FUNCTIONS = [
+  'socket', 'setsockopt', 'getsockopt', 'bind', 'getsockname', 'sendmsg', 'recvmsg', 'recvmmsg', 'close',
+  'watch', 'unwatch', 'ref',
+  'schedSetscheduler', 'schedGetscheduler', 'schedGetPriorityMin', 'schedGetPriorityMax', 'schedSetaffinity',
+  'schedGetaffinity', 'mlockall', 'munlockall',
+] as const satisfies ReadonlyArray<keyof NativeAddon>;
+
+// Compile-time: the list names every member of NativeAddon (a missing one fails tsc here).
+const listsEveryFunction: [Exclude<keyof NativeAddon, (typeof NATIVE_FUNCTIONS)[number]>] extends [never] ? true : never = true;
+void listsEveryFunction;
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -93,11 +137,15 @@ export function nativeAddon(): NativeAddon {
     const sea = seaModule(require);
     if (sea) return (addon = loadSeaAddon(sea));
     const load = require('node-gyp-build') as (dir: string) => NativeAddon;
+    let loaded: NativeAddon;
     try {
-      addon = load(packageRoot());
+      loaded = load(packageRoot());
     } catch (err) {
       throw new Error(`vipd: the native addon is not built (run "npm run build"): ${(err as Error).message}`, { cause: err });
     }
+    const missing = NATIVE_FUNCTIONS.filter((f) => typeof loaded[f] !== 'function');
+    if (missing.length) throw new Error(`vipd: the native addon is stale (no ${missing.join(', ')}): rebuild it ("npm run build")`);
+    addon = loaded;
   }
   return addon;
 }

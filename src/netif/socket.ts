@@ -1,14 +1,15 @@
 // A non-blocking socket on the Node event loop (the imperative shell around the addon).
-// Readiness comes from uv_poll; `receive()` drains synchronously, so a caller can also pull
+// Readiness comes from uv_poll; each readiness callback reads up to its budget of queued
+// datagrams with one recvmmsg. `receive()` drains synchronously, so a caller can also pull
 // queued packets at a moment of its choosing (VRRP does before declaring a master down).
 import { EventEmitter } from 'node:events';
-import { nativeAddon, type NativeAddon } from './native.js';
+import { nativeAddon, recvmmsgCapacity, type NativeAddon, type NativeMessage, type NativeSocket } from './native.js';
 import { encodeSockAddr, decodeSockAddr, type SockAddr } from './sockaddr.js';
 import { parseControl, type PacketInfo } from './cmsg.js';
 import { SystemError } from '../errors.js';
 import {
   AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, IPPROTO_IP, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, IPV6_DROP_MEMBERSHIP,
-  IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP, MSG_TRUNC, SOCK_RAW, SOL_SOCKET, SO_BINDTODEVICE,
+  IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP, MSG_CTRUNC, MSG_TRUNC, SOCK_RAW, SOL_SOCKET, SO_BINDTODEVICE,
 } from './constants.js';
 import { ipToBytes } from './ip-address.js';
 
@@ -18,6 +19,8 @@ export interface Datagram extends PacketInfo {
   source: SockAddr | undefined;
   /** True when the datagram was longer than the receive buffer and was cut. */
   truncated: boolean;
+  /** True when its ancillary data (IP_PKTINFO, TTL...) did not fit controlLen and was cut (MSG_CTRUNC). */
+  controlTruncated: boolean;
 }
 
 export interface SocketEvents {
@@ -33,22 +36,47 @@ function capabilityHint(family: number, type: number, code: string | undefined):
   return undefined;
 }
 
+const NO_MESSAGES: NativeMessage[] = [];
+/** Datagrams read at most when draining before a socket error (a netlink queue of 8 MiB holds fewer). */
+const ERROR_DRAIN = 1 << 17;
+
+function toDatagram([data, addr, control, flags, length]: NativeMessage): Datagram {
+  const d: Datagram = {
+    data,
+    source: decodeSockAddr(addr),
+    truncated: (flags & MSG_TRUNC) !== 0 || length > data.length,
+    controlTruncated: (flags & MSG_CTRUNC) !== 0,
+  };
+  return control.length ? Object.assign(d, parseControl(control)) : d;
+}
+
 export class Socket extends EventEmitter<SocketEvents> {
   readonly fd: number;
   readonly family: number;
   #native: NativeAddon;
+  /** Owns the fd: closes it if this Socket is garbage-collected without close(). */
+  #handle: NativeSocket;
   #watch: unknown;
   #closed = false;
   #maxLen: number;
   #controlLen: number;
+  /** Datagrams one recvmmsg returns at most: fewer means the kernel queue ran dry. */
+  #batch: number;
+  /** Datagrams delivered per readiness callback (start()). */
+  #budget = 64;
+  /** Datagrams read from the kernel (one recvmmsg) and not delivered yet; #next is the first. */
+  #queue: NativeMessage[] = NO_MESSAGES;
+  #next = 0;
 
-  private constructor(native: NativeAddon, fd: number, family: number, maxLen: number, controlLen: number) {
+  private constructor(native: NativeAddon, handle: NativeSocket, family: number, maxLen: number, controlLen: number) {
     super();
     this.#native = native;
-    this.fd = fd;
+    this.#handle = handle;
+    this.fd = handle.fd;
     this.family = family;
     this.#maxLen = maxLen;
     this.#controlLen = controlLen;
+    this.#batch = recvmmsgCapacity(maxLen);
   }
 
   /**
@@ -57,14 +85,14 @@ export class Socket extends EventEmitter<SocketEvents> {
    */
   static open(family: number, type: number, protocol: number, opts: { maxLen?: number; controlLen?: number } = {}): Socket {
     const native = nativeAddon();
-    let fd: number;
+    let handle: NativeSocket;
     try {
-      fd = native.socket(family, type, protocol);
+      handle = native.socket(family, type, protocol);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       throw new SystemError(`socket(${family}, ${type}, ${protocol})`, e, capabilityHint(family, type, e.code));
     }
-    return new Socket(native, fd, family, opts.maxLen ?? 65536, opts.controlLen ?? 256);
+    return new Socket(native, handle, family, opts.maxLen ?? 65536, opts.controlLen ?? 256);
   }
 
   #call<T>(op: string, fn: () => T): T {
@@ -137,43 +165,92 @@ export class Socket extends EventEmitter<SocketEvents> {
 
   /** One queued datagram, or null when none is queued. Never blocks. */
   receive(): Datagram | null {
+    if (this.#next < this.#queue.length) return this.#take();
     const m = this.#call('recvmsg', () => this.#native.recvmsg(this.fd, this.#maxLen, this.#controlLen));
-    if (!m) return null;
-    const [data, addr, control, flags, length] = m;
-    const info = control.length ? parseControl(control) : {};
-    return {
-      data,
-      source: decodeSockAddr(addr),
-      truncated: (flags & MSG_TRUNC) !== 0 || length > data.length,
-      ...info,
-    };
+    return m ? toDatagram(m) : null;
+  }
+
+  /** Up to `max` queued datagrams, read with one system call; empty when none is queued. Never blocks. */
+  receiveMany(max = 64): Datagram[] {
+    const out: Datagram[] = [];
+    while (out.length < max && this.#next < this.#queue.length) out.push(this.#take());
+    if (out.length >= max) return out;
+    const batch = this.#call('recvmmsg', () => this.#native.recvmmsg(this.fd, this.#maxLen, this.#controlLen, max - out.length));
+    if (batch) for (const m of batch) out.push(toDatagram(m));
+    return out;
+  }
+
+  #take(): Datagram {
+    const m = this.#queue[this.#next++]!;
+    if (this.#next === this.#queue.length) {
+      this.#queue = NO_MESSAGES;
+      this.#next = 0;
+    }
+    return toDatagram(m);
   }
 
   /**
    * Starts emitting 'message' for each datagram as it arrives. At most `budget` datagrams are
-   * read per readiness callback so a flood cannot starve timers; the rest wait for the next turn.
+   * read per readiness callback (with one recvmmsg when they are queued together) so a flood
+   * cannot starve timers; the rest wait for the next turn. A socket error (ENOBUFS: a netlink
+   * overrun...) is emitted as 'error' after the datagrams queued before it, and delivery goes on.
    */
   start(budget = 64): this {
     if (this.#watch || this.#closed) return this;
-    this.#watch = this.#native.watch(this.fd, (events) => {
-      if (events < 0) {
-        this.emit('error', new SystemError('poll', Object.assign(new Error(`poll error ${events}`), { errno: -events })));
+    this.#budget = budget;
+    const watch = this.#native.watch(this.fd, (_events, error) => {
+      if (!error) {
+        this.#deliver(watch, this.#budget);
         return;
       }
-      try {
-        for (let i = 0; i < budget && !this.#closed; i++) {
-          const d = this.receive();
-          if (!d) break;
-          this.emit('message', d);
-        }
-      } catch (err) {
-        this.emit('error', err as Error);
-      }
+      // Everything queued arrived before the error: deliver it first, so a resync triggered by
+      // the error is never overtaken by older news. EBADF: the fd is gone, nothing to read.
+      if (error.code !== 'EBADF') this.#deliver(watch, ERROR_DRAIN);
+      if (!this.#closed) this.emit('error', new SystemError('receive', error));
     });
+    this.#watch = watch;
+    // Read before a stop() and not delivered: the kernel will not signal them again.
+    if (this.#next < this.#queue.length) setImmediate(() => this.#deliver(watch, this.#budget));
     return this;
   }
 
-  /** Pauses delivery; queued datagrams stay in the kernel until start() or receive(). */
+  /** Emits up to `limit` datagrams: what is left of the last batch, then fresh batches. */
+  #deliver(watch: unknown, limit: number): void {
+    let dry = false;
+    try {
+      for (let n = 0; n < limit && this.#watch === watch; n++) {
+        if (this.#next === this.#queue.length) {
+          if (dry) return;
+          const want = Math.min(limit - n, this.#batch);
+          let batch: NativeMessage[] | null;
+          try {
+            batch = this.#native.recvmmsg(this.fd, this.#maxLen, this.#controlLen, want);
+          } catch (err) {
+            this.emit('error', new SystemError('recvmmsg', err as NodeJS.ErrnoException));
+            return;
+          }
+          if (!batch) return;
+          // Fewer than asked: the queue ran dry, no need to ask again (and see EAGAIN).
+          dry = batch.length < want;
+          this.#queue = batch;
+          this.#next = 0;
+        }
+        const d = this.#take();
+        try {
+          this.emit('message', d);
+        } catch (err) {
+          this.emit('error', err as Error);
+        }
+      }
+    } finally {
+      // A throwing 'error' listener left datagrams behind: deliver them on a later turn.
+      if (this.#next < this.#queue.length && this.#watch === watch) {
+        setImmediate(() => this.#deliver(watch, this.#budget));
+      }
+    }
+  }
+
+  /** Pauses delivery; queued datagrams stay queued until start() or receive(). */
   stop(): void {
     if (this.#watch) this.#native.unwatch(this.#watch);
     this.#watch = undefined;
@@ -192,8 +269,10 @@ export class Socket extends EventEmitter<SocketEvents> {
     if (this.#closed) return;
     this.stop();
     this.#closed = true;
+    this.#queue = NO_MESSAGES;
+    this.#next = 0;
     try {
-      this.#native.close(this.fd);
+      this.#native.close(this.#handle);
     } catch {
       // close(2) failing leaves nothing to do: the fd is gone either way.
     }

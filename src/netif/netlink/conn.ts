@@ -26,6 +26,8 @@ export interface NetlinkConnOptions {
   typeName?: (type: number) => string;
   /** A request with no reply after this long is rejected (ETIMEDOUT). Default 30 s. */
   timeoutMs?: number;
+  /** Socket receive buffer in bytes (NetlinkConn.open only; default 8 MiB). */
+  receiveBufferBytes?: number;
 }
 
 export interface NetlinkConnEvents {
@@ -74,7 +76,7 @@ export class NetlinkConn extends EventEmitter<NetlinkConnEvents> {
 
   /** Opens an AF_NETLINK socket: NETLINK_ROUTE = 0, NETLINK_GENERIC = 16. */
   static open(protocol: number, opts: NetlinkConnOptions = {}): NetlinkConn {
-    return new NetlinkConn(new SocketTransport(protocol, opts.groups ?? 0), opts);
+    return new NetlinkConn(new SocketTransport(protocol, opts.groups ?? 0, { receiveBufferBytes: opts.receiveBufferBytes }), opts);
   }
 
   get portId(): number {

@@ -34,17 +34,23 @@ const RECV_MAX = 1 << 17;
 /** Large receive buffer: a link flap on a busy host can queue many notifications at once. */
 const RCVBUF = 8 << 20;
 
+export interface SocketTransportOptions {
+  /** SO_RCVBUF(FORCE) in bytes (default 8 MiB; the kernel doubles it and has a floor of ~4 KiB). */
+  receiveBufferBytes?: number;
+}
+
 export class SocketTransport implements NetlinkTransport {
   readonly portId: number;
   #sock: Socket;
 
-  constructor(protocol: number, groups = 0) {
+  constructor(protocol: number, groups = 0, opts: SocketTransportOptions = {}) {
     const sock = Socket.open(AF_NETLINK, SOCK_RAW, protocol, { maxLen: RECV_MAX, controlLen: 64 });
     try {
+      const rcvbuf = opts.receiveBufferBytes ?? RCVBUF;
       try {
-        sock.setOption(SOL_SOCKET, SO_RCVBUFFORCE, RCVBUF);
+        sock.setOption(SOL_SOCKET, SO_RCVBUFFORCE, rcvbuf);
       } catch {
-        sock.setOption(SOL_SOCKET, SO_RCVBUF, RCVBUF); // without CAP_NET_ADMIN: capped at rmem_max
+        sock.setOption(SOL_SOCKET, SO_RCVBUF, rcvbuf); // without CAP_NET_ADMIN: capped at rmem_max
       }
       sock.setOption(SOL_SOCKET, SO_SNDBUF, 1 << 20);
       // Both are optional kernel features (4.12 / 4.20): without them errors are just terser.

@@ -49,6 +49,12 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --ignore-scripts
 fi
 # The addon and the TypeScript, every time (both are quick and incremental).
+# node-gyp-build keeps an existing build/Release addon, so rebuild when a native source is newer
+# (a pull or merge that changed native/ would otherwise run against a stale addon).
+addon=build/Release/vipd_native.node
+if [ -f "$addon" ] && [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then
+  rm -rf build
+fi
 # `npm run install` runs node-gyp-build with npm's bundled node-gyp on PATH.
 npm run --silent install
 npx --no-install tsc -p tsconfig.json

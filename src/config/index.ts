@@ -9,10 +9,10 @@
 //
 // Warnings (unknown keywords, missing includes, ignored options) carry file:line and never stop
 // loading; ConfigError (code VIPD_ERR_CONFIG) carries file:line and stops at the first problem.
-export { loadKeepalivedConfig, parseKeepalivedConfig, type KeepalivedParseOptions } from './keepalived.js';
+export { loadKeepalivedConfig, parseKeepalivedConfig, KEYWORD_TABLE, type KeepalivedParseOptions, type KeywordContext, type KeywordInfo, type KeywordStatus } from './keepalived/index.js';
 export { loadK0sConfig, parseK0sConfig, K0S_DUMMY_VIP_INTERFACE, K0S_DEFAULT_ADDRESS_LABEL, type K0sOptions } from './k0s.js';
 export { parseCommandLine, splitScriptWords } from './command-line.js';
 export { parseGoDuration } from './go-duration.js';
-export { defaultGlobal } from './defaults.js';
+export { defaultGarp, defaultGlobal } from './defaults.js';
 export { nodeConfigFs, MemoryConfigFs, type ConfigFs, type FileKind } from './fs.js';
 export * from './types.js';

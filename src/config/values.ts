@@ -99,3 +99,10 @@ export function portText(st: Statement, text: string, what: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) fail(st, `${what}: '${text}' is not a valid port (1..65535)`);
   return Number(text);
 }
+
+/** A <TIMER> that must be greater than 0. */
+export function positiveTimer(st: Statement): number {
+  const v = timerArg(st, 0);
+  if (v === 0) fail(st, `${st.keyword}: must be greater than 0`);
+  return v;
+}

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import {
+  defaultGarp,
+  defaultGlobal,
   loadKeepalivedConfig,
   MemoryConfigFs,
   parseKeepalivedConfig,
@@ -24,23 +26,8 @@ function strip<T>(v: T): T {
   return v;
 }
 
-const GLOBAL_DEFAULTS: VipdConfig['global'] = {
-  vrrpVersion: 2,
-  garpMasterDelay: 5,
-  garpMasterRepeat: 5,
-  garpMasterRefresh: 0,
-  garpMasterRefreshRepeat: 1,
-  garpLowerPrioDelay: 5,
-  garpLowerPrioRepeat: 5,
-  garpInterval: 0,
-  gnaInterval: 0,
-  enableScriptSecurity: false,
-  lvsFlush: false,
-  lvsFlushOnStop: false,
-  checkUnicastSrc: false,
-  strict: false,
-  skipCheckAdvAddr: false,
-};
+// keepalived's defaults come from the one place the loaders take them from.
+const GLOBAL_DEFAULTS: VipdConfig['global'] = defaultGlobal();
 
 const INSTANCE_DEFAULTS = {
   state: 'BACKUP',
@@ -58,12 +45,7 @@ const INSTANCE_DEFAULTS = {
   trackScripts: [],
   dontTrackPrimary: false,
   nativeIpv6: false,
-  garpMasterDelay: 5,
-  garpMasterRepeat: 5,
-  garpMasterRefresh: 0,
-  garpMasterRefreshRepeat: 1,
-  garpLowerPrioDelay: 5,
-  garpLowerPrioRepeat: 5,
+  ...defaultGarp(),
 } as const;
 
 function vip(address: string, prefixLength: number, family: 4 | 6 = 4) {
@@ -524,9 +506,9 @@ t.test('unknown and unsupported keywords are warnings with file:line; the config
   const { config, warnings } = loadKeepalivedConfig('/k/main.conf', { fs });
   t.equal(config.vrrpInstances.length, 1);
   t.strictSame(warnings, [
-    { file: '/k/main.conf', line: 2, message: "'notification_email' is not supported by vipd, ignored" },
+    { file: '/k/main.conf', line: 2, message: "notification_email: not supported by vipd, no e-mail is sent" },
     { file: '/k/main.conf', line: 5, message: "unknown keyword 'frobnicate' in global_defs" },
-    { file: '/k/inc.conf', line: 4, message: "use_vmac is not supported by vipd, ignored (the VIPs go on the instance's interface)" },
+    { file: '/k/inc.conf', line: 4, message: "use_vmac: not supported by vipd, no VMAC interface is created (the VIPs go on the instance's interface)" },
     { file: '/k/inc.conf', line: 5, message: "unknown keyword 'bogus_keyword' in vrrp_instance V" },
     { file: '/k/inc.conf', line: 7, message: "unknown keyword 'not_a_block' in the top level" },
     { file: '/k/inc.conf', line: 1, message: 'vrrp_instance V: no virtual_ipaddress; at least one is sensible' },

@@ -1,0 +1,49 @@
+// Every block context's keyword table in one place, for tests and docs (README's keyword list
+// is generated from it: scripts/keyword-docs.ts).
+import { GLOBAL_DEFS } from './global-defs.js';
+import type { KeywordStatus, KeywordTable } from './kit.js';
+import { HTTP_GET, MISC_CHECK, SSL_GET, TCP_CHECK, URL } from './lvs-checkers.js';
+import { REAL_SERVER } from './lvs-real-server.js';
+import { VIRTUAL_SERVER } from './lvs-virtual-server.js';
+import { TOP_LEVEL } from './top-level.js';
+import { AUTHENTICATION } from './vrrp-addresses.js';
+import { VRRP_INSTANCE } from './vrrp-instance.js';
+import { VRRP_SCRIPT } from './vrrp-script.js';
+import { VRRP_SYNC_GROUP } from './vrrp-sync-group.js';
+
+export interface KeywordInfo {
+  status: KeywordStatus;
+  note?: string;
+  block?: string;
+}
+
+/** Block contexts, outermost first. */
+const CONTEXTS: Record<string, KeywordTable<never>> = {
+  'top level': TOP_LEVEL,
+  global_defs: GLOBAL_DEFS,
+  vrrp_script: VRRP_SCRIPT,
+  vrrp_sync_group: VRRP_SYNC_GROUP,
+  vrrp_instance: VRRP_INSTANCE,
+  authentication: AUTHENTICATION,
+  virtual_server: VIRTUAL_SERVER,
+  real_server: REAL_SERVER,
+  TCP_CHECK,
+  HTTP_GET,
+  SSL_GET,
+  url: URL,
+  MISC_CHECK,
+};
+
+/** A block context: 'top level', 'global_defs', 'vrrp_instance', ... */
+export type KeywordContext = string;
+
+function info(table: KeywordTable<never>): Record<string, KeywordInfo> {
+  return Object.fromEntries(Object.entries(table).map(([k, e]) => [k, {
+    status: e.status, ...(e.note !== undefined ? { note: e.note } : {}), ...(e.block !== undefined ? { block: e.block } : {}),
+  }]));
+}
+
+/** context -> keyword -> outcome. */
+export const KEYWORD_TABLE: Readonly<Record<KeywordContext, Readonly<Record<string, KeywordInfo>>>> = Object.fromEntries(
+  Object.entries(CONTEXTS).map(([c, t]) => [c, info(t)]),
+);

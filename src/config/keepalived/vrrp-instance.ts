@@ -1,0 +1,99 @@
+// vrrp_instance NAME { ... }: one virtual router. Read into an InstanceDraft; finish.ts resolves
+// it against global_defs (version, GARP, strict) once the whole file is read.
+import type { Statement } from '../block-parser.js';
+import { argText, boolArg, fail, intArg, ipArg, timerArg } from '../values.js';
+import type { ConfigDraft, GarpKey, InstanceDraft } from './draft.js';
+import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
+import { authentication, unicastPeers, virtualAddresses } from './vrrp-addresses.js';
+import { notifyKeywords, trackInterfaces, trackScripts } from './vrrp-track.js';
+
+function garp(key: GarpKey): Handler<InstanceDraft> {
+  return (s, d) => (d.garp[key] = intArg(s, 0, 0, 2 ** 31 - 1));
+}
+
+const sourceIp: Handler<InstanceDraft> = (s, d) => {
+  d.unicastSrcIp = ipArg(s, 0);
+  d.unicastSrcWhere = s;
+};
+
+export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
+  state: implemented((s, d) => {
+    const v = argText(s, 0, 'state');
+    if (v !== 'MASTER' && v !== 'BACKUP') fail(s, `state: '${v}' is not MASTER or BACKUP`);
+    d.state = v;
+  }),
+  interface: implemented((s, d) => (d.interface = argText(s, 0, 'interface name'))),
+  virtual_router_id: implemented((s, d) => (d.virtualRouterId = intArg(s, 0, 1, 255))),
+  priority: implemented((s, d) => (d.priority = intArg(s, 0, 1, 255))),
+  advert_int: implemented((s, d) => {
+    d.advertInt = timerArg(s, 0);
+    if (d.advertInt === 0) fail(s, `advert_int: must be greater than 0`);
+    d.advertIntWhere = s;
+  }),
+  version: implemented((s, d) => (d.version = intArg(s, 0, 2, 3) as 2 | 3)),
+  authentication: implemented((s, d, kit) => {
+    d.authentication = authentication(s, kit);
+    d.authWhere = s;
+  }, { block: 'authentication' }),
+  virtual_ipaddress: implemented((s, d, kit) => {
+    d.vipsWhere = s;
+    d.vips.push(...virtualAddresses(s, kit));
+  }),
+  virtual_ipaddress_excluded: implemented((s, d, kit) => d.excluded.push(...virtualAddresses(s, kit))),
+  unicast_src_ip: implemented(sourceIp),
+  mcast_src_ip: implemented(sourceIp),
+  unicast_peer: implemented((s, d, kit) => {
+    d.unicastPeersWhere = s;
+    d.unicastPeers.push(...unicastPeers(s, kit));
+  }),
+  check_unicast_src: implemented((s, d) => (d.checkUnicastSrc = boolArg(s, 0))),
+  nopreempt: implemented((_s, d) => (d.preempt = false)),
+  preempt: implemented((_s, d) => (d.preempt = true)),
+  preempt_delay: implemented((s, d) => (d.preemptDelay = timerArg(s, 0, 1000))),
+  accept: implemented((_s, d) => (d.accept = true)),
+  no_accept: implemented((_s, d) => (d.accept = false)),
+  strict_mode: implemented((s, d) => (d.strict = boolArg(s, 0))),
+  track_interface: implemented((s, d, kit) => trackInterfaces(s, d.trackInterfaces, kit)),
+  track_script: implemented((s, d, kit) => trackScripts(s, d.trackScripts, kit)),
+  ...notifyKeywords<InstanceDraft>(),
+  garp_master_delay: implemented(garp('garpMasterDelay')),
+  garp_master_repeat: implemented(garp('garpMasterRepeat')),
+  garp_master_refresh: implemented(garp('garpMasterRefresh')),
+  garp_master_refresh_repeat: implemented(garp('garpMasterRefreshRepeat')),
+  garp_lower_prio_delay: implemented(garp('garpLowerPrioDelay')),
+  garp_lower_prio_repeat: implemented(garp('garpLowerPrioRepeat')),
+  native_ipv6: implemented((_s, d) => (d.nativeIpv6 = true)),
+  dont_track_primary: implemented((_s, d) => (d.dontTrackPrimary = true)),
+  use_vmac: warned("no VMAC interface is created (the VIPs go on the instance's interface)"),
+  vmac_xmit_base: warned('no VMAC interface is created'),
+  virtual_routes: warned('no route is added'),
+  virtual_rules: warned('no routing rule is added'),
+  promote_secondaries: warned('promote_secondaries is not set on the interface'),
+  smtp_alert: warned('no e-mail is sent'),
+  debug: warned('no extra debug output'),
+  skip_check_adv_addr: warned('the address lists of received adverts are still compared'),
+  notify_priority_changes: warned('notify scripts are not run on priority changes'),
+  lvs_sync_daemon_interface: warned('no IPVS sync daemon is started'),
+};
+
+export function vrrpInstance(st: Statement, config: ConfigDraft, kit: Kit): void {
+  const name = kit.name(st);
+  const d: InstanceDraft = {
+    name,
+    vips: [],
+    excluded: [],
+    unicastPeers: [],
+    preempt: true,
+    preemptDelay: 0,
+    trackInterfaces: [],
+    trackScripts: [],
+    dontTrackPrimary: false,
+    nativeIpv6: false,
+    notify: {},
+    garp: {},
+    st,
+  };
+  kit.apply(kit.needBlock(st), VRRP_INSTANCE, d, `vrrp_instance ${name}`);
+  if (config.instances.some((i) => i.name === name)) fail(st, `vrrp_instance ${name}: defined twice`);
+  config.instances.push(d);
+}

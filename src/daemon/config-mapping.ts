@@ -40,6 +40,7 @@ export function instanceConfig(i: VrrpInstanceSpec, cfg: VipdConfig): InstanceCo
       lowerPrioDelayMs: s2ms(i.garpLowerPrioDelay),
       lowerPrioRepeat: i.garpLowerPrioRepeat,
     },
+    ...(i.downTimerAdverts !== undefined ? { downTimerAdverts: i.downTimerAdverts } : {}),
     // keepalived 2.2 sends and accepts the RFC checksum; accept the old variant too (interop switch).
     ...(i.version === 3 && i.family === 4 ? { checksum: 'either' as const } : {}),
   };
@@ -111,8 +112,9 @@ function servicesOf(vs: VirtualServerSpec, groups: VirtualServerGroupSpec[]): Se
     flags: {
       ...(vs.persistenceTimeout !== undefined ? { persistent: true } : {}),
       ...(vs.ops ? { onePacket: true } : {}),
-      ...(vs.schedulerFlags.includes('sh-fallback') || vs.schedulerFlags.includes('flag-1') ? { shFallback: true } : {}),
-      ...(vs.schedulerFlags.includes('sh-port') || vs.schedulerFlags.includes('flag-2') ? { shPort: true } : {}),
+      // sh-* and mh-* name the same scheduler flag bits (IP_VS_SVC_F_SCHED1, SCHED2).
+      ...(['sh-fallback', 'mh-fallback', 'flag-1'].some((f) => vs.schedulerFlags.includes(f)) ? { shFallback: true } : {}),
+      ...(['sh-port', 'mh-port', 'flag-2'].some((f) => vs.schedulerFlags.includes(f)) ? { shPort: true } : {}),
     },
     timeout: vs.persistenceTimeout ?? 0,
   };

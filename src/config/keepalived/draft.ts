@@ -42,6 +42,8 @@ export interface InstanceDraft {
   authWhere?: Statement;
   vips: VirtualAddressSpec[];
   vipsWhere?: Statement;
+  /** `no_virtual_ipaddress`: none on purpose. */
+  noVips?: boolean;
   excluded: VirtualAddressSpec[];
   unicastSrcIp?: string;
   unicastSrcWhere?: Statement;

@@ -70,7 +70,7 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit): VrrpIn
   const label = `vrrp_instance ${name}`;
   if (d.interface === undefined) fail(st, `${label}: no 'interface'`);
   if (d.virtualRouterId === undefined) fail(st, `${label}: no 'virtual_router_id'`);
-  if (d.vips.length === 0) kit.warn(st, `${label}: no virtual_ipaddress; at least one is sensible`);
+  if (d.vips.length === 0 && !d.noVips) kit.warn(st, `${label}: no virtual_ipaddress; at least one is sensible`);
   const families = new Set(d.vips.map((v) => v.family));
   if (families.size > 1) fail(d.vipsWhere ?? st, `${label}: virtual_ipaddress mixes IPv4 and IPv6 (put one family in virtual_ipaddress_excluded)`);
   const family: 4 | 6 = d.vips[0]?.family ?? (d.unicastSrcIp ? familyOf(d.unicastSrcIp) : d.unicastPeers[0] ? familyOf(d.unicastPeers[0].address) : 4);
@@ -132,6 +132,8 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit): VrrpIn
   };
   if (d.authentication) inst.authentication = d.authentication;
   if (d.unicastSrcIp !== undefined) inst.unicastSrcIp = d.unicastSrcIp;
+  const downTimerAdverts = d.downTimerAdverts ?? config.downTimerAdverts;
+  if (downTimerAdverts !== undefined) inst.downTimerAdverts = downTimerAdverts;
   if (strict && d.authentication) fail(st, `${label}: authentication is not allowed with vrrp_strict/strict_mode`);
   return inst;
 }

@@ -1,12 +1,13 @@
 // Every block context's keyword table in one place, for tests and docs (README's keyword list
-// is generated from it: scripts/keyword-docs.ts).
+// is generated from it: `npm run docs:keywords`).
 import { GLOBAL_DEFS } from './global-defs.js';
 import type { KeywordStatus, KeywordTable } from './kit.js';
 import { HTTP_GET, MISC_CHECK, SSL_GET, TCP_CHECK, URL } from './lvs-checkers.js';
 import { REAL_SERVER } from './lvs-real-server.js';
 import { VIRTUAL_SERVER } from './lvs-virtual-server.js';
+import * as skipped from './skipped-blocks.js';
 import { TOP_LEVEL } from './top-level.js';
-import { AUTHENTICATION } from './vrrp-addresses.js';
+import { AUTHENTICATION, VIRTUAL_IPADDRESS_OPTIONS } from './vrrp-addresses.js';
 import { VRRP_INSTANCE } from './vrrp-instance.js';
 import { VRRP_SCRIPT } from './vrrp-script.js';
 import { VRRP_SYNC_GROUP } from './vrrp-sync-group.js';
@@ -25,6 +26,7 @@ const CONTEXTS: Record<string, KeywordTable<never>> = {
   vrrp_sync_group: VRRP_SYNC_GROUP,
   vrrp_instance: VRRP_INSTANCE,
   authentication: AUTHENTICATION,
+  'virtual_ipaddress options': VIRTUAL_IPADDRESS_OPTIONS,
   virtual_server: VIRTUAL_SERVER,
   real_server: REAL_SERVER,
   TCP_CHECK,
@@ -32,6 +34,20 @@ const CONTEXTS: Record<string, KeywordTable<never>> = {
   SSL_GET,
   url: URL,
   MISC_CHECK,
+  // Accepted with one warning for the whole block, not read:
+  auth_hmac: skipped.AUTH_HMAC,
+  track_file: skipped.TRACK_FILE,
+  vrrp_track_process: skipped.TRACK_PROCESS,
+  bfd_instance: skipped.BFD_INSTANCE,
+  garp_group: skipped.GARP_GROUP,
+  track_group: skipped.TRACK_GROUP,
+  SSL: skipped.SSL,
+  SMTP_CHECK: skipped.SMTP_CHECK,
+  DNS_CHECK: skipped.DNS_CHECK,
+  PING_CHECK: skipped.PING_CHECK,
+  UDP_CHECK: skipped.UDP_CHECK,
+  BFD_CHECK: skipped.BFD_CHECK,
+  FILE_CHECK: skipped.FILE_CHECK,
 };
 
 /** A block context: 'top level', 'global_defs', 'vrrp_instance', ... */

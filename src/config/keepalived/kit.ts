@@ -111,3 +111,12 @@ export class Kit {
     return cmd;
   }
 }
+
+/**
+ * The table of a block vipd accepts but does not run (its parent entry is warned and the block is
+ * not read): every keyword inside shares the block's note. Docs and the man-page test use it; a
+ * later implementation replaces it with real handlers.
+ */
+export function skippedBlock<T>(note: string, keywords: readonly string[]): KeywordTable<T> {
+  return Object.fromEntries(keywords.map((k) => [k, warned<T>(note)]));
+}

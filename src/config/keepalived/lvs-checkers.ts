@@ -28,6 +28,7 @@ const NET_CHECKER: KeywordTable<NetCheckerDraft> = {
   ...timingKeywords<NetCheckerDraft>((d) => d.timing),
   alpha: warned("the virtual server's alpha setting applies"),
   log_all_failures: warned('only state changes are logged'),
+  dynamic: warned('the checker does not change the weight'),
 };
 
 export const TCP_CHECK: KeywordTable<NetCheckerDraft> = NET_CHECKER;
@@ -38,6 +39,7 @@ export const HTTP_GET: KeywordTable<NetCheckerDraft> = {
   virtualhost: implemented((s, d) => (d.virtualhost = argText(s, 0, 'host name'))),
   http_protocol: warned('requests are HTTP/1.0'),
   fast_recovery: warned('a failed server is retried at the normal delay_loop'),
+  tls_compliant: warned('no TLS close_notify is sent'),
 };
 
 export const SSL_GET: KeywordTable<NetCheckerDraft> = {
@@ -80,6 +82,7 @@ export const URL: KeywordTable<Partial<HttpUrl>> = {
   regex_stack: warned(NO_REGEX),
   regex_min_offset: warned(NO_REGEX),
   regex_max_offset: warned(NO_REGEX),
+  tls_compliant: warned('no TLS close_notify is sent'),
 };
 
 function url(st: Statement, kit: Kit): HttpUrl {
@@ -96,7 +99,7 @@ export const MISC_CHECK: KeywordTable<MiscCheckerDraft> = {
   misc_path: implemented((s, d, kit) => (d.path = kit.command(s, false))),
   misc_timeout: implemented((s, d) => (d.timeout = positiveTimer(s))),
   misc_dynamic: implemented((_s, d) => (d.dynamic = true)),
-  user: implemented((s, d) => {
+  user: warned("the script runs as vipd's own user", (s, d) => {
     d.user = argText(s, 0, 'user name');
     const g = optArg(s, 1);
     if (g !== undefined) d.group = g;

@@ -6,13 +6,12 @@ import type { RealServerDraft, VsDraft } from './draft.js';
 import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
 import { miscChecker, netChecker, timingKeywords } from './lvs-checkers.js';
 import { lvsMethod } from './lvs-values.js';
+import { CHECKER_NOTE } from './skipped-blocks.js';
 
 const method: Handler<RealServerDraft> = (s, d) => {
   d.rs.method = lvsMethod(s);
   d.methodSet = true;
 };
-
-const NOT_CHECKED = 'this checker is not run: it counts as always up';
 
 export const REAL_SERVER: KeywordTable<RealServerDraft> = {
   weight: implemented((s, d) => (d.rs.weight = intArg(s, 0, 0, 65535))),
@@ -21,23 +20,24 @@ export const REAL_SERVER: KeywordTable<RealServerDraft> = {
   inhibit_on_failure: implemented((s, d) => (d.rs.inhibitOnFailure = boolArg(s, 0))),
   uthreshold: implemented((s, d) => (d.rs.upperThreshold = intArg(s, 0, 0, 2 ** 31 - 1))),
   lthreshold: implemented((s, d) => (d.rs.lowerThreshold = intArg(s, 0, 0, 2 ** 31 - 1))),
-  notify_up: implemented((s, d, kit) => (d.rs.notifyUp = kit.command(s))),
-  notify_down: implemented((s, d, kit) => (d.rs.notifyDown = kit.command(s))),
+  notify_up: warned('the script is not run', (s, d, kit) => (d.rs.notifyUp = kit.command(s))),
+  notify_down: warned('the script is not run', (s, d, kit) => (d.rs.notifyDown = kit.command(s))),
   ...timingKeywords<RealServerDraft>((d) => d.timing),
   TCP_CHECK: implemented((s, d, kit) => d.checkers.push(netChecker(s, 'TCP_CHECK', kit)), { block: 'TCP_CHECK' }),
   HTTP_GET: implemented((s, d, kit) => d.checkers.push(netChecker(s, 'HTTP_GET', kit)), { block: 'HTTP_GET' }),
   SSL_GET: implemented((s, d, kit) => d.checkers.push(netChecker(s, 'SSL_GET', kit)), { block: 'SSL_GET' }),
-  MISC_CHECK: implemented((s, d, kit) => d.checkers.push(miscChecker(s, kit)), { block: 'MISC_CHECK' }),
-  SMTP_CHECK: warned(NOT_CHECKED),
-  DNS_CHECK: warned(NOT_CHECKED),
-  UDP_CHECK: warned(NOT_CHECKED),
-  PING_CHECK: warned(NOT_CHECKED),
-  BFD_CHECK: warned(NOT_CHECKED),
-  FILE_CHECK: warned(NOT_CHECKED),
+  MISC_CHECK: warned(CHECKER_NOTE, (s, d, kit) => d.checkers.push(miscChecker(s, kit)), { block: 'MISC_CHECK' }),
+  SMTP_CHECK: warned(CHECKER_NOTE, undefined, { block: 'SMTP_CHECK' }),
+  DNS_CHECK: warned(CHECKER_NOTE, undefined, { block: 'DNS_CHECK' }),
+  UDP_CHECK: warned(CHECKER_NOTE, undefined, { block: 'UDP_CHECK' }),
+  PING_CHECK: warned(CHECKER_NOTE, undefined, { block: 'PING_CHECK' }),
+  BFD_CHECK: warned(CHECKER_NOTE, undefined, { block: 'BFD_CHECK' }),
+  FILE_CHECK: warned(CHECKER_NOTE, undefined, { block: 'FILE_CHECK' }),
   smtp_alert: warned('no e-mail is sent'),
   virtualhost: warned('the checkers use the virtual server\'s virtualhost'),
   snmp_name: warned('there is no SNMP agent'),
   alpha: warned("the virtual server's alpha setting applies"),
+  delay: warned("the checkers' own delay_loop applies"),
 };
 
 export function realServer(st: Statement, parent: VsDraft, kit: Kit): RealServerDraft {

@@ -37,14 +37,14 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = {
   alpha: implemented((s, d) => (d.vs.alpha = boolArg(s, 0))),
   omega: implemented((s, d) => (d.vs.omega = boolArg(s, 0))),
   inhibit_on_failure: implemented((s, d) => (d.vs.inhibitOnFailure = boolArg(s, 0))),
-  quorum_up: implemented((s, d, kit) => (d.vs.quorumUp = kit.command(s))),
-  quorum_down: implemented((s, d, kit) => (d.vs.quorumDown = kit.command(s))),
+  quorum_up: warned('the script is not run (the quorum change is logged)', (s, d, kit) => (d.vs.quorumUp = kit.command(s))),
+  quorum_down: warned('the script is not run (the quorum change is logged)', (s, d, kit) => (d.vs.quorumDown = kit.command(s))),
   sorry_server: implemented((s, d) => {
     const addr = ipArg(s, 0);
     const p = optArg(s, 1);
     d.vs.sorryServer = { address: addr, port: p === undefined ? 0 : portText(s, p, 'sorry_server'), inhibit: d.vs.sorryServer?.inhibit ?? false };
   }),
-  sorry_server_inhibit: implemented((_s, d) => {
+  sorry_server_inhibit: warned('the sorry server is removed, not set to weight 0, when real servers come back', (_s, d) => {
     if (d.vs.sorryServer) d.vs.sorryServer.inhibit = true;
     else d.vs.sorryServer = { address: '', port: 0, inhibit: true };
   }),
@@ -58,12 +58,13 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = {
   real_server: implemented((s, d, kit) => d.rs.push(realServer(s, d, kit)), { block: 'real_server' }),
   'flag-1': implemented(flag),
   'flag-2': implemented(flag),
-  'flag-3': implemented(flag),
+  'flag-3': warned('IP_VS_SVC_F_SCHED3 is not set', flag),
   'sh-port': implemented(flag),
   'sh-fallback': implemented(flag),
   'mh-port': implemented(flag),
   'mh-fallback': implemented(flag),
   ha_suspend: warned('the service is programmed whatever the VRRP state'),
+  quorum_max: warned('there is no upper quorum'),
   smtp_alert: warned('no e-mail is sent'),
   snmp_name: warned('there is no SNMP agent'),
   persistence_engine: warned('no persistence engine is set'),

@@ -3,7 +3,7 @@
 import type { Statement } from '../block-parser.js';
 import type { Authentication, UnicastPeer, VirtualAddressSpec } from '../types.js';
 import { argText, fail, ipText, parseCidr, parseIntText, whereOf } from '../values.js';
-import { implemented, type Kit, type KeywordTable } from './kit.js';
+import { implemented, warned, type Kit, type KeywordTable } from './kit.js';
 
 interface AuthDraft {
   type?: Authentication['type'];
@@ -11,11 +11,12 @@ interface AuthDraft {
 }
 
 export const AUTHENTICATION: KeywordTable<AuthDraft> = {
-  auth_type: implemented((s, d) => {
+  auth_type: implemented((s, d, kit) => {
     const v = argText(s, 0, 'PASS or AH');
     if (v !== 'PASS' && v !== 'AH') fail(s, `auth_type: '${v}' is not PASS or AH`);
+    if (v === 'AH') kit.warn(s, 'auth_type AH: not supported by vipd, adverts are sent and accepted without IPsec-AH');
     d.type = v;
-  }),
+  }, { note: 'PASS; AH is accepted with a warning and not performed' }),
   auth_pass: implemented((s, d) => {
     const v = argText(s, 0, 'password');
     if (v.length === 0) fail(s, `auth_pass: empty password`);
@@ -31,7 +32,35 @@ export function authentication(st: Statement, kit: Kit): Authentication {
   return { type: d.type ?? 'PASS', pass: d.pass };
 }
 
-const UNSUPPORTED = 'is not supported by vipd, ignored';
+/** One option word of an address line; `value()` takes the word after it. */
+interface VipOption {
+  spec: VirtualAddressSpec;
+  value: () => string;
+}
+
+/** The words that may follow an address in virtual_ipaddress { } (as in `ip address add`). */
+export const VIRTUAL_IPADDRESS_OPTIONS: KeywordTable<VipOption> = {
+  dev: implemented((_s, o) => (o.spec.dev = o.value())),
+  label: implemented((_s, o) => (o.spec.label = o.value())),
+  no_track: implemented((_s, o) => (o.spec.noTrack = true), { note: 'vipd never leaves MASTER because a VIP was deleted' }),
+  brd: warned('the address gets no broadcast address', (s, o) => (o.spec.broadcast = ipText(s, o.value(), 'brd'))),
+  broadcast: warned('the address gets no broadcast address', (s, o) => (o.spec.broadcast = ipText(s, o.value(), 'broadcast'))),
+  peer: warned('the address is added without a peer', (s, o) => (o.spec.peer = ipText(s, o.value(), 'peer'))),
+  scope: warned('the address is added with scope global', (s, o) => {
+    const sc = o.value();
+    if (!['global', 'site', 'link', 'host', 'nowhere'].includes(sc)) fail(s, `scope: unknown scope '${sc}'`);
+    o.spec.scope = sc as VirtualAddressSpec['scope'];
+  }),
+  preferred_lft: warned('the address keeps a forever lifetime', (_s, o) => o.value()),
+  track_group: warned('static track groups are not used', (_s, o) => o.value()),
+  use_vmac: warned('no VMAC interface is created'),
+  home: warned('the address is added without the home flag'),
+  '-nodad': warned('the address is added with duplicate address detection off anyway'),
+  nodad: warned('the address is added with duplicate address detection off anyway'),
+  mngtmpaddr: warned('no temporary addresses are managed'),
+  noprefixroute: warned('the prefix route is added'),
+  autojoin: warned('no multicast group is joined'),
+};
 
 export function virtualAddresses(st: Statement, kit: Kit): VirtualAddressSpec[] {
   const out: VirtualAddressSpec[] = [];
@@ -41,51 +70,14 @@ export function virtualAddresses(st: Statement, kit: Kit): VirtualAddressSpec[] 
     const a = e.args.map((t) => t.text);
     for (let i = 0; i < a.length; i++) {
       const opt = a[i]!;
-      const val = (): string => {
+      const entry = Object.hasOwn(VIRTUAL_IPADDRESS_OPTIONS, opt) ? VIRTUAL_IPADDRESS_OPTIONS[opt]! : fail(e, `${st.keyword}: unknown option '${opt}' for ${e.keyword}`);
+      const value = (): string => {
         const x = a[++i];
         if (x === undefined) fail(e, `${st.keyword}: '${opt}' needs a value`);
         return x;
       };
-      switch (opt) {
-        case 'dev':
-          v.dev = val();
-          break;
-        case 'label':
-          v.label = val();
-          break;
-        case 'brd':
-        case 'broadcast':
-          v.broadcast = ipText(e, val(), `${st.keyword} brd`);
-          break;
-        case 'peer':
-          v.peer = ipText(e, val(), `${st.keyword} peer`);
-          break;
-        case 'scope': {
-          const sc = val();
-          if (!['global', 'site', 'link', 'host', 'nowhere'].includes(sc)) fail(e, `${st.keyword}: unknown scope '${sc}'`);
-          v.scope = sc as VirtualAddressSpec['scope'];
-          break;
-        }
-        case 'no_track':
-          v.noTrack = true;
-          break;
-        case 'preferred_lft':
-        case 'track_group':
-          kit.warn(e, `${st.keyword}: '${opt}' ${UNSUPPORTED}`);
-          val();
-          break;
-        case 'use_vmac':
-        case 'home':
-        case '-nodad':
-        case 'nodad':
-        case 'mngtmpaddr':
-        case 'noprefixroute':
-        case 'autojoin':
-          kit.warn(e, `${st.keyword}: '${opt}' ${UNSUPPORTED}`);
-          break;
-        default:
-          fail(e, `${st.keyword}: unknown option '${opt}' for ${e.keyword}`);
-      }
+      entry.handler?.(e, { spec: v, value }, kit);
+      if (entry.status === 'warned') kit.warn(e, `${st.keyword} ${opt}: not supported by vipd, ${entry.note}`);
     }
     if (e.block) fail(e, `${st.keyword}: unexpected '{' after ${e.keyword}`);
     out.push(v);

@@ -47,7 +47,8 @@ function expand(file: string, text: string, stack: Frame[], ctx: SourceContext, 
   const lines = text.split('\n');
   let chunkStart = 0;
   const flush = (end: number) => {
-    if (end > chunkStart) out.push(...tokenizeText(lines.slice(chunkStart, end).join('\n'), file, chunkStart + 1));
+    // One push per token: spreading a whole file's tokens into push() overflows the stack.
+    if (end > chunkStart) for (const t of tokenizeText(lines.slice(chunkStart, end).join('\n'), file, chunkStart + 1)) out.push(t);
   };
   for (let i = 0; i < lines.length; i++) {
     const m = INCLUDE_LINE.exec(lines[i]!);

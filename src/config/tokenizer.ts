@@ -83,10 +83,11 @@ export function tokenizeText(text: string, file: string, firstLine = 1): Token[]
     const last = toks[toks.length - 1];
     if (last && last.kind === 'word' && last.text === '\\' && !last.quoted) {
       toks.pop();
-      out.push(...toks);
+      for (const tk of toks) out.push(tk);
       return;
     }
-    out.push(...toks, { kind: 'eol', text: '', raw: '', quoted: false, joined: false, file, line });
+    for (const tk of toks) out.push(tk);
+    out.push({ kind: 'eol', text: '', raw: '', quoted: false, joined: false, file, line });
   });
   return out;
 }

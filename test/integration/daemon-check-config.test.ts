@@ -54,7 +54,7 @@ t.test('broken corpus: -t and check-config exit 1 with the exact file:line messa
   // A few spelled out, so a change in the loader's wording shows here too.
   const spot: Record<string, string> = {
     '04-vrid-256.conf': '04-vrid-256.conf:4: virtual_router_id: 256 is out of range 1..255',
-    '08-auth-pass-too-long.conf': '08-auth-pass-too-long.conf:7: auth_pass: password is 9 characters, at most 8 are allowed',
+    '03-vrid-0.conf': '03-vrid-0.conf:4: virtual_router_id: 0 is out of range 1..255',
     '17-unknown-scheduler.conf': "17-unknown-scheduler.conf:3: lb_algo: unknown scheduler 'roundrobin' (one of rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos)",
     '01-unbalanced-open.conf': "01-unbalanced-open.conf:4: missing '}': block 'authentication' is not closed",
   };

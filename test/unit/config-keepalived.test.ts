@@ -322,7 +322,10 @@ vrrp_sync_group G1 {
 }
 `;
   const { config, warnings } = parseKeepalivedConfig(text, { file: '/x/k.conf', fs: new MemoryConfigFs() });
-  t.strictSame(warnings.filter((w) => !unsupported(w)), [{ file: '/x/k.conf', line: 32, message: "vrrp_instance VI_6: track_script 'missing_script' is not a defined vrrp_script, ignored" }]);
+  t.strictSame(warnings.filter((w) => !unsupported(w)), [
+    { file: '/x/k.conf', line: 32, message: "vrrp_instance VI_6: track_script 'missing_script' is not a defined vrrp_script, ignored" },
+    { file: '/x/k.conf', line: 47, message: 'vrrp_sync_group G1: only one vrrp_instance (VI_6), nothing to synchronise' },
+  ]);
   t.strictSame(warnings.filter(unsupported).map((w) => `${w.line} ${w.message.split(':')[0]}`), [
     '8 enable_script_security', '9 script_user', '27 virtual_ipaddress scope', '27 virtual_ipaddress brd', '43 no_accept', '51 notify_master',
   ], 'keywords the runtime does not do warn (the keyword table says what will not happen)');

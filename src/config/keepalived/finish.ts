@@ -14,11 +14,17 @@ import { fail, familyOf, whereOf } from '../values.js';
 import type { ConfigDraft, InstanceDraft, VsDraft } from './draft.js';
 import type { Kit } from './kit.js';
 
-export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], files: string[]): VipdConfig {
+/** What the loader may ask the host (absent in pure parsing: tests, the library). */
+export interface HostLookup {
+  /** The interface holding a local address, for unicast instances without `interface`. */
+  interfaceOfAddress?: (address: string) => string | undefined;
+}
+
+export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], files: string[], lookup: HostLookup = {}): VipdConfig {
   const g = d.global;
   if (!d.lowerPrioDelaySet) g.garpLowerPrioDelay = g.garpMasterDelay;
   if (!d.lowerPrioRepeatSet) g.garpLowerPrioRepeat = g.garpMasterRepeat;
-  const vrrpInstances = d.instances.map((i) => finishInstance(i, d, kit));
+  const vrrpInstances = d.instances.map((i) => finishInstance(i, d, kit, lookup));
   // One VRID per interface and family, unless unicast keeps the instances apart.
   const seen = new Map<string, VrrpInstanceSpec>();
   for (const i of vrrpInstances) {
@@ -39,12 +45,19 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
   };
   for (const i of vrrpInstances) i.trackScripts = track(i.trackScripts, `vrrp_instance ${i.name}`);
   const instanceNames = new Set(vrrpInstances.map((i) => i.name));
-  for (const sg of d.syncGroups) {
-    sg.trackScripts = track(sg.trackScripts, `vrrp_sync_group ${sg.name}`);
-    for (const m of sg.group) {
-      if (!instanceNames.has(m)) fail(sg.where, `vrrp_sync_group ${sg.name}: vrrp_instance '${m}' is not defined`);
+  // As keepalived: undefined members are dropped, and a group left empty is removed, with warnings.
+  const syncGroups = d.syncGroups.filter((sg) => {
+    const label = `vrrp_sync_group ${sg.name}`;
+    sg.trackScripts = track(sg.trackScripts, label);
+    for (const m of sg.group.filter((x) => !instanceNames.has(x))) kit.warn(sg.where, `${label}: vrrp_instance '${m}' is not defined, ignored`);
+    sg.group = sg.group.filter((x) => instanceNames.has(x));
+    if (sg.group.length === 0) {
+      kit.warn(sg.where, `${label}: no vrrp_instance left in the group, the group is removed`);
+      return false;
     }
-  }
+    if (sg.group.length === 1) kit.warn(sg.where, `${label}: only one vrrp_instance (${sg.group[0]}), nothing to synchronise`);
+    return true;
+  });
   const groupNames = new Set(d.vsGroups.map((x) => x.name));
   const virtualServers = d.servers.map((s) => {
     if (s.vs.target.kind === 'group' && !groupNames.has(s.vs.target.group)) {
@@ -57,23 +70,34 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
     files,
     global: g,
     vrrpScripts: d.scripts,
-    vrrpSyncGroups: d.syncGroups,
+    vrrpSyncGroups: syncGroups,
     vrrpInstances,
     virtualServerGroups: d.vsGroups,
     virtualServers,
   };
 }
 
-function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit): VrrpInstanceSpec {
+function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup: HostLookup): VrrpInstanceSpec {
   const { st, name } = d;
   const g = config.global;
   const label = `vrrp_instance ${name}`;
-  if (d.interface === undefined) fail(st, `${label}: no 'interface'`);
+  // A unicast instance may leave the interface to the one holding unicast_src_ip (keepalived 2.4).
+  let iface = d.interface;
+  if (iface === undefined) {
+    if (d.unicastPeers.length === 0 || d.unicastSrcIp === undefined) {
+      fail(st, `${label}: no 'interface'${d.unicastPeers.length > 0 ? ' (a unicast instance needs interface or unicast_src_ip)' : ''}`);
+    }
+    iface = lookup.interfaceOfAddress?.(d.unicastSrcIp) ?? '';
+    if (iface === '' && lookup.interfaceOfAddress) kit.warn(st, `${label}: no 'interface' and no interface has unicast_src_ip ${d.unicastSrcIp}`);
+  }
   if (d.virtualRouterId === undefined) fail(st, `${label}: no 'virtual_router_id'`);
-  if (d.vips.length === 0 && !d.noVips) kit.warn(st, `${label}: no virtual_ipaddress; at least one is sensible`);
-  const families = new Set(d.vips.map((v) => v.family));
-  if (families.size > 1) fail(d.vipsWhere ?? st, `${label}: virtual_ipaddress mixes IPv4 and IPv6 (put one family in virtual_ipaddress_excluded)`);
+  // The first VIP sets the family; VIPs of the other family are dropped, as keepalived does.
   const family: 4 | 6 = d.vips[0]?.family ?? (d.unicastSrcIp ? familyOf(d.unicastSrcIp) : d.unicastPeers[0] ? familyOf(d.unicastPeers[0].address) : 4);
+  for (const v of d.vips.filter((x) => x.family !== family)) {
+    kit.warn(v.where, `virtual_ipaddress: ${v.address}/${v.prefixLength} is not IPv${family} like the instance's first VIP, ignored as keepalived does`);
+  }
+  d.vips = d.vips.filter((x) => x.family === family);
+  if (d.vips.length === 0 && !d.noVips) kit.warn(st, `${label}: no virtual_ipaddress; at least one is sensible`);
   if (d.unicastSrcIp && familyOf(d.unicastSrcIp) !== family) fail(d.unicastSrcWhere ?? st, `${label}: unicast_src_ip ${d.unicastSrcIp} is not IPv${family} like the VIPs`);
   for (const p of d.unicastPeers) {
     if (familyOf(p.address) !== family) fail(st, `${label}: unicast_peer ${p.address} is not IPv${family} like the VIPs`);
@@ -102,7 +126,7 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit): VrrpIn
   const inst: VrrpInstanceSpec = {
     name,
     state: d.state ?? INSTANCE_DEFAULTS.state,
-    interface: d.interface,
+    interface: iface,
     virtualRouterId: d.virtualRouterId,
     priority: d.priority ?? INSTANCE_DEFAULTS.priority,
     advertIntervalCs,
@@ -130,11 +154,12 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit): VrrpIn
     garpLowerPrioRepeat: d.garp.garpLowerPrioRepeat ?? d.garp.garpMasterRepeat ?? g.garpLowerPrioRepeat,
     where: whereOf(st),
   };
-  if (d.authentication) inst.authentication = d.authentication;
+  if (d.authentication && strict) {
+    kit.warn(d.authWhere ?? st, `${label}: strict mode does not allow authentication, ignored as keepalived does`);
+  } else if (d.authentication) inst.authentication = d.authentication;
   if (d.unicastSrcIp !== undefined) inst.unicastSrcIp = d.unicastSrcIp;
   const downTimerAdverts = d.downTimerAdverts ?? config.downTimerAdverts;
   if (downTimerAdverts !== undefined) inst.downTimerAdverts = downTimerAdverts;
-  if (strict && d.authentication) fail(st, `${label}: authentication is not allowed with vrrp_strict/strict_mode`);
   return inst;
 }
 

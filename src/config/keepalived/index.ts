@@ -20,12 +20,14 @@ export interface KeepalivedParseOptions {
   /** File name used in messages and as the base directory of relative includes. */
   file: string;
   fs?: ConfigFs;
+  /** Host facts: the interface of a unicast instance's unicast_src_ip when it names none. */
+  interfaceOfAddress?: (address: string) => string | undefined;
 }
 
-export function loadKeepalivedConfig(file: string, options: { fs?: ConfigFs } = {}): LoadResult {
+export function loadKeepalivedConfig(file: string, options: Omit<KeepalivedParseOptions, 'file'> = {}): LoadResult {
   const fs = options.fs ?? nodeConfigFs;
   const text = readConfigFile(fs, file);
-  return parseKeepalivedConfig(text, { file, fs });
+  return parseKeepalivedConfig(text, { ...options, file, fs });
 }
 
 export function parseKeepalivedConfig(text: string, options: KeepalivedParseOptions): LoadResult {
@@ -44,6 +46,7 @@ export function parseKeepalivedConfig(text: string, options: KeepalivedParseOpti
     servers: [],
   };
   kit.apply(parseStatements(tokens), TOP_LEVEL, draft, 'the top level');
-  const config = finish(draft, kit, { kind: 'keepalived', file: options.file }, files);
+  const lookup = options.interfaceOfAddress ? { interfaceOfAddress: options.interfaceOfAddress } : {};
+  const config = finish(draft, kit, { kind: 'keepalived', file: options.file }, files, lookup);
   return { config, warnings };
 }

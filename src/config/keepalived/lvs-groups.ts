@@ -2,6 +2,7 @@
 // share one virtual_server definition.
 import type { Statement } from '../block-parser.js';
 import type { VirtualServerGroupEntry } from '../types.js';
+import { bigIntToIp, ipToBigInt, rangeSize } from '../address-range.js';
 import { fail, familyOf, intArg, ipText, isIp, optArg, parseCidr, portText, whereOf } from '../values.js';
 import type { ConfigDraft } from './draft.js';
 import type { Kit } from './kit.js';
@@ -25,28 +26,45 @@ export function virtualServerGroup(st: Statement, config: ConfigDraft, kit: Kit)
   config.vsGroups.push({ name, entries, where: whereOf(st) });
 }
 
-/** `a.b.c.d`, `a.b.c.d-e` (last component), `a.b.c.d-e.f.g.h`, `a.b.c.d/nn`, and IPv6 equivalents. */
-function addressRange(st: Statement, text: string): { first: string; last: string } {
-  const slash = text.indexOf('/');
-  if (slash >= 0) {
-    const { address, prefixLength, family } = parseCidr(st, text, 'virtual_server_group');
-    if (family === 6) return { first: address, last: address };
-    const n = address.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-    const size = 2 ** (32 - prefixLength);
-    const base = Math.floor(n / size) * size;
-    return { first: v4(base), last: v4(base + size - 1) };
-  }
-  const dash = text.indexOf('-');
-  if (dash < 0) return { first: ipText(st, text, 'virtual_server_group'), last: text };
-  const first = ipText(st, text.slice(0, dash), 'virtual_server_group');
-  const tail = text.slice(dash + 1);
-  if (isIp(tail)) return { first, last: tail };
-  const sep = familyOf(first) === 4 ? '.' : ':';
-  const last = first.slice(0, first.lastIndexOf(sep) + 1) + tail;
-  if (!isIp(last)) fail(st, `virtual_server_group: '${text}' is not a valid address range`);
-  return { first, last };
-}
+/**
+ * Largest range accepted: one IPVS service per address, and 2^24 services are already far more
+ * than a kernel table holds sensibly (an IPv6 /64 would never finish).
+ */
+export const MAX_RANGE_ADDRESSES = 2 ** 24;
 
-function v4(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+/**
+ * `a.b.c.d`, `a.b.c.d-e` (last byte, decimal), `a.b.c.d-e.f.g.h`, `a.b.c.d/nn`, and the IPv6
+ * forms: `fd00::1-ff` (last group, hex), `fd00::1-fd00::ff`, `fd00::/120`.
+ */
+function addressRange(st: Statement, text: string): { first: string; last: string } {
+  const what = 'virtual_server_group';
+  let first: string;
+  let last: string;
+  const slash = text.indexOf('/');
+  const dash = text.indexOf('-');
+  if (slash >= 0) {
+    const { address, prefixLength, family } = parseCidr(st, text, what);
+    const bits = BigInt((family === 4 ? 32 : 128) - prefixLength);
+    const base = (ipToBigInt(address) >> bits) << bits;
+    first = bigIntToIp(base, family);
+    last = bigIntToIp(base + (1n << bits) - 1n, family);
+  } else if (dash < 0) {
+    first = last = ipText(st, text, what);
+  } else {
+    first = ipText(st, text.slice(0, dash), what);
+    const tail = text.slice(dash + 1);
+    if (isIp(tail)) last = tail;
+    else {
+      const v4 = familyOf(first) === 4;
+      if (!(v4 ? /^\d{1,3}$/ : /^[0-9a-fA-F]{1,4}$/).test(tail) || (v4 && Number(tail) > 255)) fail(st, `${what}: '${text}' is not a valid address range`);
+      const n = ipToBigInt(first);
+      const width = v4 ? 8n : 16n;
+      last = bigIntToIp(((n >> width) << width) | BigInt(v4 ? Number(tail) : parseInt(tail, 16)), familyOf(first));
+    }
+    if (familyOf(last) !== familyOf(first)) fail(st, `${what}: '${text}' mixes IPv4 and IPv6`);
+  }
+  const size = rangeSize(first, last);
+  if (size === 0n) fail(st, `${what}: '${text}' is an empty range (${last} is before ${first})`);
+  if (size > BigInt(MAX_RANGE_ADDRESSES)) fail(st, `${what}: '${text}' has ${size} addresses, more than ${MAX_RANGE_ADDRESSES} services`);
+  return { first, last };
 }

@@ -47,7 +47,8 @@ export function realServer(st: Statement, parent: VsDraft, kit: Kit): RealServer
   const d: RealServerDraft = {
     rs: {
       address,
-      port: p === undefined ? vsPort : portText(st, p, 'real_server'),
+      // Port 0 (or none) takes the virtual server's port; fwmark services have none.
+      port: p === undefined ? vsPort : portText(st, p, 'real_server', 0),
       weight: REAL_SERVER_WEIGHT_DEFAULT,
       method: parent.vs.method,
       inhibitOnFailure: parent.vs.inhibitOnFailure,

@@ -1,5 +1,6 @@
 // virtual_server IP [PORT] | fwmark N | group NAME { ... }: one IPVS service (or a group's) and
 // its real servers.
+import { isIPv4 } from 'node:net';
 import type { Statement } from '../block-parser.js';
 import { PERSISTENCE_TIMEOUT_DEFAULT, VIRTUAL_SERVER_DEFAULTS } from '../defaults.js';
 import type { LvsProtocol, VirtualServerTarget } from '../types.js';
@@ -11,6 +12,24 @@ import { implemented, warned, type Handler, type Kit, type KeywordTable } from '
 import { timingKeywords } from './lvs-checkers.js';
 import { realServer } from './lvs-real-server.js';
 import { lvsMethod, scheduler } from './lvs-values.js';
+
+/**
+ * IPv4: a contiguous dotted netmask or a prefix length 0..32; IPv6: a prefix length 1..128 (the
+ * family is the virtual server's, IPv4 for groups and fwmarks unless ip_family says otherwise,
+ * and is checked again once the whole block is read).
+ */
+function granularity(st: Statement): string {
+  const v = argText(st, 0, 'netmask');
+  const bad = (): never => fail(st, `persistence_granularity: '${v}' is not a netmask or prefix length`);
+  if (/^\d+$/.test(v)) {
+    if (Number(v) > 128) bad();
+    return v;
+  }
+  if (!isIPv4(v)) bad();
+  const bits = v.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join('');
+  if (!/^1*0*$/.test(bits)) fail(st, `persistence_granularity: '${v}' is not a contiguous netmask`);
+  return v;
+}
 
 const flag: Handler<VsDraft> = (s, d) => d.vs.schedulerFlags.push(s.keyword);
 const method: Handler<VsDraft> = (s, d) => (d.vs.method = lvsMethod(s));
@@ -24,7 +43,7 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = {
   persistence_timeout: implemented((s, d) => {
     d.vs.persistenceTimeout = optArg(s, 0) === undefined ? PERSISTENCE_TIMEOUT_DEFAULT : intArg(s, 0, 1, 2678400);
   }),
-  persistence_granularity: implemented((s, d) => (d.vs.persistenceGranularity = argText(s, 0, 'netmask'))),
+  persistence_granularity: implemented((s, d) => (d.vs.persistenceGranularity = granularity(s))),
   protocol: implemented((s, d) => {
     const p = argText(s, 0, 'TCP, UDP or SCTP');
     if (p !== 'TCP' && p !== 'UDP' && p !== 'SCTP') fail(s, `protocol: '${p}' is not TCP, UDP or SCTP`);
@@ -32,7 +51,13 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = {
     d.protocolSet = true;
   }),
   ops: implemented((_s, d) => (d.vs.ops = true)),
-  quorum: implemented((s, d) => (d.vs.quorum = intArg(s, 0, 1, 2 ** 31 - 1))),
+  quorum: implemented((s, d, kit) => {
+    d.vs.quorum = intArg(s, 0, 0, 2 ** 32 - 1);
+    if (d.vs.quorum === 0) {
+      kit.warn(s, 'quorum: 0 is out of range 1..4294967295, 1 is used as keepalived does');
+      d.vs.quorum = 1;
+    }
+  }),
   hysteresis: implemented((s, d) => (d.vs.hysteresis = intArg(s, 0, 0, 2 ** 31 - 1))),
   alpha: implemented((s, d) => (d.vs.alpha = boolArg(s, 0))),
   omega: implemented((s, d) => (d.vs.omega = boolArg(s, 0))),
@@ -101,6 +126,12 @@ export function virtualServer(st: Statement, config: ConfigDraft, kit: Kit): voi
   if (vs.sorryServer && vs.sorryServer.address === '') fail(st, `virtual_server: sorry_server_inhibit without sorry_server`);
   if (target.kind === 'address' && !portGiven && vs.persistenceTimeout === undefined) {
     fail(st, `virtual_server ${target.address}: a port is required unless the service is persistent`);
+  }
+  const g = vs.persistenceGranularity;
+  if (g !== undefined) {
+    const family = target.kind === 'group' ? undefined : target.family;
+    if (family === 6 && (!/^\d+$/.test(g) || Number(g) < 1)) fail(st, `persistence_granularity: '${g}' is not an IPv6 prefix length (1..128)`);
+    if (family === 4 && /^\d+$/.test(g) && Number(g) > 32) fail(st, `persistence_granularity: '${g}' is not an IPv4 prefix length (0..32)`);
   }
   if (target.kind === 'address') {
     for (const r of d.rs) {

@@ -17,11 +17,12 @@ export const AUTHENTICATION: KeywordTable<AuthDraft> = {
     if (v === 'AH') kit.warn(s, 'auth_type AH: not supported by vipd, adverts are sent and accepted without IPsec-AH');
     d.type = v;
   }, { note: 'PASS; AH is accepted with a warning and not performed' }),
-  auth_pass: implemented((s, d) => {
+  auth_pass: implemented((s, d, kit) => {
     const v = argText(s, 0, 'password');
     if (v.length === 0) fail(s, `auth_pass: empty password`);
-    if (v.length > 8) fail(s, `auth_pass: password is ${v.length} characters, at most 8 are allowed`);
-    d.pass = v;
+    // keepalived keeps the first 8 characters (the field's size in a VRRPv2 advert) and says so.
+    if (v.length > 8) kit.warn(s, `auth_pass: password is ${v.length} characters, truncated to the first 8 as keepalived does`);
+    d.pass = v.slice(0, 8);
   }),
 };
 

@@ -37,14 +37,16 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   }, { block: 'authentication' }),
   virtual_ipaddress: implemented((s, d, kit) => {
     d.vipsWhere = s;
-    d.vips.push(...virtualAddresses(s, kit));
+    for (const v of virtualAddresses(s, kit)) d.vips.push(v);
   }),
-  virtual_ipaddress_excluded: implemented((s, d, kit) => d.excluded.push(...virtualAddresses(s, kit))),
+  virtual_ipaddress_excluded: implemented((s, d, kit) => {
+    for (const v of virtualAddresses(s, kit)) d.excluded.push(v);
+  }),
   unicast_src_ip: implemented(sourceIp),
   mcast_src_ip: implemented(sourceIp),
   unicast_peer: implemented((s, d, kit) => {
     d.unicastPeersWhere = s;
-    d.unicastPeers.push(...unicastPeers(s, kit));
+    for (const p of unicastPeers(s, kit)) d.unicastPeers.push(p);
   }),
   // vipd always takes unicast adverts from the listed peers only.
   check_unicast_src: implemented((s, d) => (d.checkUnicastSrc = boolArg(s, 0))),

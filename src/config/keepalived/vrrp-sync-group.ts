@@ -35,7 +35,7 @@ export function syncGroup(st: Statement, config: ConfigDraft, kit: Kit): void {
   const name = kit.name(st);
   const d: SyncGroupDraft = { group: [], trackInterfaces: [], trackScripts: [], notify: {} };
   kit.apply(kit.needBlock(st), VRRP_SYNC_GROUP, d, `vrrp_sync_group ${name}`);
-  if (d.group.length === 0) fail(st, `vrrp_sync_group ${name}: empty 'group'`);
   if (config.syncGroups.some((g) => g.name === name)) fail(st, `vrrp_sync_group ${name}: defined twice`);
+  if (d.group.length === 0) return kit.warn(st, `vrrp_sync_group ${name}: empty 'group', the group is removed as keepalived does`);
   config.syncGroups.push({ name, group: d.group, trackInterfaces: d.trackInterfaces, trackScripts: d.trackScripts, ...d.notify, where: whereOf(st) });
 }

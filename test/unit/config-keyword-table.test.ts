@@ -36,8 +36,6 @@ const NOT_KEYWORDS = new Set([
   'keepalived',
   // Placeholders in the "Sequence blocks" / "List blocks" prose (~SEQ(var, start, step, end), val1).
   'start', 'val1',
-  // Config language, not a keyword (see config-language tests).
-  '~SEQ',
 ]);
 
 /**

@@ -1,7 +1,6 @@
 // What the block readers collect before the cross-checks (finish.ts) turn it into a VipdConfig:
 // the parts that need the whole file (defaults from global_defs, references between blocks) stay
 // drafts until then.
-import type { Statement } from '../block-parser.js';
 import type {
   Authentication,
   CheckTiming,
@@ -9,6 +8,7 @@ import type {
   HttpUrl,
   RealServerSpec,
   ScriptCommand,
+  SourceRef,
   TrackedInterface,
   TrackedScript,
   UnicastPeer,
@@ -36,19 +36,19 @@ export interface InstanceDraft {
   virtualRouterId?: number;
   priority?: number;
   advertInt?: number;
-  advertIntWhere?: Statement;
+  advertIntWhere?: SourceRef;
   version?: 2 | 3;
   authentication?: Authentication;
-  authWhere?: Statement;
+  authWhere?: SourceRef;
   vips: VirtualAddressSpec[];
-  vipsWhere?: Statement;
+  vipsWhere?: SourceRef;
   /** `no_virtual_ipaddress`: none on purpose. */
   noVips?: boolean;
   excluded: VirtualAddressSpec[];
   unicastSrcIp?: string;
-  unicastSrcWhere?: Statement;
+  unicastSrcWhere?: SourceRef;
   unicastPeers: UnicastPeer[];
-  unicastPeersWhere?: Statement;
+  unicastPeersWhere?: SourceRef;
   checkUnicastSrc?: boolean;
   preempt: boolean;
   preemptDelay: number;
@@ -61,7 +61,8 @@ export interface InstanceDraft {
   downTimerAdverts?: number;
   notify: Partial<Record<NotifyKey, ScriptCommand>>;
   garp: Partial<Record<GarpKey, number>>;
-  st: Statement;
+  /** Where the block starts (not the statement: its tree is dropped once read). */
+  where: SourceRef;
 }
 
 export type TimingDraft = Partial<CheckTiming>;
@@ -79,7 +80,8 @@ export interface NetCheckerDraft {
   urls: HttpUrl[];
   virtualhost?: string;
   enableSni: boolean;
-  st: Statement;
+  /** Where the block starts (not the statement: its tree is dropped once read). */
+  where: SourceRef;
 }
 
 export interface MiscCheckerDraft {
@@ -90,7 +92,8 @@ export interface MiscCheckerDraft {
   dynamic: boolean;
   user?: string;
   group?: string;
-  st: Statement;
+  /** Where the block starts (not the statement: its tree is dropped once read). */
+  where: SourceRef;
 }
 
 export type CheckerDraft = NetCheckerDraft | MiscCheckerDraft;
@@ -108,7 +111,8 @@ export interface VsDraft {
   rs: RealServerDraft[];
   protocolSet: boolean;
   portGiven: boolean;
-  st: Statement;
+  /** Where the block starts (not the statement: its tree is dropped once read). */
+  where: SourceRef;
 }
 
 /** The whole file as read so far. */

@@ -61,7 +61,7 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
   const groupNames = new Set(d.vsGroups.map((x) => x.name));
   const virtualServers = d.servers.map((s) => {
     if (s.vs.target.kind === 'group' && !groupNames.has(s.vs.target.group)) {
-      fail(s.st, `virtual_server group '${s.vs.target.group}' is not defined`);
+      fail(s.where, `virtual_server group '${s.vs.target.group}' is not defined`);
     }
     return finishVirtualServer(s);
   });
@@ -78,7 +78,7 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
 }
 
 function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup: HostLookup): VrrpInstanceSpec {
-  const { st, name } = d;
+  const { where: st, name } = d;
   const g = config.global;
   const label = `vrrp_instance ${name}`;
   // A unicast instance may leave the interface to the one holding unicast_src_ip (keepalived 2.4).
@@ -123,9 +123,17 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
     if (advertIntervalCs < 1 || advertIntervalCs > 4095) fail(where, `advert_int: ${advertSeconds} is out of range 0.01..40.95 for VRRPv3`);
   }
   const strict = d.strict ?? g.strict;
+  // As keepalived: tracking the instance's own interface is what it does anyway.
+  for (const t of d.trackInterfaces.filter((x) => x.name === iface)) kit.warn(t.where, `${label}: track_interface ${t.name} is the instance's own interface, ignored as keepalived does`);
+  d.trackInterfaces = d.trackInterfaces.filter((x) => x.name !== iface);
+  let state = d.state ?? INSTANCE_DEFAULTS.state;
+  if (state === 'MASTER' && d.authentication?.type === 'AH' && !strict) {
+    kit.warn(st, `${label}: initial state MASTER is incompatible with AH authentication, BACKUP is used as keepalived does`);
+    state = 'BACKUP';
+  }
   const inst: VrrpInstanceSpec = {
     name,
-    state: d.state ?? INSTANCE_DEFAULTS.state,
+    state,
     interface: iface,
     virtualRouterId: d.virtualRouterId,
     priority: d.priority ?? INSTANCE_DEFAULTS.priority,
@@ -152,7 +160,7 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
     garpMasterRefreshRepeat: d.garp.garpMasterRefreshRepeat ?? g.garpMasterRefreshRepeat,
     garpLowerPrioDelay: d.garp.garpLowerPrioDelay ?? d.garp.garpMasterDelay ?? g.garpLowerPrioDelay,
     garpLowerPrioRepeat: d.garp.garpLowerPrioRepeat ?? d.garp.garpMasterRepeat ?? g.garpLowerPrioRepeat,
-    where: whereOf(st),
+    where: st,
   };
   if (d.authentication && strict) {
     kit.warn(d.authWhere ?? st, `${label}: strict mode does not allow authentication, ignored as keepalived does`);
@@ -177,7 +185,7 @@ function finishVirtualServer(d: VsDraft): VirtualServerSpec {
         delayBeforeRetry: pick('delayBeforeRetry') ?? dflt.delayBeforeRetry,
         warmup: pick('warmup') ?? dflt.warmup,
         delayLoop,
-        where: whereOf(c.st),
+        where: c.where,
       };
       if (c.kind === 'misc') {
         const m: CheckerSpec = { type: 'MISC_CHECK', path: c.path!, timeout: c.timeout ?? delayLoop, dynamic: c.dynamic, ...common };
@@ -195,7 +203,7 @@ function finishVirtualServer(d: VsDraft): VirtualServerSpec {
         ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}),
         ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
       };
-      if (base.connectPort === 0) fail(c.st, `${c.type}: no connect_port and the real server has no port`);
+      if (base.connectPort === 0) fail(c.where, `${c.type}: no connect_port and the real server has no port`);
       if (c.type === 'TCP_CHECK') return { type: 'TCP_CHECK', ...base };
       const h: CheckerSpec = { type: c.type, ...base, urls: c.urls, enableSni: c.enableSni };
       const vh = c.virtualhost ?? d.vs.virtualhost;

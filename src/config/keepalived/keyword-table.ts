@@ -59,7 +59,19 @@ function info(table: KeywordTable<never>): Record<string, KeywordInfo> {
   }]));
 }
 
+/** The line language (config-language.ts), applied before keywords are read. */
+const CONFIG_LANGUAGE: Record<string, KeywordInfo> = {
+  '@ID / @^ID': { status: 'implemented', note: 'lines for one config id (-i/--config-id, default the host name)' },
+  '$NAME=VALUE': { status: 'implemented', note: 'definitions, also multi-line with a trailing backslash' },
+  '$NAME / ${NAME}': { status: 'implemented', note: 'substitution, recursive, at the time of use' },
+  '${_PWD} ${_INSTANCE} ${_RANDOM} ${_HASH} ${_BANG}': { status: 'implemented' },
+  '~SEQ': { status: 'implemented', note: '~SEQ(VAR, START, STEP, END) repeats the rest of the line' },
+  '~SEQx': { status: 'implemented', note: 'as ~SEQ, VAR in hex' },
+  '~LST': { status: 'implemented', note: '~LST(VAR, v1, v2...) or ~LST({A, B}, {1, 2}...) repeats the rest of the line' },
+};
+
 /** context -> keyword -> outcome. */
-export const KEYWORD_TABLE: Readonly<Record<KeywordContext, Readonly<Record<string, KeywordInfo>>>> = Object.fromEntries(
-  Object.entries(CONTEXTS).map(([c, t]) => [c, info(t)]),
-);
+export const KEYWORD_TABLE: Readonly<Record<KeywordContext, Readonly<Record<string, KeywordInfo>>>> = {
+  'config language': CONFIG_LANGUAGE,
+  ...Object.fromEntries(Object.entries(CONTEXTS).map(([c, t]) => [c, info(t)])),
+};

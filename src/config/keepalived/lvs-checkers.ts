@@ -2,7 +2,7 @@
 // MISC_CHECK, plus the timing keywords every LVS level shares.
 import type { Statement } from '../block-parser.js';
 import type { HttpUrl } from '../types.js';
-import { argText, fail, intArg, ipArg, optArg, portText, positiveTimer, timerArg } from '../values.js';
+import { argText, fail, intArg, ipArg, optArg, portText, positiveTimer, timerArg, whereOf } from '../values.js';
 import type { MiscCheckerDraft, NetCheckerDraft, TimingDraft } from './draft.js';
 import { implemented, warned, type Kit, type KeywordEntry, type KeywordTable } from './kit.js';
 
@@ -50,7 +50,7 @@ export const SSL_GET: KeywordTable<NetCheckerDraft> = {
 const TABLES = { TCP_CHECK, HTTP_GET, SSL_GET } as const;
 
 export function netChecker(st: Statement, type: NetCheckerDraft['type'], kit: Kit): NetCheckerDraft {
-  const d: NetCheckerDraft = { kind: 'net', type, timing: {}, urls: [], enableSni: false, st };
+  const d: NetCheckerDraft = { kind: 'net', type, timing: {}, urls: [], enableSni: false, where: whereOf(st) };
   kit.apply(kit.needBlock(st), TABLES[type], d, type);
   if (type !== 'TCP_CHECK' && d.urls.length === 0) fail(st, `${type}: no 'url' block`);
   return d;
@@ -108,7 +108,7 @@ export const MISC_CHECK: KeywordTable<MiscCheckerDraft> = {
 };
 
 export function miscChecker(st: Statement, kit: Kit): MiscCheckerDraft {
-  const d: MiscCheckerDraft = { kind: 'misc', timing: {}, dynamic: false, st };
+  const d: MiscCheckerDraft = { kind: 'misc', timing: {}, dynamic: false, where: whereOf(st) };
   kit.apply(kit.needBlock(st), MISC_CHECK, d, 'MISC_CHECK');
   if (!d.path) fail(st, `MISC_CHECK: no 'misc_path'`);
   return d;

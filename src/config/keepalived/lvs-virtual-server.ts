@@ -117,12 +117,13 @@ export function virtualServer(st: Statement, config: ConfigDraft, kit: Kit): voi
     rs: [],
     protocolSet: false,
     portGiven,
-    st,
+    where: whereOf(st),
   };
   kit.apply(kit.needBlock(st), VIRTUAL_SERVER, d, `virtual_server ${st.args.map((t) => t.text).join(' ')}`);
   const vs = d.vs;
   // keepalived 2.2.7 (observed) picks UDP when `protocol` is missing, and says so.
   if (!d.protocolSet && target.kind !== 'fwmark') kit.warn(st, `virtual_server: no protocol set, defaulting to UDP as keepalived does`);
+  if (d.protocolSet && target.kind === 'fwmark') kit.warn(st, `virtual_server fwmark ${target.fwmark}: a fwmark service has no protocol, 'protocol' is ignored as keepalived does`);
   if (vs.sorryServer && vs.sorryServer.address === '') fail(st, `virtual_server: sorry_server_inhibit without sorry_server`);
   if (target.kind === 'address' && !portGiven && vs.persistenceTimeout === undefined) {
     fail(st, `virtual_server ${target.address}: a port is required unless the service is persistent`);

@@ -1,7 +1,7 @@
 // vrrp_instance NAME { ... }: one virtual router. Read into an InstanceDraft; finish.ts resolves
 // it against global_defs (version, GARP, strict) once the whole file is read.
 import type { Statement } from '../block-parser.js';
-import { argText, boolArg, fail, intArg, ipArg, timerArg } from '../values.js';
+import { argText, boolArg, fail, intArg, ipArg, timerArg, whereOf } from '../values.js';
 import type { ConfigDraft, GarpKey, InstanceDraft } from './draft.js';
 import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
 import { authentication, unicastPeers, virtualAddresses } from './vrrp-addresses.js';
@@ -13,7 +13,7 @@ function garp(key: GarpKey): Handler<InstanceDraft> {
 
 const sourceIp: Handler<InstanceDraft> = (s, d) => {
   d.unicastSrcIp = ipArg(s, 0);
-  d.unicastSrcWhere = s;
+  d.unicastSrcWhere = whereOf(s);
 };
 
 export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
@@ -28,15 +28,15 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   advert_int: implemented((s, d) => {
     d.advertInt = timerArg(s, 0);
     if (d.advertInt === 0) fail(s, `advert_int: must be greater than 0`);
-    d.advertIntWhere = s;
+    d.advertIntWhere = whereOf(s);
   }),
   version: implemented((s, d) => (d.version = intArg(s, 0, 2, 3) as 2 | 3)),
   authentication: implemented((s, d, kit) => {
     d.authentication = authentication(s, kit);
-    d.authWhere = s;
+    d.authWhere = whereOf(s);
   }, { block: 'authentication' }),
   virtual_ipaddress: implemented((s, d, kit) => {
-    d.vipsWhere = s;
+    d.vipsWhere = whereOf(s);
     for (const v of virtualAddresses(s, kit)) d.vips.push(v);
   }),
   virtual_ipaddress_excluded: implemented((s, d, kit) => {
@@ -45,7 +45,7 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   unicast_src_ip: implemented(sourceIp),
   mcast_src_ip: implemented(sourceIp),
   unicast_peer: implemented((s, d, kit) => {
-    d.unicastPeersWhere = s;
+    d.unicastPeersWhere = whereOf(s);
     for (const p of unicastPeers(s, kit)) d.unicastPeers.push(p);
   }),
   // vipd always takes unicast adverts from the listed peers only.
@@ -117,7 +117,7 @@ export function vrrpInstance(st: Statement, config: ConfigDraft, kit: Kit): void
     nativeIpv6: false,
     notify: {},
     garp: {},
-    st,
+    where: whereOf(st),
   };
   kit.apply(kit.needBlock(st), VRRP_INSTANCE, d, `vrrp_instance ${name}`);
   if (config.instances.some((i) => i.name === name)) fail(st, `vrrp_instance ${name}: defined twice`);

@@ -43,8 +43,9 @@ export function vrrpScript(st: Statement, config: ConfigDraft, kit: Kit): void {
   const name = kit.name(st);
   const d: ScriptDraft = { weight: SCRIPT_DEFAULTS.weight, weightReverse: false, initFail: false };
   kit.apply(kit.needBlock(st), VRRP_SCRIPT, d, `vrrp_script ${name}`);
-  if (!d.script) fail(st, `vrrp_script ${name}: no 'script'`);
   if (config.scripts.some((s) => s.name === name)) fail(st, `vrrp_script ${name}: defined twice`);
+  // keepalived drops a vrrp_script without a script (and so whatever tracks it), with a warning.
+  if (!d.script) return kit.warn(st, `vrrp_script ${name}: no 'script', the vrrp_script is removed as keepalived does`);
   const interval = d.interval ?? SCRIPT_DEFAULTS.interval;
   const s: VrrpScriptSpec = {
     name,

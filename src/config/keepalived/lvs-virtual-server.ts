@@ -67,7 +67,7 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = {
   sorry_server: implemented((s, d) => {
     const addr = ipArg(s, 0);
     const p = optArg(s, 1);
-    d.vs.sorryServer = { address: addr, port: p === undefined ? 0 : portText(s, p, 'sorry_server'), inhibit: d.vs.sorryServer?.inhibit ?? false };
+    d.vs.sorryServer = { address: addr, port: p === undefined ? 0 : portText(s, p, 'sorry_server', 0), inhibit: d.vs.sorryServer?.inhibit ?? false };
   }),
   sorry_server_inhibit: warned('the sorry server is removed, not set to weight 0, when real servers come back', (_s, d) => {
     if (d.vs.sorryServer) d.vs.sorryServer.inhibit = true;

@@ -95,8 +95,8 @@ t.test('persistence_granularity is checked at parse time and maps', async (t) =>
   for (const [g, addr, msg] of [
     ['foo', '10.0.0.10', "/k.conf:4: persistence_granularity: 'foo' is not a netmask or prefix length"],
     ['255.0.255.0', '10.0.0.10', "/k.conf:4: persistence_granularity: '255.0.255.0' is not a contiguous netmask"],
-    ['33', '10.0.0.10', "/k.conf:1: persistence_granularity: '33' is not an IPv4 prefix length (0..32)"],
-    ['255.255.0.0', 'fd00::10', "/k.conf:1: persistence_granularity: '255.255.0.0' is not an IPv6 prefix length (1..128)"],
+    ['33', '10.0.0.10', "/k.conf:4: persistence_granularity: '33' is not an IPv4 prefix length (0..32)"],
+    ['255.255.0.0', 'fd00::10', "/k.conf:4: persistence_granularity: '255.255.0.0' is not an IPv6 prefix length (1..128)"],
   ] as const) {
     t.throws(() => load(vs(g, addr)), { message: msg }, g);
   }

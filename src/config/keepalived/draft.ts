@@ -110,6 +110,7 @@ export interface VsDraft {
   timing: TimingDraft;
   rs: RealServerDraft[];
   protocolSet: boolean;
+  granularityWhere?: SourceRef;
   portGiven: boolean;
   /** Where the block starts (not the statement: its tree is dropped once read). */
   where: SourceRef;

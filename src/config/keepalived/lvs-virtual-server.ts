@@ -43,7 +43,10 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = {
   persistence_timeout: implemented((s, d) => {
     d.vs.persistenceTimeout = optArg(s, 0) === undefined ? PERSISTENCE_TIMEOUT_DEFAULT : intArg(s, 0, 1, 2678400);
   }),
-  persistence_granularity: implemented((s, d) => (d.vs.persistenceGranularity = granularity(s))),
+  persistence_granularity: implemented((s, d) => {
+    d.vs.persistenceGranularity = granularity(s);
+    d.granularityWhere = whereOf(s);
+  }),
   protocol: implemented((s, d) => {
     const p = argText(s, 0, 'TCP, UDP or SCTP');
     if (p !== 'TCP' && p !== 'UDP' && p !== 'SCTP') fail(s, `protocol: '${p}' is not TCP, UDP or SCTP`);
@@ -131,8 +134,8 @@ export function virtualServer(st: Statement, config: ConfigDraft, kit: Kit): voi
   const g = vs.persistenceGranularity;
   if (g !== undefined) {
     const family = target.kind === 'group' ? undefined : target.family;
-    if (family === 6 && (!/^\d+$/.test(g) || Number(g) < 1)) fail(st, `persistence_granularity: '${g}' is not an IPv6 prefix length (1..128)`);
-    if (family === 4 && /^\d+$/.test(g) && Number(g) > 32) fail(st, `persistence_granularity: '${g}' is not an IPv4 prefix length (0..32)`);
+    if (family === 6 && (!/^\d+$/.test(g) || Number(g) < 1)) fail(d.granularityWhere ?? st, `persistence_granularity: '${g}' is not an IPv6 prefix length (1..128)`);
+    if (family === 4 && /^\d+$/.test(g) && Number(g) > 32) fail(d.granularityWhere ?? st, `persistence_granularity: '${g}' is not an IPv4 prefix length (0..32)`);
   }
   if (target.kind === 'address') {
     for (const r of d.rs) {

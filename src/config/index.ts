@@ -1,8 +1,9 @@
 // Configuration: keepalived.conf and k0s's controlPlaneLoadBalancing, both to one VipdConfig
 // (types.ts) with every default applied, so the daemon has a single input model.
 //
-//   loadKeepalivedConfig(path, { fs? })           -> { config, warnings }   throws ConfigError
-//   parseKeepalivedConfig(text, { file, fs? })    -> { config, warnings }   throws ConfigError
+//   loadKeepalivedConfig(path, { fs?, configId?, interfaceOfAddress? })        -> { config, warnings }
+//   parseKeepalivedConfig(text, { file, fs?, configId?, interfaceOfAddress? }) -> { config, warnings }
+//   KEYWORD_TABLE: block context -> keyword -> implemented | warned | error (and what a warned one does not do)
 //   loadK0sConfig(path, K0sOptions)               -> { config, warnings }   throws ConfigError
 //   parseK0sConfig(text, { file, ...K0sOptions }) -> { config, warnings }   throws ConfigError
 //   parseCommandLine(command)                     -> argv (no shell)

@@ -11,8 +11,9 @@ import { vrrpInstance } from './vrrp-instance.js';
 import { vrrpScript } from './vrrp-script.js';
 import { syncGroup } from './vrrp-sync-group.js';
 
-// include lines never reach the table: source.ts expands them while reading the file.
-const INCLUDE = implemented<ConfigDraft>(() => undefined, { note: 'expanded while the file is read' });
+// Include lines are expanded while the file is read (source.ts); one that reaches the table was
+// not at the start of a statement (e.g. after a continued line), as keepalived also ignores it.
+const INCLUDE = implemented<ConfigDraft>((s, _d, kit) => kit.warn(s, `${s.keyword}: only read at the start of a line, ignored`), { note: 'expanded while the file is read' });
 
 export const TOP_LEVEL: KeywordTable<ConfigDraft> = {
   include: INCLUDE,

@@ -8,7 +8,7 @@ import { parseListen } from '../daemon/metrics.js';
 import { DEFAULT_CONFIG_FILE, DEFAULT_DUMP_FILE, DEFAULT_STATUS_SOCKET, type DaemonOptions } from '../daemon/options.js';
 
 type RunArgs = {
-  'use-file': string; 'k0s-config'?: string; 'k0s-controllers'?: string[]; 'dont-fork': boolean; 'no-syslog': boolean; 'log-console': boolean;
+  'use-file': string; 'config-id'?: string; 'k0s-config'?: string; 'k0s-controllers'?: string[]; 'dont-fork': boolean; 'no-syslog': boolean; 'log-console': boolean;
   'log-detail': boolean; 'dump-conf': boolean; vrrp: boolean; check: boolean; pid?: string; vrrp_pid?: string;
   checkers_pid?: string; 'config-test': boolean; 'status-socket': string; metrics?: string; 'dump-file': string;
   'log-json'?: boolean; nice: number;
@@ -17,6 +17,7 @@ type RunArgs = {
 function runOptions<T>(y: Argv<T>) {
   return y
     .option('use-file', { requiresArg: true, alias: 'f', type: 'string', default: DEFAULT_CONFIG_FILE, describe: 'keepalived.conf to use' })
+    .option('config-id', { requiresArg: true, alias: 'i', type: 'string', describe: 'configuration id for @id lines (default: the host name up to its first dot)' })
     .option('k0s-config', { requiresArg: true, type: 'string', describe: 'run from a k0s ClusterConfig / controlPlaneLoadBalancing YAML' })
     .option('k0s-controllers', {
       type: 'string', array: true, describe: 'with --k0s-config: controller addresses, the real servers of the virtual servers (a,b,c or repeated)',
@@ -32,7 +33,7 @@ function runOptions<T>(y: Argv<T>) {
     .option('pid', { requiresArg: true, alias: 'p', type: 'string', describe: 'pid file' })
     .option('vrrp_pid', { requiresArg: true, alias: 'r', type: 'string', describe: 'VRRP pid file (keepalived compatibility)' })
     .option('checkers_pid', { requiresArg: true, alias: 'c', type: 'string', describe: 'checkers pid file (keepalived compatibility)' })
-    .option('config-test', { alias: 't', type: 'boolean', default: false, describe: 'check the configuration and exit 0 (valid) or 1' })
+    .option('config-test', { alias: 't', type: 'boolean', default: false, describe: 'check the configuration (and that its interfaces exist) and exit: 0 OK, 5 runs but with warnings, 1 cannot run' })
     .option('status-socket', { requiresArg: true, type: 'string', default: DEFAULT_STATUS_SOCKET, describe: 'Unix socket for `vipd status`' })
     .option('metrics', { requiresArg: true, type: 'string', describe: 'serve Prometheus metrics on [host:]port, e.g. :9650' })
     .option('dump-file', { requiresArg: true, type: 'string', default: DEFAULT_DUMP_FILE, describe: 'where SIGUSR1 writes the state dump' })
@@ -42,7 +43,7 @@ function runOptions<T>(y: Argv<T>) {
       const r = a as unknown as RunArgs;
       if (r.vrrp && r.check) throw new Error('--vrrp and --check exclude each other');
       // Flags given without their value arrive as '' (or true): say so instead of running on defaults.
-      for (const k of ['use-file', 'k0s-config', 'pid', 'vrrp_pid', 'checkers_pid', 'status-socket', 'dump-file', 'metrics'] as const) {
+      for (const k of ['use-file', 'config-id', 'k0s-config', 'pid', 'vrrp_pid', 'checkers_pid', 'status-socket', 'dump-file', 'metrics'] as const) {
         const v = r[k] as unknown;
         if (v !== undefined && (typeof v !== 'string' || v === '')) throw new Error(`--${k} needs a value`);
       }
@@ -56,6 +57,7 @@ function runOptions<T>(y: Argv<T>) {
 function toDaemonOptions(a: RunArgs): DaemonOptions {
   return {
     configFile: a['use-file'],
+    ...(a['config-id'] !== undefined ? { configId: a['config-id'] } : {}),
     ...(a['k0s-config'] ? { k0sConfig: a['k0s-config'] } : {}),
     ...(a['k0s-controllers'] ? { k0sControllers: a['k0s-controllers'] } : {}),
     logDetail: a['log-detail'],
@@ -98,7 +100,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .command('run', 'run the daemon', (y) => runOptions(y), async (a) => {
       exit = await run(a as unknown as RunArgs);
     })
-    .command('check-config', 'check a configuration and exit 0 (valid) or 1', (y) => runOptions(y), async (a) => {
+    .command('check-config', 'check a configuration: exit 0 OK, 5 runs but with warnings, 1 cannot run', (y) => runOptions(y), async (a) => {
       const { checkConfig } = await import('../daemon/check-config.js');
       exit = await checkConfig(toDaemonOptions(a as unknown as RunArgs), process.stdout, process.stderr);
     })
@@ -117,6 +119,7 @@ export async function runCli(argv: string[]): Promise<number> {
       const { runBench } = await import('../../bench/main.js');
       exit = await runBench(argv.slice(argv.indexOf('bench') + 1));
     })
+    .epilogue('Exit status of -t / check-config, as keepalived 2.2.7\'s config test: 0 the configuration is OK; 5 it runs, with warnings (printed with file:line); 1 it cannot run. Bad arguments exit 2.')
     .version(`vipd ${VERSION}`)
     .alias('v', 'version')
     .help()

@@ -12,7 +12,9 @@
 import { isIPv4 } from 'node:net';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../errors.js';
-import { defaultGarp, defaultGlobal } from './defaults.js';
+import {
+  defaultGarp, defaultGlobal, INSTANCE_DEFAULTS, PERSISTENCE_TIMEOUT_DEFAULT, REAL_SERVER_WEIGHT_DEFAULT, VIRTUAL_SERVER_DEFAULTS,
+} from './defaults.js';
 import { nodeConfigFs, readConfigFile, type ConfigFs } from './fs.js';
 import { parseGoDuration, truncateToMicroseconds } from './go-duration.js';
 import type {
@@ -223,13 +225,13 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
       virtualIpAddressesExcluded: [],
       unicastPeers: peerList.map((address) => ({ address })),
       checkUnicastSrc: false,
-      preempt: true,
-      preemptDelay: 0,
+      preempt: INSTANCE_DEFAULTS.preempt,
+      preemptDelay: INSTANCE_DEFAULTS.preemptDelay,
       accept: true,
       strict: false,
       trackInterfaces: [],
       trackScripts: [],
-      dontTrackPrimary: false,
+      dontTrackPrimary: INSTANCE_DEFAULTS.dontTrackPrimary,
       nativeIpv6: family === 6,
       ...defaultGarp(),
       where,
@@ -260,13 +262,13 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
       err(p('lbKind'), `Unsupported value: ${JSON.stringify(kind)}: supported values: ${K0S_LB_KINDS.map((a) => JSON.stringify(a)).join(', ')}`);
     }
     let persistence = int(raw.persistenceTimeoutSeconds, p('persistenceTimeoutSeconds')) ?? 0;
-    if (persistence === 0) persistence = 360;
+    if (persistence === 0) persistence = PERSISTENCE_TIMEOUT_DEFAULT;
     else if (persistence < 1 || persistence > 2678400) invalid(p('persistenceTimeoutSeconds'), persistence, 'must be between 1 and 2678400, inclusive');
-    let delayLoop = 60;
+    let delayLoop = VIRTUAL_SERVER_DEFAULTS.delayLoop;
     if (raw.delayLoop !== undefined && raw.delayLoop !== null && raw.delayLoop !== '') {
       const d = typeof raw.delayLoop === 'string' ? parseGoDuration(raw.delayLoop) : undefined;
       if (d === undefined) invalid(p('delayLoop'), raw.delayLoop, 'must be a duration such as 1m, 30s or 1m30s');
-      else if (d === 0) delayLoop = 60;
+      else if (d === 0) delayLoop = VIRTUAL_SERVER_DEFAULTS.delayLoop;
       else {
         delayLoop = truncateToMicroseconds(d);
         if (delayLoop <= 0) invalid(p('delayLoop'), raw.delayLoop, 'must be positive');
@@ -278,9 +280,9 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
     const realServers: RealServerSpec[] = controllers.map((address) => ({
       address,
       port: apiPort,
-      weight: 1,
+      weight: REAL_SERVER_WEIGHT_DEFAULT,
       method: kind,
-      inhibitOnFailure: false,
+      inhibitOnFailure: VIRTUAL_SERVER_DEFAULTS.inhibitOnFailure,
       checkers: [
         {
           type: 'TCP_CHECK',
@@ -304,12 +306,12 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
       method: kind,
       protocol: 'TCP',
       persistenceTimeout: persistence,
-      ops: false,
-      quorum: 1,
-      hysteresis: 0,
-      alpha: false,
-      omega: false,
-      inhibitOnFailure: false,
+      ops: VIRTUAL_SERVER_DEFAULTS.ops,
+      quorum: VIRTUAL_SERVER_DEFAULTS.quorum,
+      hysteresis: VIRTUAL_SERVER_DEFAULTS.hysteresis,
+      alpha: VIRTUAL_SERVER_DEFAULTS.alpha,
+      omega: VIRTUAL_SERVER_DEFAULTS.omega,
+      inhibitOnFailure: VIRTUAL_SERVER_DEFAULTS.inhibitOnFailure,
       realServers,
       where,
     });

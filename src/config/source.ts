@@ -1,16 +1,20 @@
-// Reads keepalived.conf and its includes into one token stream, as if the included files were
-// pasted in place (so a block may even open in one file and close in another, like keepalived).
+// Reads keepalived.conf and its includes into one stream of lines, as if the included files were
+// pasted in place (so a block may even open in one file and close in another, like keepalived),
+// each line passed through the config language (config-language.ts: @conditionals, $definitions,
+// ~SEQ). Streaming: a file is never held as tokens or statements as a whole.
 //
 // `include PATTERN`: PATTERN is relative to the directory of the including file, may be a glob
 // with csh braces, may be (or go through) a symlink, including one to /dev/null (an empty file).
 // A pattern that matches nothing is a warning and the rest of the config still loads, as
 // keepalived does for plain `include`; the stricter variants (includer/includem/includew/
 // includeb/includea) make it an error. An include loop is an error at the include line.
+// As in keepalived, include lines are found before the config language runs.
 import * as path from 'node:path';
 import { ConfigError } from '../errors.js';
+import type { ConfigLanguage } from './config-language.js';
 import type { ConfigFs } from './fs.js';
 import { globPaths, hasGlobMagic } from './glob.js';
-import { tokenizeText, type Token } from './tokenizer.js';
+import type { SourceLine } from './tokenizer.js';
 import type { ConfigWarning } from './types.js';
 
 const INCLUDE_LINE = /^\s*(include[rmwba]?)(?:\s+(.*))?$/;
@@ -20,6 +24,7 @@ export interface SourceContext {
   warnings: ConfigWarning[];
   /** Every file read, in order (display paths). */
   files: string[];
+  language: ConfigLanguage;
 }
 
 interface Frame {
@@ -27,12 +32,11 @@ interface Frame {
   real: string;
 }
 
-/** Token stream of `file` (whose text is given) with all includes expanded. */
-export function readSource(file: string, text: string, ctx: SourceContext): Token[] {
-  const out: Token[] = [];
+/** The lines of `file` (whose text is given) with all includes expanded. */
+export function* sourceLines(file: string, text: string, ctx: SourceContext): Generator<SourceLine> {
   ctx.files.push(file);
-  expand(file, text, [{ file, real: realOrResolved(ctx.fs, file) }], ctx, out);
-  return out;
+  yield* expand(file, text, [{ file, real: realOrResolved(ctx.fs, file) }], ctx);
+  ctx.language.finish();
 }
 
 function realOrResolved(fs: ConfigFs, file: string): string {
@@ -43,21 +47,19 @@ function realOrResolved(fs: ConfigFs, file: string): string {
   }
 }
 
-function expand(file: string, text: string, stack: Frame[], ctx: SourceContext, out: Token[]): void {
+function* expand(file: string, text: string, stack: Frame[], ctx: SourceContext): Generator<SourceLine> {
   const lines = text.split('\n');
-  let chunkStart = 0;
-  const flush = (end: number) => {
-    if (end > chunkStart) out.push(...tokenizeText(lines.slice(chunkStart, end).join('\n'), file, chunkStart + 1));
-  };
   for (let i = 0; i < lines.length; i++) {
-    const m = INCLUDE_LINE.exec(lines[i]!);
+    const raw = lines[i]!;
+    const where = { file, line: i + 1 };
+    const m = ctx.language.inDefinition ? null : INCLUDE_LINE.exec(raw);
     // An include must start a statement: not inside a continued line.
-    if (!m || (i > 0 && /\\\s*$/.test(lines[i - 1]!))) continue;
-    flush(i);
-    chunkStart = i + 1;
-    include(m[1]!, m[2] ?? '', { file, line: i + 1 }, stack, ctx, out);
+    if (m && !(i > 0 && /\\\s*$/.test(lines[i - 1]!))) {
+      yield* include(m[1]!, m[2] ?? '', where, stack, ctx);
+      continue;
+    }
+    for (const l of ctx.language.lines(raw, where)) yield { text: l, file, line: i + 1 };
   }
-  flush(lines.length);
 }
 
 function includeArgument(rest: string, where: { file: string; line: number }): string {
@@ -72,14 +74,7 @@ function includeArgument(rest: string, where: { file: string; line: number }): s
   return s.split(/[#!]/)[0]!.trim().split(/\s+/)[0] ?? '';
 }
 
-function include(
-  keyword: string,
-  rest: string,
-  where: { file: string; line: number },
-  stack: Frame[],
-  ctx: SourceContext,
-  out: Token[],
-): void {
+function* include(keyword: string, rest: string, where: { file: string; line: number }, stack: Frame[], ctx: SourceContext): Generator<SourceLine> {
   const pattern = includeArgument(rest, where);
   if (!pattern) throw new ConfigError(`${keyword}: missing file name`, where);
   const strict = keyword !== 'include';
@@ -116,6 +111,6 @@ function include(
       continue;
     }
     ctx.files.push(file);
-    expand(file, text, [...stack, { file, real }], ctx, out);
+    yield* expand(file, text, [...stack, { file, real }], ctx);
   }
 }

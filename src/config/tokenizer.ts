@@ -73,22 +73,30 @@ export function tokenizeLine(text: string, file: string, line: number): Token[] 
   return tokens;
 }
 
-/** Tokens of a whole text: each logical line ends with an `eol` token. */
-export function tokenizeText(text: string, file: string, firstLine = 1): Token[] {
-  const out: Token[] = [];
-  const lines = text.split('\n');
-  lines.forEach((raw, idx) => {
-    const line = firstLine + idx;
-    const toks = tokenizeLine(raw, file, line);
+/** One line of the config as the tokenizer sees it (after includes and the config language). */
+export interface SourceLine {
+  text: string;
+  file: string;
+  line: number;
+}
+
+const eol = (file: string, line: number): Token => ({ kind: 'eol', text: '', raw: '', quoted: false, joined: false, file, line });
+
+/** Tokens of a stream of lines: each logical line ends with an `eol` token; a lone `\` at the end continues it. */
+export function* tokenizeLines(lines: Iterable<SourceLine>): Generator<Token> {
+  for (const { text, file, line } of lines) {
+    const toks = tokenizeLine(text, file, line);
     const last = toks[toks.length - 1];
-    if (last && last.kind === 'word' && last.text === '\\' && !last.quoted) {
-      toks.pop();
-      out.push(...toks);
-      return;
-    }
-    out.push(...toks, { kind: 'eol', text: '', raw: '', quoted: false, joined: false, file, line });
-  });
-  return out;
+    const continued = last !== undefined && last.kind === 'word' && last.text === '\\' && !last.quoted;
+    if (continued) toks.pop();
+    yield* toks;
+    if (!continued) yield eol(file, line);
+  }
+}
+
+/** Tokens of a whole text (no includes, no config language). */
+export function tokenizeText(text: string, file: string, firstLine = 1): Token[] {
+  return [...tokenizeLines(text.split('\n').map((t, i) => ({ text: t, file, line: firstLine + i })))];
 }
 
 /** The source text of a run of tokens, spacing normalised but adjacency kept. */

@@ -147,6 +147,8 @@ export interface VrrpInstanceSpec {
   garpMasterRefreshRepeat: number;
   garpLowerPrioDelay: number;
   garpLowerPrioRepeat: number;
+  /** Adverts missed before a backup takes over (`down_timer_adverts`); undefined = 3, the RFC's. */
+  downTimerAdverts?: number;
   where: SourceRef;
 }
 

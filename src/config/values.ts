@@ -95,7 +95,14 @@ export function parseCidr(st: Statement, text: string, what: string): { address:
   return { address, prefixLength: Number(p), family };
 }
 
-export function portText(st: Statement, text: string, what: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) fail(st, `${what}: '${text}' is not a valid port (1..65535)`);
+export function portText(st: Statement, text: string, what: string, min = 1): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > 65535) fail(st, `${what}: '${text}' is not a valid port (${min}..65535)`);
   return Number(text);
+}
+
+/** A <TIMER> that must be greater than 0. */
+export function positiveTimer(st: Statement): number {
+  const v = timerArg(st, 0);
+  if (v === 0) fail(st, `${st.keyword}: must be greater than 0`);
+  return v;
 }

@@ -7,7 +7,8 @@ import type {
 import { resolveInstanceConfig, type ResolvedInstanceConfig } from '../vrrp/instance-config.js';
 import { makeDestination, makeService, serviceKey, type Service, type ForwardMethod } from '../ipvs/index.js';
 import type { CheckConfig, RealServerConfig, VirtualServerConfig } from '../ipvs/index.js';
-import { ipFamily, ipToBytes, bytesToIp } from '../netif/ip-address.js';
+import { addressesIn } from '../config/address-range.js';
+import { ipFamily, ipToBytes } from '../netif/ip-address.js';
 
 const s2ms = (s: number) => Math.round(s * 1000);
 
@@ -40,6 +41,7 @@ export function instanceConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedIn
       lowerPrioDelayMs: s2ms(i.garpLowerPrioDelay),
       lowerPrioRepeat: i.garpLowerPrioRepeat,
     },
+    ...(i.downTimerAdverts !== undefined ? { downTimerAdverts: i.downTimerAdverts } : {}),
     // keepalived 2.2 sends and accepts the RFC checksum; accept the old variant too (interop switch).
     ...(i.version === 3 && i.family === 4 ? { checksum: 'either' as const } : {}),
   });
@@ -93,44 +95,40 @@ function granularityPrefix(g: string | undefined, family: 4 | 6): number {
   return [...ipToBytes(g)].reduce((n, b) => n + b.toString(2).replace(/0/g, '').length, 0);
 }
 
-function addressRange(first: string, last: string): string[] {
-  const a = ipToBytes(first);
-  const b = ipToBytes(last);
-  const out: string[] = [];
-  const cur = Buffer.from(a);
-  for (let i = 0; i < 256 && Buffer.compare(cur, b) <= 0; i++) {
-    out.push(bytesToIp(cur));
-    for (let j = cur.length - 1; j >= 0; j--) { cur[j] = (cur[j]! + 1) & 0xff; if (cur[j] !== 0) break; }
-  }
-  return out;
-}
-
-function servicesOf(vs: VirtualServerSpec, groups: VirtualServerGroupSpec[]): Service[] {
+/** The IPVS services of a virtual server: one, or one per address and fwmark of its group (lazily: a /16 is 65,536). */
+function* servicesOf(vs: VirtualServerSpec, groups: VirtualServerGroupSpec[]): Generator<Service> {
   const base = {
     scheduler: vs.scheduler,
     flags: {
       ...(vs.persistenceTimeout !== undefined ? { persistent: true } : {}),
       ...(vs.ops ? { onePacket: true } : {}),
-      ...(vs.schedulerFlags.includes('sh-fallback') || vs.schedulerFlags.includes('flag-1') ? { shFallback: true } : {}),
-      ...(vs.schedulerFlags.includes('sh-port') || vs.schedulerFlags.includes('flag-2') ? { shPort: true } : {}),
+      // sh-* and mh-* name the same scheduler flag bits (IP_VS_SVC_F_SCHED1, SCHED2).
+      ...(['sh-fallback', 'mh-fallback', 'flag-1'].some((f) => vs.schedulerFlags.includes(f)) ? { shFallback: true } : {}),
+      ...(['sh-port', 'mh-port', 'flag-2'].some((f) => vs.schedulerFlags.includes(f)) ? { shPort: true } : {}),
     },
     timeout: vs.persistenceTimeout ?? 0,
   };
   const protocol = vs.protocol.toLowerCase() as 'tcp' | 'udp' | 'sctp';
   const t = vs.target;
   if (t.kind === 'address') {
-    return [makeService({ family: t.family, protocol, address: t.address, port: t.port, ...base, netmask: granularityPrefix(vs.persistenceGranularity, t.family) })];
+    yield makeService({ family: t.family, protocol, address: t.address, port: t.port, ...base, netmask: granularityPrefix(vs.persistenceGranularity, t.family) });
+    return;
   }
   if (t.kind === 'fwmark') {
-    return [makeService({ family: t.family, fwmark: t.fwmark, ...base, netmask: granularityPrefix(vs.persistenceGranularity, t.family) })];
+    yield makeService({ family: t.family, fwmark: t.fwmark, ...base, netmask: granularityPrefix(vs.persistenceGranularity, t.family) });
+    return;
   }
   const group = groups.find((g) => g.name === t.group);
-  if (!group) return [];
-  return group.entries.flatMap((e) => e.kind === 'fwmark'
-    ? [makeService({ family: e.family ?? 4, fwmark: e.fwmark, ...base, netmask: granularityPrefix(vs.persistenceGranularity, e.family ?? 4) })]
-    : addressRange(e.first, e.last).map((address) => makeService({
-      family: e.family, protocol, address, port: e.port, ...base, netmask: granularityPrefix(vs.persistenceGranularity, e.family),
-    })));
+  for (const e of group?.entries ?? []) {
+    if (e.kind === 'fwmark') {
+      yield makeService({ family: e.family ?? 4, fwmark: e.fwmark, ...base, netmask: granularityPrefix(vs.persistenceGranularity, e.family ?? 4) });
+      continue;
+    }
+    const netmask = granularityPrefix(vs.persistenceGranularity, e.family);
+    for (const address of addressesIn(e.first, e.last, e.family)) {
+      yield makeService({ family: e.family, protocol, address, port: e.port, ...base, netmask });
+    }
+  }
 }
 
 export interface MappedVirtualServer {
@@ -144,47 +142,58 @@ export interface MappedVirtualServer {
 export function virtualServerConfigs(cfg: VipdConfig): MappedVirtualServer[] {
   const out: MappedVirtualServer[] = [];
   for (const vs of cfg.virtualServers) {
+    // The services of one virtual server share its real servers: built once per service port.
+    const byPort = new Map<number, { realServers: RealServerConfig[]; unsupported: string[]; sorryServer?: ReturnType<typeof makeDestination> }>();
     for (const service of servicesOf(vs, cfg.virtualServerGroups)) {
-      const unsupported: string[] = [];
-      const realServers: RealServerConfig[] = vs.realServers.map((rs) => {
-        const checks = rs.checkers.map((c) => checkConfig(c, vs)).filter((c): c is CheckConfig => {
-          if (!c) unsupported.push(`MISC_CHECK on ${rs.address}`);
-          return !!c;
-        });
-        return {
-          destination: makeDestination({
-            family: ipFamily(rs.address), address: rs.address, port: rs.port || service.port || 0,
-            forward: FORWARD[rs.method], weight: rs.weight,
-            ...(rs.upperThreshold !== undefined ? { upperThreshold: rs.upperThreshold } : {}),
-            ...(rs.lowerThreshold !== undefined ? { lowerThreshold: rs.lowerThreshold } : {}),
-          }),
-          ...(checks.length ? { checks } : {}),
-          inhibitOnFailure: rs.inhibitOnFailure || vs.inhibitOnFailure,
-        };
-      });
+      const port = service.port ?? 0;
+      let shared = byPort.get(port);
+      if (!shared) {
+        shared = realServersFor(vs, port);
+        byPort.set(port, shared);
+      }
       out.push({
         config: {
           service,
-          realServers,
+          realServers: shared.realServers,
           delayLoopMs: s2ms(vs.delayLoop),
           alpha: vs.alpha,
           omega: vs.omega,
           inhibitOnFailure: vs.inhibitOnFailure,
           quorum: vs.quorum,
           hysteresis: vs.hysteresis,
-          ...(vs.sorryServer ? {
-            sorryServer: makeDestination({
-              family: ipFamily(vs.sorryServer.address), address: vs.sorryServer.address,
-              port: vs.sorryServer.port || service.port || 0, forward: FORWARD[vs.method], weight: 1,
-            }),
-          } : {}),
+          ...(shared.sorryServer ? { sorryServer: shared.sorryServer } : {}),
         },
         ...(service.address ? { address: service.address } : {}),
-        unsupported,
+        unsupported: shared.unsupported,
       });
     }
   }
   return out;
+}
+
+function realServersFor(vs: VirtualServerSpec, servicePort: number) {
+  const unsupported: string[] = [];
+  const realServers: RealServerConfig[] = vs.realServers.map((rs) => {
+    const checks = rs.checkers.map((c) => checkConfig(c, vs)).filter((c): c is CheckConfig => {
+      if (!c) unsupported.push(`MISC_CHECK on ${rs.address}`);
+      return !!c;
+    });
+    return {
+      destination: makeDestination({
+        family: ipFamily(rs.address), address: rs.address, port: rs.port || servicePort || 0,
+        forward: FORWARD[rs.method], weight: rs.weight,
+        ...(rs.upperThreshold !== undefined ? { upperThreshold: rs.upperThreshold } : {}),
+        ...(rs.lowerThreshold !== undefined ? { lowerThreshold: rs.lowerThreshold } : {}),
+      }),
+      ...(checks.length ? { checks } : {}),
+      inhibitOnFailure: rs.inhibitOnFailure || vs.inhibitOnFailure,
+    };
+  });
+  const sorryServer = vs.sorryServer ? makeDestination({
+    family: ipFamily(vs.sorryServer.address), address: vs.sorryServer.address,
+    port: vs.sorryServer.port || servicePort || 0, forward: FORWARD[vs.method], weight: 1,
+  }) : undefined;
+  return { realServers, unsupported, ...(sorryServer ? { sorryServer } : {}) };
 }
 
 export { serviceKey };

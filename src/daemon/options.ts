@@ -2,6 +2,8 @@
 export interface DaemonOptions {
   /** keepalived.conf path (-f/--use-file). */
   configFile: string;
+  /** -i/--config-id: selects `@id` lines of keepalived.conf; default the host name up to its first dot. */
+  configId?: string;
   /** k0s ClusterConfig or controlPlaneLoadBalancing YAML instead of keepalived.conf. */
   k0sConfig?: string;
   /** k0s input: controller addresses, the real servers of every virtual server (k0s learns them from etcd/the API). */

@@ -1,5 +1,5 @@
 // The broken-config corpus through the command line: `vipd -t -f FILE` and `vipd check-config -f
-// FILE` exit 1 with exactly the loader's file:line message; valid configs exit 0; the daemon
+// FILE` exit 1 with exactly the loader's file:line message; valid configs exit 0 (5 with warnings); the daemon
 // started on a broken config exits non-zero before touching anything; bad arguments exit 2.
 import { readdirSync, writeFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -7,6 +7,7 @@ import t from 'tap';
 import { ConfigError } from '../../src/errors.js';
 import { loadKeepalivedConfig } from '../../src/config/index.js';
 import { cleanNodeOptions, createLan, repoRoot, run } from '../helpers/netns-lab.js';
+import { linksNetns } from '../helpers/links-netns.js';
 import { requireEnv } from '../helpers/require.js';
 import { VIPD, addressesOf, k0sFlags, renderK0sKeepalived } from '../helpers/daemon-lab.js';
 
@@ -54,7 +55,7 @@ t.test('broken corpus: -t and check-config exit 1 with the exact file:line messa
   // A few spelled out, so a change in the loader's wording shows here too.
   const spot: Record<string, string> = {
     '04-vrid-256.conf': '04-vrid-256.conf:4: virtual_router_id: 256 is out of range 1..255',
-    '08-auth-pass-too-long.conf': '08-auth-pass-too-long.conf:7: auth_pass: password is 9 characters, at most 8 are allowed',
+    '03-vrid-0.conf': '03-vrid-0.conf:4: virtual_router_id: 0 is out of range 1..255',
     '17-unknown-scheduler.conf': "17-unknown-scheduler.conf:3: lb_algo: unknown scheduler 'roundrobin' (one of rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos)",
     '01-unbalanced-open.conf': "01-unbalanced-open.conf:4: missing '}': block 'authentication' is not closed",
   };
@@ -64,22 +65,53 @@ t.test('broken corpus: -t and check-config exit 1 with the exact file:line messa
   }
 });
 
-t.test('valid configs exit 0', async (t) => {
-  for (const d of ['k0s-single-backup', 'k0s-single-master', 'k0s-single-missing', 'k0s-multi', 'k0s-unicast']) {
+t.test('valid configs exit 0, or 5 with warnings (keepalived 2.2.7\'s codes); interfaces must exist', async (t) => {
+  if (!requireEnv(t, { root: true, commands: ['ip'] })) return;
+  const ns = await linksNetns(t, ['eth0', 'eth1', 'ens3']);
+  const vipdIn = (args: string[]) => ns.exec(['node', VIPD, ...args]);
+  const counts: Record<string, [number, number]> = { 'k0s-single-backup': [1, 0], 'k0s-single-master': [1, 1], 'k0s-multi': [2, 2], 'k0s-unicast': [1, 0] };
+  for (const [d, [vrrp, vs]] of Object.entries(counts)) {
     const file = path.join(fixtures, d, 'keepalived.conf');
-    const r = await vipd(['-t', '-f', file]);
+    const r = await vipdIn(['-t', '-f', file]);
     t.equal(r.code, 0, `${d}: exit 0`, { stderr: r.stderr });
-    t.match(r.stdout, `${file}: OK`);
-    const c = await vipd(['check-config', '--use-file', file]);
+    t.equal(r.stdout, `${file}: OK (${vrrp} VRRP instance(s), ${vs} virtual server(s))\n`);
+    t.equal(r.stderr, '', `${d}: no warning`);
+    const c = await vipdIn(['check-config', '--use-file', file]);
     t.equal(c.code, 0, `${d}: check-config exit 0`);
   }
-  const missing = await vipd(['-t', '-f', path.join(fixtures, 'k0s-single-missing', 'keepalived.conf')]);
-  t.match(missing.stderr, /warning: .*keepalived\.conf:\d+: /, 'a missing include is a warning with file:line, not an error');
-  const k0s = await vipd(['-t', '--k0s-config', path.join(fixtures, 'k0s', 'bare-unicast.yaml')]);
+  const missingFile = path.join(fixtures, 'k0s-single-missing', 'keepalived.conf');
+  const missing = await vipdIn(['-t', '-f', missingFile]);
+  t.equal(missing.code, 5, 'a missing include: runs, with a warning: exit 5');
+  t.match(missing.stderr, /^warning: \S+keepalived\.conf:42: include /, 'the warning has file:line');
+  t.match(missing.stdout, `${missingFile}: OK with 1 warning(s)`);
+  const onlyEth0 = await linksNetns(t, ['eth0']);
+  const noLink = await onlyEth0.exec(['node', VIPD, '-t', '-f', path.join(fixtures, 'k0s-multi', 'keepalived.conf')]);
+  t.equal(noLink.code, 5, 'an interface that does not exist: exit 5, as keepalived');
+  t.match(noLink.stderr, /^warning: \S+keepalived\.conf:\d+: interface eth1 for vrrp_instance k0s-vip-1 does not exist$/m);
+  const k0s = await vipdIn(['-t', '--k0s-config', path.join(fixtures, 'k0s', 'bare-unicast.yaml')]);
   t.equal(k0s.code, 0, 'k0s YAML: exit 0', { stderr: k0s.stderr });
-  const none = await vipd(['-t', '-f', '/nonexistent/keepalived.conf']);
+  const none = await vipdIn(['-t', '-f', '/nonexistent/keepalived.conf']);
   t.equal(none.code, 1);
   t.match(none.stderr, /^\/nonexistent\/keepalived\.conf: cannot read configuration: ENOENT/);
+});
+
+t.test('-i/--config-id selects @id lines', async (t) => {
+  const dir = t.testdir({
+    'k.conf': 'vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  @main priority 240\n  @^main priority 300\n  virtual_ipaddress {\n    10.0.0.1/24\n  }\n}\n',
+  });
+  const file = path.join(dir, 'k.conf');
+  for (const flag of ['-i', '--config-id']) {
+    const r = await vipd(['-t', flag, 'main', '-f', file]);
+    t.not(r.code, 1, `${flag} main: only the @main line applies`, { stderr: r.stderr });
+  }
+  const other = await vipd(['-t', '-i', 'backup', '-f', file]);
+  t.equal(other.code, 1, '-i backup: the @^main line applies (priority 300 is out of range)');
+  t.match(other.stderr, /k\.conf:5: priority: 300 is out of range 1\.\.255/);
+  const bad = await vipd(['-t', '-i']);
+  t.equal(bad.code, 2, '-i without a value is a usage error');
+  const help = await vipd(['--help']);
+  t.match(help.stdout, /--config-id/);
+  t.match(help.stdout.replace(/\s+/g, ' '), /0 the configuration is OK; 5 it runs, with warnings \(printed with file:line\); 1 it cannot run/, '--help documents the exit codes');
 });
 
 t.test('command-line errors exit 2 with a clear message', async (t) => {

@@ -1,0 +1,131 @@
+// What the block readers collect before the cross-checks (finish.ts) turn it into a VipdConfig:
+// the parts that need the whole file (defaults from global_defs, references between blocks) stay
+// drafts until then.
+import type {
+  Authentication,
+  CheckTiming,
+  GlobalDefs,
+  HttpUrl,
+  RealServerSpec,
+  ScriptCommand,
+  SourceRef,
+  TrackedInterface,
+  TrackedScript,
+  UnicastPeer,
+  VirtualAddressSpec,
+  VirtualServerGroupSpec,
+  VirtualServerSpec,
+  VrrpScriptSpec,
+  VrrpSyncGroupSpec,
+} from '../types.js';
+
+export type GarpKey =
+  | 'garpMasterDelay'
+  | 'garpMasterRepeat'
+  | 'garpMasterRefresh'
+  | 'garpMasterRefreshRepeat'
+  | 'garpLowerPrioDelay'
+  | 'garpLowerPrioRepeat';
+
+export type NotifyKey = 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop' | 'notify';
+
+export interface InstanceDraft {
+  name: string;
+  state?: 'MASTER' | 'BACKUP';
+  interface?: string;
+  virtualRouterId?: number;
+  priority?: number;
+  advertInt?: number;
+  advertIntWhere?: SourceRef;
+  version?: 2 | 3;
+  authentication?: Authentication;
+  authWhere?: SourceRef;
+  vips: VirtualAddressSpec[];
+  vipsWhere?: SourceRef;
+  /** `no_virtual_ipaddress`: none on purpose. */
+  noVips?: boolean;
+  excluded: VirtualAddressSpec[];
+  unicastSrcIp?: string;
+  unicastSrcWhere?: SourceRef;
+  unicastPeers: UnicastPeer[];
+  unicastPeersWhere?: SourceRef;
+  checkUnicastSrc?: boolean;
+  preempt: boolean;
+  preemptDelay: number;
+  accept?: boolean;
+  strict?: boolean;
+  trackInterfaces: TrackedInterface[];
+  trackScripts: TrackedScript[];
+  dontTrackPrimary: boolean;
+  nativeIpv6: boolean;
+  downTimerAdverts?: number;
+  notify: Partial<Record<NotifyKey, ScriptCommand>>;
+  garp: Partial<Record<GarpKey, number>>;
+  /** Where the block starts (not the statement: its tree is dropped once read). */
+  where: SourceRef;
+}
+
+export type TimingDraft = Partial<CheckTiming>;
+
+export interface NetCheckerDraft {
+  kind: 'net';
+  type: 'TCP_CHECK' | 'HTTP_GET' | 'SSL_GET';
+  timing: TimingDraft;
+  connectIp?: string;
+  connectPort?: number;
+  bindTo?: string;
+  bindPort?: number;
+  bindIf?: string;
+  fwmark?: number;
+  urls: HttpUrl[];
+  virtualhost?: string;
+  enableSni: boolean;
+  /** Where the block starts (not the statement: its tree is dropped once read). */
+  where: SourceRef;
+}
+
+export interface MiscCheckerDraft {
+  kind: 'misc';
+  timing: TimingDraft;
+  path?: ScriptCommand;
+  timeout?: number;
+  dynamic: boolean;
+  user?: string;
+  group?: string;
+  /** Where the block starts (not the statement: its tree is dropped once read). */
+  where: SourceRef;
+}
+
+export type CheckerDraft = NetCheckerDraft | MiscCheckerDraft;
+
+export interface RealServerDraft {
+  rs: Omit<RealServerSpec, 'checkers'>;
+  methodSet: boolean;
+  timing: TimingDraft;
+  checkers: CheckerDraft[];
+}
+
+export interface VsDraft {
+  vs: Omit<VirtualServerSpec, 'realServers' | 'delayLoop'>;
+  timing: TimingDraft;
+  rs: RealServerDraft[];
+  protocolSet: boolean;
+  granularityWhere?: SourceRef;
+  portGiven: boolean;
+  /** Where the block starts (not the statement: its tree is dropped once read). */
+  where: SourceRef;
+}
+
+/** The whole file as read so far. */
+export interface ConfigDraft {
+  global: GlobalDefs;
+  lowerPrioDelaySet: boolean;
+  lowerPrioRepeatSet: boolean;
+  /** global_defs vrrp_down_timer_adverts (instances inherit it). */
+  downTimerAdverts?: number;
+  instances: InstanceDraft[];
+  scripts: VrrpScriptSpec[];
+  syncGroups: VrrpSyncGroupSpec[];
+  vsGroups: VirtualServerGroupSpec[];
+  servers: VsDraft[];
+}

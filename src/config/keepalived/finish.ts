@@ -1,0 +1,215 @@
+// Once the whole file is read: defaults from global_defs, references between blocks (track
+// scripts, sync group members, virtual server groups), VRID clashes; drafts become the model.
+import { checkerTimingDefaults, INSTANCE_DEFAULTS, VIRTUAL_SERVER_DEFAULTS } from '../defaults.js';
+import type {
+  CheckerSpec,
+  CheckTiming,
+  RealServerSpec,
+  TrackedScript,
+  VipdConfig,
+  VirtualServerSpec,
+  VrrpInstanceSpec,
+} from '../types.js';
+import { fail, familyOf, whereOf } from '../values.js';
+import type { ConfigDraft, InstanceDraft, VsDraft } from './draft.js';
+import type { Kit } from './kit.js';
+
+/** What the loader may ask the host (absent in pure parsing: tests, the library). */
+export interface HostLookup {
+  /** The interface holding a local address, for unicast instances without `interface`. */
+  interfaceOfAddress?: (address: string) => string | undefined;
+}
+
+export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], files: string[], lookup: HostLookup = {}): VipdConfig {
+  const g = d.global;
+  if (!d.lowerPrioDelaySet) g.garpLowerPrioDelay = g.garpMasterDelay;
+  if (!d.lowerPrioRepeatSet) g.garpLowerPrioRepeat = g.garpMasterRepeat;
+  const vrrpInstances = d.instances.map((i) => finishInstance(i, d, kit, lookup));
+  // One VRID per interface and family, unless unicast keeps the instances apart.
+  const seen = new Map<string, VrrpInstanceSpec>();
+  for (const i of vrrpInstances) {
+    if (i.unicastPeers.length > 0) continue;
+    const key = `${i.interface}/${i.family}/${i.virtualRouterId}`;
+    const other = seen.get(key);
+    if (other) {
+      fail(i.where, `vrrp_instance ${i.name}: virtual_router_id ${i.virtualRouterId} is already used by ${other.name} on ${i.interface}`);
+    }
+    seen.set(key, i);
+  }
+  const scriptNames = new Set(d.scripts.map((s) => s.name));
+  const track = (list: TrackedScript[], owner: string) => {
+    for (const t of list.filter((x) => !scriptNames.has(x.name))) {
+      kit.warn(t.where, `${owner}: track_script '${t.name}' is not a defined vrrp_script, ignored`);
+    }
+    return list.filter((x) => scriptNames.has(x.name));
+  };
+  for (const i of vrrpInstances) i.trackScripts = track(i.trackScripts, `vrrp_instance ${i.name}`);
+  const instanceNames = new Set(vrrpInstances.map((i) => i.name));
+  // As keepalived: undefined members are dropped, and a group left empty is removed, with warnings.
+  const syncGroups = d.syncGroups.filter((sg) => {
+    const label = `vrrp_sync_group ${sg.name}`;
+    sg.trackScripts = track(sg.trackScripts, label);
+    for (const m of sg.group.filter((x) => !instanceNames.has(x))) kit.warn(sg.where, `${label}: vrrp_instance '${m}' is not defined, ignored`);
+    sg.group = sg.group.filter((x) => instanceNames.has(x));
+    if (sg.group.length === 0) {
+      kit.warn(sg.where, `${label}: no vrrp_instance left in the group, the group is removed`);
+      return false;
+    }
+    if (sg.group.length === 1) kit.warn(sg.where, `${label}: only one vrrp_instance (${sg.group[0]}), nothing to synchronise`);
+    return true;
+  });
+  const groupNames = new Set(d.vsGroups.map((x) => x.name));
+  const virtualServers = d.servers.map((s) => {
+    if (s.vs.target.kind === 'group' && !groupNames.has(s.vs.target.group)) {
+      fail(s.where, `virtual_server group '${s.vs.target.group}' is not defined`);
+    }
+    return finishVirtualServer(s);
+  });
+  return {
+    source,
+    files,
+    global: g,
+    vrrpScripts: d.scripts,
+    vrrpSyncGroups: syncGroups,
+    vrrpInstances,
+    virtualServerGroups: d.vsGroups,
+    virtualServers,
+  };
+}
+
+function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup: HostLookup): VrrpInstanceSpec {
+  const { where: st, name } = d;
+  const g = config.global;
+  const label = `vrrp_instance ${name}`;
+  // A unicast instance may leave the interface to the one holding unicast_src_ip (keepalived 2.4).
+  let iface = d.interface;
+  if (iface === undefined) {
+    if (d.unicastPeers.length === 0 || d.unicastSrcIp === undefined) {
+      fail(st, `${label}: no 'interface'${d.unicastPeers.length > 0 ? ' (a unicast instance needs interface or unicast_src_ip)' : ''}`);
+    }
+    iface = lookup.interfaceOfAddress?.(d.unicastSrcIp) ?? '';
+    if (iface === '' && lookup.interfaceOfAddress) kit.warn(st, `${label}: no 'interface' and no interface has unicast_src_ip ${d.unicastSrcIp}`);
+  }
+  if (d.virtualRouterId === undefined) fail(st, `${label}: no 'virtual_router_id'`);
+  // The first VIP sets the family; VIPs of the other family are dropped, as keepalived does.
+  const family: 4 | 6 = d.vips[0]?.family ?? (d.unicastSrcIp ? familyOf(d.unicastSrcIp) : d.unicastPeers[0] ? familyOf(d.unicastPeers[0].address) : 4);
+  for (const v of d.vips.filter((x) => x.family !== family)) {
+    kit.warn(v.where, `virtual_ipaddress: ${v.address}/${v.prefixLength} is not IPv${family} like the instance's first VIP, ignored as keepalived does`);
+  }
+  d.vips = d.vips.filter((x) => x.family === family);
+  if (d.vips.length === 0 && !d.noVips) kit.warn(st, `${label}: no virtual_ipaddress; at least one is sensible`);
+  if (d.unicastSrcIp && familyOf(d.unicastSrcIp) !== family) fail(d.unicastSrcWhere ?? st, `${label}: unicast_src_ip ${d.unicastSrcIp} is not IPv${family} like the VIPs`);
+  for (const p of d.unicastPeers) {
+    if (familyOf(p.address) !== family) fail(st, `${label}: unicast_peer ${p.address} is not IPv${family} like the VIPs`);
+  }
+  let version: 2 | 3 = d.version ?? g.vrrpVersion;
+  if (family === 6) {
+    if (d.version === 2) kit.warn(st, `${label}: IPv6 instances use VRRP version 3`);
+    version = 3;
+  }
+  const advertSeconds = d.advertInt ?? INSTANCE_DEFAULTS.advertIntervalCs / 100;
+  let advertIntervalCs: number;
+  const where = d.advertIntWhere ?? st;
+  if (version === 2) {
+    if (advertSeconds > 255) fail(where, `advert_int: ${advertSeconds} is out of range 1..255 for VRRPv2`);
+    let whole = advertSeconds;
+    if (!Number.isInteger(advertSeconds)) {
+      whole = Math.max(1, Math.round(advertSeconds));
+      kit.warn(where, `advert_int: VRRPv2 uses whole seconds, ${advertSeconds} rounded to ${whole}`);
+    }
+    advertIntervalCs = whole * 100;
+  } else {
+    advertIntervalCs = Math.round(advertSeconds * 100);
+    if (advertIntervalCs < 1 || advertIntervalCs > 4095) fail(where, `advert_int: ${advertSeconds} is out of range 0.01..40.95 for VRRPv3`);
+  }
+  const strict = d.strict ?? g.strict;
+  // As keepalived: tracking the instance's own interface is what it does anyway.
+  for (const t of d.trackInterfaces.filter((x) => x.name === iface)) kit.warn(t.where, `${label}: track_interface ${t.name} is the instance's own interface, ignored as keepalived does`);
+  d.trackInterfaces = d.trackInterfaces.filter((x) => x.name !== iface);
+  let state = d.state ?? INSTANCE_DEFAULTS.state;
+  if (state === 'MASTER' && d.authentication?.type === 'AH' && !strict) {
+    kit.warn(st, `${label}: initial state MASTER is incompatible with AH authentication, BACKUP is used as keepalived does`);
+    state = 'BACKUP';
+  }
+  const inst: VrrpInstanceSpec = {
+    name,
+    state,
+    interface: iface,
+    virtualRouterId: d.virtualRouterId,
+    priority: d.priority ?? INSTANCE_DEFAULTS.priority,
+    advertIntervalCs,
+    version,
+    family,
+    virtualIpAddresses: d.vips,
+    virtualIpAddressesExcluded: d.excluded,
+    unicastPeers: d.unicastPeers,
+    checkUnicastSrc: d.checkUnicastSrc ?? g.checkUnicastSrc,
+    preempt: d.preempt,
+    preemptDelay: d.preemptDelay,
+    accept: d.accept ?? !strict,
+    strict,
+    trackInterfaces: d.trackInterfaces,
+    trackScripts: d.trackScripts,
+    dontTrackPrimary: d.dontTrackPrimary,
+    // keepalived reports IPv6 instances as native IPv6 whether or not `native_ipv6` is set.
+    nativeIpv6: d.nativeIpv6 || family === 6,
+    ...d.notify,
+    garpMasterDelay: d.garp.garpMasterDelay ?? g.garpMasterDelay,
+    garpMasterRepeat: d.garp.garpMasterRepeat ?? g.garpMasterRepeat,
+    garpMasterRefresh: d.garp.garpMasterRefresh ?? g.garpMasterRefresh,
+    garpMasterRefreshRepeat: d.garp.garpMasterRefreshRepeat ?? g.garpMasterRefreshRepeat,
+    garpLowerPrioDelay: d.garp.garpLowerPrioDelay ?? d.garp.garpMasterDelay ?? g.garpLowerPrioDelay,
+    garpLowerPrioRepeat: d.garp.garpLowerPrioRepeat ?? d.garp.garpMasterRepeat ?? g.garpLowerPrioRepeat,
+    where: st,
+  };
+  if (d.authentication && strict) {
+    kit.warn(d.authWhere ?? st, `${label}: strict mode does not allow authentication, ignored as keepalived does`);
+  } else if (d.authentication) inst.authentication = d.authentication;
+  if (d.unicastSrcIp !== undefined) inst.unicastSrcIp = d.unicastSrcIp;
+  const downTimerAdverts = d.downTimerAdverts ?? config.downTimerAdverts;
+  if (downTimerAdverts !== undefined) inst.downTimerAdverts = downTimerAdverts;
+  return inst;
+}
+
+function finishVirtualServer(d: VsDraft): VirtualServerSpec {
+  const vsDelay = d.timing.delayLoop ?? VIRTUAL_SERVER_DEFAULTS.delayLoop;
+  const realServers: RealServerSpec[] = d.rs.map(({ rs, timing, checkers }) => ({
+    ...rs,
+    checkers: checkers.map((c): CheckerSpec => {
+      const pick = <K extends keyof CheckTiming>(k: K): number | undefined => c.timing[k] ?? timing[k] ?? d.timing[k];
+      const delayLoop = pick('delayLoop') ?? vsDelay;
+      const kind = c.kind === 'misc' ? 'MISC_CHECK' : c.type;
+      const dflt = checkerTimingDefaults(kind, delayLoop);
+      const common = {
+        retry: pick('retry') ?? dflt.retry,
+        delayBeforeRetry: pick('delayBeforeRetry') ?? dflt.delayBeforeRetry,
+        warmup: pick('warmup') ?? dflt.warmup,
+        delayLoop,
+        where: c.where,
+      };
+      if (c.kind === 'misc') {
+        const m: CheckerSpec = { type: 'MISC_CHECK', path: c.path!, timeout: c.timeout ?? delayLoop, dynamic: c.dynamic, ...common };
+        if (c.user !== undefined) m.user = c.user;
+        if (c.group !== undefined) m.group = c.group;
+        return m;
+      }
+      const base = {
+        ...common,
+        connectTimeout: pick('connectTimeout') ?? dflt.connectTimeout,
+        connectIp: c.connectIp ?? rs.address,
+        connectPort: c.connectPort ?? rs.port,
+        ...(c.bindTo !== undefined ? { bindTo: c.bindTo } : {}),
+        ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
+        ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}),
+        ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
+      };
+      if (base.connectPort === 0) fail(c.where, `${c.type}: no connect_port and the real server has no port`);
+      if (c.type === 'TCP_CHECK') return { type: 'TCP_CHECK', ...base };
+      const h: CheckerSpec = { type: c.type, ...base, urls: c.urls, enableSni: c.enableSni };
+      const vh = c.virtualhost ?? d.vs.virtualhost;
+      if (vh !== undefined) h.virtualhost = vh;
+      return h;
+    }),
+  }));
+  return { ...d.vs, delayLoop: vsDelay, realServers };
+}

@@ -1,0 +1,177 @@
+// global_defs { ... }: process-wide settings and the defaults instances inherit.
+import type { Statement } from '../block-parser.js';
+import { argText, boolArg, fail, intArg, optArg, timerArg, whereOf } from '../values.js';
+import type { ConfigDraft, GarpKey } from './draft.js';
+import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
+
+type Key = GarpKey | 'garpInterval' | 'gnaInterval';
+
+function nonNegative(key: Key, timer = false): Handler<ConfigDraft> {
+  return (s, d) => {
+    d.global[key] = timer ? timerArg(s, 0) : intArg(s, 0, 0, 2 ** 31 - 1);
+    if (key === 'garpLowerPrioDelay') d.lowerPrioDelaySet = true;
+    if (key === 'garpLowerPrioRepeat') d.lowerPrioRepeatSet = true;
+  };
+}
+
+const NO_MAIL = 'no e-mail is sent';
+const NO_SNMP = 'there is no SNMP agent and no SNMP traps are sent';
+const NO_FIFO = 'nothing is written to a notify FIFO';
+const NO_FIREWALL = 'no firewall rules are added';
+const SCHEDULING = "process scheduling is not changed (vipd has --nice)";
+const BUFFERS = "vipd's own netlink socket buffer sizes are used";
+const PROCESS_NAME = 'vipd is one process and keeps its name';
+const NO_DBUS = 'there is no D-Bus interface';
+const RELOAD = 'configuration reloads happen on SIGHUP only';
+const STATE_FILES = 'SIGUSR1 writes the state to --dump-file';
+
+/** Every global_defs keyword of keepalived.conf(5), 2.2.7 and 2.4. */
+export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = {
+  router_id: implemented((s, d) => (d.global.routerId = argText(s, 0, 'router id'))),
+  vrrp_version: implemented((s, d) => (d.global.vrrpVersion = intArg(s, 0, 2, 3) as 2 | 3)),
+  vrrp_garp_master_delay: implemented(nonNegative('garpMasterDelay')),
+  vrrp_garp_master_repeat: implemented(nonNegative('garpMasterRepeat')),
+  vrrp_garp_master_refresh: implemented(nonNegative('garpMasterRefresh')),
+  vrrp_garp_master_refresh_repeat: implemented(nonNegative('garpMasterRefreshRepeat')),
+  vrrp_garp_lower_prio_delay: implemented(nonNegative('garpLowerPrioDelay')),
+  vrrp_garp_lower_prio_repeat: implemented(nonNegative('garpLowerPrioRepeat')),
+  vrrp_garp_interval: implemented(nonNegative('garpInterval', true)),
+  vrrp_gna_interval: implemented(nonNegative('gnaInterval', true)),
+  // One GARP/NA burst of one message, no second burst.
+  vrrp_min_garp: implemented((s, d) => {
+    if (!boolArg(s, 0)) return;
+    d.global.garpMasterDelay = 0;
+    d.global.garpMasterRepeat = 1;
+  }),
+  vrrp_down_timer_adverts: implemented((s, d) => (d.downTimerAdverts = intArg(s, 0, 1, 100))),
+  vrrp_garp_extra_if: warned('no periodic GARP/NA is sent on the other interfaces of VIPs'),
+  vrrp_lower_prio_no_advert: warned('a master still answers a lower-priority advert with its own'),
+  vrrp_higher_prio_send_advert: warned('a master does not send an advert before yielding to a higher priority'),
+  vrrp_check_unicast_src: implemented((s, d) => (d.global.checkUnicastSrc = boolArg(s, 0))),
+  vrrp_skip_check_adv_addr: warned('the address lists of received adverts are still compared (and mismatches logged)', (s, d) => (d.global.skipCheckAdvAddr = boolArg(s, 0))),
+  vrrp_strict: warned("received adverts are not checked strictly and no filter drops packets to the VIPs (strict mode's authentication ban and no_accept default do apply)", (s, d) => (d.global.strict = boolArg(s, 0))),
+  vrrp_notify_priority_changes: warned('notify scripts are not run on priority changes'),
+  vrrp_startup_delay: warned('VRRP starts at once'),
+  vrrp_delay_after_boot: warned('VRRP starts at once'),
+  log_unknown_vrids: warned('adverts for unknown VRIDs are not logged'),
+  vrrp_mcast_group4: warned('IPv4 adverts go to 224.0.0.18'),
+  vrrp_mcast_group6: warned('IPv6 adverts go to ff02::12'),
+  vmac_prefix: warned('no VMAC interface is created'),
+  vmac_addr_prefix: warned('no VMAC interface is created'),
+  v3_checksum_as_v2: warned('VRRPv3 adverts carry the RFC 5798 checksum (both checksums are accepted)'),
+  default_interface: warned('static addresses are not added'),
+  dynamic_interfaces: warned('interfaces must exist when vipd starts'),
+  enable_script_security: warned('script files are not checked for unsafe ownership or permissions', (s, d) => (d.global.enableScriptSecurity = boolArg(s, 0))),
+  script_user: warned("scripts run as vipd's own user", (s, d) => {
+    d.global.scriptUser = argText(s, 0, 'user name');
+    const grp = optArg(s, 1);
+    if (grp !== undefined) d.global.scriptGroup = grp;
+  }),
+  startup_script: warned('the start-up script is not run'),
+  startup_script_timeout: warned('the start-up script is not run'),
+  shutdown_script: warned('the shutdown script is not run'),
+  shutdown_script_timeout: warned('the shutdown script is not run'),
+  lvs_flush: implemented((s, d) => (d.global.lvsFlush = boolArg(s, 0))),
+  lvs_flush_on_stop: implemented((s, d) => {
+    const a = optArg(s, 0);
+    d.global.lvsFlushOnStop = a === undefined ? true : a === 'VS' ? 'VS' : fail(s, `lvs_flush_on_stop: '${a}' is not VS`);
+  }),
+  lvs_sync_daemon: warned('no IPVS connection sync daemon is started'),
+  lvs_timeouts: warned('the IPVS tcp/tcpfin/udp timeouts are not changed'),
+  rs_init_notifies: warned('no notify_up/notify_down is run for the initial real server states'),
+  checker_log_all_failures: warned('only checker state changes are logged'),
+  notification_email: warned(NO_MAIL),
+  notification_email_from: warned(NO_MAIL),
+  smtp_server: warned(NO_MAIL),
+  smtp_helo_name: warned(NO_MAIL),
+  smtp_connect_timeout: warned(NO_MAIL),
+  smtp_alert: warned(NO_MAIL),
+  smtp_alert_vrrp: warned(NO_MAIL),
+  smtp_alert_checker: warned(NO_MAIL),
+  no_email_faults: warned(NO_MAIL),
+  no_checker_emails: warned(NO_MAIL),
+  snmp_socket: warned(NO_SNMP),
+  enable_snmp_vrrp: warned(NO_SNMP),
+  enable_snmp_checker: warned(NO_SNMP),
+  enable_snmp_rfc: warned(NO_SNMP),
+  enable_snmp_rfcv2: warned(NO_SNMP),
+  enable_snmp_rfcv3: warned(NO_SNMP),
+  enable_traps: warned(NO_SNMP),
+  snmp_vs_stats_update_interval: warned(NO_SNMP),
+  snmp_rs_stats_update_interval: warned(NO_SNMP),
+  enable_dbus: warned(NO_DBUS),
+  dbus_service_name: warned(NO_DBUS),
+  dbus_no_interface_name: warned(NO_DBUS),
+  notify_fifo: warned(NO_FIFO),
+  notify_fifo_script: warned(NO_FIFO),
+  vrrp_notify_fifo: warned(NO_FIFO),
+  vrrp_notify_fifo_script: warned(NO_FIFO),
+  lvs_notify_fifo: warned(NO_FIFO),
+  lvs_notify_fifo_script: warned(NO_FIFO),
+  fifo_write_vrrp_states_on_reload: warned(NO_FIFO),
+  nftables: warned(NO_FIREWALL),
+  nftables_priority: warned(NO_FIREWALL),
+  nftables_counters: warned(NO_FIREWALL),
+  nftables_ifindex: warned(NO_FIREWALL),
+  nftables_ipvs: warned(NO_FIREWALL),
+  nftables_ipvs_priority: warned(NO_FIREWALL),
+  nftables_ipvs_start_fwmark: warned(NO_FIREWALL),
+  vrrp_iptables: warned(NO_FIREWALL),
+  vrrp_ipsets: warned(NO_FIREWALL),
+  max_auto_priority: warned(SCHEDULING),
+  min_auto_priority_delay: warned(SCHEDULING),
+  vrrp_priority: warned(SCHEDULING),
+  checker_priority: warned(SCHEDULING),
+  bfd_priority: warned(SCHEDULING),
+  vrrp_no_swap: warned('memory is not locked'),
+  checker_no_swap: warned('memory is not locked'),
+  bfd_no_swap: warned('memory is not locked'),
+  vrrp_cpu_affinity: warned(SCHEDULING),
+  checker_cpu_affinity: warned(SCHEDULING),
+  bfd_cpu_affinity: warned(SCHEDULING),
+  vrrp_rt_priority: warned(SCHEDULING),
+  checker_rt_priority: warned(SCHEDULING),
+  bfd_rt_priority: warned(SCHEDULING),
+  vrrp_rlimit_rttime: warned(SCHEDULING),
+  checker_rlimit_rttime: warned(SCHEDULING),
+  bfd_rlimit_rttime: warned(SCHEDULING),
+  vrrp_netlink_cmd_rcv_bufs: warned(BUFFERS),
+  vrrp_netlink_cmd_rcv_bufs_force: warned(BUFFERS),
+  vrrp_netlink_monitor_rcv_bufs: warned(BUFFERS),
+  vrrp_netlink_monitor_rcv_bufs_force: warned(BUFFERS),
+  lvs_netlink_cmd_rcv_bufs: warned(BUFFERS),
+  lvs_netlink_cmd_rcv_bufs_force: warned(BUFFERS),
+  lvs_netlink_monitor_rcv_bufs: warned(BUFFERS),
+  lvs_netlink_monitor_rcv_bufs_force: warned(BUFFERS),
+  process_monitor_rcv_bufs: warned(BUFFERS),
+  process_monitor_rcv_bufs_force: warned(BUFFERS),
+  vrrp_rx_bufs_policy: warned("the VRRP socket's default receive buffer is used"),
+  vrrp_rx_bufs_multiplier: warned("the VRRP socket's default receive buffer is used"),
+  process_names: warned(PROCESS_NAME),
+  process_name: warned(PROCESS_NAME),
+  vrrp_process_name: warned(PROCESS_NAME),
+  checker_process_name: warned(PROCESS_NAME),
+  bfd_process_name: warned(PROCESS_NAME),
+  umask: warned("files are created with vipd's umask"),
+  random_seed: warned('the random generator is not seeded'),
+  tmp_config_directory: warned('the configuration is not copied'),
+  config_save_dir: warned('configurations are not saved on reload'),
+  use_symlink_paths: warned('include paths are shown as written'),
+  include_check: warned('each include keyword keeps its own checks'),
+  reload_check_config: warned('a reload is checked in-process (a bad config keeps the old one running)'),
+  reload_time_file: warned(RELOAD),
+  reload_repeat: warned(RELOAD),
+  reload_file: warned(RELOAD),
+  data_use_instance: warned(STATE_FILES),
+  state_file_location: warned(STATE_FILES),
+  stats_file_location: warned(STATE_FILES),
+  json_file_location: warned(STATE_FILES),
+  json_version: warned(STATE_FILES),
+  iproute_usr_dir: warned('route and rule tables are not read from iproute2 files'),
+  iproute_etc_dir: warned('route and rule tables are not read from iproute2 files'),
+};
+
+export function globalDefs(st: Statement, d: ConfigDraft, kit: Kit): void {
+  d.global.where = whereOf(st);
+  kit.apply(kit.needBlock(st), GLOBAL_DEFS, d, 'global_defs');
+}

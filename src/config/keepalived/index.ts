@@ -1,0 +1,64 @@
+// keepalived.conf -> VipdConfig. Keywords may come in any order inside a block. Each block
+// context has one keyword table (kit.ts) saying per keyword: implemented, warned (accepted; the
+// warning names file:line and what will not happen) or error. Unknown keywords are warnings and
+// the config still loads; invalid values are ConfigErrors at the offending line and loading stops.
+// Defaults are keepalived's (defaults.ts).
+import { hostname } from 'node:os';
+import { topLevelStatements } from '../block-parser.js';
+import { ConfigLanguage } from '../config-language.js';
+import { defaultGlobal } from '../defaults.js';
+import { nodeConfigFs, readConfigFile, type ConfigFs } from '../fs.js';
+import { sourceLines } from '../source.js';
+import { tokenizeLines } from '../tokenizer.js';
+import type { ConfigWarning, LoadResult } from '../types.js';
+import type { ConfigDraft } from './draft.js';
+import { finish } from './finish.js';
+import { Kit } from './kit.js';
+import { TOP_LEVEL } from './top-level.js';
+
+export { KEYWORD_TABLE, type KeywordContext, type KeywordInfo } from './keyword-table.js';
+export type { KeywordStatus } from './kit.js';
+
+export interface KeepalivedParseOptions {
+  /** File name used in messages and as the base directory of relative includes. */
+  file: string;
+  fs?: ConfigFs;
+  /** -i/--config-id for `@id` lines and ${_INSTANCE}; default: the host name up to its first dot, as keepalived. */
+  configId?: string;
+  /** Host facts: the interface of a unicast instance's unicast_src_ip when it names none. */
+  interfaceOfAddress?: (address: string) => string | undefined;
+}
+
+export function loadKeepalivedConfig(file: string, options: Omit<KeepalivedParseOptions, 'file'> = {}): LoadResult {
+  const fs = options.fs ?? nodeConfigFs;
+  const text = readConfigFile(fs, file);
+  return parseKeepalivedConfig(text, { ...options, file, fs });
+}
+
+export function parseKeepalivedConfig(text: string, options: KeepalivedParseOptions): LoadResult {
+  const warnings: ConfigWarning[] = [];
+  const files: string[] = [];
+  const language = new ConfigLanguage({ configId: options.configId ?? defaultConfigId() });
+  const lines = sourceLines(options.file, text, { fs: options.fs ?? nodeConfigFs, warnings, files, language });
+  const kit = new Kit(warnings);
+  const draft: ConfigDraft = {
+    global: defaultGlobal(),
+    lowerPrioDelaySet: false,
+    lowerPrioRepeatSet: false,
+    instances: [],
+    scripts: [],
+    syncGroups: [],
+    vsGroups: [],
+    servers: [],
+  };
+  // One top-level block at a time: its statement tree is dropped once it is read.
+  for (const st of topLevelStatements(tokenizeLines(lines))) kit.one(st, TOP_LEVEL, draft, 'the top level');
+  const lookup = options.interfaceOfAddress ? { interfaceOfAddress: options.interfaceOfAddress } : {};
+  const config = finish(draft, kit, { kind: 'keepalived', file: options.file }, files, lookup);
+  return { config, warnings };
+}
+
+/** keepalived's default config id: the node name up to its first dot. */
+export function defaultConfigId(): string {
+  return hostname().split('.')[0] ?? '';
+}

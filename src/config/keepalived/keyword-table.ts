@@ -1,0 +1,77 @@
+// Every block context's keyword table in one place, for tests and docs (README's keyword list
+// is generated from it: `npm run docs:keywords`).
+import { GLOBAL_DEFS } from './global-defs.js';
+import type { KeywordStatus, KeywordTable } from './kit.js';
+import { HTTP_GET, MISC_CHECK, SSL_GET, TCP_CHECK, URL } from './lvs-checkers.js';
+import { REAL_SERVER } from './lvs-real-server.js';
+import { VIRTUAL_SERVER } from './lvs-virtual-server.js';
+import * as skipped from './skipped-blocks.js';
+import { TOP_LEVEL } from './top-level.js';
+import { AUTHENTICATION, VIRTUAL_IPADDRESS_OPTIONS } from './vrrp-addresses.js';
+import { VRRP_INSTANCE } from './vrrp-instance.js';
+import { VRRP_SCRIPT } from './vrrp-script.js';
+import { VRRP_SYNC_GROUP } from './vrrp-sync-group.js';
+
+export interface KeywordInfo {
+  status: KeywordStatus;
+  note?: string;
+  block?: string;
+}
+
+/** Block contexts, outermost first. */
+const CONTEXTS: Record<string, KeywordTable<never>> = {
+  'top level': TOP_LEVEL,
+  global_defs: GLOBAL_DEFS,
+  vrrp_script: VRRP_SCRIPT,
+  vrrp_sync_group: VRRP_SYNC_GROUP,
+  vrrp_instance: VRRP_INSTANCE,
+  authentication: AUTHENTICATION,
+  'virtual_ipaddress options': VIRTUAL_IPADDRESS_OPTIONS,
+  virtual_server: VIRTUAL_SERVER,
+  real_server: REAL_SERVER,
+  TCP_CHECK,
+  HTTP_GET,
+  SSL_GET,
+  url: URL,
+  MISC_CHECK,
+  // Accepted with one warning for the whole block, not read:
+  auth_hmac: skipped.AUTH_HMAC,
+  track_file: skipped.TRACK_FILE,
+  vrrp_track_process: skipped.TRACK_PROCESS,
+  bfd_instance: skipped.BFD_INSTANCE,
+  garp_group: skipped.GARP_GROUP,
+  track_group: skipped.TRACK_GROUP,
+  SSL: skipped.SSL,
+  SMTP_CHECK: skipped.SMTP_CHECK,
+  DNS_CHECK: skipped.DNS_CHECK,
+  PING_CHECK: skipped.PING_CHECK,
+  UDP_CHECK: skipped.UDP_CHECK,
+  BFD_CHECK: skipped.BFD_CHECK,
+  FILE_CHECK: skipped.FILE_CHECK,
+};
+
+/** A block context: 'top level', 'global_defs', 'vrrp_instance', ... */
+export type KeywordContext = string;
+
+function info(table: KeywordTable<never>): Record<string, KeywordInfo> {
+  return Object.fromEntries(Object.entries(table).map(([k, e]) => [k, {
+    status: e.status, ...(e.note !== undefined ? { note: e.note } : {}), ...(e.block !== undefined ? { block: e.block } : {}),
+  }]));
+}
+
+/** The line language (config-language.ts), applied before keywords are read. */
+const CONFIG_LANGUAGE: Record<string, KeywordInfo> = {
+  '@ID / @^ID': { status: 'implemented', note: 'lines for one config id (-i/--config-id, default the host name)' },
+  '$NAME=VALUE': { status: 'implemented', note: 'definitions, also multi-line with a trailing backslash' },
+  '$NAME / ${NAME}': { status: 'implemented', note: 'substitution, recursive, at the time of use' },
+  '${_PWD} ${_INSTANCE} ${_RANDOM} ${_HASH} ${_BANG}': { status: 'implemented' },
+  '~SEQ': { status: 'implemented', note: '~SEQ(VAR, START, STEP, END) repeats the rest of the line' },
+  '~SEQx': { status: 'implemented', note: 'as ~SEQ, VAR in hex' },
+  '~LST': { status: 'implemented', note: '~LST(VAR, v1, v2...) or ~LST({A, B}, {1, 2}...) repeats the rest of the line' },
+};
+
+/** context -> keyword -> outcome. */
+export const KEYWORD_TABLE: Readonly<Record<KeywordContext, Readonly<Record<string, KeywordInfo>>>> = {
+  'config language': CONFIG_LANGUAGE,
+  ...Object.fromEntries(Object.entries(CONTEXTS).map(([c, t]) => [c, info(t)])),
+};

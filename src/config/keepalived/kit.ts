@@ -1,0 +1,122 @@
+// The keyword kit every block reader uses: keyword tables and the loop that applies them, block
+// and name helpers, warnings, and commands (notify_*, script, misc_path...).
+//
+// A keyword table maps each keyword of one block context to its outcome:
+// - implemented: the handler gives it keepalived's semantics;
+// - warned: accepted, with a warning at file:line naming the keyword and saying what will NOT
+//   happen (`note`); a handler may still read and check the value (so bad values are errors and a
+//   later implementation only has to flip the status);
+// - error: keepalived refuses it too (`note` says why).
+// Keywords not in the table are warnings too ("unknown keyword"), as keepalived does.
+import type { Statement } from '../block-parser.js';
+import { parseCommandLine, splitScriptWords } from '../command-line.js';
+import { rawText } from '../tokenizer.js';
+import type { ConfigWarning, ScriptCommand } from '../types.js';
+import { fail, optArg, whereOf } from '../values.js';
+
+export type Handler<T> = (st: Statement, target: T, kit: Kit) => void;
+
+export type KeywordStatus = 'implemented' | 'warned' | 'error';
+
+export interface KeywordEntry<T> {
+  status: KeywordStatus;
+  /** Reads the statement (implemented), or checks it before the warning (warned). */
+  handler?: Handler<T>;
+  /** warned: what vipd does NOT do; error: why it is refused; implemented: an optional remark. */
+  note?: string;
+  /** The block context this keyword opens (a key of KEYWORD_TABLE), for docs and tests. */
+  block?: string;
+}
+
+export type KeywordTable<T> = Readonly<Record<string, KeywordEntry<T>>>;
+
+export function implemented<T>(handler: Handler<T>, more: { block?: string; note?: string } = {}): KeywordEntry<T> {
+  return { status: 'implemented', handler, ...more };
+}
+
+/** Accepted with a warning saying what will not happen; `handler` (optional) still checks the value. */
+export function warned<T>(note: string, handler?: Handler<T>, more: { block?: string } = {}): KeywordEntry<T> {
+  return { status: 'warned', note, ...(handler ? { handler } : {}), ...more };
+}
+
+export function refused<T>(note: string): KeywordEntry<T> {
+  return { status: 'error', note };
+}
+
+export class Kit {
+  /** Statements whose `{ }` block a handler read (or deliberately skipped). */
+  private readonly blockRead = new WeakSet<Statement>();
+
+  constructor(readonly warnings: ConfigWarning[]) {}
+
+  warn(at: { file: string; line: number }, message: string): void {
+    this.warnings.push({ file: at.file, line: at.line, message });
+  }
+
+  /** Runs a block's statements through its keyword table. */
+  apply<T>(block: Statement[] | undefined, table: KeywordTable<T>, target: T, context: string): void {
+    for (const st of block ?? []) this.one(st, table, target, context);
+  }
+
+  one<T>(st: Statement, table: KeywordTable<T>, target: T, context: string): void {
+    const entry = Object.hasOwn(table, st.keyword) ? table[st.keyword] : undefined;
+    if (!entry) {
+      this.blockRead.add(st);
+      this.warn(st, `unknown keyword '${st.keyword}' in ${context}`);
+      return;
+    }
+    if (entry.status === 'error') fail(st, `${st.keyword}: ${entry.note}`);
+    if (entry.handler) entry.handler(st, target, this);
+    if (entry.status === 'warned') {
+      this.blockRead.add(st);
+      this.warn(st, `${st.keyword}: not supported by vipd, ${entry.note}`);
+    }
+    // A value keyword followed by `{` (even on the next line) is a misplaced block.
+    if (st.block && !this.blockRead.has(st)) fail(st, `${st.keyword}: does not take a '{' block`);
+  }
+
+  needBlock(st: Statement): Statement[] {
+    if (!st.block) fail(st, `${st.keyword}: expected a '{' block`);
+    this.blockRead.add(st);
+    return st.block;
+  }
+
+  name(st: Statement): string {
+    const n = optArg(st, 0);
+    if (n === undefined || n === '') fail(st, `${st.keyword}: missing name`);
+    return n;
+  }
+
+  /** `keyword <STRING>|<QUOTED-STRING> [username [groupname]]` (see command-line.ts). */
+  command(st: Statement, withUser = true): ScriptCommand {
+    if (st.args.length === 0) fail(st, `${st.keyword}: missing command`);
+    let words: string[];
+    let argv: string[];
+    try {
+      words = splitScriptWords(rawText(st.args));
+      argv = parseCommandLine(words[0] ?? '');
+    } catch (err) {
+      fail(st, `${st.keyword}: ${(err as Error).message}`);
+    }
+    const text = words[0] ?? '';
+    if (argv.length === 0) fail(st, `${st.keyword}: empty command`);
+    const cmd: ScriptCommand = { argv, text, where: whereOf(st) };
+    const [, user, group] = words;
+    if (user !== undefined) {
+      if (!withUser) fail(st, `${st.keyword}: unexpected '${user}' after the command (quote commands with arguments)`);
+      cmd.user = user;
+      if (group !== undefined) cmd.group = group;
+    }
+    if (words.length > 3) fail(st, `${st.keyword}: too many arguments (quote commands with arguments)`);
+    return cmd;
+  }
+}
+
+/**
+ * The table of a block vipd accepts but does not run (its parent entry is warned and the block is
+ * not read): every keyword inside shares the block's note. Docs and the man-page test use it; a
+ * later implementation replaces it with real handlers.
+ */
+export function skippedBlock<T>(note: string, keywords: readonly string[]): KeywordTable<T> {
+  return Object.fromEntries(keywords.map((k) => [k, warned<T>(note)]));
+}

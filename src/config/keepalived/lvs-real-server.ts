@@ -1,0 +1,65 @@
+// real_server IP [PORT] { ... }: one IPVS destination of a virtual_server and its checkers.
+import type { Statement } from '../block-parser.js';
+import { REAL_SERVER_WEIGHT_DEFAULT } from '../defaults.js';
+import { boolArg, intArg, ipArg, optArg, portText, whereOf } from '../values.js';
+import type { RealServerDraft, VsDraft } from './draft.js';
+import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
+import { miscChecker, netChecker, timingKeywords } from './lvs-checkers.js';
+import { lvsMethod } from './lvs-values.js';
+import { CHECKER_NOTE } from './skipped-blocks.js';
+
+const method: Handler<RealServerDraft> = (s, d) => {
+  d.rs.method = lvsMethod(s);
+  d.methodSet = true;
+};
+
+export const REAL_SERVER: KeywordTable<RealServerDraft> = {
+  weight: implemented((s, d) => (d.rs.weight = intArg(s, 0, 0, 65535))),
+  lvs_method: implemented(method),
+  lb_kind: implemented(method),
+  inhibit_on_failure: implemented((s, d) => (d.rs.inhibitOnFailure = boolArg(s, 0))),
+  uthreshold: implemented((s, d) => (d.rs.upperThreshold = intArg(s, 0, 0, 2 ** 31 - 1))),
+  lthreshold: implemented((s, d) => (d.rs.lowerThreshold = intArg(s, 0, 0, 2 ** 31 - 1))),
+  notify_up: warned('the script is not run', (s, d, kit) => (d.rs.notifyUp = kit.command(s))),
+  notify_down: warned('the script is not run', (s, d, kit) => (d.rs.notifyDown = kit.command(s))),
+  ...timingKeywords<RealServerDraft>((d) => d.timing),
+  TCP_CHECK: implemented((s, d, kit) => d.checkers.push(netChecker(s, 'TCP_CHECK', kit)), { block: 'TCP_CHECK' }),
+  HTTP_GET: implemented((s, d, kit) => d.checkers.push(netChecker(s, 'HTTP_GET', kit)), { block: 'HTTP_GET' }),
+  SSL_GET: implemented((s, d, kit) => d.checkers.push(netChecker(s, 'SSL_GET', kit)), { block: 'SSL_GET' }),
+  MISC_CHECK: warned(CHECKER_NOTE, (s, d, kit) => d.checkers.push(miscChecker(s, kit)), { block: 'MISC_CHECK' }),
+  SMTP_CHECK: warned(CHECKER_NOTE, undefined, { block: 'SMTP_CHECK' }),
+  DNS_CHECK: warned(CHECKER_NOTE, undefined, { block: 'DNS_CHECK' }),
+  UDP_CHECK: warned(CHECKER_NOTE, undefined, { block: 'UDP_CHECK' }),
+  PING_CHECK: warned(CHECKER_NOTE, undefined, { block: 'PING_CHECK' }),
+  BFD_CHECK: warned(CHECKER_NOTE, undefined, { block: 'BFD_CHECK' }),
+  FILE_CHECK: warned(CHECKER_NOTE, undefined, { block: 'FILE_CHECK' }),
+  smtp_alert: warned('no e-mail is sent'),
+  virtualhost: warned('the checkers use the virtual server\'s virtualhost'),
+  snmp_name: warned('there is no SNMP agent'),
+  alpha: warned("the virtual server's alpha setting applies"),
+  delay: warned("the checkers' own delay_loop applies"),
+};
+
+export function realServer(st: Statement, parent: VsDraft, kit: Kit): RealServerDraft {
+  const address = ipArg(st, 0, 'real_server');
+  const p = optArg(st, 1);
+  const vsPort = parent.vs.target.kind === 'address' ? parent.vs.target.port : 0;
+  const d: RealServerDraft = {
+    rs: {
+      address,
+      // Port 0 (or none) takes the virtual server's port; fwmark services have none.
+      port: p === undefined ? vsPort : portText(st, p, 'real_server', 0),
+      weight: REAL_SERVER_WEIGHT_DEFAULT,
+      method: parent.vs.method,
+      inhibitOnFailure: parent.vs.inhibitOnFailure,
+      where: whereOf(st),
+    },
+    methodSet: false,
+    timing: {},
+    checkers: [],
+  };
+  kit.apply(kit.needBlock(st), REAL_SERVER, d, `real_server ${address}`);
+  // The real server inherits the virtual server's method unless it sets its own.
+  if (!d.methodSet) d.rs.method = parent.vs.method;
+  return d;
+}

@@ -1,0 +1,49 @@
+// The blocks (and the few process-wide keywords) a keepalived.conf may hold at its top level.
+import type { ConfigDraft } from './draft.js';
+import { globalDefs } from './global-defs.js';
+import { implemented, warned, type KeywordTable } from './kit.js';
+import { virtualServerGroup } from './lvs-groups.js';
+import { virtualServer } from './lvs-virtual-server.js';
+import {
+  BFD_NOTE, GARP_GROUP_NOTE, LINKBEAT_NOTE, SSL_NOTE, STATIC_NOTE, TRACK_FILE_NOTE, TRACK_GROUP_NOTE, TRACK_PROCESS_NOTE,
+} from './skipped-blocks.js';
+import { vrrpInstance } from './vrrp-instance.js';
+import { vrrpScript } from './vrrp-script.js';
+import { syncGroup } from './vrrp-sync-group.js';
+
+// Include lines are expanded while the file is read (source.ts); one that reaches the table was
+// not at the start of a statement (e.g. after a continued line), as keepalived also ignores it.
+const INCLUDE = implemented<ConfigDraft>((s, _d, kit) => kit.warn(s, `${s.keyword}: only read at the start of a line, ignored`), { note: 'expanded while the file is read' });
+
+export const TOP_LEVEL: KeywordTable<ConfigDraft> = {
+  include: INCLUDE,
+  includer: INCLUDE,
+  includem: INCLUDE,
+  includew: INCLUDE,
+  includeb: INCLUDE,
+  includea: INCLUDE,
+  global_defs: implemented(globalDefs, { block: 'global_defs' }),
+  vrrp_script: implemented(vrrpScript, { block: 'vrrp_script' }),
+  vrrp_sync_group: implemented(syncGroup, { block: 'vrrp_sync_group' }),
+  vrrp_instance: implemented(vrrpInstance, { block: 'vrrp_instance' }),
+  virtual_server_group: implemented(virtualServerGroup),
+  virtual_server: implemented(virtualServer, { block: 'virtual_server' }),
+  static_ipaddress: warned(STATIC_NOTE),
+  static_routes: warned(STATIC_NOTE),
+  static_rules: warned(STATIC_NOTE),
+  track_group: warned(TRACK_GROUP_NOTE, undefined, { block: 'track_group' }),
+  track_file: warned(TRACK_FILE_NOTE, undefined, { block: 'track_file' }),
+  vrrp_track_file: warned(TRACK_FILE_NOTE, undefined, { block: 'track_file' }),
+  vrrp_track_process: warned(TRACK_PROCESS_NOTE, undefined, { block: 'vrrp_track_process' }),
+  bfd_instance: warned(BFD_NOTE, undefined, { block: 'bfd_instance' }),
+  linkbeat_interfaces: warned(LINKBEAT_NOTE),
+  linkbeat_use_polling: warned(LINKBEAT_NOTE),
+  garp_group: warned(GARP_GROUP_NOTE, undefined, { block: 'garp_group' }),
+  SSL: warned(SSL_NOTE, undefined, { block: 'SSL' }),
+  net_namespace: warned('vipd runs in the network namespace it is started in'),
+  net_namespace_ipvs: warned('IPVS is programmed in the network namespace vipd is started in'),
+  namespace_with_ipsets: warned('no ipsets are used'),
+  instance: warned('pid files keep the names given on the command line'),
+  use_pid_dir: warned('pid files keep the names given on the command line'),
+  child_wait_time: warned('vipd is one process'),
+};

@@ -1,0 +1,104 @@
+// The address-shaped parts of a vrrp_instance: authentication { }, virtual_ipaddress { } (and
+// _excluded), unicast_peer { }.
+import type { Statement } from '../block-parser.js';
+import type { Authentication, UnicastPeer, VirtualAddressSpec } from '../types.js';
+import { argText, fail, ipText, parseCidr, parseIntText, whereOf } from '../values.js';
+import { implemented, warned, type Kit, type KeywordTable } from './kit.js';
+
+interface AuthDraft {
+  type?: Authentication['type'];
+  pass?: string;
+}
+
+export const AUTHENTICATION: KeywordTable<AuthDraft> = {
+  auth_type: implemented((s, d, kit) => {
+    const v = argText(s, 0, 'PASS or AH');
+    if (v !== 'PASS' && v !== 'AH') fail(s, `auth_type: '${v}' is not PASS or AH`);
+    if (v === 'AH') kit.warn(s, 'auth_type AH: not supported by vipd, adverts are sent and accepted without IPsec-AH');
+    d.type = v;
+  }, { note: 'PASS; AH is accepted with a warning and not performed' }),
+  auth_pass: implemented((s, d, kit) => {
+    const v = argText(s, 0, 'password');
+    if (v.length === 0) fail(s, `auth_pass: empty password`);
+    // keepalived keeps the first 8 characters (the field's size in a VRRPv2 advert) and says so.
+    if (v.length > 8) kit.warn(s, `auth_pass: password is ${v.length} characters, truncated to the first 8 as keepalived does`);
+    d.pass = v.slice(0, 8);
+  }),
+};
+
+export function authentication(st: Statement, kit: Kit): Authentication {
+  const d: AuthDraft = {};
+  kit.apply(kit.needBlock(st), AUTHENTICATION, d, 'authentication');
+  if (d.pass === undefined) fail(st, `authentication: no 'auth_pass'`);
+  return { type: d.type ?? 'PASS', pass: d.pass };
+}
+
+/** One option word of an address line; `value()` takes the word after it. */
+interface VipOption {
+  spec: VirtualAddressSpec;
+  value: () => string;
+}
+
+/** The words that may follow an address in virtual_ipaddress { } (as in `ip address add`). */
+export const VIRTUAL_IPADDRESS_OPTIONS: KeywordTable<VipOption> = {
+  dev: implemented((_s, o) => (o.spec.dev = o.value())),
+  label: implemented((_s, o) => (o.spec.label = o.value())),
+  no_track: implemented((_s, o) => (o.spec.noTrack = true), { note: 'vipd never leaves MASTER because a VIP was deleted' }),
+  brd: warned('the address gets no broadcast address', (s, o) => (o.spec.broadcast = ipText(s, o.value(), 'brd'))),
+  broadcast: warned('the address gets no broadcast address', (s, o) => (o.spec.broadcast = ipText(s, o.value(), 'broadcast'))),
+  peer: warned('the address is added without a peer', (s, o) => (o.spec.peer = ipText(s, o.value(), 'peer'))),
+  scope: warned('the address is added with scope global', (s, o) => {
+    const sc = o.value();
+    if (!['global', 'site', 'link', 'host', 'nowhere'].includes(sc)) fail(s, `scope: unknown scope '${sc}'`);
+    o.spec.scope = sc as VirtualAddressSpec['scope'];
+  }),
+  preferred_lft: warned('the address keeps a forever lifetime', (_s, o) => o.value()),
+  track_group: warned('static track groups are not used', (_s, o) => o.value()),
+  use_vmac: warned('no VMAC interface is created'),
+  home: warned('the address is added without the home flag'),
+  '-nodad': warned('the address is added with duplicate address detection off anyway'),
+  nodad: warned('the address is added with duplicate address detection off anyway'),
+  mngtmpaddr: warned('no temporary addresses are managed'),
+  noprefixroute: warned('the prefix route is added'),
+  autojoin: warned('no multicast group is joined'),
+};
+
+export function virtualAddresses(st: Statement, kit: Kit): VirtualAddressSpec[] {
+  const out: VirtualAddressSpec[] = [];
+  for (const e of kit.needBlock(st)) {
+    const { address, prefixLength, family } = parseCidr(e, e.keyword, st.keyword);
+    const v: VirtualAddressSpec = { address, prefixLength, family, noTrack: false, where: whereOf(e) };
+    const a = e.args.map((t) => t.text);
+    for (let i = 0; i < a.length; i++) {
+      const opt = a[i]!;
+      const entry = Object.hasOwn(VIRTUAL_IPADDRESS_OPTIONS, opt) ? VIRTUAL_IPADDRESS_OPTIONS[opt]! : fail(e, `${st.keyword}: unknown option '${opt}' for ${e.keyword}`);
+      const value = (): string => {
+        const x = a[++i];
+        if (x === undefined) fail(e, `${st.keyword}: '${opt}' needs a value`);
+        return x;
+      };
+      entry.handler?.(e, { spec: v, value }, kit);
+      if (entry.status === 'warned') kit.warn(e, `${st.keyword} ${opt}: not supported by vipd, ${entry.note}`);
+    }
+    if (e.block) fail(e, `${st.keyword}: unexpected '{' after ${e.keyword}`);
+    out.push(v);
+  }
+  return out;
+}
+
+export function unicastPeers(st: Statement, kit: Kit): UnicastPeer[] {
+  const out: UnicastPeer[] = [];
+  for (const e of kit.needBlock(st)) {
+    const peer: UnicastPeer = { address: ipText(e, e.keyword, 'unicast_peer') };
+    const a = e.args.map((t) => t.text);
+    for (let i = 0; i < a.length; i++) {
+      const opt = a[i]!;
+      if (opt !== 'min_ttl' && opt !== 'max_ttl') fail(e, `unicast_peer: unknown option '${opt}'`);
+      const v = parseIntText(e, a[++i] ?? '', `unicast_peer ${opt}`, 0, 255);
+      if (opt === 'min_ttl') peer.minTtl = v;
+      else peer.maxTtl = v;
+    }
+    out.push(peer);
+  }
+  return out;
+}

@@ -1,0 +1,141 @@
+// Configs keepalived runs (checked against keepalived 2.2.7 as a black box: `keepalived -t` and
+// --dump-conf in a namespace) that vipd once refused: they load, with keepalived's warnings, and
+// map to VRRP instances and IPVS services without an exception.
+import t from 'tap';
+import { parseKeepalivedConfig } from '../../src/config/index.js';
+import { instanceConfig, virtualServerConfigs } from '../../src/daemon/config-mapping.js';
+import { ConfigError } from '../../src/errors.js';
+
+const load = (text: string, more: { interfaceOfAddress?: (a: string) => string | undefined } = {}) => parseKeepalivedConfig(text, { file: '/k.conf', ...more });
+const lines = (w: Array<{ line: number; message: string }>) => w.map((x) => `${x.line}: ${x.message}`);
+
+const instance = (body: string) => `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n${body}\n}\n`;
+
+t.test('auth_pass longer than 8 characters: the first 8, with a warning (keepalived: "Truncating auth_pass to 8 characters")', async (t) => {
+  const { config, warnings } = load(instance('  authentication {\n    auth_type PASS\n    auth_pass 123456789012\n  }\n  virtual_ipaddress {\n    10.0.0.10/24\n  }'));
+  t.strictSame(config.vrrpInstances[0]!.authentication, { type: 'PASS', pass: '12345678' });
+  t.strictSame(lines(warnings), ['6: auth_pass: password is 12 characters, truncated to the first 8 as keepalived does']);
+  t.equal(instanceConfig(config.vrrpInstances[0]!, config).authPass, '12345678');
+});
+
+t.test('IPv4 and IPv6 in one virtual_ipaddress: the first VIP sets the family, the others are dropped with a warning', async (t) => {
+  const { config, warnings } = load(instance('  virtual_ipaddress {\n    fd00::5/64\n    10.0.0.10/24\n    fd00::6/64\n  }'));
+  const i = config.vrrpInstances[0]!;
+  t.equal(i.family, 6);
+  t.equal(i.version, 3);
+  t.strictSame(i.virtualIpAddresses.map((v) => v.address), ['fd00::5', 'fd00::6']);
+  t.strictSame(lines(warnings), ["6: virtual_ipaddress: 10.0.0.10/24 is not IPv6 like the instance's first VIP, ignored as keepalived does"]);
+});
+
+t.test('vrrp_strict with authentication: the authentication is dropped with a warning', async (t) => {
+  const { config, warnings } = load(`global_defs {\n  vrrp_strict\n}\n${instance('  authentication {\n    auth_pass secret\n  }\n  virtual_ipaddress {\n    10.0.0.10/24\n  }')}`);
+  const i = config.vrrpInstances[0]!;
+  t.equal(i.authentication, undefined);
+  t.equal(i.accept, false, 'strict mode: no accept by default');
+  t.equal(instanceConfig(i, config).authPass, undefined);
+  t.ok(lines(warnings).includes('7: vrrp_instance VI_1: strict mode does not allow authentication, ignored as keepalived does'), lines(warnings).join('\n'));
+});
+
+t.test('sync groups: undefined members are dropped, an empty group is removed, each with a warning', async (t) => {
+  const text = `${instance('  virtual_ipaddress {\n    10.0.0.10/24\n  }')}vrrp_sync_group G1 {\n  group {\n    VI_1\n    VI_9\n  }\n}\nvrrp_sync_group G2 {\n  group {\n    VI_8\n  }\n}\nvrrp_sync_group G3 {\n  group {\n  }\n}\n`;
+  const { config, warnings } = load(text);
+  t.strictSame(config.vrrpSyncGroups.map((g) => [g.name, g.group]), [['G1', ['VI_1']]]);
+  t.strictSame(lines(warnings), [
+    "19: vrrp_sync_group G3: empty 'group', the group is removed as keepalived does",
+    "8: vrrp_sync_group G1: vrrp_instance 'VI_9' is not defined, ignored",
+    '8: vrrp_sync_group G1: only one vrrp_instance (VI_1), nothing to synchronise',
+    "14: vrrp_sync_group G2: vrrp_instance 'VI_8' is not defined, ignored",
+    '14: vrrp_sync_group G2: no vrrp_instance left in the group, the group is removed',
+  ]);
+});
+
+t.test('a unicast instance without interface: the interface holding unicast_src_ip (keepalived 2.4)', async (t) => {
+  const text = 'vrrp_instance VI_1 {\n  virtual_router_id 51\n  unicast_src_ip 10.0.0.1\n  unicast_peer {\n    10.0.0.2\n  }\n  virtual_ipaddress {\n    10.0.0.10/24\n  }\n}\n';
+  const { config, warnings } = load(text, { interfaceOfAddress: (a) => (a === '10.0.0.1' ? 'eth7' : undefined) });
+  t.equal(config.vrrpInstances[0]!.interface, 'eth7');
+  t.strictSame(warnings, []);
+  const pure = load(text);
+  t.equal(pure.config.vrrpInstances[0]!.interface, '', 'without host facts the interface is left to the daemon');
+  const none = load(text, { interfaceOfAddress: () => undefined });
+  t.strictSame(lines(none.warnings), ["1: vrrp_instance VI_1: no 'interface' and no interface has unicast_src_ip 10.0.0.1"]);
+  t.throws(() => load(text.replace('  unicast_src_ip 10.0.0.1\n', '')), { message: "/k.conf:1: vrrp_instance VI_1: no 'interface' (a unicast instance needs interface or unicast_src_ip)" });
+  t.throws(() => load('vrrp_instance VI_1 {\n  virtual_router_id 51\n}\n'), { message: "/k.conf:1: vrrp_instance VI_1: no 'interface'" });
+});
+
+t.test('fwmark services: real_server with port 0 or none', async (t) => {
+  const { config } = load('virtual_server fwmark 5 {\n  real_server 10.0.0.31 0 {\n  }\n  real_server 10.0.0.32 {\n  }\n}\n');
+  t.strictSame(config.virtualServers[0]!.realServers.map((r) => r.port), [0, 0]);
+  const [m] = virtualServerConfigs(config);
+  t.strictSame(m!.config.realServers.map((r) => r.destination.port), [0, 0]);
+});
+
+t.test('quorum 0: 1, with keepalived\'s warning', async (t) => {
+  const { config, warnings } = load('virtual_server 10.0.0.10 80 {\n  protocol TCP\n  quorum 0\n}\n');
+  t.equal(config.virtualServers[0]!.quorum, 1);
+  t.strictSame(lines(warnings), ['3: quorum: 0 is out of range 1..4294967295, 1 is used as keepalived does']);
+});
+
+t.test('every scheduler name keepalived accepts, under lb_algo and lvs_sched', async (t) => {
+  for (const s of ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos']) {
+    for (const k of ['lb_algo', 'lvs_sched']) {
+      const { config } = load(`virtual_server 10.0.0.10 80 {\n  protocol TCP\n  ${k} ${s}\n}\n`);
+      t.equal(config.virtualServers[0]!.scheduler, s, `${k} ${s}`);
+    }
+  }
+  for (const k of ['lb_kind', 'lvs_method']) {
+    for (const m of ['NAT', 'DR', 'TUN']) t.equal(load(`virtual_server 10.0.0.10 80 {\n  protocol TCP\n  ${k} ${m}\n}\n`).config.virtualServers[0]!.method, m);
+  }
+});
+
+t.test('persistence_granularity is checked at parse time and maps', async (t) => {
+  const vs = (g: string, addr = '10.0.0.10') => `virtual_server ${addr} 80 {\n  protocol TCP\n  persistence_timeout 60\n  persistence_granularity ${g}\n}\n`;
+  t.equal(virtualServerConfigs(load(vs('255.255.255.0')).config)[0]!.config.service.netmask, 24);
+  t.equal(virtualServerConfigs(load(vs('24')).config)[0]!.config.service.netmask, 24);
+  t.equal(virtualServerConfigs(load(vs('64', 'fd00::10')).config)[0]!.config.service.netmask, 64);
+  for (const [g, addr, msg] of [
+    ['foo', '10.0.0.10', "/k.conf:4: persistence_granularity: 'foo' is not a netmask or prefix length"],
+    ['255.0.255.0', '10.0.0.10', "/k.conf:4: persistence_granularity: '255.0.255.0' is not a contiguous netmask"],
+    ['33', '10.0.0.10', "/k.conf:4: persistence_granularity: '33' is not an IPv4 prefix length (0..32)"],
+    ['255.255.0.0', 'fd00::10', "/k.conf:4: persistence_granularity: '255.255.0.0' is not an IPv6 prefix length (1..128)"],
+  ] as const) {
+    t.throws(() => load(vs(g, addr)), { message: msg }, g);
+  }
+});
+
+t.test('virtual_server_group ranges map to every address, IPv4 and IPv6, of any size', async (t) => {
+  const text = [
+    'virtual_server_group G4 {',
+    '  10.1.0.0/16 80',
+    '  10.2.0.254-10.2.1.1 81',
+    '  10.3.0.1-3 82',
+    '}',
+    'virtual_server_group G6 {',
+    '  fd00::1-ff 80',
+    '  fd00::1:fffe-fd00::2:1 81',
+    '  fd00::100/126 82',
+    '}',
+    'virtual_server group G4 {\n  protocol TCP\n  real_server 10.0.0.31 80 {\n  }\n}',
+    'virtual_server group G6 {\n  protocol TCP\n  real_server fd00::31 {\n  }\n}',
+  ].join('\n');
+  const { config } = load(text);
+  const mapped = virtualServerConfigs(config);
+  const addrs = (port: number, fam: 4 | 6) => mapped.filter((m) => m.config.service.port === port && m.config.service.family === fam).map((m) => m.config.service.address);
+  const v4 = addrs(80, 4);
+  t.equal(v4.length, 65536, 'a /16 is 65,536 services');
+  t.equal(v4[0], '10.1.0.0');
+  t.equal(v4.at(-1), '10.1.255.255');
+  t.strictSame(addrs(81, 4), ['10.2.0.254', '10.2.0.255', '10.2.1.0', '10.2.1.1']);
+  t.strictSame(addrs(82, 4), ['10.3.0.1', '10.3.0.2', '10.3.0.3']);
+  const v6 = addrs(80, 6);
+  t.equal(v6.length, 255, 'fd00::1-ff is 255 services (the last group is hex)');
+  t.equal(v6.at(-1), 'fd00::ff');
+  t.strictSame(addrs(81, 6), ['fd00::1:fffe', 'fd00::1:ffff', 'fd00::2:0', 'fd00::2:1']);
+  t.strictSame(addrs(82, 6), ['fd00::100', 'fd00::101', 'fd00::102', 'fd00::103']);
+  const g6 = mapped.filter((m) => m.config.service.family === 6);
+  t.equal(g6[0]!.config.realServers[0]!.destination.port, 80, 'a real server without port takes each service port');
+  t.equal(g6.at(-1)!.config.realServers[0]!.destination.port, 82);
+  t.equal(mapped[0]!.config.realServers, mapped[1]!.config.realServers, "services of one group share their real servers' config");
+  t.throws(() => load('virtual_server_group G {\n  fd00::/64 80\n}\n'), { message: '/k.conf:2: virtual_server_group: \'fd00::/64\' has 18446744073709551616 addresses, more than 16777216 services' });
+  t.throws(() => load('virtual_server_group G {\n  10.0.0.5-3 80\n}\n'), { message: "/k.conf:2: virtual_server_group: '10.0.0.5-3' is an empty range (10.0.0.3 is before 10.0.0.5)" });
+  t.throws(() => load('virtual_server_group G {\n  10.0.0.5-300 80\n}\n'), ConfigError);
+});

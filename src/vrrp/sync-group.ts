@@ -2,17 +2,23 @@
 // router). When a member goes FAULT, every other member is put in FAULT too, so the group fails
 // over as a whole; when it recovers, the others are released. Built on router events and
 // per-instance fault sources, so the state machine stays per instance.
-import type { VrrpRouter } from './router.js';
 import type { StateChange } from './instance.js';
+
+/** What a group needs of its router (a VrrpRouter, or anything with the same events and instances). */
+export interface SyncGroupRouter {
+  on(event: 'state', listener: (s: StateChange) => void): unknown;
+  off(event: 'state', listener: (s: StateChange) => void): unknown;
+  instance(name: string): { setFault(source: string, failed: boolean): void } | undefined;
+}
 
 export class SyncGroup {
   readonly name: string;
   readonly members: readonly string[];
-  #router: VrrpRouter;
+  #router: SyncGroupRouter;
   #faulted = new Set<string>();
   #listener: (s: StateChange) => void;
 
-  constructor(router: VrrpRouter, name: string, members: string[]) {
+  constructor(router: SyncGroupRouter, name: string, members: string[]) {
     this.name = name;
     this.members = members;
     this.#router = router;

@@ -8,7 +8,7 @@ import type { StateChange } from './instance.js';
 export interface SyncGroupRouter {
   on(event: 'state', listener: (s: StateChange) => void): unknown;
   off(event: 'state', listener: (s: StateChange) => void): unknown;
-  instance(name: string): { setFault(source: string, failed: boolean): void } | undefined;
+  instance(name: string): { readonly state: string; setFault(source: string, failed: boolean): void } | undefined;
 }
 
 export class SyncGroup {
@@ -24,6 +24,9 @@ export class SyncGroup {
     this.#router = router;
     this.#listener = (s) => this.#onState(s);
     router.on('state', this.#listener);
+    // Members already in FAULT when the group forms (a script that failed at start-up) count too.
+    for (const m of members) if (router.instance(m)?.state === 'fault') this.#faulted.add(m);
+    if (this.#faulted.size) this.#apply();
   }
 
   get #source(): string {
@@ -37,6 +40,10 @@ export class SyncGroup {
     if (s.state === 'fault' && !own) this.#faulted.add(s.instance);
     else if (s.previous === 'fault' && s.state !== 'fault') this.#faulted.delete(s.instance);
     else return;
+    this.#apply();
+  }
+
+  #apply(): void {
     for (const m of this.members) {
       const others = [...this.#faulted].filter((f) => f !== m);
       this.#router.instance(m)?.setFault(this.#source, others.length > 0);

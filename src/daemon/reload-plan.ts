@@ -4,6 +4,7 @@
 // remove / keep, what the k0s host setup adds and removes, and the virtual servers to program.
 // Start is planReload(undefined, config). The runners execute the plan.
 import { isDeepStrictEqual } from 'node:util';
+import { ConfigError } from '../errors.js';
 import type { ScriptCommand, SourceRef, VipdConfig } from '../config/types.js';
 import type { InstanceConfig } from '../vrrp/instance.js';
 import { instanceConfig, trackSpecs, virtualServerConfigs, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
@@ -81,10 +82,23 @@ export function notifySpec(i: VipdConfig['vrrpInstances'][number]): NotifySpec {
   };
 }
 
+/**
+ * The mapping should never fail on a configuration the loader accepted; if it does, the error
+ * names the block (file:line) and nothing has been touched yet.
+ */
+function mapped<T>(what: string, where: SourceRef, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`${what}: ${(err as Error).message}`, where);
+  }
+}
+
 export function instanceDefinitions(config: VipdConfig): InstanceDefinition[] {
-  return config.vrrpInstances.map((i) => ({
+  return config.vrrpInstances.map((i) => mapped(`vrrp_instance ${i.name}`, i.where, () => ({
     name: i.name, config: instanceConfig(i, config), tracks: trackSpecs(i, config), notify: notifySpec(i), where: i.where,
-  }));
+  })));
 }
 
 /** Source positions and the command text as written are not behaviour: moving a line changes nothing. */
@@ -191,14 +205,14 @@ export function syncGroupSteps(old: Map<string, string[]>, next: Map<string, str
 }
 
 export function virtualServerPlan(config: VipdConfig): VirtualServerPlan {
-  const mapped = virtualServerConfigs(config);
+  const servers = config.virtualServers.flatMap((vs) => mapped('virtual_server', vs.where, () => virtualServerConfigs({ ...config, virtualServers: [vs] })));
   const owners = new Map<string, string>();
-  for (const m of mapped) {
+  for (const m of servers) {
     const owner = config.vrrpInstances.find((i) => i.virtualIpAddresses.some((v) => v.address === m.address));
     if (owner && m.address) owners.set(m.address, owner.name);
   }
   return {
-    mapped, owners, onMasterOnly: config.k0s?.virtualServersOnMasterOnly === true,
+    mapped: servers, owners, onMasterOnly: config.k0s?.virtualServersOnMasterOnly === true,
     lvsFlush: config.global.lvsFlush, lvsFlushOnStop: config.global.lvsFlushOnStop,
   };
 }

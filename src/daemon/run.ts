@@ -12,6 +12,7 @@ import { loadDaemonConfig } from './load-config.js';
 import { Daemon } from './daemon.js';
 import { prepareStateDir, writeStateFile } from './state-files.js';
 import { formatWarning, type LoadResult } from '../config/types.js';
+import { ConfigError } from '../errors.js';
 import { effectiveCapabilities, missingCapabilities, requiredCapabilities } from './capabilities.js';
 import type { DaemonOptions } from './options.js';
 import type { DaemonDeps } from './deps.js';
@@ -111,7 +112,9 @@ export async function runDaemon(opts: DaemonOptions, deps?: DaemonDeps): Promise
         await daemon.reload(next.config);
         log.info('reloaded');
       } catch (err) {
-        log.error({ err }, `reload failed: ${(err as Error).message}`);
+        // A ConfigError comes from planning, before anything was touched.
+        if (err instanceof ConfigError) log.error({ code: err.code, file: err.file, line: err.line }, `reload rejected, the running configuration stays: ${err.message}`);
+        else log.error({ err }, `reload failed: ${(err as Error).message}`);
       }
     });
   };

@@ -53,8 +53,14 @@ function capabilitiesMissing(opts: DaemonOptions, log: Logger): boolean {
   return true;
 }
 
-export async function runDaemon(opts: DaemonOptions, deps?: DaemonDeps): Promise<number> {
-  const log = createLogger({ level: opts.logDetail ? 'debug' : 'info', ...(opts.jsonLogs !== undefined ? { json: opts.jsonLogs } : {}) });
+/** Tests run the process shell in-process: on a fake host, logging into a buffer. */
+export interface RunEnv {
+  deps?: DaemonDeps;
+  log?: Logger;
+}
+
+export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<number> {
+  const log = env.log ?? createLogger({ level: opts.logDetail ? 'debug' : 'info', ...(opts.jsonLogs !== undefined ? { json: opts.jsonLogs } : {}) });
   let exit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => { exit = resolve; });
   const cleanups: Array<() => void> = [];
@@ -159,7 +165,7 @@ export async function runDaemon(opts: DaemonOptions, deps?: DaemonDeps): Promise
   }
 
   raisePriority(opts.nice, log);
-  const d = new Daemon(log, opts, deps);
+  const d = new Daemon(log, opts, env.deps);
   daemon = d;
 
   serial(async () => {

@@ -24,13 +24,11 @@ export interface HostChanges {
   removeLabels: HostLabel[];
 }
 
-const EMPTY: HostSetup = { addresses: [], arpInterfaces: [], labels: [] };
-
 export function hostSetup(config: VipdConfig): HostSetup {
-  const k = config.k0s;
-  if (!k) return EMPTY;
-  const vips = config.vrrpInstances.flatMap((i) => i.virtualIpAddresses.map((v) => ({ instance: i.name, ...v })));
   const setup: HostSetup = { addresses: [], arpInterfaces: [], labels: [] };
+  const k = config.k0s;
+  if (!k) return setup;
+  const vips = config.vrrpInstances.flatMap((i) => i.virtualIpAddresses.map((v) => ({ instance: i.name, ...v })));
   if (k.dummyVipInterface) {
     setup.dummyLink = k.dummyVipInterface;
     const seen = new Set<string>();

@@ -156,12 +156,12 @@ export function instanceStep(old: InstanceDefinition, next: InstanceDefinition):
   const a = old.config as unknown as Record<string, unknown>;
   const b = next.config as unknown as Record<string, unknown>;
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    if (!IN_PLACE_FIELDS.has(k) && !same(a[k], b[k])) because.push(k);
+    if (!IN_PLACE_FIELDS.has(k) && !same(a[k], b[k])) because.push(`${k} changed`);
   }
   // The state machine fixes an address owner's 255 at creation.
-  if ((old.config.priority === 255) !== (next.config.priority === 255)) because.push('priority (address owner)');
+  if ((old.config.priority === 255) !== (next.config.priority === 255)) because.push('priority to or from 255 (address owner)');
   const known = vipDevices(old.config);
-  for (const dev of vipDevices(next.config)) if (!known.has(dev)) because.push(`virtual address on ${dev}`);
+  for (const dev of vipDevices(next.config)) if (!known.has(dev)) because.push(`a virtual address on ${dev}, a new interface`);
   const tracking = trackingChanges(old.tracks, next.tracks);
   for (const ifname of tracking.interfacesRemoved) because.push(`track_interface ${ifname} removed`);
   if (because.length) return { kind: 'restart', name, next, because };

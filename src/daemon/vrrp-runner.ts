@@ -62,7 +62,7 @@ export class VrrpRunner {
     for (const s of steps) {
       if (s.kind === 'remove') await attempt(s.name, () => this.#remove(s.name, 'deleted'));
       if (s.kind === 'restart') {
-        this.#log.info({ instance: s.name, because: s.because }, `${s.name}: ${s.because.join(', ')} changed, restarting the instance`);
+        this.#log.info({ instance: s.name, because: s.because }, `${s.name}: restarting the instance (${s.because.join(', ')})`);
         await attempt(s.name, () => this.#remove(s.name, 'stop'));
       }
     }

@@ -90,17 +90,17 @@ t.test('in place: tracking added, dropped, re-weighted, redefined', async (t) =>
 t.test('restart: whatever the instance cannot change while running, named', async (t) => {
   const base = instance();
   const cases: Array<[string, string, string[]]> = [
-    ['virtual_router_id', instance({ vrid: 52 }), ['vrid']],
-    ['interface', instance().replace('interface eth0', 'interface eth1'), ['interface']],
-    ['advert_int', instance().replace('advert_int 1', 'advert_int 2'), ['advertIntervalCs']],
-    ['nopreempt', instance({ lines: ['nopreempt'] }), ['preempt']],
-    ['preempt_delay', instance({ lines: ['preempt_delay 5'] }), ['preemptDelayMs']],
-    ['version', instance({ lines: ['version 3'] }), ['version']],
-    ['authentication', instance({ lines: ['authentication {', '  auth_type PASS', '  auth_pass secret', '}'] }), ['authPass']],
-    ['unicast_peer', instance({ lines: ['unicast_peer {', '  10.0.0.2', '}'] }), ['unicastPeers']],
-    ['garp_master_delay', instance({ lines: ['garp_master_delay 10'] }), ['garp']],
-    ['priority 255 (owner)', instance({ priority: 255 }), ['priority (address owner)']],
-    ['a VIP on another device', instance({ vips: ['10.0.0.10/24', '10.9.0.1/24 dev eth1'] }), ['virtual address on eth1']],
+    ['virtual_router_id', instance({ vrid: 52 }), ['vrid changed']],
+    ['interface', instance().replace('interface eth0', 'interface eth1'), ['interface changed']],
+    ['advert_int', instance().replace('advert_int 1', 'advert_int 2'), ['advertIntervalCs changed']],
+    ['nopreempt', instance({ lines: ['nopreempt'] }), ['preempt changed']],
+    ['preempt_delay', instance({ lines: ['preempt_delay 5'] }), ['preemptDelayMs changed']],
+    ['version', instance({ lines: ['version 3'] }), ['version changed']],
+    ['authentication', instance({ lines: ['authentication {', '  auth_type PASS', '  auth_pass secret', '}'] }), ['authPass changed']],
+    ['unicast_peer', instance({ lines: ['unicast_peer {', '  10.0.0.2', '}'] }), ['unicastPeers changed']],
+    ['garp_master_delay', instance({ lines: ['garp_master_delay 10'] }), ['garp changed']],
+    ['priority 255 (owner)', instance({ priority: 255 }), ['priority to or from 255 (address owner)']],
+    ['a VIP on another device', instance({ vips: ['10.0.0.10/24', '10.9.0.1/24 dev eth1'] }), ['a virtual address on eth1, a new interface']],
   ];
   for (const [what, next, because] of cases) t.match(step(plan(base, next)), { kind: 'restart', because }, what);
   t.same(step(plan(instance({ vips: ['10.9.0.1/24 dev eth1'] }), instance({ vips: ['10.9.0.2/24 dev eth1'] }))).kind, 'update', 'a device it already uses: in place');

@@ -144,7 +144,7 @@ t.test('reload: in place (priority, VIPs, tracking, notify) without a transition
 
   // A changed VRID is a new virtual router: that instance restarts, with the reason logged.
   await d.reload(conf(script + instance('VI', { vrid: 52, priority: 140 })));
-  t.match(lines.find((l) => String(l.msg).includes('restarting')), { msg: 'VI: vrid changed, restarting the instance', because: ['vrid'] });
+  t.match(lines.find((l) => String(l.msg).includes('restarting')), { msg: 'VI: restarting the instance (vrid changed)', because: ['vrid changed'] });
   t.same(transitions(lines).slice(before.length), ['VI:master->initialize', 'VI:initialize->backup'], 'stopped and started again');
   t.equal(host.router().instance('VI')?.config.vrid, 52);
   await d.stop();

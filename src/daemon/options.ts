@@ -23,7 +23,7 @@ export interface DaemonOptions {
   statusSocket: string;
   /** host:port for the Prometheus endpoint; undefined = off. */
   metrics?: string;
-  /** Where SIGUSR1 writes the state dump. */
+  /** Where SIGUSR1 writes the state dump (a new file, mode 0600, renamed into place). */
   dumpFile: string;
   /**
    * Scheduling priority (nice, -20..19) of the daemon's event loop. Default -20: adverts and the
@@ -36,4 +36,5 @@ export interface DaemonOptions {
 
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
 export const DEFAULT_STATUS_SOCKET = '/run/vipd/vipd.sock';
-export const DEFAULT_DUMP_FILE = '/tmp/vipd.json';
+// In the runtime directory, not /tmp: a file a local user planted there must never be written through.
+export const DEFAULT_DUMP_FILE = '/run/vipd/vipd.json';

@@ -1,11 +1,22 @@
 // `vipd status`: the daemon answers every connection on a Unix socket with its state as JSON.
 import { createServer, connect, type Server } from 'node:net';
-import { mkdirSync, unlinkSync, chmodSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { prepareStateDir, StateFileError } from './state-files.js';
 
+/**
+ * Listens on `path` (mode 0600) in a directory only root or we can change. A stale socket of an
+ * earlier run is replaced; anything else at the path (a planted file or symlink) is refused.
+ */
 export function serveStatus(path: string, getStatus: () => unknown): Server {
-  mkdirSync(dirname(path), { recursive: true });
-  try { unlinkSync(path); } catch { /* no stale socket */ }
+  prepareStateDir(path);
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    st = undefined;
+  }
+  if (st && !st.isSocket()) throw new StateFileError(path, `${path} exists and is not a socket; refusing to replace it (remove it)`);
+  if (st) unlinkSync(path);
   const server = createServer((conn) => {
     let body: string;
     try {

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { CAP_NET_ADMIN, CAP_NET_RAW, effectiveCapabilities, missingCapabilities, requiredCapabilities } from '../../src/daemon/capabilities.js';
 import { defaultRouteInterface, interfaceForMac } from '../../src/daemon/host-facts.js';
-import { parseListen, renderMetrics } from '../../src/daemon/metrics.js';
+import { histogramFamily, parseListen, renderMetrics } from '../../src/daemon/metrics.js';
 
 t.test('capabilities', async (t) => {
   // CapEff lines as the kernel prints them: root (all), nobody with the two ambient caps, none.
@@ -65,6 +65,19 @@ t.test('metrics: --metrics spec and the text format', async (t) => {
     '# HELP vipd_x_total x',
     '# TYPE vipd_x_total counter',
     'vipd_x_total 0',
+    '',
+  ].join('\n'));
+});
+
+t.test('metrics: a histogram family in the text format', async (t) => {
+  t.equal(renderMetrics([histogramFamily('vipd_x_seconds', 'x', [0.001, 0.5], [3, 4], 0.75, 5)]), [
+    '# HELP vipd_x_seconds x',
+    '# TYPE vipd_x_seconds histogram',
+    'vipd_x_seconds_bucket{le="0.001"} 3',
+    'vipd_x_seconds_bucket{le="0.5"} 4',
+    'vipd_x_seconds_bucket{le="+Inf"} 5',
+    'vipd_x_seconds_sum 0.75',
+    'vipd_x_seconds_count 5',
     '',
   ].join('\n'));
 });

@@ -1,0 +1,75 @@
+// What the daemon's runners need from the host, as narrow interfaces. realDependencies() gives the
+// real ones (raw sockets, rtnetlink, generic netlink, /proc/sys, child processes); tests hand in
+// fakes so the whole daemon starts without a kernel.
+import { writeFileSync } from 'node:fs';
+import type { RouterEvents } from '../vrrp/router.js';
+import { VrrpRouter } from '../vrrp/router.js';
+import { realClock, type Clock, type InstanceConfig, type InstanceStatus, type VrrpInstance } from '../vrrp/instance.js';
+import { httpProbe, scriptProbe, tcpProbe, type Probe } from '../vrrp/track/probes.js';
+import { runNotify, type NotifyCommand, type NotifyResult } from '../vrrp/notify.js';
+import { RtNetlink } from '../netif/rtnetlink.js';
+import { IpvsClient, type ProbeRunner, type Timers } from '../ipvs/index.js';
+
+/** The VrrpRouter surface the daemon uses (a fake router implements the same). */
+export interface VrrpRouterPort {
+  on<K extends keyof RouterEvents>(event: K, listener: (...args: RouterEvents[K]) => void): unknown;
+  off<K extends keyof RouterEvents>(event: K, listener: (...args: RouterEvents[K]) => void): unknown;
+  add(cfg: InstanceConfig): Promise<VrrpInstance>;
+  remove(name: string): Promise<void>;
+  instance(name: string): VrrpInstance | undefined;
+  trackInterface(instance: string, ifname: string, weight?: number): Promise<void>;
+  setTracked(instance: string, source: string, ok: boolean, weight: number): void;
+  status(): InstanceStatus[];
+  readonly unknownVridCount: number;
+  close(): Promise<void>;
+}
+
+/** The rtnetlink calls of the k0s host setup (dummy link, its /32s, IPv6 address labels). */
+export type HostNetlink = Pick<RtNetlink, 'createLink' | 'link' | 'addAddress' | 'deleteAddress' | 'addAddressLabel' | 'deleteAddressLabel'>;
+
+export interface DaemonDeps {
+  /** The clock VRRP timers run on (the daemon wraps it to measure event-loop delay). */
+  clock: Clock;
+  createRouter(opts: { clock: Clock }): VrrpRouterPort;
+  /** Opened on first use: a VRRP-less (-C) daemon opens no rtnetlink socket. */
+  hostNetlink(): HostNetlink;
+  /** Writes /proc/sys/<key> (e.g. net/ipv4/conf/eth0/arp_ignore). */
+  writeSysctl(key: string, value: string): void;
+  openIpvs(): Promise<IpvsClient>;
+  /** IPVS health checks; undefined = the real TCP/HTTP probes. */
+  ipvsProbe?: ProbeRunner;
+  ipvsTimers?: Timers;
+  /** The probe a vrrp_script runs. */
+  trackProbe(argv: string[]): Probe;
+  runNotify(cmd: NotifyCommand): Promise<NotifyResult>;
+  /** Releases what the dependencies opened (after the runners stopped). */
+  close(): void;
+}
+
+/** vrrp_script `script` may name a built-in probe instead of a program: http(s)://... or tcp://host:port. */
+export function builtinProbe(argv: string[]): Probe {
+  const first = argv[0] ?? '';
+  if (/^https?:\/\//.test(first)) return httpProbe(first);
+  const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:]+):(\d+)$/.exec(first);
+  if (tcp) return tcpProbe(tcp[1]!.replace(/^\[|\]$/g, ''), Number(tcp[2]));
+  return scriptProbe(argv);
+}
+
+/** The host: one rtnetlink socket shared by the router and the host setup. */
+export function realDependencies(): DaemonDeps {
+  let rt: RtNetlink | undefined;
+  const rtnetlink = () => (rt ??= RtNetlink.open());
+  return {
+    clock: realClock,
+    createRouter: ({ clock }) => new VrrpRouter({ rtnetlink: rtnetlink(), clock }),
+    hostNetlink: rtnetlink,
+    writeSysctl: (key, value) => writeFileSync(`/proc/sys/${key}`, value),
+    openIpvs: () => IpvsClient.open(),
+    trackProbe: builtinProbe,
+    runNotify: (cmd) => runNotify(cmd),
+    close: () => {
+      rt?.close();
+      rt = undefined;
+    },
+  };
+}

@@ -1,0 +1,236 @@
+// What a configuration change means for the running daemon, decided without touching anything:
+// planReload(old, next) says per VRRP instance add / remove / restart (and why) / update in place
+// (and what: priority, VIPs, tracking, notify scripts) / keep, per sync group create / rebuild /
+// remove / keep, what the k0s host setup adds and removes, and the virtual servers to program.
+// Start is planReload(undefined, config). The runners execute the plan.
+import { isDeepStrictEqual } from 'node:util';
+import { ConfigError } from '../errors.js';
+import type { ScriptCommand, SourceRef, VipdConfig } from '../config/types.js';
+import type { InstanceConfig } from '../vrrp/instance.js';
+import { instanceConfig, trackSpecs, virtualServerConfigs, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
+import { hostChanges, hostSetup, type HostChanges } from './k0s-host.js';
+
+/** notify_master / notify_backup / notify_fault / notify_stop / notify of one instance. */
+export interface NotifySpec {
+  master?: ScriptCommand;
+  backup?: ScriptCommand;
+  fault?: ScriptCommand;
+  stop?: ScriptCommand;
+  any?: ScriptCommand;
+}
+
+/** One vrrp_instance in the library's terms plus what the daemon runs around it. */
+export interface InstanceDefinition {
+  name: string;
+  config: InstanceConfig;
+  tracks: TrackSpec[];
+  notify: NotifySpec;
+  where: SourceRef;
+}
+
+export interface TrackingChanges {
+  /** New tracked things, or scripts whose definition changed (they restart from their initial state). */
+  added: TrackSpec[];
+  /** Scripts no longer tracked (a removed track_interface restarts the instance instead). */
+  removed: TrackSpec[];
+  /** Same thing, another weight. */
+  reweighted: TrackSpec[];
+}
+
+export interface InstanceChanges {
+  priority?: { from: number; to: number };
+  virtualAddresses?: { from: string[]; to: string[] };
+  tracking?: TrackingChanges;
+  notify?: true;
+}
+
+export type InstanceStep =
+  | { kind: 'add'; name: string; next: InstanceDefinition }
+  | { kind: 'remove'; name: string }
+  | { kind: 'restart'; name: string; next: InstanceDefinition; because: string[] }
+  | { kind: 'update'; name: string; next: InstanceDefinition; changes: InstanceChanges }
+  | { kind: 'keep'; name: string; next: InstanceDefinition };
+
+export type SyncGroupStep =
+  | { kind: 'create'; name: string; members: string[] }
+  | { kind: 'rebuild'; name: string; members: string[]; because: string }
+  | { kind: 'remove'; name: string }
+  | { kind: 'keep'; name: string; members: string[] };
+
+export interface VirtualServerPlan {
+  mapped: MappedVirtualServer[];
+  /** k0s: program IPVS only while an instance holding a virtual server's VIP is MASTER. */
+  onMasterOnly: boolean;
+  /** Virtual server address -> the instance whose VIP it is. */
+  owners: Map<string, string>;
+  lvsFlush: boolean;
+  lvsFlushOnStop: boolean | 'VS';
+}
+
+export interface ReloadPlan {
+  instances: InstanceStep[];
+  syncGroups: SyncGroupStep[];
+  host: HostChanges;
+  virtualServers: VirtualServerPlan;
+}
+
+export function notifySpec(i: VipdConfig['vrrpInstances'][number]): NotifySpec {
+  return {
+    ...(i.notifyMaster ? { master: i.notifyMaster } : {}), ...(i.notifyBackup ? { backup: i.notifyBackup } : {}),
+    ...(i.notifyFault ? { fault: i.notifyFault } : {}), ...(i.notifyStop ? { stop: i.notifyStop } : {}),
+    ...(i.notify ? { any: i.notify } : {}),
+  };
+}
+
+/**
+ * The mapping should never fail on a configuration the loader accepted; if it does, the error
+ * names the block (file:line) and nothing has been touched yet.
+ */
+function mapped<T>(what: string, where: SourceRef, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`${what}: ${(err as Error).message}`, where);
+  }
+}
+
+export function instanceDefinitions(config: VipdConfig): InstanceDefinition[] {
+  return config.vrrpInstances.map((i) => mapped(`vrrp_instance ${i.name}`, i.where, () => ({
+    name: i.name, config: instanceConfig(i, config), tracks: trackSpecs(i, config), notify: notifySpec(i), where: i.where,
+  })));
+}
+
+/** Source positions and the command text as written are not behaviour: moving a line changes nothing. */
+function semantic(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(semantic);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (k !== 'where' && k !== 'text') out[k] = semantic(x);
+  return out;
+}
+
+const same = (a: unknown, b: unknown) => isDeepStrictEqual(semantic(a), semantic(b));
+
+export function trackKey(t: TrackSpec): string {
+  return t.kind === 'interface' ? `interface:${t.name}` : `script:${t.name}`;
+}
+
+/** The tracked thing without its weight: what runs (a changed script definition is a new tracker). */
+const trackIdentity = (t: TrackSpec) => (t.kind === 'interface' ? t.name : semantic(t.script));
+
+export function trackingChanges(old: TrackSpec[], next: TrackSpec[]): TrackingChanges & { interfacesRemoved: string[] } {
+  const before = new Map(old.map((t) => [trackKey(t), t]));
+  const after = new Map(next.map((t) => [trackKey(t), t]));
+  const out = { added: [] as TrackSpec[], removed: [] as TrackSpec[], reweighted: [] as TrackSpec[], interfacesRemoved: [] as string[] };
+  for (const [k, t] of before) {
+    if (after.has(k)) continue;
+    if (t.kind === 'interface') out.interfacesRemoved.push(t.name);
+    else out.removed.push(t);
+  }
+  for (const [k, t] of after) {
+    const o = before.get(k);
+    if (!o) out.added.push(t);
+    else if (!isDeepStrictEqual(trackIdentity(o), trackIdentity(t))) {
+      out.removed.push(o);
+      out.added.push(t);
+    } else if (o.weight !== t.weight) out.reweighted.push(t);
+  }
+  return out;
+}
+
+/** What an instance cannot change in place (VrrpInstance has setters for priority and VIPs only). */
+const IN_PLACE_FIELDS = new Set<string>(['priority', 'virtualAddresses', 'excludedAddresses']);
+
+const vipText = (c: InstanceConfig) => [...c.virtualAddresses, ...(c.excludedAddresses ?? [])]
+  .map((v) => `${v.address}/${v.prefixLength}${v.interface ? ` dev ${v.interface}` : ''}`);
+
+function vipDevices(c: InstanceConfig): Set<string> {
+  return new Set([c.interface, ...[...c.virtualAddresses, ...(c.excludedAddresses ?? [])].map((v) => v.interface ?? c.interface)]);
+}
+
+/** One instance present in both configurations. */
+export function instanceStep(old: InstanceDefinition, next: InstanceDefinition): InstanceStep {
+  const name = next.name;
+  const because: string[] = [];
+  const a = old.config as unknown as Record<string, unknown>;
+  const b = next.config as unknown as Record<string, unknown>;
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (!IN_PLACE_FIELDS.has(k) && !same(a[k], b[k])) because.push(`${k} changed`);
+  }
+  // The state machine fixes an address owner's 255 at creation.
+  if ((old.config.priority === 255) !== (next.config.priority === 255)) because.push('priority to or from 255 (address owner)');
+  const known = vipDevices(old.config);
+  for (const dev of vipDevices(next.config)) if (!known.has(dev)) because.push(`a virtual address on ${dev}, a new interface`);
+  const tracking = trackingChanges(old.tracks, next.tracks);
+  for (const ifname of tracking.interfacesRemoved) because.push(`track_interface ${ifname} removed`);
+  if (because.length) return { kind: 'restart', name, next, because };
+
+  const changes: InstanceChanges = {};
+  if (old.config.priority !== next.config.priority) changes.priority = { from: old.config.priority, to: next.config.priority };
+  if (!same(old.config.virtualAddresses, next.config.virtualAddresses) || !same(old.config.excludedAddresses ?? [], next.config.excludedAddresses ?? [])) {
+    changes.virtualAddresses = { from: vipText(old.config), to: vipText(next.config) };
+  }
+  const { interfacesRemoved: _none, ...t } = tracking;
+  if (t.added.length || t.removed.length || t.reweighted.length) changes.tracking = t;
+  if (!same(old.notify, next.notify)) changes.notify = true;
+  return Object.keys(changes).length ? { kind: 'update', name, next, changes } : { kind: 'keep', name, next };
+}
+
+function syncGroupMembers(config: VipdConfig): Map<string, string[]> {
+  const names = new Set(config.vrrpInstances.map((i) => i.name));
+  const out = new Map<string, string[]>();
+  for (const g of config.vrrpSyncGroups) {
+    const members = g.group.filter((m) => names.has(m));
+    // A group of one has nobody to take along.
+    if (members.length > 1) out.set(g.name, members);
+  }
+  return out;
+}
+
+/** Groups are rebuilt only when their members change or restart: a kept group keeps its fault state. */
+export function syncGroupSteps(old: Map<string, string[]>, next: Map<string, string[]>, restarted: Set<string>): SyncGroupStep[] {
+  const steps: SyncGroupStep[] = [];
+  for (const name of old.keys()) if (!next.has(name)) steps.push({ kind: 'remove', name });
+  for (const [name, members] of next) {
+    const before = old.get(name);
+    if (!before) steps.push({ kind: 'create', name, members });
+    else if (!isDeepStrictEqual(before, members)) steps.push({ kind: 'rebuild', name, members, because: 'members changed' });
+    else {
+      const r = members.filter((m) => restarted.has(m));
+      steps.push(r.length ? { kind: 'rebuild', name, members, because: `${r.join(', ')} restarted` } : { kind: 'keep', name, members });
+    }
+  }
+  return steps;
+}
+
+export function virtualServerPlan(config: VipdConfig): VirtualServerPlan {
+  const servers = config.virtualServers.flatMap((vs) => mapped('virtual_server', vs.where, () => virtualServerConfigs({ ...config, virtualServers: [vs] })));
+  const owners = new Map<string, string>();
+  for (const m of servers) {
+    const owner = config.vrrpInstances.find((i) => i.virtualIpAddresses.some((v) => v.address === m.address));
+    if (owner && m.address) owners.set(m.address, owner.name);
+  }
+  return {
+    mapped: servers, owners, onMasterOnly: config.k0s?.virtualServersOnMasterOnly === true,
+    lvsFlush: config.global.lvsFlush, lvsFlushOnStop: config.global.lvsFlushOnStop,
+  };
+}
+
+export function planReload(old: VipdConfig | undefined, next: VipdConfig): ReloadPlan {
+  const before = new Map((old ? instanceDefinitions(old) : []).map((d) => [d.name, d]));
+  const after = instanceDefinitions(next);
+  const names = new Set(after.map((d) => d.name));
+  const instances: InstanceStep[] = [...before.keys()].filter((n) => !names.has(n)).map((name) => ({ kind: 'remove', name }));
+  for (const d of after) {
+    const o = before.get(d.name);
+    instances.push(o ? instanceStep(o, d) : { kind: 'add', name: d.name, next: d });
+  }
+  const restarted = new Set(instances.filter((s) => s.kind === 'restart' || s.kind === 'add').map((s) => s.name));
+  return {
+    instances,
+    syncGroups: syncGroupSteps(old ? syncGroupMembers(old) : new Map(), syncGroupMembers(next), restarted),
+    host: hostChanges(old ? hostSetup(old) : undefined, hostSetup(next)),
+    virtualServers: virtualServerPlan(next),
+  };
+}

@@ -6,7 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ConfigError } from '../errors.js';
 import type { ScriptCommand, SourceRef, VipdConfig } from '../config/types.js';
-import type { InstanceConfig } from '../vrrp/instance.js';
+import type { ResolvedInstanceConfig as InstanceConfig } from '../vrrp/instance-config.js';
 import { instanceConfig, trackSpecs, virtualServerConfigs, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
 import { hostChanges, hostSetup, type HostChanges } from './k0s-host.js';
 

@@ -47,7 +47,7 @@ export function fakeHost(opts: { autoLinks?: boolean; links?: string[] } = {}): 
       openIpvs: () => IpvsClient.open({ genl: ipvs }),
       ipvsProbe: async () => ({ ok: true }),
       ipvsTimers: clock,
-      trackProbe: (argv) => async () => host.scriptResults.get(argv[0] ?? '') ?? true,
+      trackProbe: (argv) => async () => ({ ok: host.scriptResults.get(argv[0] ?? '') ?? true }),
       runNotify: async (cmd) => {
         host.notifies.push(cmd.argv);
         return { argv: cmd.argv, code: 0, signal: null, timedOut: false };

@@ -5,6 +5,7 @@
 // missing link, no address to send from. Tracking follows the router: weight-0 sources are faults.
 import { EventEmitter } from 'node:events';
 import { VrrpInstance, type Clock, type InstanceConfig, type InstanceStatus, type LinkInfo } from '../../src/vrrp/instance.js';
+import { resolveInstanceConfig } from '../../src/vrrp/instance-config.js';
 import type { RouterEvents } from '../../src/vrrp/router.js';
 import type { VrrpChannel } from '../../src/vrrp/channel.js';
 import { effectivePriority } from '../../src/vrrp/track/tracker-state.js';
@@ -37,7 +38,8 @@ export class FakeVrrpRouter extends EventEmitter<RouterEvents> implements VrrpRo
     return this.#entries.get(name)?.instance;
   }
 
-  async add(cfg: InstanceConfig): Promise<VrrpInstance> {
+  async add(input: InstanceConfig): Promise<VrrpInstance> {
+    const cfg = resolveInstanceConfig(input);
     if (this.#entries.has(cfg.name)) throw new VipdError('VIPD_ERR_DUPLICATE', `VRRP instance ${cfg.name} exists already`);
     for (const e of this.#entries.values()) {
       const c = e.instance.config;

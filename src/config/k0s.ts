@@ -209,6 +209,12 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
     }
     const family = vips[0]?.family ?? 4;
     if (vips.some((v) => v.family !== family)) invalid(p('virtualIPs'), vipList, 'must all be IPv4 or all IPv6');
+    // VRRP runs one address family per instance: keepalived could not use a peer or source of the other one.
+    const familyName = family === 4 ? 'IPv4' : 'IPv6';
+    if (src !== '' && isIp(src) && (isIPv4(src) ? 4 : 6) !== family) invalid(p('unicastSourceIP'), src, `must be ${familyName} like virtualIPs`);
+    peerList.forEach((peer) => {
+      if ((isIPv4(peer) ? 4 : 6) !== family) invalid(p('unicastPeers', (peers as unknown[]).indexOf(peer)), peer, `must be ${familyName} like virtualIPs`);
+    });
     const name = `k0s-vip-${i}`;
     labels[name] = label;
     const inst: VrrpInstanceSpec = {

@@ -6,6 +6,7 @@
 import { linkNames } from '../config/host-interfaces.js';
 import { formatWarning, type ConfigWarning, type SourceRef, type VipdConfig } from '../config/types.js';
 import { loadDaemonConfig } from './load-config.js';
+import { planReload } from './reload-plan.js';
 import type { DaemonOptions } from './options.js';
 
 export const CHECK_OK = 0;
@@ -21,6 +22,12 @@ export async function checkConfig(opts: DaemonOptions, out: NodeJS.WritableStrea
     return CHECK_CANNOT_RUN;
   }
   const { config } = loaded;
+  try {
+    planReload(undefined, config); // what start would run: a spec the runtime cannot take fails here, not at start
+  } catch (e) {
+    err.write(`${(e as Error).message}\n`);
+    return CHECK_CANNOT_RUN;
+  }
   const warnings = [...loaded.warnings, ...missingInterfaces(config, linkNames())];
   for (const w of warnings) err.write(`warning: ${formatWarning(w)}\n`);
   out.write(`${config.source.file}: OK${warnings.length ? ` with ${warnings.length} warning(s)` : ''} (${config.vrrpInstances.length} VRRP instance(s), ${config.virtualServers.length} virtual server(s))\n`);

@@ -9,10 +9,21 @@ import { makeDestination, makeService, serviceKey, type Service, type ForwardMet
 import type { CheckConfig, RealServerConfig, VirtualServerConfig } from '../ipvs/index.js';
 import { addressesIn } from '../config/address-range.js';
 import { ipFamily, ipToBytes } from '../netif/ip-address.js';
+import { ConfigError } from '../errors.js';
 
 const s2ms = (s: number) => Math.round(s * 1000);
 
+/** The library's config of an instance; a spec the runtime cannot run is a ConfigError at its line. */
 export function instanceConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedInstanceConfig {
+  try {
+    return resolvedConfig(i, cfg);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(err.message, i.where);
+    throw err;
+  }
+}
+
+function resolvedConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedInstanceConfig {
   const vip = (v: VrrpInstanceSpec['virtualIpAddresses'][number]) => ({
     address: v.address, prefixLength: v.prefixLength, ...(v.dev ? { interface: v.dev } : {}), ...(v.label ? { label: v.label } : {}),
   });

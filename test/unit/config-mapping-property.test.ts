@@ -70,7 +70,7 @@ const config = fc.tuple(
   opt(pick('vrrp_sync_group S {\n group {\n VI_0_1\n VI_1_2\n VI_9\n }\n}')),
 ).map(([head, insts, vss, g, sg]) => [...head, ...insts, ...vss, g, sg].filter((x) => x !== undefined).join('\n'));
 
-t.test('whatever loads, maps without an exception', async (t) => {
+t.test('whatever loads, maps, or is refused with file:line', async (t) => {
   let loaded = 0;
   const errors = new Map<string, number>();
   fc.assert(
@@ -86,11 +86,19 @@ t.test('whatever loads, maps without an exception', async (t) => {
         throw e;
       }
       loaded++;
-      for (const i of cfg.vrrpInstances) {
-        instanceConfig(i, cfg);
-        trackSpecs(i, cfg);
+      // Mapping may refuse a config only with a ConfigError at a file:line (vipd -t reports it as
+      // "cannot run", the daemon before touching anything), e.g. a unicast instance whose
+      // unicast_src_ip is on no interface here; anything else is a bug.
+      try {
+        for (const i of cfg.vrrpInstances) {
+          instanceConfig(i, cfg);
+          trackSpecs(i, cfg);
+        }
+        virtualServerConfigs(cfg);
+      } catch (e) {
+        if (e instanceof ConfigError && e.file === '/k.conf' && typeof e.line === 'number') return;
+        throw e;
       }
-      virtualServerConfigs(cfg);
     }),
     { numRuns: 800 },
   );

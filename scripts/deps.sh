@@ -14,6 +14,7 @@ have keepalived || need+=(keepalived)
 have tcpdump   || need+=(tcpdump)
 have tshark    || need+=(tshark)
 have ping      || need+=(iputils-ping)
+have nft       || need+=(nftables)
 have setpriv   || need+=(util-linux)
 have capsh     || need+=(libcap2-bin)
 # Packaging (npm pack's prebuilds, npm run package): file checks each build's architecture,

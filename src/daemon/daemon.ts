@@ -9,6 +9,8 @@ import { planReload } from './reload-plan.js';
 import { K0sHost } from './k0s-host.js';
 import { VrrpRunner, type StepFailure } from './vrrp-runner.js';
 import { IpvsRunner } from './ipvs-runner.js';
+import { RouteRunner } from './route-runner.js';
+import { routeSets } from './route-plan.js';
 import { LoopHealth } from './loop-health.js';
 import { logRouterEvents } from './router-log.js';
 import { metricFamilies, statusReport, type ReportSources } from './report.js';
@@ -26,6 +28,7 @@ export class Daemon {
   #loop: LoopHealth;
   #vrrp: VrrpRunner | undefined;
   #ipvs: IpvsRunner | undefined;
+  #routes: RouteRunner | undefined;
   #startedAt = Date.now();
 
   constructor(log: Logger, opts: DaemonSettings, deps: DaemonDeps = realDependencies()) {
@@ -49,9 +52,12 @@ export class Daemon {
       logRouterEvents(router, this.#log, { logDetail: this.#opts.logDetail });
       const vrrp = new VrrpRunner(router, this.#deps, this.#log);
       vrrp.onStateChange(() => this.#ipvs?.masterChanged());
+      const routes = this.#routeRunner(vrrp);
+      vrrp.onStateChange((s) => void routes.stateChanged(s.instance, s.state));
       this.#vrrp = vrrp;
       this.#loop.attach(vrrp.loopView());
       await this.#host.apply(plan.host);
+      await routes.apply(routeSets(config));
       await vrrp.apply(plan.instances, plan.syncGroups, true);
     }
     await this.#ipvs?.apply(plan.virtualServers);
@@ -70,6 +76,7 @@ export class Daemon {
     if (this.#vrrp) {
       await this.#host.apply(plan.host).catch((error: Error) => failures.push({ instance: 'k0s host setup', error }));
       failures.push(...await this.#vrrp.apply(plan.instances, plan.syncGroups, false));
+      await this.#routes?.apply(routeSets(config));
     }
     await this.#ipvs?.apply(plan.virtualServers);
     if (failures.length) throw new Error(failures.map((f) => `${f.instance}: ${f.error.message}`).join('; '));
@@ -79,11 +86,27 @@ export class Daemon {
   async stop(): Promise<void> {
     try {
       await this.#vrrp?.stop();
+      await this.#routes?.stop();
       await this.#ipvs?.stop();
     } finally {
       this.#vrrp = undefined;
+      this.#routes = undefined;
       this.#deps.close();
     }
+  }
+
+  /** static_* and virtual_* routes, rules and addresses; a tracked deletion sends the instance to BACKUP. */
+  #routeRunner(vrrp: VrrpRunner): RouteRunner {
+    const deps = this.#deps;
+    const netlink = () => {
+      if (!deps.routeNetlink) throw new Error('this host has no rtnetlink for routes');
+      return deps.routeNetlink();
+    };
+    this.#routes = new RouteRunner(netlink, {
+      resign: (name) => vrrp.router.instance(name)?.resign(),
+      addressesSettled: async (name) => vrrp.router.instance(name)?.addressesSettled(),
+    }, this.#log);
+    return this.#routes;
   }
 
   #sources(): ReportSources {

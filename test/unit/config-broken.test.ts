@@ -59,6 +59,9 @@ const EXPECTED: Array<[string, string]> = [
   ["48-vrrp-version.conf", "48-vrrp-version.conf:2: vrrp_version: 4 is out of range 2..3"],
   ["49-lone-brace.conf", "49-lone-brace.conf:2: unexpected '{' (a block needs a keyword before it)"],
   ["50-track-weight-range.conf", "50-track-weight-range.conf:5: eth1 weight: 300 is out of range -253..253"],
+  ["routes-1-virtual-route-option.conf", "routes-1-virtual-route-option.conf:8: virtual_routes: unknown option 'metrc'"],
+  ["routes-2-static-rule-no-action.conf", "routes-2-static-rule-no-action.conf:2: static_rules: no action (table, goto, l3mdev, blackhole, unreachable, prohibit or nop)"],
+  ["routes-3-static-route-rtt.conf", "routes-3-static-route-rtt.conf:2: static_routes: rtt: '1000s' is more than 960 s"],
 ];
 
 t.test('every corpus file has a row and every row a file', async (t) => {
@@ -103,6 +106,8 @@ const CONTEXT: Record<string, { wrap: (st: string) => string; line: number }> = 
   url: { wrap: (st) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    HTTP_GET {\n      url {\n        path /\n        ${st}\n      }\n    }\n  }\n}\n`, line: 7 },
   MISC_CHECK: { wrap: (st) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    MISC_CHECK {\n      misc_path /bin/true\n      ${st}\n    }\n  }\n}\n`, line: 6 },
   'virtual_ipaddress options': { wrap: (st) => `vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n    10.0.0.1/24 ${st}\n  }\n}\n`, line: 5 },
+  'virtual_routes options': { wrap: (st) => `vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  virtual_routes {\n    10.0.0.0/24 dev eth0 ${st}\n  }\n}\n`, line: 5 },
+  'virtual_rules options': { wrap: (st) => `static_rules {\n  from 10.0.0.0/8 table 5 priority 100 ${st}\n}\n`, line: 2 },
 };
 
 const TIMER_BAD = ['-1', 'soon'];
@@ -110,7 +115,7 @@ const TIMING = Object.fromEntries(['connect_timeout', 'delay_before_retry', 'war
 
 /** context -> keyword -> bad values. */
 const BAD_VALUES: Record<string, Record<string, string[]>> = {
-  'top level': Object.fromEntries(['global_defs', 'vrrp_script', 'vrrp_sync_group', 'vrrp_instance', 'virtual_server_group'].map((k) => [k, ['x']]).concat([['virtual_server', ['10.0.0.300 80 {\n}', '10.0.0.1 http {\n}', 'fwmark x {\n}']]])),
+  'top level': Object.fromEntries(['global_defs', 'vrrp_script', 'vrrp_sync_group', 'vrrp_instance', 'virtual_server_group', 'static_ipaddress', 'static_routes', 'static_rules'].map((k) => [k, ['x']]).concat([['virtual_server', ['10.0.0.300 80 {\n}', '10.0.0.1 http {\n}', 'fwmark x {\n}']]])),
   global_defs: {
     vrrp_version: ['4', 'two'],
     ...Object.fromEntries(['vrrp_garp_master_delay', 'vrrp_garp_master_repeat', 'vrrp_garp_master_refresh', 'vrrp_garp_master_refresh_repeat', 'vrrp_garp_lower_prio_delay', 'vrrp_garp_lower_prio_repeat'].map((k) => [k, ['-1', 'x']])),
@@ -118,6 +123,7 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
     vrrp_min_garp: ['maybe'], vrrp_down_timer_adverts: ['0', '101'], vrrp_check_unicast_src: ['maybe'],
     lvs_flush: ['maybe'], lvs_flush_on_stop: ['ALL'],
     vrrp_strict: ['maybe'], vrrp_skip_check_adv_addr: ['maybe'], enable_script_security: ['maybe'],
+    default_interface: [''],
   },
   vrrp_script: {
     script: ['', '"/bin/x" extra'], interval: ['0', '-1'], timeout: ['0', 'x'], weight: ['254', '-254', '10 backwards'], rise: ['0'], fall: ['x'],
@@ -130,9 +136,25 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
     notify_master: ['""'], notify_backup: ['"/bin/x" u g extra'], notify_fault: ['""'], notify_stop: ['""'], notify: ['""'],
     ...Object.fromEntries(['garp_master_delay', 'garp_master_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat', 'garp_lower_prio_delay', 'garp_lower_prio_repeat'].map((k) => [k, ['-1']])),
     down_timer_adverts: ['0', '101'], strict_mode: ['maybe'],
+    virtual_routes: ['x', '{\n    10.0.0.300/24 dev eth0\n  }'], virtual_rules: ['x', '{\n    from 10.0.0.0/8 priority 5\n  }'],
   },
   authentication: { auth_type: ['MD5'], auth_pass: ['""'] },
   'virtual_ipaddress options': { dev: [''], label: [''], brd: ['10.0.0.300'], scope: ['galaxy'], peer: ['x'] },
+  'virtual_routes options': {
+    to: ['x'], src: ['10.0.0.300', 'fd00::1'], from: ['x', 'fd00::/64'], via: ['x', 'inet6 fd00::1'], gw: ['x'], or: ['x'], dev: [''], oif: [''],
+    table: ['nosuch', '0', '4294967296'], metric: ['-1', 'x'], priority: ['0x10'], preference: ['x'], scope: ['256', 'galaxy'],
+    protocol: ['nosuch', '256'], tos: ['256'], dsfield: ['x'], mtu: ['x', '4294967296'], window: ['lock 5'], ssthresh: ['x'],
+    cwnd: ['-1'], advmss: ['x'], reordering: ['-1'], hoplimit: ['256', 'lock 5'], initcwnd: ['-1'], initrwnd: ['lock 1'], quickack: ['2'],
+    fastopen_no_cookie: ['2'], rtt: ['961s', '1.5ms', 'soon'], rttvar: ['481s'], rto_min: ['121s'], features: ['bogus'], congctl: [''],
+    realms: ['256', '1/2/3', 'nosuch'], pref: ['high', 'bogus'], expires: ['5', 'x'], 'ttl-propagate': ['maybe'], inet6: [''],
+    nexthop: ['bogus', 'via 10.0.0.1 weight 0', 'via fd00::1', 'dev eth0 realms 300'],
+  },
+  'virtual_rules options': {
+    from: ['x', 'fd00::/8'], to: ['10.0.0.0/33'], iif: [''], oif: [''], table: ['nosuch', '0'], lookup: ['x'], priority: ['x'],
+    preference: ['-1'], order: ['4294967296'], fwmark: ['x', '1/x', '1/2/3'], tos: ['256'], dsfield: ['x'], uidrange: ['5', '5-1'],
+    sport: ['10', '1-70000'], dport: ['x-y'], ipproto: ['bogus', '256'], goto: ['x', '5'], suppress_prefixlength: ['129'],
+    suppress_ifgroup: ['x'], realms: ['256'], protocol: ['bird'], type: ['nat'], inet6: [''],
+  },
   virtual_server: {
     lb_algo: ['roundrobin'], lvs_sched: ['RR'], lb_kind: ['DSR'], lvs_method: ['NATS'], persistence_timeout: ['0', '2678401'],
     persistence_granularity: ['foo', '255.0.255.0', '33'], protocol: ['ICMP'], quorum: ['-1'], hysteresis: ['-1'],
@@ -159,6 +181,8 @@ const ANY_VALUE: Record<string, string[]> = {
   vrrp_script: ['init_fail'],
   vrrp_sync_group: ['group'],
   vrrp_instance: ['interface', 'nopreempt', 'preempt', 'accept', 'native_ipv6', 'no_virtual_ipaddress'],
+  'virtual_routes options': ['onlink', 'append', 'no_track', 'inet'],
+  'virtual_rules options': ['not', 'l3mdev', 'blackhole', 'unreachable', 'prohibit', 'nop', 'no_track', 'inet'],
   'virtual_ipaddress options': ['no_track'],
   virtual_server: ['ops', 'virtualhost', 'flag-1', 'flag-2', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback'],
   HTTP_GET: ['virtualhost', 'bind_if'],

@@ -91,7 +91,7 @@ export class RouteRunner {
   apply(sets: RouteSets): Promise<void> {
     this.#sets = sets;
     return this.#enqueue(async () => {
-      if (this.#wanted().length) this.#subscribe();
+      if (sets.addresses.length || sets.routes.length || sets.rules.length || sets.instances.size) this.#subscribe();
       await this.#reconcile(() => true);
     });
   }

@@ -3,6 +3,7 @@
 // never asks "was this set?". Source positions are kept so reload/diagnostics can point at lines.
 // Block types end in `Spec` (VrrpInstanceSpec, VirtualServerSpec...): what the operator asked for,
 // kept apart from the runtime objects of the same name (vrrp.VrrpInstance, ipvs.VirtualServerConfig).
+import type { RouteMetrics } from '../netif/rtnetlink/route.js';
 
 /** Where a config element came from (file:line). k0s YAML documents use line 0 when unknown. */
 export interface SourceRef {
@@ -88,27 +89,7 @@ export interface PrefixSpec {
 export type RouteTypeName = 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat';
 
 /** RTA_METRICS of a route, in the kernel's units (rtt: ms x 8, rttvar: ms x 4, rto_min: ms). */
-export interface RouteMetricsSpec {
-  mtu?: number;
-  window?: number;
-  rtt?: number;
-  rttvar?: number;
-  ssthresh?: number;
-  cwnd?: number;
-  advmss?: number;
-  reordering?: number;
-  hoplimit?: number;
-  initcwnd?: number;
-  /** Bit 1: ecn. */
-  features?: number;
-  rtoMin?: number;
-  initrwnd?: number;
-  quickack?: number;
-  congctl?: string;
-  fastopenNoCookie?: number;
-  /** Locked metrics, as RTAX_LOCK bits (1 << RTAX_x). */
-  lock?: number;
-}
+export type RouteMetricsSpec = RouteMetrics;
 
 export interface RouteNextHopSpec {
   gateway?: string;

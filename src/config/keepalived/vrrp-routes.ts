@@ -144,32 +144,19 @@ interface RouteOption {
   word: string;
 }
 
-interface RouteDraft {
+/** A route line being read: the spec's fields, unset until an option sets them. */
+type RouteDraft = Partial<Omit<RouteSpec, 'family' | 'where' | 'onlink' | 'metrics' | 'nexthops' | 'append' | 'noTrack'>> & {
   fam: { family?: 4 | 6 };
-  type?: RouteTypeName;
-  destination?: PrefixSpec;
-  source?: PrefixSpec;
-  preferredSource?: string;
-  gateway?: string;
+  /** `or`: the second gateway of `via A or B`. */
   or?: string;
-  dev?: string;
-  table?: number;
-  metric?: number;
-  tos?: number;
-  scope?: number;
-  protocol?: number;
   onlink: boolean;
   metrics: RouteMetricsSpec;
-  realms?: number;
   nexthops: RouteNextHopSpec[];
-  pref?: number;
-  expires?: number;
-  ttlPropagate?: boolean;
   append: boolean;
   noTrack: boolean;
   /** Why the route is not added (an option vipd does not implement). */
   skip?: string;
-}
+};
 
 function metric(key: Exclude<keyof RouteMetricsSpec, 'congctl' | 'lock'>, max = U32, lockable = false): (st: Statement, o: RouteOption) => void {
   return (_st, o) => {
@@ -325,6 +312,8 @@ function nexthops(w: Words, fam: { family?: 4 | 6 }): RouteNextHopSpec[] {
   return out;
 }
 
+const ROUTE_OPTIONAL = ['source', 'preferredSource', 'dev', 'metric', 'realms', 'pref', 'expires', 'ttlPropagate'] as const;
+
 /** One route line; undefined when an option vipd does not implement leaves it out (warned). */
 export function routeLine(e: Statement, kit: Kit, context: string, opts: { tracked: boolean }): RouteSpec | undefined {
   const w: Words = new Words(e, [e.keyword, ...e.args.map((a) => a.text)], context);
@@ -375,43 +364,18 @@ export function routeLine(e: Statement, kit: Kit, context: string, opts: { track
   const opt = <K extends keyof RouteSpec>(k: K, v: RouteSpec[K] | undefined) => {
     if (v !== undefined) spec[k] = v;
   };
-  opt('source', d.source);
-  opt('preferredSource', d.preferredSource);
   if (d.or === undefined) opt('gateway', d.gateway);
-  opt('dev', d.dev);
-  opt('metric', d.metric);
-  opt('realms', d.realms);
-  opt('pref', d.pref);
-  opt('expires', d.expires);
-  opt('ttlPropagate', d.ttlPropagate);
+  for (const k of ROUTE_OPTIONAL) opt(k, d[k]);
   return spec;
 }
 
-interface RuleDraft {
+/** A rule line being read: the spec's fields, unset until an option sets them. */
+type RuleDraft = Partial<Omit<RuleSpec, 'family' | 'where' | 'l3mdev' | 'invert' | 'noTrack'>> & {
   fam: { family?: 4 | 6 };
-  action?: RuleActionName;
-  table?: number;
-  goto?: number;
   l3mdev: boolean;
-  priority?: number;
   invert: boolean;
-  from?: PrefixSpec;
-  to?: PrefixSpec;
-  tos?: number;
-  fwmark?: number;
-  fwmask?: number;
-  iif?: string;
-  oif?: string;
-  uidRange?: { start: number; end: number };
-  sport?: { start: number; end: number };
-  dport?: { start: number; end: number };
-  ipProto?: number;
-  suppressPrefixLength?: number;
-  suppressIfgroup?: number;
-  realms?: number;
-  protocol?: number;
   noTrack: boolean;
-}
+};
 
 interface RuleOption {
   w: Words;
@@ -494,6 +458,8 @@ export const RULE_OPTIONS: KeywordTable<RuleOption> = {
   track_group: warned('track groups are not used: a deleted static rule is put back (as keepalived does without one)', (_s, o) => void o.w.value('track_group')),
 };
 
+const RULE_OPTIONAL = ['goto', 'fwmark', 'fwmask', 'iif', 'oif', 'uidRange', 'sport', 'dport', 'ipProto', 'suppressPrefixLength', 'suppressIfgroup', 'realms'] as const;
+
 /** Rules without a preference get 16384, 16383... in the order keepalived reads them (one count per file). */
 const unnumbered = new WeakMap<Kit, { next: number }>();
 
@@ -531,21 +497,10 @@ export function ruleLine(e: Statement, kit: Kit, context: string): RuleSpec {
   const opt = <K extends keyof RuleSpec>(k: K, v: RuleSpec[K] | undefined) => {
     if (v !== undefined) spec[k] = v;
   };
-  opt('goto', d.goto);
   opt('from', fillAny(d.from, family));
   opt('to', fillAny(d.to, family));
-  opt('fwmark', d.fwmark);
-  opt('fwmask', d.fwmask);
-  opt('iif', d.iif);
-  opt('oif', d.oif);
-  opt('uidRange', d.uidRange);
-  opt('sport', d.sport);
-  opt('dport', d.dport);
-  opt('ipProto', d.ipProto);
-  opt('suppressPrefixLength', d.suppressPrefixLength);
-  opt('suppressIfgroup', d.suppressIfgroup);
-  opt('realms', d.realms);
   opt('protocol', protocol);
+  for (const k of RULE_OPTIONAL) opt(k, d[k]);
   return spec;
 }
 
@@ -564,23 +519,24 @@ export function ruleBlock(st: Statement, kit: Kit): RuleSpec[] {
   return kit.needBlock(st).map((e) => ruleLine(e, kit, st.keyword));
 }
 
-// The keyword-table entries (vrrp_instance and top level); several blocks of one kind add up.
-export const VIRTUAL_ROUTES: KeywordEntry<InstanceDraft> = implemented((s, d, kit) => {
-  d.virtualRoutes = [...d.virtualRoutes ?? [], ...routeBlock(s, kit, { tracked: true })];
-}, { note: 'added on MASTER, removed otherwise; a tracked one deleted by someone else moves the instance to BACKUP', block: 'virtual_routes options' });
+/** The draft fields that hold lists of routes, rules or addresses. */
+type ListKey<T> = { [K in keyof T]-?: NonNullable<T[K]> extends unknown[] ? K : never }[keyof T];
 
-export const VIRTUAL_RULES: KeywordEntry<InstanceDraft> = implemented((s, d, kit) => {
-  d.virtualRules = [...d.virtualRules ?? [], ...ruleBlock(s, kit)];
-}, { note: 'added on MASTER, removed otherwise; a tracked one deleted by someone else moves the instance to BACKUP', block: 'virtual_rules options' });
+/** A block keyword whose entries are added to `key` (several blocks of one kind add up). */
+function appended<T>(key: ListKey<T>, read: (st: Statement, kit: Kit) => unknown[], note: string, block: string): KeywordEntry<T> {
+  return implemented((s, d, kit) => {
+    const target = d as Record<ListKey<T>, unknown[] | undefined>;
+    target[key] = [...target[key] ?? [], ...read(s, kit)];
+  }, { note, block });
+}
 
-export const STATIC_ADDRESSES: KeywordEntry<ConfigDraft> = implemented((s, d, kit) => {
-  d.staticAddresses = [...d.staticAddresses ?? [], ...virtualAddresses(s, kit)];
-}, { note: 'added at start, put back when deleted, removed at stop; no dev: default_interface (eth0)', block: 'virtual_ipaddress options' });
+const routes = (tracked: boolean) => (s: Statement, kit: Kit) => routeBlock(s, kit, { tracked });
+const MASTER_ONLY = 'added on MASTER, removed otherwise; a tracked one deleted by someone else moves the instance to BACKUP';
 
-export const STATIC_ROUTES: KeywordEntry<ConfigDraft> = implemented((s, d, kit) => {
-  d.staticRoutes = [...d.staticRoutes ?? [], ...routeBlock(s, kit, { tracked: false })];
-}, { note: 'added at start, removed at stop (one deleted by someone else stays deleted, as keepalived)', block: 'virtual_routes options' });
-
-export const STATIC_RULES: KeywordEntry<ConfigDraft> = implemented((s, d, kit) => {
-  d.staticRules = [...d.staticRules ?? [], ...ruleBlock(s, kit)];
-}, { note: 'added at start, put back when deleted, removed at stop', block: 'virtual_rules options' });
+export const VIRTUAL_ROUTES = appended<InstanceDraft>('virtualRoutes', routes(true), MASTER_ONLY, 'virtual_routes options');
+export const VIRTUAL_RULES = appended<InstanceDraft>('virtualRules', ruleBlock, MASTER_ONLY, 'virtual_rules options');
+export const STATIC_ADDRESSES = appended<ConfigDraft>('staticAddresses', virtualAddresses,
+  'added at start, put back when deleted, removed at stop; no dev: default_interface (eth0)', 'virtual_ipaddress options');
+export const STATIC_ROUTES = appended<ConfigDraft>('staticRoutes', routes(false),
+  'added at start, removed at stop (one deleted by someone else stays deleted, as keepalived)', 'virtual_routes options');
+export const STATIC_RULES = appended<ConfigDraft>('staticRules', ruleBlock, 'added at start, put back when deleted, removed at stop', 'virtual_rules options');

@@ -1,7 +1,8 @@
 // keepalived 2.2.7 as the oracle for routes and rules: the same keepalived.conf run by keepalived
 // and then by vipd in one lab node must leave the same routes, rules and addresses in place while
 // MASTER (`ip -j -d route show table all`, `ip -j rule`, `ip -j addr`, normalised), and nothing
-// of them after SIGTERM.
+// of them after SIGTERM. Lines with values keepalived cannot use are in it too: the same lines
+// (or options) must be left out.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -68,6 +69,13 @@ static_routes {
   fd00:77:10::/64 via ${gw6} dev eth0 metric 5 pref high
   fd00:77:11::/64 dev va table 100 mtu 1300
   default via 10.77.1.1 dev va table 300
+  10.77.30.0/24 dev eth0 metric x
+  10.77.31.0/24 dev eth0 features bogus mtu 1400
+  10.77.32.0/24 dev eth0 table 0 metric 3
+  10.77.33.0/24 dev eth0 ttl-propagate maybe
+  10.77.34.0/24 dev eth0 to 10.77.35.0/24
+  10.77.36.0/24 dev eth0 bogus 5
+  10.77.37.0/24 dev eth0 from 10.77.1.0/24
 }
 static_rules {
   from 10.77.10.0/24 table 100 priority 1000
@@ -81,6 +89,14 @@ static_rules {
   from all table main suppress_prefixlength 0 priority 1008
   from fd00:77:10::/64 table 100 priority 1009
   to 10.77.19.0/24 table 100
+  from 10.77.30.0/24 table 100 priority 1010 sport 5
+  from 10.77.31.0/24 table 100 priority 1011 ipproto bogus
+  from 10.77.32.0/24 table 100 priority 1012 fwmark x
+  from 10.77.33.0/24 table 100 priority 1013 protocol bird
+  from 10.77.34.0/24 table 100 priority 1014 dport 9-3
+  from 10.77.35.0/24 priority 1015
+  from 10.77.36.0/24 table 100 priority 1016 suppress_prefixlength 200
+  from 10.77.37.0/24 table 0 priority 1017
 }
 vrrp_instance VI {
   interface eth0

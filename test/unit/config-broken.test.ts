@@ -59,9 +59,9 @@ const EXPECTED: Array<[string, string]> = [
   ["48-vrrp-version.conf", "48-vrrp-version.conf:2: vrrp_version: 4 is out of range 2..3"],
   ["49-lone-brace.conf", "49-lone-brace.conf:2: unexpected '{' (a block needs a keyword before it)"],
   ["50-track-weight-range.conf", "50-track-weight-range.conf:5: eth1 weight: 300 is out of range -253..253"],
-  ["routes-1-virtual-route-option.conf", "routes-1-virtual-route-option.conf:8: virtual_routes: unknown option 'metrc'"],
-  ["routes-2-static-rule-no-action.conf", "routes-2-static-rule-no-action.conf:2: static_rules: no action (table, goto, l3mdev, blackhole, unreachable, prohibit or nop)"],
-  ["routes-3-static-route-rtt.conf", "routes-3-static-route-rtt.conf:2: static_routes: rtt: '1000s' is more than 960 s"],
+  ["routes-1-virtual-route-no-value.conf", "routes-1-virtual-route-no-value.conf:8: virtual_routes: 'metric' needs a value"],
+  ["routes-2-static-rule-no-value.conf", "routes-2-static-rule-no-value.conf:2: static_rules: 'table' needs a value"],
+  ["routes-3-static-route-lock-no-value.conf", "routes-3-static-route-lock-no-value.conf:2: static_routes: 'mtu lock' needs a value"],
 ];
 
 t.test('every corpus file has a row and every row a file', async (t) => {
@@ -136,25 +136,18 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
     notify_master: ['""'], notify_backup: ['"/bin/x" u g extra'], notify_fault: ['""'], notify_stop: ['""'], notify: ['""'],
     ...Object.fromEntries(['garp_master_delay', 'garp_master_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat', 'garp_lower_prio_delay', 'garp_lower_prio_repeat'].map((k) => [k, ['-1']])),
     down_timer_adverts: ['0', '101'], strict_mode: ['maybe'],
-    virtual_routes: ['x', '{\n    10.0.0.300/24 dev eth0\n  }'], virtual_rules: ['x', '{\n    from 10.0.0.0/8 priority 5\n  }'],
+    virtual_routes: ['x', '{\n    10.0.0.0/24 dev eth0 metric\n  }'], virtual_rules: ['x', '{\n    from 10.0.0.0/8 priority\n  }'],
   },
   authentication: { auth_type: ['MD5'], auth_pass: ['""'] },
   'virtual_ipaddress options': { dev: [''], label: [''], brd: ['10.0.0.300'], scope: ['galaxy'], peer: ['x'] },
-  'virtual_routes options': {
-    to: ['x'], src: ['10.0.0.300', 'fd00::1'], from: ['x', 'fd00::/64'], via: ['x', 'inet6 fd00::1'], gw: ['x'], or: ['x'], dev: [''], oif: [''],
-    table: ['nosuch', '0', '4294967296'], metric: ['-1', 'x'], priority: ['0x10'], preference: ['x'], scope: ['256', 'galaxy'],
-    protocol: ['nosuch', '256'], tos: ['256'], dsfield: ['x'], mtu: ['x', '4294967296'], window: ['lock 5'], ssthresh: ['x'],
-    cwnd: ['-1'], advmss: ['x'], reordering: ['-1'], hoplimit: ['256', 'lock 5'], initcwnd: ['-1'], initrwnd: ['lock 1'], quickack: ['2'],
-    fastopen_no_cookie: ['2'], rtt: ['961s', '1.5ms', 'soon'], rttvar: ['481s'], rto_min: ['121s'], features: ['bogus'], congctl: [''],
-    realms: ['256', '1/2/3', 'nosuch'], pref: ['high', 'bogus'], expires: ['5', 'x'], 'ttl-propagate': ['maybe'], inet6: [''],
-    nexthop: ['bogus', 'via 10.0.0.1 weight 0', 'via fd00::1', 'dev eth0 realms 300'],
-  },
-  'virtual_rules options': {
-    from: ['x', 'fd00::/8'], to: ['10.0.0.0/33'], iif: [''], oif: [''], table: ['nosuch', '0'], lookup: ['x'], priority: ['x'],
-    preference: ['-1'], order: ['4294967296'], fwmark: ['x', '1/x', '1/2/3'], tos: ['256'], dsfield: ['x'], uidrange: ['5', '5-1'],
-    sport: ['10', '1-70000'], dport: ['x-y'], ipproto: ['bogus', '256'], goto: ['x', '5'], suppress_prefixlength: ['129'],
-    suppress_ifgroup: ['x'], realms: ['256'], protocol: ['bird'], type: ['nat'], inet6: [''],
-  },
+  // A route/rule option's bad value drops the line (keepalived logs it and goes on: WARNED_VALUES);
+  // an option without its value stops keepalived, and vipd.
+  'virtual_routes options': Object.fromEntries(['to', 'src', 'from', 'via', 'gw', 'or', 'dev', 'oif', 'table', 'metric', 'priority', 'preference', 'scope',
+    'protocol', 'tos', 'dsfield', 'ssthresh', 'cwnd', 'advmss', 'reordering', 'hoplimit', 'initcwnd', 'initrwnd', 'quickack', 'fastopen_no_cookie',
+    'rttvar', 'rto_min', 'features', 'congctl', 'realms', 'pref', 'expires', 'ttl-propagate'].map((k) => [k, ['']])
+    .concat([['mtu', ['', 'lock']], ['window', ['']], ['rtt', ['', 'lock']], ['nexthop', ['via', 'dev eth0 weight']]])),
+  'virtual_rules options': Object.fromEntries(['from', 'to', 'iif', 'oif', 'table', 'lookup', 'priority', 'preference', 'order', 'fwmark', 'tos', 'dsfield',
+    'uidrange', 'sport', 'dport', 'ipproto', 'goto', 'suppress_prefixlength', 'suppress_ifgroup', 'realms', 'protocol', 'type'].map((k) => [k, ['']])),
   virtual_server: {
     lb_algo: ['roundrobin'], lvs_sched: ['RR'], lb_kind: ['DSR'], lvs_method: ['NATS'], persistence_timeout: ['0', '2678401'],
     persistence_granularity: ['foo', '255.0.255.0', '33'], protocol: ['ICMP'], quorum: ['-1'], hysteresis: ['-1'],
@@ -172,6 +165,34 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
   SSL_GET: { connect_ip: ['10.0.0'], connect_port: ['0'], bindto: ['x'], bind_port: ['65536'], fwmark: ['x'], url: ['{\n      }'], ...TIMING },
   url: { digest: ['abc'], status_code: ['2xx', '600', '300-200'] },
   MISC_CHECK: { misc_path: ['""'], misc_timeout: ['0'], ...TIMING },
+};
+
+/**
+ * context -> keyword -> bad values that keepalived 2.2.7 logs and drops its line for (or only the
+ * option, OPTION_DROPPED): vipd warns at file:line, naming the keyword, and leaves the same out.
+ */
+const WARNED_VALUES: Record<string, Record<string, string[]>> = {
+  'virtual_routes options': {
+    to: ['x'], src: ['10.0.0.300', 'fd00::1'], from: ['x', 'fd00::/64'], via: ['x', 'inet6 fd00::1'], gw: ['x'], or: ['x'],
+    table: ['nosuch', '4294967296'], metric: ['-1', 'x'], priority: ['0x10'], preference: ['x'], scope: ['256', 'galaxy'],
+    protocol: ['nosuch', '256'], tos: ['256'], dsfield: ['x'], mtu: ['x', '4294967296'], window: ['lock 5'], ssthresh: ['x'],
+    cwnd: ['-1'], advmss: ['x'], reordering: ['-1'], hoplimit: ['256', 'lock 5'], initcwnd: ['-1'], initrwnd: ['lock 1'], quickack: ['2'],
+    fastopen_no_cookie: ['2'], rtt: ['961s', '1.5ms', 'soon'], rttvar: ['481s'], rto_min: ['121s'], features: ['bogus'],
+    realms: ['256', '1/2/3', 'nosuch'], pref: ['high', 'bogus'], expires: ['5', 'x'], 'ttl-propagate': ['maybe'], inet6: [''],
+    nexthop: ['bogus', 'via 10.0.0.1 weight 0', 'via fd00::1', 'dev eth0 realms 300'],
+  },
+  'virtual_rules options': {
+    from: ['x', 'fd00::/8'], to: ['10.0.0.0/33'], table: ['nosuch', '0'], lookup: ['x'], priority: ['x'],
+    preference: ['-1'], order: ['4294967296'], fwmark: ['x', '1/x', '1/2/3'], tos: ['256'], dsfield: ['x'], uidrange: ['5', '5-1'],
+    sport: ['10', '1-70000'], dport: ['x-y'], ipproto: ['bogus', '256'], goto: ['x', '5'], suppress_prefixlength: ['x', '2147483648'],
+    suppress_ifgroup: ['x'], realms: ['256'], protocol: ['bird'], type: ['nat'], inet6: [''],
+  },
+};
+
+/** Options whose bad value keepalived drops alone (the line is still added). */
+const OPTION_DROPPED: Record<string, string[]> = {
+  'virtual_routes options': ['features', 'ttl-propagate'],
+  'virtual_rules options': ['sport', 'dport', 'ipproto', 'protocol'],
 };
 
 /** Implemented keywords where any value is valid (names, paths, flags) or that cannot be misused. */
@@ -197,7 +218,8 @@ t.test('every implemented keyword has bad-value cases (or is listed as taking an
     if (!Object.hasOwn(CONTEXT, ctx)) continue;
     for (const [k, e] of Object.entries(table)) {
       if (e.status !== 'implemented') continue;
-      t.ok(Object.hasOwn(BAD_VALUES[ctx] ?? {}, k) || (ANY_VALUE[ctx] ?? []).includes(k), `${ctx} ${k}: bad values are tested`);
+      const tested = [BAD_VALUES, WARNED_VALUES].some((bad) => Object.hasOwn(bad[ctx] ?? {}, k));
+      t.ok(tested || (ANY_VALUE[ctx] ?? []).includes(k), `${ctx} ${k}: bad values are tested`);
     }
   }
 });
@@ -228,4 +250,26 @@ t.test('bad values are ConfigErrors at file:line that name the keyword', async (
     }
   }
   t.ok(n > 150, `${n} bad values`);
+});
+
+t.test('route and rule options: a bad value is warned at file:line and its line (or option) left out, as keepalived', async (t) => {
+  for (const [ctx, byKeyword] of Object.entries(WARNED_VALUES)) {
+    const { wrap, line } = CONTEXT[ctx]!;
+    for (const [k, values] of Object.entries(byKeyword)) {
+      const optionOnly = OPTION_DROPPED[ctx]!.includes(k);
+      for (const v of values) {
+        const { config, warnings } = parseKeepalivedConfig(wrap(`${k} ${v}`), { file: '/bad.conf', configId: 'x' });
+        const ignored = warnings.filter((w) => /ignored, as keepalived$/.test(w.message));
+        t.equal(ignored.length, 1, `${ctx}: '${k} ${v}': one warning (${warnings.map((w) => w.message).join(' | ')})`);
+        const w = ignored[0];
+        if (!w) continue;
+        t.equal(w.file, '/bad.conf', `${ctx}: '${k} ${v}': the file`);
+        t.equal(w.line, line, `${ctx}: '${k} ${v}': line ${w.line}`);
+        t.ok(w.message.includes(k), `${ctx}: '${k} ${v}': names the keyword (${w.message})`);
+        t.match(w.message, optionOnly ? /option ignored/ : /line ignored/, `${ctx}: '${k} ${v}': ${optionOnly ? 'the option' : 'the line'} is left out`);
+        const kept = ctx === 'virtual_routes options' ? config.vrrpInstances[0]!.virtualRoutes ?? [] : config.staticRules ?? [];
+        t.equal(kept.length, optionOnly ? 1 : 0, `${ctx}: '${k} ${v}': ${optionOnly ? 'the line is kept' : 'no line is kept'}`);
+      }
+    }
+  }
 });

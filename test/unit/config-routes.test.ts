@@ -150,7 +150,7 @@ static_rules {
   t.equal(config.staticRules!.length, 1);
 });
 
-t.test('bad lines are ConfigErrors at their line, before anything runs', async (t) => {
+t.test('a line with an unusable value is left out with a warning at its line, as keepalived', async (t) => {
   const cases: Array<[string, RegExp]> = [
     ['10.1.0.0/24 dev eth0 bogus 3', /unknown option 'bogus'/],
     ['10.1.0.0/33 dev eth0', /invalid prefix length/],
@@ -168,15 +168,83 @@ t.test('bad lines are ConfigErrors at their line, before anything runs', async (
     ['10.1.0.0/24 dev eth0 rtt 1.5ms', /too many decimal places/],
     ['10.1.0.0/24 dev eth0 realms 256', /realms: '256' is not \[FROM\/\]TO/],
     ['10.1.0.0/24 dev eth0 table nosuch', /table: 'nosuch' is not a number or a name in \/etc\/iproute2\/rt_tables/],
-    ['10.1.0.0/24 dev eth0 table 0', /table 0 is not valid/],
     ['10.1.0.0/24 dev eth0 scope 256', /scope: 256 is out of range/],
     ['10.1.0.0/24 dev eth0 protocol nosuch', /protocol: 'nosuch' is not a number or a name/],
     ['10.1.0.0/24 dev eth0 metric 0x10', /metric: '0x10' is not a number/],
-    ['10.1.0.0/24 dev eth0 features bogus', /features: 'bogus' is not supported/],
-    ['10.1.0.0/24 dev eth0 ttl-propagate maybe', /ttl-propagate: 'maybe'/],
-    ['10.1.0.0/24 dev', /'dev' needs a value/],
   ];
   for (const [line, re] of cases) {
+    const { config, warnings } = parse(instance(`  virtual_routes {\n    ${line}\n    10.9.0.0/24 dev eth0\n  }`));
+    const w = warnings.find((x) => x.line === 6);
+    t.match(w?.message, re, `'${line}': warned at line 6 (${w?.message})`);
+    t.match(w?.message, /^virtual_routes: .*: line ignored, as keepalived$/, `'${line}': the line is ignored`);
+    t.match(config.vrrpInstances[0]!.virtualRoutes, [{ destination: { address: '10.9.0.0' }, where: { line: 7 } }], `'${line}': only the next line is kept`);
+    t.equal(config.vrrpInstances[0]!.virtualRoutes!.length, 1);
+  }
+  const ruleCases: Array<[string, RegExp]> = [
+    ['from 10.1.0.0/16 priority 5', /no action/],
+    ['from 10.1.0.0/16 table 5 dport 20-10', /ends before it starts/],
+    ['from 10.1.0.0/16 to fd00::/8 table 5', /is IPv6, the rest of the line IPv4/],
+    ['from 10.1.0.0/16 table 5 priority 4294967296', /priority: 4294967296 is out of range/],
+    ['from 10.1.0.0/16 table 5 ip_proto tcp', /unknown option 'ip_proto'/],
+    ['from 10.1.0.0/16 goto 5 table 5', /'goto' and 'table' together/],
+    ['from 10.1.0.0/16 table 5 fwmark 1/2/3', /fwmark: '1\/2\/3' is not MARK\[\/MASK\]/],
+    ['from 10.1.0.0/16 table 5 type nat', /type: 'nat' is not blackhole/],
+    ['from 10.1.0.0/16 table 0', /table 0 is not valid/],
+  ];
+  for (const [line, re] of ruleCases) {
+    const { config, warnings } = parse(`static_rules {\n  ${line}\n}\n`);
+    const w = warnings.find((x) => x.line === 2 && /ignored/.test(x.message));
+    t.match(w?.message, re, `'${line}': warned at line 2 (${w?.message})`);
+    t.match(w?.message, /^static_rules: .*: line ignored, as keepalived$/, `'${line}': the line is ignored`);
+    t.equal(config.staticRules?.length ?? 0, 0, `'${line}': no rule`);
+  }
+});
+
+t.test('a few bad values drop only their option, as keepalived: the line is still added', async (t) => {
+  const { config, warnings } = parse(`static_routes {
+  10.1.0.0/24 dev eth0 features bogus mtu 1400
+  10.2.0.0/24 dev eth0 ttl-propagate maybe
+  10.3.0.0/24 dev eth0 table 0 metric 5
+}
+static_rules {
+  from 10.1.0.0/16 table 5 priority 1 sport 10
+  from 10.2.0.0/16 table 5 priority 2 dport 20 sport 1-2
+  from 10.3.0.0/16 table 5 priority 3 ipproto bogus
+  from 10.4.0.0/16 table 5 priority 4 protocol bird no_track
+  from 10.5.0.0/16 table 5 priority 5 suppress_prefixlength 200
+}
+`);
+  t.match(warnings.map((w) => `${w.line}: ${w.message}`), [
+    /^2: static_routes: features: 'bogus' is not supported \(ecn\): option ignored, as keepalived$/,
+    /^3: static_routes: ttl-propagate: 'maybe' is not enabled or disabled: option ignored/,
+    /^7: static_rules: sport: '10' is not a range START-END: option ignored/,
+    /^8: static_rules: dport: '20' is not a range START-END: option ignored/,
+    /^9: static_rules: ipproto: 'bogus' is not a number: option ignored/,
+    /^10: static_rules: protocol: 'bird' is not a number: option ignored/,
+  ]);
+  t.equal(warnings.length, 6);
+  const [features, ttl, table0] = config.staticRoutes!;
+  t.strictSame(features!.metrics, { mtu: 1400 }, 'the rest of the line stays');
+  t.equal(ttl!.ttlPropagate, undefined);
+  t.match(table0, { table: 254, metric: 5 }, 'a route in table 0 goes to main (the kernel and keepalived do so)');
+  const rules = config.staticRules!;
+  t.equal(rules.length, 5);
+  t.equal(rules[0]!.sport, undefined);
+  t.match(rules[1], { sport: { start: 1, end: 2 } });
+  t.equal(rules[1]!.dport, undefined);
+  t.equal(rules[2]!.ipProto, undefined);
+  t.equal(rules[3]!.protocol, undefined, 'no protocol is sent (no_track)');
+  t.equal(rules[4]!.suppressPrefixLength, 200, 'passed on, as keepalived (the kernel takes it)');
+});
+
+t.test('a destination given twice: the last one counts, as keepalived (vipd warns)', async (t) => {
+  const { config, warnings } = parse('static_routes {\n  10.1.0.0/24 dev eth0 to 10.2.0.0/24\n  to 10.3.0.0/24 dev eth0 10.4.0.0/24\n}\n');
+  t.match(config.staticRoutes, [{ destination: { address: '10.2.0.0' } }, { destination: { address: '10.4.0.0' } }]);
+  t.match(warnings.map((w) => `${w.line}: ${w.message}`), [/^2: static_routes: the destination is given twice, '10.2.0.0\/24' is used/, /^3: .*'10.4.0.0\/24' is used/]);
+});
+
+t.test('an option without its value is a ConfigError at its line (keepalived does not start either)', async (t) => {
+  for (const line of ['10.1.0.0/24 dev', '10.1.0.0/24 dev eth0 metric', '10.1.0.0/24 dev eth0 mtu lock', '10.1.0.0/24 nexthop via']) {
     let err: ConfigError | undefined;
     try {
       parse(instance(`  virtual_routes {\n    ${line}\n  }`));
@@ -184,21 +252,9 @@ t.test('bad lines are ConfigErrors at their line, before anything runs', async (
       err = e as ConfigError;
     }
     t.equal(err?.line, 6, `'${line}': line 6`);
-    t.match(err?.message, re, `'${line}': ${err?.message}`);
+    t.match(err?.message, /needs a value/, `'${line}': ${err?.message}`);
   }
-  const ruleCases: Array<[string, RegExp]> = [
-    ['from 10.1.0.0/16 priority 5', /no action/],
-    ['from 10.1.0.0/16 table 5 sport 10', /sport: '10' is not a range START-END/],
-    ['from 10.1.0.0/16 table 5 dport 20-10', /ends before it starts/],
-    ['from 10.1.0.0/16 to fd00::/8 table 5', /is IPv6, the rest of the line IPv4/],
-    ['from 10.1.0.0/16 table 5 protocol bird', /protocol: 'bird' is not a number/],
-    ['from 10.1.0.0/16 table 5 priority 4294967296', /priority: 4294967296 is out of range/],
-    ['from 10.1.0.0/16 table 5 ip_proto tcp', /unknown option 'ip_proto'/],
-    ['from 10.1.0.0/16 goto 5 table 5', /'goto' and 'table' together/],
-    ['from 10.1.0.0/16 table 5 fwmark 1/2/3', /fwmark: '1\/2\/3' is not MARK\[\/MASK\]/],
-    ['from 10.1.0.0/16 table 5 type nat', /type: 'nat' is not blackhole/],
-  ];
-  for (const [line, re] of ruleCases) {
+  for (const line of ['from 10.1.0.0/16 table', 'from 10.1.0.0/16 table 5 sport', 'from']) {
     let err: ConfigError | undefined;
     try {
       parse(`static_rules {\n  ${line}\n}\n`);
@@ -206,7 +262,7 @@ t.test('bad lines are ConfigErrors at their line, before anything runs', async (
       err = e as ConfigError;
     }
     t.equal(err?.line, 2, `'${line}': line 2`);
-    t.match(err?.message, re, `'${line}': ${err?.message}`);
+    t.match(err?.message, /needs a value/, `'${line}': ${err?.message}`);
   }
 });
 

@@ -2,13 +2,15 @@
 // `ip rule add` syntax, without shortened option names), and static_ipaddress. A line becomes
 // exactly what keepalived 2.2.7 sends the kernel (observed with strace): protocol keepalived unless
 // no_track, scope global unless given, rules without a preference numbered down from 16384 in file
-// order. Values keepalived cannot use (it logs them and drops the line) are ConfigErrors here.
+// order. A value that cannot be used is warned at its file:line and, as keepalived 2.2.7 does, drops
+// its line, or for a few options (route features / ttl-propagate, rule sport / dport / ipproto /
+// protocol) only the option; an option without its value is a ConfigError (keepalived will not start).
 import type { Statement } from '../block-parser.js';
 import { iproute2Number, type Iproute2Table } from '../iproute2-names.js';
 import type {
   PrefixSpec, RouteMetricsSpec, RouteNextHopSpec, RouteSpec, RouteTypeName, RuleActionName, RuleSpec,
 } from '../types.js';
-import { fail, familyOf, isIp, parseCidr, whereOf } from '../values.js';
+import { fail, familyOf, isIp, whereOf } from '../values.js';
 import { bytesToIp, ipToBytes } from '../../netif/ip-address.js';
 import type { ConfigDraft, InstanceDraft } from './draft.js';
 import { implemented, warned, type KeywordEntry, type Kit, type KeywordTable } from './kit.js';
@@ -23,10 +25,13 @@ const U32 = 0xffffffff;
 const ROUTE_TYPES: readonly RouteTypeName[] = ['unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat'];
 const RULE_ACTIONS: Record<string, RuleActionName> = { blackhole: 'blackhole', unreachable: 'unreachable', prohibit: 'prohibit', nop: 'nop' };
 
+/** A value on a route/rule line that cannot be used: the line is ignored (with a warning). */
+class LineProblem extends Error {}
+
 /** The words of one line, read left to right. */
 class Words {
   i = 0;
-  constructor(readonly st: Statement, readonly words: string[], readonly what: string) {}
+  constructor(readonly st: Statement, readonly words: string[], readonly what: string, readonly kit: Kit) {}
 
   peek(): string | undefined {
     return this.words[this.i];
@@ -43,8 +48,25 @@ class Words {
     return v;
   }
 
+  /** The line cannot be used: it is ignored (a warning at its line). */
   fail(message: string): never {
-    fail(this.st, `${this.what}: ${message}`);
+    throw new LineProblem(message);
+  }
+
+  /** The option cannot be used: the rest of the line is (a warning at its line). */
+  ignore(message: string): void {
+    this.kit.warn(this.st, `${this.what}: ${message}: option ignored, as keepalived`);
+  }
+
+  /** An option whose bad value keepalived drops alone: undefined (and a warning) instead of the line. */
+  optional<T>(read: () => T): T | undefined {
+    try {
+      return read();
+    } catch (err) {
+      if (!(err instanceof LineProblem)) throw err;
+      this.ignore(err.message);
+      return undefined;
+    }
   }
 }
 
@@ -67,10 +89,11 @@ function named(w: Words, opt: string, table: Iproute2Table, max: number): number
   return v;
 }
 
-function tableId(w: Words, opt: string): number {
+/** A rule's table; 0 is not one (a route's table 0 is main, as the kernel and keepalived take it). */
+function tableId(w: Words, opt: string, zero?: number): number {
   const v = named(w, opt, 'rt_tables', U32);
-  if (v === 0) w.fail(`${opt}: table 0 is not valid`);
-  return v;
+  if (v !== 0) return v;
+  return zero ?? w.fail(`${opt}: table 0 is not valid`);
 }
 
 /** realms [FROM/]TO, each 0..255 or a name from rt_realms: (from << 16) | to. */
@@ -109,9 +132,12 @@ function prefix(w: Words, text: string, opt: string, fam: { family?: 4 | 6 }, an
   const slash = text.indexOf('/');
   const addr = slash < 0 ? text : text.slice(0, slash);
   if (!isIp(addr)) w.fail(`${opt}: '${text}' is not a valid address or prefix`);
-  const { address: a, prefixLength, family } = parseCidr(w.st, text, `${w.what} ${opt}`);
+  const family = familyOf(addr);
+  const max = family === 4 ? 32 : 128;
+  const len = slash < 0 ? String(max) : text.slice(slash + 1);
+  if (!/^\d+$/.test(len) || Number(len) > max) w.fail(`${opt}: '${text}' has an invalid prefix length (0..${max})`);
   sameFamily(w, family, fam, `${opt} ${text}`);
-  return { address: canonical(a), prefixLength };
+  return { address: canonical(addr), prefixLength: Number(len) };
 }
 
 /** The `default`/`all` prefixes, once the line's family is known. */
@@ -164,7 +190,7 @@ function metric(key: Exclude<keyof RouteMetricsSpec, 'congctl' | 'lock'>, max = 
     if (v === 'lock') {
       if (!lockable) o.w.fail(`${o.word}: 'lock' is not allowed (only mtu, ssthresh, cwnd, advmss, reordering, rtt, rttvar, rto_min)`);
       o.d.metrics.lock = ((o.d.metrics.lock ?? 0) | (1 << RTAX[key as keyof typeof RTAX])) >>> 0;
-      v = o.w.value(o.word);
+      v = o.w.value(`${o.word} lock`);
     }
     o.d.metrics[key] = number(o.w, o.word, v, max, { hex: false });
   };
@@ -189,16 +215,20 @@ const via = (_st: Statement, o: RouteOption) => {
   o.d.gateway = address(o.w, v, o.word, o.d.fam);
 };
 
+/** The destination; given twice, the last one counts (keepalived says nothing: vipd warns). */
+function destination(o: RouteOption, text: string, opt: string, any: readonly string[]): void {
+  const p = prefix(o.w, text, opt, o.d.fam, any);
+  if (o.d.destination) o.w.kit.warn(o.w.st, `${o.w.what}: the destination is given twice, '${text}' is used (as keepalived)`);
+  o.d.destination = p;
+}
+
 const metricKeyword = (_st: Statement, o: RouteOption) => (o.d.metric = number(o.w, o.word, o.w.value(o.word), U32, { hex: false }));
 const dev = (_st: Statement, o: RouteOption) => (o.d.dev = o.w.value(o.word));
 const tos = (_st: Statement, o: RouteOption | RuleOption) => (o.d.tos = number(o.w, o.word, o.w.value(o.word), 255));
 
 /** The words of a route line after its destination (and the destination itself, anywhere). */
 export const ROUTE_OPTIONS: KeywordTable<RouteOption> = {
-  to: implemented((_s, o) => {
-    if (o.d.destination) o.w.fail(`'to': the destination is given twice`);
-    o.d.destination = prefix(o.w, o.w.value('to'), 'to', o.d.fam, ['default', 'all']);
-  }),
+  to: implemented((_s, o) => destination(o, o.w.value('to'), 'to', ['default', 'all'])),
   src: implemented((_s, o) => (o.d.preferredSource = address(o.w, o.w.value('src'), 'src', o.d.fam)), { note: 'the preferred source address' }),
   from: implemented((_s, o) => (o.d.source = prefix(o.w, o.w.value('from'), 'from', o.d.fam, [])), { note: 'IPv6 source-specific routes only' }),
   via: implemented(via),
@@ -212,7 +242,7 @@ export const ROUTE_OPTIONS: KeywordTable<RouteOption> = {
   }, { note: "an alternative gateway: 'via A or B' is two nexthops" }),
   dev: implemented(dev),
   oif: implemented(dev),
-  table: implemented((_s, o) => (o.d.table = tableId(o.w, 'table'))),
+  table: implemented((_s, o) => (o.d.table = tableId(o.w, 'table', RT_TABLE_MAIN)), { note: 'table 0 is main' }),
   metric: implemented(metricKeyword),
   priority: implemented(metricKeyword),
   preference: implemented(metricKeyword),
@@ -237,8 +267,8 @@ export const ROUTE_OPTIONS: KeywordTable<RouteOption> = {
   rto_min: implemented(rtt('rtoMin', 120_000, 1)),
   features: implemented((_s, o) => {
     const f = o.w.value('features');
-    if (f !== 'ecn') o.w.fail(`features: '${f}' is not supported (ecn)`);
-    o.d.metrics.features = (o.d.metrics.features ?? 0) | 1;
+    if (f === 'ecn') o.d.metrics.features = (o.d.metrics.features ?? 0) | 1;
+    else o.w.ignore(`features: '${f}' is not supported (ecn)`);
   }),
   congctl: implemented((_s, o) => {
     let v = o.w.value('congctl');
@@ -255,8 +285,8 @@ export const ROUTE_OPTIONS: KeywordTable<RouteOption> = {
   expires: implemented((_s, o) => (o.d.expires = number(o.w, 'expires', o.w.value('expires'), U32, { hex: false })), { note: 'IPv6 only' }),
   'ttl-propagate': implemented((_s, o) => {
     const v = o.w.value('ttl-propagate');
-    if (v !== 'enabled' && v !== 'disabled') o.w.fail(`ttl-propagate: '${v}' is not enabled or disabled`);
-    o.d.ttlPropagate = v === 'enabled';
+    if (v === 'enabled' || v === 'disabled') o.d.ttlPropagate = v === 'enabled';
+    else o.w.ignore(`ttl-propagate: '${v}' is not enabled or disabled`);
   }),
   append: implemented((_s, o) => (o.d.append = true), { note: "added after matching routes, as 'ip route append'" }),
   no_track: implemented((_s, o) => (o.d.noTrack = true)),
@@ -316,7 +346,7 @@ const ROUTE_OPTIONAL = ['source', 'preferredSource', 'dev', 'metric', 'realms', 
 
 /** One route line; undefined when an option vipd does not implement leaves it out (warned). */
 export function routeLine(e: Statement, kit: Kit, context: string, opts: { tracked: boolean }): RouteSpec | undefined {
-  const w: Words = new Words(e, [e.keyword, ...e.args.map((a) => a.text)], context);
+  const w: Words = new Words(e, [e.keyword, ...e.args.map((a) => a.text)], context, kit);
   const d: RouteDraft = { fam: {}, onlink: false, metrics: {}, nexthops: [], append: false, noTrack: false };
   if ((ROUTE_TYPES as readonly string[]).includes(w.peek()!)) d.type = w.next() as RouteTypeName;
   while (w.peek() !== undefined) {
@@ -328,14 +358,14 @@ export function routeLine(e: Statement, kit: Kit, context: string, opts: { track
     w.next();
     const entry = Object.hasOwn(ROUTE_OPTIONS, word) ? ROUTE_OPTIONS[word]! : undefined;
     if (!entry) {
-      if (d.destination) w.fail(`unknown option '${word}'`);
-      d.destination = prefix(w, word, 'destination', d.fam, ['default']);
+      if (d.destination && word !== 'default' && !isIp(word.split('/')[0]!)) w.fail(`unknown option '${word}'`);
+      destination({ w, d, word }, word, 'destination', ['default']);
       continue;
     }
     entry.handler?.(e, { w, d, word }, kit);
     if (entry.status === 'warned') kit.warn(e, `${context} ${word}: not supported by vipd, ${entry.note}`);
   }
-  if (e.block) w.fail(`unexpected '{'`);
+  if (e.block) fail(e, `${context}: unexpected '{'`);
   if (!d.destination) w.fail('no destination');
   if (d.skip) return undefined;
   const family = d.fam.family ?? 4;
@@ -383,14 +413,20 @@ interface RuleOption {
   word: string;
 }
 
-function span(w: Words, opt: string, max: number): { start: number; end: number } {
+/**
+ * START-END. keepalived drops a port range it cannot read alone (`portsOnly`), but sends one that
+ * ends before it starts, which the kernel refuses: that line is not added.
+ */
+function span(w: Words, opt: string, max: number, portsOnly = false): { start: number; end: number } | undefined {
   const text = w.value(opt);
-  const m = /^(\d+)-(\d+)$/.exec(text);
-  if (!m) w.fail(`${opt}: '${text}' is not a range START-END`);
-  const start = number(w, opt, m[1]!, max, { hex: false });
-  const end = number(w, opt, m[2]!, max, { hex: false });
-  if (end < start) w.fail(`${opt}: '${text}' ends before it starts`);
-  return { start, end };
+  const read = () => {
+    const m = /^(\d+)-(\d+)$/.exec(text);
+    if (!m) w.fail(`${opt}: '${text}' is not a range START-END`);
+    return { start: number(w, opt, m[1]!, max, { hex: false }), end: number(w, opt, m[2]!, max, { hex: false }) };
+  };
+  const r = portsOnly ? w.optional(read) : read();
+  if (r && r.end < r.start) w.fail(`${opt}: '${text}' ends before it starts`);
+  return r;
 }
 
 const IP_PROTOS: Record<string, number> = { icmp: 1, igmp: 2, tcp: 6, udp: 17, ipv6: 41, gre: 47, esp: 50, ah: 51, 'ipv6-icmp': 58, icmpv6: 58, ospf: 89, sctp: 132, udplite: 136 };
@@ -424,11 +460,11 @@ export const RULE_OPTIONS: KeywordTable<RuleOption> = {
   tos: implemented(tos),
   dsfield: implemented(tos),
   uidrange: implemented((_s, o) => (o.d.uidRange = span(o.w, 'uidrange', U32))),
-  sport: implemented((_s, o) => (o.d.sport = span(o.w, 'sport', 0xffff)), { note: 'a range START-END (keepalived takes no single port)' }),
-  dport: implemented((_s, o) => (o.d.dport = span(o.w, 'dport', 0xffff)), { note: 'a range START-END (keepalived takes no single port)' }),
+  sport: implemented((_s, o) => (o.d.sport = span(o.w, 'sport', 0xffff, true)), { note: 'a range START-END (keepalived ignores a single port)' }),
+  dport: implemented((_s, o) => (o.d.dport = span(o.w, 'dport', 0xffff, true)), { note: 'a range START-END (keepalived ignores a single port)' }),
   ipproto: implemented((_s, o) => {
     const v = o.w.value('ipproto');
-    o.d.ipProto = IP_PROTOS[v.toLowerCase()] ?? number(o.w, 'ipproto', v, 255);
+    o.d.ipProto = IP_PROTOS[v.toLowerCase()] ?? o.w.optional(() => number(o.w, 'ipproto', v, 255));
   }),
   l3mdev: implemented((_s, o) => {
     o.d.l3mdev = true;
@@ -438,10 +474,14 @@ export const RULE_OPTIONS: KeywordTable<RuleOption> = {
     o.d.goto = number(o.w, 'goto', o.w.value('goto'), U32, { hex: false });
     o.d.action = 'goto';
   }),
-  suppress_prefixlength: implemented((_s, o) => (o.d.suppressPrefixLength = number(o.w, 'suppress_prefixlength', o.w.value('suppress_prefixlength'), 128, { hex: false }))),
+  // keepalived takes any int (the kernel too): `suppress_prefixlength 200` suppresses nothing.
+  suppress_prefixlength: implemented((_s, o) => (o.d.suppressPrefixLength = number(o.w, 'suppress_prefixlength', o.w.value('suppress_prefixlength'), 0x7fffffff, { hex: false }))),
   suppress_ifgroup: implemented((_s, o) => (o.d.suppressIfgroup = number(o.w, 'suppress_ifgroup', o.w.value('suppress_ifgroup'), 0x7fffffff))),
   realms: implemented((_s, o) => (o.d.realms = realms(o.w, 'realms'))),
-  protocol: implemented((_s, o) => (o.d.protocol = number(o.w, 'protocol', o.w.value('protocol'), 255)), { note: 'a number (keepalived takes no names here)' }),
+  protocol: implemented((_s, o) => {
+    const v = o.w.value('protocol');
+    o.d.protocol = o.w.optional(() => number(o.w, 'protocol', v, 255));
+  }, { note: 'a number (keepalived takes no names here)' }),
   blackhole: implemented(action('blackhole')),
   unreachable: implemented(action('unreachable')),
   prohibit: implemented(action('prohibit')),
@@ -464,7 +504,7 @@ const RULE_OPTIONAL = ['goto', 'fwmark', 'fwmask', 'iif', 'oif', 'uidRange', 'sp
 const unnumbered = new WeakMap<Kit, { next: number }>();
 
 export function ruleLine(e: Statement, kit: Kit, context: string): RuleSpec {
-  const w: Words = new Words(e, [e.keyword, ...e.args.map((a) => a.text)], context);
+  const w: Words = new Words(e, [e.keyword, ...e.args.map((a) => a.text)], context, kit);
   const d: RuleDraft = { fam: {}, l3mdev: false, invert: false, noTrack: false };
   while (w.peek() !== undefined) {
     const word = w.next()!;
@@ -472,7 +512,7 @@ export function ruleLine(e: Statement, kit: Kit, context: string): RuleSpec {
     entry.handler?.(e, { w, d, word }, kit);
     if (entry.status === 'warned') kit.warn(e, `${context} ${word}: not supported by vipd, ${entry.note}`);
   }
-  if (e.block) w.fail(`unexpected '{'`);
+  if (e.block) fail(e, `${context}: unexpected '{'`);
   if (!d.action) w.fail('no action (table, goto, l3mdev, blackhole, unreachable, prohibit or nop)');
   if (d.action === 'goto' && d.table !== undefined) w.fail(`'goto' and 'table' together`);
   const family = d.fam.family ?? 4;
@@ -504,19 +544,29 @@ export function ruleLine(e: Statement, kit: Kit, context: string): RuleSpec {
   return spec;
 }
 
-/** virtual_routes { } / static_routes { }. */
-export function routeBlock(st: Statement, kit: Kit, opts: { tracked: boolean }): RouteSpec[] {
-  const out: RouteSpec[] = [];
+/** The lines of a block; a line that cannot be used is left out with a warning. */
+function lines<T>(st: Statement, kit: Kit, read: (e: Statement) => T | undefined): T[] {
+  const out: T[] = [];
   for (const e of kit.needBlock(st)) {
-    const r = routeLine(e, kit, st.keyword, opts);
-    if (r) out.push(r);
+    try {
+      const x = read(e);
+      if (x !== undefined) out.push(x);
+    } catch (err) {
+      if (!(err instanceof LineProblem)) throw err;
+      kit.warn(e, `${st.keyword}: ${err.message}: line ignored, as keepalived`);
+    }
   }
   return out;
 }
 
+/** virtual_routes { } / static_routes { }. */
+export function routeBlock(st: Statement, kit: Kit, opts: { tracked: boolean }): RouteSpec[] {
+  return lines(st, kit, (e) => routeLine(e, kit, st.keyword, opts));
+}
+
 /** virtual_rules { } / static_rules { }. */
 export function ruleBlock(st: Statement, kit: Kit): RuleSpec[] {
-  return kit.needBlock(st).map((e) => ruleLine(e, kit, st.keyword));
+  return lines(st, kit, (e) => ruleLine(e, kit, st.keyword));
 }
 
 /** The draft fields that hold lists of routes, rules or addresses. */

@@ -316,6 +316,35 @@ export interface K0sExtras {
   ipv6AddressLabels: Record<string, number>;
   userSpaceProxyBindPort?: number;
   disableLoadBalancer: boolean;
+  /**
+   * How VIP:apiPort is balanced, chosen as k0s does (cplb_linux.go Start): `ipvs` when
+   * virtualServers are configured, else k0s's default, the `userspace` proxy; `none` with
+   * disableLoadBalancer (VRRP only).
+   */
+  loadBalancer: K0sLoadBalancer;
+  /** loadBalancer `userspace`: the TCP proxy on userSpaceProxyBindPort and the VIP:apiPort redirect to it. */
+  userSpaceProxy?: K0sUserSpaceProxy;
+}
+
+export type K0sLoadBalancer = 'ipvs' | 'userspace' | 'none';
+
+/** How the userspace proxy picks an API server for a new connection. */
+export type ProxyBalance = 'round-robin' | 'least-connections';
+
+/** How the userspace proxy checks an API server: GET https://<address>:<apiPort>/readyz (not verified), or a TCP connect. */
+export type ProxyHealthCheck = 'readyz' | 'tcp';
+
+export interface K0sUserSpaceProxy {
+  /** Where the proxy listens, on every address (k0s: userSpaceProxyBindPort, default 6444). */
+  bindPort: number;
+  /** The API servers' port (spec.api.port) and the port redirected on the VIPs. */
+  apiPort: number;
+  /** API server addresses the proxy spreads connections over. */
+  backends: string[];
+  /** Where `backends` came from: --k0s-controllers, the instances' unicast source + peers, or this node's API server alone. */
+  backendsFrom: 'controllers' | 'unicast' | 'local';
+  balance: ProxyBalance;
+  healthCheck: ProxyHealthCheck;
 }
 
 export interface VipdConfig {

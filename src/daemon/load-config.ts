@@ -5,7 +5,7 @@ import type { LoadResult } from '../config/types.js';
 import { defaultRouteInterface, interfaceForMac } from './host-facts.js';
 import type { DaemonOptions } from './options.js';
 
-export function loadDaemonConfig(opts: Pick<DaemonOptions, 'configFile' | 'k0sConfig' | 'k0sControllers' | 'configId'>): LoadResult {
+export function loadDaemonConfig(opts: Pick<DaemonOptions, 'configFile' | 'k0sConfig' | 'k0sControllers' | 'k0sProxyBalance' | 'k0sProxyCheck' | 'configId'>): LoadResult {
   if (!opts.k0sConfig) {
     return loadKeepalivedConfig(opts.configFile, { interfaceOfAddress, ...(opts.configId !== undefined ? { configId: opts.configId } : {}) });
   }
@@ -13,5 +13,7 @@ export function loadDaemonConfig(opts: Pick<DaemonOptions, 'configFile' | 'k0sCo
     defaultInterface: () => defaultRouteInterface(),
     interfaceForMac: (mac) => interfaceForMac(mac),
     ...(opts.k0sControllers ? { controllers: opts.k0sControllers } : {}),
+    ...(opts.k0sProxyBalance ? { proxyBalance: opts.k0sProxyBalance } : {}),
+    ...(opts.k0sProxyCheck ? { proxyHealthCheck: opts.k0sProxyCheck } : {}),
   });
 }

@@ -4,6 +4,7 @@ import type { InstanceStatus } from '../vrrp/instance.js';
 import { VERSION } from '../version.js';
 import { histogramFamily, type MetricFamily } from './metrics.js';
 import type { IpvsView } from './ipvs-runner.js';
+import type { ProxyView } from './k0s-proxy-runner.js';
 import { DELAY_BUCKETS_S, type LoopSnapshot } from './loop-health.js';
 
 export interface ReportSources {
@@ -17,6 +18,8 @@ export interface ReportSources {
   transitions: number;
   notifyRuns: number;
   ipvs: IpvsView | null;
+  /** k0s's userspace proxy; absent or null when not running. */
+  proxy?: ProxyView | null;
   loop: LoopSnapshot;
 }
 
@@ -35,6 +38,7 @@ export function statusReport(s: ReportSources): Record<string, unknown> {
       desired: s.ipvs.desired,
       health: Object.fromEntries([...s.ipvs.health].map(([k, m]) => [k, Object.fromEntries(m)])),
     } : null,
+    ...(s.proxy ? { proxy: s.proxy } : {}),
     trackers: s.trackers,
     eventLoop: {
       // How late the VRRP timers fired (README: event-loop health).

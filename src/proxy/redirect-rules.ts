@@ -11,9 +11,10 @@ export const PROXY_REDIRECT_TABLE: NftTable = { family: 'inet', name: 'vipd_k0s_
 /** The table's body (chains and rules), pure. No VIPs: no table at all (the caller deletes it). */
 export function redirectRuleset(vips: readonly string[], apiPort: number, proxyPort: number): string {
   const rules = [...new Set(vips)].map((vip) => `    ${isIPv4(vip) ? 'ip' : 'ip6'} daddr ${vip} tcp dport ${apiPort} redirect to :${proxyPort}`);
+  // -100 is dstnat's value; nft 1.0.6 accepts the name in prerouting but not in output.
   const chain = (name: string, hook: string) => [
     `  chain ${name} {`,
-    `    type nat hook ${hook} priority dstnat; policy accept;`,
+    `    type nat hook ${hook} priority -100; policy accept;`,
     ...rules,
     '  }',
   ];

@@ -38,12 +38,12 @@ t.test('least connections: the fewest open; ties in round-robin order', async (t
 t.test('redirect rules: VIP:apiPort to the proxy port in nat prerouting and output, both families', async (t) => {
   t.equal(redirectRuleset(['10.0.0.200', 'fd00::200', '10.0.0.200'], 6443, 6444), [
     '  chain prerouting {',
-    '    type nat hook prerouting priority dstnat; policy accept;',
+    '    type nat hook prerouting priority -100; policy accept;',
     '    ip daddr 10.0.0.200 tcp dport 6443 redirect to :6444',
     '    ip6 daddr fd00::200 tcp dport 6443 redirect to :6444',
     '  }',
     '  chain output {',
-    '    type nat hook output priority dstnat; policy accept;',
+    '    type nat hook output priority -100; policy accept;',
     '    ip daddr 10.0.0.200 tcp dport 6443 redirect to :6444',
     '    ip6 daddr fd00::200 tcp dport 6443 redirect to :6444',
     '  }',

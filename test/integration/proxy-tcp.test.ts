@@ -1,12 +1,15 @@
 // The userspace proxy's sockets (src/proxy/tcp-proxy.ts) on loopback in a network namespace of
 // this test's own: connections spread round robin or to the least loaded, a backend that refuses
 // is skipped without the client noticing, an unhealthy one gets nothing, a half-closed client
-// still gets its answer, and the listener takes IPv4 and IPv6.
+// still gets its answer, and the listener takes IPv4 and IPv6. And the redirect rules
+// (redirect-rules.ts) applied with nft: VIP:6443 of either family reaches the proxy.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
-import { TcpProxy } from '../../src/proxy/index.js';
+import { PROXY_REDIRECT_TABLE, redirectRuleset, TcpProxy } from '../../src/proxy/index.js';
+import { NftTables } from '../../src/netif/nftables.js';
 import { inOwnNetns } from '../helpers/own-netns.js';
+import { requireEnv } from '../helpers/require.js';
 
 /** A backend answering every connection with its name (after the client's request, if any). */
 async function backend(name: string, port: number, opts: { waitForEnd?: boolean } = {}): Promise<{ server: Server; conns: Set<Socket> }> {
@@ -100,5 +103,25 @@ if (inOwnNetns(t, new URL(import.meta.url).pathname)) {
     t.equal(await ask(6446), '', 'nothing reachable: the client is closed');
     t.same(unserved, [2], 'after trying both');
     await t.rejects(new TcpProxy({ balance: 'round-robin', healthy: () => true }).listen(6446), { code: 'EADDRINUSE' }, 'a taken port is an error');
+  });
+
+  t.test('the redirect rules: VIP:6443 of both families to the proxy, for local clients too (nat output)', async (t) => {
+    if (!requireEnv(t, { commands: ['nft'] })) return;
+    execFileSync('ip', ['addr', 'add', '10.9.0.200/32', 'dev', 'lo']);
+    execFileSync('ip', ['addr', 'add', 'fd00:9::200/128', 'dev', 'lo', 'nodad']);
+    const a = await backend('a', 7021);
+    t.teardown(() => a.server.close());
+    const proxy = new TcpProxy({ balance: 'round-robin', healthy: () => true });
+    proxy.setBackends([{ address: '127.0.0.1', port: 7021 }]);
+    await proxy.listen(6447);
+    t.teardown(() => proxy.close({ connections: true }));
+    const nft = new NftTables();
+    await nft.replace(PROXY_REDIRECT_TABLE, redirectRuleset(['10.9.0.200', 'fd00:9::200'], 6443, 6447));
+    t.teardown(() => nft.delete(PROXY_REDIRECT_TABLE));
+    t.equal(await ask(6443, { host: '10.9.0.200' }), 'a', 'IPv4 VIP:6443 reaches the proxy');
+    t.equal(await ask(6443, { host: 'fd00:9::200' }), 'a', 'IPv6 VIP:6443 too');
+    t.same(proxy.stats()[0]!.total, 2);
+    await nft.delete(PROXY_REDIRECT_TABLE);
+    await t.rejects(ask(6443, { host: '10.9.0.200' }), { code: 'ECONNREFUSED' }, 'the table deleted: nothing redirected');
   });
 }

@@ -13,6 +13,7 @@ import type {
 import { fail, familyOf, whereOf } from '../values.js';
 import type { ConfigDraft, InstanceDraft, VsDraft } from './draft.js';
 import type { Kit } from './kit.js';
+import { finishAuthHmacSpec } from './vrrp-auth-hmac.js';
 
 /** What the loader may ask the host (absent in pure parsing: tests, the library). */
 export interface HostLookup {
@@ -162,9 +163,13 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
     garpLowerPrioRepeat: d.garp.garpLowerPrioRepeat ?? d.garp.garpMasterRepeat ?? g.garpLowerPrioRepeat,
     where: st,
   };
-  if (d.authentication && strict) {
-    kit.warn(d.authWhere ?? st, `${label}: strict mode does not allow authentication, ignored as keepalived does`);
-  } else if (d.authentication) inst.authentication = d.authentication;
+  const hmac = d.authHmac && finishAuthHmacSpec(d.authHmac, { advertIntS: advertSeconds, strict, legacyAuthentication: d.authentication !== undefined }, kit);
+  if (hmac) inst.authHmac = hmac.spec;
+  // Beside auth_hmac the legacy block is dropped (resolveAuthHmac warned), as keepalived does.
+  if (d.authentication && !hmac?.dropLegacyAuthentication) {
+    if (strict) kit.warn(d.authWhere ?? st, `${label}: strict mode does not allow authentication, ignored as keepalived does`);
+    else inst.authentication = d.authentication;
+  }
   if (d.unicastSrcIp !== undefined) inst.unicastSrcIp = d.unicastSrcIp;
   const downTimerAdverts = d.downTimerAdverts ?? config.downTimerAdverts;
   if (downTimerAdverts !== undefined) inst.downTimerAdverts = downTimerAdverts;

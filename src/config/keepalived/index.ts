@@ -29,6 +29,8 @@ export interface KeepalivedParseOptions {
   configId?: string;
   /** Host facts: the interface of a unicast instance's unicast_src_ip when it names none. */
   interfaceOfAddress?: (address: string) => string | undefined;
+  /** Host facts: a link's MTU (VIPs beyond one advert's room are not advertised, as keepalived). */
+  mtuOf?: (ifname: string) => number | undefined;
   /**
    * Bytes of auth_hmac `file:` keys. Default: the disk with the real disk's `fs`, else `fs` read as
    * UTF-8 (in-memory trees in tests).
@@ -60,7 +62,10 @@ export function parseKeepalivedConfig(text: string, options: KeepalivedParseOpti
   };
   // One top-level block at a time: its statement tree is dropped once it is read.
   for (const st of topLevelStatements(tokenizeLines(lines))) kit.one(st, TOP_LEVEL, draft, 'the top level');
-  const lookup = options.interfaceOfAddress ? { interfaceOfAddress: options.interfaceOfAddress } : {};
+  const lookup = {
+    ...(options.interfaceOfAddress ? { interfaceOfAddress: options.interfaceOfAddress } : {}),
+    ...(options.mtuOf ? { mtuOf: options.mtuOf } : {}),
+  };
   const config = finish(draft, kit, { kind: 'keepalived', file: options.file }, files, lookup);
   return { config, warnings };
 }

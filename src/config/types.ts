@@ -3,6 +3,9 @@
 // never asks "was this set?". Source positions are kept so reload/diagnostics can point at lines.
 // Block types end in `Spec` (VrrpInstanceSpec, VirtualServerSpec...): what the operator asked for,
 // kept apart from the runtime objects of the same name (vrrp.VrrpInstance, ipvs.VirtualServerConfig).
+import type { HmacKey } from '../vrrp/auth-hmac/keys.js';
+import type { AntiReplay } from '../vrrp/auth-hmac/sequence.js';
+import type { AuthMode } from '../vrrp/auth-hmac/settings.js';
 
 /** Where a config element came from (file:line). k0s YAML documents use line 0 when unknown. */
 export interface SourceRef {
@@ -106,6 +109,21 @@ export interface Authentication {
   pass: string;
 }
 
+/**
+ * auth_hmac { } (draft-cassen-vrrp-auth-hmac, as keepalived 2.4.3), defaults applied. Keys print
+ * masked (id, size, origin) in dumps and logs; `file:` keys are read when the configuration loads.
+ */
+export interface VrrpAuthHmacSpec {
+  /** In configuration order; the receiver accepts any of them. */
+  keys: HmacKey[];
+  activeKey: number;
+  mode: AuthMode;
+  antiReplay: AntiReplay;
+  /** Seconds (keepalived's default, 3 x advert_int and 5..300, already applied). */
+  timeWindow: number;
+  where: SourceRef;
+}
+
 export interface VrrpInstanceSpec {
   name: string;
   /** Initial state. Default BACKUP. */
@@ -120,6 +138,8 @@ export interface VrrpInstanceSpec {
   version: 2 | 3;
   family: 4 | 6;
   authentication?: Authentication;
+  /** With it, `authentication` is dropped (as keepalived does). */
+  authHmac?: VrrpAuthHmacSpec;
   virtualIpAddresses: VirtualAddressSpec[];
   virtualIpAddressesExcluded: VirtualAddressSpec[];
   unicastSrcIp?: string;

@@ -10,6 +10,7 @@ import type { K0sUserSpaceProxy, ScriptCommand, SourceRef, VipdConfig } from '..
 import type { ResolvedInstanceConfig as InstanceConfig } from '../vrrp/instance-config.js';
 import { instanceConfig, trackSpecs, virtualServerConfigs, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
 import { hostChanges, hostSetup, type HostChanges } from './k0s-host.js';
+import { authHmacChanges } from '../vrrp/instance-auth.js';
 
 /** notify_master / notify_backup / notify_fault / notify_stop / notify of one instance. */
 export interface NotifySpec {
@@ -43,6 +44,8 @@ export interface InstanceChanges {
   virtualAddresses?: { from: string[]; to: string[] };
   tracking?: TrackingChanges;
   notify?: true;
+  /** auth_hmac keys, mode...: applied in place (the rollout and key rotation need no transition). */
+  authHmac?: string[];
 }
 
 export type InstanceStep =
@@ -150,7 +153,7 @@ export function trackingChanges(old: TrackSpec[], next: TrackSpec[]): TrackingCh
 }
 
 /** What an instance cannot change in place (VrrpInstance has setters for priority and VIPs only). */
-const IN_PLACE_FIELDS = new Set<string>(['priority', 'virtualAddresses', 'excludedAddresses']);
+const IN_PLACE_FIELDS = new Set<string>(['priority', 'virtualAddresses', 'excludedAddresses', 'authHmac']);
 
 const vipText = (c: InstanceConfig) => [...c.virtualAddresses, ...(c.excludedAddresses ?? [])]
   .map((v) => `${v.address}/${v.prefixLength}${v.interface ? ` dev ${v.interface}` : ''}`);
@@ -184,6 +187,8 @@ export function instanceStep(old: InstanceDefinition, next: InstanceDefinition):
   const { interfacesRemoved: _none, ...t } = tracking;
   if (t.added.length || t.removed.length || t.reweighted.length) changes.tracking = t;
   if (!same(old.notify, next.notify)) changes.notify = true;
+  const auth = authHmacChanges(old.config.authHmac, next.config.authHmac);
+  if (auth.length) changes.authHmac = auth;
   return Object.keys(changes).length ? { kind: 'update', name, next, changes } : { kind: 'keep', name, next };
 }
 

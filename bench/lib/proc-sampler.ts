@@ -1,7 +1,7 @@
-// CPU and memory of processes from /proc: utime+stime of /proc/PID/stat (the whole thread group,
-// in clock ticks) and VmRSS / VmHWM of /proc/PID/status. Sampled once a second by the soak.
+// CPU and memory of processes from /proc: run time of every thread (schedstat, ns) or utime+stime
+// of /proc/PID/stat, and VmRSS / VmHWM of /proc/PID/status. Sampled once a second by the benches.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 let ticks: number | undefined;
 /** Clock ticks per second (getconf CLK_TCK; 100 on every Linux we run on). */
@@ -16,8 +16,8 @@ export function clockTicks(): number {
   return ticks;
 }
 
-/** utime + stime of a process, in seconds; undefined when it is gone. */
-export function cpuSeconds(pid: number): number | undefined {
+/** utime + stime of a process from /proc/PID/stat (whole thread group, clock ticks), seconds. */
+function statSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // "pid (comm) state ppid ...": comm may hold spaces, so count fields after the last ')'.
@@ -27,6 +27,33 @@ export function cpuSeconds(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * CPU time of a process in seconds: the sum of its threads' run time from
+ * /proc/PID/task/TID/schedstat (nanoseconds: an idle daemon uses less than one clock tick per
+ * second, which /proc/PID/stat cannot resolve), else utime + stime of /proc/PID/stat.
+ * undefined when the process is gone.
+ */
+export function cpuSeconds(pid: number): number | undefined {
+  if (!HAVE_SCHEDSTAT) return statSeconds(pid);
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  let ns = 0;
+  for (const tid of tids) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return ns / 1e9;
+}
+
+const HAVE_SCHEDSTAT = existsSync('/proc/self/schedstat');
 
 /** VmRSS and VmHWM (peak RSS) in KiB; undefined when the process is gone. */
 export function memoryKb(pid: number): { rssKb: number; hwmKb: number } | undefined {

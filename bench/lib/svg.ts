@@ -49,9 +49,9 @@ function roundTo(v: number, step: number): number {
   return Object.is(r, -0) ? 0 : r;
 }
 
-/** A tick label with as many decimals as the step needs (no 0.30000000000000004). */
+/** A tick label with no more decimals than the step needs (0.3, not 0.30000000000000004; 1, not 1.0). */
 export function tickLabel(v: number, step: number): string {
-  return v.toFixed(decimalsOf(step));
+  return String(roundTo(v, step));
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -103,9 +103,9 @@ function legend(series: Array<{ label: string; color: string }>, x0: number, y: 
  */
 export function stripChart(o: { title: string; unit: string; groups: StripGroup[]; reference?: { value: number; label: string }; width?: number }): string {
   const W = o.width ?? 760;
-  const rowH = 22, bandGap = 10, L = 190, R = 24, T = 48;
+  const rowH = 20, headH = 18, bandGap = 6, L = 150, R = 24, T = 48;
   const rows = o.groups.reduce((n, g) => n + Math.max(1, g.series.length), 0);
-  const plotH = rows * rowH + o.groups.length * bandGap;
+  const plotH = rows * rowH + o.groups.length * (headH + bandGap);
   const H = T + plotH + 48;
   const all = o.groups.flatMap((g) => g.series.flatMap((s) => s.values.filter(Number.isFinite)));
   if (o.reference) all.push(o.reference.value);
@@ -115,10 +115,11 @@ export function stripChart(o: { title: string; unit: string; groups: StripGroup[
   const out = open(W, H, o.title);
   out.push(...axisX(ticks, x, T, bottom, o.unit, W - L - R, L));
   const seen = new Map<string, string>();
-  let y = T + bandGap / 2;
+  let y = T;
   for (const g of o.groups) {
-    const bandTop = y;
-    out.push(`<text x="8" y="${px(bandTop + (Math.max(1, g.series.length) * rowH) / 2 + 4)}" font-weight="bold">${esc(g.label)}</text>`);
+    // The group's name on a line of its own above its rows.
+    out.push(`<text x="8" y="${px(y + headH - 5)}" font-weight="bold">${esc(g.label)}</text>`);
+    y += headH;
     for (const s of g.series) {
       seen.set(s.label, s.color);
       const cy = y + rowH / 2;
@@ -137,7 +138,7 @@ export function stripChart(o: { title: string; unit: string; groups: StripGroup[
     }
     if (g.series.length === 0) y += rowH;
     y += bandGap;
-    out.push(`<line x1="${L}" y1="${px(y - bandGap / 2)}" x2="${W - R}" y2="${px(y - bandGap / 2)}" stroke="#f0f0f0"/>`);
+    out.push(`<line x1="8" y1="${px(y - bandGap / 2)}" x2="${W - R}" y2="${px(y - bandGap / 2)}" stroke="#ddd"/>`);
   }
   if (o.reference) {
     const rx = x(o.reference.value);

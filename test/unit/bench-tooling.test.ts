@@ -10,6 +10,7 @@ import { implOf, unsupported, boundOf } from '../../bench/failover.js';
 import { INTERVALS, renderKeepalivedConf } from '../../bench/lib/conf.js';
 import { parseScenario, placeInstance } from '../../bench/soak.js';
 import { takeoverOnWire, type WireAdvert, type WireGarp } from '../../bench/lib/wire.js';
+import { Progress } from '../../bench/lib/progress.js';
 import { macvlanName, parseFrrStateLine, renderFrrVrrpConf, virtualMac } from '../../src/lab/frr.js';
 
 const env: BenchEnv = { installed: ['vipd', 'keepalived', 'frr'], capSysNice: true };
@@ -160,4 +161,27 @@ t.test('FRR: macvlan, virtual MAC, vrrpd config and state lines', async (t) => {
   t.same(parseFrrStateLine('2026/12/01 23:17:41 VRRP: [W23ZH-NY264] [CORE] [VRID 51] [IPv4] Backup -> Master'), { vrid: 51, family: 4, from: 'backup', to: 'master' });
   t.same(parseFrrStateLine('2026/12/01 23:17:55 VRRP: [W23ZH-NY264] [CORE] [VRID 51] [IPv4] Master -> Initialize'), { vrid: 51, family: 4, from: 'master', to: 'init' });
   t.equal(parseFrrStateLine('2026/12/01 23:17:40 VRRP: [P485H-A79BW] [CORE] [VRID 51] [IPv6] Refusing to start Virtual Router: No VRRP interface'), undefined);
+});
+
+t.test('progress: one rewritten line on a terminal, a plain line now and then elsewhere', async (t) => {
+  const sink = () => {
+    const chunks: string[] = [];
+    return { chunks, stream: { write: (s: string) => { chunks.push(s); return true; } } as unknown as NodeJS.WritableStream };
+  };
+  const tty = sink();
+  const p = new Progress(tty.stream, { tty: true });
+  p.update('a 1/3');
+  p.update('a 2/3');
+  p.line('a done');
+  t.same(tty.chunks, ['\r\x1b[Ka 1/3', '\r\x1b[Ka 2/3', '\r\x1b[K', 'a done\n']);
+  let now = 0;
+  const log = sink();
+  const q = new Progress(log.stream, { tty: false, plainEveryMs: 10_000, now: () => now });
+  q.update('b 1');
+  now = 5000;
+  q.update('b 2');
+  now = 10_000;
+  q.update('b 3');
+  q.line('b done');
+  t.same(log.chunks, ['... b 1\n', '... b 3\n', 'b done\n']);
 });

@@ -93,8 +93,10 @@ export function configSections(o: ConfigBenchOptions, samples: ConfigSample[]): 
     groups.push(g);
   }
   const ratio = (n: number) => {
-    const v = spread(of('vipd', n).map((s) => s.ms)).median, k = spread(of('keepalived', n).map((s) => s.ms)).median;
-    return Number.isFinite(v / k) ? `${n} x 3: vipd/keepalived = ${(v / k).toFixed(1)}x (whole -t)` : '';
+    const med = (impl: string) => spread(of(impl, n).map((s) => s.ms)).median;
+    const v = med('vipd'), k = med('keepalived');
+    const vp = v - (startup.get('vipd') ?? NaN), kp = k - (startup.get('keepalived') ?? NaN);
+    return Number.isFinite(v / k) ? `${n} x 3: vipd/keepalived = ${(v / k).toFixed(1)}x (whole -t), ${(vp / kp).toFixed(1)}x (parse)` : '';
   };
   return [{
     heading: 'Config test (-t): wall time (ms) and peak RSS (MB)',

@@ -143,7 +143,7 @@ export function stripChart(o: { title: string; unit: string; groups: StripGroup[
   if (o.reference) {
     const rx = x(o.reference.value);
     out.push(`<line x1="${px(rx)}" y1="${T}" x2="${px(rx)}" y2="${bottom}" stroke="#555" stroke-dasharray="5 4"/>`,
-      `<text x="${px(rx + 4)}" y="${T - 4}" fill="#555">${esc(o.reference.label)}</text>`);
+      `<text x="${px(rx + 4)}" y="${bottom - 4}" fill="#555">${esc(o.reference.label)}</text>`);
   }
   out.push(...legend([...seen].map(([label, color]) => ({ label, color })), L, 38));
   out.push('</svg>');

@@ -83,8 +83,7 @@ async function measureOne(run: BenchRun, impl: 'vipd' | 'keepalived', c: { name:
       run.progress.update(`idle ${label}: warm-up ${t}/${o.warmupS} s`);
       await sleep(1000);
     }
-    const sampler = new ProcSampler(daemonPids(proc, lab.dir));
-    s.pids = sampler.pids.length;
+    const sampler = new ProcSampler(() => daemonPids(proc!, lab!.dir));
     sampler.start();
     for (let t = 1; t <= o.windowS; t++) {
       await sleep(1000);
@@ -93,6 +92,7 @@ async function measureOne(run: BenchRun, impl: 'vipd' | 'keepalived', c: { name:
       if (proc.exited) throw new Error(`${impl} exited during the window:\n${proc.tail()}`);
     }
     const st = sampler.stats();
+    s.pids = sampler.seen.size;
     s.cpuPct = st.cpuPct;
     s.rssMb = st.rssKbEnd / 1024;
     const flaps = proc.events.length - mark;

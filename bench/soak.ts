@@ -38,6 +38,7 @@ export interface SoakOptions {
 export interface DaemonStats extends ProcStats {
   node: string;
   role: string;
+  /** Every process seen (keepalived: parent and VRRP child; more when it respawned the child). */
   pids: number[];
   /** CPU of each second. */
   cpuSamples: number[];
@@ -157,7 +158,7 @@ async function runOne(run: BenchRun, o: SoakOptions, setup: 'vipd' | 'keepalived
     await sleep(2000); // start-up work settles (GARP repeats, JIT) before counting
     const marks = procs.map((p) => p.events.length);
     load = startLoad(busyLoops);
-    const samplers = procs.map((p) => new ProcSampler(daemonPids(p, lab!.dir)));
+    const samplers = procs.map((p) => new ProcSampler(() => daemonPids(p, lab!.dir)));
     const perSecond: number[][] = procs.map(() => []);
     for (const s of samplers) s.start();
     const t0 = Date.now();
@@ -174,7 +175,7 @@ async function runOne(run: BenchRun, o: SoakOptions, setup: 'vipd' | 'keepalived
     load.stop();
     load = undefined;
     result.durationS = (Date.now() - t0) / 1000;
-    result.daemons = procs.map((p, i) => ({ node: p.node.name, role: expected(i), pids: samplers[i]!.pids, cpuSamples: perSecond[i]!, ...samplers[i]!.stats() }));
+    result.daemons = procs.map((p, i) => ({ node: p.node.name, role: expected(i), pids: [...samplers[i]!.seen], cpuSamples: perSecond[i]!, ...samplers[i]!.stats() }));
     result.transitions = procs.flatMap((p, i) => p.events.slice(marks[i]).map((e) => ({ node: p.node.name, instance: e.instance, state: e.state, atS: (e.time - t0) / 1000 })));
     result.spuriousTransitions = result.transitions.length;
   } catch (e) {
@@ -205,11 +206,11 @@ export function soakSections(o: SoakOptions, results: SoakResult[]): ReportSecti
   for (const r of results) {
     const what = `${r.instances} x ${r.intervalMs} ms`;
     if (r.error) {
-      rows.push([what, r.setup, '-', '-', '-', '-', 'error']);
+      rows.push([what, r.setup, '-', '-', '-', '-', '-', 'error']);
       continue;
     }
     for (const d of r.daemons) {
-      rows.push([what, `${r.setup} ${d.role}`, d.cpuPct.toFixed(1), fmtSpread(spread(d.cpuSamples), (x) => x.toFixed(0)), (d.rssKbMax / 1024).toFixed(0), r.realtime, String(r.spuriousTransitions)]);
+      rows.push([what, `${r.setup} ${d.role}`, d.cpuPct.toFixed(1), fmtSpread(spread(d.cpuSamples), (x) => x.toFixed(0)), (d.rssKbMax / 1024).toFixed(0), String(d.pids.length), r.realtime, String(r.spuriousTransitions)]);
     }
   }
   for (const sc of o.scenarios) {
@@ -221,7 +222,8 @@ export function soakSections(o: SoakOptions, results: SoakResult[]): ReportSecti
   }
   const notes = [
     `Both routers on the same LANs (master r1 priority 150, backup r2 100); ${results[0]?.busyLoops ?? '?'} busy loops (${o.loadFactor} per CPU, normal priority) for ${o.minutes} min per run. ` +
-    'Spurious: state changes after the initial election (must be 0). CPU: % of one core, mean over the run and median (min..max) of its seconds.',
+    'Spurious: state changes after the initial election (must be 0). CPU: % of one core, mean over the run and median (min..max) of its seconds. ' +
+    'Processes: every pid of the daemon seen during the run (keepalived: parent + VRRP child, more when the parent respawned a child that died).',
     o.rtPriority > 0
       ? `vrrp_rt_priority ${o.rtPriority} in the config${results.some((r) => r.realtime === 'chrt') ? '; vipd does not implement the keyword yet, so the bench set SCHED_RR on vipd\'s threads with chrt -a -r' : ''}.`
       : 'No real-time priority (vipd runs at its default nice -20; keepalived at its default).',
@@ -236,7 +238,7 @@ export function soakSections(o: SoakOptions, results: SoakResult[]): ReportSecti
   return [{
     heading: 'Spurious transitions, CPU and RSS under load',
     notes,
-    table: table(['scenario', 'daemon', 'CPU % mean', 'CPU % per s', 'RSS MB max', 'real-time', 'spurious'], rows),
+    table: table(['scenario', 'daemon', 'CPU % mean', 'CPU % per s', 'RSS MB max', 'processes', 'real-time', 'spurious'], rows),
     charts: [stripChart({ title: 'daemon CPU under load, one dot per second', unit: '% of one core', groups })],
   }];
 }

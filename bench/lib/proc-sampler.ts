@@ -78,38 +78,64 @@ export interface ProcStats {
   samples: number;
 }
 
-/** Samples a set of pids (summed: e.g. keepalived's parent and VRRP child) on demand. */
+/**
+ * Samples a set of processes (summed: e.g. keepalived's parent and VRRP child) on demand. The set
+ * may change between samples (keepalived respawns a VRRP child that died): CPU is the sum of each
+ * process's growth while it was seen, so a process that went away adds no negative step, and
+ * every pid ever seen is kept in `seen`.
+ */
 export class ProcSampler {
   #t0 = 0;
-  #c0 = 0;
   #lastT = 0;
-  #lastC = 0;
+  #total = 0;
+  #last = new Map<number, number>();
   #maxPct = 0;
   #rssMax = 0;
   #rssEnd = 0;
   #hwm = 0;
   #n = 0;
-  constructor(readonly pids: number[]) {}
+  readonly seen = new Set<number>();
+  readonly #pids: () => number[];
+  constructor(pids: number[] | (() => number[])) {
+    this.#pids = typeof pids === 'function' ? pids : () => pids;
+  }
 
-  #cpu(): number {
-    return this.pids.reduce((a, p) => a + (cpuSeconds(p) ?? 0), 0);
+  get pids(): number[] {
+    return this.#pids();
+  }
+
+  /** CPU seconds gained since the previous reading, over the processes there now. */
+  #advance(): number {
+    const now = new Map<number, number>();
+    let gained = 0;
+    for (const p of this.#pids()) {
+      const c = cpuSeconds(p);
+      if (c === undefined) continue;
+      now.set(p, c);
+      this.seen.add(p);
+      const before = this.#last.get(p);
+      if (before !== undefined) gained += Math.max(0, c - before);
+    }
+    this.#last = now;
+    return gained;
   }
 
   start(): void {
     this.#t0 = this.#lastT = performance.now();
-    this.#c0 = this.#lastC = this.#cpu();
+    this.#total = 0;
+    this.#advance();
   }
 
   /** Takes one sample; returns the CPU % since the previous one. */
   sample(): number {
     const t = performance.now();
-    const c = this.#cpu();
-    const pct = t > this.#lastT ? (100 * (c - this.#lastC) * 1000) / (t - this.#lastT) : 0;
+    const gained = this.#advance();
+    this.#total += gained;
+    const pct = t > this.#lastT ? (100 * gained * 1000) / (t - this.#lastT) : 0;
     this.#maxPct = Math.max(this.#maxPct, pct);
     this.#lastT = t;
-    this.#lastC = c;
     let rss = 0, hwm = 0;
-    for (const p of this.pids) {
+    for (const p of this.#last.keys()) {
       const m = memoryKb(p);
       if (m) {
         rss += m.rssKb;
@@ -126,7 +152,7 @@ export class ProcSampler {
   stats(): ProcStats {
     const secs = (this.#lastT - this.#t0) / 1000;
     return {
-      cpuPct: secs > 0 ? (100 * (this.#lastC - this.#c0)) / secs : NaN,
+      cpuPct: secs > 0 ? (100 * this.#total) / secs : NaN,
       cpuPctMax: this.#maxPct, rssKbEnd: this.#rssEnd, rssKbMax: this.#rssMax, hwmKb: this.#hwm, samples: this.#n,
     };
   }

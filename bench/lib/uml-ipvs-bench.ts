@@ -221,7 +221,7 @@ async function programCase(impl: DaemonImpl, n: number, check: boolean, listener
       progress(`${label}: table complete in ${(ms / 1000).toFixed(1)} s; checks warming up ${warm / 1000} s`);
       await sleep(warm);
       await listener.reset();
-      const sampler = new ProcSampler(d.pids());
+      const sampler = new ProcSampler(() => d.pids());
       // The listener shares the one UML CPU: when it is busy, check arrivals are logged late.
       const listenerCpu = new ProcSampler([listener.pid]);
       sampler.start();

@@ -55,7 +55,7 @@ t.test('soak: a row per daemon, the real-time note', async (t) => {
     { ...base, setup: 'vipd', realtime: 'chrt' },
     { ...base, setup: 'keepalived', realtime: 'config', spuriousTransitions: 2, transitions: [{ node: 'r2', instance: 'VI_7', state: 'master', atS: 12.5 }, { node: 'r2', instance: 'VI_7', state: 'backup', atS: 12.6 }] },
   ]);
-  t.match(s[0]!.table, /100 x 10 ms\s+vipd master\s+11\.0\s+11 \(10\.\.12\)\s+70\s+chrt\s+0/);
+  t.match(s[0]!.table, /100 x 10 ms\s+vipd master\s+11\.0\s+11 \(10\.\.12\)\s+70\s+1\s+chrt\s+0/);
   t.match(s[0]!.notes!.join('\n'), /SCHED_RR on vipd's threads with chrt/);
   t.match(s[0]!.notes!.join('\n'), /keepalived 100 x 10 ms\): 2 state changes, 1 instances went MASTER, at 12\.5, 12\.6 s/);
 });

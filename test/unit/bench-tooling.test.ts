@@ -11,6 +11,7 @@ import { INTERVALS, renderKeepalivedConf } from '../../bench/lib/conf.js';
 import { parseScenario, placeInstance } from '../../bench/soak.js';
 import { takeoverOnWire, type WireAdvert, type WireGarp } from '../../bench/lib/wire.js';
 import { Progress } from '../../bench/lib/progress.js';
+import { ProcSampler } from '../../bench/lib/proc-sampler.js';
 import { macvlanName, parseFrrStateLine, renderFrrVrrpConf, virtualMac } from '../../src/lab/frr.js';
 
 const env: BenchEnv = { installed: ['vipd', 'keepalived', 'frr'], capSysNice: true };
@@ -184,4 +185,18 @@ t.test('progress: one rewritten line on a terminal, a plain line now and then el
   q.update('b 3');
   q.line('b done');
   t.same(log.chunks, ['... b 1\n', '... b 3\n', 'b done\n']);
+});
+
+t.test('ProcSampler: CPU of a changing set of processes never steps back', async (t) => {
+  let pids = [process.pid];
+  const s = new ProcSampler(() => pids);
+  s.start();
+  const until = performance.now() + 60;
+  while (performance.now() < until) { /* burn */ }
+  t.ok(s.sample() > 10, 'this process used CPU');
+  pids = [2 ** 22 + 1]; // gone (above pid_max): it adds nothing, takes nothing away
+  t.equal(s.sample(), 0);
+  t.ok(s.stats().cpuPct > 0);
+  t.same([...s.seen], [process.pid]);
+  t.ok(s.stats().rssKbMax > 1000, 'RSS read from /proc');
 });

@@ -86,14 +86,45 @@ function open(W: number, H: number, title: string): string[] {
   ];
 }
 
-function legend(series: Array<{ label: string; color: string }>, x0: number, y: number): string[] {
-  const out: string[] = [];
-  let x = x0;
+const LEGEND_ROW = 16;
+
+/** Legend entries left to right, wrapping before maxX; returns the SVG and the rows used. */
+function legend(series: Array<{ label: string; color: string }>, x0: number, y: number, maxX: number): { svg: string[]; rows: number } {
+  const svg: string[] = [];
+  let x = x0, row = 0;
   for (const s of series) {
-    out.push(`<rect x="${px(x)}" y="${y - 9}" width="10" height="10" fill="${s.color}"/>`, `<text x="${px(x + 14)}" y="${y}">${esc(s.label)}</text>`);
-    x += 24 + 7 * s.label.length;
+    const w = 24 + 7 * s.label.length;
+    if (x > x0 && x + w > maxX) {
+      x = x0;
+      row++;
+    }
+    const ty = y + row * LEGEND_ROW;
+    svg.push(`<rect x="${px(x)}" y="${ty - 9}" width="10" height="10" fill="${s.color}"/>`, `<text x="${px(x + 14)}" y="${ty}">${esc(s.label)}</text>`);
+    x += w;
   }
-  return out;
+  return { svg, rows: series.length ? row + 1 : 0 };
+}
+
+/** Legend rows a set of labels needs (to place the plot below them). */
+function legendRows(labels: string[], x0: number, maxX: number): number {
+  return legend(labels.map((label) => ({ label, color: '' })), x0, 0, maxX).rows;
+}
+
+/** Ticks of a log axis: 1, 2, 5 times powers of ten covering [min, max] (min > 0). */
+export function logTicks(min: number, max: number): number[] {
+  const out: number[] = [];
+  const lo = Math.floor(Math.log10(min)), hi = Math.ceil(Math.log10(max));
+  for (let e = lo; e <= hi; e++) {
+    for (const m of [1, 2, 5]) {
+      const v = Number((m * 10 ** e).toPrecision(12));
+      if (v >= min / 2.0001 && v <= max * 2.0001) out.push(v);
+    }
+  }
+  // From the last tick at or below min to the first at or above max.
+  let first = 0;
+  out.forEach((v, i) => { if (v <= min) first = i; });
+  const last = out.findIndex((v) => v >= max);
+  return out.slice(first, last < 0 ? undefined : last + 1);
 }
 
 /**
@@ -103,7 +134,9 @@ function legend(series: Array<{ label: string; color: string }>, x0: number, y: 
  */
 export function stripChart(o: { title: string; unit: string; groups: StripGroup[]; reference?: { value: number; label: string }; width?: number }): string {
   const W = o.width ?? 760;
-  const rowH = 20, headH = 18, bandGap = 6, L = 150, R = 24, T = 48;
+  const rowH = 20, headH = 18, bandGap = 6, L = 150, R = 24;
+  const labels = [...new Set(o.groups.flatMap((g) => g.series.map((s) => s.label)))];
+  const T = 32 + LEGEND_ROW * Math.max(1, legendRows(labels, L, W - R));
   const rows = o.groups.reduce((n, g) => n + Math.max(1, g.series.length), 0);
   const plotH = rows * rowH + o.groups.length * (headH + bandGap);
   const H = T + plotH + 48;
@@ -145,20 +178,42 @@ export function stripChart(o: { title: string; unit: string; groups: StripGroup[
     out.push(`<line x1="${px(rx)}" y1="${T}" x2="${px(rx)}" y2="${bottom}" stroke="#555" stroke-dasharray="5 4"/>`,
       `<text x="${px(rx + 4)}" y="${bottom - 4}" fill="#555">${esc(o.reference.label)}</text>`);
   }
-  out.push(...legend([...seen].map(([label, color]) => ({ label, color })), L, 38));
+  out.push(...legend([...seen].map(([label, color]) => ({ label, color })), L, 38, W - R).svg);
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
 
-/** Empirical CDF per series: x the value, y the share of values at or below it. */
-export function cdfChart(o: { title: string; unit: string; series: Series[]; width?: number }): string {
-  const W = o.width ?? 760, H = 340, L = 60, R = 24, T = 48, B = 50;
+/**
+ * Empirical CDF per series: x the value, y the share of values at or below it. A log x axis when
+ * the values span more than 20x (a few 1 s outliers beside 30 ms outages), else a linear one.
+ */
+export function cdfChart(o: { title: string; unit: string; series: Series[]; width?: number; log?: boolean }): string {
+  const W = o.width ?? 760, L = 60, R = 24, B = 50;
+  const entries = o.series.map((s) => `${s.label} (${s.values.filter(Number.isFinite).length})`);
+  const T = 32 + LEGEND_ROW * Math.max(1, legendRows(entries, L, W - R));
+  const H = T + 250 + B;
   const all = o.series.flatMap((s) => s.values.filter(Number.isFinite));
-  const ticks = niceTicks(all.length ? Math.min(0, ...all) : 0, all.length ? Math.max(...all) : 1);
-  const x = (v: number) => L + ((v - ticks.lo) / (ticks.hi - ticks.lo)) * (W - L - R);
-  const y = (p: number) => T + (1 - p) * (H - T - B);
+  const positive = all.filter((v) => v > 0);
+  const min = positive.length ? Math.min(...positive) : 1, max = all.length ? Math.max(...all) : 1;
+  const log = o.log ?? (positive.length === all.length && all.length > 0 && max / min > 20);
+  let x: (v: number) => number;
   const out = open(W, H, o.title);
-  out.push(...axisX(ticks, x, T, H - B, o.unit, W - L - R, L));
+  if (log) {
+    const ticks = logTicks(min, max);
+    const a = Math.log10(ticks[0]!), b = Math.log10(ticks[ticks.length - 1]!);
+    x = (v: number) => L + ((Math.log10(v) - a) / (b - a)) * (W - L - R);
+    for (const v of ticks) {
+      out.push(`<line x1="${px(x(v))}" y1="${T}" x2="${px(x(v))}" y2="${H - B}" stroke="#e4e4e4"/>`,
+        `<text x="${px(x(v))}" y="${H - B + 16}" text-anchor="middle">${String(v)}</text>`);
+    }
+    out.push(`<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="#333"/>`,
+      `<text x="${px(L + (W - L - R) / 2)}" y="${H - B + 34}" text-anchor="middle">${esc(o.unit)} (log scale)</text>`);
+  } else {
+    const ticks = niceTicks(Math.min(0, ...all), max);
+    x = (v: number) => L + ((v - ticks.lo) / (ticks.hi - ticks.lo)) * (W - L - R);
+    out.push(...axisX(ticks, x, T, H - B, o.unit, W - L - R, L));
+  }
+  const y = (p: number) => T + (1 - p) * (H - T - B);
   for (const p of [0, 0.25, 0.5, 0.75, 1]) {
     out.push(`<line x1="${L}" y1="${px(y(p))}" x2="${W - R}" y2="${px(y(p))}" stroke="#e4e4e4"/>`,
       `<text x="${L - 6}" y="${px(y(p) + 4)}" text-anchor="end">${p.toFixed(2)}</text>`);
@@ -173,10 +228,10 @@ export function cdfChart(o: { title: string; unit: string; series: Series[]; wid
     v.forEach((val, i) => {
       pts.push(`${px(x(val))},${px(y(i / v.length))}`, `${px(x(val))},${px(y((i + 1) / v.length))}`);
     });
-    pts.push(`${px(x(ticks.hi))},${px(y(1))}`);
+    pts.push(`${px(W - R)},${px(y(1))}`);
     out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.8" points="${pts.join(' ')}"><title>${esc(s.label)}: n=${v.length}, median ${quantile(v, 0.5)}</title></polyline>`);
   }
-  out.push(...legend(o.series.map((s) => ({ label: `${s.label} (${s.values.filter(Number.isFinite).length})`, color: s.color })), L, 38));
+  out.push(...legend(o.series.map((s, i) => ({ label: entries[i]!, color: s.color })), L, 38, W - R).svg);
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }

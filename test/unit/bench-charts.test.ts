@@ -1,7 +1,7 @@
 // The bench's charts and its HTML page are pure functions: round ticks, every value drawn, the
 // page self-contained with the command, the machine and the versions.
 import t from 'tap';
-import { cdfChart, colorOf, niceTicks, stripChart, tickLabel } from '../../bench/lib/svg.js';
+import { cdfChart, colorOf, logTicks, niceTicks, stripChart, tickLabel } from '../../bench/lib/svg.js';
 import { machineLine, renderReportPage, type ReportPage } from '../../bench/lib/report.js';
 
 t.test('niceTicks: steps of 1, 2 or 5 times a power of ten, covering the data', async (t) => {
@@ -53,6 +53,18 @@ t.test('cdfChart: a step line per series from 0 to 1', async (t) => {
   t.equal(lines[0]!.length, 2 + 2 * 4, 'two points per value plus the ends');
   t.match(svg, />1\.00</);
   t.match(svg, />vipd \(4\)</);
+  t.notMatch(svg, /log scale/, 'a narrow range: linear');
+  const wide = cdfChart({ title: 'o', unit: 'ms', series: [{ label: 'a', color: '#000', values: [30, 32, 35, 1020] }] });
+  t.match(wide, /ms \(log scale\)/, 'outliers 30x the median: log axis');
+  t.same([...wide.matchAll(/text-anchor="middle">(\d+)<\/text>/g)].map((m) => m[1]), ['20', '50', '100', '200', '500', '1000', '2000']);
+  const many = cdfChart({ title: 'o', unit: 'ms', series: ['vipd', 'keepalived', 'frr', 'vipd+keepalived', 'keepalived+vipd', 'vipd+frr', 'frr+keepalived'].map((label) => ({ label, color: '#000', values: [1] })) });
+  t.ok(Math.max(...[...many.matchAll(/<rect x="([\d.]+)" y="\d+" width="10"/g)].map((m) => Number(m[1]))) < 736, 'the legend wraps inside the width');
+});
+
+t.test('logTicks: 1-2-5 steps from below the least to above the most', async (t) => {
+  t.same(logTicks(30, 1020), [20, 50, 100, 200, 500, 1000, 2000]);
+  t.same(logTicks(0.8, 9), [0.5, 1, 2, 5, 10]);
+  t.same(logTicks(1, 100), [1, 2, 5, 10, 20, 50, 100]);
 });
 
 t.test('the run page: self-contained, the command, machine and versions, every section', async (t) => {

@@ -64,12 +64,11 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
     return true;
   });
   const groupNames = new Set(d.vsGroups.map((x) => x.name));
-  const virtualServers = d.servers.map((s) => {
-    if (s.vs.target.kind === 'group' && !groupNames.has(s.vs.target.group)) {
-      fail(s.where, `virtual_server group '${s.vs.target.group}' is not defined`);
-    }
-    return finishVirtualServer(s);
-  });
+  const virtualServers = d.servers.filter((s) => {
+    if (s.vs.target.kind !== 'group' || groupNames.has(s.vs.target.group)) return true;
+    kit.instead(s.where, `virtual_server group '${s.vs.target.group}' is not defined`, 'this virtual server is skipped (not programmed)');
+    return false;
+  }).map((s) => finishVirtualServer(s));
   const config: VipdConfig = {
     source,
     files,
@@ -108,7 +107,10 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
   }
   d.vips = d.vips.filter((x) => x.family === family);
   if (d.vips.length === 0 && !d.noVips) kit.warn(st, `${label}: no virtual_ipaddress; at least one is sensible`);
-  if (d.unicastSrcIp && familyOf(d.unicastSrcIp) !== family) fail(d.unicastSrcWhere ?? st, `${label}: unicast_src_ip ${d.unicastSrcIp} is not IPv${family} like the VIPs`);
+  if (d.unicastSrcIp && familyOf(d.unicastSrcIp) !== family) {
+    kit.instead(d.unicastSrcWhere ?? st, `${label}: unicast_src_ip ${d.unicastSrcIp} is not IPv${family} like the VIPs`, 'ignored');
+    delete d.unicastSrcIp;
+  }
   for (const p of d.unicastPeers) {
     if (familyOf(p.address) !== family) fail(st, `${label}: unicast_peer ${p.address} is not IPv${family} like the VIPs`);
   }

@@ -2,7 +2,7 @@
 import type { Statement } from '../block-parser.js';
 import { argText, boolArg, fail, intArg, optArg, timerArg, whereOf } from '../values.js';
 import type { ConfigDraft, GarpKey } from './draft.js';
-import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
+import { asKeepalivedTable, implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
 
 type Key = GarpKey | 'garpInterval' | 'gnaInterval';
 
@@ -26,7 +26,8 @@ const RELOAD = 'configuration reloads happen on SIGHUP only';
 const STATE_FILES = 'SIGUSR1 writes the state to --dump-file';
 
 /** Every global_defs keyword of keepalived.conf(5), 2.2.7 and 2.4. */
-export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = {
+// keepalived ignores a global value it cannot use (its default applies).
+export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = asKeepalivedTable({
   router_id: implemented((s, d) => (d.global.routerId = argText(s, 0, 'router id'))),
   vrrp_version: implemented((s, d) => (d.global.vrrpVersion = intArg(s, 0, 2, 3) as 2 | 3)),
   vrrp_garp_master_delay: implemented(nonNegative('garpMasterDelay')),
@@ -169,7 +170,7 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = {
   json_version: warned(STATE_FILES),
   iproute_usr_dir: warned('route and rule tables are not read from iproute2 files'),
   iproute_etc_dir: warned('route and rule tables are not read from iproute2 files'),
-};
+}, 'ignored');
 
 export function globalDefs(st: Statement, d: ConfigDraft, kit: Kit): void {
   d.global.where = whereOf(st);

@@ -11,6 +11,7 @@
 import type { Statement } from '../block-parser.js';
 import { parseCommandLine, splitScriptWords } from '../command-line.js';
 import { rawText } from '../tokenizer.js';
+import { ConfigError } from '../../errors.js';
 import type { ConfigWarning, ScriptCommand } from '../types.js';
 import { fail, optArg, whereOf } from '../values.js';
 import { nodeKeyFileReader } from '../../vrrp/auth-hmac/key-file.js';
@@ -45,6 +46,32 @@ export function refused<T>(note: string): KeywordEntry<T> {
   return { status: 'error', note };
 }
 
+/**
+ * What vipd does with a bad value keepalived takes anyway (it logs and goes on): `says` ends the
+ * warning ("using 100", "ignored", "this virtual server is skipped"), `apply` sets the substitute.
+ */
+export interface Instead<T> {
+  says: string;
+  apply?: (target: T, st: Statement) => void;
+}
+
+/**
+ * A handler whose value check, where keepalived would go on, warns at file:line and does what
+ * keepalived does instead (`instead`: see Instead; a plain string is only the words, the target
+ * is left as it was). Errors of other lines (inside the statement's block) still stop the load.
+ */
+export function asKeepalived<T>(h: Handler<T>, instead: string | Instead<T>): Handler<T> {
+  const i = typeof instead === 'string' ? { says: instead } : instead;
+  return (st, target, kit) => {
+    if (!kit.tolerate(st, () => h(st, target, kit), i.says)) i.apply?.(target, st);
+  };
+}
+
+/** A table whose every handler's bad value keepalived ignores (or replaces: `except`), as asKeepalived. */
+export function asKeepalivedTable<T>(table: KeywordTable<T>, says: string, except: Readonly<Record<string, string | Instead<T>>> = {}): KeywordTable<T> {
+  return Object.fromEntries(Object.entries(table).map(([k, e]) => [k, e.handler ? { ...e, handler: asKeepalived(e.handler, except[k] ?? says) } : e]));
+}
+
 export class Kit {
   /** Statements whose `{ }` block a handler read (or deliberately skipped). */
   private readonly blockRead = new WeakSet<Statement>();
@@ -54,6 +81,28 @@ export class Kit {
 
   warn(at: { file: string; line: number }, message: string): void {
     this.warnings.push({ file: at.file, line: at.line, message });
+  }
+
+  /**
+   * Runs `read`; a ConfigError it raises for `st` itself (where keepalived logs and goes on)
+   * becomes a warning at file:line ending "<says> as keepalived does", and `st`'s block (if any)
+   * counts as read. Returns whether `read` succeeded.
+   */
+  tolerate(st: Statement, read: () => void, says: string): boolean {
+    try {
+      read();
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConfigError) || err.file !== st.file || err.line !== st.line) throw err;
+      this.blockRead.add(st);
+      this.instead(st, err.message.slice(`${st.file}:${st.line}: `.length), says);
+      return false;
+    }
+  }
+
+  /** The warning for a bad value keepalived goes on with: what is wrong, then what vipd does. */
+  instead(at: { file: string; line: number }, problem: string, says: string): void {
+    this.warn(at, `${problem}, ${says} as keepalived does`);
   }
 
   /** Runs a block's statements through its keyword table. */

@@ -4,21 +4,22 @@ import type { Statement } from '../block-parser.js';
 import type { HttpUrl } from '../types.js';
 import { argText, fail, intArg, ipArg, optArg, portText, positiveTimer, timerArg, whereOf } from '../values.js';
 import type { MiscCheckerDraft, NetCheckerDraft, TimingDraft } from './draft.js';
-import { implemented, warned, type Kit, type KeywordEntry, type KeywordTable } from './kit.js';
+import { asKeepalived, asKeepalivedTable, implemented, warned, type Kit, type KeywordEntry, type KeywordTable } from './kit.js';
 
 /** connect_timeout, retry, delay_before_retry, warmup, delay_loop: a checker's value wins over its real server's, over its virtual server's. */
 export function timingKeywords<T>(timing: (d: T) => TimingDraft): Record<string, KeywordEntry<T>> {
-  return {
+  return asKeepalivedTable<T>({
     connect_timeout: implemented((s, d) => (timing(d).connectTimeout = positiveTimer(s))),
     retry: implemented((s, d) => (timing(d).retry = intArg(s, 0, 0, 2 ** 31 - 1))),
     nb_get_retry: implemented((s, d) => (timing(d).retry = intArg(s, 0, 0, 2 ** 31 - 1))),
     delay_before_retry: implemented((s, d) => (timing(d).delayBeforeRetry = timerArg(s, 0))),
     warmup: implemented((s, d) => (timing(d).warmup = timerArg(s, 0))),
     delay_loop: implemented((s, d) => (timing(d).delayLoop = positiveTimer(s))),
-  };
+  }, 'ignored');
 }
 
-const NET_CHECKER: KeywordTable<NetCheckerDraft> = {
+// keepalived ignores a checker value it cannot use, and skips a url { } without a path.
+const NET_CHECKER: KeywordTable<NetCheckerDraft> = asKeepalivedTable({
   connect_ip: implemented((s, d) => (d.connectIp = ipArg(s, 0))),
   connect_port: implemented((s, d) => (d.connectPort = portText(s, argText(s, 0, 'port'), 'connect_port'))),
   bindto: implemented((s, d) => (d.bindTo = ipArg(s, 0))),
@@ -29,13 +30,13 @@ const NET_CHECKER: KeywordTable<NetCheckerDraft> = {
   alpha: warned("the virtual server's alpha setting applies"),
   log_all_failures: warned('only state changes are logged'),
   dynamic: warned('the checker does not change the weight'),
-};
+}, 'ignored');
 
 export const TCP_CHECK: KeywordTable<NetCheckerDraft> = NET_CHECKER;
 
 export const HTTP_GET: KeywordTable<NetCheckerDraft> = {
   ...NET_CHECKER,
-  url: implemented((s, d, kit) => d.urls.push(url(s, kit)), { block: 'url' }),
+  url: implemented(asKeepalived((s, d, kit) => d.urls.push(url(s, kit)), 'this url is skipped'), { block: 'url' }),
   virtualhost: implemented((s, d) => (d.virtualhost = argText(s, 0, 'host name'))),
   http_protocol: warned('requests are HTTP/1.0'),
   fast_recovery: warned('a failed server is retried at the normal delay_loop'),
@@ -58,7 +59,7 @@ export function netChecker(st: Statement, type: NetCheckerDraft['type'], kit: Ki
 
 const NO_REGEX = 'the body is not matched against a regex';
 
-export const URL: KeywordTable<Partial<HttpUrl>> = {
+export const URL: KeywordTable<Partial<HttpUrl>> = asKeepalivedTable({
   path: implemented((s, u) => (u.path = argText(s, 0, 'path'))),
   digest: implemented((s, u) => {
     const v = argText(s, 0, 'digest');
@@ -83,7 +84,7 @@ export const URL: KeywordTable<Partial<HttpUrl>> = {
   regex_min_offset: warned(NO_REGEX),
   regex_max_offset: warned(NO_REGEX),
   tls_compliant: warned('no TLS close_notify is sent'),
-};
+}, 'ignored');
 
 function url(st: Statement, kit: Kit): HttpUrl {
   const u: Partial<HttpUrl> = {};
@@ -95,7 +96,7 @@ function url(st: Statement, kit: Kit): HttpUrl {
   return out;
 }
 
-export const MISC_CHECK: KeywordTable<MiscCheckerDraft> = {
+export const MISC_CHECK: KeywordTable<MiscCheckerDraft> = asKeepalivedTable({
   misc_path: implemented((s, d, kit) => (d.path = kit.command(s, false))),
   misc_timeout: implemented((s, d) => (d.timeout = positiveTimer(s))),
   misc_dynamic: implemented((_s, d) => (d.dynamic = true)),
@@ -105,7 +106,7 @@ export const MISC_CHECK: KeywordTable<MiscCheckerDraft> = {
     if (g !== undefined) d.group = g;
   }),
   ...timingKeywords<MiscCheckerDraft>((d) => d.timing),
-};
+}, 'ignored');
 
 export function miscChecker(st: Statement, kit: Kit): MiscCheckerDraft {
   const d: MiscCheckerDraft = { kind: 'misc', timing: {}, dynamic: false, where: whereOf(st) };

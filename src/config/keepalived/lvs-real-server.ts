@@ -3,7 +3,7 @@ import type { Statement } from '../block-parser.js';
 import { REAL_SERVER_WEIGHT_DEFAULT } from '../defaults.js';
 import { boolArg, intArg, ipArg, optArg, portText, whereOf } from '../values.js';
 import type { RealServerDraft, VsDraft } from './draft.js';
-import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
+import { asKeepalivedTable, implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
 import { miscChecker, netChecker, timingKeywords } from './lvs-checkers.js';
 import { lvsMethod } from './lvs-values.js';
 import { CHECKER_NOTE } from './skipped-blocks.js';
@@ -13,8 +13,12 @@ const method: Handler<RealServerDraft> = (s, d) => {
   d.methodSet = true;
 };
 
-export const REAL_SERVER: KeywordTable<RealServerDraft> = {
-  weight: implemented((s, d) => (d.rs.weight = intArg(s, 0, 0, 65535))),
+const CHECKER_SKIPPED = 'this checker is skipped (the real server is not checked by it)';
+
+// keepalived ignores a value it cannot use (the default or the virtual server's applies), and
+// skips a checker it cannot run. Its weight range is 0..2147483647 (IPVS takes an int).
+export const REAL_SERVER: KeywordTable<RealServerDraft> = asKeepalivedTable({
+  weight: implemented((s, d) => (d.rs.weight = intArg(s, 0, 0, 2 ** 31 - 1))),
   lvs_method: implemented(method),
   lb_kind: implemented(method),
   inhibit_on_failure: implemented((s, d) => (d.rs.inhibitOnFailure = boolArg(s, 0))),
@@ -38,7 +42,7 @@ export const REAL_SERVER: KeywordTable<RealServerDraft> = {
   snmp_name: warned('there is no SNMP agent'),
   alpha: warned("the virtual server's alpha setting applies"),
   delay: warned("the checkers' own delay_loop applies"),
-};
+}, 'ignored', { TCP_CHECK: CHECKER_SKIPPED, HTTP_GET: CHECKER_SKIPPED, SSL_GET: CHECKER_SKIPPED, MISC_CHECK: CHECKER_SKIPPED });
 
 export function realServer(st: Statement, parent: VsDraft, kit: Kit): RealServerDraft {
   const address = ipArg(st, 0, 'real_server');

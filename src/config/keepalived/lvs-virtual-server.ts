@@ -8,7 +8,7 @@ import {
   argText, boolArg, fail, familyOf, intArg, ipArg, ipText, optArg, portText, whereOf,
 } from '../values.js';
 import type { ConfigDraft, VsDraft } from './draft.js';
-import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
+import { asKeepalivedTable, implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
 import { timingKeywords } from './lvs-checkers.js';
 import { realServer } from './lvs-real-server.js';
 import { lvsMethod, scheduler } from './lvs-values.js';
@@ -35,7 +35,12 @@ const flag: Handler<VsDraft> = (s, d) => d.vs.schedulerFlags.push(s.keyword);
 const method: Handler<VsDraft> = (s, d) => (d.vs.method = lvsMethod(s));
 const sched: Handler<VsDraft> = (s, d) => (d.vs.scheduler = scheduler(s));
 
-export const VIRTUAL_SERVER: KeywordTable<VsDraft> = {
+/** keepalived takes a flag keyword's bad argument as the flag set. */
+const FLAG_ON = (set: (d: VsDraft) => void) => ({ says: 'taken as on', apply: set });
+
+// keepalived ignores a value it cannot use (the default applies), and skips a real server or
+// sorry server it cannot parse.
+export const VIRTUAL_SERVER: KeywordTable<VsDraft> = asKeepalivedTable({
   lb_algo: implemented(sched),
   lvs_sched: implemented(sched),
   lb_kind: implemented(method),
@@ -97,22 +102,33 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = {
   snmp_name: warned('there is no SNMP agent'),
   persistence_engine: warned('no persistence engine is set'),
   sorry_server_lvs_method: warned("the sorry server uses the virtual server's method"),
-};
+}, 'ignored', {
+  quorum: { says: 'using 1', apply: (d) => (d.vs.quorum = 1) },
+  sorry_server: 'the sorry server is skipped',
+  real_server: 'this real server is skipped',
+  alpha: FLAG_ON((d) => (d.vs.alpha = true)),
+  omega: FLAG_ON((d) => (d.vs.omega = true)),
+  inhibit_on_failure: FLAG_ON((d) => (d.vs.inhibitOnFailure = true)),
+});
 
 export function virtualServer(st: Statement, config: ConfigDraft, kit: Kit): void {
   const a0 = argText(st, 0, 'address, fwmark or group');
-  let target: VirtualServerTarget;
+  let target!: VirtualServerTarget;
   let portGiven = true;
-  if (a0 === 'fwmark') {
-    target = { kind: 'fwmark', fwmark: intArg(st, 1, 1, 2 ** 32 - 1, 'mark'), family: 4 };
-  } else if (a0 === 'group') {
-    target = { kind: 'group', group: argText(st, 1, 'group name') };
-  } else {
-    const address = ipText(st, a0, 'virtual_server');
-    const p = optArg(st, 1);
-    portGiven = p !== undefined;
-    target = { kind: 'address', address, port: p === undefined ? 0 : portText(st, p, 'virtual_server'), family: familyOf(address) };
-  }
+  // keepalived skips a virtual server whose address, port or mark it cannot parse.
+  const header = () => {
+    if (a0 === 'fwmark') {
+      target = { kind: 'fwmark', fwmark: intArg(st, 1, 1, 2 ** 32 - 1, 'mark'), family: 4 };
+    } else if (a0 === 'group') {
+      target = { kind: 'group', group: argText(st, 1, 'group name') };
+    } else {
+      const address = ipText(st, a0, 'virtual_server');
+      const p = optArg(st, 1);
+      portGiven = p !== undefined;
+      target = { kind: 'address', address, port: p === undefined ? 0 : portText(st, p, 'virtual_server'), family: familyOf(address) };
+    }
+  };
+  if (!kit.tolerate(st, header, 'this virtual server is skipped (not programmed, its real servers not checked)')) return;
   const { delayLoop: _delayLoop, ...defaults } = VIRTUAL_SERVER_DEFAULTS;
   const d: VsDraft = {
     vs: { target, ...defaults, schedulerFlags: [], where: whereOf(st) },
@@ -138,11 +154,12 @@ export function virtualServer(st: Statement, config: ConfigDraft, kit: Kit): voi
     if (family === 4 && /^\d+$/.test(g) && Number(g) > 32) fail(d.granularityWhere ?? st, `persistence_granularity: '${g}' is not an IPv4 prefix length (0..32)`);
   }
   if (target.kind === 'address') {
-    for (const r of d.rs) {
-      if (familyOf(r.rs.address) !== target.family && r.rs.method !== 'TUN') {
-        fail(r.rs.where, `real_server ${r.rs.address}: address family differs from virtual_server ${target.address}`);
-      }
-    }
+    const family = target.family;
+    d.rs = d.rs.filter((r) => {
+      if (familyOf(r.rs.address) === family || r.rs.method === 'TUN') return true;
+      kit.instead(r.rs.where, `real_server ${r.rs.address}: address family differs from virtual_server ${st.args[0]?.text}`, 'this real server is skipped');
+      return false;
+    });
   }
   config.servers.push(d);
 }

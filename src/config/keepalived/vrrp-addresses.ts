@@ -2,33 +2,37 @@
 // _excluded), unicast_peer { }.
 import type { Statement } from '../block-parser.js';
 import type { Authentication, UnicastPeer, VirtualAddressSpec } from '../types.js';
-import { argText, fail, ipText, parseCidr, parseIntText, whereOf } from '../values.js';
-import { implemented, warned, type Kit, type KeywordTable } from './kit.js';
+import { argText, fail, familyOf, ipText, isIp, parseCidr, parseIntText, whereOf } from '../values.js';
+import { asKeepalived, implemented, warned, type Kit, type KeywordTable } from './kit.js';
 
 interface AuthDraft {
   type?: Authentication['type'];
+  /** An auth_type keepalived does not know: it then runs without authentication. */
+  unknownType?: boolean;
   pass?: string;
 }
 
 export const AUTHENTICATION: KeywordTable<AuthDraft> = {
-  auth_type: implemented((s, d, kit) => {
+  auth_type: implemented(asKeepalived((s, d, kit) => {
     const v = argText(s, 0, 'PASS or AH');
     if (v !== 'PASS' && v !== 'AH') fail(s, `auth_type: '${v}' is not PASS or AH`);
     if (v === 'AH') kit.warn(s, 'auth_type AH: not supported by vipd, adverts are sent and accepted without IPsec-AH');
     d.type = v;
-  }, { note: 'PASS; AH is accepted with a warning and not performed' }),
+  }, { says: 'adverts are sent and accepted without authentication', apply: (d) => (d.unknownType = true) }), { note: 'PASS; AH is accepted with a warning and not performed' }),
   auth_pass: implemented((s, d, kit) => {
     const v = argText(s, 0, 'password');
-    if (v.length === 0) fail(s, `auth_pass: empty password`);
+    if (v.length === 0) return kit.instead(s, `auth_pass: empty password`, 'ignored');
     // keepalived keeps the first 8 characters (the field's size in a VRRPv2 advert) and says so.
     if (v.length > 8) kit.warn(s, `auth_pass: password is ${v.length} characters, truncated to the first 8 as keepalived does`);
     d.pass = v.slice(0, 8);
   }),
 };
 
-export function authentication(st: Statement, kit: Kit): Authentication {
+/** undefined: keepalived runs the instance without authentication. */
+export function authentication(st: Statement, kit: Kit): Authentication | undefined {
   const d: AuthDraft = {};
   kit.apply(kit.needBlock(st), AUTHENTICATION, d, 'authentication');
+  if (d.unknownType) return undefined;
   if (d.pass === undefined) fail(st, `authentication: no 'auth_pass'`);
   return { type: d.type ?? 'PASS', pass: d.pass };
 }
@@ -63,21 +67,37 @@ export const VIRTUAL_IPADDRESS_OPTIONS: KeywordTable<VipOption> = {
   autojoin: warned('no multicast group is joined'),
 };
 
+/** Options whose bad value makes keepalived skip the whole address (it ignores other bad options). */
+const VIP_SKIPPED_ON_BAD = new Set(['brd', 'broadcast', 'peer']);
+
 export function virtualAddresses(st: Statement, kit: Kit): VirtualAddressSpec[] {
   const out: VirtualAddressSpec[] = [];
-  for (const e of kit.needBlock(st)) {
-    const { address, prefixLength, family } = parseCidr(e, e.keyword, st.keyword);
+  next: for (const e of kit.needBlock(st)) {
+    // keepalived skips an address it cannot parse and takes a bad prefix length as the host's.
+    const bare = e.keyword.split('/')[0]!;
+    if (!isIp(bare)) {
+      kit.instead(e, `${st.keyword}: '${e.keyword}' is not a valid IP address`, 'skipped');
+      continue;
+    }
+    let cidr = { address: bare, prefixLength: familyOf(bare) === 4 ? 32 : 128, family: familyOf(bare) };
+    kit.tolerate(e, () => (cidr = parseCidr(e, e.keyword, st.keyword)), `using /${cidr.prefixLength}`);
+    const { address, prefixLength, family } = cidr;
     const v: VirtualAddressSpec = { address, prefixLength, family, noTrack: false, where: whereOf(e) };
     const a = e.args.map((t) => t.text);
     for (let i = 0; i < a.length; i++) {
       const opt = a[i]!;
-      const entry = Object.hasOwn(VIRTUAL_IPADDRESS_OPTIONS, opt) ? VIRTUAL_IPADDRESS_OPTIONS[opt]! : fail(e, `${st.keyword}: unknown option '${opt}' for ${e.keyword}`);
+      if (!Object.hasOwn(VIRTUAL_IPADDRESS_OPTIONS, opt)) {
+        kit.instead(e, `${st.keyword}: unknown option '${opt}' for ${e.keyword}`, 'ignored');
+        continue;
+      }
+      const entry = VIRTUAL_IPADDRESS_OPTIONS[opt]!;
       const value = (): string => {
         const x = a[++i];
         if (x === undefined) fail(e, `${st.keyword}: '${opt}' needs a value`);
         return x;
       };
-      entry.handler?.(e, { spec: v, value }, kit);
+      const skip = VIP_SKIPPED_ON_BAD.has(opt);
+      if (!kit.tolerate(e, () => entry.handler?.(e, { spec: v, value }, kit), skip ? `${e.keyword} is skipped` : `'${opt}' ignored`) && skip) continue next;
       if (entry.status === 'warned') kit.warn(e, `${st.keyword} ${opt}: not supported by vipd, ${entry.note}`);
     }
     if (e.block) fail(e, `${st.keyword}: unexpected '{' after ${e.keyword}`);
@@ -89,14 +109,19 @@ export function virtualAddresses(st: Statement, kit: Kit): VirtualAddressSpec[] 
 export function unicastPeers(st: Statement, kit: Kit): UnicastPeer[] {
   const out: UnicastPeer[] = [];
   for (const e of kit.needBlock(st)) {
-    const peer: UnicastPeer = { address: ipText(e, e.keyword, 'unicast_peer') };
+    // keepalived skips a peer it cannot parse, and ignores a bad TTL.
+    if (!kit.tolerate(e, () => ipText(e, e.keyword, 'unicast_peer'), 'the peer is skipped')) continue;
+    const peer: UnicastPeer = { address: e.keyword };
     const a = e.args.map((t) => t.text);
     for (let i = 0; i < a.length; i++) {
       const opt = a[i]!;
       if (opt !== 'min_ttl' && opt !== 'max_ttl') fail(e, `unicast_peer: unknown option '${opt}'`);
-      const v = parseIntText(e, a[++i] ?? '', `unicast_peer ${opt}`, 0, 255);
-      if (opt === 'min_ttl') peer.minTtl = v;
-      else peer.maxTtl = v;
+      const text = a[++i] ?? '';
+      kit.tolerate(e, () => {
+        const v = parseIntText(e, text, `unicast_peer ${opt}`, 0, 255);
+        if (opt === 'min_ttl') peer.minTtl = v;
+        else peer.maxTtl = v;
+      }, 'ignored');
     }
     out.push(peer);
   }

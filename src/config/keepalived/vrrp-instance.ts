@@ -3,66 +3,76 @@
 import type { Statement } from '../block-parser.js';
 import { argText, boolArg, fail, intArg, ipArg, timerArg, whereOf } from '../values.js';
 import type { ConfigDraft, GarpKey, InstanceDraft } from './draft.js';
-import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
+import { asKeepalived, implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
 import { authentication, unicastPeers, virtualAddresses } from './vrrp-addresses.js';
 import { notifyKeywords, trackInterfaces, trackScripts } from './vrrp-track.js';
 import { VIRTUAL_ROUTES, VIRTUAL_RULES } from './vrrp-routes.js';
 import { authHmacBlock } from './vrrp-auth-hmac.js';
 
+/** keepalived logs a bad value of these and keeps what it had (the default, or an earlier line). */
+const IGNORED = 'ignored';
+
 function garp(key: GarpKey): Handler<InstanceDraft> {
-  return (s, d) => (d.garp[key] = intArg(s, 0, 0, 2 ** 31 - 1));
+  return asKeepalived((s, d) => (d.garp[key] = intArg(s, 0, 0, 2 ** 31 - 1)), IGNORED);
 }
 
-const sourceIp: Handler<InstanceDraft> = (s, d) => {
+const sourceIp: Handler<InstanceDraft> = asKeepalived((s, d) => {
   d.unicastSrcIp = ipArg(s, 0);
   d.unicastSrcWhere = whereOf(s);
-};
+}, IGNORED);
 
 export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
-  state: implemented((s, d) => {
+  state: implemented(asKeepalived((s, d) => {
     const v = argText(s, 0, 'state');
     if (v !== 'MASTER' && v !== 'BACKUP') fail(s, `state: '${v}' is not MASTER or BACKUP`);
     d.state = v;
-  }),
+  }, { says: 'using BACKUP', apply: (d) => (d.state = 'BACKUP') })),
   interface: implemented((s, d) => (d.interface = argText(s, 0, 'interface name'))),
-  virtual_router_id: implemented((s, d) => (d.virtualRouterId = intArg(s, 0, 1, 255))),
-  priority: implemented((s, d) => (d.priority = intArg(s, 0, 1, 255))),
-  advert_int: implemented((s, d) => {
-    d.advertInt = timerArg(s, 0);
-    if (d.advertInt === 0) fail(s, `advert_int: must be greater than 0`);
-    d.advertIntWhere = whereOf(s);
+  // keepalived ignores a bad id, but refuses to run an instance left without one (finish.ts).
+  virtual_router_id: implemented((s, d, kit) => {
+    const read = () => (d.virtualRouterId = intArg(s, 0, 1, 255));
+    if (d.virtualRouterId === undefined) read();
+    else kit.tolerate(s, read, `ignored (${d.virtualRouterId} stays)`);
   }),
-  version: implemented((s, d) => (d.version = intArg(s, 0, 2, 3) as 2 | 3)),
-  authentication: implemented((s, d, kit) => {
-    d.authentication = authentication(s, kit);
+  priority: implemented(asKeepalived((s, d) => (d.priority = intArg(s, 0, 1, 255)), { says: 'using 100', apply: (d) => (d.priority = 100) })),
+  advert_int: implemented(asKeepalived((s, d) => {
+    const v = timerArg(s, 0);
+    if (v === 0) fail(s, `advert_int: must be greater than 0`);
+    d.advertInt = v;
+    d.advertIntWhere = whereOf(s);
+  }, IGNORED)),
+  version: implemented(asKeepalived((s, d) => (d.version = intArg(s, 0, 2, 3) as 2 | 3), IGNORED)),
+  authentication: implemented(asKeepalived((s, d, kit) => {
+    const a = authentication(s, kit);
+    if (a) d.authentication = a;
     d.authWhere = whereOf(s);
-  }, { block: 'authentication' }),
+  }, IGNORED), { block: 'authentication' }),
   auth_hmac: implemented((s, d, kit) => (d.authHmac = authHmacBlock(s, d.authHmac, kit)), {
     block: 'auth_hmac', note: 'HMAC-SHA256 trailer on every advert (draft-cassen-vrrp-auth-hmac, as keepalived 2.4.3)',
   }),
-  virtual_ipaddress: implemented((s, d, kit) => {
-    d.vipsWhere = whereOf(s);
+  virtual_ipaddress: implemented(asKeepalived((s, d, kit) => {
     for (const v of virtualAddresses(s, kit)) d.vips.push(v);
-  }),
-  virtual_ipaddress_excluded: implemented((s, d, kit) => {
+    d.vipsWhere = whereOf(s);
+  }, IGNORED)),
+  virtual_ipaddress_excluded: implemented(asKeepalived((s, d, kit) => {
     for (const v of virtualAddresses(s, kit)) d.excluded.push(v);
-  }),
+  }, IGNORED)),
   unicast_src_ip: implemented(sourceIp),
   mcast_src_ip: implemented(sourceIp),
-  unicast_peer: implemented((s, d, kit) => {
-    d.unicastPeersWhere = whereOf(s);
+  unicast_peer: implemented(asKeepalived((s, d, kit) => {
     for (const p of unicastPeers(s, kit)) d.unicastPeers.push(p);
-  }),
+    d.unicastPeersWhere = whereOf(s);
+  }, IGNORED)),
   // vipd always takes unicast adverts from the listed peers only.
-  check_unicast_src: implemented((s, d) => (d.checkUnicastSrc = boolArg(s, 0))),
+  check_unicast_src: implemented(asKeepalived((s, d) => (d.checkUnicastSrc = boolArg(s, 0)), IGNORED)),
   nopreempt: implemented((_s, d) => (d.preempt = false)),
   preempt: implemented((_s, d) => (d.preempt = true)),
-  preempt_delay: implemented((s, d) => (d.preemptDelay = timerArg(s, 0, 1000))),
+  preempt_delay: implemented(asKeepalived((s, d) => (d.preemptDelay = timerArg(s, 0, 1000)), IGNORED)),
   accept: implemented((_s, d) => (d.accept = true)),
   no_accept: warned('packets to the VIPs are not dropped while master', (_s, d) => (d.accept = false)),
-  strict_mode: warned("received adverts are not checked strictly and no filter drops packets to the VIPs (strict mode's authentication ban and no_accept default do apply)", (s, d) => (d.strict = boolArg(s, 0))),
-  track_interface: implemented((s, d, kit) => trackInterfaces(s, d.trackInterfaces, kit)),
-  track_script: implemented((s, d, kit) => trackScripts(s, d.trackScripts, kit)),
+  strict_mode: warned("received adverts are not checked strictly and no filter drops packets to the VIPs (strict mode's authentication ban and no_accept default do apply)", asKeepalived((s, d) => (d.strict = boolArg(s, 0)), IGNORED)),
+  track_interface: implemented(asKeepalived((s, d, kit) => trackInterfaces(s, d.trackInterfaces, kit), IGNORED)),
+  track_script: implemented(asKeepalived((s, d, kit) => trackScripts(s, d.trackScripts, kit), IGNORED)),
   ...notifyKeywords<InstanceDraft>(),
   garp_master_delay: implemented(garp('garpMasterDelay')),
   garp_master_repeat: implemented(garp('garpMasterRepeat')),
@@ -70,7 +80,7 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   garp_master_refresh_repeat: implemented(garp('garpMasterRefreshRepeat')),
   garp_lower_prio_delay: implemented(garp('garpLowerPrioDelay')),
   garp_lower_prio_repeat: implemented(garp('garpLowerPrioRepeat')),
-  down_timer_adverts: implemented((s, d) => (d.downTimerAdverts = intArg(s, 0, 1, 100))),
+  down_timer_adverts: implemented(asKeepalived((s, d) => (d.downTimerAdverts = intArg(s, 0, 1, 100)), IGNORED)),
   native_ipv6: implemented((_s, d) => (d.nativeIpv6 = true)),
   no_virtual_ipaddress: implemented((_s, d) => (d.noVips = true)),
   dont_track_primary: warned("the instance's own link going down still puts it in FAULT", (_s, d) => (d.dontTrackPrimary = true)),

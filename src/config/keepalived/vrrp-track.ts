@@ -4,7 +4,7 @@ import type { Statement } from '../block-parser.js';
 import type { ScriptCommand, TrackedInterface, TrackedScript } from '../types.js';
 import { fail, parseIntText, whereOf } from '../values.js';
 import type { NotifyKey } from './draft.js';
-import { implemented, type Handler, type Kit, type KeywordEntry } from './kit.js';
+import { asKeepalived, implemented, type Handler, type Kit, type KeywordEntry } from './kit.js';
 
 /** `NAME [weight N] [reverse|noreverse|no_reverse]` */
 export function weightOpts(e: Statement, from: number): { weight?: number; reverse: boolean } {
@@ -23,16 +23,18 @@ export function weightOpts(e: Statement, from: number): { weight?: number; rever
 
 export function trackInterfaces(st: Statement, out: TrackedInterface[], kit: Kit): void {
   for (const e of kit.needBlock(st)) {
-    const { weight, reverse } = weightOpts(e, 0);
-    out.push({ name: e.keyword, weight: weight ?? 0, reverse, where: whereOf(e) });
+    let opts: ReturnType<typeof weightOpts> = { reverse: false };
+    if (!kit.tolerate(e, () => (opts = weightOpts(e, 0)), `${e.keyword} is not tracked`)) continue;
+    out.push({ name: e.keyword, weight: opts.weight ?? 0, reverse: opts.reverse, where: whereOf(e) });
   }
 }
 
 export function trackScripts(st: Statement, out: TrackedScript[], kit: Kit): void {
   for (const e of kit.needBlock(st)) {
-    const { weight, reverse } = weightOpts(e, 0);
-    const t: TrackedScript = { name: e.keyword, reverse, where: whereOf(e) };
-    if (weight !== undefined) t.weight = weight;
+    let opts: ReturnType<typeof weightOpts> = { reverse: false };
+    if (!kit.tolerate(e, () => (opts = weightOpts(e, 0)), `${e.keyword} is not tracked`)) continue;
+    const t: TrackedScript = { name: e.keyword, reverse: opts.reverse, where: whereOf(e) };
+    if (opts.weight !== undefined) t.weight = opts.weight;
     out.push(t);
   }
 }
@@ -40,7 +42,7 @@ export function trackScripts(st: Statement, out: TrackedScript[], kit: Kit): voi
 type Notified = { notify: Partial<Record<NotifyKey, ScriptCommand>> };
 
 function notifyHandler<T extends Notified>(key: NotifyKey): Handler<T> {
-  return (s, d, kit) => (d.notify[key] = kit.command(s));
+  return asKeepalived((s, d, kit) => (d.notify[key] = kit.command(s)), 'ignored (the script is not run)');
 }
 
 export function notifyKeywords<T extends Notified>(): Record<'notify_master' | 'notify_backup' | 'notify_fault' | 'notify_stop' | 'notify', KeywordEntry<T>> {

@@ -62,7 +62,9 @@ export function runKeepalived(netns: string, c: OracleCase): Promise<OracleResul
       clearTimeout(hard);
       rmSync(dir, { recursive: true, force: true });
       const ipvsOnly = /Can't initialize ipvs/.test(log);
-      resolve({ id: c.id, refuses: !running && !ipvsOnly, messages: messagesOf(log, path.dirname(file)) });
+      // A slow start (a loaded machine) may outlast the timer: its CONFIG exit still says it.
+      const refuses = /permanent error CONFIG/.test(log) || (!running && !ipvsOnly);
+      resolve({ id: c.id, refuses, messages: messagesOf(log, path.dirname(file)) });
     });
   });
 }

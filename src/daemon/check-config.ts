@@ -47,7 +47,7 @@ export function missingInterfaces(config: VipdConfig, links: Set<string>): Confi
   }
   for (const g of config.vrrpSyncGroups) for (const t of g.trackInterfaces) need(t.name, `track_interface of vrrp_sync_group ${g.name}`, t.where);
   for (const vs of config.virtualServers) {
-    for (const rs of vs.realServers) for (const c of rs.checkers) if (c.type !== 'MISC_CHECK') need(c.bindIf, `bind_if of real_server ${rs.address}`, c.where);
+    for (const rs of vs.realServers) for (const c of rs.checkers) if ('bindIf' in c) need(c.bindIf, `bind_if of real_server ${rs.address}`, c.where);
   }
   return out;
 }

@@ -10,7 +10,10 @@ import { defaultCheckerSettings, onProbeResult, startChecker, type CheckerSettin
 import { nextQuorumUp, programmedDestinations, aliveWeight, type RealServerHealth } from './checks/quorum.js';
 import { runProbe } from './checks/probes.js';
 import type { CheckConfig, ProbeRunner } from './checks/types.js';
+import { effectiveWeight } from './checks/weight.js';
+import type { WeightEffect } from '../health/index.js';
 import type { IpvsClient } from './client.js';
+import type { ProbeResult } from './checks/types.js';
 
 export interface RealServerConfig {
   destination: Destination;
@@ -66,6 +69,8 @@ interface CheckerRun {
   state: CheckerState;
   timer: unknown;
   running: boolean;
+  /** A dynamic checker's say on the weight (misc_dynamic, FILE_CHECK), from its last result. */
+  weight?: WeightEffect;
 }
 
 interface RealServerRun {
@@ -164,7 +169,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     const out: ServiceState[] = [];
     for (const run of this.#vs.values()) {
       const health: RealServerHealth[] = [...run.servers.values()].map((rs) => ({
-        destination: rs.config.destination,
+        destination: this.#weighted(rs),
         up: rs.up,
         inhibitOnFailure: rs.config.inhibitOnFailure ?? run.config.inhibitOnFailure ?? false,
       }));
@@ -208,11 +213,12 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     }
     if (existing) existing.checkers.forEach((c) => this.#timers.clearTimeout(c.timer));
     const alpha = run.config.alpha ?? false;
-    const rs: RealServerRun = { config: rsc, checkers: [], up: checks.length === 0 ? true : !alpha };
+    // Up unless a checker starts down (alpha: the checker's own, else the virtual server's).
+    const rs: RealServerRun = { config: rsc, checkers: [], up: checks.every((c) => !(c.alpha ?? alpha)) };
     for (const check of checks) {
       const settings: CheckerSettings = {
         ...defaultCheckerSettings,
-        alpha,
+        alpha: check.alpha ?? alpha,
         delayLoopMs: check.delayLoopMs ?? run.config.delayLoopMs ?? defaultCheckerSettings.delayLoopMs,
         ...(check.retry !== undefined ? { retry: check.retry } : {}),
         ...(check.delayBeforeRetryMs !== undefined ? { delayBeforeRetryMs: check.delayBeforeRetryMs } : {}),
@@ -230,12 +236,17 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     if (!c.running || this.#stopped) return;
     c.timer = this.#timers.setTimeout(() => {
       const d = rs.config.destination;
-      this.#probe(c.check, { address: d.address, port: d.port })
-        .catch((err: Error) => ({ ok: false, reason: err.message }))
+      this.#probe(c.check, { address: d.address, port: d.port, weight: d.weight }, { up: c.state.up, step: c.state.step })
+        .catch((err: Error) => ({ ok: false, reason: err.message }) as ProbeResult)
         .then((r) => {
           if (!c.running || this.#stopped) return;
-          const step = onProbeResult(c.settings, c.state, r.ok);
+          const step = onProbeResult(c.settings, c.state, r.ok, r.pending);
           c.state = step.state;
+          // A passing dynamic checker sets the weight; a failing one leaves it (its server is down).
+          if (r.ok && JSON.stringify(r.weight) !== JSON.stringify(c.weight)) {
+            c.weight = r.weight;
+            if (!step.transition && rs.up) this.#reweighted(service);
+          }
           if (step.transition) this.#recompute(service, dk, rs, r.reason);
           this.#arm(service, dk, rs, c, step.nextDelayMs);
         })
@@ -253,8 +264,22 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     void this.#scheduleApply();
   }
 
+  /** The destination with the weight its dynamic checkers give it. */
+  #weighted(rs: RealServerRun): RealServerConfig['destination'] {
+    const d = rs.config.destination;
+    if (!rs.checkers.some((c) => c.weight)) return d;
+    return { ...d, weight: effectiveWeight(d.weight, rs.checkers.map((c) => c.weight)) };
+  }
+
+  /** An up server's weight changed: the quorum and the table follow. */
+  #reweighted(service: string): void {
+    const run = this.#vs.get(service);
+    if (run) this.#updateQuorum(service, run);
+    void this.#scheduleApply();
+  }
+
   #updateQuorum(service: string, run: VirtualServerRun): void {
-    const health = [...run.servers.values()].map((rs) => ({ destination: rs.config.destination, up: rs.up, inhibitOnFailure: false }));
+    const health = [...run.servers.values()].map((rs) => ({ destination: this.#weighted(rs), up: rs.up, inhibitOnFailure: false }));
     const up = nextQuorumUp(run.quorumUp, aliveWeight(health), run.config.quorum ?? 1, run.config.hysteresis ?? 0);
     if (up !== run.quorumUp) {
       run.quorumUp = up;

@@ -1,9 +1,8 @@
 // Once the whole file is read: defaults from global_defs, references between blocks (track
 // scripts, sync group members, virtual server groups), VRID clashes; drafts become the model.
-import { checkerTimingDefaults, INSTANCE_DEFAULTS, VIRTUAL_SERVER_DEFAULTS } from '../defaults.js';
+import { INSTANCE_DEFAULTS, VIRTUAL_SERVER_DEFAULTS } from '../defaults.js';
+import type { ScriptHost } from '../../health/script-plan.js';
 import type {
-  CheckerSpec,
-  CheckTiming,
   RealServerSpec,
   TrackedScript,
   VipdConfig,
@@ -12,12 +11,15 @@ import type {
 } from '../types.js';
 import { fail, familyOf, whereOf } from '../values.js';
 import type { ConfigDraft, InstanceDraft, VsDraft } from './draft.js';
+import { finishCheckers, type CheckerContext } from './finish-checkers.js';
 import type { Kit } from './kit.js';
 
 /** What the loader may ask the host (absent in pure parsing: tests, the library). */
 export interface HostLookup {
   /** The interface holding a local address, for unicast instances without `interface`. */
   interfaceOfAddress?: (address: string) => string | undefined;
+  /** Script users and files, checked at load as keepalived does (MISC_CHECK, notify_up/down). */
+  scripts?: ScriptHost;
 }
 
 export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], files: string[], lookup: HostLookup = {}): VipdConfig {
@@ -63,7 +65,7 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
     if (s.vs.target.kind === 'group' && !groupNames.has(s.vs.target.group)) {
       fail(s.where, `virtual_server group '${s.vs.target.group}' is not defined`);
     }
-    return finishVirtualServer(s);
+    return finishVirtualServer(s, d, kit, lookup);
   });
   return {
     source,
@@ -171,45 +173,9 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
   return inst;
 }
 
-function finishVirtualServer(d: VsDraft): VirtualServerSpec {
+function finishVirtualServer(d: VsDraft, config: ConfigDraft, kit: Kit, lookup: HostLookup): VirtualServerSpec {
   const vsDelay = d.timing.delayLoop ?? VIRTUAL_SERVER_DEFAULTS.delayLoop;
-  const realServers: RealServerSpec[] = d.rs.map(({ rs, timing, checkers }) => ({
-    ...rs,
-    checkers: checkers.map((c): CheckerSpec => {
-      const pick = <K extends keyof CheckTiming>(k: K): number | undefined => c.timing[k] ?? timing[k] ?? d.timing[k];
-      const delayLoop = pick('delayLoop') ?? vsDelay;
-      const kind = c.kind === 'misc' ? 'MISC_CHECK' : c.type;
-      const dflt = checkerTimingDefaults(kind, delayLoop);
-      const common = {
-        retry: pick('retry') ?? dflt.retry,
-        delayBeforeRetry: pick('delayBeforeRetry') ?? dflt.delayBeforeRetry,
-        warmup: pick('warmup') ?? dflt.warmup,
-        delayLoop,
-        where: c.where,
-      };
-      if (c.kind === 'misc') {
-        const m: CheckerSpec = { type: 'MISC_CHECK', path: c.path!, timeout: c.timeout ?? delayLoop, dynamic: c.dynamic, ...common };
-        if (c.user !== undefined) m.user = c.user;
-        if (c.group !== undefined) m.group = c.group;
-        return m;
-      }
-      const base = {
-        ...common,
-        connectTimeout: pick('connectTimeout') ?? dflt.connectTimeout,
-        connectIp: c.connectIp ?? rs.address,
-        connectPort: c.connectPort ?? rs.port,
-        ...(c.bindTo !== undefined ? { bindTo: c.bindTo } : {}),
-        ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
-        ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}),
-        ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
-      };
-      if (base.connectPort === 0) fail(c.where, `${c.type}: no connect_port and the real server has no port`);
-      if (c.type === 'TCP_CHECK') return { type: 'TCP_CHECK', ...base };
-      const h: CheckerSpec = { type: c.type, ...base, urls: c.urls, enableSni: c.enableSni };
-      const vh = c.virtualhost ?? d.vs.virtualhost;
-      if (vh !== undefined) h.virtualhost = vh;
-      return h;
-    }),
-  }));
+  const cx: CheckerContext = { vs: d, vsDelay, global: config.global, trackFiles: config.trackFiles, kit, ...(lookup.scripts ? { scripts: lookup.scripts } : {}) };
+  const realServers: RealServerSpec[] = d.rs.map((r) => ({ ...r.rs, ...finishCheckers(r, cx) }));
   return { ...d.vs, delayLoop: vsDelay, realServers };
 }

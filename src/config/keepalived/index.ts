@@ -11,6 +11,7 @@ import { nodeConfigFs, readConfigFile, type ConfigFs } from '../fs.js';
 import { sourceLines } from '../source.js';
 import { tokenizeLines } from '../tokenizer.js';
 import type { ConfigWarning, LoadResult } from '../types.js';
+import type { ScriptHost } from '../../health/script-plan.js';
 import type { ConfigDraft } from './draft.js';
 import { finish } from './finish.js';
 import { Kit } from './kit.js';
@@ -27,6 +28,8 @@ export interface KeepalivedParseOptions {
   configId?: string;
   /** Host facts: the interface of a unicast instance's unicast_src_ip when it names none. */
   interfaceOfAddress?: (address: string) => string | undefined;
+  /** Host facts: script users and files, checked as keepalived does at load (absent: not checked). */
+  scripts?: ScriptHost;
 }
 
 export function loadKeepalivedConfig(file: string, options: Omit<KeepalivedParseOptions, 'file'> = {}): LoadResult {
@@ -50,10 +53,14 @@ export function parseKeepalivedConfig(text: string, options: KeepalivedParseOpti
     syncGroups: [],
     vsGroups: [],
     servers: [],
+    trackFiles: [],
   };
   // One top-level block at a time: its statement tree is dropped once it is read.
   for (const st of topLevelStatements(tokenizeLines(lines))) kit.one(st, TOP_LEVEL, draft, 'the top level');
-  const lookup = options.interfaceOfAddress ? { interfaceOfAddress: options.interfaceOfAddress } : {};
+  const lookup = {
+    ...(options.interfaceOfAddress ? { interfaceOfAddress: options.interfaceOfAddress } : {}),
+    ...(options.scripts ? { scripts: options.scripts } : {}),
+  };
   const config = finish(draft, kit, { kind: 'keepalived', file: options.file }, files, lookup);
   return { config, warnings };
 }

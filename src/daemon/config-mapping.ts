@@ -79,8 +79,9 @@ const FORWARD: Record<RealServerSpec['method'], ForwardMethod> = { NAT: 'masq', 
 /** One checker in the IPVS manager's terms (ms, argv, the SSL {} files for SSL_GET). */
 export function checkConfig(c: CheckerSpec, vs: VirtualServerSpec, global: VipdConfig['global']): CheckConfig {
   if (c.type === 'FILE_CHECK') {
-    // Read every second: keepalived reacts to a change of the file at once.
-    return { type: 'FILE_CHECK', path: c.path, weight: c.weight, ...(c.reverse ? { reverse: true } : {}), delayLoopMs: 1000, retry: 0, warmupMs: 0 };
+    // Read every second: keepalived reacts to a change of the file at once. A read that fails
+    // (not a missing file: that reads as 0) is retried before it counts.
+    return { type: 'FILE_CHECK', path: c.path, weight: c.weight, ...(c.reverse ? { reverse: true } : {}), delayLoopMs: 1000, retry: 2, delayBeforeRetryMs: 1000, warmupMs: 0 };
   }
   const timing = {
     retry: c.retry,

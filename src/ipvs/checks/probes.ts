@@ -37,7 +37,7 @@ export function checkerProbeSpecs(check: CheckConfig, target: ProbeTarget): Labe
     }];
   }
   if (check.type === 'FILE_CHECK') {
-    return [{ spec: { kind: 'file', options: { path: check.path, weight: check.weight, ...(check.reverse ? { reverse: true } : {}) } }, timeoutMs: 1000 }];
+    return [{ spec: { kind: 'file', options: { path: check.path, weight: check.weight, ...(check.reverse ? { reverse: true } : {}) } }, timeoutMs: 5000 }];
   }
   const endpoint: ProbeEndpoint = {
     address: check.connectIp ?? target.address,

@@ -46,7 +46,7 @@ t.test('checkers: vipd programs what keepalived 2.2.7 programs', async (t) => {
   t.strictSame(oracle.vipd, oracle.keepalived, 'vipd programs the same table', { log: by.get('vipd-stopped')?.log });
   const changed = by.get('track-file-changed') ?? {};
   t.strictSame(changed.vipd, changed.keepalived, 'a changed track file: the same new weight');
-  t.match(changed.vipd, ['-a -t 10.7.0.100:80 -r 10.7.0.10:82 -m -w 6'], 'value -2 x 2 + 10');
+  t.ok((changed.vipd ?? []).includes('-a -t 10.7.0.100:80 -r 10.7.0.10:82 -m -w 6'), 'value -2 x 2 + 10');
   t.same(by.get('vipd-stopped')?.table, [], 'vipd stopped: its services are gone');
 
   const hang = by.get('hang') ?? {};
@@ -57,7 +57,7 @@ t.test('checkers: vipd programs what keepalived 2.2.7 programs', async (t) => {
   const fds = samples.map((s) => s.fds);
   t.ok(Math.max(...fds) < 64, `open fds stay bounded with 10 checkers that never get an answer (${fds.join(' ')})`);
   t.ok(Math.max(...fds.slice(-4)) <= Math.max(...fds.slice(0, 6)) + 8, 'and do not grow');
-  t.match(hang.log, [/10\.7\.0\.10:80 .* is down: killed by SIGTERM after a 1000 ms timeout/], 'the script is killed at misc_timeout');
+  t.ok((hang.log ?? []).some((l: string) => /10\.7\.0\.10:80 .* is down: killed by SIGTERM after a 1000 ms timeout/.test(l)), 'the script is killed at misc_timeout');
   t.strictSame(hang.table, ['-A -t 10.7.0.110:80 -s rr', '-A -u 10.7.0.111:53 -s rr'], 'every silent target is down');
   t.equal(hang.sleepersAfterStop, 0, 'no script outlives vipd');
   t.ok(by.has('done'));

@@ -88,7 +88,8 @@ export function checkConfig(c: CheckerSpec, vs: VirtualServerSpec, global: VipdC
     delayBeforeRetryMs: s2ms(c.delayBeforeRetry),
     warmupMs: s2ms(c.warmup),
     delayLoopMs: s2ms(c.delayLoop || vs.delayLoop),
-    ...(c.alpha ? { alpha: true } : {}),
+    // Resolved per checker (checker, real server, virtual server): false must not fall back.
+    alpha: c.alpha,
   };
   if (c.type === 'MISC_CHECK') {
     return {

@@ -176,6 +176,10 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
 function finishVirtualServer(d: VsDraft, config: ConfigDraft, kit: Kit, lookup: HostLookup): VirtualServerSpec {
   const vsDelay = d.timing.delayLoop ?? VIRTUAL_SERVER_DEFAULTS.delayLoop;
   const cx: CheckerContext = { vs: d, vsDelay, global: config.global, trackFiles: config.trackFiles, kit, ...(lookup.scripts ? { scripts: lookup.scripts } : {}) };
-  const realServers: RealServerSpec[] = d.rs.map((r) => ({ ...r.rs, ...finishCheckers(r, cx) }));
+  const realServers: RealServerSpec[] = d.rs.map((r) => {
+    // The notify scripts as planned (a script that must not run is gone).
+    const { notifyUp: _up, notifyDown: _down, ...rs } = r.rs;
+    return { ...rs, ...finishCheckers(r, cx) };
+  });
   return { ...d.vs, delayLoop: vsDelay, realServers };
 }

@@ -61,8 +61,8 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = {
   v3_checksum_as_v2: warned('VRRPv3 adverts carry the RFC 5798 checksum (both checksums are accepted)'),
   default_interface: warned('static addresses are not added'),
   dynamic_interfaces: warned('interfaces must exist when vipd starts'),
-  enable_script_security: warned('script files are not checked for unsafe ownership or permissions', (s, d) => (d.global.enableScriptSecurity = boolArg(s, 0))),
-  script_user: warned("scripts run as vipd's own user", (s, d) => {
+  enable_script_security: warned('vrrp_script and VRRP notify script files are not checked for unsafe ownership or permissions (MISC_CHECK and notify_up/notify_down ones are)', (s, d) => (d.global.enableScriptSecurity = boolArg(s, 0))),
+  script_user: warned("vrrp_script and VRRP notify scripts run as vipd's own user (MISC_CHECK and notify_up/notify_down run as script_user)", (s, d) => {
     d.global.scriptUser = argText(s, 0, 'user name');
     const grp = optArg(s, 1);
     if (grp !== undefined) d.global.scriptGroup = grp;

@@ -126,7 +126,11 @@ const fakeHost: ScriptHost = {
 t.test('every checker to the model', async (t) => {
   const { config, warnings } = parseKeepalivedConfig(CONF, { file: '/k.conf', configId: 'x' });
   t.same(config.global.ssl, { certificate: '/etc/k/client.pem', key: '/etc/k/client.key', password: 'secret', ca: '/etc/k/ca.pem', where: { file: '/k.conf', line: 2 } });
-  t.match(warnings, [{ line: lineOf(CONF, 'BFD_CHECK'), message: /BFD_CHECK: not supported by vipd, no BFD session is run; the checker is dropped and the real server is treated as up/ }]);
+  t.same(warnings.map((w) => `${w.line}: ${w.message}`), [
+    `${lineOf(CONF, 'host {')}: host: deprecated since keepalived 2 (it says so too): each host block is one more SMTP_CHECK; define SMTP_CHECKs instead`,
+    `${lineOf(CONF, 'host {') + 4}: host: deprecated since keepalived 2 (it says so too): each host block is one more SMTP_CHECK; define SMTP_CHECKs instead`,
+    `${lineOf(CONF, 'BFD_CHECK')}: BFD_CHECK: not supported by vipd, no BFD session is run; the checker is dropped and the real server is treated as up (as if the BFD session were always up)`,
+  ]);
   const rs = config.virtualServers[0]!.realServers[0]!;
   const byType = (type: string) => rs.checkers.filter((c) => c.type === type);
   t.same(rs.checkers.map((c) => c.type), ['HTTP_GET', 'SSL_GET', 'SMTP_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'MISC_CHECK', 'MISC_CHECK', 'FILE_CHECK', 'FILE_CHECK'], 'BFD_CHECK dropped; one SMTP check per host block');
@@ -159,7 +163,7 @@ t.test('with a script host: scripts planned at load as keepalived does', async (
   t.equal(misc.length, 2, 'without enable_script_security the unsafe script runs');
   t.match(misc[0], { path: { argv: ['/usr/bin/check', '11'], runAs: { uid: 65534, gid: 65534 } } });
   t.match(misc[1], { path: { argv: ['/tmp/d/unsafe.sh'], runAs: { uid: 0, gid: 0 } } });
-  t.match(warnings.map((w) => `${w.line}: ${w.message}`), [
+  t.match(warnings.map((w) => `${w.line}: ${w.message}`).filter((w) => !/deprecated/.test(w)), [
     /BFD_CHECK/,
     `${lineOf(CONF, 'misc_path /tmp/d')}: MISC_CHECK: runs as root although directory /tmp/d is writable by others (enable_script_security would refuse it)`,
   ], 'with a warning at its line');
@@ -168,7 +172,7 @@ t.test('with a script host: scripts planned at load as keepalived does', async (
   const rs2 = secure.config.virtualServers[0]!.realServers[0]!;
   t.equal(rs2.checkers.filter((c) => c.type === 'MISC_CHECK').length, 1, 'enable_script_security: the unsafe one is not run');
   const text2 = `global_defs {\n  enable_script_security\n}\n${CONF}`;
-  t.same(secure.warnings.filter((w) => !/not supported by vipd/.test(w.message)).map((w) => `${w.line}: ${w.message}`), [
+  t.same(secure.warnings.filter((w) => !/not supported by vipd|deprecated/.test(w.message)).map((w) => `${w.line}: ${w.message}`), [
     `${lineOf(text2, 'misc_path /tmp/d')}: MISC_CHECK '/tmp/d/unsafe.sh' is not run: unsafe for root: directory /tmp/d is writable by others`,
     `${lineOf(text2, 'notify_up')}: notify_up '/usr/bin/up 11' is not run: no user to run it as: keepalived_script does not exist and neither the script's user nor script_user is set (enable_script_security)`,
   ], 'each with a warning at its line');

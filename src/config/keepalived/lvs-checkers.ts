@@ -79,6 +79,7 @@ export const SMTP_CHECK: KeywordTable<NetCheckerDraft> = {
   }),
   // keepalived 2: each host { } is one more SMTP check on the real server, with its own target.
   host: implemented((s, d, kit) => {
+    kit.warn(s, 'host: deprecated since keepalived 2 (it says so too): each host block is one more SMTP_CHECK; define SMTP_CHECKs instead');
     const h = newNetDraft(s, 'SMTP_CHECK');
     kit.apply(kit.needBlock(s), SMTP_HOST, h, 'SMTP_CHECK host');
     d.hosts.push(h);

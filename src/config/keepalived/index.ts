@@ -16,6 +16,8 @@ import type { ConfigDraft } from './draft.js';
 import { finish } from './finish.js';
 import { Kit } from './kit.js';
 import { TOP_LEVEL } from './top-level.js';
+import { nodeKeyFileReader } from '../../vrrp/auth-hmac/key-file.js';
+import type { KeyFileReader } from '../../vrrp/auth-hmac/keys.js';
 
 export { KEYWORD_TABLE, type KeywordContext, type KeywordInfo } from './keyword-table.js';
 export type { KeywordStatus } from './kit.js';
@@ -30,6 +32,13 @@ export interface KeepalivedParseOptions {
   interfaceOfAddress?: (address: string) => string | undefined;
   /** Host facts: script users and files, checked as keepalived does at load (absent: not checked). */
   scripts?: ScriptHost;
+  /** Host facts: a link's MTU (VIPs beyond one advert's room are not advertised, as keepalived). */
+  mtuOf?: (ifname: string) => number | undefined;
+  /**
+   * Bytes of auth_hmac `file:` keys. Default: the disk with the real disk's `fs`, else `fs` read as
+   * UTF-8 (in-memory trees in tests).
+   */
+  keyReader?: KeyFileReader;
 }
 
 export function loadKeepalivedConfig(file: string, options: Omit<KeepalivedParseOptions, 'file'> = {}): LoadResult {
@@ -43,7 +52,7 @@ export function parseKeepalivedConfig(text: string, options: KeepalivedParseOpti
   const files: string[] = [];
   const language = new ConfigLanguage({ configId: options.configId ?? defaultConfigId() });
   const lines = sourceLines(options.file, text, { fs: options.fs ?? nodeConfigFs, warnings, files, language });
-  const kit = new Kit(warnings);
+  const kit = new Kit(warnings, options.keyReader ?? keyReaderOf(options.fs));
   const draft: ConfigDraft = {
     global: defaultGlobal(),
     lowerPrioDelaySet: false,
@@ -60,9 +69,15 @@ export function parseKeepalivedConfig(text: string, options: KeepalivedParseOpti
   const lookup = {
     ...(options.interfaceOfAddress ? { interfaceOfAddress: options.interfaceOfAddress } : {}),
     ...(options.scripts ? { scripts: options.scripts } : {}),
+    ...(options.mtuOf ? { mtuOf: options.mtuOf } : {}),
   };
   const config = finish(draft, kit, { kind: 'keepalived', file: options.file }, files, lookup);
   return { config, warnings };
+}
+
+function keyReaderOf(fs: ConfigFs | undefined): KeyFileReader {
+  if (!fs || fs === nodeConfigFs) return nodeKeyFileReader;
+  return { read: (path) => Buffer.from(fs.readFile(path), 'utf8') };
 }
 
 /** keepalived's default config id: the node name up to its first dot. */

@@ -7,7 +7,6 @@ export const TRACK_PROCESS_NOTE = 'the processes are not tracked';
 export const BFD_NOTE = 'no BFD session is run';
 export const GARP_GROUP_NOTE = 'GARP/NA intervals come from global_defs';
 export const TRACK_GROUP_NOTE = 'static addresses, routes and rules are not added';
-export const AUTH_HMAC_NOTE = 'adverts are neither signed nor checked with HMAC';
 export const LINKBEAT_NOTE = 'link state comes from netlink';
 export const STATIC_NOTE = 'static addresses, routes and rules are not added';
 
@@ -15,4 +14,3 @@ export const TRACK_PROCESS = skippedBlock(TRACK_PROCESS_NOTE, ['process', 'weigh
 export const BFD_INSTANCE = skippedBlock(BFD_NOTE, ['neighbor_ip', 'source_ip', 'min_rx', 'min_tx', 'idle_tx', 'multiplier', 'passive', 'ttl', 'hoplimit', 'max_hops', 'multihop', 'weight', 'vrrp', 'checker']);
 export const GARP_GROUP = skippedBlock(GARP_GROUP_NOTE, ['garp_interval', 'gna_interval', 'interface', 'interfaces']);
 export const TRACK_GROUP = skippedBlock(TRACK_GROUP_NOTE, ['group']);
-export const AUTH_HMAC = skippedBlock(AUTH_HMAC_NOTE, ['key', 'active_key', 'anti_replay', 'time_window', 'mode']);

@@ -60,6 +60,8 @@ export interface GlobalDefs {
   enableScriptSecurity: boolean;
   scriptUser?: string;
   scriptGroup?: string;
+  /** checker_log_all_failures: every failed check is logged, not only state changes (checkers may override). */
+  checkerLogAllFailures?: boolean;
   /** Flush IPVS at startup (`lvs_flush`). */
   lvsFlush: boolean;
   /** Flush IPVS at shutdown: false, true (everything) or 'VS' (only our virtual servers). */
@@ -233,6 +235,8 @@ export interface CheckerCommon {
   delayLoop: number;
   /** Starts down until its first success; resolved from the checker, real server and virtual server. */
   alpha: boolean;
+  /** log_all_failures (checker, else global_defs checker_log_all_failures): log every failed check. */
+  logAllFailures?: true;
   where: SourceRef;
 }
 

@@ -93,6 +93,7 @@ export function checkConfig(c: CheckerSpec, vs: VirtualServerSpec, global: VipdC
     delayLoopMs: s2ms(c.delayLoop || vs.delayLoop),
     // Resolved per checker (checker, real server, virtual server): false must not fall back.
     alpha: c.alpha,
+    ...(c.logAllFailures ? { logAllFailures: true } : {}),
   };
   if (c.type === 'MISC_CHECK') {
     return {

@@ -72,6 +72,7 @@ export class IpvsRunner {
     });
     m.on('realServerUp', (e) => this.#log.info(e, `real server ${e.destination} of ${e.service} is up`));
     m.on('realServerDown', (e) => this.#log.warn(e, `real server ${e.destination} of ${e.service} is down${e.reason ? `: ${e.reason}` : ''}`));
+    m.on('checkFailed', (e) => this.#log.info(e, `real server ${e.destination} of ${e.service}: ${e.check} failed${e.reason ? `: ${e.reason}` : ''}${e.retry ? ` (retry ${e.retry.n} of ${e.retry.of})` : ' (still down)'}`));
     m.on('quorumDown', (e) => this.#log.warn(e, `virtual server ${e.service} lost its quorum`));
     m.on('quorumUp', (e) => this.#log.info(e, `virtual server ${e.service} has its quorum`));
     m.on('applied', (r) => {

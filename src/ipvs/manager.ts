@@ -57,6 +57,8 @@ export interface VirtualServerManagerOptions {
 export interface VirtualServerManagerEvents {
   realServerUp: [{ service: string; destination: string; reason?: string }];
   realServerDown: [{ service: string; destination: string; reason?: string }];
+  /** A failed attempt that changed no state (a retry, or still down), for checkers with logAllFailures. */
+  checkFailed: [{ service: string; destination: string; check: CheckConfig['type']; reason?: string; up: boolean; retry?: { n: number; of: number } }];
   quorumUp: [{ service: string }];
   quorumDown: [{ service: string }];
   applied: [ApplyResult];
@@ -242,6 +244,12 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
           if (!c.running || this.#stopped) return;
           const step = onProbeResult(c.settings, c.state, r.ok, r.pending);
           c.state = step.state;
+          if (!r.ok && !step.transition && c.check.logAllFailures) {
+            this.emit('checkFailed', {
+              service, destination: dk, check: c.check.type, ...(r.reason ? { reason: r.reason } : {}), up: step.state.up,
+              ...(step.state.up ? { retry: { n: step.state.retries, of: c.settings.retry } } : {}),
+            });
+          }
           // A passing dynamic checker sets the weight; a failing one leaves it (its server is down).
           if (r.ok && JSON.stringify(r.weight) !== JSON.stringify(c.weight)) {
             c.weight = r.weight;

@@ -50,14 +50,17 @@ t.test('checkers: vipd programs what keepalived 2.2.7 programs', async (t) => {
   t.same(by.get('vipd-stopped')?.table, [], 'vipd stopped: its services are gone');
 
   const hang = by.get('hang') ?? {};
-  const samples = (hang.samples ?? []) as Array<{ fds: number; children: number; sleepers: number }>;
+  const samples = (hang.samples ?? []) as Array<{ fds: number; children: number; sleepers: number; kinds?: Record<string, number> }>;
   t.ok(samples.length >= 10, 'sampled');
   t.ok(samples.every((s) => s.sleepers <= 1), `a hanging MISC_CHECK never runs twice at once (${samples.map((s) => s.sleepers).join(' ')})`);
   t.ok(samples.every((s) => s.children <= 1), `at most the one script as child (${samples.map((s) => s.children).join(' ')})`);
   const fds = samples.map((s) => s.fds);
-  t.ok(Math.max(...fds) < 64, `open fds stay bounded with 10 checkers that never get an answer (${fds.join(' ')})`);
+  t.ok(Math.max(...fds) < 64, `open fds stay bounded with 10 checkers that never get an answer (${fds.join(' ')})`, { kinds: samples.filter((s) => s.kinds).map((s) => s.kinds) });
   t.ok(Math.max(...fds.slice(-4)) <= Math.max(...fds.slice(0, 6)) + 8, 'and do not grow');
   t.ok((hang.log ?? []).some((l: string) => /10\.7\.0\.10:80 .* is down: killed by SIGTERM after a 1000 ms timeout/.test(l)), 'the script is killed at misc_timeout');
+  const scripts = hang.scripts ?? {};
+  t.ok(scripts.timedOut >= 3 && scripts.timedOut <= scripts.started, `every timed-out run is counted in vipd status (${JSON.stringify(scripts)})`);
+  t.ok(scripts.running <= 1, 'one run at a time');
   t.strictSame(hang.table, ['-A -t 10.7.0.110:80 -s rr', '-A -u 10.7.0.111:53 -s rr'], 'every silent target is down');
   t.equal(hang.sleepersAfterStop, 0, 'no script outlives vipd');
   t.ok(by.has('done'));

@@ -220,3 +220,16 @@ t.test('notify_up / notify_down run on transitions, with their own arguments onl
   await m.stop();
   t.same(runs, [{ argv: ['/usr/bin/down'], uid: 65534, gid: 65534 }, { argv: ['/usr/bin/up', '11'] }], 'down (as nobody), then up (as vipd)');
 });
+
+t.test('log_all_failures: the checker\'s, else global_defs checker_log_all_failures', async (t) => {
+  const text = (global: string) => `global_defs {\n  ${global}\n}\nvirtual_server 10.0.0.100 80 {\n  protocol TCP\n  real_server 10.0.0.11 80 {\n    TCP_CHECK {\n    }\n    TCP_CHECK {\n      log_all_failures off\n    }\n    MISC_CHECK {\n      misc_path /bin/true\n      log_all_failures\n    }\n  }\n}\n`;
+  const flags = (global: string) => {
+    const { config, warnings } = parseKeepalivedConfig(text(global), { file: '/k.conf', configId: 'x' });
+    t.same(warnings, [], 'no warning: implemented');
+    const vs = config.virtualServers[0]!;
+    return vs.realServers[0]!.checkers.map((c) => checkConfig(c, vs, config.global).logAllFailures ?? false);
+  };
+  t.same(flags('checker_log_all_failures'), [true, false, true], 'global on: a checker may turn it off');
+  t.same(flags('checker_log_all_failures off'), [false, false, true]);
+  t.same(flags('router_id r'), [false, false, true], 'default off');
+});

@@ -112,3 +112,36 @@ t.test('manager: dynamic weights, quorum on them, per-checker alpha, URL steps',
   t.same(table(), ['10.0.0.11:3', '10.0.0.12:10', '10.0.0.13:18', '10.0.0.14:1'], 'and back with the weights of now');
   await m.stop();
 });
+
+t.test('manager: log_all_failures reports every failed attempt that changes nothing', async (t) => {
+  const k = new FakeIpvsKernel();
+  const client = await IpvsClient.open({ genl: k });
+  const clock = new ManualClock(0);
+  let ok = true;
+  const probe = async (): Promise<ProbeResult> => (ok ? { ok: true } : { ok: false, reason: 'connect ECONNREFUSED' });
+  const m = new VirtualServerManager({ client, probe, timers: clock, random: () => 0 });
+  const events: string[] = [];
+  m.on('realServerDown', (e) => events.push(`down ${e.destination}`));
+  m.on('checkFailed', (e) => events.push(`${e.check} ${e.destination} ${e.reason} ${e.up ? `retry ${e.retry!.n}/${e.retry!.of}` : 'still down'}`));
+  const service = makeService({ family: 4, protocol: 'tcp', address: '10.0.0.100', port: 80, scheduler: 'rr' });
+  const dest = (a: string) => makeDestination({ family: 4, address: a, port: 80, forward: 'masq', weight: 1 });
+  await m.setVirtualServers([{
+    service, delayLoopMs: 1000,
+    realServers: [
+      { destination: dest('10.0.0.11'), checks: [{ type: 'TCP_CHECK', retry: 2, delayBeforeRetryMs: 500, delayLoopMs: 1000, logAllFailures: true }] },
+      { destination: dest('10.0.0.12'), checks: [{ type: 'TCP_CHECK', retry: 2, delayBeforeRetryMs: 500, delayLoopMs: 1000 }] },
+    ],
+  }]);
+  await run(clock, 10);
+  ok = false;
+  await run(clock, 3100);
+  await m.settled();
+  t.same(events, [
+    'TCP_CHECK 10.0.0.11:80 connect ECONNREFUSED retry 1/2',
+    'TCP_CHECK 10.0.0.11:80 connect ECONNREFUSED retry 2/2',
+    'down 10.0.0.11:80',
+    'down 10.0.0.12:80',
+    'TCP_CHECK 10.0.0.11:80 connect ECONNREFUSED still down',
+  ], 'each retry and each failure while down, for the checker that asks; the transition once');
+  await m.stop();
+});

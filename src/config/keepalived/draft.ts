@@ -79,6 +79,7 @@ export interface NetCheckerDraft {
   type: NetCheckerType;
   timing: TimingDraft;
   alpha?: boolean;
+  logAllFailures?: boolean;
   connectIp?: string;
   connectPort?: number;
   bindTo?: string;
@@ -108,6 +109,7 @@ export interface MiscCheckerDraft {
   kind: 'misc';
   timing: TimingDraft;
   alpha?: boolean;
+  logAllFailures?: boolean;
   path?: ScriptCommand;
   timeout?: number;
   dynamic: boolean;

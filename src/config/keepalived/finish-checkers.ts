@@ -44,6 +44,7 @@ export function finishCheckers(r: RealServerDraft, cx: CheckerContext): Pick<Rea
       warmup: pick('warmup') ?? dflt.warmup,
       delayLoop,
       alpha: c.alpha ?? alphaDefault,
+      ...((c.logAllFailures ?? cx.global.checkerLogAllFailures) ? { logAllFailures: true as const } : {}),
       where: c.where,
     };
     if (c.kind === 'misc') {

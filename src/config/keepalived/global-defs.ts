@@ -79,7 +79,7 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = {
   lvs_sync_daemon: warned('no IPVS connection sync daemon is started'),
   lvs_timeouts: warned('the IPVS tcp/tcpfin/udp timeouts are not changed'),
   rs_init_notifies: warned('no notify_up/notify_down is run for the initial real server states'),
-  checker_log_all_failures: warned('only checker state changes are logged'),
+  checker_log_all_failures: implemented((s, d) => (d.global.checkerLogAllFailures = boolArg(s, 0))),
   notification_email: warned(NO_MAIL),
   notification_email_from: warned(NO_MAIL),
   smtp_server: warned(NO_MAIL),

@@ -22,7 +22,6 @@ export function timingKeywords<T>(timing: (d: T) => TimingDraft): Record<string,
   };
 }
 
-const ALL_FAILURES = 'only state changes are logged';
 
 /** Where a network checker connects from and to (also an SMTP_CHECK host { } block). */
 const CONNECTION: KeywordTable<NetCheckerDraft> = {
@@ -43,7 +42,7 @@ const NET_CHECKER: KeywordTable<NetCheckerDraft> = {
   ...CONNECTION,
   ...timingKeywords<NetCheckerDraft>((d) => d.timing),
   alpha: implemented((s, d) => (d.alpha = boolArg(s, 0))),
-  log_all_failures: warned(ALL_FAILURES, (s) => boolArg(s, 0)),
+  log_all_failures: implemented((s, d) => (d.logAllFailures = boolArg(s, 0))),
   dynamic: warned('the checker does not change the weight'),
 };
 
@@ -249,7 +248,7 @@ export const MISC_CHECK: KeywordTable<MiscCheckerDraft> = {
     if (s.args.length > 2) fail(s, `user: too many arguments (user [group])`);
   }),
   alpha: implemented((s, d) => (d.alpha = boolArg(s, 0))),
-  log_all_failures: warned(ALL_FAILURES, (s) => boolArg(s, 0)),
+  log_all_failures: implemented((s, d) => (d.logAllFailures = boolArg(s, 0))),
   ...timingKeywords<MiscCheckerDraft>((d) => d.timing),
 };
 

@@ -12,6 +12,8 @@ interface CommonCheck {
   delayLoopMs?: number;
   /** Starts down until its first success (keepalived alpha); default the virtual server's. */
   alpha?: boolean;
+  /** keepalived log_all_failures: report every failed attempt (checkFailed), not only transitions. */
+  logAllFailures?: boolean;
 }
 
 /** Where a network checker connects, and from where (keepalived's connection options). */

@@ -62,6 +62,8 @@ export interface GlobalDefs {
   scriptGroup?: string;
   /** checker_log_all_failures: every failed check is logged, not only state changes (checkers may override). */
   checkerLogAllFailures?: boolean;
+  /** rs_init_notifies: notify_up for every real server that starts up, at start. */
+  rsInitNotifies?: boolean;
   /** Flush IPVS at startup (`lvs_flush`). */
   lvsFlush: boolean;
   /** Flush IPVS at shutdown: false, true (everything) or 'VS' (only our virtual servers). */

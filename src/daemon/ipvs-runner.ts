@@ -52,6 +52,7 @@ export class IpvsRunner {
     }
     this.#notifier?.update(plan.mapped);
     if (!this.#manager) this.#manager = this.#createManager(this.#client, plan.onMasterOnly);
+    this.#manager.initialNotifies = plan.rsInitNotifies;
     const active = ipvsActive(plan, this.#isMaster);
     if (this.#manager.active !== active) await this.#manager.setActive(active);
     await this.#manager.setVirtualServers(plan.mapped.map((m) => m.config));

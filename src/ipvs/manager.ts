@@ -52,11 +52,14 @@ export interface VirtualServerManagerOptions {
   probe?: ProbeRunner;
   timers?: Timers;
   random?: () => number;
+  /** keepalived rs_init_notifies: a real server that starts up reports realServerUp (initial) when added. */
+  initialNotifies?: boolean;
 }
 
 export interface VirtualServerManagerEvents {
-  realServerUp: [{ service: string; destination: string; reason?: string }];
-  realServerDown: [{ service: string; destination: string; reason?: string }];
+  /** initial: not a change but the state a real server starts in (initialNotifies, or alpha's first failure). */
+  realServerUp: [{ service: string; destination: string; reason?: string; initial?: true }];
+  realServerDown: [{ service: string; destination: string; reason?: string; initial?: true }];
   /** A failed attempt that changed no state (a retry, or still down), for checkers with logAllFailures. */
   checkFailed: [{ service: string; destination: string; check: CheckConfig['type']; reason?: string; up: boolean; retry?: { n: number; of: number } }];
   quorumUp: [{ service: string }];
@@ -79,6 +82,8 @@ interface RealServerRun {
   config: RealServerConfig;
   checkers: CheckerRun[];
   up: boolean;
+  /** Started down (alpha) and no checker has confirmed it yet: its first failure reports it down, as keepalived's does. */
+  unconfirmed: boolean;
 }
 
 interface VirtualServerRun {
@@ -97,6 +102,8 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   #stopped = false;
   #applying: Promise<void> | undefined;
   #dirty = false;
+  /** See VirtualServerManagerOptions.initialNotifies; applies to real servers added from now on. */
+  initialNotifies: boolean;
 
   constructor(opts: VirtualServerManagerOptions) {
     super();
@@ -105,6 +112,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     this.#timers = opts.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
     this.#random = opts.random ?? Math.random;
     this.#active = !opts.programOnlyWhileMaster;
+    this.initialNotifies = opts.initialNotifies ?? false;
   }
 
   get active(): boolean {
@@ -216,7 +224,8 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     if (existing) existing.checkers.forEach((c) => this.#timers.clearTimeout(c.timer));
     const alpha = run.config.alpha ?? false;
     // Up unless a checker starts down (alpha: the checker's own, else the virtual server's).
-    const rs: RealServerRun = { config: rsc, checkers: [], up: checks.every((c) => !(c.alpha ?? alpha)) };
+    const up = checks.every((c) => !(c.alpha ?? alpha));
+    const rs: RealServerRun = { config: rsc, checkers: [], up, unconfirmed: !up };
     for (const check of checks) {
       const settings: CheckerSettings = {
         ...defaultCheckerSettings,
@@ -232,6 +241,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
       this.#arm(serviceKey(run.config.service), dk, rs, c, start.firstDelayMs);
     }
     run.servers.set(dk, rs);
+    if (up && !existing && this.initialNotifies) this.emit('realServerUp', { service: serviceKey(run.config.service), destination: dk, initial: true });
   }
 
   #arm(service: string, dk: string, rs: RealServerRun, c: CheckerRun, delayMs: number): void {
@@ -244,7 +254,10 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
           if (!c.running || this.#stopped) return;
           const step = onProbeResult(c.settings, c.state, r.ok, r.pending);
           c.state = step.state;
-          if (!r.ok && !step.transition && c.check.logAllFailures) {
+          if (!r.ok && !step.transition && rs.unconfirmed && !step.state.up) {
+            rs.unconfirmed = false;
+            this.emit('realServerDown', { service, destination: dk, ...(r.reason ? { reason: r.reason } : {}), initial: true });
+          } else if (!r.ok && !step.transition && c.check.logAllFailures) {
             this.emit('checkFailed', {
               service, destination: dk, check: c.check.type, ...(r.reason ? { reason: r.reason } : {}), up: step.state.up,
               ...(step.state.up ? { retry: { n: step.state.retries, of: c.settings.retry } } : {}),
@@ -266,6 +279,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     const up = rs.checkers.every((c) => c.state.up);
     if (up === rs.up) return;
     rs.up = up;
+    rs.unconfirmed = false;
     this.emit(up ? 'realServerUp' : 'realServerDown', { service, destination: dk, ...(reason && !up ? { reason } : {}) });
     const run = this.#vs.get(service);
     if (run) this.#updateQuorum(service, run);

@@ -3,7 +3,8 @@
 // own namespace with its own IPVS table; `ipvsadm -Sn` once the checkers settled is the same for
 // both, and is what keepalived.conf(5) says: MISC_CHECK exit 0 / exit 1 / misc_dynamic, HTTP_GET
 // status_code lists and ranges against 404 and 503, regex and digest, UDP_CHECK, DNS_CHECK,
-// SMTP_CHECK, PING_CHECK to a reachable and an unreachable address, FILE_CHECK weights. Then vipd
+// SMTP_CHECK, PING_CHECK to a reachable and an unreachable address, FILE_CHECK weights; the
+// notify_up / notify_down runs for the initial states, with and without rs_init_notifies. Then vipd
 // alone: a hanging MISC_CHECK is killed at its timeout, never two at once; checkers whose target
 // never answers hold a bounded number of sockets and processes; nothing outlives the stop.
 import t from 'tap';
@@ -48,6 +49,13 @@ t.test('checkers: vipd programs what keepalived 2.2.7 programs', async (t) => {
   t.strictSame(changed.vipd, changed.keepalived, 'a changed track file: the same new weight');
   t.ok((changed.vipd ?? []).includes('-a -t 10.7.0.100:80 -r 10.7.0.10:82 -m -w 6'), 'value -2 x 2 + 10');
   t.same(by.get('vipd-stopped')?.table, [], 'vipd stopped: its services are gone');
+
+  const notify = by.get('notify') ?? {};
+  t.strictSame(notify.keepalived, ['down 82', 'down 84', 'up 83'], 'keepalived: the transitions, and an alpha server\'s first failure');
+  t.strictSame(notify.vipd, notify.keepalived, 'vipd runs the same notify_up / notify_down');
+  const init = by.get('notify-init') ?? {};
+  t.strictSame(init.keepalived, ['down 82', 'down 84', 'up 80', 'up 81', 'up 82', 'up 83', 'up 85'], 'rs_init_notifies: notify_up at start for every server that starts up');
+  t.strictSame(init.vipd, init.keepalived, 'vipd too');
 
   const hang = by.get('hang') ?? {};
   const samples = (hang.samples ?? []) as Array<{ fds: number; children: number; sleepers: number; kinds?: Record<string, number> }>;

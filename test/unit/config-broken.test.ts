@@ -184,7 +184,7 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
 /** Implemented keywords where any value is valid (names, paths, flags) or that cannot be misused. */
 const ANY_VALUE: Record<string, string[]> = {
   'top level': ['include', 'includer', 'includem', 'includew', 'includeb', 'includea'],
-  global_defs: ['router_id'],
+  global_defs: ['router_id', 'rs_init_notifies'],
   vrrp_script: ['init_fail'],
   vrrp_sync_group: ['group'],
   vrrp_instance: ['interface', 'nopreempt', 'preempt', 'accept', 'native_ipv6', 'no_virtual_ipaddress'],

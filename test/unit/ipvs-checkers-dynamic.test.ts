@@ -145,3 +145,36 @@ t.test('manager: log_all_failures reports every failed attempt that changes noth
   ], 'each retry and each failure while down, for the checker that asks; the transition once');
   await m.stop();
 });
+
+t.test('manager: initial states reported as keepalived 2.2.7 runs notify_up/notify_down', async (t) => {
+  // Observed with keepalived 2.2.7 in UML (six real servers, each with notify_up/notify_down):
+  // without rs_init_notifies: down 82 (fails), up 83 (alpha, passes), down 84 (alpha, fails: its
+  // first failure is reported although it started down); with it, also up 80 81 82 85 at start
+  // (every server that starts up, with or without checkers) and nothing more for 80 81 85.
+  for (const initial of [false, true]) {
+    const k = new FakeIpvsKernel();
+    const client = await IpvsClient.open({ genl: k });
+    const clock = new ManualClock(0);
+    const probe = async (c: CheckConfig): Promise<ProbeResult> => (c.type === 'TCP_CHECK' && c.connectPort === 99 ? { ok: false, reason: 'connect ECONNREFUSED' } : { ok: true });
+    const m = new VirtualServerManager({ client, probe, timers: clock, random: () => 0, initialNotifies: initial });
+    const events: string[] = [];
+    m.on('realServerUp', (e) => events.push(`up ${e.destination.split(':')[1]}${e.initial ? ' (initial)' : ''}`));
+    m.on('realServerDown', (e) => events.push(`down ${e.destination.split(':')[1]}${e.initial ? ' (initial)' : ''}`));
+    const service = makeService({ family: 4, protocol: 'tcp', address: '10.0.0.100', port: 80, scheduler: 'rr' });
+    const rs = (port: number, connectPort?: number, alpha = false) => ({
+      destination: makeDestination({ family: 4, address: '10.0.0.10', port, forward: 'masq', weight: 1 }),
+      checks: connectPort === undefined ? [] : [{ type: 'TCP_CHECK' as const, connectPort, alpha, retry: 0, delayLoopMs: 1000 }],
+    });
+    const config = { service, delayLoopMs: 1000, realServers: [rs(80), rs(81, 80), rs(82, 99), rs(83, 80, true), rs(84, 99, true), rs(85, 80)] };
+    await m.setVirtualServers([config]);
+    await run(clock, 3000);
+    await m.settled();
+    const expected = ['down 82', 'up 83', 'down 84 (initial)'];
+    t.same(events, initial ? ['up 80 (initial)', 'up 81 (initial)', 'up 82 (initial)', 'up 85 (initial)', ...expected] : expected, initial ? 'rs_init_notifies' : 'without rs_init_notifies');
+    events.length = 0;
+    await m.setVirtualServers([config]);
+    await run(clock, 2000);
+    t.same(events, [], 'a reload of the same servers reports nothing');
+    await m.stop({ release: false });
+  }
+});

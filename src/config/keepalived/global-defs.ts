@@ -78,7 +78,8 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = {
   }),
   lvs_sync_daemon: warned('no IPVS connection sync daemon is started'),
   lvs_timeouts: warned('the IPVS tcp/tcpfin/udp timeouts are not changed'),
-  rs_init_notifies: warned('no notify_up/notify_down is run for the initial real server states'),
+  // keepalived reads no argument: `rs_init_notifies off` still turns it on.
+  rs_init_notifies: implemented((_s, d) => (d.global.rsInitNotifies = true)),
   checker_log_all_failures: implemented((s, d) => (d.global.checkerLogAllFailures = boolArg(s, 0))),
   notification_email: warned(NO_MAIL),
   notification_email_from: warned(NO_MAIL),

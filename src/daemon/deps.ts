@@ -9,6 +9,7 @@ import { httpProbe, scriptProbe, tcpProbe, type Probe } from '../vrrp/track/prob
 import { runNotify, type NotifyCommand, type NotifyResult } from '../vrrp/notify.js';
 import { RtNetlink } from '../netif/rtnetlink.js';
 import { IpvsClient, type ProbeRunner, type Timers } from '../ipvs/index.js';
+import type { RouteNetlink } from './route-runner.js';
 import { buildProbe, type ProbeSpec } from '../health/index.js';
 import { runNft, type NftRunner } from '../netif/nftables.js';
 import { TcpProxy, type BackendStats, type ProxyBackend, type TcpProxyEvents, type TcpProxyOptions } from '../proxy/index.js';
@@ -48,6 +49,8 @@ export interface DaemonDeps {
   createRouter(opts: { clock: Clock }): VrrpRouterPort;
   /** Opened on first use: a VRRP-less (-C) daemon opens no rtnetlink socket. */
   hostNetlink(): HostNetlink;
+  /** Static and virtual routes, rules, static addresses (opened on first use). */
+  routeNetlink?(): RouteNetlink;
   /** Writes /proc/sys/<key> (e.g. net/ipv4/conf/eth0/arp_ignore). */
   writeSysctl(key: string, value: string): void;
   openIpvs(): Promise<IpvsClient>;
@@ -83,6 +86,7 @@ export function realDependencies(): DaemonDeps {
     clock: realClock,
     createRouter: ({ clock }) => new VrrpRouter({ rtnetlink: rtnetlink(), clock }),
     hostNetlink: rtnetlink,
+    routeNetlink: rtnetlink,
     writeSysctl: (key, value) => writeFileSync(`/proc/sys/${key}`, value),
     openIpvs: () => IpvsClient.open(),
     trackProbe: builtinProbe,

@@ -9,6 +9,8 @@ import type {
   GlobalDefs,
   HttpUrl,
   RealServerSpec,
+  RouteSpec,
+  RuleSpec,
   ScriptCommand,
   SourceRef,
   TrackedInterface,
@@ -66,6 +68,8 @@ export interface InstanceDraft {
   downTimerAdverts?: number;
   notify: Partial<Record<NotifyKey, ScriptCommand>>;
   garp: Partial<Record<GarpKey, number>>;
+  virtualRoutes?: RouteSpec[];
+  virtualRules?: RuleSpec[];
   /** Where the block starts (not the statement: its tree is dropped once read). */
   where: SourceRef;
 }
@@ -172,4 +176,9 @@ export interface ConfigDraft {
   servers: VsDraft[];
   /** track_file blocks (FILE_CHECK names them). */
   trackFiles: TrackFileSpec[];
+  /** global_defs default_interface: where static addresses without `dev` go (keepalived: eth0). */
+  defaultInterface?: string;
+  staticAddresses?: VirtualAddressSpec[];
+  staticRoutes?: RouteSpec[];
+  staticRules?: RuleSpec[];
 }

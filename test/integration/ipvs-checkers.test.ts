@@ -37,7 +37,7 @@ const EXPECTED = [
 
 t.test('checkers: vipd programs what keepalived 2.2.7 programs', async (t) => {
   if (!requireEnv(t, { root: true, uml: true, commands: ['ipvsadm', 'ip', 'keepalived'] })) return;
-  const r = await runInUml('dist/test/fixtures/uml-checkers.js', { timeoutMs: 200_000, memMb: 768 });
+  const r = await runInUml('dist/test/fixtures/uml-checkers.js', { timeoutMs: 260_000, memMb: 768 });
   t.comment(`UML run ${r.totalMs} ms`);
   const by = new Map<string, Record<string, any>>();
   for (const line of r.output.split('\n')) if (line.startsWith('{')) { const j = JSON.parse(line); by.set(j.step, j); }

@@ -2,7 +2,7 @@
 // real ones (raw sockets, rtnetlink, generic netlink, /proc/sys, child processes); tests hand in
 // fakes so the whole daemon starts without a kernel.
 import { writeFileSync } from 'node:fs';
-import type { RouterEvents } from '../vrrp/router.js';
+import type { InitialTracking, RouterEvents } from '../vrrp/router.js';
 import { VrrpRouter } from '../vrrp/router.js';
 import { realClock, type Clock, type InstanceConfig, type InstanceStatus, type VrrpInstance } from '../vrrp/instance.js';
 import { httpProbe, scriptProbe, tcpProbe, type Probe } from '../vrrp/track/probes.js';
@@ -14,7 +14,7 @@ import { IpvsClient, type ProbeRunner, type Timers } from '../ipvs/index.js';
 export interface VrrpRouterPort {
   on<K extends keyof RouterEvents>(event: K, listener: (...args: RouterEvents[K]) => void): unknown;
   off<K extends keyof RouterEvents>(event: K, listener: (...args: RouterEvents[K]) => void): unknown;
-  add(cfg: InstanceConfig): Promise<VrrpInstance>;
+  add(cfg: InstanceConfig, opts?: { tracked?: InitialTracking[] }): Promise<VrrpInstance>;
   remove(name: string): Promise<void>;
   instance(name: string): VrrpInstance | undefined;
   trackInterface(instance: string, ifname: string, weight?: number): Promise<void>;

@@ -17,7 +17,12 @@ import { vridOf, vridOfIpv4Packet } from './packet.js';
 import { effectivePriority } from './track/tracker-state.js';
 
 /** Instance events the router re-emits, so one listener sees every instance. */
-const RELAYED: ReadonlyArray<keyof InstanceEvents> = ['state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'late-advert'];
+const RELAYED: ReadonlyArray<keyof InstanceEvents> = [
+  'state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'late-advert', 'priority', 'faults', 'lower-priority',
+];
+
+/** A tracking source known when an instance is added: it counts from the start (no transition through BACKUP). */
+export interface InitialTracking { source: string; ok: boolean; weight: number }
 
 export interface RouterEvents extends InstanceEvents {
   /** A datagram for a VRID no instance here runs (counted; common on shared LANs). */
@@ -99,7 +104,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
    * rest defaults as keepalived.conf does (see InstanceConfig). Rejects (touching nothing) when the
    * config is invalid or its interface or addresses are unusable.
    */
-  async add(config: InstanceConfig): Promise<VrrpInstance> {
+  async add(config: InstanceConfig, opts: { tracked?: InitialTracking[] } = {}): Promise<VrrpInstance> {
     const cfg = resolveInstanceConfig(config);
     if (this.#entries.has(cfg.name)) throw new VipdError('VIPD_ERR_DUPLICATE', `VRRP instance ${cfg.name} exists already`);
     for (const e of this.#entries.values()) {
@@ -146,6 +151,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     this.#entries.set(cfg.name, entry);
     // The instance's own link is tracked with weight 0: link down means FAULT (keepalived's default).
     entry.trackedLinks.set(l.name, 0);
+    for (const t of opts.tracked ?? []) entry.tracked.set(t.source, { ok: t.ok, weight: t.weight });
     this.#setTracked(entry, `link:${l.name}`, isRunning(l), 0);
     await instance.start();
     return instance;

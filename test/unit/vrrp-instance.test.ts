@@ -278,11 +278,11 @@ t.test('faults', async (t) => {
     t.equal(env.channel.sent.at(-1)!.advert.priority, 0);
     await inst.stop();
   });
-  await t.test('a fault known before start: FAULT right after startup', async (t) => {
+  await t.test('a fault known before start: INITIALIZE -> FAULT, no BACKUP in between (keepalived)', async (t) => {
     const { inst, states } = setup();
     inst.setFault('link:eth0', true);
     await inst.start();
-    t.same(states.map((s) => s.state), ['backup', 'fault']);
+    t.same(states.map((s) => `${s.previous}->${s.state}`), ['initialize->fault']);
     await inst.stop();
   });
 });

@@ -103,6 +103,9 @@ const CONTEXT: Record<string, { wrap: (st: string) => string; line: number }> = 
   url: { wrap: (st) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    HTTP_GET {\n      url {\n        path /\n        ${st}\n      }\n    }\n  }\n}\n`, line: 7 },
   MISC_CHECK: { wrap: (st) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    MISC_CHECK {\n      misc_path /bin/true\n      ${st}\n    }\n  }\n}\n`, line: 6 },
   'virtual_ipaddress options': { wrap: (st) => `vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n    10.0.0.1/24 ${st}\n  }\n}\n`, line: 5 },
+  vrrp_sync_group: { wrap: (st) => `vrrp_sync_group G {\n  group {\n    V\n  }\n  ${st}\n}\n`, line: 5 },
+  track_file: { wrap: (st) => `track_file F {\n  file /run/f\n  ${st}\n}\n`, line: 3 },
+  vrrp_track_process: { wrap: (st) => `vrrp_track_process P {\n  process nginx\n  ${st}\n}\n`, line: 3 },
 };
 
 const TIMER_BAD = ['-1', 'soon'];
@@ -110,7 +113,7 @@ const TIMING = Object.fromEntries(['connect_timeout', 'delay_before_retry', 'war
 
 /** context -> keyword -> bad values. */
 const BAD_VALUES: Record<string, Record<string, string[]>> = {
-  'top level': Object.fromEntries(['global_defs', 'vrrp_script', 'vrrp_sync_group', 'vrrp_instance', 'virtual_server_group'].map((k) => [k, ['x']]).concat([['virtual_server', ['10.0.0.300 80 {\n}', '10.0.0.1 http {\n}', 'fwmark x {\n}']]])),
+  'top level': Object.fromEntries(['global_defs', 'vrrp_script', 'vrrp_sync_group', 'vrrp_instance', 'virtual_server_group', 'track_file', 'vrrp_track_file', 'vrrp_track_process'].map((k) => [k, ['x']]).concat([['virtual_server', ['10.0.0.300 80 {\n}', '10.0.0.1 http {\n}', 'fwmark x {\n}']]])),
   global_defs: {
     vrrp_version: ['4', 'two'],
     ...Object.fromEntries(['vrrp_garp_master_delay', 'vrrp_garp_master_repeat', 'vrrp_garp_master_refresh', 'vrrp_garp_master_refresh_repeat', 'vrrp_garp_lower_prio_delay', 'vrrp_garp_lower_prio_repeat'].map((k) => [k, ['-1', 'x']])),
@@ -118,9 +121,13 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
     vrrp_min_garp: ['maybe'], vrrp_down_timer_adverts: ['0', '101'], vrrp_check_unicast_src: ['maybe'],
     lvs_flush: ['maybe'], lvs_flush_on_stop: ['ALL'],
     vrrp_strict: ['maybe'], vrrp_skip_check_adv_addr: ['maybe'], enable_script_security: ['maybe'],
+    script_user: ['', 'u g extra'], vrrp_notify_priority_changes: ['maybe'], fifo_write_vrrp_states_on_reload: ['maybe'],
+    ...Object.fromEntries(['notify_fifo', 'vrrp_notify_fifo', 'lvs_notify_fifo'].map((k) => [k, ['', '/run/f u g extra']])),
+    ...Object.fromEntries(['notify_fifo_script', 'vrrp_notify_fifo_script', 'lvs_notify_fifo_script'].map((k) => [k, ['""', '"/bin/x" u g extra']])),
   },
   vrrp_script: {
     script: ['', '"/bin/x" extra'], interval: ['0', '-1'], timeout: ['0', 'x'], weight: ['254', '-254', '10 backwards'], rise: ['0'], fall: ['x'],
+    user: ['', 'u g extra'],
   },
   vrrp_instance: {
     state: ['PRIMARY'], virtual_router_id: ['0', '256'], priority: ['0', '256'], advert_int: ['0', 'x'], version: ['4'],
@@ -130,6 +137,18 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
     notify_master: ['""'], notify_backup: ['"/bin/x" u g extra'], notify_fault: ['""'], notify_stop: ['""'], notify: ['""'],
     ...Object.fromEntries(['garp_master_delay', 'garp_master_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat', 'garp_lower_prio_delay', 'garp_lower_prio_repeat'].map((k) => [k, ['-1']])),
     down_timer_adverts: ['0', '101'], strict_mode: ['maybe'],
+    track_file: ['{\n    f weight 255\n  }', '{\n    f weight 2 sideways\n  }'], track_process: ['{\n    p weight -255\n  }', '{\n    p weight\n  }'],
+    notify_master_rx_lower_pri: ['""'], notify_deleted: ['""'], notify_priority_changes: ['maybe'],
+  },
+  vrrp_sync_group: {
+    track_interface: ['{\n    eth1 weight 254\n  }'], track_script: ['{\n    s weight x\n  }'], track_file: ['{\n    f weight 255\n  }'],
+    track_process: ['{\n    p reverse weight\n  }'], notify_master: ['""'], notify_backup: ['""'], notify_fault: ['""'], notify_stop: ['""'],
+    notify: ['"/bin/x" u g extra'], notify_deleted: ['""'], notify_priority_changes: ['maybe'],
+  },
+  track_file: { file: ['', '/a /b'], weight: ['255', '-255', '2 sideways', 'x'], init_file: ['x', '1 2', '3000000000', '1 overwrite extra'] },
+  vrrp_track_process: {
+    process: [''], param_match: ['exact', 'foo'], weight: ['255', '1 backwards'], quorum: ['0', '65536'], quorum_max: ['-1', 'x'],
+    delay: ['0', '3601', 'x'], fork_delay: ['0', '-1'], terminate_delay: ['3601'],
   },
   authentication: { auth_type: ['MD5'], auth_pass: ['""'] },
   'virtual_ipaddress options': { dev: [''], label: [''], brd: ['10.0.0.300'], scope: ['galaxy'], peer: ['x'] },
@@ -157,7 +176,8 @@ const ANY_VALUE: Record<string, string[]> = {
   'top level': ['include', 'includer', 'includem', 'includew', 'includeb', 'includea'],
   global_defs: ['router_id'],
   vrrp_script: ['init_fail'],
-  vrrp_sync_group: ['group'],
+  vrrp_sync_group: ['group', 'global_tracking', 'sync_group_tracking_weight'],
+  vrrp_track_process: ['full_command'],
   vrrp_instance: ['interface', 'nopreempt', 'preempt', 'accept', 'native_ipv6', 'no_virtual_ipaddress'],
   'virtual_ipaddress options': ['no_track'],
   virtual_server: ['ops', 'virtualhost', 'flag-1', 'flag-2', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback'],

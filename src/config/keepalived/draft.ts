@@ -10,7 +10,9 @@ import type {
   ScriptCommand,
   SourceRef,
   TrackedInterface,
-  TrackedScript,
+  TrackedRef,
+  TrackFileSpec,
+  TrackProcessSpec,
   UnicastPeer,
   VirtualAddressSpec,
   VirtualServerGroupSpec,
@@ -27,7 +29,7 @@ export type GarpKey =
   | 'garpLowerPrioDelay'
   | 'garpLowerPrioRepeat';
 
-export type NotifyKey = 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop' | 'notify';
+export type NotifyKey = 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop' | 'notify' | 'notifyMasterRxLowerPri';
 
 export interface InstanceDraft {
   name: string;
@@ -55,11 +57,15 @@ export interface InstanceDraft {
   accept?: boolean;
   strict?: boolean;
   trackInterfaces: TrackedInterface[];
-  trackScripts: TrackedScript[];
+  trackScripts: TrackedRef[];
+  trackFiles: TrackedRef[];
+  trackProcesses: TrackedRef[];
   dontTrackPrimary: boolean;
   nativeIpv6: boolean;
   downTimerAdverts?: number;
   notify: Partial<Record<NotifyKey, ScriptCommand>>;
+  notifyDeleted?: { script?: ScriptCommand };
+  notifyPriorityChanges?: boolean;
   garp: Partial<Record<GarpKey, number>>;
   /** Where the block starts (not the statement: its tree is dropped once read). */
   where: SourceRef;
@@ -121,10 +127,14 @@ export interface ConfigDraft {
   global: GlobalDefs;
   lowerPrioDelaySet: boolean;
   lowerPrioRepeatSet: boolean;
+  /** *notify_fifo_script, joined to their FIFO once the whole file is read. */
+  fifoScripts: Partial<Record<'notifyFifo' | 'vrrpNotifyFifo' | 'lvsNotifyFifo', ScriptCommand>>;
   /** global_defs vrrp_down_timer_adverts (instances inherit it). */
   downTimerAdverts?: number;
   instances: InstanceDraft[];
   scripts: VrrpScriptSpec[];
+  trackFiles: TrackFileSpec[];
+  trackProcesses: TrackProcessSpec[];
   syncGroups: VrrpSyncGroupSpec[];
   vsGroups: VirtualServerGroupSpec[];
   servers: VsDraft[];

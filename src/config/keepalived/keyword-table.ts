@@ -11,6 +11,8 @@ import { AUTHENTICATION, VIRTUAL_IPADDRESS_OPTIONS } from './vrrp-addresses.js';
 import { VRRP_INSTANCE } from './vrrp-instance.js';
 import { VRRP_SCRIPT } from './vrrp-script.js';
 import { VRRP_SYNC_GROUP } from './vrrp-sync-group.js';
+import { TRACK_FILE } from './track-file.js';
+import { TRACK_PROCESS } from './track-process.js';
 
 export interface KeywordInfo {
   status: KeywordStatus;
@@ -23,6 +25,8 @@ const CONTEXTS: Record<string, KeywordTable<never>> = {
   'top level': TOP_LEVEL,
   global_defs: GLOBAL_DEFS,
   vrrp_script: VRRP_SCRIPT,
+  track_file: TRACK_FILE,
+  vrrp_track_process: TRACK_PROCESS,
   vrrp_sync_group: VRRP_SYNC_GROUP,
   vrrp_instance: VRRP_INSTANCE,
   authentication: AUTHENTICATION,
@@ -36,8 +40,6 @@ const CONTEXTS: Record<string, KeywordTable<never>> = {
   MISC_CHECK,
   // Accepted with one warning for the whole block, not read:
   auth_hmac: skipped.AUTH_HMAC,
-  track_file: skipped.TRACK_FILE,
-  vrrp_track_process: skipped.TRACK_PROCESS,
   bfd_instance: skipped.BFD_INSTANCE,
   garp_group: skipped.GARP_GROUP,
   track_group: skipped.TRACK_GROUP,

@@ -4,9 +4,9 @@ import { globalDefs } from './global-defs.js';
 import { implemented, warned, type KeywordTable } from './kit.js';
 import { virtualServerGroup } from './lvs-groups.js';
 import { virtualServer } from './lvs-virtual-server.js';
-import {
-  BFD_NOTE, GARP_GROUP_NOTE, LINKBEAT_NOTE, SSL_NOTE, STATIC_NOTE, TRACK_FILE_NOTE, TRACK_GROUP_NOTE, TRACK_PROCESS_NOTE,
-} from './skipped-blocks.js';
+import { BFD_NOTE, GARP_GROUP_NOTE, LINKBEAT_NOTE, SSL_NOTE, STATIC_NOTE, TRACK_GROUP_NOTE } from './skipped-blocks.js';
+import { trackFile } from './track-file.js';
+import { trackProcess } from './track-process.js';
 import { vrrpInstance } from './vrrp-instance.js';
 import { vrrpScript } from './vrrp-script.js';
 import { syncGroup } from './vrrp-sync-group.js';
@@ -32,9 +32,9 @@ export const TOP_LEVEL: KeywordTable<ConfigDraft> = {
   static_routes: warned(STATIC_NOTE),
   static_rules: warned(STATIC_NOTE),
   track_group: warned(TRACK_GROUP_NOTE, undefined, { block: 'track_group' }),
-  track_file: warned(TRACK_FILE_NOTE, undefined, { block: 'track_file' }),
-  vrrp_track_file: warned(TRACK_FILE_NOTE, undefined, { block: 'track_file' }),
-  vrrp_track_process: warned(TRACK_PROCESS_NOTE, undefined, { block: 'vrrp_track_process' }),
+  track_file: implemented(trackFile, { block: 'track_file' }),
+  vrrp_track_file: implemented(trackFile, { block: 'track_file', note: 'deprecated name of track_file (warns, as keepalived)' }),
+  vrrp_track_process: implemented(trackProcess, { block: 'vrrp_track_process' }),
   bfd_instance: warned(BFD_NOTE, undefined, { block: 'bfd_instance' }),
   linkbeat_interfaces: warned(LINKBEAT_NOTE),
   linkbeat_use_polling: warned(LINKBEAT_NOTE),

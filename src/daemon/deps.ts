@@ -8,6 +8,12 @@ import { realClock, type Clock, type InstanceConfig, type InstanceStatus, type V
 import { httpProbe, scriptProbe, tcpProbe, type Probe } from '../vrrp/track/probes.js';
 import { runNotify, type NotifyCommand, type NotifyResult } from '../vrrp/notify.js';
 import { RtNetlink } from '../netif/rtnetlink.js';
+import type { RunAs } from '../health/passwd.js';
+import { FileWatch } from '../vrrp/track/file-watch.js';
+import { ProcessMonitor } from '../vrrp/track/process-monitor.js';
+import { NotifyFifo, type NotifyFifoOptions, type NotifyFifoPort } from '../vrrp/notify-fifo.js';
+import type { TrackHubDeps } from './track-hub.js';
+import { realScriptHost, type ScriptHost } from './script-policy.js';
 import { IpvsClient, type ProbeRunner, type Timers } from '../ipvs/index.js';
 
 /** The VrrpRouter surface the daemon uses (a fake router implements the same). */
@@ -17,7 +23,7 @@ export interface VrrpRouterPort {
   add(cfg: InstanceConfig, opts?: { tracked?: InitialTracking[] }): Promise<VrrpInstance>;
   remove(name: string): Promise<void>;
   instance(name: string): VrrpInstance | undefined;
-  trackInterface(instance: string, ifname: string, weight?: number): Promise<void>;
+  trackInterface(instance: string, ifname: string, weight?: number, reverse?: boolean): Promise<void>;
   setTracked(instance: string, source: string, ok: boolean, weight: number): void;
   status(): InstanceStatus[];
   readonly unknownVridCount: number;
@@ -39,20 +45,25 @@ export interface DaemonDeps {
   /** IPVS health checks; undefined = the real TCP/HTTP probes. */
   ipvsProbe?: ProbeRunner;
   ipvsTimers?: Timers;
-  /** The probe a vrrp_script runs. */
-  trackProbe(argv: string[]): Probe;
+  /** The probe a vrrp_script runs (a program runs as `runAs`). */
+  trackProbe(argv: string[], runAs?: RunAs): Probe;
   runNotify(cmd: NotifyCommand): Promise<NotifyResult>;
+  /** track_file watches and the process monitor of vrrp_track_process. */
+  trackSources: TrackHubDeps;
+  openFifo(opts: NotifyFifoOptions): NotifyFifoPort;
+  /** Users and file checks of scripts (script_user, enable_script_security). */
+  scriptHost: ScriptHost;
   /** Releases what the dependencies opened (after the runners stopped). */
   close(): void;
 }
 
 /** vrrp_script `script` may name a built-in probe instead of a program: http(s)://... or tcp://host:port. */
-export function builtinProbe(argv: string[]): Probe {
+export function builtinProbe(argv: string[], runAs?: RunAs): Probe {
   const first = argv[0] ?? '';
   if (/^https?:\/\//.test(first)) return httpProbe(first);
   const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:]+):(\d+)$/.exec(first);
   if (tcp) return tcpProbe(tcp[1]!.replace(/^\[|\]$/g, ''), Number(tcp[2]));
-  return scriptProbe(argv);
+  return scriptProbe(argv, runAs);
 }
 
 /** The host: one rtnetlink socket shared by the router and the host setup. */
@@ -67,6 +78,13 @@ export function realDependencies(): DaemonDeps {
     openIpvs: () => IpvsClient.open(),
     trackProbe: builtinProbe,
     runNotify: (cmd) => runNotify(cmd),
+    trackSources: {
+      fileWatch: (opts) => new FileWatch(opts),
+      fileDirectoryExists: (file) => FileWatch.directoryExists(file),
+      processMonitor: (opts) => new ProcessMonitor(opts),
+    },
+    openFifo: (opts) => NotifyFifo.open(opts),
+    scriptHost: realScriptHost(),
     close: () => {
       rt?.close();
       rt = undefined;

@@ -15,6 +15,7 @@ import { resolveInstanceConfig, type InstanceConfig, type ResolvedInstanceConfig
 import { canonicalIp, isUnicast, otherInterfacesOf } from './instance-views.js';
 import { vridOf, vridOfIpv4Packet } from './packet.js';
 import { effectivePriority } from './track/tracker-state.js';
+import { asTracked, upDownEffect } from './track/effect.js';
 
 /** Instance events the router re-emits, so one listener sees every instance. */
 const RELAYED: ReadonlyArray<keyof InstanceEvents> = [
@@ -44,7 +45,8 @@ interface Entry {
   link: LinkInfo;
   /** Tracking sources by name: the instance's own link, track_interface, scripts... */
   tracked: Map<string, Tracked>;
-  trackedLinks: Map<string, number>;
+  /** Tracked links: weight and reverse (the instance's own link: weight 0). */
+  trackedLinks: Map<string, { weight: number; reverse: boolean }>;
 }
 
 function isRunning(l: Link): boolean {
@@ -150,7 +152,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     const entry: Entry = { instance, channel: ch.channel, link, tracked: new Map(), trackedLinks: new Map() };
     this.#entries.set(cfg.name, entry);
     // The instance's own link is tracked with weight 0: link down means FAULT (keepalived's default).
-    entry.trackedLinks.set(l.name, 0);
+    entry.trackedLinks.set(l.name, { weight: 0, reverse: false });
     for (const t of opts.tracked ?? []) entry.tracked.set(t.source, { ok: t.ok, weight: t.weight });
     this.#setTracked(entry, `link:${l.name}`, isRunning(l), 0);
     await instance.start();
@@ -204,13 +206,23 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     this.#release(key);
   }
 
-  /** track_interface: `weight` 0 means FAULT when the link is down, else a priority change. */
-  async trackInterface(instance: string, ifname: string, weight = 0): Promise<void> {
+  /**
+   * track_interface: `weight` 0 means FAULT when the link is down, else a priority change;
+   * `reverse` turns that around (keepalived's `weight N reverse`).
+   */
+  async trackInterface(instance: string, ifname: string, weight = 0, reverse = false): Promise<void> {
     const e = this.#entries.get(instance);
     if (!e) throw new VipdError('VIPD_ERR_NO_INSTANCE', `no VRRP instance ${instance}`);
     const l = await this.#rt.link(ifname);
-    e.trackedLinks.set(l.name, weight);
-    this.#setTracked(e, `link:${l.name}`, isRunning(l), weight);
+    e.trackedLinks.set(l.name, { weight, reverse });
+    this.#setLink(e, l.name, isRunning(l));
+  }
+
+  #setLink(e: Entry, ifname: string, up: boolean): void {
+    const t = e.trackedLinks.get(ifname);
+    if (!t) return;
+    const { ok, weight } = asTracked(upDownEffect(up, t.weight, t.reverse));
+    this.#setTracked(e, `link:${ifname}`, ok, weight);
   }
 
   /** A tracked thing (script, HTTP/TCP probe...) changed; recomputes the instance's priority and fault state. */
@@ -232,11 +244,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
   }
 
   #onLink(l: Link, deleted: boolean): void {
-    for (const e of this.#entries.values()) {
-      const weight = e.trackedLinks.get(l.name);
-      if (weight === undefined) continue;
-      this.#setTracked(e, `link:${l.name}`, !deleted && isRunning(l), weight);
-    }
+    for (const e of this.#entries.values()) this.#setLink(e, l.name, !deleted && isRunning(l));
   }
 
   async #resyncLinks(): Promise<void> {

@@ -37,10 +37,13 @@ export interface SyncResult {
   actions: SyncAction[];
 }
 
-/** The group as it forms: FAULT if a member has a fault already, else BACKUP (keepalived starts BACKUP). */
+/**
+ * The group as it forms around its members (none yet, at start-up): FAULT if a member has a fault,
+ * MASTER if one is master (a group rebuilt by a reload), else BACKUP (keepalived starts BACKUP).
+ */
 export function initialGroup(members: MemberView[]): SyncResult {
-  const empty: SyncGroupModel = { state: 'backup', held: new Set() };
-  const r = faultsChanged(empty, members);
+  const start: SyncGroupModel = { state: members.some((m) => m.state === 'master') ? 'master' : 'backup', held: new Set() };
+  const r = faultsChanged(start, members);
   return { group: r.group, actions: r.actions.filter((a) => a.type !== 'group') };
 }
 

@@ -82,14 +82,13 @@ export class SyncGroup extends EventEmitter<{ state: [GroupStateChange] }> {
     this.#router.instance(member)?.setMasterGate(this.#gate);
   }
 
+  /** Every member; one not running (yet) counts as INITIALIZE: it may be held, it holds nobody back from FAULT. */
   #views(): MemberView[] {
-    const out: MemberView[] = [];
-    for (const name of this.members) {
+    return this.members.map((name) => {
       const i = this.#router.instance(name);
-      if (!i) continue;
-      out.push({ name, state: i.state, wantsMaster: i.wantsMaster, ownFault: i.faults.some((f) => f !== this.source) });
-    }
-    return out;
+      if (!i) return { name, state: 'initialize', wantsMaster: false, ownFault: false };
+      return { name, state: i.state, wantsMaster: i.wantsMaster, ownFault: i.faults.some((f) => f !== this.source) };
+    });
   }
 
   #apply(r: SyncResult): void {
@@ -106,10 +105,20 @@ export class SyncGroup extends EventEmitter<{ state: [GroupStateChange] }> {
     }
   }
 
-  /** Lets go of the members: no hold, no gate. */
-  close(): void {
+  /** Reports the group's state now as a change (its first notification). */
+  announce(): void {
+    this.emit('state', { group: this.name, state: this.#model.state, previous: this.#model.state });
+  }
+
+  /** Stops following the members, leaving them as they are (vipd stops: they are about to go). */
+  detach(): void {
     this.#router.off('state', this.#onStateListener);
     this.#router.off('faults', this.#onFaultsListener);
+  }
+
+  /** Lets go of the members: no hold, no gate. */
+  close(): void {
+    this.detach();
     for (const m of this.members) {
       const i = this.#router.instance(m);
       i?.setMasterGate(undefined);

@@ -9,6 +9,7 @@ import { resolveInstanceConfig } from '../../src/vrrp/instance-config.js';
 import type { InitialTracking, RouterEvents } from '../../src/vrrp/router.js';
 import type { VrrpChannel } from '../../src/vrrp/channel.js';
 import { effectivePriority } from '../../src/vrrp/track/tracker-state.js';
+import { asTracked, upDownEffect } from '../../src/vrrp/track/effect.js';
 import { VipdError } from '../../src/errors.js';
 import type { RtNetlink } from '../../src/netif/rtnetlink.js';
 import type { VrrpRouterPort } from '../../src/daemon/deps.js';
@@ -87,11 +88,12 @@ export class FakeVrrpRouter extends EventEmitter<RouterEvents> implements VrrpRo
     e.instance.removeAllListeners();
   }
 
-  async trackInterface(instance: string, ifname: string, weight = 0): Promise<void> {
+  async trackInterface(instance: string, ifname: string, weight = 0, reverse = false): Promise<void> {
     const e = this.#entries.get(instance);
     if (!e) throw new VipdError('VIPD_ERR_NO_INSTANCE', `no VRRP instance ${instance}`);
     const l = await this.rt.link(ifname);
-    this.#set(e, `link:${l.name}`, (l.flags & 0x41) === 0x41, weight);
+    const t = asTracked(upDownEffect((l.flags & 0x41) === 0x41, weight, reverse));
+    this.#set(e, `link:${l.name}`, t.ok, t.weight);
   }
 
   setTracked(instance: string, source: string, ok: boolean, weight: number): void {

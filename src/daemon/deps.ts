@@ -15,6 +15,10 @@ import { NotifyFifo, type NotifyFifoOptions, type NotifyFifoPort } from '../vrrp
 import type { TrackHubDeps } from './track-hub.js';
 import { realScriptHost, type ScriptHost } from './script-policy.js';
 import { IpvsClient, type ProbeRunner, type Timers } from '../ipvs/index.js';
+import { buildProbe, type ProbeSpec } from '../health/index.js';
+import { runNft, type NftRunner } from '../netif/nftables.js';
+import { TcpProxy, type BackendStats, type ProxyBackend, type TcpProxyEvents, type TcpProxyOptions } from '../proxy/index.js';
+import type { ProxyBalance } from '../config/types.js';
 
 /** The VrrpRouter surface the daemon uses (a fake router implements the same). */
 export interface VrrpRouterPort {
@@ -28,6 +32,17 @@ export interface VrrpRouterPort {
   status(): InstanceStatus[];
   readonly unknownVridCount: number;
   close(): Promise<void>;
+}
+
+/** The TcpProxy surface the k0s userspace proxy runner uses (tests hand in a fake). */
+export interface TcpProxyPort {
+  readonly port: number | undefined;
+  listen(port: number): Promise<void>;
+  close(opts: { connections: boolean }): Promise<void>;
+  setBackends(backends: readonly ProxyBackend[]): void;
+  setBalance(balance: ProxyBalance): void;
+  stats(): BackendStats[];
+  on<K extends keyof TcpProxyEvents>(event: K, listener: (...args: TcpProxyEvents[K]) => void): unknown;
 }
 
 /** The rtnetlink calls of the k0s host setup (dummy link, its /32s, IPv6 address labels). */
@@ -53,6 +68,11 @@ export interface DaemonDeps {
   openFifo(opts: NotifyFifoOptions): NotifyFifoPort;
   /** Users and file checks of scripts (script_user, enable_script_security). */
   scriptHost: ScriptHost;
+  /** k0s userspace proxy: `nft -f -` for its redirect table, the TCP proxy, its backends' probes. */
+  nft: NftRunner;
+  createTcpProxy(opts: TcpProxyOptions): TcpProxyPort;
+  proxyProbe(spec: ProbeSpec): Probe;
+  proxyTimers?: Timers;
   /** Releases what the dependencies opened (after the runners stopped). */
   close(): void;
 }
@@ -85,6 +105,9 @@ export function realDependencies(): DaemonDeps {
     },
     openFifo: (opts) => NotifyFifo.open(opts),
     scriptHost: realScriptHost(),
+    nft: runNft,
+    createTcpProxy: (opts) => new TcpProxy(opts),
+    proxyProbe: buildProbe,
     close: () => {
       rt?.close();
       rt = undefined;

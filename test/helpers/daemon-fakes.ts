@@ -1,6 +1,7 @@
 // A whole fake host for the Daemon (src/daemon/daemon.ts): FakeVrrpRouter on a ManualClock, a real
 // RtNetlink over FakeRtnetlinkKernel, a real IpvsClient over FakeIpvsKernel, recorded sysctl writes
-// and notify scripts, probes answered from a table. Plus a logger that keeps its lines.
+// and notify scripts, probes answered from a table, nft rulesets recorded, TCP proxies faked (fake-tcp-proxy.ts).
+// Plus a logger that keeps its lines.
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { IpvsClient } from '../../src/ipvs/index.js';
@@ -60,6 +61,7 @@ export function permissiveScriptHost(users: Record<string, { uid: number; gid: n
     self: { uid: 0, gid: 0 },
   };
 }
+import { FakeTcpProxy } from './fake-tcp-proxy.js';
 
 export interface FakeHost {
   deps: DaemonDeps;
@@ -81,6 +83,13 @@ export interface FakeHost {
   openFifos: Set<string>;
   /** uid of every notify script started, in order (undefined: ours). */
   notifyUids: Array<number | undefined>;
+  /** Every `nft -f -` ruleset, in order. */
+  nftRulesets: string[];
+  /** Every TCP proxy the daemon created; ports in `busyPorts` fail to listen. */
+  proxies: FakeTcpProxy[];
+  busyPorts: Set<number>;
+  /** Userspace proxy backend probe results by address (default: up). */
+  backendResults: Map<string, boolean>;
   closed: boolean;
 }
 
@@ -95,6 +104,7 @@ export function fakeHost(opts: { autoLinks?: boolean; links?: string[] } = {}): 
   const host: FakeHost = {
     kernel, ipvs, clock, sysctls: new Map(), notifies: [], scriptResults: new Map(), closed: false,
     files: new Map(), processes: new FakeProcesses(), fifoLines: new Map(), openFifos: new Set(), notifyUids: [],
+    nftRulesets: [], proxies: [], busyPorts: new Set(), backendResults: new Map(),
     router: () => {
       if (!router) throw new Error('the daemon has not created its router');
       return router;
@@ -130,6 +140,17 @@ export function fakeHost(opts: { autoLinks?: boolean; links?: string[] } = {}): 
         return { path: o.path, write: (l) => { lines.push(l); }, stopScript: () => undefined, close: () => { host.openFifos.delete(o.path); } };
       },
       scriptHost: permissiveScriptHost(),
+      nft: async (ruleset) => {
+        host.nftRulesets.push(ruleset);
+        return { argv: ['nft', '-f', '-'], code: 0, signal: null, timedOut: false, aborted: false, killed: false, stdout: '', stderr: '', durationMs: 0 };
+      },
+      createTcpProxy: (o) => {
+        const p = new FakeTcpProxy(o, host.busyPorts);
+        host.proxies.push(p);
+        return p;
+      },
+      proxyProbe: (spec) => async () => ({ ok: host.backendResults.get(spec.kind === 'script' ? '' : spec.options.address) ?? true }),
+      proxyTimers: clock,
       close: () => {
         rt?.close();
         rt = undefined;

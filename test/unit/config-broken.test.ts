@@ -95,6 +95,7 @@ const CONTEXT: Record<string, { wrap: (st: string) => string; line: number }> = 
   vrrp_script: { wrap: (st) => `vrrp_script s {\n  script "/bin/true"\n  ${st}\n}\n`, line: 3 },
   vrrp_instance: { wrap: (st) => `vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  ${st}\n}\n`, line: 4 },
   authentication: { wrap: (st) => `vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  authentication {\n    ${st}\n    auth_pass x\n  }\n}\n`, line: 5 },
+  auth_hmac: { wrap: (st) => `vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  auth_hmac {\n    ${st}\n    key 200 hex:${'ab'.repeat(32)}\n    active_key 200\n  }\n}\n`, line: 5 },
   virtual_server: { wrap: (st) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  ${st}\n}\n`, line: 3 },
   real_server: { wrap: (st) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    ${st}\n  }\n}\n`, line: 4 },
   TCP_CHECK: { wrap: (st) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    TCP_CHECK {\n      ${st}\n    }\n  }\n}\n`, line: 5 },
@@ -139,6 +140,7 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
     down_timer_adverts: ['0', '101'], strict_mode: ['maybe'],
     track_file: ['{\n    f weight 255\n  }', '{\n    f weight 2 sideways\n  }'], track_process: ['{\n    p weight -255\n  }', '{\n    p weight\n  }'],
     notify_master_rx_lower_pri: ['""'], notify_deleted: ['""'], notify_priority_changes: ['maybe'],
+    auth_hmac: ['x', '{\n  }', `{\n    key 1 hex:${'ab'.repeat(32)}\n  }`, `{\n    key 1 hex:${'ab'.repeat(32)}\n    active_key 2\n  }`],
   },
   vrrp_sync_group: {
     track_interface: ['{\n    eth1 weight 254\n  }'], track_script: ['{\n    s weight x\n  }'], track_file: ['{\n    f weight 255\n  }'],
@@ -149,6 +151,10 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
   vrrp_track_process: {
     process: [''], param_match: ['exact', 'foo'], weight: ['255', '1 backwards'], quorum: ['0', '65536'], quorum_max: ['-1', 'x'],
     delay: ['0', '3601', 'x'], fork_delay: ['0', '-1'], terminate_delay: ['3601'],
+  },
+  auth_hmac: {
+    key: ['0 hex:00', '256 x', '1', '1 hex:zz', '1 short', '1 file:/nonexistent/vipd.key'],
+    active_key: ['0', '256', 'x', ''], anti_replay: ['sometimes', 'TIME'], time_window: ['0', '301', '1.5'], mode: ['strict', 'ENFORCE'],
   },
   authentication: { auth_type: ['MD5'], auth_pass: ['""'] },
   'virtual_ipaddress options': { dev: [''], label: [''], brd: ['10.0.0.300'], scope: ['galaxy'], peer: ['x'] },

@@ -9,6 +9,7 @@ import * as skipped from './skipped-blocks.js';
 import { TOP_LEVEL } from './top-level.js';
 import { AUTHENTICATION, VIRTUAL_IPADDRESS_OPTIONS } from './vrrp-addresses.js';
 import { VRRP_INSTANCE } from './vrrp-instance.js';
+import { AUTH_HMAC } from './vrrp-auth-hmac.js';
 import { VRRP_SCRIPT } from './vrrp-script.js';
 import { VRRP_SYNC_GROUP } from './vrrp-sync-group.js';
 import { TRACK_FILE } from './track-file.js';
@@ -30,6 +31,7 @@ const CONTEXTS: Record<string, KeywordTable<never>> = {
   vrrp_sync_group: VRRP_SYNC_GROUP,
   vrrp_instance: VRRP_INSTANCE,
   authentication: AUTHENTICATION,
+  auth_hmac: AUTH_HMAC,
   'virtual_ipaddress options': VIRTUAL_IPADDRESS_OPTIONS,
   virtual_server: VIRTUAL_SERVER,
   real_server: REAL_SERVER,
@@ -39,7 +41,6 @@ const CONTEXTS: Record<string, KeywordTable<never>> = {
   url: URL,
   MISC_CHECK,
   // Accepted with one warning for the whole block, not read:
-  auth_hmac: skipped.AUTH_HMAC,
   bfd_instance: skipped.BFD_INSTANCE,
   garp_group: skipped.GARP_GROUP,
   track_group: skipped.TRACK_GROUP,

@@ -57,6 +57,7 @@ function resolvedConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedInstanceC
       lowerPrioRepeat: i.garpLowerPrioRepeat,
     },
     ...(i.downTimerAdverts !== undefined ? { downTimerAdverts: i.downTimerAdverts } : {}),
+    ...(i.dontTrackPrimary ? { dontTrackPrimary: true } : {}),
     // keepalived 2.2 sends and accepts the RFC checksum; accept the old variant too (interop switch).
     ...(i.version === 3 && i.family === 4 ? { checksum: 'either' as const } : {}),
   });

@@ -321,6 +321,11 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     this.#dispatch({ type: state === 'master' ? 'sync-master' : 'sync-backup', now: this.#clock.now() });
   }
 
+  /** The interface's link came back while master (dont_track_primary): the VIPs are announced again, as keepalived does. */
+  linkRestored(): void {
+    if (this.#started && this.#machine.state === 'master') this.#garps.update(onBecomeMaster);
+  }
+
   /**
    * Replaces the VIP list at run time. A master removes the dropped ones and adds (and announces)
    * the new ones without a state change. Rejects (changing nothing) on addresses that cannot be used.

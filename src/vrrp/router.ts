@@ -47,6 +47,8 @@ interface Entry {
   tracked: Map<string, Tracked>;
   /** Tracked links: weight and reverse (the instance's own link: weight 0). */
   trackedLinks: Map<string, { weight: number; reverse: boolean }>;
+  /** The instance's own link has carrier (known from the link events). */
+  linkRunning: boolean;
 }
 
 function isRunning(l: Link): boolean {
@@ -151,12 +153,15 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     const relay = this.emit.bind(this) as (event: string, arg: unknown) => boolean;
     const source = instance as unknown as EventEmitter;
     for (const ev of RELAYED) source.on(ev, (x: unknown) => relay(ev, x));
-    const entry: Entry = { instance, channel: ch.channel, link, tracked: new Map(), trackedLinks: new Map() };
+    const entry: Entry = { instance, channel: ch.channel, link, tracked: new Map(), trackedLinks: new Map(), linkRunning: isRunning(l) };
     this.#entries.set(cfg.name, entry);
-    // The instance's own link is tracked with weight 0: link down means FAULT (keepalived's default).
-    entry.trackedLinks.set(l.name, { weight: 0, reverse: false });
+    // The instance's own link is tracked with weight 0: link down means FAULT (keepalived's default,
+    // unless dont_track_primary).
     for (const t of opts.tracked ?? []) entry.tracked.set(t.source, { ok: t.ok, weight: t.weight });
-    this.#setTracked(entry, `link:${l.name}`, isRunning(l), 0);
+    if (!cfg.dontTrackPrimary) {
+      entry.trackedLinks.set(l.name, { weight: 0, reverse: false });
+      this.#setTracked(entry, `link:${l.name}`, isRunning(l), 0);
+    }
     await instance.start();
     return instance;
   }
@@ -246,7 +251,13 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
   }
 
   #onLink(l: Link, deleted: boolean): void {
-    for (const e of this.#entries.values()) this.#setLink(e, l.name, !deleted && isRunning(l));
+    for (const e of this.#entries.values()) {
+      this.#setLink(e, l.name, !deleted && isRunning(l));
+      if (l.name !== e.link.name) continue;
+      const was = e.linkRunning;
+      e.linkRunning = !deleted && isRunning(l);
+      if (!was && e.linkRunning) e.instance.linkRestored();
+    }
   }
 
   async #resyncLinks(): Promise<void> {

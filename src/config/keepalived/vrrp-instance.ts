@@ -77,7 +77,7 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   down_timer_adverts: implemented((s, d) => (d.downTimerAdverts = intArg(s, 0, 1, 100))),
   native_ipv6: implemented((_s, d) => (d.nativeIpv6 = true)),
   no_virtual_ipaddress: implemented((_s, d) => (d.noVips = true)),
-  dont_track_primary: warned("the instance's own link going down still puts it in FAULT", (_s, d) => (d.dontTrackPrimary = true)),
+  dont_track_primary: implemented((_s, d) => (d.dontTrackPrimary = true)),
   track_bfd: warned('no BFD session is tracked'),
   use_vmac: warned("no VMAC interface is created (the VIPs go on the instance's interface)"),
   use_vmac_addr: warned('no VMAC interface is created'),

@@ -9,6 +9,8 @@ import { planReload } from './reload-plan.js';
 import { K0sHost } from './k0s-host.js';
 import { VrrpRunner, type StepFailure } from './vrrp-runner.js';
 import { IpvsRunner } from './ipvs-runner.js';
+import { RouteRunner } from './route-runner.js';
+import { routeSets } from './route-plan.js';
 import { K0sProxyRunner } from './k0s-proxy-runner.js';
 import { LoopHealth } from './loop-health.js';
 import { logRouterEvents } from './router-log.js';
@@ -28,6 +30,7 @@ export class Daemon {
   #loop: LoopHealth;
   #vrrp: VrrpRunner | undefined;
   #ipvs: IpvsRunner | undefined;
+  #routes: RouteRunner | undefined;
   #proxy: K0sProxyRunner | undefined;
   #startedAt = Date.now();
 
@@ -55,13 +58,16 @@ export class Daemon {
       // Logged before the runner reacts, so a sync group's knock-on transition logs after its cause.
       logRouterEvents(router, this.#log, { logDetail: this.#opts.logDetail });
       const vrrp = new VrrpRunner(router, this.#deps, this.#log);
-      vrrp.onStateChange(() => {
+      const routes = this.#routeRunner(vrrp);
+      vrrp.onStateChange((s) => {
         this.#ipvs?.masterChanged();
         this.#proxy?.masterChanged();
+        void routes.stateChanged(s.instance, s.state);
       });
       this.#vrrp = vrrp;
       this.#loop.attach(vrrp.loopView());
       await this.#host.apply(plan.host);
+      await routes.apply(routeSets(config));
       vrrp.configure(config, this.#scriptPolicy(config));
       await vrrp.apply(plan.instances, plan.syncGroups, true);
       this.#scriptSummary();
@@ -84,6 +90,7 @@ export class Daemon {
       await this.#host.apply(plan.host).catch((error: Error) => failures.push({ instance: 'k0s host setup', error }));
       this.#vrrp.configure(config, this.#scriptPolicy(config));
       failures.push(...await this.#vrrp.apply(plan.instances, plan.syncGroups, false));
+      await this.#routes?.apply(routeSets(config));
       this.#scriptSummary();
     }
     await this.#ipvs?.apply(plan.virtualServers);
@@ -119,12 +126,28 @@ export class Daemon {
   async stop(): Promise<void> {
     try {
       await this.#vrrp?.stop();
+      await this.#routes?.stop();
       await this.#ipvs?.stop();
       await this.#proxy?.stop();
     } finally {
       this.#vrrp = undefined;
+      this.#routes = undefined;
       this.#deps.close();
     }
+  }
+
+  /** static_* and virtual_* routes, rules and addresses; a tracked deletion sends the instance to BACKUP. */
+  #routeRunner(vrrp: VrrpRunner): RouteRunner {
+    const deps = this.#deps;
+    const netlink = () => {
+      if (!deps.routeNetlink) throw new Error('this host has no rtnetlink for routes');
+      return deps.routeNetlink();
+    };
+    this.#routes = new RouteRunner(netlink, {
+      resign: (name) => vrrp.router.instance(name)?.resign(),
+      addressesSettled: async (name) => vrrp.router.instance(name)?.addressesSettled(),
+    }, this.#log);
+    return this.#routes;
   }
 
   #sources(): ReportSources {

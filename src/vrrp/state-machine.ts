@@ -17,6 +17,9 @@
 //                              "Syncing instances to MASTER/BACKUP state"); master-down-timer may be
 //                              `held` by the group: the member then waits one more Master_Down_Interval
 //                              and says it wants to be master (wantsMaster) until an advert is accepted
+//     resign                   a master lost something it holds (keepalived: a tracked virtual route or
+//                              rule deleted by someone else): to Backup with priority 0, Master again
+//                              after Master_Down_Interval unless another router takes over
 // - Actions out, to perform in order:
 //     set-timer {timer, at}    (re)arm the one timer of that name to fire at `at`; replaces any earlier one
 //     cancel-timer {timer}
@@ -64,6 +67,8 @@ export type TransitionReason =
   | 'fault-cleared'
   /** A vrrp_sync_group member followed another member to Master or Backup. */
   | 'sync-group'
+  /** Master -> Backup: the runtime asked (resign event). */
+  | 'resigned'
   | 'shutdown';
 
 export interface MachineConfig {
@@ -129,7 +134,8 @@ export type MachineEvent =
   | { readonly type: 'fault'; readonly now: number; readonly reason?: string }
   | { readonly type: 'fault-cleared'; readonly now: number }
   | { readonly type: 'sync-master'; readonly now: number }
-  | { readonly type: 'sync-backup'; readonly now: number };
+  | { readonly type: 'sync-backup'; readonly now: number }
+  | { readonly type: 'resign'; readonly now: number };
 
 export type Action =
   | { readonly type: 'send-advert'; readonly priority: number }
@@ -236,6 +242,8 @@ export function step(m: Machine, event: MachineEvent): StepResult {
       return m.state === 'master'
         ? becomeBackup(m, event.now, 'sync-group', [{ type: 'cancel-timer', timer: 'adver' }, { type: 'remove-vips' }])
         : same(m);
+    case 'resign':
+      return m.state === 'master' ? becomeBackup(m, event.now, 'resigned', resign()) : same(m);
   }
 }
 

@@ -8,6 +8,8 @@ import type {
   GlobalDefs,
   HttpUrl,
   RealServerSpec,
+  RouteSpec,
+  RuleSpec,
   ScriptCommand,
   SourceRef,
   TrackedInterface,
@@ -70,6 +72,8 @@ export interface InstanceDraft {
   notifyDeleted?: { script?: ScriptCommand };
   notifyPriorityChanges?: boolean;
   garp: Partial<Record<GarpKey, number>>;
+  virtualRoutes?: RouteSpec[];
+  virtualRules?: RuleSpec[];
   /** Where the block starts (not the statement: its tree is dropped once read). */
   where: SourceRef;
 }
@@ -141,4 +145,9 @@ export interface ConfigDraft {
   syncGroups: VrrpSyncGroupSpec[];
   vsGroups: VirtualServerGroupSpec[];
   servers: VsDraft[];
+  /** global_defs default_interface: where static addresses without `dev` go (keepalived: eth0). */
+  defaultInterface?: string;
+  staticAddresses?: VirtualAddressSpec[];
+  staticRoutes?: RouteSpec[];
+  staticRules?: RuleSpec[];
 }

@@ -4,10 +4,9 @@ import { skippedBlock } from './kit.js';
 
 export const BFD_NOTE = 'no BFD session is run';
 export const GARP_GROUP_NOTE = 'GARP/NA intervals come from global_defs';
-export const TRACK_GROUP_NOTE = 'static addresses, routes and rules are not added';
+export const TRACK_GROUP_NOTE = 'track groups are not used: a deleted static address or rule is put back, no instance changes state';
 export const SSL_NOTE = 'SSL_GET uses no client certificate and does not verify the server';
 export const LINKBEAT_NOTE = 'link state comes from netlink';
-export const STATIC_NOTE = 'static addresses, routes and rules are not added';
 
 export const BFD_INSTANCE = skippedBlock(BFD_NOTE, ['neighbor_ip', 'source_ip', 'min_rx', 'min_tx', 'idle_tx', 'multiplier', 'passive', 'ttl', 'hoplimit', 'max_hops', 'multihop', 'weight', 'vrrp', 'checker']);
 export const GARP_GROUP = skippedBlock(GARP_GROUP_NOTE, ['garp_interval', 'gna_interval', 'interface', 'interfaces']);

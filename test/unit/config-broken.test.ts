@@ -227,7 +227,7 @@ const ANY_VALUE: Record<string, string[]> = {
   vrrp_script: ['init_fail'],
   vrrp_sync_group: ['group', 'global_tracking', 'sync_group_tracking_weight'],
   vrrp_track_process: ['full_command'],
-  vrrp_instance: ['interface', 'nopreempt', 'preempt', 'accept', 'native_ipv6', 'no_virtual_ipaddress'],
+  vrrp_instance: ['interface', 'nopreempt', 'preempt', 'accept', 'native_ipv6', 'no_virtual_ipaddress', 'dont_track_primary'],
   'virtual_routes options': ['onlink', 'append', 'no_track', 'inet'],
   'virtual_rules options': ['not', 'l3mdev', 'blackhole', 'unreachable', 'prohibit', 'nop', 'no_track', 'inet'],
   'virtual_ipaddress options': ['no_track'],

@@ -576,3 +576,20 @@ t.test('grammar: comments, quotes, braces on the next line or the same line, con
   t.equal(config.vrrpInstances[0]!.virtualRouterId, 3);
   t.equal(config.vrrpInstances[2]!.authentication!.pass, 'a b#c!');
 });
+
+t.test('a vrrp_script, track_file or vrrp_track_process defined twice: the first counts, as keepalived 2.2.7', async (t) => {
+  const text = [
+    'vrrp_script s {\n  script "/bin/true"\n}', 'vrrp_script s {\n  script "/bin/false"\n}',
+    'track_file f {\n  file /run/a\n}', 'track_file f {\n  file /run/b\n}',
+    'vrrp_track_process p {\n  process nginx\n}', 'vrrp_track_process p {\n  process haproxy\n}',
+  ].join('\n') + '\n';
+  const { config, warnings } = parseKeepalivedConfig(text, { file: 'd.conf', fs: new MemoryConfigFs() });
+  t.same(config.vrrpScripts.map((s) => s.script.text), ['/bin/true']);
+  t.same(config.trackFiles.map((f) => f.file), ['/run/a']);
+  t.same(config.trackProcesses.map((p) => p.process), ['nginx']);
+  t.same(warnings.map((w) => [w.line, w.message]), [
+    [4, 'vrrp_script s: defined twice, the first definition counts (as keepalived)'],
+    [10, 'track_file f: defined twice, the first definition counts (as keepalived)'],
+    [16, 'vrrp_track_process p: defined twice, the first definition counts (as keepalived)'],
+  ]);
+});

@@ -45,7 +45,7 @@ export function trackFile(st: Statement, config: ConfigDraft, kit: Kit): void {
   const d: TrackFileDraft = { weight: 1, reverse: false };
   kit.apply(kit.needBlock(st), TRACK_FILE, d, `${st.keyword} ${name}`);
   if (st.keyword === 'vrrp_track_file') kit.warn(st, `vrrp_track_file is deprecated, use track_file (as keepalived says)`);
-  if (config.trackFiles.some((f) => f.name === name)) fail(st, `track_file ${name}: defined twice`);
+  if (config.trackFiles.some((f) => f.name === name)) return kit.warn(st, `track_file ${name}: defined twice, the first definition counts (as keepalived)`);
   if (d.file === undefined) return kit.warn(st, `track_file ${name}: no 'file', the track_file is removed as keepalived does`);
   const spec: TrackFileSpec = { name, file: d.file, weight: d.weight, reverse: d.reverse, where: whereOf(st) };
   if (d.init) spec.init = d.init;

@@ -55,7 +55,7 @@ export function trackProcess(st: Statement, config: ConfigDraft, kit: Kit): void
   // keepalived 2.2.7 and 2.4.3 default the weight to 0 (2.2.7's man page says 1; the daemons say 0).
   const d: TrackProcessDraft = { fullCommand: false, weight: 0, reverse: false, quorum: 1, forkDelay: 0, terminateDelay: 0 };
   kit.apply(kit.needBlock(st), TRACK_PROCESS, d, `vrrp_track_process ${name}`);
-  if (config.trackProcesses.some((p) => p.name === name)) fail(st, `vrrp_track_process ${name}: defined twice`);
+  if (config.trackProcesses.some((p) => p.name === name)) return kit.warn(st, `vrrp_track_process ${name}: defined twice, the first definition counts (as keepalived)`);
   if (!d.process) return kit.warn(st, `vrrp_track_process ${name}: no 'process', the vrrp_track_process is removed as keepalived does`);
   if (d.quorumMax !== undefined && d.quorumMax < d.quorum) {
     kit.warn(st, `vrrp_track_process ${name}: quorum_max ${d.quorumMax} is below quorum ${d.quorum}, so it can never be up`);

@@ -44,7 +44,8 @@ export function vrrpScript(st: Statement, config: ConfigDraft, kit: Kit): void {
   const name = kit.name(st);
   const d: ScriptDraft = { weight: SCRIPT_DEFAULTS.weight, weightReverse: false, initFail: false };
   kit.apply(kit.needBlock(st), VRRP_SCRIPT, d, `vrrp_script ${name}`);
-  if (config.scripts.some((s) => s.name === name)) fail(st, `vrrp_script ${name}: defined twice`);
+  // keepalived 2.2.7 keeps both and uses the first ("script ... is not used" for the other).
+  if (config.scripts.some((s) => s.name === name)) return kit.warn(st, `vrrp_script ${name}: defined twice, the first definition counts (as keepalived)`);
   // keepalived drops a vrrp_script without a script (and so whatever tracks it), with a warning.
   if (!d.script) return kit.warn(st, `vrrp_script ${name}: no 'script', the vrrp_script is removed as keepalived does`);
   const interval = d.interval ?? SCRIPT_DEFAULTS.interval;

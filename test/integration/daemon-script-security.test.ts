@@ -3,7 +3,7 @@
 // the safe notify_backup does, and an insecure track script that would fail is disabled (so the
 // instance still becomes master). keepalived 2.2.7 runs the same configuration next to it: both
 // log the same refusal.
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { createLan, waitFor, type LabNode } from '../helpers/netns-lab.js';
@@ -84,4 +84,44 @@ t.test('enable_script_security refuses a world-writable script, as keepalived do
   t.match(k.log(), unsafe(join(kaDir, 'unsafe.sh')), 'keepalived refuses the notify script with the same words');
   t.match(k.log(), /Disabling track script chk_insecure due to insecure/, 'and the track script');
   t.notOk(existsSync(join(kaDir, 'unsafe-ran')), 'keepalived did not run it either');
+});
+
+t.test('script_user and notify `user`: who the scripts run as', async (t) => {
+  if (!requireEnv(t, { root: true, commands: ['ip', 'id'] })) return;
+  const lab = await createLan(t, ['vd']);
+  const [vd] = lab.nodes as [LabNode];
+  // Readable and searchable by nobody; the output directory writable by anyone.
+  const dir = join(lab.dir, 'scripts');
+  const out = join(lab.dir, 'out');
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(out, { recursive: true });
+  chmodSync(lab.dir, 0o755);
+  chmodSync(out, 0o1777);
+  writeFileSync(join(dir, 'id.sh'), `#!/bin/sh\nid -u > ${out}/$1\n`);
+  chmodSync(join(dir, 'id.sh'), 0o755);
+  const vip = vd.ipv4.replace(/\.\d+$/, '.213');
+  writeFileSync(join(dir, 'keepalived.conf'), `
+global_defs {
+    script_user nobody
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 70
+    priority 100
+    advert_int 0.2
+    version 3
+    virtual_ipaddress {
+        ${vip}/24
+    }
+    notify_backup "${join(dir, 'id.sh')} backup"
+    notify_master "${join(dir, 'id.sh')} master" root
+}
+`);
+  const p = startVipd(vd, k0sFlags(join(dir, 'keepalived.conf')), { statusSocket: join(lab.dir, 'vipd.sock') });
+  await p.waitState('master', 8000, 'VI_1');
+  const uid = (f: string) => waitFor(() => (existsSync(join(out, f)) ? readFileSync(join(out, f), 'utf8').trim() || undefined : undefined),
+    { timeoutMs: 3000, message: `${f} ran` });
+  const nobody = String((await vd.exec(['id', '-u', 'nobody'])).stdout.trim());
+  t.equal(await uid('backup'), nobody, 'without a user: script_user (nobody)');
+  t.equal(await uid('master'), '0', 'notify_master ... root: as root');
 });

@@ -75,6 +75,9 @@ t.test('a sync group over two LANs: a cable pulled on one moves both', async (t)
   await waitFor(async () => (await holders()) === 's1:outside s1:inside', { timeoutMs: 10_000, message: 's1 holds both VIPs' });
   await waitFor(async () => notified(s1).includes('GROUP ROUTER MASTER 0'), { timeoutMs: 3000, message: 'group notify on s1' });
 
+  // Counted from here: at start s2 may be master for a moment, before it hears s1.
+  const s2Masters = p2.transitions('outside').filter((x) => x.state === 'master').length;
+  const s1Masters: Record<string, number> = Object.fromEntries(['outside', 'inside'].map((i) => [i, p1.transitions(i).filter((x) => x.state === 'master').length]));
   await inside[0]!.cut();
   await p1.waitState('fault', 5000, 'inside');
   await p1.waitState('fault', 5000, 'outside');
@@ -83,12 +86,12 @@ t.test('a sync group over two LANs: a cable pulled on one moves both', async (t)
   await waitFor(async () => notified(s2).includes('GROUP ROUTER MASTER 0'), { timeoutMs: 3000, message: 'group notify on s2' });
   await waitFor(async () => notified(s1).includes('GROUP ROUTER FAULT 0'), { timeoutMs: 3000, message: 'group FAULT notify on s1' });
   t.notMatch(notified(s2), /INSTANCE/, 'only the group notifies (the instances have no notify)');
-  t.equal(p2.transitions('outside').filter((x) => x.state === 'master').length, 1, 's2 became master of outside once');
+  t.equal(p2.transitions('outside').filter((x) => x.state === 'master').length - s2Masters, 1, 's2 became master of outside once');
 
   await inside[0]!.restore();
   await waitFor(async () => (await holders()) === 's1:outside s1:inside', { timeoutMs: 10_000, message: 's1 takes both back' });
   t.pass('recovered together, preempted back');
   for (const i of ['outside', 'inside']) {
-    t.equal(p1.transitions(i).filter((x) => x.state === 'master').length, 2, `s1 was master of ${i} twice, no flapping`);
+    t.equal(p1.transitions(i).filter((x) => x.state === 'master').length - s1Masters[i]!, 1, `s1 became master of ${i} once more, no flapping`);
   }
 });

@@ -23,8 +23,10 @@ export interface OracleResult {
   messages: string[];
 }
 
-/** How long a running keepalived is given before it counts as running. */
-const ALIVE_MS = 2500;
+/** How long keepalived must stay up after "Startup complete" to count as running. */
+const SETTLE_MS = 1000;
+/** A keepalived still up after this counts as running even without "Startup complete". */
+const MAX_MS = 15_000;
 
 const CHATTER = /^(Starting|Running on|Command line|Opening file|Configuration file|NOTICE: setting config option max_auto|Registering|Starting (VRRP|Healthcheck) child|Assigned address|Startup complete|VRRP sockpool|Stopping|Stopped|CPU usage|Activating BFD|Initializing ipvs|modprobe:|\s)/;
 
@@ -46,23 +48,31 @@ export function runKeepalived(netns: string, c: OracleCase): Promise<OracleResul
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
-  child.stdout.on('data', (d: Buffer) => { log += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { log += d.toString(); });
+  let running = false;
+  // Running: keepalived got as far as "Startup complete" (its children parsed the config) and stays
+  // up a moment longer; a refused config makes it exit before (on a loaded machine: later).
+  let settle: NodeJS.Timeout | undefined;
+  const stop = () => {
+    running = true;
+    child.kill('SIGTERM');
+  };
+  const onData = (d: Buffer) => {
+    log += d.toString();
+    if (!settle && /Startup complete/.test(log)) settle = setTimeout(stop, SETTLE_MS);
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   return new Promise((resolve, reject) => {
-    let running = false;
-    const timer = setTimeout(() => {
-      running = true;
-      child.kill('SIGTERM');
-    }, ALIVE_MS);
+    const timer = setTimeout(stop, MAX_MS);
     // keepalived stops within a second of SIGTERM; make sure it is gone even if it does not.
-    const hard = setTimeout(() => child.kill('SIGKILL'), ALIVE_MS + 5000);
+    const hard = setTimeout(() => child.kill('SIGKILL'), MAX_MS + 5000);
     child.on('error', reject);
     child.on('close', () => {
       clearTimeout(timer);
       clearTimeout(hard);
+      if (settle) clearTimeout(settle);
       rmSync(dir, { recursive: true, force: true });
       const ipvsOnly = /Can't initialize ipvs/.test(log);
-      // A slow start (a loaded machine) may outlast the timer: its CONFIG exit still says it.
       const refuses = /permanent error CONFIG/.test(log) || (!running && !ipvsOnly);
       resolve({ id: c.id, refuses, messages: messagesOf(log, path.dirname(file)) });
     });

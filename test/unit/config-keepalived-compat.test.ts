@@ -92,9 +92,14 @@ t.test('persistence_granularity is checked at parse time and maps', async (t) =>
   t.equal(virtualServerConfigs(load(vs('255.255.255.0')).config)[0]!.config.service.netmask, 24);
   t.equal(virtualServerConfigs(load(vs('24')).config)[0]!.config.service.netmask, 24);
   t.equal(virtualServerConfigs(load(vs('64', 'fd00::10')).config)[0]!.config.service.netmask, 64);
+  // keepalived runs these (the value ignored): a warning at file:line.
+  for (const [g, msg] of [
+    ['foo', "persistence_granularity: 'foo' is not a netmask or prefix length, ignored as keepalived does"],
+    ['255.0.255.0', "persistence_granularity: '255.0.255.0' is not a contiguous netmask, ignored as keepalived does"],
+  ] as const) {
+    t.ok(load(vs(g)).warnings.some((w) => w.line === 4 && w.message === msg), g);
+  }
   for (const [g, addr, msg] of [
-    ['foo', '10.0.0.10', "/k.conf:4: persistence_granularity: 'foo' is not a netmask or prefix length"],
-    ['255.0.255.0', '10.0.0.10', "/k.conf:4: persistence_granularity: '255.0.255.0' is not a contiguous netmask"],
     ['33', '10.0.0.10', "/k.conf:4: persistence_granularity: '33' is not an IPv4 prefix length (0..32)"],
     ['255.255.0.0', 'fd00::10', "/k.conf:4: persistence_granularity: '255.255.0.0' is not an IPv6 prefix length (1..128)"],
   ] as const) {

@@ -64,7 +64,7 @@ t.test('positions: lines made by a definition or ~SEQ point at the line that use
   const { config } = load('main');
   t.strictSame(config.vrrpInstances.map((i) => i.where.line), [16, 18, 24]);
   t.strictSame(config.vrrpInstances[2]!.virtualIpAddresses.map((v) => v.where.line), [28, 28, 28, 29, 29, 29, 30, 30, 30, 31, 31]);
-  t.throws(() => load('x', '$V= \\\nvrrp_instance X { \\\n  priority 999 \\\n}\n$V\n'), { message: '/etc/keepalived/k.conf:5: priority: 999 is out of range 1..255' });
+  t.throws(() => load('x', '$V= \\\nvrrp_instance X { \\\n  virtual_router_id 999 \\\n}\n$V\n'), { message: '/etc/keepalived/k.conf:5: virtual_router_id: 999 is out of range 1..255' });
 });
 
 t.test('undefined names stay; pre-defined ones', async (t) => {

@@ -5,7 +5,7 @@
 // 5 or 6); vipd exits 1 then.
 import { linkNames } from '../config/host-interfaces.js';
 import { formatWarning, type ConfigWarning, type SourceRef, type VipdConfig } from '../config/types.js';
-import { loadDaemonConfig } from './load-config.js';
+import { loadDaemonConfig, prepareConfigReader } from './load-config.js';
 import { planReload } from './reload-plan.js';
 import type { DaemonOptions } from './options.js';
 
@@ -15,6 +15,7 @@ export const CHECK_CANNOT_RUN = 1;
 
 export async function checkConfig(opts: DaemonOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   let loaded;
+  await prepareConfigReader(opts);
   try {
     loaded = loadDaemonConfig(opts);
   } catch (e) {

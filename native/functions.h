@@ -11,11 +11,13 @@
   X(setsockopt, js_setsockopt)                     \
   X(getsockopt, js_getsockopt)                     \
   X(bind, js_bind)                                 \
+  X(connect, js_connect)                           \
   X(getsockname, js_getsockname)                   \
   X(sendmsg, js_sendmsg)                           \
   X(recvmsg, js_recvmsg)                           \
   X(recvmmsg, js_recvmmsg)                         \
   X(close, js_close)                               \
+  X(detach, js_detach)                             \
   /* readiness (watch.c) */                        \
   X(watch, js_watch)                               \
   X(unwatch, js_unwatch)                           \
@@ -28,6 +30,9 @@
   X(schedSetaffinity, js_sched_setaffinity)        \
   X(schedGetaffinity, js_sched_getaffinity)        \
   X(mlockall, js_mlockall)                         \
-  X(munlockall, js_munlockall)
+  X(munlockall, js_munlockall)                     \
+  /* files and processes (files.c) */              \
+  X(pidfdOpen, js_pidfd_open)                      \
+  X(mkfifo, js_mkfifo)
 
 #endif

@@ -19,20 +19,14 @@ static void fd_owner_finalize(napi_env env, void *data, void *hint) {
 }
 
 // socket(family, type, protocol) -> { fd }, always non-blocking and close-on-exec.
-napi_value js_socket(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  int32_t family, type, protocol;
-  if (!get_args(env, info, 3, argv) || !get_i32(env, argv[0], &family) ||
-      !get_i32(env, argv[1], &type) || !get_i32(env, argv[2], &protocol))
-    return NULL;
+// An fd inside an object that owns it (closed by close(handle), or by the finalizer).
+napi_value wrap_fd(napi_env env, int fd, const char *what) {
   fd_owner_t *o = malloc(sizeof *o);
-  if (!o) return throw_errno(env, ENOMEM, "socket");
-  o->fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-  if (o->fd < 0) {
-    int err = errno;
-    free(o);
-    return throw_errno(env, err, "socket");
+  if (!o) {
+    close(fd);
+    return throw_errno(env, ENOMEM, what);
   }
+  o->fd = fd;
   napi_value handle;
   napi_property_descriptor fd_prop = {"fd", NULL, NULL, NULL, NULL, make_i32(env, o->fd), napi_enumerable, NULL};
   if (napi_create_object(env, &handle) != napi_ok ||
@@ -40,10 +34,21 @@ napi_value js_socket(napi_env env, napi_callback_info info) {
       napi_wrap(env, handle, o, fd_owner_finalize, NULL, NULL) != napi_ok) {
     close(o->fd);
     free(o);
-    napi_throw_error(env, "EINTERNAL", "vipd_native: cannot create the socket handle");
+    napi_throw_error(env, "EINTERNAL", "vipd_native: cannot create the fd handle");
     return NULL;
   }
   return handle;
+}
+
+napi_value js_socket(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t family, type, protocol;
+  if (!get_args(env, info, 3, argv) || !get_i32(env, argv[0], &family) ||
+      !get_i32(env, argv[1], &type) || !get_i32(env, argv[2], &protocol))
+    return NULL;
+  int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  return wrap_fd(env, fd, "socket");
 }
 
 // close(handle): closes the fd now; the finalizer then has nothing left to do.
@@ -60,6 +65,22 @@ napi_value js_close(napi_env env, napi_callback_info info) {
   o->fd = -1; // even when close fails: on Linux the fd is released either way
   if (close(fd) < 0 && errno != EINTR) return throw_errno(env, errno, "close");
   return NULL;
+}
+
+// detach(handle) -> fd: hands the fd over to its next owner (a net.Socket); the handle keeps
+// nothing, so neither close() nor the finalizer can close an fd that is no longer ours.
+napi_value js_detach(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  fd_owner_t *o = NULL;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  if (napi_unwrap(env, argv[0], (void **)&o) != napi_ok || !o) {
+    napi_throw_type_error(env, "EINVAL", "vipd_native: expected a socket handle");
+    return NULL;
+  }
+  if (o->fd < 0) return throw_errno(env, EBADF, "detach");
+  int fd = o->fd;
+  o->fd = -1;
+  return make_i32(env, fd);
 }
 
 // setsockopt(fd, level, name, value: int | Buffer)
@@ -119,6 +140,26 @@ napi_value js_bind(napi_env env, napi_callback_info info) {
     return NULL;
   if (bind(fd, (struct sockaddr *)sa, (socklen_t)len) < 0) return throw_errno(env, errno, "bind");
   return NULL;
+}
+
+// connect(fd, sockaddr: Buffer) -> 0 when connected, -1 when the connection is under way
+// (EINPROGRESS on a non-blocking stream socket: writable once it is done, SO_ERROR says how).
+napi_value js_connect(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd;
+  void *sa;
+  size_t len;
+  if (!get_args(env, info, 2, argv) || !get_i32(env, argv[0], &fd) ||
+      !get_buf(env, argv[1], &sa, &len))
+    return NULL;
+  int rc;
+  do rc = connect(fd, (struct sockaddr *)sa, (socklen_t)len);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) {
+    if (errno == EINPROGRESS) return make_i32(env, -1);
+    return throw_errno(env, errno, "connect");
+  }
+  return make_i32(env, 0);
 }
 
 // getsockname(fd) -> Buffer (raw sockaddr)

@@ -3,6 +3,7 @@
 // never asks "was this set?". Source positions are kept so reload/diagnostics can point at lines.
 // Block types end in `Spec` (VrrpInstanceSpec, VirtualServerSpec...): what the operator asked for,
 // kept apart from the runtime objects of the same name (vrrp.VrrpInstance, ipvs.VirtualServerConfig).
+import type { RouteMetrics } from '../netif/rtnetlink/route.js';
 import type { HmacKey } from '../vrrp/auth-hmac/keys.js';
 import type { AntiReplay } from '../vrrp/auth-hmac/sequence.js';
 import type { AuthMode } from '../vrrp/auth-hmac/settings.js';
@@ -28,6 +29,11 @@ export interface ScriptCommand {
   text: string;
   user?: string;
   group?: string;
+  /**
+   * Who it runs as, when the loader could ask the host (script checks, `vipd -t` and the daemon):
+   * the resolved `user [group]` / script_user / keepalived_script; absent = vipd's own user.
+   */
+  runAs?: { uid: number; gid: number };
   where: SourceRef;
 }
 
@@ -52,9 +58,25 @@ export interface GlobalDefs {
   garpInterval: number;
   /** Seconds between two unsolicited NAs on one interface. Default 0. */
   gnaInterval: number;
+  /** Scripts that would run as root are refused when a non-root user could change them. */
   enableScriptSecurity: boolean;
+  /** script_user: who scripts run as when they name nobody (keepalived: keepalived_script if it exists, else us). */
   scriptUser?: string;
   scriptGroup?: string;
+  /** checker_log_all_failures: every failed check is logged, not only state changes (checkers may override). */
+  checkerLogAllFailures?: boolean;
+  /** rs_init_notifies: notify_up for every real server that starts up, at start. */
+  rsInitNotifies?: boolean;
+  /** notify_fifo: every VRRP (and LVS) notification, one line each. */
+  notifyFifo?: NotifyFifoSpec;
+  /** vrrp_notify_fifo: VRRP notifications only. */
+  vrrpNotifyFifo?: NotifyFifoSpec;
+  /** lvs_notify_fifo: real server and virtual server (quorum) notifications only. */
+  lvsNotifyFifo?: NotifyFifoSpec;
+  /** vrrp_notify_priority_changes: the default of instances' notify_priority_changes. */
+  vrrpNotifyPriorityChanges: boolean;
+  /** fifo_write_vrrp_states_on_reload: write every instance's and group's state to the FIFOs after a reload. */
+  fifoWriteVrrpStatesOnReload: boolean;
   /** Flush IPVS at startup (`lvs_flush`). */
   lvsFlush: boolean;
   /** Flush IPVS at shutdown: false, true (everything) or 'VS' (only our virtual servers). */
@@ -62,7 +84,20 @@ export interface GlobalDefs {
   checkUnicastSrc: boolean;
   strict: boolean;
   skipCheckAdvAddr: boolean;
+  /** The SSL {} block (SSL_GET client certificate, key, CA, key password). */
+  ssl?: SslSpec;
   where?: SourceRef;
+}
+
+/** A notify FIFO (`*notify_fifo PATH [user [group]]`) and the optional script reading it (`*_script`). */
+export interface NotifyFifoSpec {
+  path: string;
+  /** Owner of the FIFO vipd creates. */
+  user?: string;
+  group?: string;
+  /** Started with the FIFO's path as its last argument; SIGTERM when vipd stops or reloads. */
+  script?: ScriptCommand;
+  where: SourceRef;
 }
 
 export type VrrpState = 'MASTER' | 'BACKUP';
@@ -82,6 +117,99 @@ export interface VirtualAddressSpec {
   where: SourceRef;
 }
 
+/** An address with its prefix length (`from`/`to` of routes and rules). */
+export interface PrefixSpec {
+  address: string;
+  prefixLength: number;
+}
+
+export type RouteTypeName = 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat';
+
+/** RTA_METRICS of a route, in the kernel's units (rtt: ms x 8, rttvar: ms x 4, rto_min: ms). */
+export type RouteMetricsSpec = RouteMetrics;
+
+export interface RouteNextHopSpec {
+  gateway?: string;
+  dev?: string;
+  /** 1..256. */
+  weight?: number;
+  onlink: boolean;
+  /** (from << 16) | to. */
+  realms?: number;
+}
+
+/**
+ * One line of virtual_routes / static_routes, as keepalived sends it to the kernel: its defaults
+ * applied (protocol keepalived, scope global), names resolved to numbers.
+ */
+export interface RouteSpec {
+  family: 4 | 6;
+  type: RouteTypeName;
+  /** `default` is 0.0.0.0/0 or ::/0. */
+  destination: PrefixSpec;
+  /** `from` (IPv6 source-specific routes). */
+  source?: PrefixSpec;
+  /** `src`: the preferred source address. */
+  preferredSource?: string;
+  gateway?: string;
+  /** `dev`/`oif`; undefined: none (the kernel picks it from the gateway). */
+  dev?: string;
+  table: number;
+  /** `metric`/`priority`/`preference`. */
+  metric?: number;
+  tos: number;
+  scope: number;
+  protocol: number;
+  onlink: boolean;
+  metrics: RouteMetricsSpec;
+  realms?: number;
+  nexthops: RouteNextHopSpec[];
+  /** IPv6 router preference: 3 low, 0 medium, 1 high. */
+  pref?: number;
+  /** Seconds (IPv6). */
+  expires?: number;
+  ttlPropagate?: boolean;
+  /** `append`: after matching routes (else unicast routes are prepended, others added). */
+  append: boolean;
+  /** Not watched: deleted by someone else, it stays deleted and the instance stays MASTER. */
+  noTrack: boolean;
+  where: SourceRef;
+}
+
+export type RuleActionName = 'table' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
+
+/** One line of virtual_rules / static_rules, as keepalived sends it (priority assigned if missing). */
+export interface RuleSpec {
+  family: 4 | 6;
+  action: RuleActionName;
+  /** action 'table' (also with l3mdev: 0). */
+  table: number;
+  goto?: number;
+  l3mdev: boolean;
+  priority: number;
+  /** `not`. */
+  invert: boolean;
+  /** `from` / `to`; `all` is 0.0.0.0/0 (::/0), sent as an address like keepalived does. */
+  from?: PrefixSpec;
+  to?: PrefixSpec;
+  tos: number;
+  fwmark?: number;
+  fwmask?: number;
+  iif?: string;
+  oif?: string;
+  uidRange?: { start: number; end: number };
+  sport?: { start: number; end: number };
+  dport?: { start: number; end: number };
+  ipProto?: number;
+  suppressPrefixLength?: number;
+  suppressIfgroup?: number;
+  realms?: number;
+  /** FRA_PROTOCOL; keepalived's (18) unless no_track. */
+  protocol?: number;
+  noTrack: boolean;
+  where: SourceRef;
+}
+
 export interface TrackedInterface {
   name: string;
   weight: number;
@@ -89,13 +217,19 @@ export interface TrackedInterface {
   where: SourceRef;
 }
 
-export interface TrackedScript {
+/** A track_script / track_file / track_process entry: a named tracker, optionally re-weighted. */
+export interface TrackedRef {
   name: string;
-  /** undefined = use the vrrp_script's weight. */
+  /** undefined = the tracker's own weight. */
   weight?: number;
-  reverse: boolean;
+  /** undefined = the tracker's own (`noreverse` gives false). */
+  reverse?: boolean;
   where: SourceRef;
 }
+
+export type TrackedScript = TrackedRef;
+export type TrackedFile = TrackedRef;
+export type TrackedProcess = TrackedRef;
 
 export interface UnicastPeer {
   address: string;
@@ -154,6 +288,8 @@ export interface VrrpInstanceSpec {
   strict: boolean;
   trackInterfaces: TrackedInterface[];
   trackScripts: TrackedScript[];
+  trackFiles: TrackedFile[];
+  trackProcesses: TrackedProcess[];
   dontTrackPrimary: boolean;
   nativeIpv6: boolean;
   notifyMaster?: ScriptCommand;
@@ -161,6 +297,12 @@ export interface VrrpInstanceSpec {
   notifyFault?: ScriptCommand;
   notifyStop?: ScriptCommand;
   notify?: ScriptCommand;
+  /** Run when, as master, an advert with a lower priority arrives. */
+  notifyMasterRxLowerPri?: ScriptCommand;
+  /** notify_deleted [script]: a reload that removes the instance reports DELETED, not FAULT. */
+  notifyDeleted?: { script?: ScriptCommand };
+  /** MASTER_PRIORITY / BACKUP_PRIORITY lines on the notify FIFOs (instance, else its group, else global). */
+  notifyPriorityChanges: boolean;
   garpMasterDelay: number;
   garpMasterRepeat: number;
   garpMasterRefresh: number;
@@ -169,19 +311,65 @@ export interface VrrpInstanceSpec {
   garpLowerPrioRepeat: number;
   /** Adverts missed before a backup takes over (`down_timer_adverts`); undefined = 3, the RFC's. */
   downTimerAdverts?: number;
+  /** `virtual_routes`: added while MASTER, removed otherwise. Absent: none. */
+  virtualRoutes?: RouteSpec[];
+  /** `virtual_rules`: added while MASTER, removed otherwise. Absent: none. */
+  virtualRules?: RuleSpec[];
   where: SourceRef;
 }
 
 export interface VrrpSyncGroupSpec {
   name: string;
   group: string[];
+  /** Tracked for every member (with their weights, whatever sync_group_tracking_weight says). */
   trackInterfaces: TrackedInterface[];
   trackScripts: TrackedScript[];
+  trackFiles: TrackedFile[];
+  trackProcesses: TrackedProcess[];
   notifyMaster?: ScriptCommand;
   notifyBackup?: ScriptCommand;
   notifyFault?: ScriptCommand;
   notifyStop?: ScriptCommand;
   notify?: ScriptCommand;
+  /** notify_deleted on the group: its members report DELETED when a reload removes them. */
+  notifyDeleted?: { script?: ScriptCommand };
+  notifyPriorityChanges?: boolean;
+  /** sync_group_tracking_weight (or the deprecated global_tracking): members keep their tracking weights. */
+  trackingWeight: boolean;
+  where: SourceRef;
+}
+
+/** track_file NAME (vrrp_track_file): a number in a file that moves priorities or means FAULT. */
+export interface TrackFileSpec {
+  name: string;
+  file: string;
+  /** Default weight of its trackers (1). */
+  weight: number;
+  reverse: boolean;
+  /** init_file [VALUE] [overwrite]: write VALUE at start-up if the file is missing (always, with overwrite). */
+  init?: { value: number; overwrite: boolean };
+  where: SourceRef;
+}
+
+/** vrrp_track_process NAME: whether enough (and not too many) matching processes run. */
+export interface TrackProcessSpec {
+  name: string;
+  /** The process name (or argv[0]) and the parameters to match. */
+  process: string;
+  params: string[];
+  /** param_match: 'exact' when given without a value. */
+  paramMatch?: 'exact' | 'partial' | 'initial';
+  fullCommand: boolean;
+  /** Default weight of its trackers (1). */
+  weight: number;
+  reverse: boolean;
+  /** Default 1. */
+  quorum: number;
+  /** undefined = no maximum. */
+  quorumMax?: number;
+  /** Seconds (fork_delay / terminate_delay; `delay` sets both). Default 0. */
+  forkDelay: number;
+  terminateDelay: number;
   where: SourceRef;
 }
 
@@ -218,7 +406,21 @@ export interface CheckTiming {
   delayLoop: number;
 }
 
-export interface CheckerBase extends CheckTiming {
+/** What every checker has: its timing, and alpha (checker, else real server, else virtual server). */
+export interface CheckerCommon {
+  retry: number;
+  delayBeforeRetry: number;
+  warmup: number;
+  delayLoop: number;
+  /** Starts down until its first success; resolved from the checker, real server and virtual server. */
+  alpha: boolean;
+  /** log_all_failures (checker, else global_defs checker_log_all_failures): log every failed check. */
+  logAllFailures?: true;
+  where: SourceRef;
+}
+
+export interface CheckerBase extends CheckerCommon {
+  connectTimeout: number;
   /** Target: defaults to the real server's address and port. */
   connectIp: string;
   connectPort: number;
@@ -226,11 +428,20 @@ export interface CheckerBase extends CheckTiming {
   bindPort?: number;
   bindIf?: string;
   fwmark?: number;
-  where: SourceRef;
 }
 
 export interface TcpCheckSpec extends CheckerBase {
   type: 'TCP_CHECK';
+}
+
+/** url `regex` with its options (PCRE2 option names, translated when the probe is built). */
+export interface UrlRegex {
+  pattern: string;
+  options: string[];
+  /** regex_no_match: a match is the failure. */
+  noMatch: boolean;
+  minOffset?: number;
+  maxOffset?: number;
 }
 
 export interface HttpUrl {
@@ -238,7 +449,9 @@ export interface HttpUrl {
   /** Inclusive ranges; default [[200, 299]]. */
   statusCodes: Array<[number, number]>;
   digest?: string;
+  /** Host header: the url's, else the checker's, real server's or virtual server's (resolved). */
   virtualhost?: string;
+  regex?: UrlRegex;
 }
 
 export interface HttpCheckSpec extends CheckerBase {
@@ -246,9 +459,43 @@ export interface HttpCheckSpec extends CheckerBase {
   urls: HttpUrl[];
   virtualhost?: string;
   enableSni: boolean;
+  /** keepalived http_protocol; default 1.0. */
+  httpProtocol: '1.0' | '1.0C' | '1.1';
+  /** A recovering server checks all URLs at once instead of one per delay_loop. */
+  fastRecovery: boolean;
 }
 
-export interface MiscCheckSpec {
+export interface SmtpCheckSpec extends CheckerBase {
+  type: 'SMTP_CHECK';
+  /** HELO name; default this host's name. */
+  heloName?: string;
+}
+
+export const DNS_QUERY_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'] as const;
+
+export interface DnsCheckSpec extends CheckerBase {
+  type: 'DNS_CHECK';
+  /** Default SOA. */
+  queryType: (typeof DNS_QUERY_TYPES)[number];
+  /** Default ".". */
+  name: string;
+}
+
+export interface PingCheckSpec extends CheckerBase {
+  type: 'PING_CHECK';
+}
+
+export interface UdpCheckSpec extends CheckerBase {
+  type: 'UDP_CHECK';
+  /** Hex digits of the datagram (keepalived HEX_STR, normalised); default a fixed text. */
+  payload?: string;
+  /** true = any reply; a string = the reply pattern (hex digits and x, normalised: "ab 12 0x"). */
+  requireReply?: true | string;
+  minReplyLength: number;
+  maxReplyLength: number;
+}
+
+export interface MiscCheckSpec extends CheckerCommon {
   type: 'MISC_CHECK';
   path: ScriptCommand;
   /** Seconds; default: delay_loop. */
@@ -256,14 +503,42 @@ export interface MiscCheckSpec {
   dynamic: boolean;
   user?: string;
   group?: string;
-  retry: number;
-  delayBeforeRetry: number;
-  warmup: number;
-  delayLoop: number;
+}
+
+/** FILE_CHECK: the value of a track_file's file, times the weight, adjusts the real server's weight. */
+export interface FileCheckSpec {
+  type: 'FILE_CHECK';
+  trackFile: string;
+  path: string;
+  /** The checker's weight, else the track_file's (default 1). */
+  weight: number;
+  reverse: boolean;
   where: SourceRef;
 }
 
-export type CheckerSpec = TcpCheckSpec | HttpCheckSpec | MiscCheckSpec;
+export type CheckerSpec =
+  | TcpCheckSpec | HttpCheckSpec | SmtpCheckSpec | DnsCheckSpec | PingCheckSpec | UdpCheckSpec
+  | MiscCheckSpec | FileCheckSpec;
+
+/** track_file NAME { file, weight, init_file }. */
+export interface TrackFileSpec {
+  name: string;
+  file: string;
+  weight: number;
+  reverse: boolean;
+  /** init_file: the value written at start when the file is missing (or always, with overwrite). */
+  init?: { value: number; overwrite: boolean };
+  where: SourceRef;
+}
+
+/** The global SSL {} block: what SSL_GET presents and loads. */
+export interface SslSpec {
+  password?: string;
+  ca?: string;
+  certificate?: string;
+  key?: string;
+  where: SourceRef;
+}
 
 export interface RealServerSpec {
   address: string;
@@ -374,10 +649,16 @@ export interface VipdConfig {
   files: string[];
   global: GlobalDefs;
   vrrpScripts: VrrpScriptSpec[];
+  trackFiles: TrackFileSpec[];
+  trackProcesses: TrackProcessSpec[];
   vrrpSyncGroups: VrrpSyncGroupSpec[];
   vrrpInstances: VrrpInstanceSpec[];
   virtualServerGroups: VirtualServerGroupSpec[];
   virtualServers: VirtualServerSpec[];
+  /** `static_ipaddress`, `static_routes`, `static_rules`: added at start, removed at stop. Absent: none. */
+  staticAddresses?: VirtualAddressSpec[];
+  staticRoutes?: RouteSpec[];
+  staticRules?: RuleSpec[];
   k0s?: K0sExtras;
 }
 

@@ -9,10 +9,14 @@ import { planReload } from './reload-plan.js';
 import { K0sHost } from './k0s-host.js';
 import { VrrpRunner, type StepFailure } from './vrrp-runner.js';
 import { IpvsRunner } from './ipvs-runner.js';
+import { RouteRunner } from './route-runner.js';
+import { routeSets } from './route-plan.js';
 import { K0sProxyRunner } from './k0s-proxy-runner.js';
 import { LoopHealth } from './loop-health.js';
 import { logRouterEvents } from './router-log.js';
+import { commandStats } from '../health/command-stats.js';
 import { metricFamilies, statusReport, type ReportSources } from './report.js';
+import { ScriptPolicy, checkConfigScripts } from './script-policy.js';
 import type { DaemonOptions } from './options.js';
 import type { MetricFamily } from './metrics.js';
 
@@ -27,6 +31,7 @@ export class Daemon {
   #loop: LoopHealth;
   #vrrp: VrrpRunner | undefined;
   #ipvs: IpvsRunner | undefined;
+  #routes: RouteRunner | undefined;
   #proxy: K0sProxyRunner | undefined;
   #startedAt = Date.now();
 
@@ -37,7 +42,9 @@ export class Daemon {
     this.#host = new K0sHost(deps, log);
     this.#loop = new LoopHealth(log);
     if (!opts.vrrpOnly) {
-      this.#ipvs = new IpvsRunner(deps, log, { logDetail: opts.logDetail, isMaster: (n) => this.#vrrp?.isMaster(n) ?? false });
+      this.#ipvs = new IpvsRunner(deps, log, {
+        logDetail: opts.logDetail, isMaster: (n) => this.#vrrp?.isMaster(n) ?? false, onLine: (l) => this.#vrrp?.lvsLines.write(l),
+      });
       this.#proxy = new K0sProxyRunner(deps, log, { isMaster: (n) => this.#vrrp?.isMaster(n) ?? false });
     }
   }
@@ -52,14 +59,19 @@ export class Daemon {
       // Logged before the runner reacts, so a sync group's knock-on transition logs after its cause.
       logRouterEvents(router, this.#log, { logDetail: this.#opts.logDetail });
       const vrrp = new VrrpRunner(router, this.#deps, this.#log);
-      vrrp.onStateChange(() => {
+      const routes = this.#routeRunner(vrrp);
+      vrrp.onStateChange((s) => {
         this.#ipvs?.masterChanged();
         this.#proxy?.masterChanged();
+        void routes.stateChanged(s.instance, s.state);
       });
       this.#vrrp = vrrp;
       this.#loop.attach(vrrp.loopView());
       await this.#host.apply(plan.host);
+      await routes.apply(routeSets(config));
+      vrrp.configure(config, this.#scriptPolicy(config));
       await vrrp.apply(plan.instances, plan.syncGroups, true);
+      this.#scriptSummary();
     }
     await this.#ipvs?.apply(plan.virtualServers);
     await this.#proxy?.apply(plan.proxy);
@@ -77,23 +89,66 @@ export class Daemon {
     const failures: StepFailure[] = [];
     if (this.#vrrp) {
       await this.#host.apply(plan.host).catch((error: Error) => failures.push({ instance: 'k0s host setup', error }));
+      this.#vrrp.configure(config, this.#scriptPolicy(config));
       failures.push(...await this.#vrrp.apply(plan.instances, plan.syncGroups, false));
+      await this.#routes?.apply(routeSets(config));
+      this.#scriptSummary();
     }
     await this.#ipvs?.apply(plan.virtualServers);
     await this.#proxy?.apply(plan.proxy).catch((error: Error) => failures.push({ instance: 'k0s', error }));
     if (failures.length) throw new Error(failures.map((f) => `${f.instance}: ${f.error.message}`).join('; '));
   }
 
+  #policy: ScriptPolicy | undefined;
+  /** Information lines of the script checks already logged: a reload repeats only its warnings. */
+  #scriptInfo = new Set<string>();
+
+  /** Who scripts run as and which may run: checked (and logged) for the whole configuration at once, as keepalived. */
+  #scriptPolicy(config: VipdConfig): ScriptPolicy {
+    const policy = new ScriptPolicy(config.global, this.#deps.scriptHost, { warn: (m) => this.#log.warn(m), info: (m) => this.#info(m) });
+    checkConfigScripts(config, policy);
+    this.#policy = policy;
+    return policy;
+  }
+
+  #info(m: string): void {
+    if (this.#scriptInfo.has(m)) return;
+    this.#scriptInfo.add(m);
+    this.#log.info(m);
+  }
+
+  #scriptSummary(): void {
+    // keepalived's words; information only, as it is what every config without script_user gets.
+    const s = this.#policy?.summary();
+    if (s) this.#info(s);
+  }
+
   /** SIGTERM: priority-0 adverts and VIPs removed, then owned IPVS services (unless told to keep them). */
   async stop(): Promise<void> {
     try {
       await this.#vrrp?.stop();
+      await this.#routes?.stop();
       await this.#ipvs?.stop();
       await this.#proxy?.stop();
     } finally {
       this.#vrrp = undefined;
+      this.#routes = undefined;
       this.#deps.close();
     }
+  }
+
+  /** static_* and virtual_* routes, rules and addresses; a tracked deletion sends the instance to BACKUP. */
+  #routeRunner(vrrp: VrrpRunner): RouteRunner {
+    const deps = this.#deps;
+    const netlink = () => {
+      if (!deps.routeNetlink) throw new Error('this host has no rtnetlink for routes');
+      return deps.routeNetlink();
+    };
+    this.#routes = new RouteRunner(netlink, {
+      resign: (name) => vrrp.router.instance(name)?.resign(),
+      addressesSettled: async (name) => vrrp.router.instance(name)?.addressesSettled(),
+    }, this.#log);
+    return this.#routes;
   }
 
   #sources(): ReportSources {
@@ -103,6 +158,7 @@ export class Daemon {
       instances: v?.status() ?? [], unknownVrid: v?.router.unknownVridCount ?? 0, trackers: v?.trackers() ?? {},
       transitions: v?.transitions ?? 0, notifyRuns: v?.notifyRuns ?? 0,
       ipvs: this.#ipvs?.view() ?? null, proxy: this.#proxy?.view() ?? null, loop: this.#loop.snapshot(),
+      scripts: commandStats,
     };
   }
 

@@ -4,6 +4,7 @@ import { loadKeepalivedConfig } from '../config/keepalived/index.js';
 import { interfaceMtu, interfaceOfAddress } from '../config/host-interfaces.js';
 import type { LoadResult } from '../config/types.js';
 import { defaultRouteInterface, interfaceForMac } from './host-facts.js';
+import { nodeScriptHost } from '../health/script-plan.js';
 import type { DaemonOptions } from './options.js';
 
 type ConfigSource = Pick<DaemonOptions, 'configFile' | 'k0sConfig' | 'k0sControllers' | 'k0sProxyBalance' | 'k0sProxyCheck' | 'configId'>;
@@ -21,7 +22,8 @@ export async function prepareConfigReader(opts: Pick<DaemonOptions, 'k0sConfig'>
 /** Throws ConfigError; with --k0s-config, after prepareConfigReader(). */
 export function loadDaemonConfig(opts: ConfigSource): LoadResult {
   if (!opts.k0sConfig) {
-    return loadKeepalivedConfig(opts.configFile, { interfaceOfAddress, mtuOf: interfaceMtu, ...(opts.configId !== undefined ? { configId: opts.configId } : {}) });
+    // Scripts are checked as keepalived checks them at load (user, file, permissions).
+    return loadKeepalivedConfig(opts.configFile, { interfaceOfAddress, mtuOf: interfaceMtu, scripts: nodeScriptHost(), ...(opts.configId !== undefined ? { configId: opts.configId } : {}) });
   }
   if (!k0sReader) throw new Error('loadDaemonConfig: prepareConfigReader() was not called for --k0s-config');
   return k0sReader.loadK0sConfig(opts.k0sConfig, {

@@ -43,6 +43,9 @@ const INSTANCE_DEFAULTS = {
   strict: false,
   trackInterfaces: [],
   trackScripts: [],
+  trackFiles: [],
+  trackProcesses: [],
+  notifyPriorityChanges: false,
   dontTrackPrimary: false,
   nativeIpv6: false,
   ...defaultGarp(),
@@ -84,7 +87,7 @@ function k0sRealServer(address: string, port: number, delayLoop: number, method 
     method,
     inhibitOnFailure: false,
     checkers: [
-      { type: 'TCP_CHECK', retry: 1, delayBeforeRetry: 1, warmup: 0, delayLoop, connectTimeout: 3, connectIp: address, connectPort: port },
+      { type: 'TCP_CHECK', retry: 1, delayBeforeRetry: 1, warmup: 0, delayLoop, alpha: false, connectTimeout: 3, connectIp: address, connectPort: port },
     ],
   };
 }
@@ -114,6 +117,8 @@ function expected(dir: string, instances: VrrpInstanceSpec[], servers: VirtualSe
     files: files.map((f) => path.join(fixtures, dir, f)),
     global: GLOBAL_DEFAULTS,
     vrrpScripts: [],
+    trackFiles: [],
+    trackProcesses: [],
     vrrpSyncGroups: [],
     vrrpInstances: instances,
     virtualServerGroups: [],
@@ -319,6 +324,7 @@ vrrp_sync_group G1 {
     VI_6
   }
   notify_master "/bin/echo master"
+  sync_group_tracking_weight
 }
 `;
   const { config, warnings } = parseKeepalivedConfig(text, { file: '/x/k.conf', fs: new MemoryConfigFs() });
@@ -327,7 +333,7 @@ vrrp_sync_group G1 {
     { file: '/x/k.conf', line: 47, message: 'vrrp_sync_group G1: only one vrrp_instance (VI_6), nothing to synchronise' },
   ]);
   t.strictSame(warnings.filter(unsupported).map((w) => `${w.line} ${w.message.split(':')[0]}`), [
-    '8 enable_script_security', '9 script_user', '27 virtual_ipaddress scope', '27 virtual_ipaddress brd', '43 no_accept', '51 notify_master',
+    '27 virtual_ipaddress scope', '27 virtual_ipaddress brd', '43 no_accept',
   ], 'keywords the runtime does not do warn (the keyword table says what will not happen)');
   t.equal(config.global.garpLowerPrioDelay, 2, 'lower prio delay defaults to master delay');
   t.equal(config.global.lvsFlushOnStop, 'VS');
@@ -370,7 +376,10 @@ vrrp_sync_group G1 {
       { name: 'eth1', weight: -10, reverse: false },
       { name: 'eth2', weight: 0, reverse: false },
     ],
-    trackScripts: [{ name: 'chk_api', reverse: false }],
+    trackScripts: [{ name: 'chk_api' }],
+    trackFiles: [],
+    trackProcesses: [],
+    notifyPriorityChanges: false,
     dontTrackPrimary: false,
     nativeIpv6: false,
     notify: { argv: ['/usr/local/bin/notify.sh'], text: '/usr/local/bin/notify.sh', user: 'root', group: 'root' },
@@ -383,7 +392,10 @@ vrrp_sync_group G1 {
     garpLowerPrioRepeat: 3,
   });
   t.strictSame(strip(config.vrrpSyncGroups), [
-    { name: 'G1', group: ['VI_6'], trackInterfaces: [], trackScripts: [], notifyMaster: { argv: ['/bin/echo', 'master'], text: '/bin/echo master' } },
+    {
+      name: 'G1', group: ['VI_6'], trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [],
+      notifyMaster: { argv: ['/bin/echo', 'master'], text: '/bin/echo master' }, trackingWeight: true,
+    },
   ]);
 });
 
@@ -456,7 +468,7 @@ virtual_server fd00::1 6443 {
     { file: '/x/vs.conf', line: 29, message: "virtual_server fwmark 5: a fwmark service has no protocol, 'protocol' is ignored as keepalived does" },
     { file: '/x/vs.conf', line: 53, message: 'virtual_server: no protocol set, defaulting to UDP as keepalived does' },
   ]);
-  t.strictSame(warnings.filter(unsupported).map((w) => `${w.line} ${w.message.split(':')[0]}`), ['23 MISC_CHECK', '39 quorum_up', '42 notify_up']);
+  t.strictSame(warnings.filter(unsupported).map((w) => `${w.line} ${w.message.split(':')[0]}`), ['39 quorum_up']);
   t.strictSame(strip(config.virtualServerGroups), [
     {
       name: 'WEB',
@@ -479,11 +491,14 @@ virtual_server fd00::1 6443 {
       delayBeforeRetry: 3,
       warmup: 10,
       delayLoop: 10,
+      alpha: false,
       connectTimeout: 2,
       connectIp: '10.0.9.1',
       connectPort: 8081,
       urls: [{ path: '/healthz', statusCodes: [[200, 200], [300, 399]], digest: '9b3a0c85a887a256d6939da88aabd8cd' }],
       enableSni: false,
+      httpProtocol: '1.0',
+      fastRecovery: false,
     },
     {
       type: 'MISC_CHECK',
@@ -494,6 +509,7 @@ virtual_server fd00::1 6443 {
       delayBeforeRetry: 1,
       warmup: 10,
       delayLoop: 10,
+      alpha: false,
     },
   ]);
   t.strictSame(fw!.target, { kind: 'fwmark', fwmark: 5, family: 4 });
@@ -563,4 +579,21 @@ t.test('grammar: comments, quotes, braces on the next line or the same line, con
   );
   t.equal(config.vrrpInstances[0]!.virtualRouterId, 3);
   t.equal(config.vrrpInstances[2]!.authentication!.pass, 'a b#c!');
+});
+
+t.test('a vrrp_script, track_file or vrrp_track_process defined twice: the first counts, as keepalived 2.2.7', async (t) => {
+  const text = [
+    'vrrp_script s {\n  script "/bin/true"\n}', 'vrrp_script s {\n  script "/bin/false"\n}',
+    'track_file f {\n  file /run/a\n}', 'track_file f {\n  file /run/b\n}',
+    'vrrp_track_process p {\n  process nginx\n}', 'vrrp_track_process p {\n  process haproxy\n}',
+  ].join('\n') + '\n';
+  const { config, warnings } = parseKeepalivedConfig(text, { file: 'd.conf', fs: new MemoryConfigFs() });
+  t.same(config.vrrpScripts.map((s) => s.script.text), ['/bin/true']);
+  t.same(config.trackFiles.map((f) => f.file), ['/run/a']);
+  t.same(config.trackProcesses.map((p) => p.process), ['nginx']);
+  t.same(warnings.map((w) => [w.line, w.message]), [
+    [4, 'vrrp_script s: defined twice, the first definition counts (as keepalived)'],
+    [10, 'track_file f: defined twice, the first definition counts (as keepalived)'],
+    [16, 'vrrp_track_process p: defined twice, the first definition counts (as keepalived)'],
+  ]);
 });

@@ -1,6 +1,7 @@
 // What the block readers collect before the cross-checks (finish.ts) turn it into a VipdConfig:
 // the parts that need the whole file (defaults from global_defs, references between blocks) stay
 // drafts until then.
+import type { DNS_QUERY_TYPES } from '../types.js';
 import type { AuthHmacDraft } from '../../vrrp/auth-hmac/config.js';
 import type {
   Authentication,
@@ -8,10 +9,14 @@ import type {
   GlobalDefs,
   HttpUrl,
   RealServerSpec,
+  RouteSpec,
+  RuleSpec,
   ScriptCommand,
   SourceRef,
   TrackedInterface,
-  TrackedScript,
+  TrackedRef,
+  TrackFileSpec,
+  TrackProcessSpec,
   UnicastPeer,
   VirtualAddressSpec,
   VirtualServerGroupSpec,
@@ -28,7 +33,7 @@ export type GarpKey =
   | 'garpLowerPrioDelay'
   | 'garpLowerPrioRepeat';
 
-export type NotifyKey = 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop' | 'notify';
+export type NotifyKey = 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop' | 'notify' | 'notifyMasterRxLowerPri';
 
 export interface InstanceDraft {
   name: string;
@@ -58,22 +63,32 @@ export interface InstanceDraft {
   accept?: boolean;
   strict?: boolean;
   trackInterfaces: TrackedInterface[];
-  trackScripts: TrackedScript[];
+  trackScripts: TrackedRef[];
+  trackFiles: TrackedRef[];
+  trackProcesses: TrackedRef[];
   dontTrackPrimary: boolean;
   nativeIpv6: boolean;
   downTimerAdverts?: number;
   notify: Partial<Record<NotifyKey, ScriptCommand>>;
+  notifyDeleted?: { script?: ScriptCommand };
+  notifyPriorityChanges?: boolean;
   garp: Partial<Record<GarpKey, number>>;
+  virtualRoutes?: RouteSpec[];
+  virtualRules?: RuleSpec[];
   /** Where the block starts (not the statement: its tree is dropped once read). */
   where: SourceRef;
 }
 
 export type TimingDraft = Partial<CheckTiming>;
 
+export type NetCheckerType = 'TCP_CHECK' | 'HTTP_GET' | 'SSL_GET' | 'SMTP_CHECK' | 'DNS_CHECK' | 'PING_CHECK' | 'UDP_CHECK';
+
 export interface NetCheckerDraft {
   kind: 'net';
-  type: 'TCP_CHECK' | 'HTTP_GET' | 'SSL_GET';
+  type: NetCheckerType;
   timing: TimingDraft;
+  alpha?: boolean;
+  logAllFailures?: boolean;
   connectIp?: string;
   connectPort?: number;
   bindTo?: string;
@@ -83,6 +98,18 @@ export interface NetCheckerDraft {
   urls: HttpUrl[];
   virtualhost?: string;
   enableSni: boolean;
+  httpProtocol?: '1.0' | '1.0C' | '1.1';
+  fastRecovery?: boolean;
+  heloName?: string;
+  /** SMTP_CHECK host { } blocks: one more check each. */
+  hosts: NetCheckerDraft[];
+  dnsType?: (typeof DNS_QUERY_TYPES)[number];
+  dnsName?: string;
+  payload?: string;
+  requireReply?: true | string;
+  minReplyLength?: number;
+  maxReplyLength?: number;
+  replyLengthWhere?: SourceRef;
   /** Where the block starts (not the statement: its tree is dropped once read). */
   where: SourceRef;
 }
@@ -90,6 +117,8 @@ export interface NetCheckerDraft {
 export interface MiscCheckerDraft {
   kind: 'misc';
   timing: TimingDraft;
+  alpha?: boolean;
+  logAllFailures?: boolean;
   path?: ScriptCommand;
   timeout?: number;
   dynamic: boolean;
@@ -99,13 +128,32 @@ export interface MiscCheckerDraft {
   where: SourceRef;
 }
 
-export type CheckerDraft = NetCheckerDraft | MiscCheckerDraft;
+export interface FileCheckerDraft {
+  kind: 'file';
+  trackFile?: string;
+  trackFileWhere?: SourceRef;
+  weight?: number;
+  reverse?: boolean;
+  where: SourceRef;
+}
+
+export interface BfdCheckerDraft {
+  kind: 'bfd';
+  name?: string;
+  where: SourceRef;
+}
+
+export type CheckerDraft = NetCheckerDraft | MiscCheckerDraft | FileCheckerDraft | BfdCheckerDraft;
 
 export interface RealServerDraft {
   rs: Omit<RealServerSpec, 'checkers'>;
   methodSet: boolean;
   timing: TimingDraft;
   checkers: CheckerDraft[];
+  /** alpha of the real server (its checkers inherit it). */
+  alpha?: boolean;
+  /** virtualhost of the real server (its HTTP checkers inherit it). */
+  virtualhost?: string;
 }
 
 export interface VsDraft {
@@ -124,11 +172,20 @@ export interface ConfigDraft {
   global: GlobalDefs;
   lowerPrioDelaySet: boolean;
   lowerPrioRepeatSet: boolean;
+  /** *notify_fifo_script, joined to their FIFO once the whole file is read. */
+  fifoScripts: Partial<Record<'notifyFifo' | 'vrrpNotifyFifo' | 'lvsNotifyFifo', ScriptCommand>>;
   /** global_defs vrrp_down_timer_adverts (instances inherit it). */
   downTimerAdverts?: number;
   instances: InstanceDraft[];
   scripts: VrrpScriptSpec[];
+  trackFiles: TrackFileSpec[];
+  trackProcesses: TrackProcessSpec[];
   syncGroups: VrrpSyncGroupSpec[];
   vsGroups: VirtualServerGroupSpec[];
   servers: VsDraft[];
+  /** global_defs default_interface: where static addresses without `dev` go (keepalived: eth0). */
+  defaultInterface?: string;
+  staticAddresses?: VirtualAddressSpec[];
+  staticRoutes?: RouteSpec[];
+  staticRules?: RuleSpec[];
 }

@@ -1,17 +1,18 @@
 // Once the whole file is read: defaults from global_defs, references between blocks (track
 // scripts, sync group members, virtual server groups), VRID clashes; drafts become the model.
-import { checkerTimingDefaults, INSTANCE_DEFAULTS, VIRTUAL_SERVER_DEFAULTS } from '../defaults.js';
+import { INSTANCE_DEFAULTS, VIRTUAL_SERVER_DEFAULTS } from '../defaults.js';
+import type { ScriptHost } from '../../health/script-plan.js';
 import type {
-  CheckerSpec,
-  CheckTiming,
   RealServerSpec,
-  TrackedScript,
+  TrackedRef,
   VipdConfig,
   VirtualServerSpec,
   VrrpInstanceSpec,
+  VrrpSyncGroupSpec,
 } from '../types.js';
 import { fail, familyOf, whereOf } from '../values.js';
 import type { ConfigDraft, InstanceDraft, VsDraft } from './draft.js';
+import { finishCheckers, type CheckerContext } from './finish-checkers.js';
 import type { Kit } from './kit.js';
 import { finishAuthHmacSpec } from './vrrp-auth-hmac.js';
 import { maxAdvertisedAddresses } from '../../vrrp/advert-fit.js';
@@ -21,6 +22,8 @@ import { signsAdverts } from '../../vrrp/auth-hmac/settings.js';
 export interface HostLookup {
   /** The interface holding a local address, for unicast instances without `interface`. */
   interfaceOfAddress?: (address: string) => string | undefined;
+  /** Script users and files, checked at load as keepalived does (MISC_CHECK, notify_up/down). */
+  scripts?: ScriptHost;
   /** A link's MTU: VIPs that do not fit in one advert are held but not advertised, as keepalived. */
   mtuOf?: (ifname: string) => number | undefined;
 }
@@ -41,19 +44,26 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
     }
     seen.set(key, i);
   }
-  const scriptNames = new Set(d.scripts.map((s) => s.name));
-  const track = (list: TrackedScript[], owner: string) => {
-    for (const t of list.filter((x) => !scriptNames.has(x.name))) {
-      kit.warn(t.where, `${owner}: track_script '${t.name}' is not a defined vrrp_script, ignored`);
-    }
-    return list.filter((x) => scriptNames.has(x.name));
+  const known = (what: string, block: string, names: Set<string>) => (list: TrackedRef[], owner: string) => {
+    for (const t of list.filter((x) => !names.has(x.name))) kit.warn(t.where, `${owner}: ${what} '${t.name}' is not a defined ${block}, ignored`);
+    return list.filter((x) => names.has(x.name));
   };
-  for (const i of vrrpInstances) i.trackScripts = track(i.trackScripts, `vrrp_instance ${i.name}`);
+  const track = known('track_script', 'vrrp_script', new Set(d.scripts.map((s) => s.name)));
+  const trackFile = known('track_file', 'track_file', new Set(d.trackFiles.map((s) => s.name)));
+  const trackProcess = known('track_process', 'vrrp_track_process', new Set(d.trackProcesses.map((s) => s.name)));
+  for (const i of vrrpInstances) {
+    const label = `vrrp_instance ${i.name}`;
+    i.trackScripts = track(i.trackScripts, label);
+    i.trackFiles = trackFile(i.trackFiles, label);
+    i.trackProcesses = trackProcess(i.trackProcesses, label);
+  }
   const instanceNames = new Set(vrrpInstances.map((i) => i.name));
   // As keepalived: undefined members are dropped, and a group left empty is removed, with warnings.
   const syncGroups = d.syncGroups.filter((sg) => {
     const label = `vrrp_sync_group ${sg.name}`;
     sg.trackScripts = track(sg.trackScripts, label);
+    sg.trackFiles = trackFile(sg.trackFiles, label);
+    sg.trackProcesses = trackProcess(sg.trackProcesses, label);
     for (const m of sg.group.filter((x) => !instanceNames.has(x))) kit.warn(sg.where, `${label}: vrrp_instance '${m}' is not defined, ignored`);
     sg.group = sg.group.filter((x) => instanceNames.has(x));
     if (sg.group.length === 0) {
@@ -63,23 +73,32 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
     if (sg.group.length === 1) kit.warn(sg.where, `${label}: only one vrrp_instance (${sg.group[0]}), nothing to synchronise`);
     return true;
   });
+  for (const i of vrrpInstances) memberTracking(i, syncGroups.find((g) => g.group.includes(i.name)), d, kit);
+  joinFifoScripts(d, kit);
   const groupNames = new Set(d.vsGroups.map((x) => x.name));
   const virtualServers = d.servers.map((s) => {
     if (s.vs.target.kind === 'group' && !groupNames.has(s.vs.target.group)) {
       fail(s.where, `virtual_server group '${s.vs.target.group}' is not defined`);
     }
-    return finishVirtualServer(s);
+    return finishVirtualServer(s, d, kit, lookup);
   });
-  return {
+  const config: VipdConfig = {
     source,
     files,
     global: g,
     vrrpScripts: d.scripts,
+    trackFiles: d.trackFiles,
+    trackProcesses: d.trackProcesses,
     vrrpSyncGroups: syncGroups,
     vrrpInstances,
     virtualServerGroups: d.vsGroups,
     virtualServers,
   };
+  // Static addresses without `dev` go on default_interface, whichever comes first in the file.
+  if (d.staticAddresses?.length) config.staticAddresses = d.staticAddresses.map((v) => ({ ...v, dev: v.dev ?? d.defaultInterface ?? 'eth0' }));
+  if (d.staticRoutes?.length) config.staticRoutes = d.staticRoutes;
+  if (d.staticRules?.length) config.staticRules = d.staticRules;
+  return config;
 }
 
 function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup: HostLookup): VrrpInstanceSpec {
@@ -155,7 +174,10 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
     strict,
     trackInterfaces: d.trackInterfaces,
     trackScripts: d.trackScripts,
+    trackFiles: d.trackFiles,
+    trackProcesses: d.trackProcesses,
     dontTrackPrimary: d.dontTrackPrimary,
+    notifyPriorityChanges: d.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges,
     // keepalived reports IPv6 instances as native IPv6 whether or not `native_ipv6` is set.
     nativeIpv6: d.nativeIpv6 || family === 6,
     ...d.notify,
@@ -176,9 +198,73 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
     else inst.authentication = d.authentication;
   }
   if (d.unicastSrcIp !== undefined) inst.unicastSrcIp = d.unicastSrcIp;
+  if (d.notifyDeleted) inst.notifyDeleted = d.notifyDeleted;
   const downTimerAdverts = d.downTimerAdverts ?? config.downTimerAdverts;
   if (downTimerAdverts !== undefined) inst.downTimerAdverts = downTimerAdverts;
+  if (d.virtualRoutes?.length) inst.virtualRoutes = d.virtualRoutes;
+  if (d.virtualRules?.length) inst.virtualRules = d.virtualRules;
   return inst;
+}
+
+/**
+ * What keepalived does to a sync group member's (and an address owner's) own tracking: a
+ * track_script or track_file with a weight is dropped ("ignoring tracked script ... with weights
+ * due to SYNC group"), unless the group says sync_group_tracking_weight (or global_tracking). A
+ * weighted track_interface is only warned about (keepalived says it ignores the weight, then
+ * applies it) and track_process weights count. A script or interface the group tracks too is the
+ * group's. notify_priority_changes falls back to the group's.
+ */
+function memberTracking(i: VrrpInstanceSpec, group: VrrpSyncGroupSpec | undefined, d: ConfigDraft, kit: Kit): void {
+  const label = `vrrp_instance ${i.name}`;
+  if (group?.notifyPriorityChanges !== undefined && d.instances.find((x) => x.name === i.name)?.notifyPriorityChanges === undefined) {
+    i.notifyPriorityChanges = group.notifyPriorityChanges;
+  }
+  const why = i.priority === 255 ? 'it is the address owner (priority 255)' : group && !group.trackingWeight ? `it is in vrrp_sync_group ${group.name}` : undefined;
+  if (group) {
+    const dup = <T extends { name: string; where: { file: string; line: number } }>(list: T[], theirs: T[], what: string) => list.filter((t) => {
+      if (!theirs.some((x) => x.name === t.name)) return true;
+      kit.warn(t.where, `${label}: ${what} ${t.name} is tracked by vrrp_sync_group ${group.name} too, the instance's entry is ignored as keepalived does`);
+      return false;
+    });
+    i.trackScripts = dup(i.trackScripts, group.trackScripts, 'track_script');
+    i.trackInterfaces = dup(i.trackInterfaces, group.trackInterfaces, 'track_interface');
+    i.trackFiles = dup(i.trackFiles, group.trackFiles, 'track_file');
+    i.trackProcesses = dup(i.trackProcesses, group.trackProcesses, 'track_process');
+  }
+  if (!why) return;
+  const weighted = <T extends TrackedRef>(list: T[], what: string, weightOf: (t: T) => number) => list.filter((t) => {
+    const w = weightOf(t);
+    if (w === 0) return true;
+    kit.warn(t.where, `${label}: ${what} ${t.name} has weight ${w} and ${why}: ignored as keepalived does${group ? ' (sync_group_tracking_weight keeps weights)' : ' (use weight 0)'}`);
+    return false;
+  });
+  i.trackScripts = weighted(i.trackScripts, 'track_script', (t) => t.weight ?? d.scripts.find((s) => s.name === t.name)?.weight ?? 0);
+  i.trackFiles = weighted(i.trackFiles, 'track_file', (t) => t.weight ?? d.trackFiles.find((f) => f.name === t.name)?.weight ?? 1);
+  if (group && !group.trackingWeight) {
+    for (const t of i.trackInterfaces.filter((x) => x.weight !== 0)) {
+      kit.warn(t.where, `${label}: track_interface ${t.name} weight ${t.weight} in vrrp_sync_group ${group.name}: keepalived says it ignores the weight but applies it, and so does vipd`);
+    }
+  }
+}
+
+/** *notify_fifo_script goes with its FIFO; the same FIFO twice is kept for the global one (keepalived). */
+function joinFifoScripts(d: ConfigDraft, kit: Kit): void {
+  const g = d.global;
+  const names = { notifyFifo: 'notify_fifo', vrrpNotifyFifo: 'vrrp_notify_fifo', lvsNotifyFifo: 'lvs_notify_fifo' } as const;
+  for (const key of ['notifyFifo', 'vrrpNotifyFifo', 'lvsNotifyFifo'] as const) {
+    const script = d.fifoScripts[key];
+    if (!script) continue;
+    const fifo = g[key];
+    if (fifo) fifo.script = script;
+    else kit.warn(script.where, `${names[key]}_script: there is no ${names[key]}, the script is not run`);
+  }
+  for (const key of ['vrrpNotifyFifo', 'lvsNotifyFifo'] as const) {
+    const f = g[key];
+    if (f && g.notifyFifo && f.path === g.notifyFifo.path) {
+      kit.warn(f.where, `${names[key]} ${f.path} is notify_fifo's too: ignored as keepalived does (notify_fifo gets every line)`);
+      delete g[key];
+    }
+  }
 }
 
 /** VIPs beyond what one advert carries on the link become excluded ones (held, not advertised), as keepalived does. */
@@ -193,45 +279,13 @@ function fitAdvert(inst: VrrpInstanceSpec, mtu: number | undefined, kit: Kit): v
   inst.virtualIpAddressesExcluded = [...vips.slice(max), ...inst.virtualIpAddressesExcluded];
 }
 
-function finishVirtualServer(d: VsDraft): VirtualServerSpec {
+function finishVirtualServer(d: VsDraft, config: ConfigDraft, kit: Kit, lookup: HostLookup): VirtualServerSpec {
   const vsDelay = d.timing.delayLoop ?? VIRTUAL_SERVER_DEFAULTS.delayLoop;
-  const realServers: RealServerSpec[] = d.rs.map(({ rs, timing, checkers }) => ({
-    ...rs,
-    checkers: checkers.map((c): CheckerSpec => {
-      const pick = <K extends keyof CheckTiming>(k: K): number | undefined => c.timing[k] ?? timing[k] ?? d.timing[k];
-      const delayLoop = pick('delayLoop') ?? vsDelay;
-      const kind = c.kind === 'misc' ? 'MISC_CHECK' : c.type;
-      const dflt = checkerTimingDefaults(kind, delayLoop);
-      const common = {
-        retry: pick('retry') ?? dflt.retry,
-        delayBeforeRetry: pick('delayBeforeRetry') ?? dflt.delayBeforeRetry,
-        warmup: pick('warmup') ?? dflt.warmup,
-        delayLoop,
-        where: c.where,
-      };
-      if (c.kind === 'misc') {
-        const m: CheckerSpec = { type: 'MISC_CHECK', path: c.path!, timeout: c.timeout ?? delayLoop, dynamic: c.dynamic, ...common };
-        if (c.user !== undefined) m.user = c.user;
-        if (c.group !== undefined) m.group = c.group;
-        return m;
-      }
-      const base = {
-        ...common,
-        connectTimeout: pick('connectTimeout') ?? dflt.connectTimeout,
-        connectIp: c.connectIp ?? rs.address,
-        connectPort: c.connectPort ?? rs.port,
-        ...(c.bindTo !== undefined ? { bindTo: c.bindTo } : {}),
-        ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
-        ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}),
-        ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
-      };
-      if (base.connectPort === 0) fail(c.where, `${c.type}: no connect_port and the real server has no port`);
-      if (c.type === 'TCP_CHECK') return { type: 'TCP_CHECK', ...base };
-      const h: CheckerSpec = { type: c.type, ...base, urls: c.urls, enableSni: c.enableSni };
-      const vh = c.virtualhost ?? d.vs.virtualhost;
-      if (vh !== undefined) h.virtualhost = vh;
-      return h;
-    }),
-  }));
+  const cx: CheckerContext = { vs: d, vsDelay, global: config.global, trackFiles: config.trackFiles, kit, ...(lookup.scripts ? { scripts: lookup.scripts } : {}) };
+  const realServers: RealServerSpec[] = d.rs.map((r) => {
+    // The notify scripts as planned (a script that must not run is gone).
+    const { notifyUp: _up, notifyDown: _down, ...rs } = r.rs;
+    return { ...rs, ...finishCheckers(r, cx) };
+  });
   return { ...d.vs, delayLoop: vsDelay, realServers };
 }

@@ -2,16 +2,22 @@
 // is generated from it: `npm run docs:keywords`).
 import { GLOBAL_DEFS } from './global-defs.js';
 import type { KeywordStatus, KeywordTable } from './kit.js';
-import { HTTP_GET, MISC_CHECK, SSL_GET, TCP_CHECK, URL } from './lvs-checkers.js';
+import {
+  BFD_CHECK, DNS_CHECK, FILE_CHECK, HTTP_GET, MISC_CHECK, PING_CHECK, SMTP_CHECK, SMTP_HOST, SSL_GET, TCP_CHECK, UDP_CHECK, URL,
+} from './lvs-checkers.js';
+import { SSL } from './ssl.js';
+import { TRACK_FILE } from './track-file.js';
 import { REAL_SERVER } from './lvs-real-server.js';
 import { VIRTUAL_SERVER } from './lvs-virtual-server.js';
 import * as skipped from './skipped-blocks.js';
 import { TOP_LEVEL } from './top-level.js';
 import { AUTHENTICATION, VIRTUAL_IPADDRESS_OPTIONS } from './vrrp-addresses.js';
 import { VRRP_INSTANCE } from './vrrp-instance.js';
+import { ROUTE_OPTIONS, RULE_OPTIONS } from './vrrp-routes.js';
 import { AUTH_HMAC } from './vrrp-auth-hmac.js';
 import { VRRP_SCRIPT } from './vrrp-script.js';
 import { VRRP_SYNC_GROUP } from './vrrp-sync-group.js';
+import { TRACK_PROCESS } from './track-process.js';
 
 export interface KeywordInfo {
   status: KeywordStatus;
@@ -24,31 +30,34 @@ const CONTEXTS: Record<string, KeywordTable<never>> = {
   'top level': TOP_LEVEL,
   global_defs: GLOBAL_DEFS,
   vrrp_script: VRRP_SCRIPT,
+  track_file: TRACK_FILE,
+  vrrp_track_process: TRACK_PROCESS,
   vrrp_sync_group: VRRP_SYNC_GROUP,
   vrrp_instance: VRRP_INSTANCE,
   authentication: AUTHENTICATION,
   auth_hmac: AUTH_HMAC,
   'virtual_ipaddress options': VIRTUAL_IPADDRESS_OPTIONS,
+  'virtual_routes options': ROUTE_OPTIONS,
+  'virtual_rules options': RULE_OPTIONS,
   virtual_server: VIRTUAL_SERVER,
   real_server: REAL_SERVER,
   TCP_CHECK,
   HTTP_GET,
   SSL_GET,
   url: URL,
+  SMTP_CHECK,
+  'SMTP_CHECK host': SMTP_HOST,
+  DNS_CHECK,
+  PING_CHECK,
+  UDP_CHECK,
   MISC_CHECK,
+  FILE_CHECK,
+  SSL,
   // Accepted with one warning for the whole block, not read:
-  track_file: skipped.TRACK_FILE,
-  vrrp_track_process: skipped.TRACK_PROCESS,
   bfd_instance: skipped.BFD_INSTANCE,
   garp_group: skipped.GARP_GROUP,
   track_group: skipped.TRACK_GROUP,
-  SSL: skipped.SSL,
-  SMTP_CHECK: skipped.SMTP_CHECK,
-  DNS_CHECK: skipped.DNS_CHECK,
-  PING_CHECK: skipped.PING_CHECK,
-  UDP_CHECK: skipped.UDP_CHECK,
-  BFD_CHECK: skipped.BFD_CHECK,
-  FILE_CHECK: skipped.FILE_CHECK,
+  BFD_CHECK,
 };
 
 /** A block context: 'top level', 'global_defs', 'vrrp_instance', ... */

@@ -122,7 +122,8 @@ const owned = desired.map((s) => serviceKey(s.service));
   emit('vipd-plan', { ms: performance.now() - t0, ops: ops.length });
 }
 for (const mode of ['full', 'changed'] as const) {
-  const rec = new Reconciler(client, { batchSize, owned, readDestinations: mode === 'full' ? 'all' : 'changed', applied: desired });
+  // full: read the table before planning (what a fresh reconciler does); changed: trust what was applied.
+  const rec = new Reconciler(client, { batchSize, owned, ...(mode === 'full' ? { read: 'all' as const } : { applied: desired }) });
   const target = mode === 'full' ? changedTable : desiredTable({ index, weight: 3 });
   const r0 = client.requestsSent;
   const t0 = performance.now();

@@ -45,6 +45,8 @@ export function missingInterfaces(config: VipdConfig, links: Set<string>): Confi
     for (const v of [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]) need(v.dev, `${v.address} of vrrp_instance ${i.name}`, v.where);
     for (const t of i.trackInterfaces) need(t.name, `track_interface of vrrp_instance ${i.name}`, t.where);
   }
+  const sync = config.global.lvsSyncDaemon;
+  if (sync) need(sync.interface, 'lvs_sync_daemon', sync.where);
   for (const g of config.vrrpSyncGroups) for (const t of g.trackInterfaces) need(t.name, `track_interface of vrrp_sync_group ${g.name}`, t.where);
   for (const vs of config.virtualServers) {
     for (const rs of vs.realServers) for (const c of rs.checkers) if (c.type !== 'MISC_CHECK') need(c.bindIf, `bind_if of real_server ${rs.address}`, c.where);

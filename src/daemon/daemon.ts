@@ -34,9 +34,11 @@ export class Daemon {
     this.#deps = deps;
     this.#host = new K0sHost(deps, log);
     this.#loop = new LoopHealth(log);
-    if (!opts.vrrpOnly) {
-      this.#ipvs = new IpvsRunner(deps, log, { logDetail: opts.logDetail, isMaster: (n) => this.#vrrp?.isMaster(n) ?? false });
-    }
+    // As keepalived's processes: virtual servers with the checkers (not with --vrrp), the sync daemon with VRRP (not with --check).
+    this.#ipvs = new IpvsRunner(deps, log, {
+      logDetail: opts.logDetail, isMaster: (n) => this.#vrrp?.isMaster(n) ?? false,
+      roles: { virtualServers: !opts.vrrpOnly, syncDaemon: !opts.checkOnly },
+    });
   }
 
   /** Everything is planned (and the configuration mapped) before anything is touched. */

@@ -9,6 +9,7 @@ import { httpProbe, scriptProbe, tcpProbe, type Probe } from '../vrrp/track/prob
 import { runNotify, type NotifyCommand, type NotifyResult } from '../vrrp/notify.js';
 import { RtNetlink } from '../netif/rtnetlink.js';
 import { IpvsClient, type ProbeRunner, type Timers } from '../ipvs/index.js';
+import { watchLocalAddresses, type LocalAddressWatch } from './local-addresses.js';
 
 /** The VrrpRouter surface the daemon uses (a fake router implements the same). */
 export interface VrrpRouterPort {
@@ -39,6 +40,8 @@ export interface DaemonDeps {
   /** IPVS health checks; undefined = the real TCP/HTTP probes. */
   ipvsProbe?: ProbeRunner;
   ipvsTimers?: Timers;
+  /** ha_suspend: the host's addresses, live (the set after the first dump and after each change). */
+  watchLocalAddresses?(onChange: (addresses: ReadonlySet<string>) => void, onError: (err: Error) => void): LocalAddressWatch;
   /** The probe a vrrp_script runs. */
   trackProbe(argv: string[]): Probe;
   runNotify(cmd: NotifyCommand): Promise<NotifyResult>;
@@ -65,6 +68,7 @@ export function realDependencies(): DaemonDeps {
     hostNetlink: rtnetlink,
     writeSysctl: (key, value) => writeFileSync(`/proc/sys/${key}`, value),
     openIpvs: () => IpvsClient.open(),
+    watchLocalAddresses: (onChange, onError) => watchLocalAddresses(rtnetlink(), onChange, onError),
     trackProbe: builtinProbe,
     runNotify: (cmd) => runNotify(cmd),
     close: () => {

@@ -5,7 +5,7 @@
 // Start is planReload(undefined, config). The runners execute the plan.
 import { isDeepStrictEqual } from 'node:util';
 import { ConfigError } from '../errors.js';
-import type { ScriptCommand, SourceRef, VipdConfig } from '../config/types.js';
+import type { LvsSyncDaemonSpec, LvsTimeouts, ScriptCommand, SourceRef, VipdConfig } from '../config/types.js';
 import type { ResolvedInstanceConfig as InstanceConfig } from '../vrrp/instance-config.js';
 import { instanceConfig, trackSpecs, virtualServerConfigs, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
 import { hostChanges, hostSetup, type HostChanges } from './k0s-host.js';
@@ -65,6 +65,10 @@ export interface VirtualServerPlan {
   owners: Map<string, string>;
   lvsFlush: boolean;
   lvsFlushOnStop: boolean | 'VS';
+  /** global_defs lvs_timeouts. */
+  timeouts?: LvsTimeouts;
+  /** global_defs lvs_sync_daemon. */
+  syncDaemon?: LvsSyncDaemonSpec;
 }
 
 export interface ReloadPlan {
@@ -206,14 +210,21 @@ export function syncGroupSteps(old: Map<string, string[]>, next: Map<string, str
 
 export function virtualServerPlan(config: VipdConfig): VirtualServerPlan {
   const servers = config.virtualServers.flatMap((vs) => mapped('virtual_server', vs.where, () => virtualServerConfigs({ ...config, virtualServers: [vs] })));
+  const vipOwner = new Map<string, string>();
+  for (const i of config.vrrpInstances) for (const v of i.virtualIpAddresses) if (!vipOwner.has(v.address)) vipOwner.set(v.address, i.name);
   const owners = new Map<string, string>();
   for (const m of servers) {
-    const owner = config.vrrpInstances.find((i) => i.virtualIpAddresses.some((v) => v.address === m.address));
-    if (owner && m.address) owners.set(m.address, owner.name);
+    for (const s of [m.config.service, ...(m.config.extraServices ?? [])]) {
+      const owner = s.address !== undefined ? vipOwner.get(s.address) : undefined;
+      if (owner) owners.set(s.address!, owner);
+    }
   }
+  const g = config.global;
   return {
     mapped: servers, owners, onMasterOnly: config.k0s?.virtualServersOnMasterOnly === true,
-    lvsFlush: config.global.lvsFlush, lvsFlushOnStop: config.global.lvsFlushOnStop,
+    lvsFlush: g.lvsFlush, lvsFlushOnStop: g.lvsFlushOnStop,
+    ...(g.lvsTimeouts ? { timeouts: g.lvsTimeouts } : {}),
+    ...(g.lvsSyncDaemon ? { syncDaemon: g.lvsSyncDaemon } : {}),
   };
 }
 

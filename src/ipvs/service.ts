@@ -21,8 +21,12 @@ export interface ServiceFlags {
   /** Kernel-owned: set on every service in the table; ignored when comparing or sending. */
   hashed?: boolean;
   onePacket?: boolean;
+  /** Scheduler flag 1: sh-fallback, mh-fallback, flag-1. */
   shFallback?: boolean;
+  /** Scheduler flag 2: sh-port, mh-port, flag-2. */
   shPort?: boolean;
+  /** Scheduler flag 3: flag-3. */
+  sched3?: boolean;
 }
 
 export interface ServiceConfig {
@@ -131,7 +135,8 @@ export function flagsToBits(f: ServiceFlags): number {
   return (f.persistent ? C.IP_VS_SVC_F_PERSISTENT : 0)
     | (f.onePacket ? C.IP_VS_SVC_F_ONEPACKET : 0)
     | (f.shFallback ? C.IP_VS_SVC_F_SCHED_SH_FALLBACK : 0)
-    | (f.shPort ? C.IP_VS_SVC_F_SCHED_SH_PORT : 0);
+    | (f.shPort ? C.IP_VS_SVC_F_SCHED_SH_PORT : 0)
+    | (f.sched3 ? C.IP_VS_SVC_F_SCHED3 : 0);
 }
 
 export function bitsToFlags(bits: number): ServiceFlags {
@@ -141,6 +146,7 @@ export function bitsToFlags(bits: number): ServiceFlags {
   if (bits & C.IP_VS_SVC_F_ONEPACKET) f.onePacket = true;
   if (bits & C.IP_VS_SVC_F_SCHED_SH_FALLBACK) f.shFallback = true;
   if (bits & C.IP_VS_SVC_F_SCHED_SH_PORT) f.shPort = true;
+  if (bits & C.IP_VS_SVC_F_SCHED3) f.sched3 = true;
   return f;
 }
 

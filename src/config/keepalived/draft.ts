@@ -18,6 +18,7 @@ import type {
   VrrpScriptSpec,
   VrrpSyncGroupSpec,
 } from '../types.js';
+import type { SyncDaemonDraft } from './lvs-globals.js';
 
 export type GarpKey =
   | 'garpMasterDelay'
@@ -111,6 +112,9 @@ export interface VsDraft {
   rs: RealServerDraft[];
   protocolSet: boolean;
   granularityWhere?: SourceRef;
+  quorumWhere?: SourceRef;
+  sorryWhere?: SourceRef;
+  haSuspendWhere?: SourceRef;
   portGiven: boolean;
   /** Where the block starts (not the statement: its tree is dropped once read). */
   where: SourceRef;
@@ -121,6 +125,8 @@ export interface ConfigDraft {
   global: GlobalDefs;
   lowerPrioDelaySet: boolean;
   lowerPrioRepeatSet: boolean;
+  /** global_defs lvs_sync_daemon, completed once the instances are known. */
+  syncDaemon?: SyncDaemonDraft;
   /** global_defs vrrp_down_timer_adverts (instances inherit it). */
   downTimerAdverts?: number;
   instances: InstanceDraft[];

@@ -13,6 +13,7 @@ import type {
 import { fail, familyOf, whereOf } from '../values.js';
 import type { ConfigDraft, InstanceDraft, VsDraft } from './draft.js';
 import type { Kit } from './kit.js';
+import { finishSyncDaemon } from './lvs-globals.js';
 
 /** What the loader may ask the host (absent in pure parsing: tests, the library). */
 export interface HostLookup {
@@ -58,6 +59,8 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
     if (sg.group.length === 1) kit.warn(sg.where, `${label}: only one vrrp_instance (${sg.group[0]}), nothing to synchronise`);
     return true;
   });
+  const syncDaemon = finishSyncDaemon(d.syncDaemon, vrrpInstances, kit);
+  if (syncDaemon) g.lvsSyncDaemon = syncDaemon;
   const groupNames = new Set(d.vsGroups.map((x) => x.name));
   const virtualServers = d.servers.map((s) => {
     if (s.vs.target.kind === 'group' && !groupNames.has(s.vs.target.group)) {

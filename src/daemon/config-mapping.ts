@@ -166,6 +166,46 @@ export interface MappedVirtualServer {
 
 interface SharedServers { realServers: RealServerConfig[]; unsupported: string[]; sorryServer?: Destination }
 
+/** Model values alike, source positions and command texts aside (moving a line changes nothing); allocates nothing. */
+export function sameModel(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameModel(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>, y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (k === 'where' || k === 'text' || x[k] === undefined) continue;
+    n++;
+    if (!sameModel(x[k], y[k])) return false;
+  }
+  for (const k in y) if (k !== 'where' && k !== 'text' && y[k] !== undefined) n--;
+  return n === 0;
+}
+
+/** What each virtual_server spec mapped to: a reload maps again only the virtual servers that changed. */
+const mappedBySpec = new WeakMap<VirtualServerSpec, MappedVirtualServer[]>();
+
+/**
+ * The mapping of one virtual_server; `before` is the same block of the previous configuration
+ * (same index), whose mapping is reused, objects and all, when neither it nor its group changed.
+ */
+export function mapVirtualServer(vs: VirtualServerSpec, cfg: VipdConfig, before?: { spec: VirtualServerSpec; config: VipdConfig }): MappedVirtualServer[] {
+  const reused = before && mappedBySpec.get(before.spec);
+  const groupOf = (spec: VirtualServerSpec, c: VipdConfig) => (spec.target.kind === 'group' ? c.virtualServerGroups.find((g) => g.name === (spec.target as { group: string }).group) : undefined);
+  if (reused && sameModel(before.spec, vs) && sameModel(groupOf(before.spec, before.config), groupOf(vs, cfg))) {
+    mappedBySpec.set(vs, reused);
+    return reused;
+  }
+  const out = virtualServerConfigs({ ...cfg, virtualServers: [vs] });
+  mappedBySpec.set(vs, out);
+  return out;
+}
+
 /**
  * One entry per virtual_server; a virtual_server group gives one per service port, its other
  * addresses as extraServices (one set of checkers and one quorum for the whole group, as in

@@ -80,6 +80,7 @@ export class Daemon {
   /** SIGTERM: priority-0 adverts and VIPs removed, then owned IPVS services (unless told to keep them). */
   async stop(): Promise<void> {
     try {
+      await this.#ipvs?.stopSyncDaemons();
       await this.#vrrp?.stop();
       await this.#ipvs?.stop();
     } finally {

@@ -86,6 +86,7 @@ export class IpvsRunner {
   /** Sync daemons as this runner knows them to run (read once, then what it started). */
   #syncRunning: SyncDaemon[] | undefined;
   #syncQueue: Promise<void> = Promise.resolve();
+  #syncStopped = false;
   #stopped = false;
 
   constructor(deps: Deps, log: Logger, opts: { logDetail: boolean; isMaster: (instance: string) => boolean; roles?: IpvsRoles; audit?: Partial<AuditSettings> }) {
@@ -137,7 +138,7 @@ export class IpvsRunner {
 
   /** A VRRP state changed: program or release the table if the gate says so; switch the sync daemon. */
   masterChanged(): void {
-    if (this.#roles.syncDaemon && this.#plan?.syncDaemon) this.#switchSyncDaemons();
+    if (this.#roles.syncDaemon && this.#plan?.syncDaemon && !this.#syncStopped) this.#switchSyncDaemons();
     const m = this.#manager;
     if (!m || !this.#plan?.onMasterOnly) return;
     const active = ipvsActive(this.#plan, this.#isMaster);
@@ -170,7 +171,7 @@ export class IpvsRunner {
 
   async #syncDaemonsNow(final: boolean): Promise<void> {
     const client = this.#client;
-    if (!client || (this.#stopped && !final)) return;
+    if (!client || (this.#syncStopped && !final)) return;
     try {
       this.#syncRunning ??= await client.daemons();
     } catch (err) {
@@ -289,6 +290,16 @@ export class IpvsRunner {
   }
 
   /**
+   * Shutdown, before VRRP lets go of its instances (keepalived stops the sync daemon before it
+   * removes the VIPs): the running sync daemons stop and no VRRP transition restarts one.
+   */
+  async stopSyncDaemons(): Promise<void> {
+    if (this.#syncStopped) return;
+    this.#syncStopped = true;
+    if (this.#client && this.#syncRunning?.length) await this.#switchSyncDaemons(true);
+  }
+
+  /**
    * Like keepalived, owned virtual servers are removed at stop (k0s: a stopped node must not keep
    * forwarding), the timeouts found at start are put back and the sync daemons stopped.
    */
@@ -306,7 +317,7 @@ export class IpvsRunner {
     if (client && this.#timeoutsSet && this.#timeoutsAtStart && !sameTimeouts(this.#timeoutsSet, this.#timeoutsAtStart)) {
       await client.setConfig(this.#timeoutsAtStart).catch((err: Error) => this.#log.error(`IPVS lvs_timeouts (restoring): ${err.message}`));
     }
-    if (client && this.#syncRunning?.length) await this.#switchSyncDaemons(true);
+    await this.stopSyncDaemons();
     // lvs_flush_on_stop (without VS): the whole table, not only ours.
     if (client && this.#roles.virtualServers && this.#plan?.lvsFlushOnStop === true) {
       await client.flush().catch((err: Error) => this.#log.error(`IPVS flush (lvs_flush_on_stop): ${err.message}`));

@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ConfigError } from '../errors.js';
 import type { LvsSyncDaemonSpec, LvsTimeouts, ScriptCommand, SourceRef, VipdConfig } from '../config/types.js';
 import type { ResolvedInstanceConfig as InstanceConfig } from '../vrrp/instance-config.js';
-import { instanceConfig, trackSpecs, virtualServerConfigs, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
+import { instanceConfig, mapVirtualServer, trackSpecs, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
 import { hostChanges, hostSetup, type HostChanges } from './k0s-host.js';
 
 /** notify_master / notify_backup / notify_fault / notify_stop / notify of one instance. */
@@ -208,8 +208,12 @@ export function syncGroupSteps(old: Map<string, string[]>, next: Map<string, str
   return steps;
 }
 
-export function virtualServerPlan(config: VipdConfig): VirtualServerPlan {
-  const servers = config.virtualServers.flatMap((vs) => mapped('virtual_server', vs.where, () => virtualServerConfigs({ ...config, virtualServers: [vs] })));
+/** `old`: the running configuration, whose mapping is reused for the virtual servers that did not change. */
+export function virtualServerPlan(config: VipdConfig, old?: VipdConfig): VirtualServerPlan {
+  const servers = config.virtualServers.flatMap((vs, i) => mapped('virtual_server', vs.where, () => {
+    const spec = old?.virtualServers[i];
+    return mapVirtualServer(vs, config, spec ? { spec, config: old! } : undefined);
+  }));
   const vipOwner = new Map<string, string>();
   for (const i of config.vrrpInstances) for (const v of i.virtualIpAddresses) if (!vipOwner.has(v.address)) vipOwner.set(v.address, i.name);
   const owners = new Map<string, string>();
@@ -242,6 +246,6 @@ export function planReload(old: VipdConfig | undefined, next: VipdConfig): Reloa
     instances,
     syncGroups: syncGroupSteps(old ? syncGroupMembers(old) : new Map(), syncGroupMembers(next), restarted),
     host: hostChanges(old ? hostSetup(old) : undefined, hostSetup(next)),
-    virtualServers: virtualServerPlan(next),
+    virtualServers: virtualServerPlan(next, old),
   };
 }

@@ -124,6 +124,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
       const key = serviceKey(c.service);
       keep.add(key);
       let run = this.#vs.get(key);
+      if (run && run.config === c) continue; // a reload that did not touch this one (the mapping reuses it)
       if (!run) {
         run = { config: c, servers: new Map(), quorumUp: false };
         this.#vs.set(key, run);

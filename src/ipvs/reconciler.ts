@@ -31,7 +31,7 @@ function sameDestinationsInOrder(a: Destination[], b: Destination[]): boolean {
 /** The changes of one service: `have` undefined = not in the table. */
 function planService(want: ServiceState, have: ServiceState | undefined, ops: IpvsOp[]): void {
   if (!have) ops.push({ kind: 'createService', service: want.service });
-  else if (!sameServiceConfig(want.service, have.service)) ops.push({ kind: 'updateService', service: want.service });
+  else if (want.service !== have.service && !sameServiceConfig(want.service, have.service)) ops.push({ kind: 'updateService', service: want.service });
   if (have && sameDestinationsInOrder(want.destinations, have.destinations)) return;
   const id = serviceId(want.service);
   const haveDests = new Map((have?.destinations ?? []).map((d) => [destinationKey(d), d]));

@@ -1,4 +1,4 @@
-// `vipd bench <mode>` and `npm run bench -- <mode>`: failover, soak, ipvs.
+// `vipd bench <mode>` and `npm run bench -- <mode>`: failover, soak, ipvs, continuity.
 import yargs from 'yargs';
 import { join } from 'node:path';
 import { FAULTS, parseIntervals, runFailover, type Fault, type Setup } from './failover.js';
@@ -61,7 +61,18 @@ export async function runBench(argv: string[]): Promise<number> {
       const { runIpvsBench } = await import('./ipvs.js');
       await runIpvsBench({ services: a.services, dests: a.dests, batchSize: a.batch, outDir: a.out ?? join('/var/tmp/vipd-bench', `ipvs-${stamp()}`) });
     })
-    .demandCommand(1, 'name a mode: failover, soak or ipvs')
+    .command('continuity', 'connection continuity through a master power loss, with and without lvs_sync_daemon, in UML', (y) => y
+      .option('setups', { type: 'string', default: defaultSetups, describe: 'comma list of vipd, keepalived' })
+      .option('conns', { type: 'number', default: 30, describe: 'long-lived connections per run' })
+      .option('trials', { type: 'number', default: 3 })
+      .option('out', { type: 'string' }),
+    async (a) => {
+      const impls = list(a.setups);
+      for (const s of impls) if (s !== 'vipd' && s !== 'keepalived') throw new Error(`unknown setup "${s}"`);
+      const { runContinuityBench } = await import('./continuity.js');
+      await runContinuityBench({ impls: impls as Array<'vipd' | 'keepalived'>, conns: a.conns, trials: a.trials, outDir: a.out ?? join('/var/tmp/vipd-bench', `continuity-${stamp()}`) });
+    })
+    .demandCommand(1, 'name a mode: failover, soak, ipvs or continuity')
     .strict()
     .help()
     .fail((msg, err) => {

@@ -4,24 +4,32 @@
 // see bench/lib/uml-continuity.ts), with and without lvs_sync_daemon. A connection survives when
 // the controller that served it answers again after the failover; one served by the master dies
 // with it whatever the setup, so the share that counts is that of the surviving real servers.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, release } from 'node:os';
-import { join } from 'node:path';
 import { runInUml } from '../src/lab/uml.js';
 import { which } from '../src/lab/which.js';
-import { Progress } from './lib/progress.js';
-import { table } from './lib/stats.js';
+import type { ReportSection } from './lib/report.js';
+import type { BenchRun } from './lib/run.js';
+import { fmtSpread, spread, table } from './lib/stats.js';
+import { colorOf, stripChart, type StripGroup } from './lib/svg.js';
 import type { ContinuityRun, Impl } from './lib/uml-continuity.js';
 
 export const CONTINUITY_FIXTURE = 'dist/bench/lib/uml-continuity.js';
 
 export interface ContinuityOptions {
-  impls: Impl[];
+  setups: Impl[];
   /** Connections per run (spread rr over the three controllers). */
   conns: number;
   trials: number;
-  outDir: string;
-  out?: NodeJS.WritableStream;
+}
+
+/** One run's `failover` step as the fixture prints it. */
+export interface ContinuityTrial {
+  impl: Impl;
+  sync: boolean;
+  trial: number;
+  /** Controller -> connections it served and how many of those answered after the failover. */
+  byServer: Record<string, { total: number; survived: number }>;
+  /** Cut to the new master's IPVS service (ms). */
+  takeoverMs: number;
 }
 
 export interface ContinuityRow {
@@ -33,24 +41,23 @@ export interface ContinuityRow {
   /** Connections to the controllers that stayed up, and how many of those survived. */
   onSurvivors: number;
   survivedOnSurvivors: number;
-  /** Cut to the new master's IPVS service, median over trials (ms). */
-  takeoverMs: number;
+  takeoverMs: number[];
 }
 
-type Step = Record<string, any> & { step: string };
+/** The controller that loses power (uml-continuity.ts: c1 is the master). */
+const MASTER = 'c1';
 
-export async function runContinuityBench(o: ContinuityOptions): Promise<ContinuityRow[]> {
-  const out = o.out ?? process.stdout;
-  for (const cmd of ['ipvsadm', 'depmod', 'modprobe', ...(o.impls.includes('keepalived') ? ['keepalived'] : [])]) {
-    if (!which(cmd)) throw new Error(`continuity bench: "${cmd}" is missing (apt-get install -y ipvsadm kmod keepalived)`);
+export async function runContinuityBench(run: BenchRun, o: ContinuityOptions): Promise<{ ok: boolean; rows: ContinuityRow[] }> {
+  for (const cmd of ['ipvsadm', 'depmod', 'modprobe', ...o.setups.filter((s) => s === 'keepalived')]) {
+    if (!which(cmd)) throw new Error(`continuity bench: "${cmd}" is missing (bash scripts/deps.sh installs it)`);
   }
-  const runs: ContinuityRun[] = o.impls.flatMap((impl) => [{ impl, sync: true }, { impl, sync: false }]);
-  const progress = new Progress(out);
-  const steps: Step[] = [];
+  const runs: ContinuityRun[] = o.setups.flatMap((impl) => [{ impl, sync: true }, { impl, sync: false }]);
+  const { progress } = run;
+  const trials: ContinuityTrial[] = [];
+  const errors: string[] = [];
   const started = Date.now();
   let buf = '';
-  progress.line(`continuity: ${runs.map((r) => `${r.impl}${r.sync ? '+sync' : ''}`).join(', ')}; ${o.conns} connections x ${o.trials} trial(s), in UML (booting...)`);
-  const ticker = setInterval(() => progress.update(`continuity: ${((Date.now() - started) / 1000).toFixed(0)} s, ${steps.filter((s) => s.step === 'failover').length}/${runs.length * o.trials} runs`), 1000);
+  const ticker = setInterval(() => progress.update(`continuity: ${((Date.now() - started) / 1000).toFixed(0)} s, ${trials.length}/${runs.length * o.trials} runs`), 1000);
   let r;
   try {
     r = await runInUml(CONTINUITY_FIXTURE, {
@@ -65,55 +72,72 @@ export async function runContinuityBench(o: ContinuityOptions): Promise<Continui
           buf = buf.slice(nl + 1);
           if (!line.startsWith('{')) continue;
           try {
-            const s = JSON.parse(line) as Step;
-            steps.push(s);
+            const s = JSON.parse(line) as Record<string, any>;
             if (s.step === 'failover') {
-              const b = s.byServer as Record<string, { total: number; survived: number }>;
-              progress.line(`  ${s.run}: ${Object.entries(b).map(([k, v]) => `${k} ${v.survived}/${v.total}`).join(', ')}, takeover ${s.takeoverMs} ms`);
-            } else if (s.step === 'run-error' || s.step === 'fatal') progress.line(`  ${s.run ?? ''}: ${s.error}`);
+              trials.push({ impl: s.impl, sync: s.sync, trial: s.trial, byServer: s.byServer, takeoverMs: s.takeoverMs });
+              progress.line(`  ${s.run}: ${Object.entries(s.byServer as ContinuityTrial['byServer']).map(([k, v]) => `${k} ${v.survived}/${v.total}`).join(', ')}, takeover ${s.takeoverMs} ms`);
+            } else if (s.step === 'run-error' || s.step === 'fatal' || s.step === 'daemon-error') {
+              const e = `${s.run ?? s.node ?? ''}: ${s.error ?? s.msg}`;
+              errors.push(e);
+              progress.line(`  ${e}`);
+            }
           } catch {
-            // partial line
+            // a partial line
           }
         }
       },
     });
   } finally {
     clearInterval(ticker);
-    progress.done();
   }
-  if (r.code !== 0 || !steps.some((s) => s.step === 'done')) {
+  if (r.code !== 0 && trials.length === 0) {
     throw new Error(`continuity bench: the UML run failed (exit ${r.code}${r.timedOut ? ', timed out' : ''}):\n${r.output.slice(-3000)}\n${r.initLog}`);
   }
-  const rows: ContinuityRow[] = runs.map((run) => {
-    const f = steps.filter((s) => s.step === 'failover' && s.impl === run.impl && s.sync === run.sync);
-    let connections = 0, survived = 0, onSurvivors = 0, survivedOnSurvivors = 0;
+  const rows = continuityRows(runs, trials);
+  const sections = continuitySections(o, rows, errors);
+  if (r.code !== 0) sections.push({ heading: 'UML run', notes: [`exit ${r.code}${r.timedOut ? ' (timed out)' : ''}; output tail:`], table: r.output.slice(-2000) });
+  run.finish({ title: `vipd bench continuity: ${o.conns} connections through a master power loss, x ${o.trials}, in UML`, sections, json: { options: o, umlMs: r.totalMs, trials, errors } });
+  return { ok: r.code === 0 && errors.length === 0 && trials.length === runs.length * o.trials, rows };
+}
+
+/** Trials summed per implementation and sync setting (pure). */
+export function continuityRows(runs: ContinuityRun[], trials: ContinuityTrial[]): ContinuityRow[] {
+  return runs.map((run) => {
+    const f = trials.filter((s) => s.impl === run.impl && s.sync === run.sync);
+    const row: ContinuityRow = { ...run, trials: f.length, connections: 0, survived: 0, onSurvivors: 0, survivedOnSurvivors: 0, takeoverMs: f.map((s) => s.takeoverMs) };
     for (const s of f) {
-      for (const [server, v] of Object.entries(s.byServer as Record<string, { total: number; survived: number }>)) {
-        connections += v.total;
-        survived += v.survived;
-        if (server !== 'c1') {
-          onSurvivors += v.total;
-          survivedOnSurvivors += v.survived;
+      for (const [server, v] of Object.entries(s.byServer)) {
+        row.connections += v.total;
+        row.survived += v.survived;
+        if (server !== MASTER) {
+          row.onSurvivors += v.total;
+          row.survivedOnSurvivors += v.survived;
         }
       }
     }
-    const t = f.map((s) => Number(s.takeoverMs)).sort((a, b) => a - b);
-    return { impl: run.impl, sync: run.sync, trials: f.length, connections, survived, onSurvivors, survivedOnSurvivors, takeoverMs: t[Math.floor(t.length / 2)] ?? NaN };
+    return row;
   });
-  const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(0)}%` : '-');
-  progress.line('');
-  progress.line(`Connection continuity through a master power loss, in UML (${release()}): ${o.conns} connections x ${o.trials} trial(s) per row`);
-  progress.line(table(['', 'survived', 'of all', 'on surviving servers', 'takeover ms'], rows.map((x) => [
-    `${x.impl}, lvs_sync_daemon ${x.sync ? 'on' : 'off'}`, `${x.survived}/${x.connections}`, pct(x.survived, x.connections),
-    `${x.survivedOnSurvivors}/${x.onSurvivors} (${pct(x.survivedOnSurvivors, x.onSurvivors)})`, String(x.takeoverMs),
-  ])));
-  progress.line('(connections served by the master itself die with it; without sync only those served by the new master survive)');
-  mkdirSync(o.outDir, { recursive: true });
-  const file = join(o.outDir, 'continuity.json');
-  writeFileSync(file, `${JSON.stringify({
-    date: new Date().toISOString(), host: hostname(), kernel: release(), cpu: cpus()[0]?.model, node: process.version,
-    conns: o.conns, trials: o.trials, rows, steps: steps.filter((s) => s.step !== 'done'),
-  }, null, 2)}\n`);
-  progress.line(`wrote ${file}`);
-  return rows;
+}
+
+/** The table and the takeover chart (pure). */
+export function continuitySections(o: ContinuityOptions, rows: ContinuityRow[], errors: string[] = []): ReportSection[] {
+  const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(0)} %` : '-');
+  const g: StripGroup = { label: 'cut -> IPVS on the new master', series: [] };
+  rows.forEach((x, i) => {
+    if (x.takeoverMs.length) g.series.push({ label: `${x.impl}${x.sync ? ' + sync' : ''}`, color: x.sync ? colorOf(x.impl) : colorOf(`${x.impl} without sync`, i), values: x.takeoverMs });
+  });
+  return [{
+    heading: 'Established connections through a master power loss',
+    notes: [
+      `Three controllers (k0s-style LVS-DR, rr), ${o.conns} long-lived TCP connections through VIP:6443 per run, ${o.trials} run(s) per row; the master (${MASTER}) loses its cable and every process. ` +
+      'A connection survives when the controller that served it answers again 2 s after the new master\'s IPVS service exists. ' +
+      'Connections served by the master itself die with it whatever the setup; without lvs_sync_daemon the new master has no entry for the others and resets them unless it served them itself.',
+      ...errors.map((e) => `error: ${e}`),
+    ],
+    table: table(['setup', 'runs', 'survived', 'of all', 'on the surviving controllers', 'takeover ms'], rows.map((x) => [
+      `${x.impl}, lvs_sync_daemon ${x.sync ? 'on' : 'off'}`, String(x.trials), `${x.survived}/${x.connections}`, pct(x.survived, x.connections),
+      `${x.survivedOnSurvivors}/${x.onSurvivors} (${pct(x.survivedOnSurvivors, x.onSurvivors)})`, fmtSpread(spread(x.takeoverMs), (v) => v.toFixed(0)),
+    ])),
+    charts: g.series.length ? [stripChart({ title: 'master cut -> the new master\'s IPVS service', unit: 'ms', groups: [g] })] : [],
+  }];
 }

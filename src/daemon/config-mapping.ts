@@ -38,7 +38,10 @@ function resolvedConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedInstanceC
     preempt: i.preempt,
     preemptDelayMs: s2ms(i.preemptDelay),
     acceptMode: i.accept,
-    ...(i.authentication?.type === 'PASS' ? { authPass: i.authentication.pass } : {}),
+    ...(i.authentication?.type === 'PASS' && !i.authHmac ? { authPass: i.authentication.pass } : {}),
+    ...(i.authHmac ? {
+      authHmac: { keys: i.authHmac.keys, activeKeyId: i.authHmac.activeKey, mode: i.authHmac.mode, antiReplay: i.authHmac.antiReplay, windowS: i.authHmac.timeWindow },
+    } : {}),
     virtualAddresses: i.virtualIpAddresses.map(vip),
     excludedAddresses: i.virtualIpAddressesExcluded.map(vip),
     ...(i.unicastSrcIp ? { unicastSource: i.unicastSrcIp } : {}),

@@ -6,6 +6,9 @@ import { ConfigError } from '../errors.js';
 import { ipFamily } from '../netif/ip-address.js';
 import { checkMachineConfig } from './state-machine.js';
 import type { ChecksumMode, IpVersion, VrrpVersion } from './types.js';
+import { HmacKey } from './auth-hmac/keys.js';
+import type { AntiReplay } from './auth-hmac/sequence.js';
+import { AUTH_MODES, defaultWindowS, WINDOW_MAX_S, WINDOW_MIN_S, type AuthHmacSettings, type AuthMode } from './auth-hmac/settings.js';
 
 /** A virtual address: "10.0.0.100/24" (no "/len": a host address), or the same as an object. */
 export type VirtualAddressInput = string | VirtualAddressConfig;
@@ -87,6 +90,28 @@ export interface InstanceConfig {
   addressListCheck?: 'log' | 'strict';
   /** keepalived down_timer_adverts. Default 3 (the RFC). */
   downTimerAdverts?: number;
+  /**
+   * HMAC-SHA256 authentication of adverts (draft-cassen-vrrp-auth-hmac, keepalived's `auth_hmac`):
+   * every advert carries a signed trailer, and adverts without a valid one are dropped before they
+   * reach the state machine. Excludes `authPass`.
+   */
+  authHmac?: AuthHmacConfig;
+}
+
+/** keepalived's `auth_hmac { }` in the library's terms. */
+export interface AuthHmacConfig {
+  /** Every key accepted (two during a rotation), each 32 to 64 bytes with an id 1..255. */
+  keys: readonly HmacKey[] | ReadonlyMap<number, HmacKey>;
+  /** The key that signs our adverts; one of `keys`. */
+  activeKeyId: number;
+  /** Default 'enforce'. 'permissive' and 'receive-only' are the rollout steps (see AuthMode). */
+  mode?: AuthMode;
+  /** Default 'time' (synchronised clocks); 'monotonic' needs no clock agreement. */
+  antiReplay?: AntiReplay;
+  /** Freshness window, whole seconds 1..300. Default keepalived's: 3 x the advert interval, at least 5. */
+  windowS?: number;
+  /** Most senders whose last sequence is remembered (default 32). */
+  replaySenders?: number;
 }
 
 export interface ResolvedVirtualAddress {
@@ -112,6 +137,7 @@ export interface ResolvedInstanceConfig extends InstanceConfig {
   checksum: ChecksumMode;
   addressListCheck: 'log' | 'strict';
   downTimerAdverts: number;
+  authHmac?: AuthHmacSettings;
 }
 
 /** Fills keepalived's defaults in and checks the result. Idempotent. Throws ConfigError. */
@@ -143,6 +169,9 @@ export function resolveInstanceConfig(c: InstanceConfig): ResolvedInstanceConfig
   if (c.garp?.lowerPrioDelayMs === undefined && c.garp?.masterDelayMs !== undefined) garp.lowerPrioDelayMs = c.garp.masterDelayMs;
   if (c.garp?.lowerPrioRepeat === undefined && c.garp?.masterRepeat !== undefined) garp.lowerPrioRepeat = c.garp.masterRepeat;
   for (const [k, v] of Object.entries(garp)) if (!(Number.isFinite(v) && v >= 0)) bad(`garp.${k} must be a number >= 0, not ${String(v)}`);
+  const advertIntervalCs = c.advertIntervalCs ?? 100;
+  if (c.authHmac !== undefined && c.authPass !== undefined) bad('authPass and authHmac exclude each other (keepalived ignores authentication { } beside auth_hmac)');
+  const authHmac = c.authHmac === undefined ? undefined : authHmacSettings(c.authHmac, advertIntervalCs, bad);
   const r: ResolvedInstanceConfig = {
     name,
     vrid: c.vrid,
@@ -150,7 +179,7 @@ export function resolveInstanceConfig(c: InstanceConfig): ResolvedInstanceConfig
     version,
     family,
     priority: c.priority ?? 100,
-    advertIntervalCs: c.advertIntervalCs ?? 100,
+    advertIntervalCs,
     preempt: c.preempt ?? true,
     preemptDelayMs: c.preemptDelayMs ?? 0,
     acceptMode: c.acceptMode ?? true,
@@ -163,6 +192,7 @@ export function resolveInstanceConfig(c: InstanceConfig): ResolvedInstanceConfig
     downTimerAdverts: c.downTimerAdverts ?? 3,
     ...(c.authPass !== undefined ? { authPass: c.authPass } : {}),
     ...(c.unicastSource !== undefined ? { unicastSource: c.unicastSource } : {}),
+    ...(authHmac ? { authHmac } : {}),
   };
   try {
     checkMachineConfig(r);
@@ -170,6 +200,31 @@ export function resolveInstanceConfig(c: InstanceConfig): ResolvedInstanceConfig
     bad((err as Error).message);
   }
   return r;
+}
+
+function authHmacSettings(a: AuthHmacConfig, advertIntervalCs: number, bad: (m: string) => never): AuthHmacSettings {
+  if (a === null || typeof a !== 'object') return bad('authHmac must be an object');
+  const list: unknown = a.keys instanceof Map ? [...(a.keys as ReadonlyMap<number, HmacKey>).values()] : a.keys;
+  if (!Array.isArray(list)) return bad('authHmac.keys must be a list (or Map) of HmacKey');
+  const keys = new Map<number, HmacKey>();
+  for (const k of list as unknown[]) {
+    if (!(k instanceof HmacKey)) bad('authHmac.keys must be HmacKey objects (new HmacKey(id, bytes))');
+    if (keys.has(k.id)) bad(`authHmac key ${k.id} is given twice`);
+    keys.set(k.id, k);
+  }
+  if (keys.size === 0) bad('authHmac needs at least one key');
+  if (!keys.has(a.activeKeyId)) bad(`authHmac.activeKeyId ${String(a.activeKeyId)} is not one of the keys (${[...keys.keys()].join(', ')})`);
+  const mode = a.mode ?? 'enforce';
+  if (!AUTH_MODES.includes(mode)) bad(`authHmac.mode must be ${AUTH_MODES.join(', ')}, not ${String(mode)}`);
+  const antiReplay = a.antiReplay ?? 'time';
+  if (antiReplay !== 'time' && antiReplay !== 'monotonic') bad(`authHmac.antiReplay must be time or monotonic, not ${String(antiReplay)}`);
+  const windowS = a.windowS ?? defaultWindowS(advertIntervalCs / 100);
+  if (!Number.isInteger(windowS) || windowS < WINDOW_MIN_S || windowS > WINDOW_MAX_S) {
+    bad(`authHmac.windowS must be whole seconds ${WINDOW_MIN_S}..${WINDOW_MAX_S}, not ${String(windowS)}`);
+  }
+  const senders = a.replaySenders;
+  if (senders !== undefined && !(Number.isInteger(senders) && senders >= 1)) bad(`authHmac.replaySenders must be an integer >= 1, not ${String(senders)}`);
+  return { keys, activeKeyId: a.activeKeyId, mode, antiReplay, windowS, ...(senders !== undefined ? { replaySenders: senders } : {}) };
 }
 
 function familyOf(address: string | undefined, bad: (m: string) => never): IpVersion | undefined {

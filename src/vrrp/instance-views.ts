@@ -51,6 +51,7 @@ export function receiveViewOf(c: ResolvedInstanceConfig, source: string): Instan
     ...(c.unicastPeers.length ? { unicastPeers: c.unicastPeers.map(canonicalIp) } : {}),
     addressListCheck: c.addressListCheck,
     checksum: c.checksum,
+    ...(c.authHmac ? { trailer: true } : {}),
   };
 }
 

@@ -5,14 +5,15 @@
 // config (instance-views.ts); when it announces is the GARP schedule's (garp-schedule.ts).
 import { EventEmitter } from 'node:events';
 import { createMachine, masterDownIntervalOf, step, type Action, type Machine, type MachineEvent, type TimerName, type TransitionReason, type VrrpStateName } from './state-machine.js';
-import { receiveIpv4Packet, receiveVrrpMessage, type DropReason, type InstanceView } from './validate.js';
+import { receiveIpv4Packet, receiveVrrpMessage, type DropReason, type InstanceView, type Verdict } from './validate.js';
 import { encodeAdvertisement } from './packet.js';
 import { countActions, countDrop, countLateAdvert, countReceived, emptyStatistics, type VrrpStatistics } from './stats.js';
 import { addVirtualAddresses, removeVirtualAddresses, type AddressFailure, type AddressOps, type VirtualAddress } from './virtual-addresses.js';
 import type { AdvertChannel, VrrpDatagram } from './channel.js';
 import { VRRP_MULTICAST_IPV6 } from './types.js';
 import { realClock, type Clock } from './clock.js';
-import { resolveInstanceConfig, type InstanceConfig, type ResolvedInstanceConfig } from './instance-config.js';
+import { resolveInstanceConfig, type AuthHmacConfig, type InstanceConfig, type ResolvedInstanceConfig } from './instance-config.js';
+import { InstanceAuth, authNotice, type AuthHmacMemory, type AuthHmacStatus, type AuthNoticeEvent } from './instance-auth.js';
 import {
   advertDestinationsOf, advertIntervalMsOf, advertOf, encodeOptionsOf, heldAddressesOf, isUnicast, machineConfigOf, receiveViewOf, sourceOf,
 } from './instance-views.js';
@@ -20,9 +21,10 @@ import { onAddressesAdded, onBecomeMaster, onLowerPriorityAdvert, type GarpRound
 import { GarpTimer } from './garp-timer.js';
 
 export { realClock, type Clock } from './clock.js';
+export type { AuthHmacMemory, AuthHmacStatus, AuthNoticeEvent } from './instance-auth.js';
 export {
   DEFAULT_GARP, resolveInstanceConfig,
-  type GarpSettings, type InstanceConfig, type ResolvedInstanceConfig, type ResolvedVirtualAddress, type VirtualAddressConfig, type VirtualAddressInput,
+  type AuthHmacConfig, type GarpSettings, type InstanceConfig, type ResolvedInstanceConfig, type ResolvedVirtualAddress, type VirtualAddressConfig, type VirtualAddressInput,
 } from './instance-config.js';
 
 export interface LinkInfo { ifindex: number; name: string; mac: string }
@@ -45,6 +47,10 @@ export interface InstanceEnv {
   addresses: AddressOps;
   announce: Announce;
   clock?: Clock;
+  /** auth_hmac: wall clock, epoch ms (the trailer carries UTC time). Default Date.now. */
+  wallClock?: () => number;
+  /** auth_hmac: replay marks and send sequence kept across restarts of the instance (the router's). */
+  authMemory?: Map<string, AuthHmacMemory>;
 }
 
 export interface StateChange {
@@ -70,6 +76,8 @@ export interface InstanceEvents {
   'send-error': [{ instance: string; error: Error }];
   garp: [{ instance: string; count: number }];
   'late-advert': [LateAdvertEvent];
+  /** auth_hmac: an accepted advert worth a log line (tolerated missing trailer, clock skew). */
+  'auth-notice': [AuthNoticeEvent];
 }
 
 export interface InstanceStatus {
@@ -93,6 +101,8 @@ export interface InstanceStatus {
   garpsSent: number;
   /** Our adverts sent, as master, more than one interval late (event loop or CPU stalls). */
   lateAdverts: number;
+  /** auth_hmac settings (keys masked) and counters, when the instance has it. */
+  authHmac?: AuthHmacStatus;
 }
 
 export class VrrpInstance extends EventEmitter<InstanceEvents> {
@@ -115,6 +125,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
   #garps: GarpTimer;
   #garpsSent = 0;
   #started = false;
+  #auth: InstanceAuth | undefined;
 
   /** Throws ConfigError (touching nothing) on a config that cannot run. */
   constructor(cfg: InstanceConfig, env: InstanceEnv) {
@@ -130,6 +141,20 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     this.#view = receiveViewOf(this.#cfg, this.#source);
     this.#vips = this.#heldAddresses();
     this.#garps = new GarpTimer(this.#cfg.garp, this.#clock, (round) => this.#announce(round));
+    this.#auth = this.#newAuth();
+  }
+
+  #authKey(): string {
+    return `${this.#env.link.ifindex}/${this.#cfg.family}/${this.#cfg.vrid}`;
+  }
+
+  #newAuth(): InstanceAuth | undefined {
+    const s = this.#cfg.authHmac;
+    return s && new InstanceAuth(s, this.#env.wallClock ?? Date.now, this.#env.authMemory?.get(this.#authKey()));
+  }
+
+  #saveAuth(): void {
+    if (this.#auth) this.#env.authMemory?.set(this.#authKey(), this.#auth.memory());
   }
 
   get state(): VrrpStateName {
@@ -168,6 +193,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     if (!this.#started) return;
     this.#dispatch({ type: 'shutdown', now: this.#clock.now() });
     this.#started = false;
+    this.#saveAuth();
     for (const h of this.#timers.values()) this.#clock.clearTimeout(h);
     this.#timers.clear();
     this.#garps.cancel();
@@ -175,14 +201,17 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
   }
 
   /**
-   * A datagram of this instance's VRID, from the shared channel. Order: parse, the RFC checks (no
-   * keys involved), then (next: an HMAC trailer's verification) the state machine.
+   * A datagram of this instance's VRID, from the shared channel. Order: parse, the RFC checks that
+   * need no key, the auth_hmac trailer (when configured), the rest of the RFC checks, then the state
+   * machine. A dropped advert never reaches the machine, so it cannot move our own timers.
    */
   receive(d: VrrpDatagram): void {
     if (!this.#started) return;
+    const auth = this.#auth?.check();
     const verdict = d.family === 4
-      ? receiveIpv4Packet(d.data, this.#view)
-      : receiveVrrpMessage(d.data, { family: 6, source: d.source, destination: d.destination ?? VRRP_MULTICAST_IPV6, ttl: d.ttl ?? -1 }, this.#view);
+      ? receiveIpv4Packet(d.data, this.#view, auth)
+      : receiveVrrpMessage(d.data, { family: 6, source: d.source, destination: d.destination ?? VRRP_MULTICAST_IPV6, ttl: d.ttl ?? -1 }, this.#view, auth);
+    if (verdict.auth) this.#recordAuth(verdict.auth, d.source);
     if (!verdict.ok) {
       this.#stats = countDrop(this.#stats, verdict.reason);
       if (verdict.reason !== 'own-advert') this.emit('drop', { instance: this.name, reason: verdict.reason, detail: verdict.detail, source: d.source });
@@ -195,6 +224,28 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     this.#dispatch({ type: 'advert', now: this.#clock.now(), priority: adv.priority, advertIntervalCs: adv.advertIntervalCs, source: adv.source });
     // Still master after a (non-resigning) advert: the sender has lower priority and believed it was master.
     if (wasMaster && this.#machine.state === 'master' && adv.priority > 0) this.#garps.update(onLowerPriorityAdvert);
+  }
+
+  #recordAuth(decision: NonNullable<Verdict['auth']>, source: string): void {
+    const auth = this.#auth!;
+    auth.record(decision);
+    const notice = authNotice(this.name, source, decision, auth.settings.mode);
+    if (notice) this.emit('auth-notice', notice);
+  }
+
+  /**
+   * auth_hmac changed at run time (SIGHUP: keys, active key, mode, window). No state change: the
+   * replay marks and the send sequence carry on; undefined turns it off. Rejects (changing
+   * nothing) what resolveInstanceConfig rejects.
+   */
+  setAuthHmac(authHmac: AuthHmacConfig | undefined): void {
+    const { authHmac: _old, ...rest } = this.#cfg;
+    const cfg = resolveInstanceConfig(authHmac ? { ...rest, authHmac } : rest);
+    this.#saveAuth();
+    this.#cfg = cfg;
+    this.#view = receiveViewOf(cfg, this.#source);
+    if (cfg.authHmac && this.#auth) this.#auth.update(cfg.authHmac);
+    else this.#auth = this.#newAuth();
   }
 
   /** Base priority changed at run time (config reload or API). Tracking adjustments apply on top. */
@@ -335,9 +386,11 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     // reach the peers stale when the link returns, making backups start a Skew_Time takeover.
     if (priority === 0 && this.#faults.has(`link:${this.#env.link.name}`)) return;
     const unicast = isUnicast(this.#cfg);
+    const sign = this.#auth?.signer(this.#cfg.family, this.#source);
     for (const to of advertDestinationsOf(this.#cfg)) {
       try {
-        if (!this.#env.channel.send(this.#advert(priority, to), this.#source, unicast ? to : undefined)) {
+        const message = this.#advert(priority, to);
+        if (!this.#env.channel.send(sign ? sign(message, to) : message, this.#source, unicast ? to : undefined)) {
           this.emit('send-error', { instance: this.name, error: new Error(`advert to ${to} dropped: socket buffer full`) });
         }
       } catch (error) {
@@ -358,7 +411,10 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
    */
   #warmUp(): void {
     try {
-      for (const to of advertDestinationsOf(this.#cfg)) this.#advert(this.#priority, to);
+      for (const to of advertDestinationsOf(this.#cfg)) {
+        const message = this.#advert(this.#priority, to);
+        this.#auth?.warmUp(message, this.#cfg.family, this.#source, to);
+      }
       for (const v of this.#vips) this.#env.announce.prepare?.(this.#linkOf(v), v.address);
       const scratch = step(createMachine(machineConfigOf(this.#cfg, this.#source)), { type: 'startup', now: 0 }).machine;
       step(scratch, { type: 'master-down-timer', now: Number.MAX_SAFE_INTEGER });
@@ -427,6 +483,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       stats: this.#stats,
       garpsSent: this.#garpsSent,
       lateAdverts: this.#stats.lateAdverts,
+      ...(this.#auth ? { authHmac: this.#auth.status() } : {}),
     };
   }
 }

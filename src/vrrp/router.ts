@@ -9,7 +9,7 @@ import { isIpv6LinkLocal } from '../netif/ip-address.js';
 import { VipdError } from '../errors.js';
 import { VrrpChannel, type VrrpDatagram } from './channel.js';
 import { IFF_RUNNING, IFF_UP } from '../netif/rtnetlink/constants.js';
-import { VrrpInstance, type Announce, type InstanceEvents, type InstanceStatus, type LinkInfo } from './instance.js';
+import { VrrpInstance, type Announce, type AuthHmacMemory, type InstanceEvents, type InstanceStatus, type LinkInfo } from './instance.js';
 import type { Clock } from './clock.js';
 import { resolveInstanceConfig, type InstanceConfig, type ResolvedInstanceConfig } from './instance-config.js';
 import { canonicalIp, isUnicast, otherInterfacesOf } from './instance-views.js';
@@ -17,7 +17,7 @@ import { vridOf, vridOfIpv4Packet } from './packet.js';
 import { effectivePriority } from './track/tracker-state.js';
 
 /** Instance events the router re-emits, so one listener sees every instance. */
-const RELAYED: ReadonlyArray<keyof InstanceEvents> = ['state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'late-advert'];
+const RELAYED: ReadonlyArray<keyof InstanceEvents> = ['state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'late-advert', 'auth-notice'];
 
 export interface RouterEvents extends InstanceEvents {
   /** A datagram for a VRID no instance here runs (counted; common on shared LANs). */
@@ -56,6 +56,8 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
   #entries = new Map<string, Entry>();
   #subscription: RtNetlinkSubscription | undefined;
   #unknownVrid = 0;
+  /** auth_hmac replay marks and send sequences of instances, kept when one restarts. */
+  #authMemory = new Map<string, AuthHmacMemory>();
 
   constructor(opts: RouterOptions = {}) {
     super();
@@ -129,7 +131,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     let instance: VrrpInstance;
     try {
       instance = new VrrpInstance(cfg, {
-        channel: ch.channel, link, links, primaryAddress: primary, addresses: this.#rt, announce: this.#announce,
+        channel: ch.channel, link, links, primaryAddress: primary, addresses: this.#rt, announce: this.#announce, authMemory: this.#authMemory,
         ...(this.#clock ? { clock: this.#clock } : {}),
       });
     } catch (err) {

@@ -10,6 +10,7 @@ import { runNotify, type NotifyCommand, type NotifyResult } from '../vrrp/notify
 import { RtNetlink } from '../netif/rtnetlink.js';
 import { IpvsClient, type ProbeRunner, type Timers } from '../ipvs/index.js';
 import { watchLocalAddresses, type LocalAddressWatch } from './local-addresses.js';
+import type { RouteNetlink } from './route-runner.js';
 import { buildProbe, type ProbeSpec } from '../health/index.js';
 import { runNft, type NftRunner } from '../netif/nftables.js';
 import { TcpProxy, type BackendStats, type ProxyBackend, type TcpProxyEvents, type TcpProxyOptions } from '../proxy/index.js';
@@ -49,6 +50,8 @@ export interface DaemonDeps {
   createRouter(opts: { clock: Clock }): VrrpRouterPort;
   /** Opened on first use: a VRRP-less (-C) daemon opens no rtnetlink socket. */
   hostNetlink(): HostNetlink;
+  /** Static and virtual routes, rules, static addresses (opened on first use). */
+  routeNetlink?(): RouteNetlink;
   /** Writes /proc/sys/<key> (e.g. net/ipv4/conf/eth0/arp_ignore). */
   writeSysctl(key: string, value: string): void;
   openIpvs(): Promise<IpvsClient>;
@@ -86,6 +89,7 @@ export function realDependencies(): DaemonDeps {
     clock: realClock,
     createRouter: ({ clock }) => new VrrpRouter({ rtnetlink: rtnetlink(), clock }),
     hostNetlink: rtnetlink,
+    routeNetlink: rtnetlink,
     writeSysctl: (key, value) => writeFileSync(`/proc/sys/${key}`, value),
     openIpvs: () => IpvsClient.open(),
     watchLocalAddresses: (onChange, onError) => watchLocalAddresses(rtnetlink(), onChange, onError),

@@ -13,6 +13,9 @@
 //     master-down-timer        the 'master-down' timer fired -- see STALL-SAFE RULE
 //     set-priority             the effective priority changed (tracking weights); configured 255 never changes
 //     fault / fault-cleared    a tracked interface or script went bad / good again (keepalived FAULT)
+//     resign                   a master lost something it holds (keepalived: a tracked virtual route or
+//                              rule deleted by someone else): to Backup with priority 0, Master again
+//                              after Master_Down_Interval unless another router takes over
 // - Actions out, to perform in order:
 //     set-timer {timer, at}    (re)arm the one timer of that name to fire at `at`; replaces any earlier one
 //     cancel-timer {timer}
@@ -58,6 +61,8 @@ export type TransitionReason =
   | 'higher-priority'
   | 'fault'
   | 'fault-cleared'
+  /** Master -> Backup: the runtime asked (resign event). */
+  | 'resigned'
   | 'shutdown';
 
 export interface MachineConfig {
@@ -114,7 +119,8 @@ export type MachineEvent =
   | { readonly type: 'master-down-timer'; readonly now: number }
   | { readonly type: 'set-priority'; readonly now: number; readonly priority: number }
   | { readonly type: 'fault'; readonly now: number; readonly reason?: string }
-  | { readonly type: 'fault-cleared'; readonly now: number };
+  | { readonly type: 'fault-cleared'; readonly now: number }
+  | { readonly type: 'resign'; readonly now: number };
 
 export type Action =
   | { readonly type: 'send-advert'; readonly priority: number }
@@ -213,6 +219,8 @@ export function step(m: Machine, event: MachineEvent): StepResult {
       return fault(m, event.reason);
     case 'fault-cleared':
       return m.state === 'fault' ? start(m, event.now, 'fault-cleared') : same(m);
+    case 'resign':
+      return m.state === 'master' ? becomeBackup(m, event.now, 'resigned', resign()) : same(m);
   }
 }
 

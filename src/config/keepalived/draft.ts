@@ -8,6 +8,8 @@ import type {
   GlobalDefs,
   HttpUrl,
   RealServerSpec,
+  RouteSpec,
+  RuleSpec,
   ScriptCommand,
   SourceRef,
   TrackedInterface,
@@ -65,6 +67,8 @@ export interface InstanceDraft {
   downTimerAdverts?: number;
   notify: Partial<Record<NotifyKey, ScriptCommand>>;
   garp: Partial<Record<GarpKey, number>>;
+  virtualRoutes?: RouteSpec[];
+  virtualRules?: RuleSpec[];
   /** Where the block starts (not the statement: its tree is dropped once read). */
   where: SourceRef;
 }
@@ -137,4 +141,9 @@ export interface ConfigDraft {
   syncGroups: VrrpSyncGroupSpec[];
   vsGroups: VirtualServerGroupSpec[];
   servers: VsDraft[];
+  /** global_defs default_interface: where static addresses without `dev` go (keepalived: eth0). */
+  defaultInterface?: string;
+  staticAddresses?: VirtualAddressSpec[];
+  staticRoutes?: RouteSpec[];
+  staticRules?: RuleSpec[];
 }

@@ -73,7 +73,7 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
     }
     return finishVirtualServer(s);
   });
-  return {
+  const config: VipdConfig = {
     source,
     files,
     global: g,
@@ -83,6 +83,11 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
     virtualServerGroups: d.vsGroups,
     virtualServers,
   };
+  // Static addresses without `dev` go on default_interface, whichever comes first in the file.
+  if (d.staticAddresses?.length) config.staticAddresses = d.staticAddresses.map((v) => ({ ...v, dev: v.dev ?? d.defaultInterface ?? 'eth0' }));
+  if (d.staticRoutes?.length) config.staticRoutes = d.staticRoutes;
+  if (d.staticRules?.length) config.staticRules = d.staticRules;
+  return config;
 }
 
 function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup: HostLookup): VrrpInstanceSpec {
@@ -181,6 +186,8 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
   if (d.unicastSrcIp !== undefined) inst.unicastSrcIp = d.unicastSrcIp;
   const downTimerAdverts = d.downTimerAdverts ?? config.downTimerAdverts;
   if (downTimerAdverts !== undefined) inst.downTimerAdverts = downTimerAdverts;
+  if (d.virtualRoutes?.length) inst.virtualRoutes = d.virtualRoutes;
+  if (d.virtualRules?.length) inst.virtualRules = d.virtualRules;
   return inst;
 }
 

@@ -5,7 +5,7 @@ import type {
   CheckerSpec, RealServerSpec, ScriptCommand, TunnelSpec, VipdConfig, VirtualServerSpec, VirtualServerGroupSpec, VrrpInstanceSpec, VrrpScriptSpec,
 } from '../config/types.js';
 import { resolveInstanceConfig, type ResolvedInstanceConfig } from '../vrrp/instance-config.js';
-import { makeDestination, makeService, serviceKey, type Destination, type Service, type ForwardMethod, type TunnelOptions } from '../ipvs/index.js';
+import { destinationKey, makeDestination, makeService, serviceKey, type Destination, type Service, type ForwardMethod, type TunnelOptions } from '../ipvs/index.js';
 import type { CheckConfig, RealServerConfig, VirtualServerConfig } from '../ipvs/index.js';
 import { addressesIn } from '../config/address-range.js';
 import { ipFamily, ipToBytes } from '../netif/ip-address.js';
@@ -87,27 +87,79 @@ function tunnelOptions(t: TunnelSpec | undefined): TunnelOptions | undefined {
   };
 }
 
-function checkConfig(c: CheckerSpec, vs: VirtualServerSpec): CheckConfig | undefined {
-  if (c.type === 'MISC_CHECK') return undefined;
-  const common = {
-    connectIp: c.connectIp,
-    connectPort: c.connectPort,
-    connectTimeoutMs: s2ms(c.connectTimeout),
+/** One checker in the IPVS manager's terms (ms, argv, the SSL {} files for SSL_GET). */
+export function checkConfig(c: CheckerSpec, vs: VirtualServerSpec, global: VipdConfig['global']): CheckConfig {
+  if (c.type === 'FILE_CHECK') {
+    // Read every second: keepalived reacts to a change of the file at once. A read that fails
+    // (not a missing file: that reads as 0) is retried before it counts.
+    return { type: 'FILE_CHECK', path: c.path, weight: c.weight, ...(c.reverse ? { reverse: true } : {}), delayLoopMs: 1000, retry: 2, delayBeforeRetryMs: 1000, warmupMs: 0 };
+  }
+  const timing = {
     retry: c.retry,
     delayBeforeRetryMs: s2ms(c.delayBeforeRetry),
     warmupMs: s2ms(c.warmup),
     delayLoopMs: s2ms(c.delayLoop || vs.delayLoop),
+    // Resolved per checker (checker, real server, virtual server): false must not fall back.
+    alpha: c.alpha,
+    ...(c.logAllFailures ? { logAllFailures: true } : {}),
   };
-  if (c.type === 'TCP_CHECK') return { type: 'TCP_CHECK', ...common };
-  return {
-    type: c.type,
-    ...common,
-    urls: c.urls.map((u) => {
-      const single = u.statusCodes.length === 1 && u.statusCodes[0]![0] === u.statusCodes[0]![1] ? u.statusCodes[0]![0] : undefined;
-      return { path: u.path, ...(single !== undefined ? { statusCode: single } : {}), ...(u.digest ? { digest: u.digest.toLowerCase() } : {}) };
-    }),
-    ...(c.virtualhost ?? vs.virtualhost ? { virtualhost: (c.virtualhost ?? vs.virtualhost)! } : {}),
+  if (c.type === 'MISC_CHECK') {
+    return {
+      type: 'MISC_CHECK', argv: c.path.argv, timeoutMs: s2ms(c.timeout), ...(c.dynamic ? { dynamic: true } : {}),
+      ...(c.path.runAs ? { uid: c.path.runAs.uid, gid: c.path.runAs.gid } : {}), ...timing,
+    };
+  }
+  const net = {
+    ...timing,
+    connectIp: c.connectIp,
+    connectPort: c.connectPort,
+    connectTimeoutMs: s2ms(c.connectTimeout),
+    ...(c.bindTo !== undefined ? { bindTo: c.bindTo } : {}),
+    ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
+    ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}),
+    ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
   };
+  switch (c.type) {
+    case 'TCP_CHECK': return { type: 'TCP_CHECK', ...net };
+    case 'PING_CHECK': return { type: 'PING_CHECK', ...net };
+    case 'SMTP_CHECK': return { type: 'SMTP_CHECK', ...net, ...(c.heloName !== undefined ? { heloName: c.heloName } : {}) };
+    case 'DNS_CHECK': return { type: 'DNS_CHECK', ...net, queryType: c.queryType, name: c.name };
+    case 'UDP_CHECK':
+      return {
+        type: 'UDP_CHECK', ...net, minReplyLength: c.minReplyLength, maxReplyLength: c.maxReplyLength,
+        ...(c.payload !== undefined ? { payload: c.payload } : {}), ...(c.requireReply !== undefined ? { requireReply: c.requireReply } : {}),
+      };
+    case 'HTTP_GET':
+    case 'SSL_GET': {
+      const ssl = global.ssl;
+      const vh = c.virtualhost ?? vs.virtualhost;
+      return {
+        type: c.type,
+        ...net,
+        urls: c.urls.map((u) => {
+          const single = u.statusCodes.length === 1 && u.statusCodes[0]![0] === u.statusCodes[0]![1] ? u.statusCodes[0]![0] : undefined;
+          const isDefault = u.statusCodes.length === 1 && u.statusCodes[0]![0] === 200 && u.statusCodes[0]![1] === 299;
+          return {
+            path: u.path,
+            ...(single !== undefined ? { statusCode: single } : isDefault ? {} : { statuses: u.statusCodes.map(([from, to]) => (from === to ? from : { from, to })) }),
+            ...(u.digest ? { digest: u.digest.toLowerCase() } : {}),
+            ...(u.virtualhost !== undefined ? { virtualhost: u.virtualhost } : {}),
+            ...(u.regex ? { regex: u.regex } : {}),
+          };
+        }),
+        ...(vh !== undefined ? { virtualhost: vh } : {}),
+        httpProtocol: c.httpProtocol,
+        ...(c.enableSni ? { enableSni: true } : {}),
+        ...(c.fastRecovery ? { fastRecovery: true } : {}),
+        ...(c.type === 'SSL_GET' && ssl ? {
+          tls: {
+            ...(ssl.certificate !== undefined ? { certificate: ssl.certificate } : {}), ...(ssl.key !== undefined ? { key: ssl.key } : {}),
+            ...(ssl.ca !== undefined ? { ca: ssl.ca } : {}), ...(ssl.password !== undefined ? { password: ssl.password } : {}),
+          },
+        } : {}),
+      };
+    }
+  }
 }
 
 function granularityPrefix(g: string | undefined, family: 4 | 6): number {
@@ -160,14 +212,22 @@ export interface MappedVirtualServer {
   config: VirtualServerConfig;
   /** The VIP it serves (address services), to tie it to the VRRP instance holding that VIP. */
   address?: string;
-  /** MISC_CHECK and other checkers this runtime does not run. */
+  /** Checkers this runtime does not run (none today: BFD_CHECK is dropped, with a warning, when the file is read). */
   unsupported: string[];
   /** quorum_up / quorum_down: run by the daemon when the quorum is gained / lost. */
   quorumUp?: ScriptCommand;
   quorumDown?: ScriptCommand;
+  /** notify_up / notify_down per real server (destinationKey). */
+  notify: Record<string, RealServerNotify>;
 }
 
-interface SharedServers { realServers: RealServerConfig[]; unsupported: string[]; sorryServer?: Destination }
+/** A real server's notify_up / notify_down, as they run. */
+export interface RealServerNotify {
+  up?: ScriptCommand;
+  down?: ScriptCommand;
+}
+
+interface SharedServers { realServers: RealServerConfig[]; unsupported: string[]; notify: Record<string, RealServerNotify>; sorryServer?: Destination }
 
 /** Model values alike, source positions and command texts aside (moving a line changes nothing); allocates nothing. */
 export function sameModel(a: unknown, b: unknown): boolean {
@@ -223,7 +283,7 @@ export function virtualServerConfigs(cfg: VipdConfig): MappedVirtualServer[] {
       const key = fwmark ? 'fwmark' : String(service.port);
       let entry = byPort.get(key);
       if (!entry) {
-        entry = { services: [], shared: realServersFor(vs, service.port ?? 0, fwmark) };
+        entry = { services: [], shared: realServersFor(vs, service.port ?? 0, fwmark, cfg.global) };
         byPort.set(key, entry);
       }
       entry.services.push(service);
@@ -247,6 +307,7 @@ export function virtualServerConfigs(cfg: VipdConfig): MappedVirtualServer[] {
         unsupported: shared.unsupported,
         ...(vs.quorumUp ? { quorumUp: vs.quorumUp } : {}),
         ...(vs.quorumDown ? { quorumDown: vs.quorumDown } : {}),
+        notify: shared.notify,
       });
     }
   }
@@ -258,23 +319,23 @@ export function virtualServerConfigs(cfg: VipdConfig): MappedVirtualServer[] {
  * port means the service's; DR and TUN forward to the service's port whatever the real server
  * says (keepalived resets it, the loader warned), and a fwmark service's DR/TUN servers have none.
  */
-function realServersFor(vs: VirtualServerSpec, servicePort: number, fwmark: boolean): SharedServers {
+function realServersFor(vs: VirtualServerSpec, servicePort: number, fwmark: boolean, global: VipdConfig['global']): SharedServers {
   const unsupported: string[] = [];
+  const notify: Record<string, RealServerNotify> = {};
   const portFor = (port: number, method: RealServerSpec['method']) => (method === 'NAT' ? port || servicePort : fwmark ? 0 : servicePort);
   const realServers: RealServerConfig[] = vs.realServers.map((rs) => {
-    const checks = rs.checkers.map((c) => checkConfig(c, vs)).filter((c): c is CheckConfig => {
-      if (!c) unsupported.push(`MISC_CHECK on ${rs.address}`);
-      return !!c;
-    });
+    const checks = rs.checkers.map((c) => checkConfig(c, vs, global));
     const tunnel = rs.method === 'TUN' ? tunnelOptions(rs.tunnel) : undefined;
+    const destination = makeDestination({
+      family: ipFamily(rs.address), address: rs.address, port: portFor(rs.port, rs.method),
+      forward: FORWARD[rs.method], weight: rs.weight,
+      ...(rs.upperThreshold !== undefined ? { upperThreshold: rs.upperThreshold } : {}),
+      ...(rs.lowerThreshold !== undefined ? { lowerThreshold: rs.lowerThreshold } : {}),
+      ...(tunnel ? { tunnel } : {}),
+    });
+    if (rs.notifyUp || rs.notifyDown) notify[destinationKey(destination)] = { ...(rs.notifyUp ? { up: rs.notifyUp } : {}), ...(rs.notifyDown ? { down: rs.notifyDown } : {}) };
     return {
-      destination: makeDestination({
-        family: ipFamily(rs.address), address: rs.address, port: portFor(rs.port, rs.method),
-        forward: FORWARD[rs.method], weight: rs.weight,
-        ...(rs.upperThreshold !== undefined ? { upperThreshold: rs.upperThreshold } : {}),
-        ...(rs.lowerThreshold !== undefined ? { lowerThreshold: rs.lowerThreshold } : {}),
-        ...(tunnel ? { tunnel } : {}),
-      }),
+      destination,
       ...(checks.length ? { checks } : {}),
       inhibitOnFailure: rs.inhibitOnFailure || vs.inhibitOnFailure,
     };
@@ -289,7 +350,7 @@ function realServersFor(vs: VirtualServerSpec, servicePort: number, fwmark: bool
       ...(tunnel ? { tunnel } : {}),
     });
   }
-  return { realServers, unsupported, ...(sorryServer ? { sorryServer } : {}) };
+  return { realServers, unsupported, notify, ...(sorryServer ? { sorryServer } : {}) };
 }
 
 export { serviceKey };

@@ -16,6 +16,7 @@ import type { LvsSyncDaemonSpec, ScriptCommand } from '../config/types.js';
 import type { DaemonDeps } from './deps.js';
 import type { LocalAddressWatch } from './local-addresses.js';
 import type { VirtualServerPlan } from './reload-plan.js';
+import { RealServerNotifier } from './real-server-notify.js';
 
 /** Whether this node programs IPVS now. */
 export function ipvsActive(plan: Pick<VirtualServerPlan, 'onMasterOnly' | 'owners'>, isMaster: (instance: string) => boolean): boolean {
@@ -64,6 +65,7 @@ function syncSettings(s: LvsSyncDaemonSpec): SyncDaemonSettings {
 
 export class IpvsRunner {
   #deps: Deps;
+  #notifier: RealServerNotifier | undefined;
   #log: Logger;
   #logDetail: boolean;
   #isMaster: (instance: string) => boolean;
@@ -92,6 +94,7 @@ export class IpvsRunner {
   constructor(deps: Deps, log: Logger, opts: { logDetail: boolean; isMaster: (instance: string) => boolean; roles?: IpvsRoles; audit?: Partial<AuditSettings> }) {
     this.#deps = deps;
     this.#log = log;
+    if (deps.runNotify) this.#notifier = new RealServerNotifier(deps.runNotify, log);
     this.#logDetail = opts.logDetail;
     this.#isMaster = opts.isMaster;
     this.#roles = opts.roles ?? { virtualServers: true, syncDaemon: true };
@@ -114,7 +117,9 @@ export class IpvsRunner {
     for (const m of plan.mapped) for (const u of m.unsupported) this.#log.warn(`virtual server ${m.address ?? ''}: ${u} is not supported; the real server is treated as up`);
     this.#quorumScripts = new Map(plan.mapped.filter((m) => m.quorumUp || m.quorumDown)
       .map((m) => [serviceKey(m.config.service), { ...(m.quorumUp ? { up: m.quorumUp } : {}), ...(m.quorumDown ? { down: m.quorumDown } : {}) }]));
+    this.#notifier?.update(plan.mapped);
     if (!this.#manager) this.#manager = this.#createManager(client, plan.onMasterOnly);
+    this.#manager.initialNotifies = plan.rsInitNotifies;
     this.#watchLocalAddresses(plan.mapped.some((m) => m.config.haSuspend));
     const active = ipvsActive(plan, this.#isMaster);
     if (this.#manager.active !== active) await this.#manager.setActive(active);
@@ -211,6 +216,7 @@ export class IpvsRunner {
     });
     m.on('realServerUp', (e) => this.#log.info(e, `real server ${e.destination} of ${e.service} is up`));
     m.on('realServerDown', (e) => this.#log.warn(e, `real server ${e.destination} of ${e.service} is down${e.reason ? `: ${e.reason}` : ''}`));
+    m.on('checkFailed', (e) => this.#log.info(e, `real server ${e.destination} of ${e.service}: ${e.check} failed${e.reason ? `: ${e.reason}` : ''}${e.retry ? ` (retry ${e.retry.n} of ${e.retry.of})` : ' (still down)'}`));
     m.on('quorumDown', (e) => {
       this.#log.warn(e, `virtual server ${e.service} lost its quorum`);
       this.#runQuorumScript(e.service, 'down');
@@ -224,6 +230,7 @@ export class IpvsRunner {
       if (this.#logDetail && r.sent) this.#log.debug({ sent: r.sent }, 'IPVS table updated');
     });
     m.on('error', (e) => this.#log.error(`IPVS: ${e.message}`));
+    this.#notifier?.attach(m);
     return m;
   }
 

@@ -73,6 +73,8 @@ export interface VirtualServerPlan {
   timeouts?: LvsTimeouts;
   /** global_defs lvs_sync_daemon. */
   syncDaemon?: LvsSyncDaemonSpec;
+  /** global_defs rs_init_notifies. */
+  rsInitNotifies: boolean;
 }
 
 /** k0s's userspace load balancer: the proxy and the VIPs redirected to it. */
@@ -241,7 +243,7 @@ export function virtualServerPlan(config: VipdConfig, old?: VipdConfig): Virtual
   const g = config.global;
   return {
     mapped: servers, owners, onMasterOnly: config.k0s?.virtualServersOnMasterOnly === true,
-    lvsFlush: g.lvsFlush, lvsFlushOnStop: g.lvsFlushOnStop,
+    lvsFlush: g.lvsFlush, lvsFlushOnStop: g.lvsFlushOnStop, rsInitNotifies: g.rsInitNotifies ?? false,
     ...(g.lvsTimeouts ? { timeouts: g.lvsTimeouts } : {}),
     ...(g.lvsSyncDaemon ? { syncDaemon: g.lvsSyncDaemon } : {}),
   };

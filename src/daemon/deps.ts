@@ -2,12 +2,18 @@
 // real ones (raw sockets, rtnetlink, generic netlink, /proc/sys, child processes); tests hand in
 // fakes so the whole daemon starts without a kernel.
 import { writeFileSync } from 'node:fs';
-import type { RouterEvents } from '../vrrp/router.js';
+import type { InitialTracking, RouterEvents } from '../vrrp/router.js';
 import { VrrpRouter } from '../vrrp/router.js';
 import { realClock, type Clock, type InstanceConfig, type InstanceStatus, type VrrpInstance } from '../vrrp/instance.js';
 import { httpProbe, scriptProbe, tcpProbe, type Probe } from '../vrrp/track/probes.js';
 import { runNotify, type NotifyCommand, type NotifyResult } from '../vrrp/notify.js';
 import { RtNetlink } from '../netif/rtnetlink.js';
+import type { RunAs } from '../health/passwd.js';
+import { FileWatch } from '../vrrp/track/file-watch.js';
+import { ProcessMonitor } from '../vrrp/track/process-monitor.js';
+import { NotifyFifo, type NotifyFifoOptions, type NotifyFifoPort } from '../vrrp/notify-fifo.js';
+import type { TrackHubDeps } from './track-hub.js';
+import { realScriptHost, type ScriptHost } from './script-policy.js';
 import { IpvsClient, type ProbeRunner, type Timers } from '../ipvs/index.js';
 import { watchLocalAddresses, type LocalAddressWatch } from './local-addresses.js';
 import type { RouteNetlink } from './route-runner.js';
@@ -20,10 +26,10 @@ import type { ProxyBalance } from '../config/types.js';
 export interface VrrpRouterPort {
   on<K extends keyof RouterEvents>(event: K, listener: (...args: RouterEvents[K]) => void): unknown;
   off<K extends keyof RouterEvents>(event: K, listener: (...args: RouterEvents[K]) => void): unknown;
-  add(cfg: InstanceConfig): Promise<VrrpInstance>;
+  add(cfg: InstanceConfig, opts?: { tracked?: InitialTracking[] }): Promise<VrrpInstance>;
   remove(name: string): Promise<void>;
   instance(name: string): VrrpInstance | undefined;
-  trackInterface(instance: string, ifname: string, weight?: number): Promise<void>;
+  trackInterface(instance: string, ifname: string, weight?: number, reverse?: boolean): Promise<void>;
   setTracked(instance: string, source: string, ok: boolean, weight: number): void;
   status(): InstanceStatus[];
   readonly unknownVridCount: number;
@@ -60,9 +66,14 @@ export interface DaemonDeps {
   ipvsTimers?: Timers;
   /** ha_suspend: the host's addresses, live (the set after the first dump and after each change). */
   watchLocalAddresses?(onChange: (addresses: ReadonlySet<string>) => void, onError: (err: Error) => void): LocalAddressWatch;
-  /** The probe a vrrp_script runs. */
-  trackProbe(argv: string[]): Probe;
+  /** The probe a vrrp_script runs (a program runs as `runAs`). */
+  trackProbe(argv: string[], runAs?: RunAs): Probe;
   runNotify(cmd: NotifyCommand): Promise<NotifyResult>;
+  /** track_file watches and the process monitor of vrrp_track_process. */
+  trackSources: TrackHubDeps;
+  openFifo(opts: NotifyFifoOptions): NotifyFifoPort;
+  /** Users and file checks of scripts (script_user, enable_script_security). */
+  scriptHost: ScriptHost;
   /** k0s userspace proxy: `nft -f -` for its redirect table, the TCP proxy, its backends' probes. */
   nft: NftRunner;
   createTcpProxy(opts: TcpProxyOptions): TcpProxyPort;
@@ -73,12 +84,12 @@ export interface DaemonDeps {
 }
 
 /** vrrp_script `script` may name a built-in probe instead of a program: http(s)://... or tcp://host:port. */
-export function builtinProbe(argv: string[]): Probe {
+export function builtinProbe(argv: string[], runAs?: RunAs): Probe {
   const first = argv[0] ?? '';
   if (/^https?:\/\//.test(first)) return httpProbe(first);
   const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:]+):(\d+)$/.exec(first);
   if (tcp) return tcpProbe(tcp[1]!.replace(/^\[|\]$/g, ''), Number(tcp[2]));
-  return scriptProbe(argv);
+  return scriptProbe(argv, runAs);
 }
 
 /** The host: one rtnetlink socket shared by the router and the host setup. */
@@ -95,6 +106,13 @@ export function realDependencies(): DaemonDeps {
     watchLocalAddresses: (onChange, onError) => watchLocalAddresses(rtnetlink(), onChange, onError),
     trackProbe: builtinProbe,
     runNotify: (cmd) => runNotify(cmd),
+    trackSources: {
+      fileWatch: (opts) => new FileWatch(opts),
+      fileDirectoryExists: (file) => FileWatch.directoryExists(file),
+      processMonitor: (opts) => new ProcessMonitor(opts),
+    },
+    openFifo: (opts) => NotifyFifo.open(opts),
+    scriptHost: realScriptHost(),
     nft: runNft,
     createTcpProxy: (opts) => new TcpProxy(opts),
     proxyProbe: buildProbe,

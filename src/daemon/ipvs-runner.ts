@@ -17,6 +17,7 @@ import type { DaemonDeps } from './deps.js';
 import type { LocalAddressWatch } from './local-addresses.js';
 import type { VirtualServerPlan } from './reload-plan.js';
 import { RealServerNotifier } from './real-server-notify.js';
+import { realServerLine, virtualServerLine } from '../vrrp/notify-lines.js';
 
 /** Whether this node programs IPVS now. */
 export function ipvsActive(plan: Pick<VirtualServerPlan, 'onMasterOnly' | 'owners'>, isMaster: (instance: string) => boolean): boolean {
@@ -72,6 +73,7 @@ export class IpvsRunner {
   #roles: IpvsRoles;
   #audit: AuditSettings;
   #timers: Timers;
+  #onLine: ((line: string) => void) | undefined;
   #client: IpvsClient | undefined;
   #clientFailed = false;
   #reconciler: Reconciler | undefined;
@@ -91,7 +93,8 @@ export class IpvsRunner {
   #syncStopped = false;
   #stopped = false;
 
-  constructor(deps: Deps, log: Logger, opts: { logDetail: boolean; isMaster: (instance: string) => boolean; roles?: IpvsRoles; audit?: Partial<AuditSettings> }) {
+  /** `onLine`: lvs_notify_fifo / notify_fifo lines (VS / RS up and down). */
+  constructor(deps: Deps, log: Logger, opts: { logDetail: boolean; isMaster: (instance: string) => boolean; roles?: IpvsRoles; audit?: Partial<AuditSettings>; onLine?: (line: string) => void }) {
     this.#deps = deps;
     this.#log = log;
     if (deps.runNotify) this.#notifier = new RealServerNotifier(deps.runNotify, log);
@@ -100,6 +103,7 @@ export class IpvsRunner {
     this.#roles = opts.roles ?? { virtualServers: true, syncDaemon: true };
     this.#audit = { ...DEFAULT_AUDIT, ...opts.audit };
     this.#timers = deps.ipvsTimers ?? realTimers;
+    this.#onLine = opts.onLine;
   }
 
   async apply(plan: VirtualServerPlan): Promise<void> {
@@ -225,6 +229,10 @@ export class IpvsRunner {
       this.#log.info(e, `virtual server ${e.service} has its quorum`);
       this.#runQuorumScript(e.service, 'up');
     });
+    m.on('realServerUp', (e) => this.#onLine?.(realServerLine(e.destination, e.service, true)));
+    m.on('realServerDown', (e) => this.#onLine?.(realServerLine(e.destination, e.service, false)));
+    m.on('quorumUp', (e) => this.#onLine?.(virtualServerLine(e.service, true)));
+    m.on('quorumDown', (e) => this.#onLine?.(virtualServerLine(e.service, false)));
     m.on('applied', (r) => {
       for (const f of r.failed) this.#log.error({ op: f.op.kind }, `IPVS: ${f.error.message}`);
       if (this.#logDetail && r.sent) this.#log.debug({ sent: r.sent }, 'IPVS table updated');

@@ -15,9 +15,15 @@ import { resolveInstanceConfig, type InstanceConfig, type ResolvedInstanceConfig
 import { canonicalIp, isUnicast, otherInterfacesOf } from './instance-views.js';
 import { vridOf, vridOfIpv4Packet } from './packet.js';
 import { effectivePriority } from './track/tracker-state.js';
+import { asTracked, upDownEffect } from './track/effect.js';
 
 /** Instance events the router re-emits, so one listener sees every instance. */
-const RELAYED: ReadonlyArray<keyof InstanceEvents> = ['state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'late-advert', 'auth-notice'];
+const RELAYED: ReadonlyArray<keyof InstanceEvents> = [
+  'state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'late-advert', 'priority', 'faults', 'lower-priority', 'auth-notice',
+];
+
+/** A tracking source known when an instance is added: it counts from the start (no transition through BACKUP). */
+export interface InitialTracking { source: string; ok: boolean; weight: number }
 
 export interface RouterEvents extends InstanceEvents {
   /** A datagram for a VRID no instance here runs (counted; common on shared LANs). */
@@ -39,7 +45,10 @@ interface Entry {
   link: LinkInfo;
   /** Tracking sources by name: the instance's own link, track_interface, scripts... */
   tracked: Map<string, Tracked>;
-  trackedLinks: Map<string, number>;
+  /** Tracked links: weight and reverse (the instance's own link: weight 0). */
+  trackedLinks: Map<string, { weight: number; reverse: boolean }>;
+  /** The instance's own link has carrier (known from the link events). */
+  linkRunning: boolean;
 }
 
 function isRunning(l: Link): boolean {
@@ -101,7 +110,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
    * rest defaults as keepalived.conf does (see InstanceConfig). Rejects (touching nothing) when the
    * config is invalid or its interface or addresses are unusable.
    */
-  async add(config: InstanceConfig): Promise<VrrpInstance> {
+  async add(config: InstanceConfig, opts: { tracked?: InitialTracking[] } = {}): Promise<VrrpInstance> {
     const cfg = resolveInstanceConfig(config);
     if (this.#entries.has(cfg.name)) throw new VipdError('VIPD_ERR_DUPLICATE', `VRRP instance ${cfg.name} exists already`);
     for (const e of this.#entries.values()) {
@@ -144,11 +153,15 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     const relay = this.emit.bind(this) as (event: string, arg: unknown) => boolean;
     const source = instance as unknown as EventEmitter;
     for (const ev of RELAYED) source.on(ev, (x: unknown) => relay(ev, x));
-    const entry: Entry = { instance, channel: ch.channel, link, tracked: new Map(), trackedLinks: new Map() };
+    const entry: Entry = { instance, channel: ch.channel, link, tracked: new Map(), trackedLinks: new Map(), linkRunning: isRunning(l) };
     this.#entries.set(cfg.name, entry);
-    // The instance's own link is tracked with weight 0: link down means FAULT (keepalived's default).
-    entry.trackedLinks.set(l.name, 0);
-    this.#setTracked(entry, `link:${l.name}`, isRunning(l), 0);
+    // The instance's own link is tracked with weight 0: link down means FAULT (keepalived's default,
+    // unless dont_track_primary).
+    for (const t of opts.tracked ?? []) entry.tracked.set(t.source, { ok: t.ok, weight: t.weight });
+    if (!cfg.dontTrackPrimary) {
+      entry.trackedLinks.set(l.name, { weight: 0, reverse: false });
+      this.#setTracked(entry, `link:${l.name}`, isRunning(l), 0);
+    }
     await instance.start();
     return instance;
   }
@@ -200,13 +213,23 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     this.#release(key);
   }
 
-  /** track_interface: `weight` 0 means FAULT when the link is down, else a priority change. */
-  async trackInterface(instance: string, ifname: string, weight = 0): Promise<void> {
+  /**
+   * track_interface: `weight` 0 means FAULT when the link is down, else a priority change;
+   * `reverse` turns that around (keepalived's `weight N reverse`).
+   */
+  async trackInterface(instance: string, ifname: string, weight = 0, reverse = false): Promise<void> {
     const e = this.#entries.get(instance);
     if (!e) throw new VipdError('VIPD_ERR_NO_INSTANCE', `no VRRP instance ${instance}`);
     const l = await this.#rt.link(ifname);
-    e.trackedLinks.set(l.name, weight);
-    this.#setTracked(e, `link:${l.name}`, isRunning(l), weight);
+    e.trackedLinks.set(l.name, { weight, reverse });
+    this.#setLink(e, l.name, isRunning(l));
+  }
+
+  #setLink(e: Entry, ifname: string, up: boolean): void {
+    const t = e.trackedLinks.get(ifname);
+    if (!t) return;
+    const { ok, weight } = asTracked(upDownEffect(up, t.weight, t.reverse));
+    this.#setTracked(e, `link:${ifname}`, ok, weight);
   }
 
   /** A tracked thing (script, HTTP/TCP probe...) changed; recomputes the instance's priority and fault state. */
@@ -229,9 +252,11 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
 
   #onLink(l: Link, deleted: boolean): void {
     for (const e of this.#entries.values()) {
-      const weight = e.trackedLinks.get(l.name);
-      if (weight === undefined) continue;
-      this.#setTracked(e, `link:${l.name}`, !deleted && isRunning(l), weight);
+      this.#setLink(e, l.name, !deleted && isRunning(l));
+      if (l.name !== e.link.name) continue;
+      const was = e.linkRunning;
+      e.linkRunning = !deleted && isRunning(l);
+      if (!was && e.linkRunning) e.instance.linkRestored();
     }
   }
 

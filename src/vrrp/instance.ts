@@ -5,7 +5,7 @@
 // config (instance-views.ts); when it announces is the GARP schedule's (garp-schedule.ts).
 import { EventEmitter } from 'node:events';
 import { createMachine, masterDownIntervalOf, step, type Action, type Machine, type MachineEvent, type TimerName, type TransitionReason, type VrrpStateName } from './state-machine.js';
-import { receiveIpv4Packet, receiveVrrpMessage, type DropReason, type InstanceView } from './validate.js';
+import { receiveIpv4Packet, receiveVrrpMessage, type DropReason, type InstanceView, type Verdict } from './validate.js';
 import { encodeAdvertisement } from './packet.js';
 import { countActions, countDrop, countLateAdvert, countReceived, emptyStatistics, type VrrpStatistics } from './stats.js';
 import { addVirtualAddresses, removeVirtualAddresses, type AddressFailure, type AddressOps, type VirtualAddress } from './virtual-addresses.js';
@@ -14,8 +14,9 @@ import { VRRP_MULTICAST_IPV6 } from './types.js';
 import { realClock, type Clock } from './clock.js';
 import { resolveInstanceConfig, type InstanceConfig, type ResolvedInstanceConfig } from './instance-config.js';
 import {
-  advertDestinationsOf, advertIntervalMsOf, advertOf, encodeOptionsOf, heldAddressesOf, isUnicast, machineConfigOf, receiveViewOf, sourceOf,
+  advertDestinationsOf, advertIntervalMsOf, advertOf, ahKeyOf, encodeOptionsOf, heldAddressesOf, machineConfigOf, receiveViewOf, sendTtlOf, sourceOf,
 } from './instance-views.js';
+import { encodeAhPacket, nextAhSequence, parseAhPacket, IPPROTO_AH } from './auth-ah.js';
 import { onAddressesAdded, onBecomeMaster, onLowerPriorityAdvert, type GarpRound } from './garp-schedule.js';
 import { GarpTimer } from './garp-timer.js';
 
@@ -34,9 +35,19 @@ export interface Announce {
   prepare?(link: LinkInfo, address: string): void;
 }
 
+/**
+ * keepalived no_accept: traffic to (and from) a master's VIPs is dropped while it is not the
+ * address owner (nftables). `block` runs before the VIPs are added, `unblock` after they are removed.
+ */
+export interface AcceptFilter {
+  block(instance: string, addresses: readonly string[]): Promise<void>;
+  unblock(instance: string): Promise<void>;
+}
+
 export interface InstanceEnv {
   /** The wire: a VrrpChannel, shared by the instances of one link and family. */
   channel: AdvertChannel;
+  /** The instance's link: its interface, or its VMAC / ipvlan (name and ifindex 0: none, unicast only). */
   link: LinkInfo;
   /** Links of VIPs that live on another device (`dev` in keepalived.conf), by name. */
   links: Map<string, LinkInfo>;
@@ -44,6 +55,8 @@ export interface InstanceEnv {
   primaryAddress: string;
   addresses: AddressOps;
   announce: Announce;
+  /** Enforces acceptMode false (no_accept); without it such an instance accepts like any other. */
+  filter?: AcceptFilter;
   clock?: Clock;
 }
 
@@ -93,6 +106,10 @@ export interface InstanceStatus {
   garpsSent: number;
   /** Our adverts sent, as master, more than one interval late (event loop or CPU stalls). */
   lateAdverts: number;
+  /** Accept_Mode in effect: false drops traffic to the VIPs while master (no_accept). */
+  acceptMode: boolean;
+  /** The VMAC or ipvlan the instance runs on, if any. */
+  vmac?: string;
 }
 
 export class VrrpInstance extends EventEmitter<InstanceEvents> {
@@ -115,6 +132,10 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
   #garps: GarpTimer;
   #garpsSent = 0;
   #started = false;
+  /** IPsec AH: the key, and the last sequence number sent or accepted. */
+  #ahKey: Buffer | undefined;
+  #ahSeq = 0;
+  #blocked = false;
 
   /** Throws ConfigError (touching nothing) on a config that cannot run. */
   constructor(cfg: InstanceConfig, env: InstanceEnv) {
@@ -129,7 +150,10 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     this.#machine = createMachine(machineConfigOf(this.#cfg, this.#source));
     this.#view = receiveViewOf(this.#cfg, this.#source);
     this.#vips = this.#heldAddresses();
+    this.#ahKey = ahKeyOf(this.#cfg);
     this.#garps = new GarpTimer(this.#cfg.garp, this.#clock, (round) => this.#announce(round));
+    // keepalived unicast_fault_no_peer: unicast was asked for and no peer is left.
+    if (this.#cfg.unicast && this.#cfg.unicastFaultNoPeer && this.#cfg.unicastPeers.length === 0) this.#faults.add('no unicast peer');
   }
 
   get state(): VrrpStateName {
@@ -175,14 +199,13 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
   }
 
   /**
-   * A datagram of this instance's VRID, from the shared channel. Order: parse, the RFC checks (no
-   * keys involved), then (next: an HMAC trailer's verification) the state machine.
+   * A datagram of this instance's VRID, from the shared channel. Order: parse (an IPsec AH is
+   * checked and taken off first), the RFC checks (no keys involved), then (next: an HMAC trailer's
+   * verification) the state machine.
    */
   receive(d: VrrpDatagram): void {
     if (!this.#started) return;
-    const verdict = d.family === 4
-      ? receiveIpv4Packet(d.data, this.#view)
-      : receiveVrrpMessage(d.data, { family: 6, source: d.source, destination: d.destination ?? VRRP_MULTICAST_IPV6, ttl: d.ttl ?? -1 }, this.#view);
+    const verdict = this.#verdict(d);
     if (!verdict.ok) {
       this.#stats = countDrop(this.#stats, verdict.reason);
       if (verdict.reason !== 'own-advert') this.emit('drop', { instance: this.name, reason: verdict.reason, detail: verdict.detail, source: d.source });
@@ -197,9 +220,39 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     if (wasMaster && this.#machine.state === 'master' && adv.priority > 0) this.#garps.update(onLowerPriorityAdvert);
   }
 
+  #verdict(d: VrrpDatagram): Verdict {
+    const ah = d.protocol === IPPROTO_AH;
+    if (ah !== (this.#ahKey !== undefined)) {
+      return ah
+        ? { ok: false, reason: 'auth-type-mismatch', detail: 'an IPsec AH advert, and this instance does not use AH' }
+        : { ok: false, reason: 'auth-type-mismatch', detail: 'an advert without IPsec AH, and this instance uses AH' };
+    }
+    if (ah) {
+      const p = parseAhPacket(d.data, this.#ahKey!);
+      if (!p.ok) return p;
+      const v = receiveVrrpMessage(p.vrrp, { family: 4, source: p.source, destination: p.destination, ttl: p.ttl }, this.#view);
+      // As keepalived: the next advert we send carries a sequence number after every one accepted.
+      if (v.ok && p.seq > this.#ahSeq) this.#ahSeq = p.seq;
+      return v;
+    }
+    return d.family === 4
+      ? receiveIpv4Packet(d.data, this.#view)
+      : receiveVrrpMessage(d.data, { family: 6, source: d.source, destination: d.destination ?? VRRP_MULTICAST_IPV6, ttl: d.ttl ?? -1 }, this.#view);
+  }
+
   /** Base priority changed at run time (config reload or API). Tracking adjustments apply on top. */
   setBasePriority(priority: number): void {
     this.#basePriority = priority;
+    if ((priority === 255) !== (this.#cfg.priority === 255)) {
+      // To or from the address owner: the machine's config changes (and so what the receive checks
+      // drop, and, in strict mode, Accept_Mode).
+      const cfg = resolveInstanceConfig({ ...this.#cfg, priority, ...(this.#cfg.strict ? { acceptMode: priority === 255 } : {}) });
+      this.#cfg = cfg;
+      this.#view = receiveViewOf(cfg, this.#source);
+      this.#priority = priority === 255 ? 255 : this.#priority;
+      if (this.#started) this.#dispatch({ type: 'reconfigure', now: this.#clock.now(), config: machineConfigOf(cfg, this.#source) });
+      else this.#machine = createMachine(machineConfigOf(cfg, this.#source));
+    }
     this.setPriority(priority);
   }
 
@@ -248,6 +301,8 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     const gone = before.filter((v) => !now.has(key(v)));
     const added = this.#vips.filter((v) => !old.has(key(v)));
     await this.#queue(async () => {
+      const filter = this.#env.filter;
+      if (this.#blocked && filter) await this.#filter(() => filter.block(this.name, this.#vips.map((v) => v.address)), true);
       const f1 = await removeVirtualAddresses(this.#env.addresses, gone);
       const f2 = await addVirtualAddresses(this.#env.addresses, added);
       if (f1.length) this.emit('vip-error', { instance: this.name, failures: f1, op: 'remove' });
@@ -285,7 +340,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
         this.#sendAdvert(a.priority);
         break;
       case 'add-vips':
-        void this.#queueAddresses('add');
+        void this.#queueAddresses('add', !a.acceptMode && this.#cfg.priority !== 255);
         break;
       case 'remove-vips':
         this.#garps.cancel();
@@ -334,16 +389,24 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     // priority-0 advert cannot leave now, and a unicast one would wait in the kernel's ARP queue and
     // reach the peers stale when the link returns, making backups start a Skew_Time takeover.
     if (priority === 0 && this.#faults.has(`link:${this.#env.link.name}`)) return;
-    const unicast = isUnicast(this.#cfg);
+    const ttl = sendTtlOf(this.#cfg);
     for (const to of advertDestinationsOf(this.#cfg)) {
       try {
-        if (!this.#env.channel.send(this.#advert(priority, to), this.#source, unicast ? to : undefined)) {
-          this.emit('send-error', { instance: this.name, error: new Error(`advert to ${to} dropped: socket buffer full`) });
-        }
+        const msg = this.#advert(priority, to);
+        const sent = this.#ahKey ? this.#sendAh(msg, to, ttl) : this.#env.channel.send(msg, this.#source, to, ttl);
+        if (!sent) this.emit('send-error', { instance: this.name, error: new Error(`advert to ${to} dropped: socket buffer full`) });
       } catch (error) {
         this.emit('send-error', { instance: this.name, error: error as Error });
       }
     }
+  }
+
+  /** keepalived auth_type AH: the advert inside an IPsec AH, the whole IPv4 packet built here. */
+  #sendAh(msg: Buffer, to: string, ttl: number): boolean {
+    const ch = this.#env.channel;
+    if (!ch.sendAh) throw new Error('the channel cannot send IPsec AH packets');
+    this.#ahSeq = nextAhSequence(this.#ahSeq);
+    return ch.sendAh(encodeAhPacket(msg, { source: this.#source, destination: to, ttl, seq: this.#ahSeq, key: this.#ahKey! }), to);
   }
 
   /** The advert message to one destination. */
@@ -373,13 +436,26 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     return p;
   }
 
-  #queueAddresses(op: 'add' | 'remove'): Promise<void> {
+  /** VIPs added (behind the no_accept filter when `block`) or removed (and the filter lifted). */
+  #queueAddresses(op: 'add' | 'remove', block = false): Promise<void> {
     return this.#queue(async () => {
+      const filter = this.#env.filter;
+      if (op === 'add' && block && filter) await this.#filter(() => filter.block(this.name, this.#vips.map((v) => v.address)), true);
       const failures = op === 'add'
         ? await addVirtualAddresses(this.#env.addresses, this.#vips)
         : await removeVirtualAddresses(this.#env.addresses, this.#vips);
       if (failures.length) this.emit('vip-error', { instance: this.name, failures, op });
+      if (op === 'remove' && this.#blocked && filter) await this.#filter(() => filter.unblock(this.name), false);
     });
+  }
+
+  async #filter(fn: () => Promise<void>, blocked: boolean): Promise<void> {
+    try {
+      await fn();
+      this.#blocked = blocked;
+    } catch (error) {
+      this.emit('send-error', { instance: this.name, error: new Error(`no_accept filter: ${(error as Error).message}`) });
+    }
   }
 
   #linkOf(v: VirtualAddress): LinkInfo {
@@ -413,7 +489,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       vrid: this.#cfg.vrid,
       version: this.#cfg.version,
       family: this.#cfg.family,
-      interface: this.#env.link.name,
+      interface: this.#cfg.interface,
       state: m.state,
       priority: m.priority,
       configuredPriority: this.#basePriority,
@@ -427,6 +503,8 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       stats: this.#stats,
       garpsSent: this.#garpsSent,
       lateAdverts: this.#stats.lateAdverts,
+      acceptMode: this.#cfg.acceptMode || this.#cfg.priority === 255,
+      ...(this.#env.link.name !== this.#cfg.interface ? { vmac: this.#env.link.name } : {}),
     };
   }
 }

@@ -2,7 +2,7 @@
 // the sync groups. It executes the instance and sync-group steps of a ReloadPlan.
 import type { Logger } from 'pino';
 import { SyncGroup } from '../vrrp/sync-group.js';
-import type { InstanceStatus, StateChange } from '../vrrp/instance.js';
+import type { Clock, InstanceStatus, StateChange } from '../vrrp/instance.js';
 import type { DaemonDeps, VrrpRouterPort } from './deps.js';
 import { InstanceTracking } from './instance-tracking.js';
 import { NotifyDispatcher, type NotifyEvent } from './notify-dispatch.js';
@@ -27,6 +27,7 @@ export class VrrpRunner {
   #transitions = 0;
   #shortestIntervalMs = Infinity;
   #listeners: Array<(s: StateChange) => void> = [];
+  #startupWait: { handle: unknown; clock: Clock; done: (go: boolean) => void } | undefined;
 
   constructor(router: VrrpRouterPort, deps: Pick<DaemonDeps, 'trackProbe' | 'runNotify'>, log: Logger) {
     this.router = router;
@@ -34,6 +35,22 @@ export class VrrpRunner {
     this.#log = log;
     this.#notify = new NotifyDispatcher(deps.runNotify, log);
     router.on('state', (s) => this.#onState(s));
+  }
+
+  /**
+   * keepalived vrrp_startup_delay: the instances start `ms` after the daemon (bond interfaces that
+   * pass traffic and then pause at boot). stop() ends the wait; false: stopped, start nothing.
+   */
+  startupDelay(ms: number, clock: Clock): Promise<boolean> {
+    if (!(ms > 0)) return Promise.resolve(true);
+    this.#log.info(`vrrp_startup_delay: the VRRP instances start in ${ms / 1000} s`);
+    return new Promise((resolve) => {
+      const done = (go: boolean) => {
+        this.#startupWait = undefined;
+        resolve(go);
+      };
+      this.#startupWait = { handle: clock.setTimeout(() => done(true), ms), clock, done };
+    });
   }
 
   /** Called after the runner's own handling of every state change (IPVS gating). */
@@ -184,6 +201,11 @@ export class VrrpRunner {
 
   /** SIGTERM: every instance stops (priority 0 from a master, VIPs removed), notify_stop runs. */
   async stop(): Promise<void> {
+    const w = this.#startupWait;
+    if (w) {
+      w.clock.clearTimeout(w.handle);
+      w.done(false);
+    }
     for (const g of this.#groups.values()) g.close();
     this.#groups.clear();
     await Promise.all([...this.#instances.keys()].map((n) => this.#remove(n, 'stop')));

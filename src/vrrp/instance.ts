@@ -169,9 +169,10 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     return this.#stats;
   }
 
+  /** The instance's interface means its link (a VMAC or ipvlan when it runs on one). */
   #heldAddresses(): VirtualAddress[] {
     const { link, links } = this.#env;
-    return heldAddressesOf(this.#cfg, (ifname) => (ifname === link.name ? link.ifindex : links.get(ifname)?.ifindex));
+    return heldAddressesOf(this.#cfg, (ifname) => (ifname === this.#cfg.interface || ifname === link.name ? link.ifindex : links.get(ifname)?.ifindex));
   }
 
   /**
@@ -388,7 +389,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     // Resigning because our own link went down (the router names that fault `link:<ifname>`): the
     // priority-0 advert cannot leave now, and a unicast one would wait in the kernel's ARP queue and
     // reach the peers stale when the link returns, making backups start a Skew_Time takeover.
-    if (priority === 0 && this.#faults.has(`link:${this.#env.link.name}`)) return;
+    if (priority === 0 && (this.#faults.has(`link:${this.#cfg.interface}`) || this.#faults.has(`link:${this.#env.link.name}`))) return;
     const ttl = sendTtlOf(this.#cfg);
     for (const to of advertDestinationsOf(this.#cfg)) {
       try {

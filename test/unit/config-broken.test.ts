@@ -41,7 +41,7 @@ const EXPECTED: Array<[string, string]> = [
   ["28-include-self.conf", "28-include-self.conf:5: include loop: 28-include-self.conf -> 28-include-self.conf"],
   ["29-unterminated-quote.conf", "29-unterminated-quote.conf:5: unterminated quoted string"],
   ["30-advert-int-zero.conf", "30-advert-int-zero.conf:5: advert_int: must be greater than 0"],
-  ["32-duplicate-vrid.conf", "32-duplicate-vrid.conf:6: vrrp_instance VI_2: virtual_router_id 51 is already used by VI_1 on eth0"],
+  ["32-duplicate-vrid.conf", "32-duplicate-vrid.conf:6: vrrp_instance VI_2: virtual_router_id 51 is already used by VI_1 on eth0 (both multicast to 224.0.0.18)"],
   ["33-value-keyword-with-block.conf", "33-value-keyword-with-block.conf:3: virtual_router_id: does not take a '{' block"],
   ["34-real-server-family.conf", "34-real-server-family.conf:2: real_server fd00::11: address family differs from virtual_server 10.0.0.10"],
   ["35-vs-no-port.conf", "35-vs-no-port.conf:1: virtual_server 10.0.0.10: a port is required unless the service is persistent"],
@@ -59,6 +59,9 @@ const EXPECTED: Array<[string, string]> = [
   ["48-vrrp-version.conf", "48-vrrp-version.conf:2: vrrp_version: 4 is out of range 2..3"],
   ["49-lone-brace.conf", "49-lone-brace.conf:2: unexpected '{' (a block needs a keyword before it)"],
   ["50-track-weight-range.conf", "50-track-weight-range.conf:5: eth1 weight: 300 is out of range -253..253"],
+  ["51-duplicate-vrid-unicast.conf", "51-duplicate-vrid-unicast.conf:9: vrrp_instance VI_2: virtual_router_id 51 is already used by VI_1 on eth0 (both unicast to 10.0.0.3)"],
+  ["52-strict-unicast.conf", "52-strict-unicast.conf:7: vrrp_instance VI_1: unicast peers are not allowed in strict mode"],
+  ["53-strict-no-vip.conf", "53-strict-no-vip.conf:4: vrrp_instance VI_1: strict mode needs at least one virtual_ipaddress"],
 ];
 
 t.test('every corpus file has a row and every row a file', async (t) => {
@@ -118,6 +121,10 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
     vrrp_min_garp: ['maybe'], vrrp_down_timer_adverts: ['0', '101'], vrrp_check_unicast_src: ['maybe'],
     lvs_flush: ['maybe'], lvs_flush_on_stop: ['ALL'],
     vrrp_strict: ['maybe'], vrrp_skip_check_adv_addr: ['maybe'], enable_script_security: ['maybe'],
+    vrrp_garp_extra_if: ['x', 'all', '86401', '-1'], vrrp_lower_prio_no_advert: ['maybe'], vrrp_higher_prio_send_advert: ['maybe'],
+    vrrp_startup_delay: TIMER_BAD, vrrp_mcast_group4: ['10.0.0.1', 'ff02::12', 'x'], vrrp_mcast_group6: ['ff05::12', '224.0.0.18'],
+    vmac_prefix: ['a/b', 'waytoolongprefix'], vrrp_priority: ['-21', '20', 'x'], vrrp_cpu_affinity: ['', 'x', '-1'],
+    vrrp_rt_priority: ['0', '100'],
   },
   vrrp_script: {
     script: ['', '"/bin/x" extra'], interval: ['0', '-1'], timeout: ['0', 'x'], weight: ['254', '-254', '10 backwards'], rise: ['0'], fall: ['x'],
@@ -130,6 +137,9 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
     notify_master: ['""'], notify_backup: ['"/bin/x" u g extra'], notify_fault: ['""'], notify_stop: ['""'], notify: ['""'],
     ...Object.fromEntries(['garp_master_delay', 'garp_master_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat', 'garp_lower_prio_delay', 'garp_lower_prio_repeat'].map((k) => [k, ['-1']])),
     down_timer_adverts: ['0', '101'], strict_mode: ['maybe'],
+    use_vmac: ['a/b', 'name 01:00:5e:00:00', 'vmac1 vmac2', 'thisnameiswaytoolong'], use_ipvlan: ['ipv1 10.0.0.300', 'ipv1 ipv2'],
+    mcast_dst_ip: ['10.0.0.1', 'ff05::12'], unicast_ttl: ['256', '-1'], old_unicast_checksum: ['always'],
+    garp_extra_if: ['x', 'all', '86401'], lower_prio_no_advert: ['maybe'], higher_prio_send_advert: ['maybe'],
   },
   authentication: { auth_type: ['MD5'], auth_pass: ['""'] },
   'virtual_ipaddress options': { dev: [''], label: [''], brd: ['10.0.0.300'], scope: ['galaxy'], peer: ['x'] },
@@ -155,10 +165,13 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
 /** Implemented keywords where any value is valid (names, paths, flags) or that cannot be misused. */
 const ANY_VALUE: Record<string, string[]> = {
   'top level': ['include', 'includer', 'includem', 'includew', 'includeb', 'includea'],
-  global_defs: ['router_id'],
+  global_defs: ['router_id', 'vrrp_no_swap'],
   vrrp_script: ['init_fail'],
   vrrp_sync_group: ['group'],
-  vrrp_instance: ['interface', 'nopreempt', 'preempt', 'accept', 'native_ipv6', 'no_virtual_ipaddress'],
+  vrrp_instance: [
+    'interface', 'nopreempt', 'preempt', 'accept', 'no_accept', 'native_ipv6', 'no_virtual_ipaddress', 'dont_track_primary', 'vmac_xmit_base',
+    'track_src_ip', 'unicast_fault_no_peer',
+  ],
   'virtual_ipaddress options': ['no_track'],
   virtual_server: ['ops', 'virtualhost', 'flag-1', 'flag-2', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback'],
   HTTP_GET: ['virtualhost', 'bind_if'],

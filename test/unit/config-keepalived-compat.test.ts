@@ -15,7 +15,7 @@ t.test('auth_pass longer than 8 characters: the first 8, with a warning (keepali
   const { config, warnings } = load(instance('  authentication {\n    auth_type PASS\n    auth_pass 123456789012\n  }\n  virtual_ipaddress {\n    10.0.0.10/24\n  }'));
   t.strictSame(config.vrrpInstances[0]!.authentication, { type: 'PASS', pass: '12345678' });
   t.strictSame(lines(warnings), ['6: auth_pass: password is 12 characters, truncated to the first 8 as keepalived does']);
-  t.equal(instanceConfig(config.vrrpInstances[0]!, config).authPass, '12345678');
+  t.same(instanceConfig(config.vrrpInstances[0]!, config).auth, { type: 'pass', password: '12345678' });
 });
 
 t.test('IPv4 and IPv6 in one virtual_ipaddress: the first VIP sets the family, the others are dropped with a warning', async (t) => {
@@ -57,7 +57,14 @@ t.test('a unicast instance without interface: the interface holding unicast_src_
   const pure = load(text);
   t.equal(pure.config.vrrpInstances[0]!.interface, '', 'without host facts the interface is left to the daemon');
   const none = load(text, { interfaceOfAddress: () => undefined });
-  t.strictSame(lines(none.warnings), ["1: vrrp_instance VI_1: no 'interface' and no interface has unicast_src_ip 10.0.0.1"]);
+  t.strictSame(lines(none.warnings), [
+    "1: vrrp_instance VI_1: no 'interface' and no interface has unicast_src_ip 10.0.0.1",
+    '8: vrrp_instance VI_1: no interface for virtual address 10.0.0.10/24 (the instance has none, give it a dev), removed as keepalived does',
+    '1: vrrp_instance VI_1: no virtual_ipaddress; at least one is sensible',
+  ], 'keepalived 2.4 runs it unbound, and drops the VIPs that name no interface');
+  const devs = load(text.replace('10.0.0.10/24', '10.0.0.10/24 dev eth0'), { interfaceOfAddress: () => undefined });
+  t.equal(devs.config.vrrpInstances[0]!.virtualIpAddresses.length, 1, 'a VIP with dev stays');
+  t.match(instanceConfig(devs.config.vrrpInstances[0]!, devs.config), { interface: '', unicastSource: '10.0.0.1', virtualAddresses: [{ interface: 'eth0' }] });
   t.throws(() => load(text.replace('  unicast_src_ip 10.0.0.1\n', '')), { message: "/k.conf:1: vrrp_instance VI_1: no 'interface' (a unicast instance needs interface or unicast_src_ip)" });
   t.throws(() => load('vrrp_instance VI_1 {\n  virtual_router_id 51\n}\n'), { message: "/k.conf:1: vrrp_instance VI_1: no 'interface'" });
 });

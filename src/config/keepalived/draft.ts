@@ -4,6 +4,7 @@
 import type {
   Authentication,
   CheckTiming,
+  GarpExtraIf,
   GlobalDefs,
   HttpUrl,
   RealServerSpec,
@@ -61,6 +62,21 @@ export interface InstanceDraft {
   downTimerAdverts?: number;
   notify: Partial<Record<NotifyKey, ScriptCommand>>;
   garp: Partial<Record<GarpKey, number>>;
+  vmac?: { name?: string; mac?: string };
+  vmacXmitBase?: boolean;
+  ipvlan?: { name?: string; address?: string; mode?: 'bridge' | 'private' | 'vepa' };
+  unicastTtl?: number;
+  mcastDstIp?: string;
+  trackSrcIp?: boolean;
+  lowerPrioNoAdvert?: boolean;
+  higherPrioSendAdvert?: boolean;
+  unicastFaultNoPeer?: boolean;
+  /** unicast_src_ip was given (mcast_src_ip is not a unicast keyword). */
+  unicastSrcKeyword?: boolean;
+  oldUnicastChecksum?: 'send' | 'never';
+  garpExtraIf?: GarpExtraIf;
+  /** Where some keywords were, for strict mode's warnings. */
+  at: Partial<Record<'accept' | 'preemptDelay' | 'vmac' | 'lowerPrio' | 'higherPrio' | 'state', SourceRef>>;
   /** Where the block starts (not the statement: its tree is dropped once read). */
   where: SourceRef;
 }

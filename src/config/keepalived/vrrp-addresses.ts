@@ -11,12 +11,11 @@ interface AuthDraft {
 }
 
 export const AUTHENTICATION: KeywordTable<AuthDraft> = {
-  auth_type: implemented((s, d, kit) => {
+  auth_type: implemented((s, d) => {
     const v = argText(s, 0, 'PASS or AH');
     if (v !== 'PASS' && v !== 'AH') fail(s, `auth_type: '${v}' is not PASS or AH`);
-    if (v === 'AH') kit.warn(s, 'auth_type AH: not supported by vipd, adverts are sent and accepted without IPsec-AH');
     d.type = v;
-  }, { note: 'PASS; AH is accepted with a warning and not performed' }),
+  }, { note: 'PASS, and AH (IPsec AH with HMAC-MD5-96, as keepalived)' }),
   auth_pass: implemented((s, d, kit) => {
     const v = argText(s, 0, 'password');
     if (v.length === 0) fail(s, `auth_pass: empty password`);
@@ -54,7 +53,7 @@ export const VIRTUAL_IPADDRESS_OPTIONS: KeywordTable<VipOption> = {
   }),
   preferred_lft: warned('the address keeps a forever lifetime', (_s, o) => o.value()),
   track_group: warned('static track groups are not used', (_s, o) => o.value()),
-  use_vmac: warned('no VMAC interface is created'),
+  use_vmac: warned("no VMAC is created on the address's interface (the instance's use_vmac is)"),
   home: warned('the address is added without the home flag'),
   '-nodad': warned('the address is added with duplicate address detection off anyway'),
   nodad: warned('the address is added with duplicate address detection off anyway'),

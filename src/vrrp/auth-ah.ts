@@ -9,7 +9,10 @@
 //
 // ICV = the first 12 bytes of HMAC-MD5 keyed by the password (at most 8 bytes), over the IPv4 header
 // with TOS, flags/fragment offset and checksum zeroed (TTL is kept), the AH with its ICV zeroed and
-// the VRRP message. Each router sends the sequence number after the highest it sent or accepted.
+// the VRRP message. Each router keeps one counter, the highest sequence number it sent or
+// authenticated: it sends the next one, and drops an advert at or below it ("already processed",
+// keepalived 2.2.7 and 2.4.3 alike). Every router hears its peers before it first sends (keepalived
+// refuses state MASTER with AH), so a restarted one catches up instead of being dropped.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { bytesToIp, ipToBytes } from '../netif/ip-address.js';
 

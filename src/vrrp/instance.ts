@@ -231,10 +231,11 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     if (ah) {
       const p = parseAhPacket(d.data, this.#ahKey!);
       if (!p.ok) return p;
-      const v = receiveVrrpMessage(p.vrrp, { family: 4, source: p.source, destination: p.destination, ttl: p.ttl }, this.#view);
-      // As keepalived: the next advert we send carries a sequence number after every one accepted.
-      if (v.ok && p.seq > this.#ahSeq) this.#ahSeq = p.seq;
-      return v;
+      // keepalived's anti-replay: one counter, the highest sequence number sent or authenticated;
+      // an advert at or below it is dropped, and the next one we send goes above it.
+      if (p.seq <= this.#ahSeq) return { ok: false, reason: 'auth-failure', detail: `IPsec AH sequence number ${p.seq} already processed (ours is ${this.#ahSeq})` };
+      this.#ahSeq = p.seq;
+      return receiveVrrpMessage(p.vrrp, { family: 4, source: p.source, destination: p.destination, ttl: p.ttl }, this.#view);
     }
     return d.family === 4
       ? receiveIpv4Packet(d.data, this.#view)

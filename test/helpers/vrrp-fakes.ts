@@ -94,7 +94,8 @@ export class FakeChannel implements AdvertChannel {
 
   send(message: Buffer, source: string, to?: string, ttl = 255): boolean {
     const destination = to ?? (this.#family === 6 ? VRRP_MULTICAST_IPV6 : VRRP_MULTICAST_IPV4);
-    const r = parseVrrpMessage(message, { family: this.#family, source, destination, ttl: 255 }, { checksum: 'either' });
+    // Any checksum form we may send (keepalived's old unicast one included).
+    const r = parseVrrpMessage(message, { family: this.#family, source, destination, ttl: 255 }, { checksum: 'either', oldUnicastDestination: ipToBytes(VRRP_MULTICAST_IPV4) });
     if (!r.ok) throw new Error(`we sent an advert that does not parse: ${r.detail}`);
     this.sent.push({ at: this.#clock.now(), source, to, message, advert: r.advert, ttl });
     return !this.full;

@@ -69,6 +69,8 @@ export class NftFilter implements AcceptFilter {
   readonly #blocked = new Map<string, readonly string[]>();
   readonly #vmacs = new Map<string, { base: string; family: 4 | 6 }>();
   #queue: Promise<void> = Promise.resolve();
+  /** A run queued and not started yet: later changes ride on it. */
+  #pending: Promise<void> | undefined;
 
   constructor(run: NftRunner = runNft) {
     this.#run = run;
@@ -101,9 +103,11 @@ export class NftFilter implements AcceptFilter {
     return this.#apply();
   }
 
-  /** Each call applies the state as it is when its turn comes (later calls may find nothing left to do). */
+  /** Each run writes the state as it is when the run starts; changes made before that share it. */
   #apply(): Promise<void> {
+    if (this.#pending) return this.#pending;
     const p = this.#queue.then(async () => {
+      this.#pending = undefined;
       const ruleset = filterRuleset({ blocked: this.#blocked, vmacs: this.#vmacs });
       const r = await this.#run(ruleset);
       if (r.code !== 0) {
@@ -111,6 +115,7 @@ export class NftFilter implements AcceptFilter {
         throw new VipdError('VIPD_ERR_NFT', `nftables table ${FILTER_TABLE}: ${why}`);
       }
     });
+    this.#pending = p;
     this.#queue = p.catch(() => undefined);
     return p;
   }

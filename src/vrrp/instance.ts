@@ -466,9 +466,20 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     return this.#env.link;
   }
 
+  /**
+   * keepalived garp_extra_if: the addresses on interfaces other than the instance's own, on VMACs
+   * only unless `all` (then every address the instance holds).
+   */
+  #extraIfAddresses(): VirtualAddress[] {
+    if (this.#cfg.garp.extraIfAll) return this.#vips;
+    const onVmac = this.#env.link.name !== this.#cfg.interface;
+    return onVmac ? this.#vips.filter((v) => v.ifindex === this.#env.link.ifindex) : [];
+  }
+
   /** One round of the GARP schedule: one GARP / NA per address. */
   #announce(round: GarpRound): void {
-    const vips = round.addresses === 'all' ? this.#vips : round.addresses;
+    const vips = round.addresses === 'all' ? this.#vips : round.addresses === 'extra' ? this.#extraIfAddresses() : round.addresses;
+    if (vips.length === 0) return;
     let n = 0;
     for (const v of vips) {
       try {

@@ -203,3 +203,18 @@ t.test('a master answers a lower-priority advert at once (keepalived), unless lo
     await inst.stop();
   }
 });
+
+t.test('garp_extra_if: periodic GARPs for the VIPs on the VMAC (or everywhere with `all`)', async (t) => {
+  const vmac = { ifindex: 9, name: 'vrrp.51', mac: '00:00:5e:00:01:33' };
+  for (const [extraIfAll, onVmac, want] of [[false, true, 1], [false, false, 0], [true, false, 1]] as const) {
+    const env = fakeEnv();
+    const { inst } = setup({ garp: { masterRepeat: 1, masterDelayMs: 0, extraIfRefreshMs: 60_000, extraIfAll } }, { ...env, ...(onVmac ? { link: vmac } : {}) } as FakeEnv);
+    await inst.start();
+    env.clock.advance(MDI);
+    const burst = env.announce.sent.length;
+    env.clock.advance(60_000);
+    t.equal(env.announce.sent.length - burst, want, `all ${extraIfAll}, on a VMAC ${onVmac}: ${want} extra GARP a minute`);
+    if (want) t.match(env.announce.sent.at(-1), { kind: 'garp', address: VIP, ifname: onVmac ? 'vrrp.51' : 'eth0' });
+    await inst.stop();
+  }
+});

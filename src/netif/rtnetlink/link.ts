@@ -112,9 +112,10 @@ export function getLinkRequest(which: number | string): NetlinkRequest {
 /** RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL, laid out as `ip link add` does. */
 export function createLinkRequest(spec: CreateLinkSpec): NetlinkRequest {
   const e = new AttributeEncoder();
+  // iproute2's order: address, lower device, name, link info.
+  if (spec.mac !== undefined) e.bytes(IFLA_ADDRESS, macToBytes(spec.mac));
   if (spec.parent !== undefined) e.uint32(IFLA_LINK, spec.parent);
   e.string(IFLA_IFNAME, spec.name);
-  if (spec.mac !== undefined) e.bytes(IFLA_ADDRESS, macToBytes(spec.mac));
   e.nested(IFLA_LINKINFO, (info) => {
     // iproute2 sends the kind without a NUL (NLA_STRING accepts both); match it byte for byte.
     info.bytes(IFLA_INFO_KIND, Buffer.from(spec.kind));

@@ -9,8 +9,8 @@ import { EventEmitter } from 'node:events';
 import { Socket } from '../netif/socket.js';
 import {
   AF_INET, AF_INET6, IPPROTO_AH, IPPROTO_IP, IPPROTO_IPV6, IPPROTO_VRRP, IP_HDRINCL, IP_MULTICAST_IF, IP_MULTICAST_LOOP,
-  IP_MULTICAST_TTL, IP_PKTINFO, IP_RECVTTL, IP_TOS, IP_TTL, IPV6_MULTICAST_HOPS, IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP,
-  IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_TCLASS, IPV6_UNICAST_HOPS, SOCK_RAW, SOL_SOCKET, SO_RCVBUF,
+  IP_MULTICAST_TTL, IP_PKTINFO, IP_RECVTTL, IP_TOS, IP_TRANSPARENT, IP_TTL, IPV6_MULTICAST_HOPS, IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP,
+  IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_TCLASS, IPV6_TRANSPARENT, IPV6_UNICAST_HOPS, SOCK_RAW, SOL_SOCKET, SO_RCVBUF,
 } from '../netif/constants.js';
 import { ipv4PacketInfo, ipv4Ttl, ipv6HopLimit, ipv6PacketInfo } from '../netif/cmsg.js';
 import { encodeSockAddr } from '../netif/sockaddr.js';
@@ -199,6 +199,9 @@ function openSocket(opts: ChannelOptions, protocol: number): Socket {
   const s = Socket.open(v6 ? AF_INET6 : AF_INET, SOCK_RAW, protocol, { maxLen: 2048, controlLen: 256 });
   try {
     if (opts.ifname) s.bindToDevice(opts.ifname);
+    // Unbound (a unicast instance without an interface): its source may be on no local interface
+    // (asymmetric routing); keepalived 2.4 sends from it all the same.
+    else s.setOption(v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_TRANSPARENT : IP_TRANSPARENT, 1);
     s.setOption(SOL_SOCKET, SO_RCVBUF, opts.receiveBuffer ?? 1 << 20);
     if (v6) {
       s.setOption(IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);

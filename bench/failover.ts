@@ -1,27 +1,28 @@
-// The failover benchmark: a bridge LAN of N routers and a client (namespaces), the routers run
-// vipd, keepalived or a mix from the same keepalived.conf, the client probes the VIP every 1 ms.
-// Per trial: the client-visible outage, fault-to-MASTER (log line arrival), fault-to-first-GARP
-// and the takeover on the wire (tcpdump on the client). Prints a table per scenario and writes
-// JSON plus an SVG chart per scenario.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, release } from 'node:os';
-import { join } from 'node:path';
-import { capture, type Capture, type LabNode } from '../src/lab/netns-lab.js';
+// The failover benchmark: a bridge LAN of N routers and a client (namespaces). A setup names the
+// implementation of each router: vipd, keepalived (both from the same keepalived.conf), FRR's
+// vrrpd (the same instance in FRR's terms), or a mixed LAN (vipd+keepalived: r1 vipd, r2
+// keepalived, r3 vipd). The client probes the VIP every 1 ms. Per trial: the client-visible
+// outage, fault-to-MASTER (log line arrival), fault-to-first-GARP and the takeover on the wire
+// (tcpdump on the client), which does not depend on where in the advert interval the fault fell.
+import { capture, type Capture } from '../src/lab/netns-lab.js';
+import { frrInstalled, virtualMac, type FrrRouter } from '../src/lab/frr.js';
 import { which } from '../src/lab/which.js';
 import { createBenchLab, sleep, type BenchLab, type ProbeAgent } from './lib/bench-lab.js';
 import { INTERVALS, masterDownMs, renderKeepalivedConf, skewMs, type IntervalSpec } from './lib/conf.js';
 import { nowMs } from './lib/prober.js';
-import { startRouter, type Impl, type RouterProc } from './lib/router.js';
+import type { ReportSection } from './lib/report.js';
+import { startFrrRouter, startRouter, type Impl, type RouterProc } from './lib/router.js';
+import type { BenchRun } from './lib/run.js';
 import { fmtMs, summarize, table, type Summary } from './lib/stats.js';
-import { outageChart } from './lib/svg.js';
+import { cdfChart, colorOf, stripChart, type StripGroup } from './lib/svg.js';
 import { decodeWire, takeoverOnWire } from './lib/wire.js';
-import { Progress } from './lib/progress.js';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 
 export type Fault = 'cut' | 'graceful' | 'tracking' | 'preempt';
 export const FAULTS: Fault[] = ['cut', 'graceful', 'tracking', 'preempt'];
-/** vipd, keepalived, or a mix (odd routers vipd, even routers keepalived). */
-export type Setup = 'vipd' | 'keepalived' | 'mix';
+/** vipd, keepalived, frr, mix (= vipd+keepalived), or one implementation per router joined by '+'. */
+export type Setup = string;
 
 export interface FailoverOptions {
   routers: number;
@@ -29,8 +30,6 @@ export interface FailoverOptions {
   trials: number;
   faults: Fault[];
   intervals: IntervalSpec[];
-  outDir: string;
-  out?: NodeJS.WritableStream;
 }
 
 export interface TrialResult {
@@ -53,11 +52,11 @@ const VRID = 51;
 const TRACK_WEIGHT = 100;
 const priorityOf = (i: number) => (i === 0 ? 150 : 100 - 10 * (i - 1));
 const METRICS = [
+  ['wireAdvertMs', 'wire: takeover advert'],
+  ['wireGarpMs', 'wire: takeover GARP'],
   ['outageMs', 'client outage'],
   ['faultToMasterMs', 'fault -> MASTER'],
   ['faultToGarpMs', 'fault -> first GARP'],
-  ['wireAdvertMs', 'wire: takeover advert'],
-  ['wireGarpMs', 'wire: takeover GARP'],
 ] as const;
 
 /** The protocol bound of a fault: which timer the new master waits for. */
@@ -67,35 +66,57 @@ export function boundOf(spec: IntervalSpec, fault: Fault): { name: string; ms: n
   return { name: 'Master_Down_Interval', ms: masterDownMs(spec, priorityOf(1)) };
 }
 
-function implOf(setup: Setup, i: number): Impl {
-  return setup === 'mix' ? (i % 2 === 0 ? 'vipd' : 'keepalived') : setup;
+/** The implementation of router i (0-based) in a setup. */
+export function implOf(setup: Setup, i: number): Impl {
+  const parts = (setup === 'mix' ? 'vipd+keepalived' : setup).split('+') as Impl[];
+  return parts[i % parts.length]!;
+}
+
+/** Why a setup cannot run a scenario (FRR: VRRPv3 only, no track scripts), or undefined. */
+export function unsupported(setup: Setup, routers: number, spec: IntervalSpec, fault?: Fault): string | undefined {
+  const impls = Array.from({ length: routers }, (_, i) => implOf(setup, i));
+  if (impls.includes('frr') && spec.version !== 3) return 'FRR runs VRRPv3 only';
+  if (fault === 'tracking' && impls[0] === 'frr') return 'FRR has no vrrp_script (the tracking fault)';
+  return undefined;
 }
 
 class Block {
   procs: RouterProc[] = [];
   confs: string[] = [];
   flags: string[] = [];
+  frr: Array<FrrRouter | undefined> = [];
   constructor(readonly bl: BenchLab, readonly spec: IntervalSpec, readonly setup: Setup) {
     this.bl.routers.forEach((r, i) => {
       const flag = join(bl.lab.dir, `fail-${r.name}`);
       this.flags.push(flag);
-      this.confs.push(bl.write(`${spec.name}-${setup}-${r.name}.conf`, renderKeepalivedConf(spec, [{
+      this.confs.push(bl.write(`${spec.name}-${r.name}.conf`, renderKeepalivedConf(spec, [{
         name: 'VI_1', vrid: VRID, priority: priorityOf(i), vips: [`${bl.vip}/24`], trackFlag: flag, trackWeight: TRACK_WEIGHT,
       }])));
     });
   }
-  start(i: number): void {
-    this.procs[i] = startRouter(implOf(this.setup, i), this.bl.routers[i]!, this.confs[i]!, this.bl.lab.dir);
+  impl(i: number): Impl {
+    return implOf(this.setup, i);
+  }
+  async start(i: number): Promise<void> {
+    const node = this.bl.routers[i]!;
+    const impl = this.impl(i);
+    if (impl === 'frr') {
+      const r = await startFrrRouter(node, [{ name: 'VI_1', vrid: VRID, priority: priorityOf(i), advertMs: this.spec.advertMs, vips: [`${this.bl.vip}/24`] }], this.frr[i]);
+      this.frr[i] = r.frr;
+      this.procs[i] = r.proc;
+    } else this.procs[i] = startRouter(impl, node, this.confs[i]!, this.bl.lab.dir);
   }
   async startAll(): Promise<void> {
-    this.bl.routers.forEach((_, i) => this.start(i));
+    for (let i = 0; i < this.bl.routers.length; i++) await this.start(i);
     await this.steady();
   }
   async stopAll(): Promise<void> {
     await Promise.all(this.procs.map((p) => p.stop()));
+    await Promise.all(this.frr.map((f) => f?.stop()));
+    this.frr = [];
   }
   /** r1 MASTER, everyone else BACKUP. */
-  async steady(timeoutMs = 3 * masterDownMs(this.spec, 1) + 5000): Promise<void> {
+  async steady(timeoutMs = 3 * masterDownMs(this.spec, 1) + 8000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.procs.every((p, i) => p.state() === (i === 0 ? 'master' : 'backup'))) return;
@@ -112,17 +133,23 @@ class Block {
     await sleep(300);
     await this.startAll();
   }
+  /** The MAC a router's gratuitous ARPs come from. */
+  garpMac(i: number): string {
+    return this.impl(i) === 'frr' ? virtualMac(VRID) : this.bl.routers[i]!.mac;
+  }
 }
 
-async function runTrial(b: Block, fault: Fault, probe: ProbeAgent): Promise<{ t0: number; master: number; back: number; outageMs: number; oldNode: LabNode; newNode: LabNode }> {
+interface TrialTimes { t0: number; master: number; back: number; outageMs: number; oldIndex: number; newIndex: number }
+
+async function runTrial(b: Block, fault: Fault, probe: ProbeAgent): Promise<TrialTimes> {
   const { spec, bl } = b;
-  const [r1, r2] = [bl.routers[0]!, bl.routers[1]!];
+  const r1 = bl.routers[0]!;
   const mdi = masterDownMs(spec, priorityOf(1));
   // Past the client's neighbour locktime (1 s: a GARP within it of the last update is ignored),
   // then a random phase within one advert interval: the outage depends on it, the takeover must not.
   await sleep(Math.max(3 * spec.advertMs, 1100) + Math.random() * Math.min(spec.advertMs, 1000));
   let t0: number;
-  let oldNode = r1, newNode = r2, newer = b.procs[1]!;
+  let oldIndex = 0, newIndex = 1;
   let stopped: Promise<void> | undefined;
   if (fault === 'cut') t0 = bl.cut(r1);
   else if (fault === 'graceful') {
@@ -134,12 +161,13 @@ async function runTrial(b: Block, fault: Fault, probe: ProbeAgent): Promise<{ t0
   } else {
     const cutAt = bl.cut(r1);
     await b.procs[1]!.waitState('master', { since: cutAt, timeoutMs: 2 * mdi + 5000 });
-    await b.procs[0]!.waitState('fault', { since: cutAt, timeoutMs: 5000 }).catch(() => undefined);
+    await b.procs[0]!.waitState('fault', { since: cutAt, timeoutMs: 3000 }).catch(() => undefined);
     await sleep(Math.max(3 * spec.advertMs, 1100) + Math.random() * Math.min(spec.advertMs, 1000));
     t0 = bl.plug(r1);
-    oldNode = r2; newNode = r1; newer = b.procs[0]!;
+    oldIndex = 1;
+    newIndex = 0;
   }
-  const ev = await newer.waitState('master', { since: t0, timeoutMs: 2 * mdi + (fault === 'tracking' ? 3000 : 2000) });
+  const ev = await b.procs[newIndex]!.waitState('master', { since: t0, timeoutMs: 2 * mdi + (fault === 'tracking' ? 3000 : 2000) });
   // The outage closes when the first reply after the fault arrives.
   const closed = Date.now() + Math.max(2000, 2 * spec.advertMs);
   while (Date.now() < closed && !probe.gaps.some((g) => g.to > t0)) await sleep(10);
@@ -150,74 +178,73 @@ async function runTrial(b: Block, fault: Fault, probe: ProbeAgent): Promise<{ t0
   if (fault === 'cut') bl.plug(r1);
   else if (fault === 'graceful') {
     await stopped;
-    b.start(0);
-  }
-  else if (fault === 'tracking') await r1.exec(['rm', '-f', b.flags[0]!]);
-  await b.steady(2 * masterDownMs(spec, priorityOf(0)) + 6000);
-  return { t0, master: ev.time, back, outageMs, oldNode, newNode };
+    await b.start(0);
+  } else if (fault === 'tracking') await r1.exec(['rm', '-f', b.flags[0]!]);
+  await b.steady(2 * masterDownMs(spec, priorityOf(0)) + 8000);
+  return { t0, master: ev.time, back, outageMs, oldIndex, newIndex };
 }
 
-export interface FailoverReport {
-  date: string;
-  machine: { hostname: string; cpu: string; cpus: number; kernel: string; node: string; keepalived?: string };
-  options: Omit<FailoverOptions, 'out' | 'intervals'> & { intervals: string[] };
-  trials: TrialResult[];
-  scenarios: Array<{
-    interval: string; fault: Fault; bound: { name: string; ms: number };
-    setups: Record<string, Record<string, Summary>>;
-    ratio?: Record<string, number>;
-  }>;
+export interface FailoverScenario {
+  interval: string; fault: Fault; bound: { name: string; ms: number };
+  setups: Record<string, Record<string, Summary>>;
+  skipped: Record<string, string>;
 }
 
-export async function runFailover(o: FailoverOptions): Promise<FailoverReport> {
-  const out = o.out ?? process.stdout;
-  for (const c of ['ip', 'tcpdump', ...(o.setups.some((s) => s !== 'vipd') ? ['keepalived'] : [])]) {
+export async function runFailover(run: BenchRun, o: FailoverOptions): Promise<{ ok: boolean; trials: TrialResult[]; scenarios: FailoverScenario[] }> {
+  const impls = new Set(o.setups.flatMap((s) => Array.from({ length: o.routers }, (_, i) => implOf(s, i))));
+  for (const c of ['ip', 'tcpdump', ...(impls.has('keepalived') ? ['keepalived'] : [])]) {
     if (!which(c)) throw new Error(`bench failover: the "${c}" command is missing (bash scripts/deps.sh installs it)`);
   }
-  if (o.routers < 2) throw new Error('bench failover: --routers must be at least 2');
-  mkdirSync(o.outDir, { recursive: true });
-  const progress = new Progress(out);
+  if (impls.has('frr') && !frrInstalled()) throw new Error('bench failover: FRR is not installed (apt-get install -y frr)');
+  const { progress } = run;
   const trials: TrialResult[] = [];
   const bl = await createBenchLab(o.routers);
   try {
     for (const spec of o.intervals) {
       for (const setup of o.setups) {
+        if (unsupported(setup, o.routers, spec)) continue;
+        const faults = o.faults.filter((f) => !unsupported(setup, o.routers, spec, f));
+        if (!faults.length) continue;
+        const tag = `[${spec.name} ${setup}]`;
         const b = new Block(bl, spec, setup);
-        progress.update(`[${spec.name} ${setup}] starting ${o.routers} routers`);
-        await b.startAll();
-        const probe = await bl.startProbe(bl.vip);
-        const cap: Capture = await capture(bl.lab, bl.client, 'ip proto 112 or arp');
-        const pending: Array<TrialResult & { oldMac: string; newMac: string; until: number }> = [];
+        progress.update(`${tag} starting ${o.routers} routers`);
+        let probe: ProbeAgent | undefined;
+        let cap: Capture | undefined;
+        const pending: Array<TrialResult & TrialTimes> = [];
         try {
-          for (const fault of o.faults) {
+          await b.startAll();
+          probe = await bl.startProbe(bl.vip);
+          cap = await capture(bl.lab, bl.client, 'ip proto 112 or arp');
+          for (const fault of faults) {
             for (let k = 1; k <= o.trials; k++) {
-              progress.update(`[${spec.name} ${setup}] ${fault} ${k}/${o.trials}`);
+              progress.update(`${tag} ${fault} ${k}/${o.trials}`);
               try {
                 const r = await runTrial(b, fault, probe);
-                const rec = {
-                  interval: spec.name, setup, fault, trial: k, faultAt: r.t0,
-                  outageMs: r.outageMs, faultToMasterMs: r.master - r.t0,
-                  oldMac: r.oldNode.mac, newMac: r.newNode.mac, until: r.back,
-                };
+                const rec = { ...r, interval: spec.name, setup, fault, trial: k, faultAt: r.t0, faultToMasterMs: r.master - r.t0 };
                 pending.push(rec);
-                progress.line(`[${spec.name} ${setup}] ${fault} ${k}/${o.trials}: outage ${fmtMs(rec.outageMs)} ms, fault->MASTER ${fmtMs(rec.faultToMasterMs)} ms`);
+                progress.line(`${tag} ${fault} ${k}/${o.trials}: outage ${fmtMs(rec.outageMs)} ms, fault->MASTER ${fmtMs(rec.faultToMasterMs)} ms`);
               } catch (e) {
                 const msg = (e as Error).message;
                 trials.push({ interval: spec.name, setup, fault, trial: k, faultAt: 0, outageMs: NaN, faultToMasterMs: NaN, error: msg });
-                progress.line(`[${spec.name} ${setup}] ${fault} ${k}/${o.trials}: FAILED ${msg.split('\n')[0]}`);
+                progress.line(`${tag} ${fault} ${k}/${o.trials}: FAILED ${msg.split('\n')[0]}`);
                 await b.restart().catch((err: Error) => progress.line(`  restart failed: ${err.message}`));
               }
             }
           }
+        } catch (e) {
+          trials.push({ interval: spec.name, setup, fault: faults[0]!, trial: 0, faultAt: 0, outageMs: NaN, faultToMasterMs: NaN, error: `setup failed: ${(e as Error).message}` });
+          progress.line(`${tag} FAILED to start: ${(e as Error).message.split('\n')[0]}`);
         } finally {
-          const wire = decodeWire(await cap.stop());
-          await probe.stop();
+          const wire = decodeWire(cap ? await cap.stop() : []);
+          await probe?.stop();
           await b.stopAll();
           for (const p of pending) {
-            const w = takeoverOnWire(wire, { fault: p.faultAt, until: p.until, oldMac: p.oldMac, newMac: p.newMac, vrid: VRID, vip: bl.vip, kind: p.fault, basePriority: priorityOf(0) });
-            const { oldMac: _o, newMac: _n, until: _u, ...rest } = p;
+            const w = takeoverOnWire(wire, {
+              fault: p.faultAt, until: p.back, oldIp: bl.routers[p.oldIndex]!.ipv4, newIp: bl.routers[p.newIndex]!.ipv4, newGarpMac: b.garpMac(p.newIndex),
+              vrid: VRID, vip: bl.vip, kind: p.fault, basePriority: priorityOf(0),
+            });
             trials.push({
-              ...rest,
+              interval: p.interval, setup: p.setup, fault: p.fault, trial: p.trial, faultAt: p.faultAt, outageMs: p.outageMs, faultToMasterMs: p.faultToMasterMs,
               ...(w.firstGarp !== undefined ? { faultToGarpMs: w.firstGarp - p.faultAt } : {}),
               ...(w.reference !== undefined && w.firstAdvert !== undefined ? { wireAdvertMs: w.firstAdvert - w.reference } : {}),
               ...(w.reference !== undefined && w.firstGarp !== undefined ? { wireGarpMs: w.firstGarp - w.reference } : {}),
@@ -230,83 +257,80 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverReport> {
     progress.done();
     await bl.teardown();
   }
-  const report = summarizeReport(o, trials);
-  writeOutputs(o, report, out);
-  return report;
+  const scenarios = summarizeScenarios(o, trials);
+  run.finish({
+    title: `vipd bench failover: ${o.setups.join(', ')} at ${o.intervals.map((i) => i.name).join(', ')}`,
+    sections: failoverSections(o, trials, scenarios),
+    json: { options: { ...o, intervals: o.intervals.map((i) => i.name) }, scenarios, trials },
+  });
+  return { ok: !trials.some((t) => t.error), trials, scenarios };
 }
 
-function summarizeReport(o: FailoverOptions, trials: TrialResult[]): FailoverReport {
-  const scenarios: FailoverReport['scenarios'] = [];
+export function summarizeScenarios(o: FailoverOptions, trials: TrialResult[]): FailoverScenario[] {
+  const scenarios: FailoverScenario[] = [];
   for (const spec of o.intervals) {
     for (const fault of o.faults) {
       const setups: Record<string, Record<string, Summary>> = {};
+      const skipped: Record<string, string> = {};
       for (const setup of o.setups) {
+        const why = unsupported(setup, o.routers, spec, fault);
+        if (why) {
+          skipped[setup] = why;
+          continue;
+        }
         const ts = trials.filter((t) => t.interval === spec.name && t.fault === fault && t.setup === setup && !t.error);
         setups[setup] = Object.fromEntries(METRICS.map(([k]) => [k, summarize(ts.map((t) => t[k] ?? NaN))]));
       }
-      const s: FailoverReport['scenarios'][number] = { interval: spec.name, fault, bound: boundOf(spec, fault), setups };
-      if (setups.vipd && setups.keepalived) {
-        s.ratio = Object.fromEntries(METRICS.map(([k]) => [k, setups.vipd![k]!.median / setups.keepalived![k]!.median]));
-      }
-      scenarios.push(s);
+      scenarios.push({ interval: spec.name, fault, bound: boundOf(spec, fault), setups, skipped });
     }
   }
-  return {
-    date: new Date().toISOString(),
-    machine: machineInfo(),
-    options: { routers: o.routers, setups: o.setups, trials: o.trials, faults: o.faults, outDir: o.outDir, intervals: o.intervals.map((i) => i.name) },
-    trials,
-    scenarios,
-  };
+  return scenarios;
 }
 
-/** The tables as text (also what bench/README.md quotes). */
-export function formatReport(r: FailoverReport): string {
-  const parts: string[] = [];
-  for (const s of r.scenarios) {
-    const rows: string[][] = [];
-    for (const [k, label] of METRICS) {
-      for (const [setup, m] of Object.entries(s.setups)) {
-        const x = m[k]!;
-        const ratio = setup === 'vipd' && s.ratio ? s.ratio[k] : undefined;
-        rows.push([`${label} (${setup})`, String(x.n), fmtMs(x.median), fmtMs(x.p95), fmtMs(x.max), fmtMs(x.median - s.bound.ms),
-          ratio !== undefined && Number.isFinite(ratio) ? ratio.toFixed(2) : '']);
-      }
-    }
-    const failed = r.trials.filter((t) => t.interval === s.interval && t.fault === s.fault && t.error).length;
-    parts.push(`${s.interval} / ${s.fault}: bound ${s.bound.name} = ${fmtMs(s.bound.ms)} ms${failed ? ` (${failed} failed trials)` : ''}\n${table(
-      ['ms', 'n', 'median', 'p95', 'max', 'median-bound', 'vipd/ka'], rows)}`);
-  }
-  return parts.join('\n\n');
-}
-
-const COLORS: Record<string, string> = { vipd: '#1f77b4', keepalived: '#d62728', mix: '#2ca02c' };
-
-function writeOutputs(o: FailoverOptions, r: FailoverReport, out: NodeJS.WritableStream): void {
-  const text = formatReport(r);
-  out.write(`\n${text}\n`);
-  writeFileSync(join(o.outDir, 'failover.json'), `${JSON.stringify(r, null, 2)}\n`);
-  writeFileSync(join(o.outDir, 'failover.txt'), `${r.date} ${r.machine.cpu} x${r.machine.cpus}, kernel ${r.machine.kernel}, node ${r.machine.node}\n\n${text}\n`);
-  const files = ['failover.json', 'failover.txt'];
-  for (const s of r.scenarios) {
-    const series = o.setups.map((setup) => ({
-      label: setup, color: COLORS[setup] ?? '#555',
-      values: r.trials.filter((t) => t.interval === s.interval && t.fault === s.fault && t.setup === setup).map((t) => t.outageMs),
+/** The tables and charts (pure: trials in). */
+export function failoverSections(o: FailoverOptions, trials: TrialResult[], scenarios: FailoverScenario[]): ReportSection[] {
+  const sections: ReportSection[] = [];
+  for (const spec of o.intervals) {
+    const mine = scenarios.filter((s) => s.interval === spec.name);
+    const groups: StripGroup[] = mine.map((s) => ({
+      label: `${s.fault} (${s.bound.name} ${fmtMs(s.bound.ms)})`,
+      series: Object.keys(s.setups).map((setup, i) => ({
+        label: setup, color: colorOf(setup, i),
+        values: trials.filter((t) => t.interval === s.interval && t.fault === s.fault && t.setup === setup && !t.error).map((t) => (t.wireAdvertMs ?? NaN) - s.bound.ms),
+      })),
     }));
-    const name = `outage-${s.interval}-${s.fault}.svg`;
-    writeFileSync(join(o.outDir, name), outageChart(`client outage per trial: ${s.fault}, ${s.interval}`, series, { label: `${s.bound.name} ${fmtMs(s.bound.ms)} ms`, value: s.bound.ms }));
-    files.push(name);
+    const parts: ReportSection[] = [];
+    for (const s of mine) {
+      const rows: string[][] = [];
+      for (const [k, label] of METRICS) {
+        for (const [setup, m] of Object.entries(s.setups)) {
+          const x = m[k]!;
+          rows.push([`${label} (${setup})`, String(x.n), fmtMs(x.median), fmtMs(x.p95), fmtMs(x.max), fmtMs(x.median - s.bound.ms)]);
+        }
+      }
+      const failed = trials.filter((t) => t.interval === s.interval && t.fault === s.fault && t.error);
+      const outage = Object.keys(s.setups).map((setup, i) => ({
+        label: setup, color: colorOf(setup, i),
+        values: trials.filter((t) => t.interval === s.interval && t.fault === s.fault && t.setup === setup && !t.error).map((t) => t.outageMs),
+      }));
+      parts.push({
+        heading: `${s.interval} / ${s.fault}: bound ${s.bound.name} = ${fmtMs(s.bound.ms)} ms`,
+        notes: [
+          ...Object.entries(s.skipped).map(([setup, why]) => `${setup}: not run (${why})`),
+          ...(failed.length ? [`${failed.length} failed trial(s): ${[...new Set(failed.map((f) => `${f.setup}: ${f.error!.split('\n')[0]}`))].join('; ')}`] : []),
+        ],
+        table: table(['ms', 'n', 'median', 'p95', 'max', 'median-bound'], rows),
+        charts: [cdfChart({ title: `client outage: ${s.interval}, ${s.fault}`, unit: 'ms', series: outage })],
+      });
+    }
+    sections.push({
+      heading: `${spec.name}: takeover on the wire minus the bound`,
+      notes: ['Last advert of the old master (cut, graceful: its priority-0 advert; tracking: its first lowered advert; preempt: the instant the cable went in) ' +
+        'to the first advert of the new master, minus the protocol bound; 0 = exactly on the bound. Independent of where in the advert interval the fault fell.'],
+      charts: [stripChart({ title: `${spec.name}: wire takeover - bound`, unit: 'ms over the bound', groups, reference: { value: 0, label: 'bound' } })],
+    }, ...parts);
   }
-  out.write(`\nwrote ${files.length} files to ${o.outDir}: ${files.join(', ')}\n`);
-}
-
-export function machineInfo(): FailoverReport['machine'] {
-  let keepalived: string | undefined;
-  if (which('keepalived')) {
-    const r = spawnSync('keepalived', ['--version'], { encoding: 'utf8' });
-    keepalived = /Keepalived v\S+/.exec(`${r.stdout}${r.stderr}`)?.[0];
-  }
-  return { hostname: hostname(), cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, kernel: release(), node: process.version, ...(keepalived ? { keepalived } : {}) };
+  return sections;
 }
 
 export function parseIntervals(list: string[]): IntervalSpec[] {
@@ -316,3 +340,4 @@ export function parseIntervals(list: string[]): IntervalSpec[] {
     return s;
   });
 }
+

@@ -1,79 +1,107 @@
-// `vipd bench <mode>` and `npm run bench -- <mode>`: failover, soak, ipvs.
-import yargs from 'yargs';
-import { join } from 'node:path';
-import { FAULTS, parseIntervals, runFailover, type Fault, type Setup } from './failover.js';
-import { INTERVALS } from './lib/conf.js';
+// `vipd bench <mode>` and `npm run bench -- <mode>`: failover, soak, ipvs, config, idle. Parses
+// the options (lib/options.ts), prints the command that re-runs exactly this, and runs the mode;
+// each mode writes <mode>.json, <mode>.txt and one report.html into its output directory.
+import { readFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { frrInstalled } from '../src/lab/frr.js';
 import { which } from '../src/lab/which.js';
+import { BenchUsageError, commandLine, parseBenchArgs, usage, type BenchEnv, type BenchOptions, type Mode } from './lib/options.js';
+import { startRun } from './lib/run.js';
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 
+function capSysNice(): boolean {
+  try {
+    const eff = /^CapEff:\s+([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return eff !== undefined && (BigInt(`0x${eff}`) & (1n << 23n)) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
+export function benchEnv(): BenchEnv {
+  return { installed: ['vipd', ...(which('keepalived') ? ['keepalived'] : []), ...(frrInstalled() ? ['frr'] : [])], capSysNice: capSysNice() };
+}
+
+/** How this process was started, so the printed command can be pasted as it is. */
+function commandPrefix(): string {
+  const script = process.argv[1] ?? '';
+  if (basename(script) === 'main.js') return `node ${relative(process.cwd(), script) || script}`;
+  if (basename(script) === 'vipd.js') return `node ${relative(process.cwd(), script) || script} bench`;
+  return 'vipd bench';
+}
+
 export async function runBench(argv: string[]): Promise<number> {
+  const prefix = commandPrefix();
+  let parsed;
+  try {
+    parsed = parseBenchArgs(argv, benchEnv());
+  } catch (e) {
+    if (!(e instanceof BenchUsageError)) throw e;
+    process.stderr.write(`vipd bench: ${e.message}\n${usage(prefix)}`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(usage(prefix, argv[0] && argv[0] !== '--help' && argv[0] !== '-h' ? parsed.mode : undefined));
+    return 0;
+  }
   if (process.getuid?.() !== 0) {
-    process.stderr.write('vipd bench: needs root (it creates network namespaces)\n');
+    process.stderr.write('vipd bench: needs root (it creates network namespaces and boots UML)\n');
     return 1;
   }
-  let code = 0;
-  const defaultSetups = which('keepalived') ? 'vipd,keepalived' : 'vipd';
-  const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
-  await yargs(argv)
-    .scriptName('vipd bench')
-    .command('failover', 'failover benchmark: vipd beside keepalived on a namespace LAN', (y) => y
-      .option('trials', { type: 'number', default: 20, describe: 'trials per scenario' })
-      .option('routers', { type: 'number', default: 3 })
-      .option('setups', { type: 'string', default: defaultSetups, describe: 'comma list of vipd, keepalived, mix' })
-      .option('faults', { type: 'string', default: FAULTS.join(','), describe: `comma list of ${FAULTS.join(', ')}` })
-      .option('intervals', { type: 'string', default: INTERVALS.map((i) => i.name).join(','), describe: `comma list of ${INTERVALS.map((i) => i.name).join(', ')}` })
-      .option('out', { type: 'string', describe: 'output directory (default /var/tmp/vipd-bench/failover-<date>)' }),
-    async (a) => {
-      const setups = list(a.setups) as Setup[];
-      const faults = list(a.faults) as Fault[];
-      for (const s of setups) if (!['vipd', 'keepalived', 'mix'].includes(s)) throw new Error(`unknown setup "${s}"`);
-      for (const f of faults) if (!FAULTS.includes(f)) throw new Error(`unknown fault "${f}"`);
-      await runFailover({
-        trials: a.trials, routers: a.routers, setups, faults, intervals: parseIntervals(list(a.intervals)),
-        outDir: a.out ?? join('/var/tmp/vipd-bench', `failover-${stamp()}`),
-      });
-    })
-    .command('soak', 'soak: 10 ms adverts, many VRIDs, CPUs saturated; spurious transitions, CPU, RSS', (y) => y
-      .option('duration', { type: 'number', default: 30, describe: 'seconds of the loaded run (a real soak: hours)' })
-      .option('vrids', { type: 'number', default: 100 })
-      .option('interval-ms', { type: 'number', default: 10, describe: 'advert interval (v3), ms' })
-      .option('routers', { type: 'number', default: 2 })
-      .option('idle-duration', { type: 'number', default: 20, describe: 'seconds of the one-instance, no-load run (0: skip)' })
-      .option('setups', { type: 'string', default: 'vipd', describe: 'comma list of vipd, keepalived' })
-      .option('load', { type: 'boolean', default: true, describe: 'saturate every CPU with a busy loop' })
-      .option('out', { type: 'string' }),
-    async (a) => {
-      const { runSoak } = await import('./soak.js');
-      const r = await runSoak({
-        durationS: a.duration, vrids: a.vrids, intervalMs: a['interval-ms'], routers: a.routers, idleS: a['idle-duration'],
-        setups: list(a.setups) as Array<'vipd' | 'keepalived'>, load: a.load,
-        outDir: a.out ?? join('/var/tmp/vipd-bench', `soak-${stamp()}`),
-      });
-      if (r.some((x) => x.spuriousTransitions > 0 || x.error)) code = 1;
-    })
-    .command('ipvs', 'IPVS programming in the UML kernel: vipd vs ipvsadm -R', (y) => y
-      .option('services', { type: 'number', default: 10_000 })
-      .option('dests', { type: 'number', default: 3, describe: 'real servers per service' })
-      .option('batch', { type: 'number', default: 256, describe: 'vipd: ops per netlink write' })
-      .option('out', { type: 'string' }),
-    async (a) => {
+  const { mode, opts } = parsed;
+  const outDir = (opts.out as string | undefined) ?? join('/var/tmp/vipd-bench', `${mode}-${stamp()}`);
+  // The output directory is not part of what re-runs the measurement.
+  const command = commandLine(prefix, mode, { ...opts, out: undefined });
+  try {
+    return await dispatch(mode, opts, { command, outDir });
+  } catch (e) {
+    process.stderr.write(`vipd bench ${mode}: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function dispatch(mode: Mode, o: BenchOptions, c: { command: string; outDir: string }): Promise<number> {
+  const n = (k: string) => o[k] as number;
+  const list = <T extends string>(k: string) => o[k] as T[];
+  switch (mode) {
+    case 'ipvs': {
       const { runIpvsBench } = await import('./ipvs.js');
-      await runIpvsBench({ services: a.services, dests: a.dests, batchSize: a.batch, outDir: a.out ?? join('/var/tmp/vipd-bench', `ipvs-${stamp()}`) });
-    })
-    .demandCommand(1, 'name a mode: failover, soak or ipvs')
-    .strict()
-    .help()
-    .fail((msg, err) => {
-      throw err ?? new Error(msg);
-    })
-    .exitProcess(false)
-    .parseAsync()
-    .catch((err: Error) => {
-      process.stderr.write(`vipd bench: ${err.message}\n`);
-      code = code || 1;
-    });
-  return code;
+      const run = startRun({ mode, ...c, uml: true });
+      const r = await runIpvsBench(run, {
+        sizes: o.sizes as number[], dests: n('dests'), checks: list('checks'), setups: list('setups'), ipvsadm: o.ipvsadm as boolean,
+        windowS: n('window'), delayLoop: n('delay-loop'), connectTimeout: n('connect-timeout'), reload: n('reload'), pollMs: n('poll-ms'), repeats: n('repeats'),
+      });
+      return r.ok ? 0 : 1;
+    }
+    case 'config': {
+      const { runConfigBench } = await import('./config.js');
+      const r = await runConfigBench(startRun({ mode, ...c }), { sizes: o.sizes as number[], repeats: n('repeats'), setups: list('setups') });
+      return r.ok ? 0 : 1;
+    }
+    case 'idle': {
+      const { runIdleBench } = await import('./idle.js');
+      const r = await runIdleBench(startRun({ mode, ...c }), {
+        advertInts: list<string>('advert-ints').map(Number), warmupS: n('warmup'), windowS: n('window'), instances: n('instances'), repeats: n('repeats'), setups: list('setups'),
+      });
+      return r.ok ? 0 : 1;
+    }
+    case 'soak': {
+      const { runSoak, parseScenario } = await import('./soak.js');
+      const r = await runSoak(startRun({ mode, ...c }), {
+        minutes: n('minutes'), scenarios: list<string>('scenarios').map(parseScenario), routers: n('routers'), setups: list('setups'),
+        loadFactor: n('load-factor'), rtPriority: n('rt-priority'),
+      });
+      return r.ok ? 0 : 1;
+    }
+    case 'failover': {
+      const { runFailover, parseIntervals } = await import('./failover.js');
+      const r = await runFailover(startRun({ mode, ...c }), {
+        trials: n('trials'), routers: n('routers'), setups: list('setups'), faults: list('faults'), intervals: parseIntervals(list('intervals')),
+      });
+      return r.ok ? 0 : 1;
+    }
+  }
 }
 
 // Run directly: node dist/bench/main.js <mode> ...

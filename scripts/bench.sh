@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run bench -- failover|soak|ipvs [options]   (same as `vipd bench ...`)
+# npm run bench -- failover|soak|ipvs|config|idle [options]   (same as `vipd bench ...`)
 # Builds first when the compiled bench is missing or older than its sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."

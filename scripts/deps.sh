@@ -17,6 +17,10 @@ have ping      || need+=(iputils-ping)
 have nft       || need+=(nftables)
 have setpriv   || need+=(util-linux)
 have capsh     || need+=(libcap2-bin)
+# k0s: contrib/k0s-without-keepalived.sh (and its test) edits the zip appended to a k0s executable.
+have zip       || need+=(zip)
+have unzip     || need+=(unzip)
+have openssl   || need+=(openssl)
 # Packaging (npm pack's prebuilds, npm run package): file checks each build's architecture,
 # strip and dpkg-shlibdeps work on the single executable, dpkg-deb makes the .deb.
 have file      || need+=(file)

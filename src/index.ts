@@ -4,12 +4,14 @@ export { VrrpRouter, type RouterEvents, type RouterOptions } from './vrrp/router
 export {
   VrrpInstance,
   type InstanceEvents, type InstanceStatus, type StateChange, type DropEvent, type LateAdvertEvent, type InstanceEnv, type LinkInfo, type Announce,
+  type AuthHmacStatus, type AuthNoticeEvent, type AuthHmacMemory,
 } from './vrrp/instance.js';
 export {
   resolveInstanceConfig, DEFAULT_GARP,
-  type InstanceConfig, type ResolvedInstanceConfig, type ResolvedVirtualAddress, type VirtualAddressConfig, type VirtualAddressInput, type GarpSettings,
+  type AuthHmacConfig, type InstanceConfig, type ResolvedInstanceConfig, type ResolvedVirtualAddress, type VirtualAddressConfig, type VirtualAddressInput, type GarpSettings,
 } from './vrrp/instance-config.js';
 export { realClock, type Clock } from './vrrp/clock.js';
+export { HmacKey, decodeKeyValue, nodeKeyFileReader, type AuthMode, type AntiReplay } from './vrrp/auth-hmac/index.js';
 export type { AdvertChannel, VrrpDatagram } from './vrrp/channel.js';
 export * as vrrp from './vrrp/index.js';
 export * as ipvs from './ipvs/index.js';

@@ -1,7 +1,7 @@
-// CPU and memory of processes from /proc: utime+stime of /proc/PID/stat (the whole thread group,
-// in clock ticks) and VmRSS / VmHWM of /proc/PID/status. Sampled once a second by the soak.
+// CPU and memory of processes from /proc: run time of every thread (schedstat, ns) or utime+stime
+// of /proc/PID/stat, and VmRSS / VmHWM of /proc/PID/status. Sampled once a second by the benches.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 let ticks: number | undefined;
 /** Clock ticks per second (getconf CLK_TCK; 100 on every Linux we run on). */
@@ -16,8 +16,8 @@ export function clockTicks(): number {
   return ticks;
 }
 
-/** utime + stime of a process, in seconds; undefined when it is gone. */
-export function cpuSeconds(pid: number): number | undefined {
+/** utime + stime of a process from /proc/PID/stat (whole thread group, clock ticks), seconds. */
+function statSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // "pid (comm) state ppid ...": comm may hold spaces, so count fields after the last ')'.
@@ -27,6 +27,33 @@ export function cpuSeconds(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * CPU time of a process in seconds: the sum of its threads' run time from
+ * /proc/PID/task/TID/schedstat (nanoseconds: an idle daemon uses less than one clock tick per
+ * second, which /proc/PID/stat cannot resolve), else utime + stime of /proc/PID/stat.
+ * undefined when the process is gone.
+ */
+export function cpuSeconds(pid: number): number | undefined {
+  if (!HAVE_SCHEDSTAT) return statSeconds(pid);
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  let ns = 0;
+  for (const tid of tids) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return ns / 1e9;
+}
+
+const HAVE_SCHEDSTAT = existsSync('/proc/self/schedstat');
 
 /** VmRSS and VmHWM (peak RSS) in KiB; undefined when the process is gone. */
 export function memoryKb(pid: number): { rssKb: number; hwmKb: number } | undefined {
@@ -51,38 +78,64 @@ export interface ProcStats {
   samples: number;
 }
 
-/** Samples a set of pids (summed: e.g. keepalived's parent and VRRP child) on demand. */
+/**
+ * Samples a set of processes (summed: e.g. keepalived's parent and VRRP child) on demand. The set
+ * may change between samples (keepalived respawns a VRRP child that died): CPU is the sum of each
+ * process's growth while it was seen, so a process that went away adds no negative step, and
+ * every pid ever seen is kept in `seen`.
+ */
 export class ProcSampler {
   #t0 = 0;
-  #c0 = 0;
   #lastT = 0;
-  #lastC = 0;
+  #total = 0;
+  #last = new Map<number, number>();
   #maxPct = 0;
   #rssMax = 0;
   #rssEnd = 0;
   #hwm = 0;
   #n = 0;
-  constructor(readonly pids: number[]) {}
+  readonly seen = new Set<number>();
+  readonly #pids: () => number[];
+  constructor(pids: number[] | (() => number[])) {
+    this.#pids = typeof pids === 'function' ? pids : () => pids;
+  }
 
-  #cpu(): number {
-    return this.pids.reduce((a, p) => a + (cpuSeconds(p) ?? 0), 0);
+  get pids(): number[] {
+    return this.#pids();
+  }
+
+  /** CPU seconds gained since the previous reading, over the processes there now. */
+  #advance(): number {
+    const now = new Map<number, number>();
+    let gained = 0;
+    for (const p of this.#pids()) {
+      const c = cpuSeconds(p);
+      if (c === undefined) continue;
+      now.set(p, c);
+      this.seen.add(p);
+      const before = this.#last.get(p);
+      if (before !== undefined) gained += Math.max(0, c - before);
+    }
+    this.#last = now;
+    return gained;
   }
 
   start(): void {
     this.#t0 = this.#lastT = performance.now();
-    this.#c0 = this.#lastC = this.#cpu();
+    this.#total = 0;
+    this.#advance();
   }
 
   /** Takes one sample; returns the CPU % since the previous one. */
   sample(): number {
     const t = performance.now();
-    const c = this.#cpu();
-    const pct = t > this.#lastT ? (100 * (c - this.#lastC) * 1000) / (t - this.#lastT) : 0;
+    const gained = this.#advance();
+    this.#total += gained;
+    const pct = t > this.#lastT ? (100 * gained * 1000) / (t - this.#lastT) : 0;
     this.#maxPct = Math.max(this.#maxPct, pct);
     this.#lastT = t;
-    this.#lastC = c;
     let rss = 0, hwm = 0;
-    for (const p of this.pids) {
+    for (const p of this.#last.keys()) {
       const m = memoryKb(p);
       if (m) {
         rss += m.rssKb;
@@ -99,7 +152,7 @@ export class ProcSampler {
   stats(): ProcStats {
     const secs = (this.#lastT - this.#t0) / 1000;
     return {
-      cpuPct: secs > 0 ? (100 * (this.#lastC - this.#c0)) / secs : NaN,
+      cpuPct: secs > 0 ? (100 * this.#total) / secs : NaN,
       cpuPctMax: this.#maxPct, rssKbEnd: this.#rssEnd, rssKbMax: this.#rssMax, hwmKb: this.#hwm, samples: this.#n,
     };
   }

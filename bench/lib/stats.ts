@@ -34,3 +34,16 @@ export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
+
+export interface Spread { n: number; median: number; min: number; max: number }
+
+export function spread(values: number[]): Spread {
+  const v = values.filter(Number.isFinite);
+  return { n: v.length, median: median(v), min: v.length ? Math.min(...v) : NaN, max: v.length ? Math.max(...v) : NaN };
+}
+
+/** "median (min..max)" with the precision of fmt; just the value when there is one. */
+export function fmtSpread(s: Spread, fmt: (x: number) => string = fmtMs): string {
+  if (s.n === 0) return '-';
+  return s.n === 1 ? fmt(s.median) : `${fmt(s.median)} (${fmt(s.min)}..${fmt(s.max)})`;
+}

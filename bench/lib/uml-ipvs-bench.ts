@@ -1,22 +1,49 @@
-// Runs inside the UML kernel (bench/ipvs.ts): programs N services x M real servers with vipd
-// (Reconciler.apply, batched generic netlink) and with `ipvsadm -R`, flushing between, then
-// changes one destination weight among N with each. Prints one JSON line per phase:
-//   {"phase":"vipd-program","ms":..,"sent":..,"requests":..,"entries":..}
-// and a last {"phase":"done"}. Exits non-zero when a phase left the table in the wrong state.
-//   node uml-ipvs-bench.js <services> <dests> <batchSize>
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+// Runs inside the UML kernel (bench/ipvs.ts): the daemon path, vipd beside keepalived in one boot.
+// Each case starts the daemon on a keepalived.conf of N virtual servers x M real servers
+// (bench/lib/lvs-conf.ts) from an empty table and times spawn -> the kernel holds every entry
+// (/proc/net/ip_vs polled every pollMs). With a TCP_CHECK on every real server it then measures
+// the daemon's CPU over a window and how stale the checks got (a TCP listener in a namespace
+// `rs` holds every real server address and logs each check's arrival). The reload case changes
+// one real server's weight in the file, sends SIGHUP and times signal -> the kernel shows the
+// new weight (one GET_DEST dump of that service every 5 ms). `ipvsadm -R` and `ipvsadm -e` of
+// the same table are the reference. One JSON line per result on stdout:
+//   {"kind":"result","case":"program"|"checks"|"reload"|"ipvsadm-restore"|"ipvsadm-edit",...}
+//   {"kind":"progress","text":...}   {"kind":"done","failures":n}
+//   node uml-ipvs-bench.js '<IpvsCaseSpec JSON>'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { IpvsClient } from '../../src/ipvs/client.js';
-import { makeDestination, type Destination } from '../../src/ipvs/destination.js';
-import { plan, Reconciler, type ServiceState } from '../../src/ipvs/reconciler.js';
-import { makeService, serviceKey } from '../../src/ipvs/service.js';
+import type { CheckReport } from './check-log.js';
+import { countIpvsEntries, REAL_SERVER_NET, realServerAddress, renderRestoreFile, renderVirtualServers, SERVICE_PORT, serviceAddress, type LvsTable } from './lvs-conf.js';
+import { ProcSampler } from './proc-sampler.js';
 
-const [nArg, mArg, batchArg] = process.argv.slice(2);
-const N = Number(nArg ?? 10_000);
-const M = Number(mArg ?? 3);
-const batchSize = Number(batchArg ?? 256);
-const emit = (phase: string, data: Record<string, unknown> = {}) => console.log(JSON.stringify({ phase, ...data }));
+export type DaemonImpl = 'vipd' | 'keepalived';
+
+export interface IpvsCaseSpec {
+  sizes: number[];
+  dests: number;
+  /** Run the no-check cases, the TCP_CHECK cases, or both. */
+  checks: Array<'none' | 'tcp'>;
+  impls: DaemonImpl[];
+  ipvsadm: boolean;
+  /** Seconds of the CPU window of the TCP_CHECK cases. */
+  windowS: number;
+  delayLoop: number;
+  connectTimeout: number;
+  /** Services of the reload case (0: skip it). */
+  reload: number;
+  pollMs: number;
+  /** Runs of every case (interleaved: all cases, then all again). */
+  repeats: number;
+}
+
+const spec = JSON.parse(process.argv[2] ?? '{}') as IpvsCaseSpec;
+let rep = 1;
+const emit = (kind: string, data: Record<string, unknown> = {}) => process.stdout.write(`${JSON.stringify({ kind, ...(kind === 'result' ? { rep } : {}), ...data })}\n`);
+const progress = (text: string) => emit('progress', { text });
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 let failures = 0;
 
 function sh(cmd: string[], input?: string): { ms: number; code: number; stderr: string } {
@@ -24,134 +51,294 @@ function sh(cmd: string[], input?: string): { ms: number; code: number; stderr: 
   const r = spawnSync(cmd[0]!, cmd.slice(1), { input, encoding: 'utf8', maxBuffer: 1 << 28 });
   return { ms: performance.now() - t0, code: r.status ?? 128, stderr: (r.stderr ?? '').trim() };
 }
+function shOk(cmd: string[], input?: string): void {
+  const r = sh(cmd, input);
+  if (r.code !== 0) throw new Error(`${cmd.join(' ')}: exit ${r.code}: ${r.stderr}`);
+}
+const entries = () => countIpvsEntries(readFileSync('/proc/net/ip_vs', 'utf8'));
+const flush = () => shOk(['ipvsadm', '-C']);
 
-/** Services and destinations in the table, from /proc/net/ip_vs (cheap: no netlink, one read). */
-function tableEntries(): { services: number; destinations: number } {
-  let services = 0, destinations = 0;
-  for (const line of readFileSync('/proc/net/ip_vs', 'utf8').split('\n')) {
-    if (/^(TCP|UDP|SCTP|FWM)\s/.test(line)) services++;
-    else if (line.startsWith('  -> ') && !line.includes('RemoteAddress')) destinations++;
-  }
-  return { services, destinations };
+// The real servers: every address of REAL_SERVER_NET is local in namespace `rs` (a local route
+// on lo), reached over a veth. Not local here: IPVS turns a local destination into a
+// "Local" (LOCALNODE) one, and a daemon reading the table back would see a difference.
+function setupNetwork(): void {
+  shOk(['ip', 'netns', 'add', 'rs']);
+  shOk(['ip', '-batch', '-'], [
+    'link add v0 type veth peer name v1 netns rs',
+    'address add 10.250.0.1/30 dev v0',
+    'link set v0 up',
+    `route add ${REAL_SERVER_NET} via 10.250.0.2`,
+  ].join('\n') + '\n');
+  shOk(['ip', '-n', 'rs', '-batch', '-'], [
+    'link set lo up',
+    'address add 10.250.0.2/30 dev v1',
+    'link set v1 up',
+    `route add local ${REAL_SERVER_NET} dev lo`,
+  ].join('\n') + '\n');
+  for (const [k, v] of [['net.core.somaxconn', '65535'], ['net.ipv4.tcp_max_syn_backlog', '65535']]) sh(['ip', 'netns', 'exec', 'rs', 'sysctl', '-qw', `${k}=${v}`]);
 }
 
-function check(phase: string, want: { services: number; destinations: number }): { services: number; destinations: number } {
-  const got = tableEntries();
-  if (got.services !== want.services || got.destinations !== want.destinations) {
-    failures++;
-    emit('error', { after: phase, want, got });
-  }
-  return got;
-}
+interface Listener { pid: number; reset(): Promise<void>; report(staleMs: number): Promise<CheckReport>; stop(): void }
 
-// Addresses: services 10.200+.x.y:80, real servers 10.(1+j).x.y:80 (LVS-DR: ipvsadm sets a
-// DR real server's port to the service's). DR/NAT destinations
-// must be unicast in this namespace: a dummy link holds 10.0.0.1/8.
-const octets = (i: number) => [(i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff] as const;
-const vipOf = (i: number) => { const [a, b, c] = octets(i); return `10.${200 + a}.${b}.${c}`; };
-const rsOf = (i: number, j: number) => { const [, b, c] = octets(i); return `10.${1 + j}.${b}.${c}`; };
-
-function desiredTable(changed?: { index: number; weight: number }): ServiceState[] {
-  const out: ServiceState[] = [];
-  for (let i = 0; i < N; i++) {
-    const service = makeService({ family: 4, protocol: 'tcp', address: vipOf(i), port: 80, scheduler: 'rr' });
-    const destinations: Destination[] = [];
-    for (let j = 0; j < M; j++) {
-      const weight = changed && changed.index === i && j === 0 ? changed.weight : 1;
-      destinations.push(makeDestination({ family: 4, address: rsOf(i, j), port: 80, forward: 'route', weight }));
+async function startListener(): Promise<Listener> {
+  const child = spawn('ip', ['netns', 'exec', 'rs', 'node', 'dist/bench/lib/agent.js', 'listen', String(SERVICE_PORT)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const waiting: Array<(j: Record<string, unknown>) => void> = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      const j = JSON.parse(line) as Record<string, unknown>;
+      waiting.shift()?.(j);
+    } catch {
+      // not ours
     }
-    out.push({ service, destinations });
-  }
-  return out;
+  });
+  const next = () => new Promise<Record<string, unknown>>((r) => waiting.push(r));
+  await next(); // ready
+  return {
+    pid: child.pid!,
+    reset: async () => {
+      const p = next();
+      child.stdin!.write('reset\n');
+      await p;
+    },
+    report: async (staleMs) => {
+      const p = next();
+      child.stdin!.write(`report ${staleMs}\n`);
+      return (await p).report as CheckReport;
+    },
+    stop: () => child.kill('SIGKILL'),
+  };
 }
 
-function restoreFile(): string {
-  const lines: string[] = [];
-  for (let i = 0; i < N; i++) {
-    lines.push(`-A -t ${vipOf(i)}:80 -s rr`);
-    for (let j = 0; j < M; j++) lines.push(`-a -t ${vipOf(i)}:80 -r ${rsOf(i, j)}:80 -g -w 1`);
-  }
-  return `${lines.join('\n')}\n`;
+interface Daemon { impl: DaemonImpl; child: ChildProcess; startedAt: number; pids(): number[]; exited: boolean; log(): string }
+
+function startDaemon(impl: DaemonImpl, conf: string): Daemon {
+  const logFile = `/tmp/${impl}.log`;
+  const fd = openSync(logFile, 'w');
+  const cmd = impl === 'vipd'
+    ? ['node', 'bin/vipd.js', '--dont-fork', '-f', conf, '--no-syslog', '--log-console', '--status-socket', '/tmp/vipd.sock', '--pid', '/tmp/vipd.pid']
+    : ['keepalived', '--dont-fork', '-f', conf, '--no-syslog', '--log-console', '-p', '/tmp/ka.pid', '-r', '/tmp/ka-vrrp.pid', '-c', '/tmp/ka-chk.pid'];
+  for (const f of ['/tmp/ka.pid', '/tmp/ka-vrrp.pid', '/tmp/ka-chk.pid']) rmSync(f, { force: true });
+  const startedAt = performance.now();
+  const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const d: Daemon = {
+    impl, child, startedAt, exited: false,
+    // keepalived: the parent and its children (checker; VRRP when it starts one).
+    pids: () => {
+      const pids = child.pid !== undefined ? [child.pid] : [];
+      if (impl === 'keepalived') {
+        for (const f of ['/tmp/ka-vrrp.pid', '/tmp/ka-chk.pid']) {
+          try {
+            const p = Number(readFileSync(f, 'utf8').trim());
+            if (p && !pids.includes(p)) pids.push(p);
+          } catch {
+            // not started
+          }
+        }
+      }
+      return pids;
+    },
+    log: () => {
+      try {
+        return readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
+      } catch {
+        return '';
+      }
+    },
+  };
+  child.on('exit', () => { d.exited = true; });
+  return d;
 }
 
-const setup = sh(['ip', '-batch', '-'], 'link add d0 type dummy\nlink set d0 up\naddress add 10.0.0.1/8 dev d0\n');
-if (setup.code !== 0) {
-  emit('fatal', { error: `setup: ${setup.stderr}` });
-  process.exit(1);
-}
-const full = { services: N, destinations: N * M };
-const empty = { services: 0, destinations: 0 };
-const client = await IpvsClient.open();
-await client.flush();
-emit('start', { services: N, dests: M, batchSize, kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim() });
-
-// 1. vipd programs the whole table from empty: one services dump, then batched NEW_SERVICE/NEW_DEST.
-const desired = desiredTable();
-{
-  const r0 = client.requestsSent;
+/**
+ * SIGTERM, then until every process of the daemon is gone (keepalived's checker child goes on
+ * removing its services after the parent exited: the next case must not start before).
+ */
+async function stopDaemon(d: Daemon): Promise<{ stopMs: number; left: { services: number; destinations: number } }> {
+  const pids = d.pids();
   const t0 = performance.now();
-  const res = await new Reconciler(client, { batchSize }).apply(desired);
-  const ms = performance.now() - t0;
-  emit('vipd-program', { ms, sent: res.sent, failed: res.failed.length, requests: client.requestsSent - r0, entries: check('vipd-program', full) });
-}
-{
-  const t0 = performance.now();
-  await client.flush();
-  emit('flush', { ms: performance.now() - t0, entries: check('flush', empty) });
+  if (!d.exited) {
+    const gone = new Promise<void>((r) => d.child.once('exit', () => r()));
+    d.child.kill('SIGTERM');
+    const timeout = sleep(300_000).then(() => 'timeout');
+    if ((await Promise.race([gone, timeout])) === 'timeout') {
+      d.child.kill('SIGKILL');
+      await gone;
+    }
+  }
+  while (pids.some(alive) && performance.now() - t0 < 300_000) await sleep(100);
+  for (const p of pids.filter(alive)) process.kill(p, 'SIGKILL');
+  return { stopMs: performance.now() - t0, left: entries() };
 }
 
-// 2. ipvsadm -R from a restore file (what keepalived-era scripts do); includes ipvsadm's start.
-{
-  const text = restoreFile();
-  writeFileSync('/tmp/ipvs.rules', text);
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls until the kernel holds `want`; returns ms since the daemon's spawn. */
+async function waitFull(d: Daemon, want: { services: number; destinations: number }, label: string): Promise<number> {
+  const deadline = performance.now() + Math.max(300_000, want.destinations * 30);
+  let lastNote = performance.now();
+  for (;;) {
+    const got = entries();
+    const now = performance.now();
+    if (got.services === want.services && got.destinations === want.destinations) return now - d.startedAt;
+    if (d.exited) throw new Error(`${d.impl} exited before the table was complete (${got.services}/${got.destinations}):\n${d.log()}`);
+    if (now > deadline) throw new Error(`${d.impl}: ${got.services} services / ${got.destinations} real servers after ${((now - d.startedAt) / 1000).toFixed(0)} s (want ${want.services}/${want.destinations})`);
+    if (now - lastNote > 3000) {
+      progress(`${label}: ${got.destinations}/${want.destinations} real servers after ${((now - d.startedAt) / 1000).toFixed(0)} s`);
+      lastNote = now;
+    }
+    await sleep(spec.pollMs);
+  }
+}
+
+function writeConf(path: string, t: LvsTable): void {
+  writeFileSync(path, renderVirtualServers(t));
+}
+
+async function programCase(impl: DaemonImpl, n: number, check: boolean, listener: Listener | undefined): Promise<void> {
+  const t: LvsTable = { services: n, dests: spec.dests, ...(check ? { check: { delayLoop: spec.delayLoop, connectTimeout: spec.connectTimeout } } : {}) };
+  const conf = `/tmp/vs-${n}${check ? '-tcp' : ''}.conf`;
+  writeConf(conf, t);
+  const want = { services: n, destinations: n * spec.dests };
+  const label = `${impl} ${n} x ${spec.dests}${check ? ' + TCP_CHECK' : ''}`;
+  flush();
+  progress(`${label}: starting`);
+  const d = startDaemon(impl, conf);
+  const base = { impl, services: n, dests: spec.dests, check: check ? 'tcp' : 'none' };
+  try {
+    const ms = await waitFull(d, want, label);
+    const res: Record<string, unknown> = { ...base, ms };
+    if (check && listener) {
+      // Warm-up: the first round of checks is spread over one delay_loop.
+      const warm = (spec.delayLoop + spec.connectTimeout) * 1000;
+      progress(`${label}: table complete in ${(ms / 1000).toFixed(1)} s; checks warming up ${warm / 1000} s`);
+      await sleep(warm);
+      await listener.reset();
+      const sampler = new ProcSampler(() => d.pids());
+      // The listener shares the one UML CPU: when it is busy, check arrivals are logged late.
+      const listenerCpu = new ProcSampler([listener.pid]);
+      sampler.start();
+      listenerCpu.start();
+      const t0 = performance.now();
+      const cpuSamples: number[] = [];
+      while (performance.now() - t0 < spec.windowS * 1000) {
+        await sleep(1000);
+        const pct = sampler.sample();
+        cpuSamples.push(pct);
+        progress(`${label}: CPU window ${Math.round((performance.now() - t0) / 1000)}/${spec.windowS} s, ${pct.toFixed(0)} % of a core`);
+        if (d.exited) throw new Error(`${impl} exited during the CPU window:\n${d.log()}`);
+      }
+      const stats = sampler.stats();
+      listenerCpu.sample();
+      res.listenerCpuPct = listenerCpu.stats().cpuPct;
+      const staleMs = (spec.delayLoop + spec.connectTimeout) * 1000;
+      const checks = await listener.report(staleMs);
+      res.cpuPct = stats.cpuPct;
+      res.cpuSamples = cpuSamples;
+      res.rssMb = stats.rssKbMax / 1024;
+      res.pids = d.pids().length;
+      res.checks = { ...checks, expected: want.destinations, staleAfterMs: staleMs, neverChecked: want.destinations - checks.addresses };
+      res.entriesAfterWindow = entries();
+    }
+    const stop = await stopDaemon(d);
+    emit('result', { case: check ? 'checks' : 'program', ...res, ...stop });
+  } catch (e) {
+    failures++;
+    await stopDaemon(d).catch(() => undefined);
+    emit('result', { case: check ? 'checks' : 'program', ...base, error: (e as Error).message });
+  }
+  flush();
+}
+
+async function reloadCase(impl: DaemonImpl, n: number): Promise<void> {
+  const t: LvsTable = { services: n, dests: spec.dests };
+  const conf = `/tmp/vs-reload-${n}.conf`;
+  writeConf(conf, t);
+  const changed = { service: n >> 1, dest: 0, weight: 2 };
+  const want = { services: n, destinations: n * spec.dests };
+  const label = `${impl} reload one weight among ${n}`;
+  flush();
+  progress(`${label}: starting`);
+  const d = startDaemon(impl, conf);
+  const base = { case: 'reload', impl, services: n, dests: spec.dests };
+  const client = await IpvsClient.open();
+  try {
+    await waitFull(d, want, label);
+    await sleep(2000); // start-up settled (keepalived's checker child, vipd's first reconcile)
+    writeConf(conf, { ...t, changed });
+    const id = { family: 4 as const, protocol: 'tcp' as const, address: serviceAddress(changed.service), port: SERVICE_PORT };
+    const rs = realServerAddress(changed.service, changed.dest);
+    const t0 = performance.now();
+    d.child.kill('SIGHUP');
+    let ms = NaN;
+    const deadline = t0 + 300_000;
+    while (performance.now() < deadline) {
+      const dests = await client.destinations(id).catch(() => []);
+      if (dests.find((x) => x.destination.address === rs)?.destination.weight === changed.weight) {
+        ms = performance.now() - t0;
+        break;
+      }
+      if (d.exited) throw new Error(`${impl} exited after SIGHUP:\n${d.log()}`);
+      await sleep(5);
+    }
+    if (!Number.isFinite(ms)) throw new Error(`${impl}: the new weight did not show within 300 s of SIGHUP`);
+    await sleep(2000);
+    const after = entries();
+    const stop = await stopDaemon(d);
+    emit('result', { ...base, ms, entriesAfter: after, ...stop });
+  } catch (e) {
+    failures++;
+    await stopDaemon(d).catch(() => undefined);
+    emit('result', { ...base, error: (e as Error).message });
+  } finally {
+    client.close();
+  }
+  flush();
+}
+
+function ipvsadmCases(n: number, withEdit: boolean): void {
+  const t: LvsTable = { services: n, dests: spec.dests };
+  writeFileSync('/tmp/ipvs.rules', renderRestoreFile(t));
+  flush();
+  progress(`ipvsadm -R ${n} x ${spec.dests}`);
   const r = sh(['sh', '-c', 'ipvsadm -R < /tmp/ipvs.rules']);
-  if (r.code !== 0) {
-    failures++;
-    emit('error', { after: 'ipvsadm-restore', code: r.code, stderr: r.stderr.slice(0, 500) });
+  const got = entries();
+  const ok = r.code === 0 && got.services === n && got.destinations === n * spec.dests;
+  if (!ok) failures++;
+  emit('result', { case: 'ipvsadm-restore', impl: 'ipvsadm', services: n, dests: spec.dests, ms: r.ms, ...(ok ? {} : { error: `exit ${r.code}, ${got.services}/${got.destinations}: ${r.stderr.slice(0, 300)}` }) });
+  if (withEdit && ok) {
+    const i = n >> 1;
+    const e = sh(['ipvsadm', '-e', '-t', `${serviceAddress(i)}:${SERVICE_PORT}`, '-r', `${realServerAddress(i, 0)}:${SERVICE_PORT}`, '-g', '-w', '2']);
+    emit('result', { case: 'ipvsadm-edit', impl: 'ipvsadm', services: n, dests: spec.dests, ms: e.ms, ...(e.code ? { error: e.stderr } : {}) });
   }
-  emit('ipvsadm-restore', { ms: r.ms, lines: N * (M + 1), entries: check('ipvsadm-restore', full) });
+  flush();
 }
 
-// 3. One destination weight changes among N (the table is ipvsadm's; vipd owns every service).
-const index = N >> 1;
-const changedTable = desiredTable({ index, weight: 2 });
-const owned = desired.map((s) => serviceKey(s.service));
-{
-  const t0 = performance.now();
-  const ops = plan(changedTable, desired, new Set(owned));
-  emit('vipd-plan', { ms: performance.now() - t0, ops: ops.length });
-}
-for (const mode of ['full', 'changed'] as const) {
-  const rec = new Reconciler(client, { batchSize, owned, readDestinations: mode === 'full' ? 'all' : 'changed', applied: desired });
-  const target = mode === 'full' ? changedTable : desiredTable({ index, weight: 3 });
-  const r0 = client.requestsSent;
-  const t0 = performance.now();
-  const res = await rec.apply(target);
-  const ms = performance.now() - t0;
-  const weight = /-> (\S+)\s+Route\s+(\d+)/.exec(readFileSync('/proc/net/ip_vs', 'utf8').split('\n').find((l) => l.includes(`${hexAddr(rsOf(index, 0))}:0050`)) ?? '');
-  emit(`vipd-reconcile-${mode}`, { ms, sent: res.sent, failed: res.failed.length, requests: client.requestsSent - r0, weightNow: weight ? Number(weight[2]) : undefined });
-}
-{
-  const r = sh(['ipvsadm', '-e', '-t', `${vipOf(index)}:80`, '-r', `${rsOf(index, 0)}:80`, "-g", '-w', '4']);
-  if (r.code !== 0) {
-    failures++;
-    emit('error', { after: 'ipvsadm-edit', code: r.code, stderr: r.stderr });
+setupNetwork();
+emit('start', { kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(), keepalived: sh(['keepalived', '--version']).stderr.split('\n')[0] });
+const listener = spec.checks.includes('tcp') ? await startListener() : undefined;
+try {
+  for (rep = 1; rep <= (spec.repeats || 1); rep++) {
+    for (const n of spec.sizes) {
+      if (spec.ipvsadm) ipvsadmCases(n, n === spec.reload);
+      for (const check of spec.checks) {
+        for (const impl of spec.impls) await programCase(impl, n, check === 'tcp', listener);
+      }
+    }
+    if (spec.reload > 0) {
+      if (spec.ipvsadm && !spec.sizes.includes(spec.reload)) ipvsadmCases(spec.reload, true);
+      for (const impl of spec.impls) await reloadCase(impl, spec.reload);
+    }
   }
-  emit('ipvsadm-edit', { ms: r.ms, commands: 1 });
+} finally {
+  listener?.stop();
 }
-// And the same change once more with vipd, table already right: how long "nothing to do" takes.
-{
-  const rec = new Reconciler(client, { batchSize, owned });
-  const t0 = performance.now();
-  const res = await rec.apply(desiredTable({ index, weight: 4 }));
-  emit('vipd-noop-full', { ms: performance.now() - t0, sent: res.sent });
-}
-await client.flush();
-client.close();
 emit('done', { failures });
 process.exit(failures ? 1 : 0);
-
-/** /proc/net/ip_vs prints IPv4 addresses as 8 hex digits. */
-function hexAddr(a: string): string {
-  return a.split('.').map((o) => Number(o).toString(16).toUpperCase().padStart(2, '0')).join('');
-}

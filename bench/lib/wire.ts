@@ -1,9 +1,10 @@
-// What a capture on the LAN says about a takeover: VRRP adverts and gratuitous ARPs, by sender.
+// What a capture on the LAN says about a takeover: VRRP adverts (by source address: FRR sends
+// every router's adverts from the same virtual MAC) and gratuitous ARPs (by sender MAC).
 import type { CapturedPacket } from '../../src/lab/netns-lab.js';
 import { parseIpv4Packet } from '../../src/vrrp/packet.js';
 import { decodeArp } from '../../src/netif/arp.js';
 
-export interface WireAdvert { time: number; srcMac: string; vrid: number; priority: number }
+export interface WireAdvert { time: number; srcMac: string; srcIp: string; vrid: number; priority: number }
 export interface WireGarp { time: number; senderMac: string; ip: string }
 
 function mac(b: Buffer): string {
@@ -21,7 +22,7 @@ export function decodeWire(packets: CapturedPacket[]): { adverts: WireAdvert[]; 
     const time = p.time * 1000;
     if (type === 0x0800) {
       const r = parseIpv4Packet(f.subarray(14), { checksum: 'either' });
-      if (r.ok) adverts.push({ time, srcMac: mac(f.subarray(6, 12)), vrid: r.advert.vrid, priority: r.advert.priority });
+      if (r.ok) adverts.push({ time, srcMac: mac(f.subarray(6, 12)), srcIp: [...f.subarray(26, 30)].join('.'), vrid: r.advert.vrid, priority: r.advert.priority });
     } else if (type === 0x0806) {
       try {
         const a = decodeArp(f);
@@ -49,16 +50,23 @@ export interface Takeover {
  */
 export function takeoverOnWire(
   wire: { adverts: WireAdvert[]; garps: WireGarp[] },
-  o: { fault: number; until: number; oldMac: string; newMac: string; vrid: number; vip: string; kind: 'cut' | 'graceful' | 'tracking' | 'preempt'; basePriority: number },
+  o: {
+    fault: number; until: number;
+    /** Source addresses of the old and the new master's adverts. */
+    oldIp: string; newIp: string;
+    /** The MAC the new master's gratuitous ARPs come from (its own, or the virtual MAC). */
+    newGarpMac: string;
+    vrid: number; vip: string; kind: 'cut' | 'graceful' | 'tracking' | 'preempt'; basePriority: number;
+  },
 ): Takeover {
   const adv = wire.adverts.filter((a) => a.vrid === o.vrid && a.time <= o.until);
-  const firstNew = adv.find((a) => a.srcMac === o.newMac && a.time > o.fault && a.priority > 0);
-  const firstGarp = wire.garps.find((g) => g.senderMac === o.newMac && g.ip === o.vip && g.time > o.fault && g.time <= o.until);
+  const firstNew = adv.find((a) => a.srcIp === o.newIp && a.time > o.fault && a.priority > 0);
+  const firstGarp = wire.garps.find((g) => g.senderMac === o.newGarpMac && g.ip === o.vip && g.time > o.fault && g.time <= o.until);
   let reference: number | undefined;
   if (o.kind === 'preempt') reference = o.fault;
-  else if (o.kind === 'tracking') reference = adv.find((a) => a.srcMac === o.oldMac && a.time > o.fault - 1 && a.priority < o.basePriority)?.time;
+  else if (o.kind === 'tracking') reference = adv.find((a) => a.srcIp === o.oldIp && a.time > o.fault - 1 && a.priority < o.basePriority)?.time;
   else {
-    const before = adv.filter((a) => a.srcMac === o.oldMac && a.time < (firstNew?.time ?? o.until) && a.time > o.fault - 5000);
+    const before = adv.filter((a) => a.srcIp === o.oldIp && a.time < (firstNew?.time ?? o.until) && a.time > o.fault - 5000);
     reference = before[before.length - 1]?.time;
   }
   return { ...(reference !== undefined ? { reference } : {}), ...(firstNew ? { firstAdvert: firstNew.time } : {}), ...(firstGarp ? { firstGarp: firstGarp.time } : {}) };

@@ -5,10 +5,11 @@ import yargs, { type Argv } from 'yargs';
 import { VERSION } from '../version.js';
 import { isIP } from 'node:net';
 import { parseListen } from '../daemon/metrics.js';
+import type { ProxyBalance, ProxyHealthCheck } from '../config/types.js';
 import { DEFAULT_CONFIG_FILE, DEFAULT_DUMP_FILE, DEFAULT_STATUS_SOCKET, type DaemonOptions } from '../daemon/options.js';
 
 type RunArgs = {
-  'use-file': string; 'config-id'?: string; 'k0s-config'?: string; 'k0s-controllers'?: string[]; 'dont-fork': boolean; 'no-syslog': boolean; 'log-console': boolean;
+  'use-file': string; 'config-id'?: string; 'k0s-config'?: string; 'k0s-controllers'?: string[]; 'k0s-proxy-balance'?: string; 'k0s-proxy-check'?: string; 'dont-fork': boolean; 'no-syslog': boolean; 'log-console': boolean;
   'log-detail': boolean; 'dump-conf': boolean; vrrp: boolean; check: boolean; pid?: string; vrrp_pid?: string;
   checkers_pid?: string; 'config-test': boolean; 'status-socket': string; metrics?: string; 'dump-file': string;
   'log-json'?: boolean; nice: number;
@@ -22,6 +23,14 @@ function runOptions<T>(y: Argv<T>) {
     .option('k0s-controllers', {
       type: 'string', array: true, describe: 'with --k0s-config: controller addresses, the real servers of the virtual servers (a,b,c or repeated)',
       coerce: (v: string[]) => v.flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean),
+    })
+    .option('k0s-proxy-balance', {
+      requiresArg: true, type: 'string', choices: ['round-robin', 'least-connections'],
+      describe: "with --k0s-config, k0s's userspace proxy (no virtualServers): how an API server is picked (default round-robin, as k0s)",
+    })
+    .option('k0s-proxy-check', {
+      requiresArg: true, type: 'string', choices: ['readyz', 'tcp'],
+      describe: 'with --k0s-config, the userspace proxy: how API servers are checked, GET https://<controller>:<api port>/readyz (not verified; default) or a TCP connect',
     })
     .option('dont-fork', { alias: 'n', type: 'boolean', default: false, describe: 'stay in the foreground (vipd always does; accepted for keepalived compatibility)' })
     .option('no-syslog', { type: 'boolean', default: false, describe: 'accepted for keepalived compatibility (vipd logs to stdout)' })
@@ -49,7 +58,9 @@ function runOptions<T>(y: Argv<T>) {
       }
       if (r.metrics !== undefined) parseListen(r.metrics);
       for (const c of r['k0s-controllers'] ?? []) if (!isIP(c)) throw new Error(`--k0s-controllers: '${c}' is not an IP address`);
-      if (r['k0s-controllers'] && !r['k0s-config']) throw new Error('--k0s-controllers needs --k0s-config');
+      for (const k of ['k0s-controllers', 'k0s-proxy-balance', 'k0s-proxy-check'] as const) {
+        if (r[k] !== undefined && !r['k0s-config']) throw new Error(`--${k} needs --k0s-config`);
+      }
       return true;
     });
 }
@@ -60,6 +71,8 @@ function toDaemonOptions(a: RunArgs): DaemonOptions {
     ...(a['config-id'] !== undefined ? { configId: a['config-id'] } : {}),
     ...(a['k0s-config'] ? { k0sConfig: a['k0s-config'] } : {}),
     ...(a['k0s-controllers'] ? { k0sControllers: a['k0s-controllers'] } : {}),
+    ...(a['k0s-proxy-balance'] ? { k0sProxyBalance: a['k0s-proxy-balance'] as ProxyBalance } : {}),
+    ...(a['k0s-proxy-check'] ? { k0sProxyCheck: a['k0s-proxy-check'] as ProxyHealthCheck } : {}),
     logDetail: a['log-detail'],
     dumpConf: a['dump-conf'],
     vrrpOnly: a.vrrp,
@@ -115,7 +128,7 @@ export async function runCli(argv: string[]): Promise<number> {
       }
     })
     // The benchmarks (bench/): their own parser, so their flags pass through untouched.
-    .command('bench', 'benchmarks on a namespace lab: failover | soak | ipvs (vipd bench --help)', (y) => y.strict(false).help(false).version(false), async () => {
+    .command('bench', 'benchmarks beside keepalived: failover | soak | ipvs | config | idle (vipd bench --help)', (y) => y.strict(false).help(false).version(false), async () => {
       const { runBench } = await import('../../bench/main.js');
       exit = await runBench(argv.slice(argv.indexOf('bench') + 1));
     })

@@ -20,6 +20,17 @@ export function linkNames(procNetDev = '/proc/self/net/dev'): Set<string> {
   return names;
 }
 
+/** The MTU of a link of this network namespace, if it exists. */
+export function interfaceMtu(ifname: string, sysClassNet = '/sys/class/net'): number | undefined {
+  if (!/^[^/\0]{1,15}$/.test(ifname) || ifname === '.' || ifname === '..') return undefined;
+  try {
+    const mtu = Number(readFileSync(`${sysClassNet}/${ifname}/mtu`, 'utf8').trim());
+    return Number.isInteger(mtu) && mtu > 0 ? mtu : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The interface that holds `address`, if any. */
 export function interfaceOfAddress(address: string): string | undefined {
   const want = address.toLowerCase();

@@ -9,6 +9,14 @@
 // controller (weight 1, TCP_CHECK warmup 0, retry 1, connect_timeout 3). Instead of the
 // notify scripts + symlinked include, the k0s extras tell the daemon to program IPVS on the
 // master only and to put every VIP on dummyvip0 as /32 or /128.
+//
+// The load balancing mode is chosen as k0s chooses it (pkg/component/controller/cplb/cplb_linux.go
+// Start): virtualServers configured -> IPVS; none -> k0s's default, a userspace TCP proxy on
+// userSpaceProxyBindPort that VIP:apiPort is redirected to; disableLoadBalancer -> neither.
+// The controllers (IPVS real servers, proxy backends) are --k0s-controllers, else the unicast
+// source and peers of the instances (k0s learns them from the `kubernetes` endpoints, which vipd
+// cannot read); the proxy without either forwards to this node's API server, as k0s does until
+// its first endpoint update.
 import { isIPv4 } from 'node:net';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../errors.js';
@@ -19,9 +27,13 @@ import { nodeConfigFs, readConfigFile, type ConfigFs } from './fs.js';
 import { parseGoDuration, truncateToMicroseconds } from './go-duration.js';
 import type {
   ConfigWarning,
+  K0sLoadBalancer,
+  K0sUserSpaceProxy,
   LoadResult,
   LvsMethod,
   LvsScheduler,
+  ProxyBalance,
+  ProxyHealthCheck,
   RealServerSpec,
   SourceRef,
   VipdConfig,
@@ -46,6 +58,10 @@ export interface K0sOptions {
   controllers?: string[];
   /** API server port when the document does not say (spec.api.port); default 6443. */
   apiPort?: number;
+  /** Userspace proxy: how a backend is picked (default round-robin, as k0s's proxy). */
+  proxyBalance?: ProxyBalance;
+  /** Userspace proxy: how backends are checked (default readyz). */
+  proxyHealthCheck?: ProxyHealthCheck;
 }
 
 export function loadK0sConfig(file: string, options: K0sOptions = {}): LoadResult {
@@ -247,7 +263,9 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
   });
 
   const servers: VirtualServerSpec[] = [];
-  const controllers = options.controllers ?? [];
+  const unicast = [...new Set(instances.flatMap((i) => [...(i.unicastSrcIp ? [i.unicastSrcIp] : []), ...i.unicastPeers.map((p) => p.address)]))];
+  const controllersFrom: K0sUserSpaceProxy['backendsFrom'] = options.controllers?.length ? 'controllers' : unicast.length ? 'unicast' : 'local';
+  const controllers = options.controllers?.length ? options.controllers : unicast;
   (Array.isArray(rawServers) ? rawServers : []).forEach((raw: unknown, i) => {
     const p = (...rest: Array<string | number>) => ['keepalived', 'virtualServers', i, ...rest];
     if (!isObject(raw)) return invalid(p(), raw, 'must be an object');
@@ -353,20 +371,38 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
     const message = errors.length === 1 ? errors[0]!.message : `[${errors.map((e) => e.message).join(', ')}]`;
     throw new ConfigError(message, { file, line: errors[0]!.line });
   }
-  if (servers.length > 0 && controllers.length === 0) {
+  // k0s: IPVS when virtual servers are configured, else its userspace proxy (which needs a VIP).
+  const loadBalancer: K0sLoadBalancer = disableLoadBalancer ? 'none' : servers.length > 0 ? 'ipvs' : instances.length > 0 ? 'userspace' : 'none';
+  if (loadBalancer === 'ipvs' && controllers.length === 0) {
     warnings.push({ file, line: line(['keepalived', 'virtualServers']), message: `no controller addresses: virtual servers have no real servers yet` });
+  }
+  if (disableLoadBalancer && servers.length > 0) {
+    warnings.push({ file, line: line(['keepalived', 'disableLoadBalancer']), message: `${pathName}.keepalived.disableLoadBalancer: the virtual servers are not programmed (as with k0s)` });
+  }
+  let userSpaceProxy: K0sUserSpaceProxy | undefined;
+  if (loadBalancer === 'userspace') {
+    if (controllersFrom === 'local') {
+      warnings.push({ file, line: line(['keepalived', 'vrrpInstances']), message: `no controller addresses (--k0s-controllers or unicast peers): the userspace proxy forwards to this node's API server only (127.0.0.1:${apiPort})` });
+    }
+    userSpaceProxy = {
+      bindPort: proxyPort, apiPort, backends: controllersFrom === 'local' ? ['127.0.0.1'] : controllers, backendsFrom: controllersFrom,
+      balance: options.proxyBalance ?? 'round-robin', healthCheck: options.proxyHealthCheck ?? 'readyz',
+    };
   }
 
   const config: VipdConfig = {
     ...empty,
     vrrpInstances: instances,
-    virtualServers: servers,
+    // disableLoadBalancer: k0s renders no virtual servers (its reconciler never starts) but keeps dummyvip0.
+    virtualServers: disableLoadBalancer ? [] : servers,
     k0s: {
       ...(servers.length > 0 ? { dummyVipInterface: K0S_DUMMY_VIP_INTERFACE } : {}),
       virtualServersOnMasterOnly: true,
       ipv6AddressLabels: labels,
       userSpaceProxyBindPort: proxyPort,
       disableLoadBalancer,
+      loadBalancer,
+      ...(userSpaceProxy ? { userSpaceProxy } : {}),
     },
   };
   return { config, warnings };

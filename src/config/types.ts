@@ -3,6 +3,9 @@
 // never asks "was this set?". Source positions are kept so reload/diagnostics can point at lines.
 // Block types end in `Spec` (VrrpInstanceSpec, VirtualServerSpec...): what the operator asked for,
 // kept apart from the runtime objects of the same name (vrrp.VrrpInstance, ipvs.VirtualServerConfig).
+import type { HmacKey } from '../vrrp/auth-hmac/keys.js';
+import type { AntiReplay } from '../vrrp/auth-hmac/sequence.js';
+import type { AuthMode } from '../vrrp/auth-hmac/settings.js';
 
 /** Where a config element came from (file:line). k0s YAML documents use line 0 when unknown. */
 export interface SourceRef {
@@ -129,6 +132,21 @@ export interface Authentication {
   pass: string;
 }
 
+/**
+ * auth_hmac { } (draft-cassen-vrrp-auth-hmac, as keepalived 2.4.3), defaults applied. Keys print
+ * masked (id, size, origin) in dumps and logs; `file:` keys are read when the configuration loads.
+ */
+export interface VrrpAuthHmacSpec {
+  /** In configuration order; the receiver accepts any of them. */
+  keys: HmacKey[];
+  activeKey: number;
+  mode: AuthMode;
+  antiReplay: AntiReplay;
+  /** Seconds (keepalived's default, 3 x advert_int and 5..300, already applied). */
+  timeWindow: number;
+  where: SourceRef;
+}
+
 export interface VrrpInstanceSpec {
   name: string;
   /** Initial state. Default BACKUP. */
@@ -143,6 +161,8 @@ export interface VrrpInstanceSpec {
   version: 2 | 3;
   family: 4 | 6;
   authentication?: Authentication;
+  /** With it, `authentication` is dropped (as keepalived does). */
+  authHmac?: VrrpAuthHmacSpec;
   virtualIpAddresses: VirtualAddressSpec[];
   virtualIpAddressesExcluded: VirtualAddressSpec[];
   unicastSrcIp?: string;
@@ -356,6 +376,35 @@ export interface K0sExtras {
   ipv6AddressLabels: Record<string, number>;
   userSpaceProxyBindPort?: number;
   disableLoadBalancer: boolean;
+  /**
+   * How VIP:apiPort is balanced, chosen as k0s does (cplb_linux.go Start): `ipvs` when
+   * virtualServers are configured, else k0s's default, the `userspace` proxy; `none` with
+   * disableLoadBalancer (VRRP only).
+   */
+  loadBalancer: K0sLoadBalancer;
+  /** loadBalancer `userspace`: the TCP proxy on userSpaceProxyBindPort and the VIP:apiPort redirect to it. */
+  userSpaceProxy?: K0sUserSpaceProxy;
+}
+
+export type K0sLoadBalancer = 'ipvs' | 'userspace' | 'none';
+
+/** How the userspace proxy picks an API server for a new connection. */
+export type ProxyBalance = 'round-robin' | 'least-connections';
+
+/** How the userspace proxy checks an API server: GET https://<address>:<apiPort>/readyz (not verified), or a TCP connect. */
+export type ProxyHealthCheck = 'readyz' | 'tcp';
+
+export interface K0sUserSpaceProxy {
+  /** Where the proxy listens, on every address (k0s: userSpaceProxyBindPort, default 6444). */
+  bindPort: number;
+  /** The API servers' port (spec.api.port) and the port redirected on the VIPs. */
+  apiPort: number;
+  /** API server addresses the proxy spreads connections over. */
+  backends: string[];
+  /** Where `backends` came from: --k0s-controllers, the instances' unicast source + peers, or this node's API server alone. */
+  backendsFrom: 'controllers' | 'unicast' | 'local';
+  balance: ProxyBalance;
+  healthCheck: ProxyHealthCheck;
 }
 
 export interface VipdConfig {

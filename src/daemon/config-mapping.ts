@@ -39,7 +39,10 @@ function resolvedConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedInstanceC
     preemptDelayMs: s2ms(i.preemptDelay),
     acceptMode: i.accept,
     strict: i.strict,
-    ...(i.authentication ? { auth: { type: i.authentication.type === 'AH' ? 'ah' as const : 'pass' as const, password: i.authentication.pass } } : {}),
+    ...(i.authentication && !i.authHmac ? { auth: { type: i.authentication.type === 'AH' ? 'ah' as const : 'pass' as const, password: i.authentication.pass } } : {}),
+    ...(i.authHmac ? {
+      authHmac: { keys: i.authHmac.keys, activeKeyId: i.authHmac.activeKey, mode: i.authHmac.mode, antiReplay: i.authHmac.antiReplay, windowS: i.authHmac.timeWindow },
+    } : {}),
     virtualAddresses: i.virtualIpAddresses.map(vip),
     excludedAddresses: i.virtualIpAddressesExcluded.map(vip),
     ...(i.unicastSrcIp ? { unicastSource: i.unicastSrcIp } : {}),

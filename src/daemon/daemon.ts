@@ -1,6 +1,6 @@
 // The daemon is a composition root: it plans each configuration change (reload-plan.ts, pure) and
 // hands the steps to the runners: k0s host setup (k0s-host.ts), VRRP (vrrp-runner.ts: instances,
-// tracking, notify, sync groups), IPVS (ipvs-runner.ts). It measures event-loop health
+// tracking, notify, sync groups), IPVS (ipvs-runner.ts), k0s's userspace proxy (k0s-proxy-runner.ts). It measures event-loop health
 // (loop-health.ts) and reports state (report.ts). Host access comes from DaemonDeps (deps.ts).
 import type { Logger } from 'pino';
 import type { VipdConfig } from '../config/types.js';
@@ -9,6 +9,7 @@ import { planReload } from './reload-plan.js';
 import { K0sHost } from './k0s-host.js';
 import { VrrpRunner, type StepFailure } from './vrrp-runner.js';
 import { IpvsRunner } from './ipvs-runner.js';
+import { K0sProxyRunner } from './k0s-proxy-runner.js';
 import { LoopHealth } from './loop-health.js';
 import { logRouterEvents } from './router-log.js';
 import { metricFamilies, statusReport, type ReportSources } from './report.js';
@@ -26,6 +27,7 @@ export class Daemon {
   #loop: LoopHealth;
   #vrrp: VrrpRunner | undefined;
   #ipvs: IpvsRunner | undefined;
+  #proxy: K0sProxyRunner | undefined;
   #startedAt = Date.now();
 
   constructor(log: Logger, opts: DaemonSettings, deps: DaemonDeps = realDependencies()) {
@@ -36,6 +38,7 @@ export class Daemon {
     this.#loop = new LoopHealth(log);
     if (!opts.vrrpOnly) {
       this.#ipvs = new IpvsRunner(deps, log, { logDetail: opts.logDetail, isMaster: (n) => this.#vrrp?.isMaster(n) ?? false });
+      this.#proxy = new K0sProxyRunner(deps, log, { isMaster: (n) => this.#vrrp?.isMaster(n) ?? false });
     }
   }
 
@@ -43,6 +46,7 @@ export class Daemon {
   async start(config: VipdConfig): Promise<void> {
     const plan = planReload(undefined, config);
     this.#config = config;
+    if (config.k0s) await this.#proxy?.clean(plan.proxy !== undefined);
     if (!this.#opts.checkOnly) {
       const router = this.#deps.createRouter({
         clock: this.#loop.instrument(this.#deps.clock), ...(config.global.vmacPrefix ? { vmacPrefix: config.global.vmacPrefix } : {}),
@@ -52,7 +56,10 @@ export class Daemon {
       // Logged before the runner reacts, so a sync group's knock-on transition logs after its cause.
       logRouterEvents(router, this.#log, { logDetail: this.#opts.logDetail });
       const vrrp = new VrrpRunner(router, this.#deps, this.#log);
-      vrrp.onStateChange(() => this.#ipvs?.masterChanged());
+      vrrp.onStateChange(() => {
+        this.#ipvs?.masterChanged();
+        this.#proxy?.masterChanged();
+      });
       this.#vrrp = vrrp;
       this.#loop.attach(vrrp.loopView());
       await this.#host.apply(plan.host);
@@ -60,6 +67,7 @@ export class Daemon {
       await vrrp.apply(plan.instances, plan.syncGroups, true);
     }
     await this.#ipvs?.apply(plan.virtualServers);
+    await this.#proxy?.apply(plan.proxy);
   }
 
   /**
@@ -77,6 +85,7 @@ export class Daemon {
       failures.push(...await this.#vrrp.apply(plan.instances, plan.syncGroups, false));
     }
     await this.#ipvs?.apply(plan.virtualServers);
+    await this.#proxy?.apply(plan.proxy).catch((error: Error) => failures.push({ instance: 'k0s', error }));
     if (failures.length) throw new Error(failures.map((f) => `${f.instance}: ${f.error.message}`).join('; '));
   }
 
@@ -85,6 +94,7 @@ export class Daemon {
     try {
       await this.#vrrp?.stop();
       await this.#ipvs?.stop();
+      await this.#proxy?.stop();
     } finally {
       this.#vrrp = undefined;
       this.#deps.close();
@@ -97,7 +107,7 @@ export class Daemon {
       startedAt: this.#startedAt, now: Date.now(), pid: process.pid, config: this.#config?.source,
       instances: v?.status() ?? [], unknownVrid: v?.router.unknownVridCount ?? 0, trackers: v?.trackers() ?? {},
       transitions: v?.transitions ?? 0, notifyRuns: v?.notifyRuns ?? 0,
-      ipvs: this.#ipvs?.view() ?? null, loop: this.#loop.snapshot(),
+      ipvs: this.#ipvs?.view() ?? null, proxy: this.#proxy?.view() ?? null, loop: this.#loop.snapshot(),
     };
   }
 

@@ -11,6 +11,10 @@ import { RtNetlink } from '../netif/rtnetlink.js';
 import { nftAvailable } from '../netif/nftables.js';
 import { NftFilter } from '../vrrp/accept-filter.js';
 import { IpvsClient, type ProbeRunner, type Timers } from '../ipvs/index.js';
+import { buildProbe, type ProbeSpec } from '../health/index.js';
+import { runNft, type NftRunner } from '../netif/nftables.js';
+import { TcpProxy, type BackendStats, type ProxyBackend, type TcpProxyEvents, type TcpProxyOptions } from '../proxy/index.js';
+import type { ProxyBalance } from '../config/types.js';
 
 /** The VrrpRouter surface the daemon uses (a fake router implements the same). */
 export interface VrrpRouterPort {
@@ -24,6 +28,17 @@ export interface VrrpRouterPort {
   status(): InstanceStatus[];
   readonly unknownVridCount: number;
   close(): Promise<void>;
+}
+
+/** The TcpProxy surface the k0s userspace proxy runner uses (tests hand in a fake). */
+export interface TcpProxyPort {
+  readonly port: number | undefined;
+  listen(port: number): Promise<void>;
+  close(opts: { connections: boolean }): Promise<void>;
+  setBackends(backends: readonly ProxyBackend[]): void;
+  setBalance(balance: ProxyBalance): void;
+  stats(): BackendStats[];
+  on<K extends keyof TcpProxyEvents>(event: K, listener: (...args: TcpProxyEvents[K]) => void): unknown;
 }
 
 /** The rtnetlink calls of the k0s host setup (dummy link, its /32s, IPv6 address labels). */
@@ -47,6 +62,11 @@ export interface DaemonDeps {
   /** The probe a vrrp_script runs. */
   trackProbe(argv: string[]): Probe;
   runNotify(cmd: NotifyCommand): Promise<NotifyResult>;
+  /** k0s userspace proxy: `nft -f -` for its redirect table, the TCP proxy, its backends' probes. */
+  nft: NftRunner;
+  createTcpProxy(opts: TcpProxyOptions): TcpProxyPort;
+  proxyProbe(spec: ProbeSpec): Probe;
+  proxyTimers?: Timers;
   /** Releases what the dependencies opened (after the runners stopped). */
   close(): void;
 }
@@ -75,6 +95,9 @@ export function realDependencies(): DaemonDeps {
     openIpvs: () => IpvsClient.open(),
     trackProbe: builtinProbe,
     runNotify: (cmd) => runNotify(cmd),
+    nft: runNft,
+    createTcpProxy: (opts) => new TcpProxy(opts),
+    proxyProbe: buildProbe,
     close: () => {
       rt?.close();
       rt = undefined;

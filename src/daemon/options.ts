@@ -1,4 +1,6 @@
 // What the command line tells the daemon. keepalived's flags map onto these one to one.
+import type { ProxyBalance, ProxyHealthCheck } from '../config/types.js';
+
 export interface DaemonOptions {
   /** keepalived.conf path (-f/--use-file). */
   configFile: string;
@@ -8,6 +10,9 @@ export interface DaemonOptions {
   k0sConfig?: string;
   /** k0s input: controller addresses, the real servers of every virtual server (k0s learns them from etcd/the API). */
   k0sControllers?: string[];
+  /** k0s input, userspace proxy: how a backend is picked and how backends are checked. */
+  k0sProxyBalance?: ProxyBalance;
+  k0sProxyCheck?: ProxyHealthCheck;
   /** -D/--log-detail: per-packet debug logs. */
   logDetail: boolean;
   /** -d/--dump-conf: log the parsed configuration at start. */

@@ -1,14 +1,16 @@
 // What a configuration change means for the running daemon, decided without touching anything:
 // planReload(old, next) says per VRRP instance add / remove / restart (and why) / update in place
 // (and what: priority, VIPs, tracking, notify scripts) / keep, per sync group create / rebuild /
-// remove / keep, what the k0s host setup adds and removes, and the virtual servers to program.
+// remove / keep, what the k0s host setup adds and removes, the virtual servers to program, and
+// k0s's userspace proxy (its settings and which VIPs it redirects while their instance is MASTER).
 // Start is planReload(undefined, config). The runners execute the plan.
 import { isDeepStrictEqual } from 'node:util';
 import { ConfigError } from '../errors.js';
-import type { ScriptCommand, SourceRef, VipdConfig } from '../config/types.js';
+import type { K0sUserSpaceProxy, ScriptCommand, SourceRef, VipdConfig } from '../config/types.js';
 import type { ResolvedInstanceConfig as InstanceConfig } from '../vrrp/instance-config.js';
 import { instanceConfig, trackSpecs, virtualServerConfigs, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
 import { hostChanges, hostSetup, type HostChanges } from './k0s-host.js';
+import { authHmacChanges } from '../vrrp/instance-auth.js';
 
 /** notify_master / notify_backup / notify_fault / notify_stop / notify of one instance. */
 export interface NotifySpec {
@@ -42,6 +44,8 @@ export interface InstanceChanges {
   virtualAddresses?: { from: string[]; to: string[] };
   tracking?: TrackingChanges;
   notify?: true;
+  /** auth_hmac keys, mode...: applied in place (the rollout and key rotation need no transition). */
+  authHmac?: string[];
 }
 
 export type InstanceStep =
@@ -67,11 +71,20 @@ export interface VirtualServerPlan {
   lvsFlushOnStop: boolean | 'VS';
 }
 
+/** k0s's userspace load balancer: the proxy and the VIPs redirected to it. */
+export interface ProxyPlan {
+  settings: K0sUserSpaceProxy;
+  /** Instance name -> its VIP addresses, redirected to the proxy while that instance is MASTER. */
+  vips: Map<string, string[]>;
+}
+
 export interface ReloadPlan {
   instances: InstanceStep[];
   syncGroups: SyncGroupStep[];
   host: HostChanges;
   virtualServers: VirtualServerPlan;
+  /** undefined: no userspace proxy (keepalived.conf, k0s with IPVS or disableLoadBalancer). */
+  proxy: ProxyPlan | undefined;
 }
 
 export function notifySpec(i: VipdConfig['vrrpInstances'][number]): NotifySpec {
@@ -140,7 +153,7 @@ export function trackingChanges(old: TrackSpec[], next: TrackSpec[]): TrackingCh
 }
 
 /** What an instance cannot change in place (VrrpInstance has setters for priority and VIPs only). */
-const IN_PLACE_FIELDS = new Set<string>(['priority', 'virtualAddresses', 'excludedAddresses']);
+const IN_PLACE_FIELDS = new Set<string>(['priority', 'virtualAddresses', 'excludedAddresses', 'authHmac']);
 
 const vipText = (c: InstanceConfig) => [...c.virtualAddresses, ...(c.excludedAddresses ?? [])]
   .map((v) => `${v.address}/${v.prefixLength}${v.interface ? ` dev ${v.interface}` : ''}`);
@@ -174,6 +187,8 @@ export function instanceStep(old: InstanceDefinition, next: InstanceDefinition):
   const { interfacesRemoved: _none, ...t } = tracking;
   if (t.added.length || t.removed.length || t.reweighted.length) changes.tracking = t;
   if (!same(old.notify, next.notify)) changes.notify = true;
+  const auth = authHmacChanges(old.config.authHmac, next.config.authHmac);
+  if (auth.length) changes.authHmac = auth;
   return Object.keys(changes).length ? { kind: 'update', name, next, changes } : { kind: 'keep', name, next };
 }
 
@@ -217,6 +232,12 @@ export function virtualServerPlan(config: VipdConfig): VirtualServerPlan {
   };
 }
 
+export function proxyPlan(config: VipdConfig): ProxyPlan | undefined {
+  const settings = config.k0s?.userSpaceProxy;
+  if (!settings) return undefined;
+  return { settings, vips: new Map(config.vrrpInstances.map((i) => [i.name, i.virtualIpAddresses.map((v) => v.address)])) };
+}
+
 export function planReload(old: VipdConfig | undefined, next: VipdConfig): ReloadPlan {
   const before = new Map((old ? instanceDefinitions(old) : []).map((d) => [d.name, d]));
   const after = instanceDefinitions(next);
@@ -232,5 +253,6 @@ export function planReload(old: VipdConfig | undefined, next: VipdConfig): Reloa
     syncGroups: syncGroupSteps(old ? syncGroupMembers(old) : new Map(), syncGroupMembers(next), restarted),
     host: hostChanges(old ? hostSetup(old) : undefined, hostSetup(next)),
     virtualServers: virtualServerPlan(next),
+    proxy: proxyPlan(next),
   };
 }

@@ -4,7 +4,10 @@ import type { InstanceStatus } from '../vrrp/instance.js';
 import { VERSION } from '../version.js';
 import { histogramFamily, type MetricFamily } from './metrics.js';
 import type { IpvsView } from './ipvs-runner.js';
+import type { ProxyView } from './k0s-proxy-runner.js';
 import { DELAY_BUCKETS_S, type LoopSnapshot } from './loop-health.js';
+import { emptyAuthCounters, type AuthHmacCounters } from '../vrrp/auth-hmac/decision.js';
+import { AUTH_MODES } from '../vrrp/auth-hmac/settings.js';
 
 export interface ReportSources {
   startedAt: number;
@@ -17,6 +20,8 @@ export interface ReportSources {
   transitions: number;
   notifyRuns: number;
   ipvs: IpvsView | null;
+  /** k0s's userspace proxy; absent or null when not running. */
+  proxy?: ProxyView | null;
   loop: LoopSnapshot;
 }
 
@@ -35,6 +40,7 @@ export function statusReport(s: ReportSources): Record<string, unknown> {
       desired: s.ipvs.desired,
       health: Object.fromEntries([...s.ipvs.health].map(([k, m]) => [k, Object.fromEntries(m)])),
     } : null,
+    ...(s.proxy ? { proxy: s.proxy } : {}),
     trackers: s.trackers,
     eventLoop: {
       // How late the VRRP timers fired (README: event-loop health).
@@ -50,6 +56,8 @@ export function statusReport(s: ReportSources): Record<string, unknown> {
 const STATES = ['initialize', 'backup', 'master', 'fault'] as const;
 const DROPS = ['ipTtlErrors', 'checksumErrors', 'versionErrors', 'vrIdErrors', 'authFailures', 'invalidAuthType', 'authTypeMismatch',
   'intervalErrors', 'addressListErrors', 'packetLengthErrors', 'invalidTypeErrors', 'unicastPeerErrors', 'ownerDiscards'] as const;
+
+const AUTH_RESULTS = Object.keys(emptyAuthCounters()) as Array<keyof AuthHmacCounters>;
 
 const fam = (name: string, help: string, type: 'counter' | 'gauge', samples: MetricFamily['samples']): MetricFamily => ({ name, help, type, samples });
 
@@ -71,6 +79,10 @@ export function metricFamilies(s: ReportSources): MetricFamily[] {
     fam('vipd_vrrp_unknown_vrid_total', 'Datagrams for VRIDs not configured here', 'counter', [{ value: s.unknownVrid }]),
     fam('vipd_vrrp_drops_total', 'Advertisements dropped, by reason', 'counter',
       inst.flatMap((i) => DROPS.map((d) => ({ labels: { instance: i.name, reason: d }, value: Number(i.stats[d]) })))),
+    fam('vipd_vrrp_auth_hmac_adverts_total', 'auth_hmac: received adverts by verification result (authenticated, or why not)', 'counter',
+      inst.flatMap((i) => (i.authHmac ? AUTH_RESULTS.map((r) => ({ labels: { instance: i.name, result: r }, value: i.authHmac!.counters[r] })) : []))),
+    fam('vipd_vrrp_auth_hmac_mode', 'auth_hmac rollout mode per instance (1 = current)', 'gauge',
+      inst.flatMap((i) => (i.authHmac ? AUTH_MODES.map((m) => ({ labels: { instance: i.name, mode: m }, value: i.authHmac!.mode === m ? 1 : 0 })) : []))),
     histogramFamily('vipd_event_loop_delay_seconds', 'How late VRRP timers fired (event-loop delay)', DELAY_BUCKETS_S,
       s.loop.buckets, s.loop.sumSeconds, s.loop.samples),
     fam('vipd_event_loop_stalls_total', 'Event-loop stalls longer than the shortest Master_Down_Interval', 'counter', [{ value: s.loop.stalls }]),

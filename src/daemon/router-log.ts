@@ -13,6 +13,10 @@ export function logRouterEvents(r: VrrpRouterPort, log: Logger, opts: { logDetai
     const n = drops.hit(`${d.instance}/${d.reason}`);
     if (n !== undefined) log.warn({ ...d, suppressed: n }, `${d.instance}: dropped advert from ${d.source}: ${d.detail}`);
   });
+  r.on('auth-notice', (a) => {
+    const n = drops.hit(`${a.instance}/auth-${a.outcome}/${a.level}`);
+    if (n !== undefined) log[a.level]({ ...a, suppressed: n }, `${a.instance}: advert from ${a.source}: ${a.detail}`);
+  });
   r.on('vip-error', (e) => log.error({ instance: e.instance, op: e.op, errors: e.failures.map((f) => `${f.vip.address}: ${f.error.message}`) }, `${e.instance}: VIP ${e.op} failed`));
   r.on('send-error', (e) => {
     const n = drops.hit(`${e.instance}/send`);

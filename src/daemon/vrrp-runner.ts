@@ -137,9 +137,11 @@ export class VrrpRunner {
       await run.tracking.reapply();
     }
     if (c.virtualAddresses) await inst.setVirtualAddresses(next.config.virtualAddresses, next.config.excludedAddresses ?? []);
+    if (c.authHmac) inst.setAuthHmac(next.config.authHmac);
     const what = [
       ...(c.priority ? [`priority ${c.priority.from} -> ${c.priority.to}`] : []),
       ...(c.virtualAddresses ? ['virtual addresses'] : []), ...(c.tracking ? ['tracking'] : []), ...(c.notify ? ['notify scripts'] : []),
+      ...(c.authHmac ? [`auth_hmac: ${c.authHmac.join(', ')}`] : []),
     ];
     this.#log.info({ instance: name }, `${name}: updated in place (${what.join(', ')})`);
   }

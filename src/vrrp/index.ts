@@ -1,6 +1,8 @@
 // The pure VRRP core: codec, receive validation, timers, state machine, statistics, the views an instance's
-// config derives and the GARP schedule. No sockets, no clocks.
+// config derives and the GARP schedule; auth_hmac's pure core as `authHmac`. No sockets, no clocks.
 export * from './types.js';
+export * as authHmac from './auth-hmac/index.js';
+export { maxAdvertisedAddresses, type AdvertShape } from './advert-fit.js';
 export { internetChecksum, pseudoHeaderSum } from './checksum.js';
 export { AUTH_DATA_LENGTH, passwordAuthData, isValidPassword, authDataMatches } from './auth.js';
 export {
@@ -12,6 +14,7 @@ export {
   parseVrrpMessage,
   vridOf,
   vridOfIpv4Packet,
+  ipv4Payload,
   type EncodeOptions,
   type ParseFailure,
   type ParseOptions,
@@ -23,6 +26,8 @@ export {
   validateAdvertisement,
   receiveIpv4Packet,
   receiveVrrpMessage,
+  type AuthCheck,
+  type AuthHmacDropReason,
   type DropReason,
   type InstanceView,
   type Verdict,

@@ -6,6 +6,9 @@ import { ConfigError } from '../errors.js';
 import { ipFamily, ipToBytes } from '../netif/ip-address.js';
 import { checkMachineConfig } from './state-machine.js';
 import type { ChecksumMode, IpVersion, VrrpVersion } from './types.js';
+import { HmacKey } from './auth-hmac/keys.js';
+import type { AntiReplay } from './auth-hmac/sequence.js';
+import { AUTH_MODES, defaultWindowS, WINDOW_MAX_S, WINDOW_MIN_S, type AuthHmacSettings, type AuthMode } from './auth-hmac/settings.js';
 
 /** A virtual address: "10.0.0.100/24" (no "/len": a host address), or the same as an object. */
 export type VirtualAddressInput = string | VirtualAddressConfig;
@@ -186,6 +189,28 @@ export interface InstanceConfig {
   addressListCheck?: 'log' | 'strict';
   /** keepalived down_timer_adverts. Default 3 (the RFC). */
   downTimerAdverts?: number;
+  /**
+   * HMAC-SHA256 authentication of adverts (draft-cassen-vrrp-auth-hmac, keepalived's `auth_hmac`):
+   * every advert carries a signed trailer, and adverts without a valid one are dropped before they
+   * reach the state machine. Excludes `authPass`.
+   */
+  authHmac?: AuthHmacConfig;
+}
+
+/** keepalived's `auth_hmac { }` in the library's terms. */
+export interface AuthHmacConfig {
+  /** Every key accepted (two during a rotation), each 32 to 64 bytes with an id 1..255. */
+  keys: readonly HmacKey[] | ReadonlyMap<number, HmacKey>;
+  /** The key that signs our adverts; one of `keys`. */
+  activeKeyId: number;
+  /** Default 'enforce'. 'permissive' and 'receive-only' are the rollout steps (see AuthMode). */
+  mode?: AuthMode;
+  /** Default 'time' (synchronised clocks); 'monotonic' needs no clock agreement. */
+  antiReplay?: AntiReplay;
+  /** Freshness window, whole seconds 1..300. Default keepalived's: 3 x the advert interval, at least 5. */
+  windowS?: number;
+  /** Most senders whose last sequence is remembered (default 32). */
+  replaySenders?: number;
 }
 
 export interface ResolvedVirtualAddress {
@@ -222,6 +247,7 @@ export interface ResolvedInstanceConfig extends InstanceConfig {
   checksum: ChecksumMode;
   addressListCheck: 'log' | 'strict';
   downTimerAdverts: number;
+  authHmac?: AuthHmacSettings;
 }
 
 /** Fills keepalived's defaults in and checks the result. Idempotent. Throws ConfigError. */
@@ -265,8 +291,11 @@ export function resolveInstanceConfig(c: InstanceConfig): ResolvedInstanceConfig
     if (!(Number.isFinite(v) && (v as number) >= 0)) bad(`garp.${k} must be a number >= 0, not ${String(v)}`);
   }
   const priority = c.priority ?? 100;
+  const advertIntervalCs = c.advertIntervalCs ?? 100;
   const strict = c.strict ?? false;
   const auth = authOf(c, bad);
+  if (c.authHmac !== undefined && auth) bad(`${auth.type === 'ah' ? 'auth type ah' : 'authPass'} and authHmac exclude each other (keepalived ignores authentication { } beside auth_hmac)`);
+  const authHmac = c.authHmac === undefined ? undefined : authHmacSettings(c.authHmac, advertIntervalCs, bad);
   const unicastTtl = c.unicastTtl ?? 255;
   if (!Number.isInteger(unicastTtl) || unicastTtl < 0 || unicastTtl > 255) bad(`unicastTtl must be 0..255, not ${String(unicastTtl)}`);
   if (c.multicastGroup !== undefined) checkGroup(c.multicastGroup, family, bad);
@@ -282,6 +311,7 @@ export function resolveInstanceConfig(c: InstanceConfig): ResolvedInstanceConfig
   if (strict) {
     // keepalived's strict mode (vrrp_strict): what it refuses outright, and what the config layer resets first.
     if (auth) bad('strict mode does not allow authentication');
+    if (authHmac && authHmac.mode !== 'enforce') bad(`strict mode needs authHmac mode enforce, not ${authHmac.mode}`);
     if (peers.length > 0 || c.unicast) bad('strict mode does not allow unicast peers');
     if (vips.length === 0) bad('strict mode needs at least one virtual address');
     if ((c.preemptDelayMs ?? 0) > 0) bad('strict mode does not allow a preempt delay');
@@ -297,7 +327,7 @@ export function resolveInstanceConfig(c: InstanceConfig): ResolvedInstanceConfig
     version,
     family,
     priority,
-    advertIntervalCs: c.advertIntervalCs ?? 100,
+    advertIntervalCs,
     preempt: c.preempt ?? true,
     preemptDelayMs: c.preemptDelayMs ?? 0,
     acceptMode: c.acceptMode ?? (strict ? priority === 255 : true),
@@ -325,6 +355,7 @@ export function resolveInstanceConfig(c: InstanceConfig): ResolvedInstanceConfig
     ...(c.multicastGroup !== undefined ? { multicastGroup: c.multicastGroup } : {}),
     ...(c.vmac ? { vmac: { ...c.vmac } } : {}),
     ...(c.ipvlan ? { ipvlan: { ...c.ipvlan } } : {}),
+    ...(authHmac ? { authHmac } : {}),
   };
   if (!['send', 'detect', 'never'].includes(r.oldUnicastChecksum)) bad(`oldUnicastChecksum must be send, detect or never, not ${String(r.oldUnicastChecksum)}`);
   try {
@@ -387,6 +418,31 @@ export function vmacAddress(mac: string | undefined, vrid: number, family: IpVer
   if (bytes.length === 5) bytes.push(vrid);
   if (bytes[0]! & 1) bad(`${mac} is a multicast MAC address`);
   return bytes.map(hex).join(':');
+}
+
+function authHmacSettings(a: AuthHmacConfig, advertIntervalCs: number, bad: (m: string) => never): AuthHmacSettings {
+  if (a === null || typeof a !== 'object') return bad('authHmac must be an object');
+  const list: unknown = a.keys instanceof Map ? [...(a.keys as ReadonlyMap<number, HmacKey>).values()] : a.keys;
+  if (!Array.isArray(list)) return bad('authHmac.keys must be a list (or Map) of HmacKey');
+  const keys = new Map<number, HmacKey>();
+  for (const k of list as unknown[]) {
+    if (!(k instanceof HmacKey)) bad('authHmac.keys must be HmacKey objects (new HmacKey(id, bytes))');
+    if (keys.has(k.id)) bad(`authHmac key ${k.id} is given twice`);
+    keys.set(k.id, k);
+  }
+  if (keys.size === 0) bad('authHmac needs at least one key');
+  if (!keys.has(a.activeKeyId)) bad(`authHmac.activeKeyId ${String(a.activeKeyId)} is not one of the keys (${[...keys.keys()].join(', ')})`);
+  const mode = a.mode ?? 'enforce';
+  if (!AUTH_MODES.includes(mode)) bad(`authHmac.mode must be ${AUTH_MODES.join(', ')}, not ${String(mode)}`);
+  const antiReplay = a.antiReplay ?? 'time';
+  if (antiReplay !== 'time' && antiReplay !== 'monotonic') bad(`authHmac.antiReplay must be time or monotonic, not ${String(antiReplay)}`);
+  const windowS = a.windowS ?? defaultWindowS(advertIntervalCs / 100);
+  if (!Number.isInteger(windowS) || windowS < WINDOW_MIN_S || windowS > WINDOW_MAX_S) {
+    bad(`authHmac.windowS must be whole seconds ${WINDOW_MIN_S}..${WINDOW_MAX_S}, not ${String(windowS)}`);
+  }
+  const senders = a.replaySenders;
+  if (senders !== undefined && !(Number.isInteger(senders) && senders >= 1)) bad(`authHmac.replaySenders must be an integer >= 1, not ${String(senders)}`);
+  return { keys, activeKeyId: a.activeKeyId, mode, antiReplay, windowS, ...(senders !== undefined ? { replaySenders: senders } : {}) };
 }
 
 function familyOf(address: string | undefined, bad: (m: string) => never): IpVersion | undefined {

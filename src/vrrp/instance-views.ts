@@ -72,6 +72,7 @@ export function receiveViewOf(c: ResolvedInstanceConfig, source: string): Instan
     } : {}),
     addressListCheck: c.addressListCheck,
     checksum: c.checksum,
+    ...(c.authHmac ? { trailer: true } : {}),
   };
 }
 

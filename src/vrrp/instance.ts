@@ -12,7 +12,8 @@ import { addVirtualAddresses, removeVirtualAddresses, type AddressFailure, type 
 import type { AdvertChannel, VrrpDatagram } from './channel.js';
 import { VRRP_MULTICAST_IPV6 } from './types.js';
 import { realClock, type Clock } from './clock.js';
-import { resolveInstanceConfig, type InstanceConfig, type ResolvedInstanceConfig } from './instance-config.js';
+import { resolveInstanceConfig, type AuthHmacConfig, type InstanceConfig, type ResolvedInstanceConfig } from './instance-config.js';
+import { InstanceAuth, authNotice, type AuthHmacMemory, type AuthHmacStatus, type AuthNoticeEvent } from './instance-auth.js';
 import {
   advertDestinationsOf, advertIntervalMsOf, advertOf, ahKeyOf, encodeOptionsOf, heldAddressesOf, machineConfigOf, receiveViewOf, sendTtlOf, sourceOf,
 } from './instance-views.js';
@@ -21,9 +22,10 @@ import { onAddressesAdded, onBecomeMaster, onLowerPriorityAdvert, type GarpRound
 import { GarpTimer } from './garp-timer.js';
 
 export { realClock, type Clock } from './clock.js';
+export type { AuthHmacMemory, AuthHmacStatus, AuthNoticeEvent } from './instance-auth.js';
 export {
   DEFAULT_GARP, resolveInstanceConfig,
-  type GarpSettings, type InstanceConfig, type ResolvedInstanceConfig, type ResolvedVirtualAddress, type VirtualAddressConfig, type VirtualAddressInput,
+  type AuthHmacConfig, type GarpSettings, type InstanceConfig, type ResolvedInstanceConfig, type ResolvedVirtualAddress, type VirtualAddressConfig, type VirtualAddressInput,
 } from './instance-config.js';
 
 export interface LinkInfo { ifindex: number; name: string; mac: string }
@@ -58,6 +60,10 @@ export interface InstanceEnv {
   /** Enforces acceptMode false (no_accept); without it such an instance accepts like any other. */
   filter?: AcceptFilter;
   clock?: Clock;
+  /** auth_hmac: wall clock, epoch ms (the trailer carries UTC time). Default Date.now. */
+  wallClock?: () => number;
+  /** auth_hmac: replay marks and send sequence kept across restarts of the instance (the router's). */
+  authMemory?: Map<string, AuthHmacMemory>;
 }
 
 export interface StateChange {
@@ -83,6 +89,8 @@ export interface InstanceEvents {
   'send-error': [{ instance: string; error: Error }];
   garp: [{ instance: string; count: number }];
   'late-advert': [LateAdvertEvent];
+  /** auth_hmac: an accepted advert worth a log line (tolerated missing trailer, clock skew). */
+  'auth-notice': [AuthNoticeEvent];
 }
 
 export interface InstanceStatus {
@@ -110,6 +118,8 @@ export interface InstanceStatus {
   acceptMode: boolean;
   /** The VMAC or ipvlan the instance runs on, if any. */
   vmac?: string;
+  /** auth_hmac settings (keys masked) and counters, when the instance has it. */
+  authHmac?: AuthHmacStatus;
 }
 
 export class VrrpInstance extends EventEmitter<InstanceEvents> {
@@ -136,6 +146,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
   #ahKey: Buffer | undefined;
   #ahSeq = 0;
   #blocked = false;
+  #auth: InstanceAuth | undefined;
 
   /** Throws ConfigError (touching nothing) on a config that cannot run. */
   constructor(cfg: InstanceConfig, env: InstanceEnv) {
@@ -154,6 +165,20 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     this.#garps = new GarpTimer(this.#cfg.garp, this.#clock, (round) => this.#announce(round));
     // keepalived unicast_fault_no_peer: unicast was asked for and no peer is left.
     if (this.#cfg.unicast && this.#cfg.unicastFaultNoPeer && this.#cfg.unicastPeers.length === 0) this.#faults.add('no unicast peer');
+    this.#auth = this.#newAuth();
+  }
+
+  #authKey(): string {
+    return `${this.#env.link.ifindex}/${this.#cfg.family}/${this.#cfg.vrid}`;
+  }
+
+  #newAuth(): InstanceAuth | undefined {
+    const s = this.#cfg.authHmac;
+    return s && new InstanceAuth(s, this.#env.wallClock ?? Date.now, this.#env.authMemory?.get(this.#authKey()));
+  }
+
+  #saveAuth(): void {
+    if (this.#auth) this.#env.authMemory?.set(this.#authKey(), this.#auth.memory());
   }
 
   get state(): VrrpStateName {
@@ -193,6 +218,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     if (!this.#started) return;
     this.#dispatch({ type: 'shutdown', now: this.#clock.now() });
     this.#started = false;
+    this.#saveAuth();
     for (const h of this.#timers.values()) this.#clock.clearTimeout(h);
     this.#timers.clear();
     this.#garps.cancel();
@@ -201,12 +227,14 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
 
   /**
    * A datagram of this instance's VRID, from the shared channel. Order: parse (an IPsec AH is
-   * checked and taken off first), the RFC checks (no keys involved), then (next: an HMAC trailer's
-   * verification) the state machine.
+   * checked and taken off first), the RFC checks that need no key, the auth_hmac trailer (when
+   * configured), the rest of the RFC checks, then the state machine. A dropped advert never reaches
+   * the machine, so it cannot move our own timers.
    */
   receive(d: VrrpDatagram): void {
     if (!this.#started) return;
     const verdict = this.#verdict(d);
+    if (verdict.auth) this.#recordAuth(verdict.auth, d.source);
     if (!verdict.ok) {
       this.#stats = countDrop(this.#stats, verdict.reason);
       if (verdict.reason !== 'own-advert') this.emit('drop', { instance: this.name, reason: verdict.reason, detail: verdict.detail, source: d.source });
@@ -237,9 +265,32 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       this.#ahSeq = p.seq;
       return receiveVrrpMessage(p.vrrp, { family: 4, source: p.source, destination: p.destination, ttl: p.ttl }, this.#view);
     }
+    const auth = this.#auth?.check();
     return d.family === 4
-      ? receiveIpv4Packet(d.data, this.#view)
-      : receiveVrrpMessage(d.data, { family: 6, source: d.source, destination: d.destination ?? VRRP_MULTICAST_IPV6, ttl: d.ttl ?? -1 }, this.#view);
+      ? receiveIpv4Packet(d.data, this.#view, auth)
+      : receiveVrrpMessage(d.data, { family: 6, source: d.source, destination: d.destination ?? VRRP_MULTICAST_IPV6, ttl: d.ttl ?? -1 }, this.#view, auth);
+  }
+
+  #recordAuth(decision: NonNullable<Verdict['auth']>, source: string): void {
+    const auth = this.#auth!;
+    auth.record(decision);
+    const notice = authNotice(this.name, source, decision, auth.settings.mode);
+    if (notice) this.emit('auth-notice', notice);
+  }
+
+  /**
+   * auth_hmac changed at run time (SIGHUP: keys, active key, mode, window). No state change: the
+   * replay marks and the send sequence carry on; undefined turns it off. Rejects (changing
+   * nothing) what resolveInstanceConfig rejects.
+   */
+  setAuthHmac(authHmac: AuthHmacConfig | undefined): void {
+    const { authHmac: _old, ...rest } = this.#cfg;
+    const cfg = resolveInstanceConfig(authHmac ? { ...rest, authHmac } : rest);
+    this.#saveAuth();
+    this.#cfg = cfg;
+    this.#view = receiveViewOf(cfg, this.#source);
+    if (cfg.authHmac && this.#auth) this.#auth.update(cfg.authHmac);
+    else this.#auth = this.#newAuth();
   }
 
   /** Base priority changed at run time (config reload or API). Tracking adjustments apply on top. */
@@ -392,10 +443,11 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     // reach the peers stale when the link returns, making backups start a Skew_Time takeover.
     if (priority === 0 && (this.#faults.has(`link:${this.#cfg.interface}`) || this.#faults.has(`link:${this.#env.link.name}`))) return;
     const ttl = sendTtlOf(this.#cfg);
+    const sign = this.#auth?.signer(this.#cfg.family, this.#source);
     for (const to of advertDestinationsOf(this.#cfg)) {
       try {
         const msg = this.#advert(priority, to);
-        const sent = this.#ahKey ? this.#sendAh(msg, to, ttl) : this.#env.channel.send(msg, this.#source, to, ttl);
+        const sent = this.#ahKey ? this.#sendAh(msg, to, ttl) : this.#env.channel.send(sign ? sign(msg, to) : msg, this.#source, to, ttl);
         if (!sent) this.emit('send-error', { instance: this.name, error: new Error(`advert to ${to} dropped: socket buffer full`) });
       } catch (error) {
         this.emit('send-error', { instance: this.name, error: error as Error });
@@ -423,7 +475,10 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
    */
   #warmUp(): void {
     try {
-      for (const to of advertDestinationsOf(this.#cfg)) this.#advert(this.#priority, to);
+      for (const to of advertDestinationsOf(this.#cfg)) {
+        const message = this.#advert(this.#priority, to);
+        this.#auth?.warmUp(message, this.#cfg.family, this.#source, to);
+      }
       for (const v of this.#vips) this.#env.announce.prepare?.(this.#linkOf(v), v.address);
       const scratch = step(createMachine(machineConfigOf(this.#cfg, this.#source)), { type: 'startup', now: 0 }).machine;
       step(scratch, { type: 'master-down-timer', now: Number.MAX_SAFE_INTEGER });
@@ -518,6 +573,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       lateAdverts: this.#stats.lateAdverts,
       acceptMode: this.#cfg.acceptMode || this.#cfg.priority === 255,
       ...(this.#env.link.name !== this.#cfg.interface ? { vmac: this.#env.link.name } : {}),
+      ...(this.#auth ? { authHmac: this.#auth.status() } : {}),
     };
   }
 }

@@ -13,6 +13,7 @@ import { bytesToIp, ipToBytes } from '../netif/ip-address.js';
 import { VipdError } from '../errors.js';
 import { AUTH_DATA_LENGTH } from './auth.js';
 import { internetChecksum, pseudoHeaderSum } from './checksum.js';
+import { TRAILER_LENGTH } from './auth-hmac/trailer.js';
 import {
   type Advertisement,
   type ChecksumMode,
@@ -123,7 +124,10 @@ export type ParseFailure =
   | 'ttl'
   /** VRRP version is not 2 or 3, not the one expected, or v2 over IPv6. */
   | 'version'
-  /** Shorter than its header, its addresses and (v2) auth data say; or no addresses. */
+  /**
+   * Not the length its header, addresses and (v2) auth data say (plus a 28-byte auth_hmac trailer
+   * when the instance has auth_hmac); or no addresses.
+   */
   | 'length'
   | 'checksum'
   /** Type is not 1 (advertisement). */
@@ -154,6 +158,11 @@ export interface ParseOptions {
    * destination instead of ours (keepalived before 1.3.6, its old_unicast_checksum).
    */
   readonly oldUnicastDestination?: Uint8Array;
+  /**
+   * auth_hmac: the message may be followed by its 28-byte trailer (verified later, by the instance).
+   * Without it any byte after the message is a length error, as keepalived counts it.
+   */
+  readonly trailer?: boolean;
 }
 
 /** Facts the IP layer gives about a VRRP message received on an IPv6 socket (or any payload). */
@@ -193,6 +202,12 @@ export function parseIpv4Packet(packet: Uint8Array, options: ParseOptions = {}):
     return fail('length', `IPv4 total length ${totalLength} but only ${packet.length} bytes received`, vridOf(payload));
   }
   return parseMessage(payload, 4, source, destination, ttl, options);
+}
+
+/** The VRRP payload of a whole IPv4 packet that parsed (what follows its header, up to its total length). */
+export function ipv4Payload(packet: Uint8Array): Uint8Array {
+  const headerLength = (packet[0]! & 0x0f) * 4;
+  return packet.subarray(headerLength, Math.min((packet[2]! << 8) | packet[3]!, packet.length));
 }
 
 /** Parses a VRRP message (the IP payload) whose addresses and TTL/hop limit come from the socket. */
@@ -247,18 +262,25 @@ function parseMessage(
   const need = VRRP_HEADER_LENGTH + count * addrLen + (version === 2 ? AUTH_DATA_LENGTH : 0);
   if (count === 0) return fail('length', 'no addresses', vrid);
   if (msg.length < need) return fail('length', `${msg.length} bytes, ${count} addresses need ${need}`, vrid);
+  if (msg.length !== need && !(options.trailer && msg.length === need + TRAILER_LENGTH)) {
+    const allowed = options.trailer ? `${need} or ${need + TRAILER_LENGTH} (auth_hmac trailer)` : `${need}`;
+    return fail('length', `${msg.length} bytes, ${count} addresses make ${allowed}`, vrid);
+  }
 
+  // The checksum covers the message only (an auth_hmac trailer is outside it), except over IPv6,
+  // where it is the transport checksum of the whole payload (RFC 8200 8.1).
   let checksumKind: ReceivedAdvertisement['checksumKind'];
   if (version === 2) {
-    if (internetChecksum(msg) !== 0) return fail('checksum', 'bad VRRPv2 checksum', vrid);
+    if (internetChecksum(msg, 0, 0, need) !== 0) return fail('checksum', 'bad VRRPv2 checksum', vrid);
     checksumKind = 'v2';
   } else {
     const mode = family === 6 ? 'pseudo' : (options.checksum ?? 'pseudo');
-    const withPseudo = mode !== 'no-pseudo' && internetChecksum(msg, pseudoHeaderSum(source, destination, msg.length)) === 0;
+    const end = family === 6 ? msg.length : need;
+    const withPseudo = mode !== 'no-pseudo' && internetChecksum(msg, pseudoHeaderSum(source, destination, end), 0, end) === 0;
     if (withPseudo) checksumKind = 'pseudo';
-    else if (mode !== 'pseudo' && internetChecksum(msg) === 0) checksumKind = 'no-pseudo';
+    else if (mode !== 'pseudo' && internetChecksum(msg, 0, 0, end) === 0) checksumKind = 'no-pseudo';
     else if (options.oldUnicastDestination && family === 4
-      && internetChecksum(msg, pseudoHeaderSum(source, options.oldUnicastDestination, msg.length)) === 0) checksumKind = 'old-unicast';
+      && internetChecksum(msg, pseudoHeaderSum(source, options.oldUnicastDestination, end), 0, end) === 0) checksumKind = 'old-unicast';
     else return fail('checksum', `bad VRRPv3 checksum (${mode})`, vrid);
   }
   const type = msg[0]! & 0x0f;

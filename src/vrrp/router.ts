@@ -9,7 +9,7 @@ import { isIpv6LinkLocal } from '../netif/ip-address.js';
 import { VipdError } from '../errors.js';
 import { VrrpChannel, type VrrpDatagram } from './channel.js';
 import { IFF_RUNNING, IFF_UP } from '../netif/rtnetlink/constants.js';
-import { VrrpInstance, type AcceptFilter, type Announce, type InstanceEvents, type InstanceStatus, type LinkInfo } from './instance.js';
+import { VrrpInstance, type AcceptFilter, type Announce, type AuthHmacMemory, type InstanceEvents, type InstanceStatus, type LinkInfo } from './instance.js';
 import type { Clock } from './clock.js';
 import { resolveInstanceConfig, type InstanceConfig, type ResolvedInstanceConfig } from './instance-config.js';
 import { ahKeyOf, canonicalIp, isUnicast, multicastGroupOf, otherInterfacesOf } from './instance-views.js';
@@ -22,7 +22,7 @@ import { AH_LENGTH, IPPROTO_AH } from './auth-ah.js';
 import { isMulticast, instancesConflict } from './demux.js';
 
 /** Instance events the router re-emits, so one listener sees every instance. */
-const RELAYED: ReadonlyArray<keyof InstanceEvents> = ['state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'late-advert'];
+const RELAYED: ReadonlyArray<keyof InstanceEvents> = ['state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'late-advert', 'auth-notice'];
 
 export interface RouterEvents extends InstanceEvents {
   /** A datagram for a VRID no instance here runs (counted; common on shared LANs). */
@@ -95,6 +95,8 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
   #filter: RouterFilter | null | undefined;
   #vlinks: VirtualLinks;
   #vmacPrefix: string;
+  /** auth_hmac replay marks and send sequences of instances, kept when one restarts. */
+  #authMemory = new Map<string, AuthHmacMemory>();
 
   constructor(opts: RouterOptions = {}) {
     super();
@@ -197,7 +199,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
       try {
         if (ahKeyOf(cfg)) ch.channel.enableAh();
         instance = new VrrpInstance(cfg, {
-          channel: ch.channel, link, links, primaryAddress: primary, addresses: this.#rt, announce: this.#announce,
+          channel: ch.channel, link, links, primaryAddress: primary, addresses: this.#rt, announce: this.#announce, authMemory: this.#authMemory,
           ...(filter ? { filter } : {}),
           ...(this.#clock ? { clock: this.#clock } : {}),
         });

@@ -26,7 +26,7 @@ export interface VrrpStatistics {
   readonly checksumErrors: number;
   readonly versionErrors: number;
   readonly vrIdErrors: number;
-  /** VRRP-MIB (v2 authentication). */
+  /** VRRP-MIB (v2 authentication; also every advert auth_hmac drops). */
   readonly authFailures: number;
   readonly invalidAuthType: number;
   readonly authTypeMismatch: number;
@@ -88,6 +88,14 @@ export const DROP_COUNTER: { readonly [R in DropReason]: CounterName } = {
   'auth-failure': 'authFailures',
   'address-list': 'addressListErrors',
   interval: 'intervalErrors',
+  // auth_hmac failures are authentication failures (VRRP-MIB); the instance's auth_hmac counters
+  // (InstanceStatus.authHmac) tell them apart.
+  'auth-missing': 'authFailures',
+  'auth-malformed': 'authFailures',
+  'auth-unknown-key': 'authFailures',
+  'auth-bad-hmac': 'authFailures',
+  'auth-stale': 'authFailures',
+  'auth-replay': 'authFailures',
 };
 
 const PROTO_ERR: Partial<Record<DropReason, ProtoErrReason>> = {

@@ -3,14 +3,21 @@
 //
 //   parse (packet.ts):  ip-header, ttl (255; any for unicast instances), version, length, checksum, type
 //   validate (here):    vrid, own-advert, unicast-peer (check_unicast_src), ttl (a peer's min/max_ttl),
-//                       owner, invalid-auth-type, auth-type-mismatch, auth-failure, address-list, interval
+//                       owner, auth-* (auth_hmac, when the instance has it), invalid-auth-type,
+//                       auth-type-mismatch, auth-failure, address-list, interval
 import { bytesToIp, ipToBytes } from '../netif/ip-address.js';
 import { authDataMatches } from './auth.js';
+import { authenticateAdvert } from './auth-hmac/decision.js';
+import type { AuthFailure } from './auth-hmac/verify.js';
+import type { ReceiveDecision } from './auth-hmac/decision.js';
+import type { ReplayState } from './auth-hmac/replay.js';
+import type { AuthHmacSettings } from './auth-hmac/settings.js';
 import {
   type ParseFailure,
   type PacketMeta,
   type ParseOptions,
   type ReceivedAdvertisement,
+  ipv4Payload,
   parseIpv4Packet,
   parseVrrpMessage,
 } from './packet.js';
@@ -35,7 +42,19 @@ export type DropReason =
   /** The advert's addresses differ from ours, and the check is strict (see `addressListCheck`). */
   | 'address-list'
   /** v2: Adver Int differs from ours (RFC 3768: MUST discard). v3 learns the interval instead. */
-  | 'interval';
+  | 'interval'
+  /** auth_hmac: no trailer (enforce), malformed trailer, unknown key id, bad HMAC, stale or replayed. */
+  | AuthHmacDropReason;
+
+export type AuthHmacDropReason = `auth-${AuthFailure}`;
+
+/** auth_hmac: what the checks need besides the view (the instance's replay state and wall clock). */
+export interface AuthCheck {
+  readonly settings: AuthHmacSettings;
+  readonly replay: ReplayState;
+  /** Wall clock, epoch milliseconds (the trailer carries UTC time). */
+  readonly nowMs: number;
+}
 
 /** What the validator needs to know about the receiving instance. */
 export interface InstanceView {
@@ -73,18 +92,25 @@ export interface InstanceView {
   readonly addressListCheck?: 'log' | 'strict';
   /** VRRPv3 IPv4 checksum variants accepted (default 'pseudo'). */
   readonly checksum?: ChecksumMode;
+  /** auth_hmac: a 28-byte trailer may follow the message (parse option; the AuthCheck verifies it). */
+  readonly trailer?: boolean;
 }
 
+/** `auth`: the auth_hmac decision, when the checks got that far (the instance keeps its replay state). */
 export type Verdict =
-  | { readonly ok: true; readonly advert: ReceivedAdvertisement; readonly addressListMismatch: boolean }
-  | { readonly ok: false; readonly reason: DropReason; readonly detail: string; readonly vrid?: number };
+  | { readonly ok: true; readonly advert: ReceivedAdvertisement; readonly addressListMismatch: boolean; readonly auth?: ReceiveDecision }
+  | { readonly ok: false; readonly reason: DropReason; readonly detail: string; readonly vrid?: number; readonly auth?: ReceiveDecision };
 
 function drop(reason: DropReason, detail: string, vrid?: number): Verdict {
   return vrid === undefined ? { ok: false, reason, detail } : { ok: false, reason, detail, vrid };
 }
 
-/** Instance-level checks on an advert that parsed. */
-export function validateAdvertisement(adv: ReceivedAdvertisement, view: InstanceView): Verdict {
+/**
+ * Instance-level checks on an advert that parsed. `auth` (instances with auth_hmac): the trailer is
+ * verified, in constant time, right after the checks that need no key; `payload` is the VRRP payload
+ * as received (message and trailer).
+ */
+export function validateAdvertisement(adv: ReceivedAdvertisement, view: InstanceView, auth?: AuthCheck & { readonly payload: Uint8Array }): Verdict {
   const vrid = adv.vrid;
   if (adv.version !== view.version) return drop('version', `VRRP version ${adv.version}, expected ${view.version}`, vrid);
   if (adv.family !== view.family) return drop('version', `IPv${adv.family} advert for an IPv${view.family} instance`, vrid);
@@ -100,6 +126,11 @@ export function validateAdvertisement(adv: ReceivedAdvertisement, view: Instance
     return drop('ttl', `TTL/hop limit ${adv.ttl} from ${adv.source}, expected ${limits.minTtl}..${limits.maxTtl}`, vrid);
   }
   if (view.priority === PRIORITY_OWNER) return drop('owner', 'we are the address owner', vrid);
+  let decision: ReceiveDecision | undefined;
+  if (auth) {
+    decision = authenticateAdvert(auth.payload, { family: adv.family, source: adv.source, nowMs: auth.nowMs }, auth.settings, auth.replay);
+    if (!decision.accept) return { ok: false, reason: `auth-${decision.outcome as AuthFailure}`, detail: decision.detail, vrid, auth: decision };
+  }
   if (adv.version === 2) {
     const ours = view.auth?.type ?? AuthType.none;
     const theirs = adv.authType ?? AuthType.none;
@@ -118,19 +149,23 @@ export function validateAdvertisement(adv: ReceivedAdvertisement, view: Instance
   if (adv.version === 2 && adv.advertIntervalCs !== view.advertIntervalCs) {
     return drop('interval', `advert interval ${adv.advertIntervalCs / 100}s, ours ${view.advertIntervalCs / 100}s`, vrid);
   }
-  return { ok: true, advert: adv, addressListMismatch: mismatch };
+  return decision
+    ? { ok: true, advert: adv, addressListMismatch: mismatch, auth: decision }
+    : { ok: true, advert: adv, addressListMismatch: mismatch };
 }
 
 /** Parses and validates a whole IPv4 packet from a raw socket. */
-export function receiveIpv4Packet(packet: Uint8Array, view: InstanceView): Verdict {
+export function receiveIpv4Packet(packet: Uint8Array, view: InstanceView, auth?: AuthCheck): Verdict {
   const parsed = parseIpv4Packet(packet, parseOptions(view));
-  return parsed.ok ? validateAdvertisement(parsed.advert, view) : parsed;
+  if (!parsed.ok) return parsed;
+  return validateAdvertisement(parsed.advert, view, auth && { ...auth, payload: ipv4Payload(packet) });
 }
 
 /** Parses and validates a VRRP message whose IP facts come from the socket (IPv6, or IPv4 without header). */
-export function receiveVrrpMessage(payload: Uint8Array, meta: PacketMeta, view: InstanceView): Verdict {
+export function receiveVrrpMessage(payload: Uint8Array, meta: PacketMeta, view: InstanceView, auth?: AuthCheck): Verdict {
   const parsed = parseVrrpMessage(payload, meta, parseOptions(view));
-  return parsed.ok ? validateAdvertisement(parsed.advert, view) : parsed;
+  if (!parsed.ok) return parsed;
+  return validateAdvertisement(parsed.advert, view, auth && { ...auth, payload });
 }
 
 /** The view carries the parse options (version, checksum) under the same names: no object per packet. */

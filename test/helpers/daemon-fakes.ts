@@ -1,6 +1,7 @@
 // A whole fake host for the Daemon (src/daemon/daemon.ts): FakeVrrpRouter on a ManualClock, a real
 // RtNetlink over FakeRtnetlinkKernel, a real IpvsClient over FakeIpvsKernel, recorded sysctl writes
-// and notify scripts, probes answered from a table. Plus a logger that keeps its lines.
+// and notify scripts, probes answered from a table, nft rulesets recorded, TCP proxies faked (fake-tcp-proxy.ts).
+// Plus a logger that keeps its lines.
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { IpvsClient } from '../../src/ipvs/index.js';
@@ -9,6 +10,7 @@ import { FakeIpvsKernel } from './ipvs-fake-kernel.js';
 import { FakeRtnetlinkKernel } from './rtnetlink-fake-kernel.js';
 import { FakeVrrpRouter } from './fake-vrrp-router.js';
 import { ManualClock } from './manual-clock.js';
+import { FakeTcpProxy } from './fake-tcp-proxy.js';
 
 export interface FakeHost {
   deps: DaemonDeps;
@@ -22,6 +24,13 @@ export interface FakeHost {
   notifies: string[][];
   /** vrrp_script results by the script's first word (default: success). */
   scriptResults: Map<string, boolean>;
+  /** Every `nft -f -` ruleset, in order. */
+  nftRulesets: string[];
+  /** Every TCP proxy the daemon created; ports in `busyPorts` fail to listen. */
+  proxies: FakeTcpProxy[];
+  busyPorts: Set<number>;
+  /** Userspace proxy backend probe results by address (default: up). */
+  backendResults: Map<string, boolean>;
   closed: boolean;
 }
 
@@ -35,6 +44,7 @@ export function fakeHost(opts: { autoLinks?: boolean; links?: string[] } = {}): 
   const rtnetlink = () => (rt ??= kernel.client());
   const host: FakeHost = {
     kernel, ipvs, clock, sysctls: new Map(), notifies: [], scriptResults: new Map(), closed: false,
+    nftRulesets: [], proxies: [], busyPorts: new Set(), backendResults: new Map(),
     router: () => {
       if (!router) throw new Error('the daemon has not created its router');
       return router;
@@ -52,6 +62,17 @@ export function fakeHost(opts: { autoLinks?: boolean; links?: string[] } = {}): 
         host.notifies.push(cmd.argv);
         return { argv: cmd.argv, code: 0, signal: null, timedOut: false };
       },
+      nft: async (ruleset) => {
+        host.nftRulesets.push(ruleset);
+        return { argv: ['nft', '-f', '-'], code: 0, signal: null, timedOut: false, aborted: false, killed: false, stdout: '', stderr: '', durationMs: 0 };
+      },
+      createTcpProxy: (o) => {
+        const p = new FakeTcpProxy(o, host.busyPorts);
+        host.proxies.push(p);
+        return p;
+      },
+      proxyProbe: (spec) => async () => ({ ok: host.backendResults.get(spec.kind === 'script' ? '' : spec.options.address) ?? true }),
+      proxyTimers: clock,
       close: () => {
         rt?.close();
         rt = undefined;

@@ -70,7 +70,7 @@ export class FakeVrrpRouter extends EventEmitter<RouterEvents> implements VrrpRo
       announce: { gratuitousArp: () => { this.garps++; }, unsolicitedNa: () => { this.garps++; } },
     });
     const relay = this.emit.bind(this) as (event: string, arg: unknown) => boolean;
-    for (const ev of ['state', 'drop', 'advert', 'vip-error', 'send-error', 'garp']) (instance as unknown as EventEmitter).on(ev, (x: unknown) => relay(ev, x));
+    for (const ev of ['state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'auth-notice']) (instance as unknown as EventEmitter).on(ev, (x: unknown) => relay(ev, x));
     const entry: Entry = { instance, tracked: new Map(), link };
     this.#entries.set(cfg.name, entry);
     this.#set(entry, `link:${l.name}`, true, 0);

@@ -19,7 +19,7 @@ const PACKAGE_OF: Record<string, string> = {
   ip: 'iproute2', bridge: 'iproute2', tc: 'iproute2',
   tcpdump: 'tcpdump', tshark: 'tshark', arping: 'arping', ndisc6: 'ndisc6',
   ipvsadm: 'ipvsadm', keepalived: 'keepalived', 'linux.uml': 'user-mode-linux',
-  nft: 'nftables', modprobe: 'kmod', depmod: 'kmod', setpriv: 'util-linux', sysctl: 'procps', ping: 'iputils-ping',
+  nft: 'nftables', zip: 'zip', unzip: 'unzip', setcap: 'libcap2-bin', openssl: 'openssl', modprobe: 'kmod', depmod: 'kmod', setpriv: 'util-linux', sysctl: 'procps', ping: 'iputils-ping',
 };
 
 export const UML_KERNEL = '/usr/bin/linux.uml';

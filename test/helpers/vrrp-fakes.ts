@@ -95,7 +95,7 @@ export class FakeChannel implements AdvertChannel {
   send(message: Buffer, source: string, to?: string, ttl = 255): boolean {
     const destination = to ?? (this.#family === 6 ? VRRP_MULTICAST_IPV6 : VRRP_MULTICAST_IPV4);
     // Any checksum form we may send (keepalived's old unicast one included).
-    const r = parseVrrpMessage(message, { family: this.#family, source, destination, ttl: 255 }, { checksum: 'either', oldUnicastDestination: ipToBytes(VRRP_MULTICAST_IPV4) });
+    const r = parseVrrpMessage(message, { family: this.#family, source, destination, ttl: 255 }, { checksum: 'either', oldUnicastDestination: ipToBytes(VRRP_MULTICAST_IPV4), trailer: true });
     if (!r.ok) throw new Error(`we sent an advert that does not parse: ${r.detail}`);
     this.sent.push({ at: this.#clock.now(), source, to, message, advert: r.advert, ttl });
     return !this.full;
@@ -190,8 +190,14 @@ export function fakeEnv(opts: { family?: 4 | 6; primaryAddress?: string; links?:
 export function advertDatagram(adv: Advertisement, source: string, opts: { destination?: string; ttl?: number } = {}): VrrpDatagram {
   const destination = opts.destination ?? (adv.family === 6 ? VRRP_MULTICAST_IPV6 : VRRP_MULTICAST_IPV4);
   const ttl = opts.ttl ?? 255;
-  const payload = encodeAdvertisement(adv, { source, destination });
-  if (adv.family === 6) return { data: payload, family: 6, source, destination, ttl, ifindex: ETH0.ifindex, truncated: false };
+  return payloadDatagram(encodeAdvertisement(adv, { source, destination }), adv.family, source, { destination, ttl });
+}
+
+/** A datagram around a VRRP payload as sent (e.g. with an auth_hmac trailer). */
+export function payloadDatagram(payload: Buffer, family: 4 | 6, source: string, opts: { destination?: string; ttl?: number } = {}): VrrpDatagram {
+  const destination = opts.destination ?? (family === 6 ? VRRP_MULTICAST_IPV6 : VRRP_MULTICAST_IPV4);
+  const ttl = opts.ttl ?? 255;
+  if (family === 6) return { data: payload, family: 6, source, destination, ttl, ifindex: ETH0.ifindex, truncated: false };
   const h = Buffer.alloc(20);
   h[0] = 0x45;
   h.writeUInt16BE(20 + payload.length, 2);

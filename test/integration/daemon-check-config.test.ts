@@ -82,7 +82,7 @@ t.test('valid configs exit 0, or 5 with warnings (keepalived 2.2.7\'s codes); in
   const missingFile = path.join(fixtures, 'k0s-single-missing', 'keepalived.conf');
   const missing = await vipdIn(['-t', '-f', missingFile]);
   t.equal(missing.code, 5, 'a missing include: runs, with a warning: exit 5');
-  t.match(missing.stderr, /^warning: \S+keepalived\.conf:42: include /, 'the warning has file:line');
+  t.match(missing.stderr, /^warning: \S+keepalived\.conf:45: include /, 'the warning has file:line');
   t.match(missing.stdout, `${missingFile}: OK with 1 warning(s)`);
   const onlyEth0 = await linksNetns(t, ['eth0']);
   const noLink = await onlyEth0.exec(['node', VIPD, '-t', '-f', path.join(fixtures, 'k0s-multi', 'keepalived.conf')]);

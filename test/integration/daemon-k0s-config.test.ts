@@ -73,6 +73,9 @@ t.test('k0s validation errors: k0s message with file:line, exit 1', async (t) =>
   const bad = await vipd(['-t', '--k0s-config', join(dir, 'long.yaml')]);
   t.equal(bad.code, 1);
   t.equal(bad.stderr, `${join(dir, 'long.yaml')}:8: spec.network.controlPlaneLoadBalancing.keepalived.vrrpInstances[0].authPass: Too long: may not be more than 8 bytes\n`);
-  const ok = await vipd(['-t', '--k0s-config', join(dir, 'ok.yaml')]);
+  const ok = await vipd(['-t', '--k0s-config', join(dir, 'ok.yaml'), '--k0s-controllers', '10.1.1.2,10.1.1.3']);
   t.equal(ok.code, 0, 'valid', { stderr: ok.stderr });
+  const local = await vipd(['-t', '--k0s-config', join(dir, 'ok.yaml')]);
+  t.equal(local.code, 5, 'no controllers: the userspace proxy would forward to this node only, a warning');
+  t.match(local.stderr, /ok\.yaml:5: no controller addresses \(--k0s-controllers or unicast peers\)/);
 });

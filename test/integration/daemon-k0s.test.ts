@@ -103,10 +103,11 @@ t.test('k0s several instances with the generated include', async (t) => {
       ],
       virtualServers: true,
     }));
-    // The host kernel has no IPVS: vipd says so and VRRP runs regardless.
+    // The host kernel has no IPVS: vipd says so and VRRP runs regardless. k0s prints delayLoop.Seconds()
+    // with Go's %v: 1.5 s is "1.5", and from 1e6 s (delayLoop 277h46m40s) on it is exponent form.
     writeFileSync(join(dir, 'keepalived-virtualservers-generated.conf'), renderK0sVirtualServers([
       { ipAddress: vip4, delayLoop: '1.5', lbAlgo: 'wlc', realServers: lab.nodes.map((x) => x.ipv4) },
-      { ipAddress: vip6, delayLoop: '6e+01', realServers: lab.nodes.map((x) => x.ipv6) },
+      { ipAddress: vip6, delayLoop: '1e+06', realServers: lab.nodes.map((x) => x.ipv6) },
     ]));
     procs.push(startVipd(n, k0sFlags(join(dir, 'keepalived.conf')), { statusSocket: join(dir, 'vipd.sock') }));
   }

@@ -11,7 +11,7 @@ const REAL = '-a -t 10.60.0.100:6443 -r 10.60.0.1:6443 -g -w 1';
 
 t.test('vipd with IPVS in UML: k0s reload, kill -9 restart, --k0s-config', async (t) => {
   if (!requireEnv(t, { root: true, uml: true, commands: ['ipvsadm', 'ip'] })) return;
-  const r = await runInUml('dist/test/fixtures/daemon-uml.js', { timeoutMs: 130_000 });
+  const r = await runInUml('dist/test/fixtures/daemon-uml.js', { timeoutMs: 260_000 });
   t.comment(`UML run ${r.totalMs} ms`);
   const by = new Map<string, Record<string, any>>();
   for (const line of r.output.split('\n')) {

@@ -36,6 +36,7 @@ t.test('ClusterConfig == the keepalived.conf k0s renders for it (one input model
     ipv6AddressLabels: { 'k0s-vip-0': 10000 },
     userSpaceProxyBindPort: 6444,
     disableLoadBalancer: false,
+    loadBalancer: 'ipvs',
   });
   t.strictSame(config.vrrpInstances[0]!.where, { file, line: 16 });
 });
@@ -64,6 +65,7 @@ t.test('cplb document: several instances, defaults, MAC interface, IPv6 label, G
     ipv6AddressLabels: { 'k0s-vip-0': 10000, 'k0s-vip-1': 20000 },
     userSpaceProxyBindPort: 7444,
     disableLoadBalancer: false,
+    loadBalancer: 'ipvs',
   });
 });
 
@@ -107,9 +109,74 @@ t.test('enabled: false, nothing configured, unknown fields: warnings', async (t)
   const none = parseK0sConfig('spec:\n  network: {}\n', { file: 'k.yaml' });
   t.strictSame(none.warnings, [{ file: 'k.yaml', line: 0, message: 'spec.network.controlPlaneLoadBalancing is not set: nothing to do' }]);
   const extra = parseK0sConfig('keepalived:\n  vrrpInstances:\n  - virtualIPs: [10.0.0.1/8]\n    authPass: x\n    interface: e0\n    priority: 5\n', { file: 'k.yaml' });
-  t.strictSame(extra.warnings, [{ file: 'k.yaml', line: 6, message: 'controlPlaneLoadBalancing.keepalived.vrrpInstances[0].priority: unknown field' }]);
+  t.strictSame(extra.warnings, [
+    { file: 'k.yaml', line: 6, message: 'controlPlaneLoadBalancing.keepalived.vrrpInstances[0].priority: unknown field' },
+    { file: 'k.yaml', line: 3, message: "no controller addresses (--k0s-controllers or unicast peers): the userspace proxy forwards to this node's API server only (127.0.0.1:6443)" },
+  ]);
   const novs = parseK0sConfig('keepalived:\n  virtualServers:\n  - ipAddress: 10.0.0.1\n', { file: 'k.yaml' });
   t.strictSame(novs.warnings, [{ file: 'k.yaml', line: 3, message: 'no controller addresses: virtual servers have no real servers yet' }]);
+});
+
+t.test("load balancing mode, chosen as k0s chooses it: virtualServers -> IPVS, else k0s's userspace proxy", async (t) => {
+  const doc = (extra: string) => `controlPlaneLoadBalancing:
+  keepalived:
+    vrrpInstances:
+    - virtualIPs: [10.0.0.100/24]
+      authPass: pw
+      interface: eth0
+${extra}`;
+  const userspace = parseK0sConfig(doc(''), { file: 'k.yaml', controllers: ['10.0.0.1', '10.0.0.2'] });
+  t.strictSame(userspace.warnings, []);
+  t.strictSame(userspace.config.virtualServers, [], 'no virtual servers: no IPVS');
+  t.equal(userspace.config.k0s!.dummyVipInterface, undefined, 'no dummyvip0 (k0s creates it only for IPVS)');
+  t.strictSame(userspace.config.k0s!.userSpaceProxy, {
+    bindPort: 6444, apiPort: 6443, backends: ['10.0.0.1', '10.0.0.2'], backendsFrom: 'controllers', balance: 'round-robin', healthCheck: 'readyz',
+  }, "k0s's defaults: port 6444, round robin; vipd checks /readyz");
+  t.equal(userspace.config.k0s!.loadBalancer, 'userspace');
+
+  const tuned = parseK0sConfig(`spec:
+  api:
+    port: 7443
+  network:
+    controlPlaneLoadBalancing:
+      enabled: true
+      keepalived:
+        userSpaceProxyBindPort: 7444
+        vrrpInstances:
+        - virtualIPs: [10.0.0.100/24]
+          authPass: pw
+          interface: eth0
+          unicastSourceIP: 10.0.0.1
+          unicastPeers: [10.0.0.2, 10.0.0.3]
+`, { file: 'k.yaml', proxyBalance: 'least-connections', proxyHealthCheck: 'tcp' });
+  t.strictSame(tuned.config.k0s!.userSpaceProxy, {
+    bindPort: 7444, apiPort: 7443, backends: ['10.0.0.1', '10.0.0.2', '10.0.0.3'], backendsFrom: 'unicast', balance: 'least-connections', healthCheck: 'tcp',
+  }, 'without --k0s-controllers: the unicast source and peers; spec.api.port');
+
+  const ipvs = parseK0sConfig(doc('    virtualServers:\n    - ipAddress: 10.0.0.100\n'), { file: 'k.yaml', controllers: ['10.0.0.1'] });
+  t.equal(ipvs.config.k0s!.loadBalancer, 'ipvs');
+  t.equal(ipvs.config.k0s!.userSpaceProxy, undefined, 'IPVS: no userspace proxy');
+  t.equal(ipvs.config.virtualServers.length, 1);
+
+  const off = parseK0sConfig(doc('    disableLoadBalancer: true\n    virtualServers:\n    - ipAddress: 10.0.0.100\n'), { file: 'k.yaml', controllers: ['10.0.0.1'] });
+  t.equal(off.config.k0s!.loadBalancer, 'none');
+  t.strictSame(off.config.virtualServers, [], 'disableLoadBalancer: no virtual servers programmed');
+  t.equal(off.config.k0s!.dummyVipInterface, 'dummyvip0', 'k0s still creates dummyvip0');
+  t.equal(off.config.k0s!.userSpaceProxy, undefined);
+  t.strictSame(off.warnings, [{ file: 'k.yaml', line: 7, message: 'controlPlaneLoadBalancing.keepalived.disableLoadBalancer: the virtual servers are not programmed (as with k0s)' }]);
+
+  const unicastIpvs = parseK0sConfig(`keepalived:
+  vrrpInstances:
+  - virtualIPs: [10.0.0.100/24]
+    authPass: pw
+    interface: eth0
+    unicastSourceIP: 10.0.0.1
+    unicastPeers: [10.0.0.2]
+  virtualServers:
+  - ipAddress: 10.0.0.100
+`, { file: 'k.yaml' });
+  t.strictSame(unicastIpvs.config.virtualServers[0]!.realServers.map((r) => r.address), ['10.0.0.1', '10.0.0.2'], 'IPVS real servers: the unicast addresses too');
+  t.strictSame(unicastIpvs.warnings, []);
 });
 
 const P = 'spec.network.controlPlaneLoadBalancing.keepalived';

@@ -126,9 +126,9 @@ t.test('k0s single instance, BACKUP: consumed include is a symlink to /dev/null'
   const { config, warnings } = loadKeepalivedConfig(file);
   t.same(warnings, []);
   t.strictSame(strip(config), expected('k0s-single-backup', [SINGLE_INSTANCE], [], ['keepalived.conf', 'keepalived-virtualservers-consumed.conf']));
-  t.strictSame(config.vrrpInstances[0]!.where, { file, line: 4 });
-  t.strictSame(config.vrrpInstances[0]!.notifyMaster!.where, { file, line: 19 });
-  t.strictSame(config.vrrpInstances[0]!.virtualIpAddresses[0]!.where, { file, line: 31 });
+  t.strictSame(config.vrrpInstances[0]!.where, { file, line: 7 });
+  t.strictSame(config.vrrpInstances[0]!.notifyMaster!.where, { file, line: 22 });
+  t.strictSame(config.vrrpInstances[0]!.virtualIpAddresses[0]!.where, { file, line: 34 });
 });
 
 t.test('k0s single instance, MASTER: consumed include is a symlink to the generated file', async (t) => {
@@ -139,7 +139,7 @@ t.test('k0s single instance, MASTER: consumed include is a symlink to the genera
   // Positions inside the included file name the include path as written (the symlink).
   t.strictSame(config.virtualServers[0]!.realServers[1]!.where, {
     file: path.join(fixtures, 'k0s-single-master', 'keepalived-virtualservers-consumed.conf'),
-    line: 23,
+    line: 24,
   });
 });
 
@@ -150,7 +150,7 @@ t.test('k0s single instance, include not created yet: a warning, the instance st
   t.strictSame(warnings, [
     {
       file,
-      line: 42,
+      line: 45,
       message: `include 'keepalived-virtualservers-consumed.conf': ${path.join(fixtures, 'k0s-single-missing', 'keepalived-virtualservers-consumed.conf')} does not exist, skipped`,
     },
   ]);

@@ -96,7 +96,7 @@ t.test('restart: whatever the instance cannot change while running, named', asyn
     ['nopreempt', instance({ lines: ['nopreempt'] }), ['preempt changed']],
     ['preempt_delay', instance({ lines: ['preempt_delay 5'] }), ['preemptDelayMs changed']],
     ['version', instance({ lines: ['version 3'] }), ['version changed']],
-    ['authentication', instance({ lines: ['authentication {', '  auth_type PASS', '  auth_pass secret', '}'] }), ['authPass changed']],
+    ['authentication', instance({ lines: ['authentication {', '  auth_type PASS', '  auth_pass secret', '}'] }), ['auth changed']],
     ['unicast_peer', instance({ lines: ['unicast_peer {', '  10.0.0.2', '}'] }), ['unicastPeers changed']],
     ['garp_master_delay', instance({ lines: ['garp_master_delay 10'] }), ['garp changed']],
     ['priority 255 (owner)', instance({ priority: 255 }), ['priority to or from 255 (address owner)']],

@@ -2,8 +2,8 @@
 // verify and are reproduced byte for byte; every single-byte change is rejected with its reason, both by
 // the verifier alone and by the whole receive order (RFC checks that need no key, then the verifier).
 import t from 'tap';
-import { encodeAdvertisement, parseVrrpMessage, type ReceivedAdvertisement } from '../../src/vrrp/packet.js';
-import { validateAdvertisement, type InstanceView } from '../../src/vrrp/validate.js';
+import { encodeAdvertisement, parseVrrpMessage } from '../../src/vrrp/packet.js';
+import { receiveVrrpMessage, type InstanceView } from '../../src/vrrp/validate.js';
 import { internetChecksum, pseudoHeaderSum } from '../../src/vrrp/checksum.js';
 import { ipToBytes } from '../../src/netif/ip-address.js';
 import {
@@ -61,17 +61,17 @@ t.test('appendix vectors: verify, and our encoder reproduces them byte for byte'
 
 const VIEW_BASE = { version: 3 as const, vrid: 51, priority: 100, advertIntervalCs: 100, checksum: 'either' as const };
 
-/** The receive order the instance runs: RFC parse (checksum over what the RFC covers), validate, verify. */
+/**
+ * The receive order the instance runs (receiveVrrpMessage with the instance's AuthCheck): RFC parse
+ * (checksum over what the RFC covers), the checks that need no key, the verifier, the rest.
+ * auth_hmac's drop reasons are `auth-<failure>`: returned without the prefix.
+ */
 function receive(v: Vector, payload: Buffer): 'ok' | string {
-  const split = splitPayload(payload, v.family);
-  const rfcPart = v.family === 4 && split.kind === 'trailer' ? split.message : payload;
-  const parsed = parseVrrpMessage(rfcPart, { family: v.family, source: v.source, destination: v.destination, ttl: 255 }, { version: 3, checksum: 'either' });
-  if (!parsed.ok) return parsed.reason;
-  const view: InstanceView = { ...VIEW_BASE, family: v.family, addresses: [v.vip] };
-  const validated = validateAdvertisement(parsed.advert as ReceivedAdvertisement, view);
-  if (!validated.ok) return validated.reason;
-  const r = verifyAt(v, payload);
-  return r.ok ? 'ok' : r.reason;
+  const view: InstanceView = { ...VIEW_BASE, family: v.family, addresses: [v.vip], trailer: true };
+  const settings = { ...policy(), mode: 'enforce' as const, activeKeyId: 1 };
+  const r = receiveVrrpMessage(payload, { family: v.family, source: v.source, destination: v.destination, ttl: 255 }, view,
+    { settings, replay: emptyReplayState, nowMs: APPENDIX_TIME_MS });
+  return r.ok ? 'ok' : r.reason.replace(/^auth-/, '');
 }
 
 /** Rewrites the checksum the way a forger would, so the flip reaches the later checks. */
@@ -156,8 +156,8 @@ t.test('keepalived 2.4.3 adverts: verify, fail with a wrong key, and re-encode b
     const wrong = policy([new HmacKey(1, Buffer.alloc(32, 1)), new HmacKey(7, Buffer.alloc(40, 2))]);
     t.equal(reasonOf(verifyTrailer(ip.payload, { family: ip.family, source: ip.source, nowMs: c.timeMs }, wrong, emptyReplayState)), 'bad-hmac', `${c.what}: wrong key`);
     // Same inputs -> same bytes: parse the message, encode it again, sign with their key id and sequence.
-    // (IPv6: the checksum covers the trailer, so the RFC parser gets the whole payload.)
-    const parsed = parseVrrpMessage(ip.family === 6 ? ip.payload : r.message, { family: ip.family, source: ip.source, destination: ip.destination, ttl: 255 });
+    // The RFC parser takes the whole payload (IPv6: its checksum covers the trailer).
+    const parsed = parseVrrpMessage(ip.payload, { family: ip.family, source: ip.source, destination: ip.destination, ttl: 255 }, { trailer: true });
     t.ok(parsed.ok, `${c.what}: the message parses on its own`);
     if (!parsed.ok) continue;
     const { version, vrid, priority, advertIntervalCs, family, addresses, authType } = parsed.advert;

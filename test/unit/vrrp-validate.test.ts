@@ -17,6 +17,8 @@ import {
   type DropReason,
 } from '../../src/vrrp/index.js';
 import { V2_PASS_ONE_VIP, V2_PRIORITY_ZERO, V2_UNICAST, V3_IPV4, V3_IPV6, V3_IPV6_SOURCE } from '../helpers/vrrp-captures.js';
+import type { AuthCheck } from '../../src/vrrp/validate.js';
+import { HmacKey, emptyReplayState, recordAccepted, sequenceAt, signAdvertisement } from '../../src/vrrp/auth-hmac/index.js';
 
 // The keepalived k0s-style instance the V2_PASS_ONE_VIP capture came from, seen from a backup.
 const V2_VIEW: InstanceView = {
@@ -35,11 +37,14 @@ const V3_VIEW: InstanceView = { version: 3, vrid: 52, priority: 100, family: 4, 
 function ipv4(adv: Advertisement, opts: { source?: string; destination?: string; ttl?: number; checksum?: 'pseudo' | 'no-pseudo' } = {}): Buffer {
   const source = opts.source ?? '10.99.0.1';
   const destination = opts.destination ?? '224.0.0.18';
-  const payload = encodeAdvertisement(adv, { source, destination, ...(opts.checksum ? { checksum: opts.checksum } : {}) });
+  return wrap(encodeAdvertisement(adv, { source, destination, ...(opts.checksum ? { checksum: opts.checksum } : {}) }), source, destination, opts.ttl);
+}
+
+function wrap(payload: Buffer, source: string, destination: string, ttl?: number): Buffer {
   const h = Buffer.alloc(20);
   h[0] = 0x45;
   h.writeUInt16BE(20 + payload.length, 2);
-  h[8] = opts.ttl ?? 255;
+  h[8] = ttl ?? 255;
   h[9] = 112;
   Buffer.from(source.split('.').map(Number)).copy(h, 12);
   Buffer.from(destination.split('.').map(Number)).copy(h, 16);
@@ -78,8 +83,21 @@ function V3_ADV(): Advertisement {
   return { version: 3, vrid: 52, priority: 100, advertIntervalCs: 100, family: 4, addresses: ['10.99.0.102'] };
 }
 
+// auth_hmac: a v3 instance with one key, and adverts signed (or not) the ways a forger would.
+const NOW = Date.UTC(2026, 11, 1, 12);
+const HKEY = new HmacKey(1, Buffer.alloc(32, 7));
+const V3_AUTH_VIEW: InstanceView = { ...V3_VIEW, trailer: true };
+const AUTH: AuthCheck = { settings: { keys: new Map([[1, HKEY]]), activeKeyId: 1, mode: 'enforce', antiReplay: 'time', windowS: 5 }, replay: emptyReplayState, nowMs: NOW };
+function signed(opts: { key?: HmacKey; atMs?: number; trailerByte?: [number, number] } = {}): Buffer {
+  const msg = encodeAdvertisement(V3_ADV(), { source: '10.99.0.1', destination: '224.0.0.18' });
+  const p = signAdvertisement(msg, { family: 4, source: '10.99.0.1', key: opts.key ?? HKEY, sequence: sequenceAt(opts.atMs ?? NOW) });
+  if (opts.trailerByte) p[msg.length + opts.trailerByte[0]] = opts.trailerByte[1];
+  return wrap(p, '10.99.0.1', '224.0.0.18');
+}
+const SEEN: AuthCheck = { ...AUTH, replay: recordAccepted(emptyReplayState, '10.99.0.1', sequenceAt(NOW), AUTH.settings) };
+
 // One row per drop reason; `view` defaults to V2_VIEW.
-const DROPS: Array<{ reason: DropReason; name: string; packet: Buffer; view?: InstanceView }> = [
+const DROPS: Array<{ reason: DropReason; name: string; packet: Buffer; view?: InstanceView; auth?: AuthCheck }> = [
   { reason: 'ip-header', name: 'UDP', packet: Buffer.from(V2_PASS_ONE_VIP).fill(17, 9, 10) },
   { reason: 'ttl', name: 'TTL 64 (routed)', packet: ipv4(V2_ADV, { ttl: 64 }) },
   { reason: 'version', name: 'v3 advert to a v2 instance', packet: V3_IPV4 },
@@ -100,12 +118,19 @@ const DROPS: Array<{ reason: DropReason; name: string; packet: Buffer; view?: In
   { reason: 'address-list', name: 'other VIP, strict', packet: ipv4({ ...V2_ADV, addresses: ['10.99.0.200'] }), view: { ...V2_VIEW, addressListCheck: 'strict' } },
   { reason: 'address-list', name: 'extra VIP, strict', packet: ipv4({ ...V2_ADV, addresses: ['10.99.0.100', '10.99.0.101'] }), view: { ...V2_VIEW, addressListCheck: 'strict' } },
   { reason: 'interval', name: 'v2 interval 2 s vs 1 s', packet: ipv4({ ...V2_ADV, advertIntervalCs: 200 }) },
+  { reason: 'length', name: 'a trailer without auth_hmac (keepalived: too long)', packet: signed(), view: V3_VIEW },
+  { reason: 'auth-missing', name: 'auth_hmac: no trailer', packet: ipv4(V3_ADV()), view: V3_AUTH_VIEW, auth: AUTH },
+  { reason: 'auth-malformed', name: 'auth_hmac: extension type 2', packet: signed({ trailerByte: [0, 2] }), view: V3_AUTH_VIEW, auth: AUTH },
+  { reason: 'auth-unknown-key', name: 'auth_hmac: key id 9', packet: signed({ key: new HmacKey(9, Buffer.alloc(32, 7)) }), view: V3_AUTH_VIEW, auth: AUTH },
+  { reason: 'auth-bad-hmac', name: 'auth_hmac: another key under id 1', packet: signed({ key: new HmacKey(1, Buffer.alloc(32, 8)) }), view: V3_AUTH_VIEW, auth: AUTH },
+  { reason: 'auth-stale', name: 'auth_hmac: signed a minute ago', packet: signed({ atMs: NOW - 60_000 }), view: V3_AUTH_VIEW, auth: AUTH },
+  { reason: 'auth-replay', name: 'auth_hmac: seen already', packet: signed(), view: V3_AUTH_VIEW, auth: SEEN },
 ];
 
 t.test('drop reasons, each counted', async (t) => {
   const seen = new Set<DropReason>();
   for (const row of DROPS) {
-    const v = receiveIpv4Packet(row.packet, row.view ?? V2_VIEW);
+    const v = receiveIpv4Packet(row.packet, row.view ?? V2_VIEW, row.auth);
     t.match(v, { ok: false, reason: row.reason }, `${row.reason}: ${row.name}`);
     if (!v.ok) {
       const stats = countDrop(emptyStatistics(), v.reason);

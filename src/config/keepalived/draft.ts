@@ -1,6 +1,7 @@
 // What the block readers collect before the cross-checks (finish.ts) turn it into a VipdConfig:
 // the parts that need the whole file (defaults from global_defs, references between blocks) stay
 // drafts until then.
+import type { AuthHmacDraft } from '../../vrrp/auth-hmac/config.js';
 import type {
   Authentication,
   CheckTiming,
@@ -41,6 +42,8 @@ export interface InstanceDraft {
   version?: 2 | 3;
   authentication?: Authentication;
   authWhere?: SourceRef;
+  /** auth_hmac { } blocks read so far (one draft: several blocks add up). */
+  authHmac?: AuthHmacDraft;
   vips: VirtualAddressSpec[];
   vipsWhere?: SourceRef;
   /** `no_virtual_ipaddress`: none on purpose. */

@@ -13,11 +13,16 @@ import type {
 import { fail, familyOf, whereOf } from '../values.js';
 import type { ConfigDraft, InstanceDraft, VsDraft } from './draft.js';
 import type { Kit } from './kit.js';
+import { finishAuthHmacSpec } from './vrrp-auth-hmac.js';
+import { maxAdvertisedAddresses } from '../../vrrp/advert-fit.js';
+import { signsAdverts } from '../../vrrp/auth-hmac/settings.js';
 
 /** What the loader may ask the host (absent in pure parsing: tests, the library). */
 export interface HostLookup {
   /** The interface holding a local address, for unicast instances without `interface`. */
   interfaceOfAddress?: (address: string) => string | undefined;
+  /** A link's MTU: VIPs that do not fit in one advert are held but not advertised, as keepalived. */
+  mtuOf?: (ifname: string) => number | undefined;
 }
 
 export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], files: string[], lookup: HostLookup = {}): VipdConfig {
@@ -209,9 +214,14 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
     garpLowerPrioRepeat: d.garp.garpLowerPrioRepeat ?? d.garp.garpMasterRepeat ?? g.garpLowerPrioRepeat,
     where: st,
   };
-  if (d.authentication && strict) {
-    kit.warn(d.authWhere ?? st, `${label}: strict mode does not allow authentication, ignored as keepalived does`);
-  } else if (d.authentication) inst.authentication = d.authentication;
+  const hmac = d.authHmac && finishAuthHmacSpec(d.authHmac, { advertIntS: advertSeconds, strict, legacyAuthentication: d.authentication !== undefined }, kit);
+  if (hmac) inst.authHmac = hmac.spec;
+  fitAdvert(inst, lookup.mtuOf?.(iface), kit);
+  // Beside auth_hmac the legacy block is dropped (resolveAuthHmac warned), as keepalived does.
+  if (d.authentication && !hmac?.dropLegacyAuthentication) {
+    if (strict) kit.warn(d.authWhere ?? st, `${label}: strict mode does not allow authentication, ignored as keepalived does`);
+    else inst.authentication = d.authentication;
+  }
   if (d.unicastSrcIp !== undefined) inst.unicastSrcIp = d.unicastSrcIp;
   const downTimerAdverts = d.downTimerAdverts ?? config.downTimerAdverts;
   if (downTimerAdverts !== undefined) inst.downTimerAdverts = downTimerAdverts;
@@ -242,6 +252,18 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
   const extra = d.garpExtraIf ?? g.garpExtraIf;
   if (extra && extra.intervalS > 0) inst.garpExtraIf = extra;
   return inst;
+}
+
+/** VIPs beyond what one advert carries on the link become excluded ones (held, not advertised), as keepalived does. */
+function fitAdvert(inst: VrrpInstanceSpec, mtu: number | undefined, kit: Kit): void {
+  if (mtu === undefined) return;
+  const trailer = inst.authHmac !== undefined && signsAdverts(inst.authHmac.mode);
+  const max = maxAdvertisedAddresses({ mtu, family: inst.family, version: inst.version, trailer });
+  const vips = inst.virtualIpAddresses;
+  if (max < 1 || vips.length <= max) return;
+  kit.warn(inst.where, `vrrp_instance ${inst.name}: ${vips.length} virtual addresses do not fit in one advert on ${inst.interface} (MTU ${mtu}${trailer ? ', auth_hmac trailer' : ''}: at most ${max}); the other ${vips.length - max} are held while master but not advertised, as keepalived does`);
+  inst.virtualIpAddresses = vips.slice(0, max);
+  inst.virtualIpAddressesExcluded = [...vips.slice(max), ...inst.virtualIpAddressesExcluded];
 }
 
 function finishVirtualServer(d: VsDraft): VirtualServerSpec {

@@ -15,6 +15,8 @@ import type { ConfigDraft } from './draft.js';
 import { finish } from './finish.js';
 import { Kit } from './kit.js';
 import { TOP_LEVEL } from './top-level.js';
+import { nodeKeyFileReader } from '../../vrrp/auth-hmac/key-file.js';
+import type { KeyFileReader } from '../../vrrp/auth-hmac/keys.js';
 
 export { KEYWORD_TABLE, type KeywordContext, type KeywordInfo } from './keyword-table.js';
 export type { KeywordStatus } from './kit.js';
@@ -27,6 +29,13 @@ export interface KeepalivedParseOptions {
   configId?: string;
   /** Host facts: the interface of a unicast instance's unicast_src_ip when it names none. */
   interfaceOfAddress?: (address: string) => string | undefined;
+  /** Host facts: a link's MTU (VIPs beyond one advert's room are not advertised, as keepalived). */
+  mtuOf?: (ifname: string) => number | undefined;
+  /**
+   * Bytes of auth_hmac `file:` keys. Default: the disk with the real disk's `fs`, else `fs` read as
+   * UTF-8 (in-memory trees in tests).
+   */
+  keyReader?: KeyFileReader;
 }
 
 export function loadKeepalivedConfig(file: string, options: Omit<KeepalivedParseOptions, 'file'> = {}): LoadResult {
@@ -40,7 +49,7 @@ export function parseKeepalivedConfig(text: string, options: KeepalivedParseOpti
   const files: string[] = [];
   const language = new ConfigLanguage({ configId: options.configId ?? defaultConfigId() });
   const lines = sourceLines(options.file, text, { fs: options.fs ?? nodeConfigFs, warnings, files, language });
-  const kit = new Kit(warnings);
+  const kit = new Kit(warnings, options.keyReader ?? keyReaderOf(options.fs));
   const draft: ConfigDraft = {
     global: defaultGlobal(),
     lowerPrioDelaySet: false,
@@ -53,9 +62,17 @@ export function parseKeepalivedConfig(text: string, options: KeepalivedParseOpti
   };
   // One top-level block at a time: its statement tree is dropped once it is read.
   for (const st of topLevelStatements(tokenizeLines(lines))) kit.one(st, TOP_LEVEL, draft, 'the top level');
-  const lookup = options.interfaceOfAddress ? { interfaceOfAddress: options.interfaceOfAddress } : {};
+  const lookup = {
+    ...(options.interfaceOfAddress ? { interfaceOfAddress: options.interfaceOfAddress } : {}),
+    ...(options.mtuOf ? { mtuOf: options.mtuOf } : {}),
+  };
   const config = finish(draft, kit, { kind: 'keepalived', file: options.file }, files, lookup);
   return { config, warnings };
+}
+
+function keyReaderOf(fs: ConfigFs | undefined): KeyFileReader {
+  if (!fs || fs === nodeConfigFs) return nodeKeyFileReader;
+  return { read: (path) => Buffer.from(fs.readFile(path), 'utf8') };
 }
 
 /** keepalived's default config id: the node name up to its first dot. */

@@ -9,6 +9,7 @@ import * as skipped from './skipped-blocks.js';
 import { TOP_LEVEL } from './top-level.js';
 import { AUTHENTICATION, VIRTUAL_IPADDRESS_OPTIONS } from './vrrp-addresses.js';
 import { VRRP_INSTANCE } from './vrrp-instance.js';
+import { AUTH_HMAC } from './vrrp-auth-hmac.js';
 import { VRRP_SCRIPT } from './vrrp-script.js';
 import { VRRP_SYNC_GROUP } from './vrrp-sync-group.js';
 
@@ -26,6 +27,7 @@ const CONTEXTS: Record<string, KeywordTable<never>> = {
   vrrp_sync_group: VRRP_SYNC_GROUP,
   vrrp_instance: VRRP_INSTANCE,
   authentication: AUTHENTICATION,
+  auth_hmac: AUTH_HMAC,
   'virtual_ipaddress options': VIRTUAL_IPADDRESS_OPTIONS,
   virtual_server: VIRTUAL_SERVER,
   real_server: REAL_SERVER,
@@ -35,7 +37,6 @@ const CONTEXTS: Record<string, KeywordTable<never>> = {
   url: URL,
   MISC_CHECK,
   // Accepted with one warning for the whole block, not read:
-  auth_hmac: skipped.AUTH_HMAC,
   track_file: skipped.TRACK_FILE,
   vrrp_track_process: skipped.TRACK_PROCESS,
   bfd_instance: skipped.BFD_INSTANCE,

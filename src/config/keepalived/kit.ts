@@ -13,6 +13,8 @@ import { parseCommandLine, splitScriptWords } from '../command-line.js';
 import { rawText } from '../tokenizer.js';
 import type { ConfigWarning, ScriptCommand } from '../types.js';
 import { fail, optArg, whereOf } from '../values.js';
+import { nodeKeyFileReader } from '../../vrrp/auth-hmac/key-file.js';
+import type { KeyFileReader } from '../../vrrp/auth-hmac/keys.js';
 
 export type Handler<T> = (st: Statement, target: T, kit: Kit) => void;
 
@@ -47,7 +49,8 @@ export class Kit {
   /** Statements whose `{ }` block a handler read (or deliberately skipped). */
   private readonly blockRead = new WeakSet<Statement>();
 
-  constructor(readonly warnings: ConfigWarning[]) {}
+  /** `keyReader`: the bytes of auth_hmac `file:` keys (read once per load: at start and on SIGHUP). */
+  constructor(readonly warnings: ConfigWarning[], readonly keyReader: KeyFileReader = nodeKeyFileReader) {}
 
   warn(at: { file: string; line: number }, message: string): void {
     this.warnings.push({ file: at.file, line: at.line, message });

@@ -8,7 +8,6 @@ export const BFD_NOTE = 'no BFD session is run';
 export const GARP_GROUP_NOTE = 'GARP/NA intervals come from global_defs';
 export const TRACK_GROUP_NOTE = 'static addresses, routes and rules are not added';
 export const SSL_NOTE = 'SSL_GET uses no client certificate and does not verify the server';
-export const AUTH_HMAC_NOTE = 'adverts are neither signed nor checked with HMAC';
 export const LINKBEAT_NOTE = 'link state comes from netlink';
 export const STATIC_NOTE = 'static addresses, routes and rules are not added';
 
@@ -18,7 +17,6 @@ export const BFD_INSTANCE = skippedBlock(BFD_NOTE, ['neighbor_ip', 'source_ip', 
 export const GARP_GROUP = skippedBlock(GARP_GROUP_NOTE, ['garp_interval', 'gna_interval', 'interface', 'interfaces']);
 export const TRACK_GROUP = skippedBlock(TRACK_GROUP_NOTE, ['group']);
 export const SSL = skippedBlock(SSL_NOTE, ['password', 'ca', 'certificate', 'key']);
-export const AUTH_HMAC = skippedBlock(AUTH_HMAC_NOTE, ['key', 'active_key', 'anti_replay', 'time_window', 'mode']);
 
 const NOT_CHECKED = 'this checker is not run: it counts as always up';
 const CONNECT = ['connect_ip', 'connect_port', 'bindto', 'bind_if', 'bind_port', 'fwmark', 'connect_timeout', 'retry', 'delay_before_retry', 'warmup', 'delay_loop', 'alpha', 'log_all_failures'];

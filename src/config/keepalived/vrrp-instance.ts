@@ -7,6 +7,7 @@ import type { ConfigDraft, GarpKey, InstanceDraft } from './draft.js';
 import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
 import { authentication, unicastPeers, virtualAddresses } from './vrrp-addresses.js';
 import { notifyKeywords, trackInterfaces, trackScripts } from './vrrp-track.js';
+import { authHmacBlock } from './vrrp-auth-hmac.js';
 
 function garp(key: GarpKey): Handler<InstanceDraft> {
   return (s, d) => (d.garp[key] = intArg(s, 0, 0, 2 ** 31 - 1));
@@ -81,6 +82,9 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
     d.authentication = authentication(s, kit);
     d.authWhere = whereOf(s);
   }, { block: 'authentication' }),
+  auth_hmac: implemented((s, d, kit) => (d.authHmac = authHmacBlock(s, d.authHmac, kit)), {
+    block: 'auth_hmac', note: 'HMAC-SHA256 trailer on every advert (draft-cassen-vrrp-auth-hmac, as keepalived 2.4.3)',
+  }),
   virtual_ipaddress: implemented((s, d, kit) => {
     d.vipsWhere = whereOf(s);
     for (const v of virtualAddresses(s, kit)) d.vips.push(v);
@@ -129,7 +133,6 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   track_file: warned('the files are not tracked'),
   track_process: warned('the processes are not tracked'),
   track_bfd: warned('no BFD session is tracked'),
-  auth_hmac: warned('adverts are neither signed nor checked with HMAC', undefined, { block: 'auth_hmac' }),
   use_vmac: implemented(useVmac),
   use_vmac_addr: warned('no VMAC is created for the VIPs on other interfaces'),
   vmac_xmit_base: implemented((_s, d) => (d.vmacXmitBase = true)),

@@ -305,8 +305,20 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       this.#priority = priority === 255 ? 255 : this.#priority;
       if (this.#started) this.#dispatch({ type: 'reconfigure', now: this.#clock.now(), config: machineConfigOf(cfg, this.#source) });
       else this.#machine = createMachine(machineConfigOf(cfg, this.#source));
+      this.#refilter();
     }
     this.setPriority(priority);
+  }
+
+  /** A master's no_accept filter after a change of owner status: an owner always accepts. */
+  #refilter(): void {
+    const filter = this.#env.filter;
+    if (!filter || this.#machine.state !== 'master') return;
+    const block = !this.#cfg.acceptMode && this.#cfg.priority !== 255;
+    if (block === this.#blocked) return;
+    void this.#queue(() => block
+      ? this.#filter(() => filter.block(this.name, this.#vips.map((v) => v.address)), true)
+      : this.#filter(() => filter.unblock(this.name), false));
   }
 
   /** Effective priority (tracking weights applied). */

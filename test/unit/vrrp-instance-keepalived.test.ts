@@ -181,6 +181,24 @@ t.test('no_accept: the filter is up before the VIPs come, and lifted after they 
   await o.inst.stop();
 });
 
+t.test('no_accept on a master whose base priority goes to and from 255 (a reload): the filter follows', async (t) => {
+  const env = fakeEnv();
+  const filter = new RecordingFilter(env);
+  const { inst } = setup({ acceptMode: false }, { ...env, filter } as FakeEnv);
+  await inst.start();
+  env.clock.advance(MDI);
+  await settle();
+  t.equal(inst.state, 'master');
+  inst.setBasePriority(255);
+  await settle();
+  inst.setBasePriority(100);
+  await settle();
+  t.same(filter.calls, ['block vi 10.0.0.100 (VIP there: false)', 'unblock vi (VIP there: true)', 'block vi 10.0.0.100 (VIP there: true)'],
+    'the owner accepts; no longer the owner, it drops again; the VIP stays throughout');
+  t.equal(inst.state, 'master');
+  await inst.stop();
+});
+
 t.test('unicast_fault_no_peer: a unicast instance left without peers is in FAULT', async (t) => {
   const { inst } = setup({ unicast: true, unicastFaultNoPeer: true, unicastSource: '10.0.0.2' });
   await inst.start();

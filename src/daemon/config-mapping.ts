@@ -78,17 +78,19 @@ function resolvedConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedInstanceC
 }
 
 /** A tracked thing of an instance, resolved to what the daemon runs. */
+/** `weight` as the router applies it (keepalived's reverse negates it); `reverse`: OK while down/failed. */
 export type TrackSpec =
-  | { kind: 'interface'; name: string; weight: number }
-  | { kind: 'script'; name: string; weight: number; script: VrrpScriptSpec };
+  | { kind: 'interface'; name: string; weight: number; reverse: boolean }
+  | { kind: 'script'; name: string; weight: number; reverse: boolean; script: VrrpScriptSpec };
 
 export function trackSpecs(i: VrrpInstanceSpec, cfg: VipdConfig): TrackSpec[] {
-  const out: TrackSpec[] = i.trackInterfaces.map((t) => ({ kind: 'interface' as const, name: t.name, weight: t.reverse ? -t.weight : t.weight }));
+  const out: TrackSpec[] = i.trackInterfaces.map((t) => ({ kind: 'interface' as const, name: t.name, weight: t.reverse ? -t.weight : t.weight, reverse: t.reverse }));
   for (const t of i.trackScripts) {
     const script = cfg.vrrpScripts.find((s) => s.name === t.name);
     if (!script) continue; // the parser reports unknown scripts; nothing to run
     const w = t.weight ?? script.weight;
-    out.push({ kind: 'script', name: t.name, weight: (t.reverse || script.weightReverse) ? -w : w, script });
+    const reverse = t.reverse || script.weightReverse;
+    out.push({ kind: 'script', name: t.name, weight: reverse ? -w : w, reverse, script });
   }
   return out;
 }

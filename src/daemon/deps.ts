@@ -23,8 +23,8 @@ export interface VrrpRouterPort {
   add(cfg: InstanceConfig): Promise<VrrpInstance>;
   remove(name: string): Promise<void>;
   instance(name: string): VrrpInstance | undefined;
-  trackInterface(instance: string, ifname: string, weight?: number): Promise<void>;
-  setTracked(instance: string, source: string, ok: boolean, weight: number): void;
+  trackInterface(instance: string, ifname: string, weight?: number, reverse?: boolean): Promise<void>;
+  setTracked(instance: string, source: string, ok: boolean, weight: number, reverse?: boolean): void;
   status(): InstanceStatus[];
   readonly unknownVridCount: number;
   close(): Promise<void>;

@@ -72,7 +72,7 @@ export class InstanceTracking {
       });
       tracker.on('change', (ok) => {
         this.#log.info({ instance: this.#instance, script: s.name, ok }, `${this.#instance}: track_script ${s.name} ${ok ? 'succeeded' : 'failed'}`);
-        this.#router.setTracked(this.#instance, scriptSource(s.name), ok, e.spec.weight);
+        this.#router.setTracked(this.#instance, scriptSource(s.name), ok, e.spec.weight, e.spec.reverse);
       });
       e.tracker = tracker;
     }
@@ -83,10 +83,10 @@ export class InstanceTracking {
   async #apply(e: Tracked): Promise<void> {
     const t = e.spec;
     if (t.kind === 'interface') {
-      await this.#router.trackInterface(this.#instance, t.name, t.weight)
+      await this.#router.trackInterface(this.#instance, t.name, t.weight, t.reverse)
         .catch((err: Error) => this.#log.error(`${this.#instance}: track_interface ${t.name}: ${err.message}`));
     } else if (e.tracker) {
-      this.#router.setTracked(this.#instance, scriptSource(t.name), e.tracker.ok, t.weight);
+      this.#router.setTracked(this.#instance, scriptSource(t.name), e.tracker.ok, t.weight, t.reverse);
     }
   }
 

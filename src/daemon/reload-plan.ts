@@ -147,7 +147,7 @@ export function trackingChanges(old: TrackSpec[], next: TrackSpec[]): TrackingCh
     else if (!isDeepStrictEqual(trackIdentity(o), trackIdentity(t))) {
       out.removed.push(o);
       out.added.push(t);
-    } else if (o.weight !== t.weight) out.reweighted.push(t);
+    } else if (o.weight !== t.weight || o.reverse !== t.reverse) out.reweighted.push(t);
   }
   return out;
 }

@@ -14,7 +14,7 @@ import type { Clock } from './clock.js';
 import { resolveInstanceConfig, type InstanceConfig, type ResolvedInstanceConfig } from './instance-config.js';
 import { ahKeyOf, canonicalIp, isUnicast, multicastGroupOf, otherInterfacesOf } from './instance-views.js';
 import { vridOf, vridOfIpv4Packet } from './packet.js';
-import { effectivePriority } from './track/tracker-state.js';
+import { countsAsOk, effectivePriority } from './track/tracker-state.js';
 import { procSysctl, virtualLinkOf, VirtualLinks, type SysctlOps } from './virtual-link.js';
 import { NftFilter } from './accept-filter.js';
 import { nftAvailable } from '../netif/nftables.js';
@@ -64,7 +64,7 @@ interface Entry {
   virtualLink?: { name: string; vmac: boolean };
   /** Tracking sources by name: the instance's own link, track_interface, scripts... */
   tracked: Map<string, Tracked>;
-  trackedLinks: Map<string, number>;
+  trackedLinks: Map<string, { weight: number; reverse: boolean }>;
   /** track_src_ip: the source address whose absence is a fault. */
   trackedSource?: string;
 }
@@ -227,7 +227,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     // The instance's own link is tracked with weight 0: link down means FAULT (keepalived's default;
     // dont_track_primary turns it off).
     if (base && cfg.trackInterface) {
-      entry.trackedLinks.set(base.name, 0);
+      entry.trackedLinks.set(base.name, { weight: 0, reverse: false });
       this.#setTracked(entry, `link:${base.name}`, isRunning(base), 0);
     }
     if (entry.trackedSource) await this.#checkSource(entry);
@@ -322,30 +322,33 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     }
   }
 
-  /** track_interface: `weight` 0 means FAULT when the link is down, else a priority change. */
-  async trackInterface(instance: string, ifname: string, weight = 0): Promise<void> {
+  /**
+   * track_interface: `weight` 0 means FAULT when the link is down, else a priority change;
+   * `reverse` counts the link as OK while it is down (keepalived's reverse).
+   */
+  async trackInterface(instance: string, ifname: string, weight = 0, reverse = false): Promise<void> {
     const e = this.#entries.get(instance);
     if (!e) throw new VipdError('VIPD_ERR_NO_INSTANCE', `no VRRP instance ${instance}`);
     const l = await this.#rt.link(ifname);
-    e.trackedLinks.set(l.name, weight);
-    this.#setTracked(e, `link:${l.name}`, isRunning(l), weight);
+    e.trackedLinks.set(l.name, { weight, reverse });
+    this.#setTracked(e, `link:${l.name}`, isRunning(l), weight, reverse);
   }
 
   /** A tracked thing (script, HTTP/TCP probe...) changed; recomputes the instance's priority and fault state. */
-  setTracked(instance: string, source: string, ok: boolean, weight: number): void {
+  setTracked(instance: string, source: string, ok: boolean, weight: number, reverse = false): void {
     const e = this.#entries.get(instance);
-    if (e) this.#setTracked(e, source, ok, weight);
+    if (e) this.#setTracked(e, source, ok, weight, reverse);
   }
 
-  #setTracked(e: Entry, source: string, ok: boolean, weight: number): void {
-    e.tracked.set(source, { ok, weight });
+  #setTracked(e: Entry, source: string, ok: boolean, weight: number, reverse = false): void {
+    e.tracked.set(source, { ok, weight, ...(reverse ? { reverse } : {}) });
     this.#applyTracking(e);
   }
 
   #applyTracking(e: Entry): void {
     const { priority } = effectivePriority(e.instance.basePriority, [...e.tracked.values()]);
     // One fault source per weight-0 tracker, so a FAULT's reason names what failed.
-    for (const [name, t] of e.tracked) if (t.weight === 0) e.instance.setFault(name, !t.ok);
+    for (const [name, t] of e.tracked) if (t.weight === 0) e.instance.setFault(name, !countsAsOk(t));
     e.instance.setPriority(priority);
   }
 
@@ -355,9 +358,9 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
       if (deleted && e.virtualLink && e.link.ifindex === l.index) this.#setTracked(e, `link:${e.virtualLink.name}`, false, 0);
     }
     for (const e of this.#entries.values()) {
-      const weight = e.trackedLinks.get(l.name);
-      if (weight === undefined) continue;
-      this.#setTracked(e, `link:${l.name}`, !deleted && isRunning(l), weight);
+      const t = e.trackedLinks.get(l.name);
+      if (t === undefined) continue;
+      this.#setTracked(e, `link:${l.name}`, !deleted && isRunning(l), t.weight, t.reverse);
     }
   }
 

@@ -8,12 +8,12 @@ import { VrrpInstance, type Clock, type InstanceConfig, type InstanceStatus, typ
 import { resolveInstanceConfig } from '../../src/vrrp/instance-config.js';
 import type { RouterEvents } from '../../src/vrrp/router.js';
 import type { VrrpChannel } from '../../src/vrrp/channel.js';
-import { effectivePriority } from '../../src/vrrp/track/tracker-state.js';
+import { countsAsOk, effectivePriority, type TrackedWeight } from '../../src/vrrp/track/tracker-state.js';
 import { VipdError } from '../../src/errors.js';
 import type { RtNetlink } from '../../src/netif/rtnetlink.js';
 import type { VrrpRouterPort } from '../../src/daemon/deps.js';
 
-interface Entry { instance: VrrpInstance; tracked: Map<string, { ok: boolean; weight: number }>; link: LinkInfo }
+interface Entry { instance: VrrpInstance; tracked: Map<string, TrackedWeight>; link: LinkInfo }
 
 export class FakeVrrpRouter extends EventEmitter<RouterEvents> implements VrrpRouterPort {
   readonly rt: RtNetlink;
@@ -86,27 +86,27 @@ export class FakeVrrpRouter extends EventEmitter<RouterEvents> implements VrrpRo
     e.instance.removeAllListeners();
   }
 
-  async trackInterface(instance: string, ifname: string, weight = 0): Promise<void> {
+  async trackInterface(instance: string, ifname: string, weight = 0, reverse = false): Promise<void> {
     const e = this.#entries.get(instance);
     if (!e) throw new VipdError('VIPD_ERR_NO_INSTANCE', `no VRRP instance ${instance}`);
     const l = await this.rt.link(ifname);
-    this.#set(e, `link:${l.name}`, (l.flags & 0x41) === 0x41, weight);
+    this.#set(e, `link:${l.name}`, (l.flags & 0x41) === 0x41, weight, reverse);
   }
 
-  setTracked(instance: string, source: string, ok: boolean, weight: number): void {
+  setTracked(instance: string, source: string, ok: boolean, weight: number, reverse = false): void {
     const e = this.#entries.get(instance);
-    if (e) this.#set(e, source, ok, weight);
+    if (e) this.#set(e, source, ok, weight, reverse);
   }
 
   /** What the router computed from the tracking sources of an instance. */
-  tracked(instance: string): Map<string, { ok: boolean; weight: number }> | undefined {
+  tracked(instance: string): Map<string, TrackedWeight> | undefined {
     return this.#entries.get(instance)?.tracked;
   }
 
-  #set(e: Entry, source: string, ok: boolean, weight: number): void {
-    e.tracked.set(source, { ok, weight });
+  #set(e: Entry, source: string, ok: boolean, weight: number, reverse = false): void {
+    e.tracked.set(source, { ok, weight, ...(reverse ? { reverse } : {}) });
     const { priority } = effectivePriority(e.instance.basePriority, [...e.tracked.values()]);
-    for (const [name, t] of e.tracked) if (t.weight === 0) e.instance.setFault(name, !t.ok);
+    for (const [name, t] of e.tracked) if (t.weight === 0) e.instance.setFault(name, !countsAsOk(t));
     e.instance.setPriority(priority);
   }
 

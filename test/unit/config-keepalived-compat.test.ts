@@ -36,6 +36,13 @@ t.test('vrrp_strict with authentication: the authentication is dropped with a wa
   t.ok(lines(warnings).includes('7: vrrp_instance VI_1: strict mode does not allow authentication, ignored as keepalived does'), lines(warnings).join('\n'));
 });
 
+t.test('a unicast keyword without peers: multicast with a warning (keepalived: "Defaulting to multicast"), strict mode too', async (t) => {
+  const { config, warnings } = load(`global_defs {\n  vrrp_strict\n}\n${instance('  virtual_ipaddress {\n    10.0.0.10\n  }\n  unicast_src_ip 10.0.0.10')}`);
+  t.ok(lines(warnings).includes('10: vrrp_instance VI_1: a unicast keyword without unicast peers: adverts are multicast, as keepalived does (deprecated there)'), lines(warnings).join('\n'));
+  const c = instanceConfig(config.vrrpInstances[0]!, config);
+  t.match(c, { strict: true, unicastPeers: [], unicastSource: '10.0.0.10' }, 'runs (keepalived 2.2.7 and 2.4.3 -t accept it)');
+});
+
 t.test('sync groups: undefined members are dropped, an empty group is removed, each with a warning', async (t) => {
   const text = `${instance('  virtual_ipaddress {\n    10.0.0.10/24\n  }')}vrrp_sync_group G1 {\n  group {\n    VI_1\n    VI_9\n  }\n}\nvrrp_sync_group G2 {\n  group {\n    VI_8\n  }\n}\nvrrp_sync_group G3 {\n  group {\n  }\n}\n`;
   const { config, warnings } = load(text);

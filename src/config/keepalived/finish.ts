@@ -247,7 +247,10 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
   if (lowerPrioNoAdvert !== undefined) inst.lowerPrioNoAdvert = lowerPrioNoAdvert;
   if (higherPrioSendAdvert !== undefined) inst.higherPrioSendAdvert = higherPrioSendAdvert;
   if (d.unicastFaultNoPeer) inst.unicastFaultNoPeer = true;
-  if ((d.unicastSrcKeyword || d.unicastPeersWhere !== undefined) && d.unicastPeers.length === 0) inst.unicastKeyword = true;
+  if ((d.unicastSrcKeyword || d.unicastPeersWhere !== undefined) && d.unicastPeers.length === 0) {
+    inst.unicastKeyword = true;
+    if (!d.unicastFaultNoPeer) kit.warn(d.unicastPeersWhere ?? d.unicastSrcWhere ?? st, `${label}: a unicast keyword without unicast peers: adverts are multicast, as keepalived does (deprecated there)`);
+  }
   if (d.oldUnicastChecksum) inst.oldUnicastChecksum = d.oldUnicastChecksum;
   const extra = d.garpExtraIf ?? g.garpExtraIf;
   if (extra && extra.intervalS > 0) inst.garpExtraIf = extra;

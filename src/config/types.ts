@@ -3,6 +3,7 @@
 // never asks "was this set?". Source positions are kept so reload/diagnostics can point at lines.
 // Block types end in `Spec` (VrrpInstanceSpec, VirtualServerSpec...): what the operator asked for,
 // kept apart from the runtime objects of the same name (vrrp.VrrpInstance, ipvs.VirtualServerConfig).
+import type { RouteMetrics } from '../netif/rtnetlink/route.js';
 import type { HmacKey } from '../vrrp/auth-hmac/keys.js';
 import type { AntiReplay } from '../vrrp/auth-hmac/sequence.js';
 import type { AuthMode } from '../vrrp/auth-hmac/settings.js';
@@ -101,6 +102,99 @@ export interface VirtualAddressSpec {
   scope?: 'global' | 'site' | 'link' | 'host' | 'nowhere';
   broadcast?: string;
   peer?: string;
+  noTrack: boolean;
+  where: SourceRef;
+}
+
+/** An address with its prefix length (`from`/`to` of routes and rules). */
+export interface PrefixSpec {
+  address: string;
+  prefixLength: number;
+}
+
+export type RouteTypeName = 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat';
+
+/** RTA_METRICS of a route, in the kernel's units (rtt: ms x 8, rttvar: ms x 4, rto_min: ms). */
+export type RouteMetricsSpec = RouteMetrics;
+
+export interface RouteNextHopSpec {
+  gateway?: string;
+  dev?: string;
+  /** 1..256. */
+  weight?: number;
+  onlink: boolean;
+  /** (from << 16) | to. */
+  realms?: number;
+}
+
+/**
+ * One line of virtual_routes / static_routes, as keepalived sends it to the kernel: its defaults
+ * applied (protocol keepalived, scope global), names resolved to numbers.
+ */
+export interface RouteSpec {
+  family: 4 | 6;
+  type: RouteTypeName;
+  /** `default` is 0.0.0.0/0 or ::/0. */
+  destination: PrefixSpec;
+  /** `from` (IPv6 source-specific routes). */
+  source?: PrefixSpec;
+  /** `src`: the preferred source address. */
+  preferredSource?: string;
+  gateway?: string;
+  /** `dev`/`oif`; undefined: none (the kernel picks it from the gateway). */
+  dev?: string;
+  table: number;
+  /** `metric`/`priority`/`preference`. */
+  metric?: number;
+  tos: number;
+  scope: number;
+  protocol: number;
+  onlink: boolean;
+  metrics: RouteMetricsSpec;
+  realms?: number;
+  nexthops: RouteNextHopSpec[];
+  /** IPv6 router preference: 3 low, 0 medium, 1 high. */
+  pref?: number;
+  /** Seconds (IPv6). */
+  expires?: number;
+  ttlPropagate?: boolean;
+  /** `append`: after matching routes (else unicast routes are prepended, others added). */
+  append: boolean;
+  /** Not watched: deleted by someone else, it stays deleted and the instance stays MASTER. */
+  noTrack: boolean;
+  where: SourceRef;
+}
+
+export type RuleActionName = 'table' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
+
+/** One line of virtual_rules / static_rules, as keepalived sends it (priority assigned if missing). */
+export interface RuleSpec {
+  family: 4 | 6;
+  action: RuleActionName;
+  /** action 'table' (also with l3mdev: 0). */
+  table: number;
+  goto?: number;
+  l3mdev: boolean;
+  priority: number;
+  /** `not`. */
+  invert: boolean;
+  /** `from` / `to`; `all` is 0.0.0.0/0 (::/0), sent as an address like keepalived does. */
+  from?: PrefixSpec;
+  to?: PrefixSpec;
+  tos: number;
+  fwmark?: number;
+  fwmask?: number;
+  iif?: string;
+  oif?: string;
+  uidRange?: { start: number; end: number };
+  sport?: { start: number; end: number };
+  dport?: { start: number; end: number };
+  ipProto?: number;
+  suppressPrefixLength?: number;
+  suppressIfgroup?: number;
+  realms?: number;
+  /** FRA_PROTOCOL; keepalived's (18) unless no_track. */
+  protocol?: number;
   noTrack: boolean;
   where: SourceRef;
 }
@@ -209,6 +303,10 @@ export interface VrrpInstanceSpec {
   /** old_unicast_checksum: 'send' (set), 'never' (never); undefined detects. */
   oldUnicastChecksum?: 'send' | 'never';
   garpExtraIf?: GarpExtraIf;
+  /** `virtual_routes`: added while MASTER, removed otherwise. Absent: none. */
+  virtualRoutes?: RouteSpec[];
+  /** `virtual_rules`: added while MASTER, removed otherwise. Absent: none. */
+  virtualRules?: RuleSpec[];
   where: SourceRef;
 }
 
@@ -418,6 +516,10 @@ export interface VipdConfig {
   vrrpInstances: VrrpInstanceSpec[];
   virtualServerGroups: VirtualServerGroupSpec[];
   virtualServers: VirtualServerSpec[];
+  /** `static_ipaddress`, `static_routes`, `static_rules`: added at start, removed at stop. Absent: none. */
+  staticAddresses?: VirtualAddressSpec[];
+  staticRoutes?: RouteSpec[];
+  staticRules?: RuleSpec[];
   k0s?: K0sExtras;
 }
 

@@ -4,7 +4,7 @@
 // distinct code for a config that cannot run at all (its man page says 3, its binaries return 0,
 // 5 or 6); vipd exits 1 then.
 import { linkNames } from '../config/host-interfaces.js';
-import { formatWarning, type ConfigWarning, type SourceRef, type VipdConfig } from '../config/types.js';
+import { formatWarning, type ConfigWarning, type RouteSpec, type SourceRef, type VipdConfig } from '../config/types.js';
 import { loadDaemonConfig } from './load-config.js';
 import { planReload } from './reload-plan.js';
 import type { DaemonOptions } from './options.js';
@@ -46,6 +46,10 @@ export function missingInterfaces(config: VipdConfig, links: Set<string>): Confi
     for (const t of i.trackInterfaces) need(t.name, `track_interface of vrrp_instance ${i.name}`, t.where);
   }
   for (const g of config.vrrpSyncGroups) for (const t of g.trackInterfaces) need(t.name, `track_interface of vrrp_sync_group ${g.name}`, t.where);
+  const routeDevs = (r: RouteSpec) => [r.dev, ...r.nexthops.map((h) => h.dev)];
+  for (const i of config.vrrpInstances) for (const r of i.virtualRoutes ?? []) for (const d of routeDevs(r)) need(d, `a virtual route of vrrp_instance ${i.name}`, r.where);
+  for (const r of config.staticRoutes ?? []) for (const d of routeDevs(r)) need(d, 'a static route', r.where);
+  for (const a of config.staticAddresses ?? []) need(a.dev, `static address ${a.address}`, a.where);
   for (const vs of config.virtualServers) {
     for (const rs of vs.realServers) for (const c of rs.checkers) if (c.type !== 'MISC_CHECK') need(c.bindIf, `bind_if of real_server ${rs.address}`, c.where);
   }

@@ -9,6 +9,8 @@ import { planReload } from './reload-plan.js';
 import { K0sHost } from './k0s-host.js';
 import { VrrpRunner, type StepFailure } from './vrrp-runner.js';
 import { IpvsRunner } from './ipvs-runner.js';
+import { RouteRunner } from './route-runner.js';
+import { routeSets } from './route-plan.js';
 import { K0sProxyRunner } from './k0s-proxy-runner.js';
 import { LoopHealth } from './loop-health.js';
 import { logRouterEvents } from './router-log.js';
@@ -27,6 +29,7 @@ export class Daemon {
   #loop: LoopHealth;
   #vrrp: VrrpRunner | undefined;
   #ipvs: IpvsRunner | undefined;
+  #routes: RouteRunner | undefined;
   #proxy: K0sProxyRunner | undefined;
   #startedAt = Date.now();
 
@@ -56,13 +59,16 @@ export class Daemon {
       // Logged before the runner reacts, so a sync group's knock-on transition logs after its cause.
       logRouterEvents(router, this.#log, { logDetail: this.#opts.logDetail });
       const vrrp = new VrrpRunner(router, this.#deps, this.#log);
-      vrrp.onStateChange(() => {
+      const routes = this.#routeRunner(vrrp);
+      vrrp.onStateChange((s) => {
         this.#ipvs?.masterChanged();
         this.#proxy?.masterChanged();
+        void routes.stateChanged(s.instance, s.state);
       });
       this.#vrrp = vrrp;
       this.#loop.attach(vrrp.loopView());
       await this.#host.apply(plan.host);
+      await routes.apply(routeSets(config));
       if (!await vrrp.startupDelay(Math.round((config.global.startupDelay ?? 0) * 1000), this.#deps.clock)) return; // stopped meanwhile
       await vrrp.apply(plan.instances, plan.syncGroups, true);
     }
@@ -83,6 +89,7 @@ export class Daemon {
     if (this.#vrrp) {
       await this.#host.apply(plan.host).catch((error: Error) => failures.push({ instance: 'k0s host setup', error }));
       failures.push(...await this.#vrrp.apply(plan.instances, plan.syncGroups, false));
+      await this.#routes?.apply(routeSets(config));
     }
     await this.#ipvs?.apply(plan.virtualServers);
     await this.#proxy?.apply(plan.proxy).catch((error: Error) => failures.push({ instance: 'k0s', error }));
@@ -93,12 +100,28 @@ export class Daemon {
   async stop(): Promise<void> {
     try {
       await this.#vrrp?.stop();
+      await this.#routes?.stop();
       await this.#ipvs?.stop();
       await this.#proxy?.stop();
     } finally {
       this.#vrrp = undefined;
+      this.#routes = undefined;
       this.#deps.close();
     }
+  }
+
+  /** static_* and virtual_* routes, rules and addresses; a tracked deletion sends the instance to BACKUP. */
+  #routeRunner(vrrp: VrrpRunner): RouteRunner {
+    const deps = this.#deps;
+    const netlink = () => {
+      if (!deps.routeNetlink) throw new Error('this host has no rtnetlink for routes');
+      return deps.routeNetlink();
+    };
+    this.#routes = new RouteRunner(netlink, {
+      resign: (name) => vrrp.router.instance(name)?.resign(),
+      addressesSettled: async (name) => vrrp.router.instance(name)?.addressesSettled(),
+    }, this.#log);
+    return this.#routes;
   }
 
   #sources(): ReportSources {

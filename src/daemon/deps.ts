@@ -11,6 +11,7 @@ import { RtNetlink } from '../netif/rtnetlink.js';
 import { nftAvailable } from '../netif/nftables.js';
 import { NftFilter } from '../vrrp/accept-filter.js';
 import { IpvsClient, type ProbeRunner, type Timers } from '../ipvs/index.js';
+import type { RouteNetlink } from './route-runner.js';
 import { buildProbe, type ProbeSpec } from '../health/index.js';
 import { runNft, type NftRunner } from '../netif/nftables.js';
 import { TcpProxy, type BackendStats, type ProxyBackend, type TcpProxyEvents, type TcpProxyOptions } from '../proxy/index.js';
@@ -53,6 +54,8 @@ export interface DaemonDeps {
   resetFirewall?(): Promise<void>;
   /** Opened on first use: a VRRP-less (-C) daemon opens no rtnetlink socket. */
   hostNetlink(): HostNetlink;
+  /** Static and virtual routes, rules, static addresses (opened on first use). */
+  routeNetlink?(): RouteNetlink;
   /** Writes /proc/sys/<key> (e.g. net/ipv4/conf/eth0/arp_ignore). */
   writeSysctl(key: string, value: string): void;
   openIpvs(): Promise<IpvsClient>;
@@ -91,6 +94,7 @@ export function realDependencies(): DaemonDeps {
       if (nftAvailable()) await new NftFilter().reset();
     },
     hostNetlink: rtnetlink,
+    routeNetlink: rtnetlink,
     writeSysctl: (key, value) => writeFileSync(`/proc/sys/${key}`, value),
     openIpvs: () => IpvsClient.open(),
     trackProbe: builtinProbe,

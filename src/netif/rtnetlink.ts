@@ -1,5 +1,5 @@
-// rtnetlink client: links, addresses, IPv6 address labels, and change notifications.
-// Wire layouts live in rtnetlink/{link,address,addrlabel}.ts; this file is the imperative shell.
+// rtnetlink client: links, addresses, IPv6 address labels, routes, rules, and change notifications.
+// Wire layouts live in rtnetlink/{link,address,addrlabel,route,rule}.ts; this file is the imperative shell.
 import { EventEmitter } from 'node:events';
 import { VipdError } from '../errors.js';
 import { NetlinkConn, type NetlinkConnOptions } from './netlink/conn.js';
@@ -9,7 +9,8 @@ import type { NetlinkTransport } from './netlink/transport.js';
 import { NETLINK_ROUTE } from './constants.js';
 import { bytesToMac, macToBytes, type IpFamily } from './ip-address.js';
 import {
-  RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWADDRLABEL, RTM_NEWLINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, RTMGRP_LINK, rtmName,
+  RTM_DELADDR, RTM_DELLINK, RTM_DELROUTE, RTM_DELRULE, RTM_NEWADDR, RTM_NEWADDRLABEL, RTM_NEWLINK, RTM_NEWROUTE, RTM_NEWRULE,
+  RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV4_RULE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE, RTMGRP_IPV6_RULE, RTMGRP_LINK, rtmName,
 } from './rtnetlink/constants.js';
 import {
   createLinkRequest, decodeLink, deleteLinkRequest, dumpLinksRequest, getLinkRequest, setLinkUpRequest,
@@ -22,10 +23,14 @@ import {
 import {
   addAddressLabelRequest, decodeAddressLabel, deleteAddressLabelRequest, dumpAddressLabelsRequest, type AddressLabel,
 } from './rtnetlink/addrlabel.js';
+import { addRouteRequest, decodeRoute, deleteRouteRequest, dumpRoutesRequest, type Route, type RouteAddMode } from './rtnetlink/route.js';
+import { addRuleRequest, decodeRule, deleteRuleRequest, dumpRulesRequest, type Rule } from './rtnetlink/rule.js';
 
 export type { Link, CreateLinkSpec, MacvlanMode } from './rtnetlink/link.js';
 export type { Address, AddressSpec, ExistPolicy } from './rtnetlink/address.js';
 export type { AddressLabel } from './rtnetlink/addrlabel.js';
+export type { Route, RouteAddMode, RouteMetrics, RouteNextHop } from './rtnetlink/route.js';
+export type { Rule, Range } from './rtnetlink/rule.js';
 
 /** A link asked for by name, index or MAC does not exist. */
 export class NoLinkError extends VipdError {
@@ -41,16 +46,31 @@ const MAC_RE = /^[0-9a-f]{1,2}([:-][0-9a-f]{1,2}){5}$/i;
 /** errnos that mean "the address is not there" on delete (ENODEV: its link is gone too). */
 const MISSING = new Set(['EADDRNOTAVAIL', 'ENOENT', 'ESRCH', 'ENODEV']);
 
+function missing(err: unknown): boolean {
+  return err instanceof NetlinkError && MISSING.has(err.syscallCode);
+}
+
+function exists(err: unknown): boolean {
+  return err instanceof NetlinkError && err.syscallCode === 'EEXIST';
+}
+
 export interface RtNetlinkEvents {
   link: [Link, { deleted: boolean }];
   address: [Address, { deleted: boolean }];
+  /** Only on a subscription opened with `{ routes: true }`. */
+  route: [Route, { deleted: boolean }];
+  /** Only on a subscription opened with `{ rules: true }`. */
+  rule: [Rule, { deleted: boolean }];
   /** Notifications were lost (ENOBUFS): re-read links() and addresses() to resync. */
   overrun: [Error];
   /** A notification that does not decode. Emitted only when listened to. */
   error: [Error];
 }
 
-/** Link and address notifications on their own socket (RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR). */
+/**
+ * Link and address notifications on their own socket (RTMGRP_LINK, RTMGRP_IPV4_IFADDR,
+ * RTMGRP_IPV6_IFADDR), and routes and rules when asked for (RTMGRP_IPV4/IPV6_ROUTE, _RULE).
+ */
 export class RtNetlinkSubscription extends EventEmitter<RtNetlinkEvents> {
   readonly #conn: NetlinkConn;
 
@@ -73,6 +93,18 @@ export class RtNetlinkSubscription extends EventEmitter<RtNetlinkEvents> {
         case RTM_DELADDR: {
           const a = decodeAddress(m);
           if (a) this.emit('address', a, { deleted: m.header.type === RTM_DELADDR });
+          break;
+        }
+        case RTM_NEWROUTE:
+        case RTM_DELROUTE: {
+          const r = decodeRoute(m);
+          if (r) this.emit('route', r, { deleted: m.header.type === RTM_DELROUTE });
+          break;
+        }
+        case RTM_NEWRULE:
+        case RTM_DELRULE: {
+          const r = decodeRule(m);
+          if (r) this.emit('rule', r, { deleted: m.header.type === RTM_DELRULE });
           break;
         }
         default:
@@ -220,9 +252,78 @@ export class RtNetlink {
     }
   }
 
-  /** Opens a notification socket for link and address changes. close() it (or this client) when done. */
-  subscribe(): RtNetlinkSubscription {
-    const sub = new RtNetlinkSubscription(this.#openConn(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR));
+  /** Every route of one family (or both), of every table; `table` keeps one table's. */
+  async routes(filter: { family?: IpFamily; table?: number } = {}): Promise<Route[]> {
+    const parts = await this.conn.request(dumpRoutesRequest(filter));
+    const out: Route[] = [];
+    for (const m of parts) {
+      if (m.header.type !== RTM_NEWROUTE) continue;
+      const r = decodeRoute(m);
+      if (!r || (filter.family && r.family !== filter.family) || (filter.table !== undefined && r.table !== filter.table)) continue;
+      out.push(r);
+    }
+    return out;
+  }
+
+  /** Adds a route (`mode` as `ip route add|prepend|append|replace`); with exist:'ok' EEXIST is success. */
+  async addRoute(r: Route, opts: { mode?: RouteAddMode; exist?: 'ok' | 'error' } = {}): Promise<void> {
+    try {
+      await this.conn.request(addRouteRequest(r, opts.mode ?? 'add'));
+    } catch (err) {
+      if (opts.exist === 'ok' && exists(err)) return;
+      throw err;
+    }
+  }
+
+  /** Deletes the first route matching `r`; with missing:'ok' a route (or link) already gone is success. */
+  async deleteRoute(r: Route, opts: { missing?: 'ok' | 'error' } = {}): Promise<void> {
+    try {
+      await this.conn.request(deleteRouteRequest(r));
+    } catch (err) {
+      if (opts.missing === 'ok' && missing(err)) return;
+      throw err;
+    }
+  }
+
+  async rules(filter: { family?: IpFamily } = {}): Promise<Rule[]> {
+    const parts = await this.conn.request(dumpRulesRequest(filter));
+    const out: Rule[] = [];
+    for (const m of parts) {
+      if (m.header.type !== RTM_NEWRULE) continue;
+      const r = decodeRule(m);
+      if (r && (!filter.family || r.family === filter.family)) out.push(r);
+    }
+    return out;
+  }
+
+  /** Adds a rule; with exist:'ok' the same rule already there is success. */
+  async addRule(r: Rule, opts: { exist?: 'ok' | 'error' } = {}): Promise<void> {
+    try {
+      await this.conn.request(addRuleRequest(r));
+    } catch (err) {
+      if (opts.exist === 'ok' && exists(err)) return;
+      throw err;
+    }
+  }
+
+  /** Deletes the first rule matching `r`; with missing:'ok' a rule already gone is success. */
+  async deleteRule(r: Rule, opts: { missing?: 'ok' | 'error' } = {}): Promise<void> {
+    try {
+      await this.conn.request(deleteRuleRequest(r));
+    } catch (err) {
+      if (opts.missing === 'ok' && missing(err)) return;
+      throw err;
+    }
+  }
+
+  /**
+   * Opens a notification socket for link and address changes (and route and rule changes when
+   * asked: they are many on a router). close() it (or this client) when done.
+   */
+  subscribe(opts: { routes?: boolean; rules?: boolean } = {}): RtNetlinkSubscription {
+    const groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR
+      | (opts.routes ? RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE : 0) | (opts.rules ? RTMGRP_IPV4_RULE | RTMGRP_IPV6_RULE : 0);
+    const sub = new RtNetlinkSubscription(this.#openConn(groups));
     this.#subs.add(sub);
     const close = sub.close.bind(sub);
     sub.close = () => {

@@ -343,6 +343,16 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     else if (had && this.#faults.size === 0) this.#dispatch({ type: 'fault-cleared', now });
   }
 
+  /** A master goes to BACKUP (priority 0 advert, VIPs removed) and takes over again after Master_Down_Interval. */
+  resign(): void {
+    if (this.#started) this.#dispatch({ type: 'resign', now: this.#clock.now() });
+  }
+
+  /** Resolves once the VIP additions and removals queued so far are done. */
+  async addressesSettled(): Promise<void> {
+    await this.#addrQueue;
+  }
+
   /**
    * Replaces the VIP list at run time. A master removes the dropped ones and adds (and announces)
    * the new ones without a state change. Rejects (changing nothing) on addresses that cannot be used.

@@ -15,6 +15,9 @@
 //     reconfigure              the base config changed at run time (a reload): a priority to or from 255
 //                              makes or unmakes the address owner
 //     fault / fault-cleared    a tracked interface or script went bad / good again (keepalived FAULT)
+//     resign                   a master lost something it holds (keepalived: a tracked virtual route or
+//                              rule deleted by someone else): to Backup with priority 0, Master again
+//                              after Master_Down_Interval unless another router takes over
 // - Actions out, to perform in order:
 //     set-timer {timer, at}    (re)arm the one timer of that name to fire at `at`; replaces any earlier one
 //     cancel-timer {timer}
@@ -60,6 +63,8 @@ export type TransitionReason =
   | 'higher-priority'
   | 'fault'
   | 'fault-cleared'
+  /** Master -> Backup: the runtime asked (resign event). */
+  | 'resigned'
   | 'shutdown';
 
 export interface MachineConfig {
@@ -125,7 +130,8 @@ export type MachineEvent =
   | { readonly type: 'set-priority'; readonly now: number; readonly priority: number }
   | { readonly type: 'reconfigure'; readonly now: number; readonly config: MachineConfig }
   | { readonly type: 'fault'; readonly now: number; readonly reason?: string }
-  | { readonly type: 'fault-cleared'; readonly now: number };
+  | { readonly type: 'fault-cleared'; readonly now: number }
+  | { readonly type: 'resign'; readonly now: number };
 
 export type Action =
   | { readonly type: 'send-advert'; readonly priority: number }
@@ -226,6 +232,8 @@ export function step(m: Machine, event: MachineEvent): StepResult {
       return fault(m, event.reason);
     case 'fault-cleared':
       return m.state === 'fault' ? start(m, event.now, 'fault-cleared') : same(m);
+    case 'resign':
+      return m.state === 'master' ? becomeBackup(m, event.now, 'resigned', resign()) : same(m);
   }
 }
 

@@ -53,6 +53,7 @@ export function fakeHost(opts: { autoLinks?: boolean; links?: string[] } = {}): 
       clock,
       createRouter: ({ clock: c }) => (router = new FakeVrrpRouter(rtnetlink(), c)),
       hostNetlink: rtnetlink,
+      routeNetlink: rtnetlink,
       writeSysctl: (key, value) => { host.sysctls.set(key, value); },
       openIpvs: () => IpvsClient.open({ genl: ipvs }),
       ipvsProbe: async () => ({ ok: true }),

@@ -1,6 +1,7 @@
 // An in-memory rtnetlink kernel behind nltest's FakeTransport (like ipvs-fake-kernel.ts for IPVS):
-// links, addresses and IPv6 address labels, decoded and answered with the real codecs, so a real
-// RtNetlink client runs against it. `autoLinks` makes any asked-for name exist (an up link with an
+// links, addresses, IPv6 address labels, routes and rules, decoded and answered with the real
+// codecs, so a real RtNetlink client runs against it. Route, rule and address changes are sent to
+// subscriptions (route/rule groups) like the kernel's notifications; remove*() act as someone else. `autoLinks` makes any asked-for name exist (an up link with an
 // IPv4 and a link-local IPv6 address), for tests that generate interface names.
 import { RtNetlink } from '../../src/netif/rtnetlink.js';
 import { AttributeEncoder } from '../../src/netif/netlink/attributes.js';
@@ -8,16 +9,21 @@ import type { NetlinkMessage } from '../../src/netif/netlink/message.js';
 import { decodeLink, encodeIfinfomsg } from '../../src/netif/rtnetlink/link.js';
 import { decodeAddress, encodeIfaddrmsg } from '../../src/netif/rtnetlink/address.js';
 import { decodeAddressLabel } from '../../src/netif/rtnetlink/addrlabel.js';
+import { addRouteRequest, decodeRoute, type Route } from '../../src/netif/rtnetlink/route.js';
+import { addRuleRequest, decodeRule, type Rule } from '../../src/netif/rtnetlink/rule.js';
 import { ipToBytes, macToBytes } from '../../src/netif/ip-address.js';
 import {
-  RTM_DELADDR, RTM_DELADDRLABEL, RTM_DELLINK, RTM_GETADDR, RTM_GETADDRLABEL, RTM_GETLINK, RTM_NEWADDR, RTM_NEWADDRLABEL, RTM_NEWLINK,
+  RTM_DELADDR, RTM_DELADDRLABEL, RTM_DELLINK, RTM_DELROUTE, RTM_DELRULE, RTM_GETADDR, RTM_GETADDRLABEL, RTM_GETLINK, RTM_GETROUTE,
+  RTM_GETRULE, RTM_NEWADDR, RTM_NEWADDRLABEL, RTM_NEWLINK, RTM_NEWROUTE, RTM_NEWRULE, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE,
+  RTMGRP_IPV4_RULE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE, RTMGRP_IPV6_RULE, RT_SCOPE_NOWHERE,
 } from '../../src/netif/rtnetlink/constants.js';
+import { encodeMessage } from '../../src/netif/netlink/message.js';
 import { FakeTransport, ack, done, reply } from './nltest.js';
 
 const IFF_UP = 0x1;
 const IFF_RUNNING = 0x40;
 const IFF_LOWER_UP = 0x10000;
-const errno = { EEXIST: -17, ENODEV: -19, EADDRNOTAVAIL: -99, ENOENT: -2 };
+const errno = { EEXIST: -17, ENODEV: -19, EADDRNOTAVAIL: -99, ENOENT: -2, ESRCH: -3 };
 
 export interface FakeLink { index: number; name: string; mac: string; flags: number; kind?: string }
 export interface FakeAddress { ifindex: number; address: string; prefixLength: number; label?: string }
@@ -26,6 +32,9 @@ export class FakeRtnetlinkKernel {
   readonly links = new Map<string, FakeLink>();
   readonly addresses: FakeAddress[] = [];
   readonly labels: Array<{ prefix: string; prefixLength: number; label: number }> = [];
+  readonly routes: Route[] = [];
+  readonly rules: Rule[] = [];
+  readonly #subscribers = new Set<{ transport: FakeTransport; groups: number }>();
   /** Request types seen, in order (RTM_* numbers). */
   readonly requests: number[] = [];
   autoLinks: boolean;
@@ -57,7 +66,41 @@ export class FakeRtnetlinkKernel {
 
   /** A real RtNetlink client over this kernel. */
   client(): RtNetlink {
-    return RtNetlink.fromTransport(() => new FakeTransport((reqs) => reqs.map((r) => this.#answer(r))));
+    return RtNetlink.fromTransport((groups) => {
+      const transport = new FakeTransport((reqs) => reqs.map((r) => this.#answer(r)));
+      if (groups) this.#subscribers.add({ transport, groups });
+      return transport;
+    });
+  }
+
+  /** Someone else deletes routes (notified like the kernel does). */
+  removeRoutes(pred: (r: Route) => boolean): number {
+    return this.#drop(this.routes, pred, (r) => this.#notify(RTM_DELROUTE, addRouteRequest(r).data, r.family === 4 ? RTMGRP_IPV4_ROUTE : RTMGRP_IPV6_ROUTE));
+  }
+
+  removeRules(pred: (r: Rule) => boolean): number {
+    return this.#drop(this.rules, pred, (r) => this.#notify(RTM_DELRULE, addRuleRequest(r).data, r.family === 4 ? RTMGRP_IPV4_RULE : RTMGRP_IPV6_RULE));
+  }
+
+  removeAddresses(pred: (a: FakeAddress) => boolean): number {
+    return this.#drop(this.addresses, pred, (a) => this.#notify(RTM_DELADDR, addressBody(a), a.address.includes(':') ? RTMGRP_IPV6_IFADDR : RTMGRP_IPV4_IFADDR));
+  }
+
+  #drop<T>(list: T[], pred: (x: T) => boolean, notify: (x: T) => void): number {
+    const gone = list.filter(pred);
+    for (const x of gone) {
+      list.splice(list.indexOf(x), 1);
+      notify(x);
+    }
+    return gone.length;
+  }
+
+  #notify(type: number, data: Buffer, group: number): void {
+    const msg = encodeMessage({ type, flags: 0, sequence: 0, pid: 0, data });
+    for (const s of this.#subscribers) {
+      if (s.transport.closed) this.#subscribers.delete(s);
+      else if (s.groups & group) setImmediate(() => s.transport.deliver({ data: msg, groups: group }));
+    }
   }
 
   #find(which: string | number): FakeLink | undefined {
@@ -121,10 +164,50 @@ export class FakeRtnetlinkKernel {
         this.labels.splice(i, 1);
         return ack(r);
       }
+      case RTM_GETROUTE:
+        return Buffer.concat([...this.routes.map((x) => reply(r, RTM_NEWROUTE, addRouteRequest(x).data, true)), done(r)]);
+      case RTM_NEWROUTE: {
+        const x = decodeRoute(r)!;
+        if (x.ifindex !== undefined && ![...this.links.values()].some((l) => l.index === x.ifindex)) return ack(r, errno.ENODEV);
+        if (x.family === 6) x.priority ??= 1024; // the kernel's IPv6 default metric
+        if (this.routes.some((o) => routeKey(o) === routeKey(x))) return ack(r, errno.EEXIST);
+        this.routes.push(x);
+        this.#notify(RTM_NEWROUTE, addRouteRequest(x).data, x.family === 4 ? RTMGRP_IPV4_ROUTE : RTMGRP_IPV6_ROUTE);
+        return ack(r);
+      }
+      case RTM_DELROUTE: {
+        const x = decodeRoute(r)!;
+        const o = this.routes.find((k) => routeKey(k) === routeKey({ ...k, ...x, priority: x.priority ?? k.priority }) && (x.scope === RT_SCOPE_NOWHERE || k.scope === x.scope)
+          && (x.type === 0 || k.type === x.type) && (x.ifindex === undefined || k.ifindex === x.ifindex) && (x.gateway === undefined || k.gateway === x.gateway));
+        if (!o) return ack(r, errno.ESRCH);
+        this.removeRoutes((k) => k === o);
+        return ack(r);
+      }
+      case RTM_GETRULE:
+        return Buffer.concat([...this.rules.map((x) => reply(r, RTM_NEWRULE, addRuleRequest(x).data, true)), done(r)]);
+      case RTM_NEWRULE: {
+        const x = decodeRule(r)!;
+        if (this.rules.some((o) => JSON.stringify(o) === JSON.stringify(x))) return ack(r, errno.EEXIST);
+        this.rules.push(x);
+        this.#notify(RTM_NEWRULE, addRuleRequest(x).data, x.family === 4 ? RTMGRP_IPV4_RULE : RTMGRP_IPV6_RULE);
+        return ack(r);
+      }
+      case RTM_DELRULE: {
+        const x = decodeRule(r)!;
+        const o = this.rules.find((k) => k.family === x.family && k.priority === x.priority && k.table === x.table && (x.action === 0 || k.action === x.action));
+        if (!o) return ack(r, errno.ENOENT);
+        this.removeRules((k) => k === o);
+        return ack(r);
+      }
       default:
         return ack(r, -95); // EOPNOTSUPP
     }
   }
+}
+
+/** What identifies a route to the (fake) kernel: family, table, prefix, tos, metric. */
+function routeKey(r: Route): string {
+  return `${r.family} ${r.table} ${r.destination ?? ''}/${r.dstLength} ${r.tos} ${r.priority ?? 0}`;
 }
 
 function linkBody(l: FakeLink): Buffer {

@@ -62,6 +62,9 @@ const EXPECTED: Array<[string, string]> = [
   ["51-duplicate-vrid-unicast.conf", "51-duplicate-vrid-unicast.conf:9: vrrp_instance VI_2: virtual_router_id 51 is already used by VI_1 on eth0 (both unicast to 10.0.0.3)"],
   ["52-strict-unicast.conf", "52-strict-unicast.conf:7: vrrp_instance VI_1: unicast peers are not allowed in strict mode"],
   ["53-strict-no-vip.conf", "53-strict-no-vip.conf:4: vrrp_instance VI_1: strict mode needs at least one virtual_ipaddress"],
+  ["routes-1-virtual-route-no-value.conf", "routes-1-virtual-route-no-value.conf:8: virtual_routes: 'metric' needs a value"],
+  ["routes-2-static-rule-no-value.conf", "routes-2-static-rule-no-value.conf:2: static_rules: 'table' needs a value"],
+  ["routes-3-static-route-lock-no-value.conf", "routes-3-static-route-lock-no-value.conf:2: static_routes: 'mtu lock' needs a value"],
 ];
 
 t.test('every corpus file has a row and every row a file', async (t) => {
@@ -107,6 +110,8 @@ const CONTEXT: Record<string, { wrap: (st: string) => string; line: number }> = 
   url: { wrap: (st) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    HTTP_GET {\n      url {\n        path /\n        ${st}\n      }\n    }\n  }\n}\n`, line: 7 },
   MISC_CHECK: { wrap: (st) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    MISC_CHECK {\n      misc_path /bin/true\n      ${st}\n    }\n  }\n}\n`, line: 6 },
   'virtual_ipaddress options': { wrap: (st) => `vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n    10.0.0.1/24 ${st}\n  }\n}\n`, line: 5 },
+  'virtual_routes options': { wrap: (st) => `vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  virtual_routes {\n    10.0.0.0/24 dev eth0 ${st}\n  }\n}\n`, line: 5 },
+  'virtual_rules options': { wrap: (st) => `static_rules {\n  from 10.0.0.0/8 table 5 priority 100 ${st}\n}\n`, line: 2 },
 };
 
 const TIMER_BAD = ['-1', 'soon'];
@@ -114,7 +119,7 @@ const TIMING = Object.fromEntries(['connect_timeout', 'delay_before_retry', 'war
 
 /** context -> keyword -> bad values. */
 const BAD_VALUES: Record<string, Record<string, string[]>> = {
-  'top level': Object.fromEntries(['global_defs', 'vrrp_script', 'vrrp_sync_group', 'vrrp_instance', 'virtual_server_group'].map((k) => [k, ['x']]).concat([['virtual_server', ['10.0.0.300 80 {\n}', '10.0.0.1 http {\n}', 'fwmark x {\n}']]])),
+  'top level': Object.fromEntries(['global_defs', 'vrrp_script', 'vrrp_sync_group', 'vrrp_instance', 'virtual_server_group', 'static_ipaddress', 'static_routes', 'static_rules'].map((k) => [k, ['x']]).concat([['virtual_server', ['10.0.0.300 80 {\n}', '10.0.0.1 http {\n}', 'fwmark x {\n}']]])),
   global_defs: {
     vrrp_version: ['4', 'two'],
     ...Object.fromEntries(['vrrp_garp_master_delay', 'vrrp_garp_master_repeat', 'vrrp_garp_master_refresh', 'vrrp_garp_master_refresh_repeat', 'vrrp_garp_lower_prio_delay', 'vrrp_garp_lower_prio_repeat'].map((k) => [k, ['-1', 'x']])),
@@ -126,6 +131,7 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
     vrrp_startup_delay: TIMER_BAD, vrrp_mcast_group4: ['10.0.0.1', 'ff02::12', 'x'], vrrp_mcast_group6: ['ff05::12', '224.0.0.18'],
     vmac_prefix: ['a/b', 'waytoolongprefix'], vrrp_priority: ['-21', '20', 'x'], vrrp_cpu_affinity: ['', 'x', '-1'],
     vrrp_rt_priority: ['0', '100'],
+    default_interface: [''],
   },
   vrrp_script: {
     script: ['', '"/bin/x" extra'], interval: ['0', '-1'], timeout: ['0', 'x'], weight: ['254', '-254', '10 backwards'], rise: ['0'], fall: ['x'],
@@ -141,6 +147,7 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
     use_vmac: ['a/b', 'name 01:00:5e:00:00', 'vmac1 vmac2', 'thisnameiswaytoolong'], use_ipvlan: ['ipv1 10.0.0.300', 'ipv1 ipv2'],
     mcast_dst_ip: ['10.0.0.1', 'ff05::12'], unicast_ttl: ['256', '-1'], old_unicast_checksum: ['always'],
     garp_extra_if: ['x', 'all', '86401'], lower_prio_no_advert: ['maybe'], higher_prio_send_advert: ['maybe'],
+    virtual_routes: ['x', '{\n    10.0.0.0/24 dev eth0 metric\n  }'], virtual_rules: ['x', '{\n    from 10.0.0.0/8 priority\n  }'],
     auth_hmac: ['x', '{\n  }', `{\n    key 1 hex:${'ab'.repeat(32)}\n  }`, `{\n    key 1 hex:${'ab'.repeat(32)}\n    active_key 2\n  }`],
   },
   auth_hmac: {
@@ -149,6 +156,14 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
   },
   authentication: { auth_type: ['MD5'], auth_pass: ['""'] },
   'virtual_ipaddress options': { dev: [''], label: [''], brd: ['10.0.0.300'], scope: ['galaxy'], peer: ['x'] },
+  // A route/rule option's bad value drops the line (keepalived logs it and goes on: WARNED_VALUES);
+  // an option without its value stops keepalived, and vipd.
+  'virtual_routes options': Object.fromEntries(['to', 'src', 'from', 'via', 'gw', 'or', 'dev', 'oif', 'table', 'metric', 'priority', 'preference', 'scope',
+    'protocol', 'tos', 'dsfield', 'ssthresh', 'cwnd', 'advmss', 'reordering', 'hoplimit', 'initcwnd', 'initrwnd', 'quickack', 'fastopen_no_cookie',
+    'rttvar', 'rto_min', 'features', 'congctl', 'realms', 'pref', 'expires', 'ttl-propagate'].map((k) => [k, ['']])
+    .concat([['mtu', ['', 'lock']], ['window', ['']], ['rtt', ['', 'lock']], ['nexthop', ['via', 'dev eth0 weight']]])),
+  'virtual_rules options': Object.fromEntries(['from', 'to', 'iif', 'oif', 'table', 'lookup', 'priority', 'preference', 'order', 'fwmark', 'tos', 'dsfield',
+    'uidrange', 'sport', 'dport', 'ipproto', 'goto', 'suppress_prefixlength', 'suppress_ifgroup', 'realms', 'protocol', 'type'].map((k) => [k, ['']])),
   virtual_server: {
     lb_algo: ['roundrobin'], lvs_sched: ['RR'], lb_kind: ['DSR'], lvs_method: ['NATS'], persistence_timeout: ['0', '2678401'],
     persistence_granularity: ['foo', '255.0.255.0', '33'], protocol: ['ICMP'], quorum: ['-1'], hysteresis: ['-1'],
@@ -168,6 +183,34 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
   MISC_CHECK: { misc_path: ['""'], misc_timeout: ['0'], ...TIMING },
 };
 
+/**
+ * context -> keyword -> bad values that keepalived 2.2.7 logs and drops its line for (or only the
+ * option, OPTION_DROPPED): vipd warns at file:line, naming the keyword, and leaves the same out.
+ */
+const WARNED_VALUES: Record<string, Record<string, string[]>> = {
+  'virtual_routes options': {
+    to: ['x'], src: ['10.0.0.300', 'fd00::1'], from: ['x', 'fd00::/64'], via: ['x', 'inet6 fd00::1'], gw: ['x'], or: ['x'],
+    table: ['nosuch', '4294967296'], metric: ['-1', 'x'], priority: ['0x10'], preference: ['x'], scope: ['256', 'galaxy'],
+    protocol: ['nosuch', '256'], tos: ['256'], dsfield: ['x'], mtu: ['x', '4294967296'], window: ['lock 5'], ssthresh: ['x'],
+    cwnd: ['-1'], advmss: ['x'], reordering: ['-1'], hoplimit: ['256', 'lock 5'], initcwnd: ['-1'], initrwnd: ['lock 1'], quickack: ['2'],
+    fastopen_no_cookie: ['2'], rtt: ['961s', '1.5ms', 'soon'], rttvar: ['481s'], rto_min: ['121s'], features: ['bogus'],
+    realms: ['256', '1/2/3', 'nosuch'], pref: ['high', 'bogus'], expires: ['5', 'x'], 'ttl-propagate': ['maybe'], inet6: [''],
+    nexthop: ['bogus', 'via 10.0.0.1 weight 0', 'via fd00::1', 'dev eth0 realms 300'],
+  },
+  'virtual_rules options': {
+    from: ['x', 'fd00::/8'], to: ['10.0.0.0/33'], table: ['nosuch', '0'], lookup: ['x'], priority: ['x'],
+    preference: ['-1'], order: ['4294967296'], fwmark: ['x', '1/x', '1/2/3'], tos: ['256'], dsfield: ['x'], uidrange: ['5', '5-1'],
+    sport: ['10', '1-70000'], dport: ['x-y'], ipproto: ['bogus', '256'], goto: ['x', '5'], suppress_prefixlength: ['x', '2147483648'],
+    suppress_ifgroup: ['x'], realms: ['256'], protocol: ['bird'], type: ['nat'], inet6: [''],
+  },
+};
+
+/** Options whose bad value keepalived drops alone (the line is still added). */
+const OPTION_DROPPED: Record<string, string[]> = {
+  'virtual_routes options': ['features', 'ttl-propagate'],
+  'virtual_rules options': ['sport', 'dport', 'ipproto', 'protocol'],
+};
+
 /** Implemented keywords where any value is valid (names, paths, flags) or that cannot be misused. */
 const ANY_VALUE: Record<string, string[]> = {
   'top level': ['include', 'includer', 'includem', 'includew', 'includeb', 'includea'],
@@ -178,6 +221,8 @@ const ANY_VALUE: Record<string, string[]> = {
     'interface', 'nopreempt', 'preempt', 'accept', 'no_accept', 'native_ipv6', 'no_virtual_ipaddress', 'dont_track_primary', 'vmac_xmit_base',
     'track_src_ip', 'unicast_fault_no_peer',
   ],
+  'virtual_routes options': ['onlink', 'append', 'no_track', 'inet'],
+  'virtual_rules options': ['not', 'l3mdev', 'blackhole', 'unreachable', 'prohibit', 'nop', 'no_track', 'inet'],
   'virtual_ipaddress options': ['no_track'],
   virtual_server: ['ops', 'virtualhost', 'flag-1', 'flag-2', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback'],
   HTTP_GET: ['virtualhost', 'bind_if'],
@@ -192,7 +237,8 @@ t.test('every implemented keyword has bad-value cases (or is listed as taking an
     if (!Object.hasOwn(CONTEXT, ctx)) continue;
     for (const [k, e] of Object.entries(table)) {
       if (e.status !== 'implemented') continue;
-      t.ok(Object.hasOwn(BAD_VALUES[ctx] ?? {}, k) || (ANY_VALUE[ctx] ?? []).includes(k), `${ctx} ${k}: bad values are tested`);
+      const tested = [BAD_VALUES, WARNED_VALUES].some((bad) => Object.hasOwn(bad[ctx] ?? {}, k));
+      t.ok(tested || (ANY_VALUE[ctx] ?? []).includes(k), `${ctx} ${k}: bad values are tested`);
     }
   }
 });
@@ -223,4 +269,26 @@ t.test('bad values are ConfigErrors at file:line that name the keyword', async (
     }
   }
   t.ok(n > 150, `${n} bad values`);
+});
+
+t.test('route and rule options: a bad value is warned at file:line and its line (or option) left out, as keepalived', async (t) => {
+  for (const [ctx, byKeyword] of Object.entries(WARNED_VALUES)) {
+    const { wrap, line } = CONTEXT[ctx]!;
+    for (const [k, values] of Object.entries(byKeyword)) {
+      const optionOnly = OPTION_DROPPED[ctx]!.includes(k);
+      for (const v of values) {
+        const { config, warnings } = parseKeepalivedConfig(wrap(`${k} ${v}`), { file: '/bad.conf', configId: 'x' });
+        const ignored = warnings.filter((w) => /ignored, as keepalived$/.test(w.message));
+        t.equal(ignored.length, 1, `${ctx}: '${k} ${v}': one warning (${warnings.map((w) => w.message).join(' | ')})`);
+        const w = ignored[0];
+        if (!w) continue;
+        t.equal(w.file, '/bad.conf', `${ctx}: '${k} ${v}': the file`);
+        t.equal(w.line, line, `${ctx}: '${k} ${v}': line ${w.line}`);
+        t.ok(w.message.includes(k), `${ctx}: '${k} ${v}': names the keyword (${w.message})`);
+        t.match(w.message, optionOnly ? /option ignored/ : /line ignored/, `${ctx}: '${k} ${v}': ${optionOnly ? 'the option' : 'the line'} is left out`);
+        const kept = ctx === 'virtual_routes options' ? config.vrrpInstances[0]!.virtualRoutes ?? [] : config.staticRules ?? [];
+        t.equal(kept.length, optionOnly ? 1 : 0, `${ctx}: '${k} ${v}': ${optionOnly ? 'the line is kept' : 'no line is kept'}`);
+      }
+    }
+  }
 });

@@ -9,6 +9,8 @@ import type {
   GlobalDefs,
   HttpUrl,
   RealServerSpec,
+  RouteSpec,
+  RuleSpec,
   ScriptCommand,
   SourceRef,
   TrackedInterface,
@@ -80,6 +82,8 @@ export interface InstanceDraft {
   garpExtraIf?: GarpExtraIf;
   /** Where some keywords were, for strict mode's warnings. */
   at: Partial<Record<'accept' | 'preemptDelay' | 'vmac' | 'lowerPrio' | 'higherPrio' | 'state', SourceRef>>;
+  virtualRoutes?: RouteSpec[];
+  virtualRules?: RuleSpec[];
   /** Where the block starts (not the statement: its tree is dropped once read). */
   where: SourceRef;
 }
@@ -147,4 +151,9 @@ export interface ConfigDraft {
   syncGroups: VrrpSyncGroupSpec[];
   vsGroups: VirtualServerGroupSpec[];
   servers: VsDraft[];
+  /** global_defs default_interface: where static addresses without `dev` go (keepalived: eth0). */
+  defaultInterface?: string;
+  staticAddresses?: VirtualAddressSpec[];
+  staticRoutes?: RouteSpec[];
+  staticRules?: RuleSpec[];
 }

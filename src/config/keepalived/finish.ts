@@ -67,7 +67,7 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
     }
     return finishVirtualServer(s);
   });
-  return {
+  const config: VipdConfig = {
     source,
     files,
     global: g,
@@ -77,6 +77,11 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
     virtualServerGroups: d.vsGroups,
     virtualServers,
   };
+  // Static addresses without `dev` go on default_interface, whichever comes first in the file.
+  if (d.staticAddresses?.length) config.staticAddresses = d.staticAddresses.map((v) => ({ ...v, dev: v.dev ?? d.defaultInterface ?? 'eth0' }));
+  if (d.staticRoutes?.length) config.staticRoutes = d.staticRoutes;
+  if (d.staticRules?.length) config.staticRules = d.staticRules;
+  return config;
 }
 
 /** keepalived's rule for two instances with one VRID on one interface and family (see src/vrrp/demux.ts). */
@@ -254,6 +259,8 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
   if (d.oldUnicastChecksum) inst.oldUnicastChecksum = d.oldUnicastChecksum;
   const extra = d.garpExtraIf ?? g.garpExtraIf;
   if (extra && extra.intervalS > 0) inst.garpExtraIf = extra;
+  if (d.virtualRoutes?.length) inst.virtualRoutes = d.virtualRoutes;
+  if (d.virtualRules?.length) inst.virtualRules = d.virtualRules;
   return inst;
 }
 

@@ -74,7 +74,7 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = {
   }),
   vmac_addr_prefix: warned('no VMAC is created for the VIPs on other interfaces (use_vmac_addr)'),
   v3_checksum_as_v2: warned('VRRPv3 adverts carry the RFC 5798 checksum (both checksums are accepted)'),
-  default_interface: warned('static addresses are not added'),
+  default_interface: implemented((s, d) => (d.defaultInterface = argText(s, 0, 'interface name')), { note: 'the interface of static_ipaddress entries without dev (default eth0)' }),
   dynamic_interfaces: warned('interfaces must exist when vipd starts'),
   enable_script_security: warned('script files are not checked for unsafe ownership or permissions', (s, d) => (d.global.enableScriptSecurity = boolArg(s, 0))),
   script_user: warned("scripts run as vipd's own user", (s, d) => {

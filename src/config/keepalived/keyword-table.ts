@@ -9,6 +9,7 @@ import * as skipped from './skipped-blocks.js';
 import { TOP_LEVEL } from './top-level.js';
 import { AUTHENTICATION, VIRTUAL_IPADDRESS_OPTIONS } from './vrrp-addresses.js';
 import { VRRP_INSTANCE } from './vrrp-instance.js';
+import { ROUTE_OPTIONS, RULE_OPTIONS } from './vrrp-routes.js';
 import { AUTH_HMAC } from './vrrp-auth-hmac.js';
 import { VRRP_SCRIPT } from './vrrp-script.js';
 import { VRRP_SYNC_GROUP } from './vrrp-sync-group.js';
@@ -29,6 +30,8 @@ const CONTEXTS: Record<string, KeywordTable<never>> = {
   authentication: AUTHENTICATION,
   auth_hmac: AUTH_HMAC,
   'virtual_ipaddress options': VIRTUAL_IPADDRESS_OPTIONS,
+  'virtual_routes options': ROUTE_OPTIONS,
+  'virtual_rules options': RULE_OPTIONS,
   virtual_server: VIRTUAL_SERVER,
   real_server: REAL_SERVER,
   TCP_CHECK,

@@ -6,10 +6,9 @@ export const TRACK_FILE_NOTE = 'the file is not tracked';
 export const TRACK_PROCESS_NOTE = 'the processes are not tracked';
 export const BFD_NOTE = 'no BFD session is run';
 export const GARP_GROUP_NOTE = 'GARP/NA intervals come from global_defs';
-export const TRACK_GROUP_NOTE = 'static addresses, routes and rules are not added';
+export const TRACK_GROUP_NOTE = 'track groups are not used: a deleted static address or rule is put back, no instance changes state';
 export const SSL_NOTE = 'SSL_GET uses no client certificate and does not verify the server';
 export const LINKBEAT_NOTE = 'link state comes from netlink';
-export const STATIC_NOTE = 'static addresses, routes and rules are not added';
 
 export const TRACK_FILE = skippedBlock(TRACK_FILE_NOTE, ['file', 'weight', 'init_file']);
 export const TRACK_PROCESS = skippedBlock(TRACK_PROCESS_NOTE, ['process', 'weight', 'quorum', 'quorum_max', 'fork_delay', 'terminate_delay', 'delay', 'full_command']);

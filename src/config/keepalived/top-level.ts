@@ -5,9 +5,10 @@ import { implemented, warned, type KeywordTable } from './kit.js';
 import { virtualServerGroup } from './lvs-groups.js';
 import { virtualServer } from './lvs-virtual-server.js';
 import {
-  BFD_NOTE, GARP_GROUP_NOTE, LINKBEAT_NOTE, SSL_NOTE, STATIC_NOTE, TRACK_FILE_NOTE, TRACK_GROUP_NOTE, TRACK_PROCESS_NOTE,
+  BFD_NOTE, GARP_GROUP_NOTE, LINKBEAT_NOTE, SSL_NOTE, TRACK_FILE_NOTE, TRACK_GROUP_NOTE, TRACK_PROCESS_NOTE,
 } from './skipped-blocks.js';
 import { vrrpInstance } from './vrrp-instance.js';
+import { STATIC_ADDRESSES, STATIC_ROUTES, STATIC_RULES } from './vrrp-routes.js';
 import { vrrpScript } from './vrrp-script.js';
 import { syncGroup } from './vrrp-sync-group.js';
 
@@ -28,9 +29,9 @@ export const TOP_LEVEL: KeywordTable<ConfigDraft> = {
   vrrp_instance: implemented(vrrpInstance, { block: 'vrrp_instance' }),
   virtual_server_group: implemented(virtualServerGroup),
   virtual_server: implemented(virtualServer, { block: 'virtual_server' }),
-  static_ipaddress: warned(STATIC_NOTE),
-  static_routes: warned(STATIC_NOTE),
-  static_rules: warned(STATIC_NOTE),
+  static_ipaddress: STATIC_ADDRESSES,
+  static_routes: STATIC_ROUTES,
+  static_rules: STATIC_RULES,
   track_group: warned(TRACK_GROUP_NOTE, undefined, { block: 'track_group' }),
   track_file: warned(TRACK_FILE_NOTE, undefined, { block: 'track_file' }),
   vrrp_track_file: warned(TRACK_FILE_NOTE, undefined, { block: 'track_file' }),

@@ -7,6 +7,7 @@ import type { ConfigDraft, GarpKey, InstanceDraft } from './draft.js';
 import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
 import { authentication, unicastPeers, virtualAddresses } from './vrrp-addresses.js';
 import { notifyKeywords, trackInterfaces, trackScripts } from './vrrp-track.js';
+import { VIRTUAL_ROUTES, VIRTUAL_RULES } from './vrrp-routes.js';
 import { authHmacBlock } from './vrrp-auth-hmac.js';
 
 function garp(key: GarpKey): Handler<InstanceDraft> {
@@ -158,8 +159,8 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   }),
   timer_expired_backup: warned('the backup does not change its priority when its timer expires'),
   v3_checksum_as_v2: warned('VRRPv3 adverts carry the RFC 5798 checksum (both checksums are accepted)'),
-  virtual_routes: warned('no route is added'),
-  virtual_rules: warned('no routing rule is added'),
+  virtual_routes: VIRTUAL_ROUTES,
+  virtual_rules: VIRTUAL_RULES,
   promote_secondaries: warned('promote_secondaries is not set on the interface'),
   skip_check_adv_addr: warned('the address lists of received adverts are still compared (and mismatches logged)'),
   notify_master_rx_lower_pri: warned('the script is not run'),

@@ -26,6 +26,7 @@ export function instanceConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedIn
 function resolvedConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedInstanceConfig {
   const vip = (v: VrrpInstanceSpec['virtualIpAddresses'][number]) => ({
     address: v.address, prefixLength: v.prefixLength, ...(v.dev ? { interface: v.dev } : {}), ...(v.label ? { label: v.label } : {}),
+    ...(v.scope ? { scope: v.scope } : {}), ...(v.broadcast ? { broadcast: v.broadcast } : {}), ...(v.peer ? { peer: v.peer } : {}),
   });
   return resolveInstanceConfig({
     name: i.name,

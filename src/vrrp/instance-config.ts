@@ -21,7 +21,17 @@ export interface VirtualAddressConfig {
   interface?: string;
   /** IFA_LABEL (IPv4), e.g. "eth0:vip". */
   label?: string;
+  /** Address scope, as `ip addr add ... scope`. Default global. */
+  scope?: AddressScope;
+  /** IPv4 broadcast address (`brd`). */
+  broadcast?: string;
+  /** Point-to-point peer (`peer`), of the address's family. */
+  peer?: string;
 }
+
+/** `ip address` scopes and their RT_SCOPE_* numbers. */
+export const ADDRESS_SCOPES = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 } as const;
+export type AddressScope = keyof typeof ADDRESS_SCOPES;
 
 /** keepalived's GARP knobs (ms / counts). */
 export interface GarpSettings {
@@ -218,6 +228,9 @@ export interface ResolvedVirtualAddress {
   prefixLength: number;
   interface?: string;
   label?: string;
+  scope?: AddressScope;
+  broadcast?: string;
+  peer?: string;
 }
 
 /** An InstanceConfig with every default filled in and every value checked. */
@@ -461,8 +474,12 @@ function virtualAddress(v: VirtualAddressInput, bad: (m: string) => never): Reso
   const max = family === 4 ? 32 : 128;
   const prefixLength = o.prefixLength ?? max;
   if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > max) bad(`${o.address}: prefix length ${String(prefixLength)} is not 0..${max}`);
+  if (o.scope !== undefined && !Object.hasOwn(ADDRESS_SCOPES, o.scope)) bad(`${o.address}: scope must be ${Object.keys(ADDRESS_SCOPES).join(', ')}, not ${String(o.scope)}`);
+  if (o.broadcast !== undefined && (family !== 4 || familyOf(o.broadcast, bad) !== 4)) bad(`${o.address}: broadcast ${o.broadcast} needs an IPv4 address and an IPv4 broadcast`);
+  if (o.peer !== undefined && familyOf(o.peer, bad) !== family) bad(`${o.address}: peer ${o.peer} is not IPv${family}`);
   return {
     address: o.address, prefixLength, ...(o.interface !== undefined ? { interface: o.interface } : {}), ...(o.label !== undefined ? { label: o.label } : {}),
+    ...(o.scope !== undefined ? { scope: o.scope } : {}), ...(o.broadcast !== undefined ? { broadcast: o.broadcast } : {}), ...(o.peer !== undefined ? { peer: o.peer } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
 // machine's config, the receive checks' view, the encoder's input and where adverts go.
 import { bytesToIp, ipToBytes } from '../netif/ip-address.js';
 import { passwordAuthData } from './auth.js';
-import type { ResolvedInstanceConfig } from './instance-config.js';
+import { ADDRESS_SCOPES, type ResolvedInstanceConfig } from './instance-config.js';
 import type { EncodeOptions } from './packet.js';
 import type { MachineConfig } from './state-machine.js';
 import { advertIntervalMs } from './timers.js';
@@ -131,7 +131,11 @@ export function heldAddressesOf(c: ResolvedInstanceConfig, ifindexOf: (ifname: s
     const ifname = v.interface ?? c.interface;
     const ifindex = ifindexOf(ifname);
     if (ifindex === undefined) throw new Error(`${c.name}: virtual address ${v.address}: no interface ${ifname}`);
-    return { address: v.address, prefixLength: v.prefixLength, ifindex, ...(v.label ? { label: v.label } : {}) };
+    return {
+      address: v.address, prefixLength: v.prefixLength, ifindex, ...(v.label ? { label: v.label } : {}),
+      ...(v.scope !== undefined && v.scope !== 'global' ? { scope: ADDRESS_SCOPES[v.scope] } : {}),
+      ...(v.broadcast !== undefined ? { broadcast: v.broadcast } : {}), ...(v.peer !== undefined ? { peer: v.peer } : {}),
+    };
   });
 }
 

@@ -126,3 +126,28 @@ t.test('dont_track_primary and track_src_ip', async (t) => {
   await p.waitState('backup', 5000, 'source');
   t.pass('and its return clears it');
 });
+
+t.test('VIP scope, brd and peer: on the link as `ip addr` would put them, and gone at stop', async (t) => {
+  if (!requireEnv(t, { root: true, commands: ['ip'] })) return;
+  const lab = await createLan(t, ['v']);
+  const v = lab.node('v');
+  // A subnet of its own: the kernel refuses a secondary address of another scope than its primary's.
+  const [a, b, peer] = ['10.254.2.1', labAddress(lab, 4, 141), '10.254.1.1'];
+  const brd = '10.254.2.255';
+  const p = startVrrpNode(v, [vrrpInstance({
+    name: 'opts', vrid: 76, virtualAddresses: [
+      { address: a, prefixLength: 24, scope: 'link', broadcast: brd },
+      { address: b, prefixLength: 32, peer },
+    ],
+  })]);
+  await p.waitState('master', 5000);
+  const shown = async () => (await v.exec(['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'])).stdout;
+  await waitFor(async () => (await shown()).includes(`${b} peer`), { timeoutMs: 3000, message: 'the VIPs on eth0' });
+  const text = await shown();
+  t.match(text, new RegExp(`inet ${a.replace(/\./g, '\\.')}/24 brd ${brd.replace(/\./g, '\\.')} scope link`), 'brd and scope link');
+  t.match(text, new RegExp(`inet ${b.replace(/\./g, '\\.')} peer ${peer.replace(/\./g, '\\.')}/32 scope global`), 'peer');
+  p.child.kill('SIGTERM');
+  await p.out.next((x) => x.event === 'stopped', 8000);
+  const after = await shown();
+  t.notOk(after.includes(` ${a}/`) || after.includes(` ${b} `), `both removed at stop (${after.trim()})`);
+});

@@ -155,7 +155,7 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
     active_key: ['0', '256', 'x', ''], anti_replay: ['sometimes', 'TIME'], time_window: ['0', '301', '1.5'], mode: ['strict', 'ENFORCE'],
   },
   authentication: { auth_type: ['MD5'], auth_pass: ['""'] },
-  'virtual_ipaddress options': { dev: [''], label: [''], brd: ['10.0.0.300'], scope: ['galaxy'], peer: ['x'] },
+  'virtual_ipaddress options': { dev: [''], label: [''], brd: ['10.0.0.300'], broadcast: ['x'], scope: ['galaxy'], peer: ['x'] },
   // A route/rule option's bad value drops the line (keepalived logs it and goes on: WARNED_VALUES);
   // an option without its value stops keepalived, and vipd.
   'virtual_routes options': Object.fromEntries(['to', 'src', 'from', 'via', 'gw', 'or', 'dev', 'oif', 'table', 'metric', 'priority', 'preference', 'scope',

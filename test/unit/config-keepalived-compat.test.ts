@@ -43,6 +43,28 @@ t.test('a unicast keyword without peers: multicast with a warning (keepalived: "
   t.match(c, { strict: true, unicastPeers: [], unicastSource: '10.0.0.10' }, 'runs (keepalived 2.2.7 and 2.4.3 -t accept it)');
 });
 
+t.test('VIP brd / scope / peer, with keepalived 2.2.7\'s rules (checked with keepalived -t)', async (t) => {
+  const { config, warnings } = load(instance([
+    '  virtual_ipaddress {', '    10.0.0.100/24 brd + scope link', '    10.0.0.101/24 brd 10.0.0.255 peer 10.0.0.102', '    10.0.0.103/24 peer fd00::1',
+    '    10.0.0.104/24 brd - scope host', '  }',
+  ].join('\n')));
+  const lib = instanceConfig(config.vrrpInstances[0]!, config);
+  t.same(lib.virtualAddresses, [
+    { address: '10.0.0.100', prefixLength: 24, scope: 'link', broadcast: '10.0.0.255' },
+    { address: '10.0.0.101', prefixLength: 32, peer: '10.0.0.102' },
+    { address: '10.0.0.103', prefixLength: 24 },
+    { address: '10.0.0.104', prefixLength: 24, scope: 'host', broadcast: '10.0.0.0' },
+  ]);
+  t.same(lines(warnings), [
+    '6: virtual_ipaddress: 10.0.0.101/24 with a peer: the prefix is ignored (/32), as keepalived does',
+    '6: virtual_ipaddress: broadcast and peer for 10.0.0.101: the broadcast address is ignored, as keepalived does',
+    '7: virtual_ipaddress: peer fd00::1 is not IPv4 like 10.0.0.103, ignored as keepalived does',
+  ]);
+  const v6 = load(instance('  virtual_ipaddress {\n    fd00::100/64 brd 10.0.0.255\n    fd00::101/64 scope link\n  }'));
+  t.same(v6.config.vrrpInstances[0]!.virtualIpAddresses.map((v) => v.address), ['fd00::101'], 'an IPv6 VIP with brd is skipped');
+  t.same(lines(v6.warnings), ['5: virtual_ipaddress: a broadcast address for IPv6 fd00::100: the address is skipped, as keepalived does']);
+});
+
 t.test('sync groups: undefined members are dropped, an empty group is removed, each with a warning', async (t) => {
   const text = `${instance('  virtual_ipaddress {\n    10.0.0.10/24\n  }')}vrrp_sync_group G1 {\n  group {\n    VI_1\n    VI_9\n  }\n}\nvrrp_sync_group G2 {\n  group {\n    VI_8\n  }\n}\nvrrp_sync_group G3 {\n  group {\n  }\n}\n`;
   const { config, warnings } = load(text);

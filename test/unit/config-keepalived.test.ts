@@ -327,7 +327,7 @@ vrrp_sync_group G1 {
     { file: '/x/k.conf', line: 47, message: 'vrrp_sync_group G1: only one vrrp_instance (VI_6), nothing to synchronise' },
   ]);
   t.strictSame(warnings.filter(unsupported).map((w) => `${w.line} ${w.message.split(':')[0]}`), [
-    '8 enable_script_security', '9 script_user', '27 virtual_ipaddress scope', '27 virtual_ipaddress brd', '51 notify_master',
+    '8 enable_script_security', '9 script_user', '51 notify_master',
   ], 'keywords the runtime does not do warn (the keyword table says what will not happen)');
   t.equal(config.global.garpLowerPrioDelay, 2, 'lower prio delay defaults to master delay');
   t.equal(config.global.lvsFlushOnStop, 'VS');

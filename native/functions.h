@@ -11,11 +11,13 @@
   X(setsockopt, js_setsockopt)                     \
   X(getsockopt, js_getsockopt)                     \
   X(bind, js_bind)                                 \
+  X(connect, js_connect)                           \
   X(getsockname, js_getsockname)                   \
   X(sendmsg, js_sendmsg)                           \
   X(recvmsg, js_recvmsg)                           \
   X(recvmmsg, js_recvmmsg)                         \
   X(close, js_close)                               \
+  X(detach, js_detach)                             \
   /* readiness (watch.c) */                        \
   X(watch, js_watch)                               \
   X(unwatch, js_unwatch)                           \

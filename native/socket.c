@@ -62,6 +62,22 @@ napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// detach(handle) -> fd: hands the fd over to its next owner (a net.Socket); the handle keeps
+// nothing, so neither close() nor the finalizer can close an fd that is no longer ours.
+napi_value js_detach(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  fd_owner_t *o = NULL;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  if (napi_unwrap(env, argv[0], (void **)&o) != napi_ok || !o) {
+    napi_throw_type_error(env, "EINVAL", "vipd_native: expected a socket handle");
+    return NULL;
+  }
+  if (o->fd < 0) return throw_errno(env, EBADF, "detach");
+  int fd = o->fd;
+  o->fd = -1;
+  return make_i32(env, fd);
+}
+
 // setsockopt(fd, level, name, value: int | Buffer)
 napi_value js_setsockopt(napi_env env, napi_callback_info info) {
   napi_value argv[4];
@@ -119,6 +135,26 @@ napi_value js_bind(napi_env env, napi_callback_info info) {
     return NULL;
   if (bind(fd, (struct sockaddr *)sa, (socklen_t)len) < 0) return throw_errno(env, errno, "bind");
   return NULL;
+}
+
+// connect(fd, sockaddr: Buffer) -> 0 when connected, -1 when the connection is under way
+// (EINPROGRESS on a non-blocking stream socket: writable once it is done, SO_ERROR says how).
+napi_value js_connect(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd;
+  void *sa;
+  size_t len;
+  if (!get_args(env, info, 2, argv) || !get_i32(env, argv[0], &fd) ||
+      !get_buf(env, argv[1], &sa, &len))
+    return NULL;
+  int rc;
+  do rc = connect(fd, (struct sockaddr *)sa, (socklen_t)len);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) {
+    if (errno == EINPROGRESS) return make_i32(env, -1);
+    return throw_errno(env, errno, "connect");
+  }
+  return make_i32(env, 0);
 }
 
 // getsockname(fd) -> Buffer (raw sockaddr)

@@ -22,6 +22,7 @@ typedef struct {
   napi_async_context async;
   napi_async_cleanup_hook_handle cleanup; // NULL once removed
   int fd;
+  int events;    // UV_READABLE and/or UV_WRITABLE
   int closed;    // 1: uv_close called, 2: uv_close done
   int released;  // JS handle garbage-collected
 } watch_t;
@@ -101,7 +102,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   int err = pending_error(w->fd, &gone);
   const char *syscall = "SO_ERROR";
   if (!gone) {
-    int rc = uv_poll_start(&w->poll, UV_READABLE, on_poll);
+    int rc = uv_poll_start(&w->poll, w->events, on_poll);
     if (rc < 0 && !err) {
       err = -rc;
       syscall = "uv_poll_start";
@@ -124,18 +125,29 @@ static void watch_finalize(napi_env env, void *data, void *hint) {
   watch_free_if_done(w);
 }
 
-// watch(fd, callback(events, error?)) -> handle. Calls back whenever fd is readable, and with
-// (-errno, Error) when the socket reported an error (the watch stays armed unless fd is gone).
+// watch(fd, callback(events, error?), events = 1) -> handle. Calls back whenever fd is readable
+// (events 1, UV_READABLE) and/or writable (2, UV_WRITABLE: a non-blocking connect is done), and
+// with (-errno, Error) when the socket reported an error (the watch stays armed unless fd is gone).
 napi_value js_watch(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  int32_t fd;
-  if (!get_args(env, info, 2, argv) || !get_i32(env, argv[0], &fd)) return NULL;
+  napi_value argv[3];
+  size_t argc = 3;
+  int32_t fd, events = UV_READABLE;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) {
+    napi_throw_type_error(env, "EINVAL", "vipd_native: missing arguments");
+    return NULL;
+  }
+  if (!get_i32(env, argv[0], &fd)) return NULL;
+  if (argc > 2 && !is_nullish(env, argv[2]) && !get_i32(env, argv[2], &events)) return NULL;
+  events &= UV_READABLE | UV_WRITABLE;
+  if (!events) events = UV_READABLE;
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
   watch_t *w = calloc(1, sizeof *w);
   if (!w) return throw_errno(env, ENOMEM, "watch");
   w->env = env;
   w->fd = fd;
+  w->events = events;
   int rc = uv_poll_init_socket(loop, &w->poll, fd);
   if (rc < 0) {
     free(w);
@@ -148,7 +160,7 @@ napi_value js_watch(napi_env env, napi_callback_info info) {
   napi_async_init(env, resource, name, &w->async);
   napi_create_reference(env, argv[1], 1, &w->callback);
   if (napi_add_async_cleanup_hook(env, watch_env_cleanup, w, &w->cleanup) != napi_ok) w->cleanup = NULL;
-  rc = uv_poll_start(&w->poll, UV_READABLE, on_poll);
+  rc = uv_poll_start(&w->poll, events, on_poll);
   if (rc >= 0 && w->cleanup && napi_create_external(env, w, watch_finalize, NULL, &handle) == napi_ok) return handle;
   // No handle for JS: nobody could ever unwatch, so undo everything now.
   watch_close(w);

@@ -69,11 +69,18 @@ export const PERSISTENCE_TIMEOUT_DEFAULT = 360;
 export const REAL_SERVER_WEIGHT_DEFAULT = 1;
 
 /**
- * Checker timing when no level (checker, real server, virtual server) sets it. `delay_loop` and
- * `warmup` default to the virtual server's delay_loop; HTTP_GET/SSL_GET wait 3 s before a retry,
- * MISC_CHECK does not retry.
+ * Checker timing when no level (checker, real server, virtual server) sets it (keepalived.conf(5)).
+ * `delay_loop` and `warmup` default to the virtual server's delay_loop; HTTP_GET/SSL_GET wait 3 s
+ * before a retry, DNS_CHECK a delay_loop and retries 3 times, MISC_CHECK does not retry.
  */
-export function checkerTimingDefaults(kind: 'TCP_CHECK' | 'HTTP_GET' | 'SSL_GET' | 'MISC_CHECK', delayLoop: number): CheckTiming {
+export function checkerTimingDefaults(kind: string, delayLoop: number): CheckTiming {
   const http = kind === 'HTTP_GET' || kind === 'SSL_GET';
-  return { connectTimeout: 5, retry: kind === 'MISC_CHECK' ? 0 : 1, delayBeforeRetry: http ? 3 : 1, warmup: delayLoop, delayLoop };
+  const dns = kind === 'DNS_CHECK';
+  return {
+    connectTimeout: 5,
+    retry: kind === 'MISC_CHECK' ? 0 : dns ? 3 : 1,
+    delayBeforeRetry: http ? 3 : dns ? delayLoop : 1,
+    warmup: delayLoop,
+    delayLoop,
+  };
 }

@@ -316,6 +316,7 @@ export function parseK0sConfig(text: string, options: K0sOptions & { file: strin
           retry: 1,
           delayBeforeRetry: 1,
           warmup: 0,
+          alpha: false,
           delayLoop,
           where,
         },

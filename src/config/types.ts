@@ -29,6 +29,11 @@ export interface ScriptCommand {
   text: string;
   user?: string;
   group?: string;
+  /**
+   * Who it runs as, when the loader could ask the host (script checks, `vipd -t` and the daemon):
+   * the resolved `user [group]` / script_user / keepalived_script; absent = vipd's own user.
+   */
+  runAs?: { uid: number; gid: number };
   where: SourceRef;
 }
 
@@ -56,6 +61,10 @@ export interface GlobalDefs {
   enableScriptSecurity: boolean;
   scriptUser?: string;
   scriptGroup?: string;
+  /** checker_log_all_failures: every failed check is logged, not only state changes (checkers may override). */
+  checkerLogAllFailures?: boolean;
+  /** rs_init_notifies: notify_up for every real server that starts up, at start. */
+  rsInitNotifies?: boolean;
   /** Flush IPVS at startup (`lvs_flush`). */
   lvsFlush: boolean;
   /** Flush IPVS at shutdown: false, true (everything) or 'VS' (only our virtual servers). */
@@ -80,6 +89,8 @@ export interface GlobalDefs {
   vrrpRtPriority?: number;
   vrrpNoSwap?: boolean;
   vrrpCpuAffinity?: number[];
+  /** The SSL {} block (SSL_GET client certificate, key, CA, key password). */
+  ssl?: SslSpec;
   where?: SourceRef;
 }
 
@@ -356,7 +367,21 @@ export interface CheckTiming {
   delayLoop: number;
 }
 
-export interface CheckerBase extends CheckTiming {
+/** What every checker has: its timing, and alpha (checker, else real server, else virtual server). */
+export interface CheckerCommon {
+  retry: number;
+  delayBeforeRetry: number;
+  warmup: number;
+  delayLoop: number;
+  /** Starts down until its first success; resolved from the checker, real server and virtual server. */
+  alpha: boolean;
+  /** log_all_failures (checker, else global_defs checker_log_all_failures): log every failed check. */
+  logAllFailures?: true;
+  where: SourceRef;
+}
+
+export interface CheckerBase extends CheckerCommon {
+  connectTimeout: number;
   /** Target: defaults to the real server's address and port. */
   connectIp: string;
   connectPort: number;
@@ -364,11 +389,20 @@ export interface CheckerBase extends CheckTiming {
   bindPort?: number;
   bindIf?: string;
   fwmark?: number;
-  where: SourceRef;
 }
 
 export interface TcpCheckSpec extends CheckerBase {
   type: 'TCP_CHECK';
+}
+
+/** url `regex` with its options (PCRE2 option names, translated when the probe is built). */
+export interface UrlRegex {
+  pattern: string;
+  options: string[];
+  /** regex_no_match: a match is the failure. */
+  noMatch: boolean;
+  minOffset?: number;
+  maxOffset?: number;
 }
 
 export interface HttpUrl {
@@ -376,7 +410,9 @@ export interface HttpUrl {
   /** Inclusive ranges; default [[200, 299]]. */
   statusCodes: Array<[number, number]>;
   digest?: string;
+  /** Host header: the url's, else the checker's, real server's or virtual server's (resolved). */
   virtualhost?: string;
+  regex?: UrlRegex;
 }
 
 export interface HttpCheckSpec extends CheckerBase {
@@ -384,9 +420,43 @@ export interface HttpCheckSpec extends CheckerBase {
   urls: HttpUrl[];
   virtualhost?: string;
   enableSni: boolean;
+  /** keepalived http_protocol; default 1.0. */
+  httpProtocol: '1.0' | '1.0C' | '1.1';
+  /** A recovering server checks all URLs at once instead of one per delay_loop. */
+  fastRecovery: boolean;
 }
 
-export interface MiscCheckSpec {
+export interface SmtpCheckSpec extends CheckerBase {
+  type: 'SMTP_CHECK';
+  /** HELO name; default this host's name. */
+  heloName?: string;
+}
+
+export const DNS_QUERY_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'] as const;
+
+export interface DnsCheckSpec extends CheckerBase {
+  type: 'DNS_CHECK';
+  /** Default SOA. */
+  queryType: (typeof DNS_QUERY_TYPES)[number];
+  /** Default ".". */
+  name: string;
+}
+
+export interface PingCheckSpec extends CheckerBase {
+  type: 'PING_CHECK';
+}
+
+export interface UdpCheckSpec extends CheckerBase {
+  type: 'UDP_CHECK';
+  /** Hex digits of the datagram (keepalived HEX_STR, normalised); default a fixed text. */
+  payload?: string;
+  /** true = any reply; a string = the reply pattern (hex digits and x, normalised: "ab 12 0x"). */
+  requireReply?: true | string;
+  minReplyLength: number;
+  maxReplyLength: number;
+}
+
+export interface MiscCheckSpec extends CheckerCommon {
   type: 'MISC_CHECK';
   path: ScriptCommand;
   /** Seconds; default: delay_loop. */
@@ -394,14 +464,42 @@ export interface MiscCheckSpec {
   dynamic: boolean;
   user?: string;
   group?: string;
-  retry: number;
-  delayBeforeRetry: number;
-  warmup: number;
-  delayLoop: number;
+}
+
+/** FILE_CHECK: the value of a track_file's file, times the weight, adjusts the real server's weight. */
+export interface FileCheckSpec {
+  type: 'FILE_CHECK';
+  trackFile: string;
+  path: string;
+  /** The checker's weight, else the track_file's (default 1). */
+  weight: number;
+  reverse: boolean;
   where: SourceRef;
 }
 
-export type CheckerSpec = TcpCheckSpec | HttpCheckSpec | MiscCheckSpec;
+export type CheckerSpec =
+  | TcpCheckSpec | HttpCheckSpec | SmtpCheckSpec | DnsCheckSpec | PingCheckSpec | UdpCheckSpec
+  | MiscCheckSpec | FileCheckSpec;
+
+/** track_file NAME { file, weight, init_file }. */
+export interface TrackFileSpec {
+  name: string;
+  file: string;
+  weight: number;
+  reverse: boolean;
+  /** init_file: the value written at start when the file is missing (or always, with overwrite). */
+  init?: { value: number; overwrite: boolean };
+  where: SourceRef;
+}
+
+/** The global SSL {} block: what SSL_GET presents and loads. */
+export interface SslSpec {
+  password?: string;
+  ca?: string;
+  certificate?: string;
+  key?: string;
+  where: SourceRef;
+}
 
 export interface RealServerSpec {
   address: string;

@@ -51,7 +51,7 @@ export function missingInterfaces(config: VipdConfig, links: Set<string>): Confi
   for (const r of config.staticRoutes ?? []) for (const d of routeDevs(r)) need(d, 'a static route', r.where);
   for (const a of config.staticAddresses ?? []) need(a.dev, `static address ${a.address}`, a.where);
   for (const vs of config.virtualServers) {
-    for (const rs of vs.realServers) for (const c of rs.checkers) if (c.type !== 'MISC_CHECK') need(c.bindIf, `bind_if of real_server ${rs.address}`, c.where);
+    for (const rs of vs.realServers) for (const c of rs.checkers) if ('bindIf' in c) need(c.bindIf, `bind_if of real_server ${rs.address}`, c.where);
   }
   return out;
 }

@@ -2,10 +2,10 @@
 // VRRP InstanceConfig objects and IPVS VirtualServerConfig objects. No I/O, so reload can diff
 // what it maps and tests can check it without sockets.
 import type {
-  CheckerSpec, RealServerSpec, VipdConfig, VirtualServerSpec, VirtualServerGroupSpec, VrrpInstanceSpec, VrrpScriptSpec,
+  CheckerSpec, RealServerSpec, ScriptCommand, VipdConfig, VirtualServerSpec, VirtualServerGroupSpec, VrrpInstanceSpec, VrrpScriptSpec,
 } from '../config/types.js';
 import { resolveInstanceConfig, type ResolvedInstanceConfig } from '../vrrp/instance-config.js';
-import { makeDestination, makeService, serviceKey, type Service, type ForwardMethod } from '../ipvs/index.js';
+import { destinationKey, makeDestination, makeService, serviceKey, type Service, type ForwardMethod } from '../ipvs/index.js';
 import type { CheckConfig, RealServerConfig, VirtualServerConfig } from '../ipvs/index.js';
 import { addressesIn } from '../config/address-range.js';
 import { ipFamily, ipToBytes } from '../netif/ip-address.js';
@@ -98,27 +98,79 @@ export function trackSpecs(i: VrrpInstanceSpec, cfg: VipdConfig): TrackSpec[] {
 
 const FORWARD: Record<RealServerSpec['method'], ForwardMethod> = { NAT: 'masq', DR: 'route', TUN: 'tunnel' };
 
-function checkConfig(c: CheckerSpec, vs: VirtualServerSpec): CheckConfig | undefined {
-  if (c.type === 'MISC_CHECK') return undefined;
-  const common = {
-    connectIp: c.connectIp,
-    connectPort: c.connectPort,
-    connectTimeoutMs: s2ms(c.connectTimeout),
+/** One checker in the IPVS manager's terms (ms, argv, the SSL {} files for SSL_GET). */
+export function checkConfig(c: CheckerSpec, vs: VirtualServerSpec, global: VipdConfig['global']): CheckConfig {
+  if (c.type === 'FILE_CHECK') {
+    // Read every second: keepalived reacts to a change of the file at once. A read that fails
+    // (not a missing file: that reads as 0) is retried before it counts.
+    return { type: 'FILE_CHECK', path: c.path, weight: c.weight, ...(c.reverse ? { reverse: true } : {}), delayLoopMs: 1000, retry: 2, delayBeforeRetryMs: 1000, warmupMs: 0 };
+  }
+  const timing = {
     retry: c.retry,
     delayBeforeRetryMs: s2ms(c.delayBeforeRetry),
     warmupMs: s2ms(c.warmup),
     delayLoopMs: s2ms(c.delayLoop || vs.delayLoop),
+    // Resolved per checker (checker, real server, virtual server): false must not fall back.
+    alpha: c.alpha,
+    ...(c.logAllFailures ? { logAllFailures: true } : {}),
   };
-  if (c.type === 'TCP_CHECK') return { type: 'TCP_CHECK', ...common };
-  return {
-    type: c.type,
-    ...common,
-    urls: c.urls.map((u) => {
-      const single = u.statusCodes.length === 1 && u.statusCodes[0]![0] === u.statusCodes[0]![1] ? u.statusCodes[0]![0] : undefined;
-      return { path: u.path, ...(single !== undefined ? { statusCode: single } : {}), ...(u.digest ? { digest: u.digest.toLowerCase() } : {}) };
-    }),
-    ...(c.virtualhost ?? vs.virtualhost ? { virtualhost: (c.virtualhost ?? vs.virtualhost)! } : {}),
+  if (c.type === 'MISC_CHECK') {
+    return {
+      type: 'MISC_CHECK', argv: c.path.argv, timeoutMs: s2ms(c.timeout), ...(c.dynamic ? { dynamic: true } : {}),
+      ...(c.path.runAs ? { uid: c.path.runAs.uid, gid: c.path.runAs.gid } : {}), ...timing,
+    };
+  }
+  const net = {
+    ...timing,
+    connectIp: c.connectIp,
+    connectPort: c.connectPort,
+    connectTimeoutMs: s2ms(c.connectTimeout),
+    ...(c.bindTo !== undefined ? { bindTo: c.bindTo } : {}),
+    ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
+    ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}),
+    ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
   };
+  switch (c.type) {
+    case 'TCP_CHECK': return { type: 'TCP_CHECK', ...net };
+    case 'PING_CHECK': return { type: 'PING_CHECK', ...net };
+    case 'SMTP_CHECK': return { type: 'SMTP_CHECK', ...net, ...(c.heloName !== undefined ? { heloName: c.heloName } : {}) };
+    case 'DNS_CHECK': return { type: 'DNS_CHECK', ...net, queryType: c.queryType, name: c.name };
+    case 'UDP_CHECK':
+      return {
+        type: 'UDP_CHECK', ...net, minReplyLength: c.minReplyLength, maxReplyLength: c.maxReplyLength,
+        ...(c.payload !== undefined ? { payload: c.payload } : {}), ...(c.requireReply !== undefined ? { requireReply: c.requireReply } : {}),
+      };
+    case 'HTTP_GET':
+    case 'SSL_GET': {
+      const ssl = global.ssl;
+      const vh = c.virtualhost ?? vs.virtualhost;
+      return {
+        type: c.type,
+        ...net,
+        urls: c.urls.map((u) => {
+          const single = u.statusCodes.length === 1 && u.statusCodes[0]![0] === u.statusCodes[0]![1] ? u.statusCodes[0]![0] : undefined;
+          const isDefault = u.statusCodes.length === 1 && u.statusCodes[0]![0] === 200 && u.statusCodes[0]![1] === 299;
+          return {
+            path: u.path,
+            ...(single !== undefined ? { statusCode: single } : isDefault ? {} : { statuses: u.statusCodes.map(([from, to]) => (from === to ? from : { from, to })) }),
+            ...(u.digest ? { digest: u.digest.toLowerCase() } : {}),
+            ...(u.virtualhost !== undefined ? { virtualhost: u.virtualhost } : {}),
+            ...(u.regex ? { regex: u.regex } : {}),
+          };
+        }),
+        ...(vh !== undefined ? { virtualhost: vh } : {}),
+        httpProtocol: c.httpProtocol,
+        ...(c.enableSni ? { enableSni: true } : {}),
+        ...(c.fastRecovery ? { fastRecovery: true } : {}),
+        ...(c.type === 'SSL_GET' && ssl ? {
+          tls: {
+            ...(ssl.certificate !== undefined ? { certificate: ssl.certificate } : {}), ...(ssl.key !== undefined ? { key: ssl.key } : {}),
+            ...(ssl.ca !== undefined ? { ca: ssl.ca } : {}), ...(ssl.password !== undefined ? { password: ssl.password } : {}),
+          },
+        } : {}),
+      };
+    }
+  }
 }
 
 function granularityPrefix(g: string | undefined, family: 4 | 6): number {
@@ -168,20 +220,28 @@ export interface MappedVirtualServer {
   config: VirtualServerConfig;
   /** The VIP it serves (address services), to tie it to the VRRP instance holding that VIP. */
   address?: string;
-  /** MISC_CHECK and other checkers this runtime does not run. */
+  /** Checkers this runtime does not run (none today: BFD_CHECK is dropped, with a warning, when the file is read). */
   unsupported: string[];
+  /** notify_up / notify_down per real server (destinationKey). */
+  notify: Record<string, RealServerNotify>;
+}
+
+/** A real server's notify_up / notify_down, as they run. */
+export interface RealServerNotify {
+  up?: ScriptCommand;
+  down?: ScriptCommand;
 }
 
 export function virtualServerConfigs(cfg: VipdConfig): MappedVirtualServer[] {
   const out: MappedVirtualServer[] = [];
   for (const vs of cfg.virtualServers) {
     // The services of one virtual server share its real servers: built once per service port.
-    const byPort = new Map<number, { realServers: RealServerConfig[]; unsupported: string[]; sorryServer?: ReturnType<typeof makeDestination> }>();
+    const byPort = new Map<number, { realServers: RealServerConfig[]; unsupported: string[]; notify: Record<string, RealServerNotify>; sorryServer?: ReturnType<typeof makeDestination> }>();
     for (const service of servicesOf(vs, cfg.virtualServerGroups)) {
       const port = service.port ?? 0;
       let shared = byPort.get(port);
       if (!shared) {
-        shared = realServersFor(vs, port);
+        shared = realServersFor(vs, port, cfg.global);
         byPort.set(port, shared);
       }
       out.push({
@@ -198,26 +258,27 @@ export function virtualServerConfigs(cfg: VipdConfig): MappedVirtualServer[] {
         },
         ...(service.address ? { address: service.address } : {}),
         unsupported: shared.unsupported,
+        notify: shared.notify,
       });
     }
   }
   return out;
 }
 
-function realServersFor(vs: VirtualServerSpec, servicePort: number) {
+function realServersFor(vs: VirtualServerSpec, servicePort: number, global: VipdConfig['global']) {
   const unsupported: string[] = [];
+  const notify: Record<string, RealServerNotify> = {};
   const realServers: RealServerConfig[] = vs.realServers.map((rs) => {
-    const checks = rs.checkers.map((c) => checkConfig(c, vs)).filter((c): c is CheckConfig => {
-      if (!c) unsupported.push(`MISC_CHECK on ${rs.address}`);
-      return !!c;
-    });
-    return {
-      destination: makeDestination({
+    const checks = rs.checkers.map((c) => checkConfig(c, vs, global));
+    const destination = makeDestination({
         family: ipFamily(rs.address), address: rs.address, port: rs.port || servicePort || 0,
         forward: FORWARD[rs.method], weight: rs.weight,
         ...(rs.upperThreshold !== undefined ? { upperThreshold: rs.upperThreshold } : {}),
         ...(rs.lowerThreshold !== undefined ? { lowerThreshold: rs.lowerThreshold } : {}),
-      }),
+      });
+    if (rs.notifyUp || rs.notifyDown) notify[destinationKey(destination)] = { ...(rs.notifyUp ? { up: rs.notifyUp } : {}), ...(rs.notifyDown ? { down: rs.notifyDown } : {}) };
+    return {
+      destination,
       ...(checks.length ? { checks } : {}),
       inhibitOnFailure: rs.inhibitOnFailure || vs.inhibitOnFailure,
     };
@@ -226,7 +287,7 @@ function realServersFor(vs: VirtualServerSpec, servicePort: number) {
     family: ipFamily(vs.sorryServer.address), address: vs.sorryServer.address,
     port: vs.sorryServer.port || servicePort || 0, forward: FORWARD[vs.method], weight: 1,
   }) : undefined;
-  return { realServers, unsupported, ...(sorryServer ? { sorryServer } : {}) };
+  return { realServers, unsupported, notify, ...(sorryServer ? { sorryServer } : {}) };
 }
 
 export { serviceKey };

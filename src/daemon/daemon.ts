@@ -14,6 +14,7 @@ import { routeSets } from './route-plan.js';
 import { K0sProxyRunner } from './k0s-proxy-runner.js';
 import { LoopHealth } from './loop-health.js';
 import { logRouterEvents } from './router-log.js';
+import { commandStats } from '../health/command-stats.js';
 import { metricFamilies, statusReport, type ReportSources } from './report.js';
 import type { DaemonOptions } from './options.js';
 import type { MetricFamily } from './metrics.js';
@@ -131,6 +132,7 @@ export class Daemon {
       instances: v?.status() ?? [], unknownVrid: v?.router.unknownVridCount ?? 0, trackers: v?.trackers() ?? {},
       transitions: v?.transitions ?? 0, notifyRuns: v?.notifyRuns ?? 0,
       ipvs: this.#ipvs?.view() ?? null, proxy: this.#proxy?.view() ?? null, loop: this.#loop.snapshot(),
+      scripts: commandStats,
     };
   }
 

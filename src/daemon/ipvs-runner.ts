@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { VirtualServerManager, type IpvsClient, type ServiceState } from '../ipvs/index.js';
 import type { DaemonDeps } from './deps.js';
 import type { VirtualServerPlan } from './reload-plan.js';
+import { RealServerNotifier } from './real-server-notify.js';
 
 /** Whether this node programs IPVS now. */
 export function ipvsActive(plan: Pick<VirtualServerPlan, 'onMasterOnly' | 'owners'>, isMaster: (instance: string) => boolean): boolean {
@@ -18,7 +19,8 @@ export interface IpvsView {
 }
 
 export class IpvsRunner {
-  #deps: Pick<DaemonDeps, 'openIpvs' | 'ipvsProbe' | 'ipvsTimers'>;
+  #deps: Pick<DaemonDeps, 'openIpvs' | 'ipvsProbe' | 'ipvsTimers'> & Partial<Pick<DaemonDeps, 'runNotify'>>;
+  #notifier: RealServerNotifier | undefined;
   #log: Logger;
   #logDetail: boolean;
   #isMaster: (instance: string) => boolean;
@@ -26,9 +28,10 @@ export class IpvsRunner {
   #manager: VirtualServerManager | undefined;
   #plan: VirtualServerPlan | undefined;
 
-  constructor(deps: Pick<DaemonDeps, 'openIpvs' | 'ipvsProbe' | 'ipvsTimers'>, log: Logger, opts: { logDetail: boolean; isMaster: (instance: string) => boolean }) {
+  constructor(deps: Pick<DaemonDeps, 'openIpvs' | 'ipvsProbe' | 'ipvsTimers'> & Partial<Pick<DaemonDeps, 'runNotify'>>, log: Logger, opts: { logDetail: boolean; isMaster: (instance: string) => boolean }) {
     this.#deps = deps;
     this.#log = log;
+    if (deps.runNotify) this.#notifier = new RealServerNotifier(deps.runNotify, log);
     this.#logDetail = opts.logDetail;
     this.#isMaster = opts.isMaster;
   }
@@ -47,7 +50,9 @@ export class IpvsRunner {
       // global_defs lvs_flush: start from an empty table (once, not on every reload).
       if (plan.lvsFlush) await this.#client.flush().catch((err: Error) => this.#log.error(`IPVS flush (lvs_flush): ${err.message}`));
     }
+    this.#notifier?.update(plan.mapped);
     if (!this.#manager) this.#manager = this.#createManager(this.#client, plan.onMasterOnly);
+    this.#manager.initialNotifies = plan.rsInitNotifies;
     const active = ipvsActive(plan, this.#isMaster);
     if (this.#manager.active !== active) await this.#manager.setActive(active);
     await this.#manager.setVirtualServers(plan.mapped.map((m) => m.config));
@@ -68,6 +73,7 @@ export class IpvsRunner {
     });
     m.on('realServerUp', (e) => this.#log.info(e, `real server ${e.destination} of ${e.service} is up`));
     m.on('realServerDown', (e) => this.#log.warn(e, `real server ${e.destination} of ${e.service} is down${e.reason ? `: ${e.reason}` : ''}`));
+    m.on('checkFailed', (e) => this.#log.info(e, `real server ${e.destination} of ${e.service}: ${e.check} failed${e.reason ? `: ${e.reason}` : ''}${e.retry ? ` (retry ${e.retry.n} of ${e.retry.of})` : ' (still down)'}`));
     m.on('quorumDown', (e) => this.#log.warn(e, `virtual server ${e.service} lost its quorum`));
     m.on('quorumUp', (e) => this.#log.info(e, `virtual server ${e.service} has its quorum`));
     m.on('applied', (r) => {
@@ -75,6 +81,7 @@ export class IpvsRunner {
       if (this.#logDetail && r.sent) this.#log.debug({ sent: r.sent }, 'IPVS table updated');
     });
     m.on('error', (e) => this.#log.error(`IPVS: ${e.message}`));
+    this.#notifier?.attach(m);
     return m;
   }
 

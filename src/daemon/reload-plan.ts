@@ -69,6 +69,8 @@ export interface VirtualServerPlan {
   owners: Map<string, string>;
   lvsFlush: boolean;
   lvsFlushOnStop: boolean | 'VS';
+  /** global_defs rs_init_notifies. */
+  rsInitNotifies: boolean;
 }
 
 /** k0s's userspace load balancer: the proxy and the VIPs redirected to it. */
@@ -229,7 +231,7 @@ export function virtualServerPlan(config: VipdConfig): VirtualServerPlan {
   }
   return {
     mapped: servers, owners, onMasterOnly: config.k0s?.virtualServersOnMasterOnly === true,
-    lvsFlush: config.global.lvsFlush, lvsFlushOnStop: config.global.lvsFlushOnStop,
+    lvsFlush: config.global.lvsFlush, lvsFlushOnStop: config.global.lvsFlushOnStop, rsInitNotifies: config.global.rsInitNotifies ?? false,
   };
 }
 

@@ -8,6 +8,7 @@ import type { ProxyView } from './k0s-proxy-runner.js';
 import { DELAY_BUCKETS_S, type LoopSnapshot } from './loop-health.js';
 import { emptyAuthCounters, type AuthHmacCounters } from '../vrrp/auth-hmac/decision.js';
 import { AUTH_MODES } from '../vrrp/auth-hmac/settings.js';
+import type { CommandStats } from '../health/command-stats.js';
 
 export interface ReportSources {
   startedAt: number;
@@ -23,6 +24,8 @@ export interface ReportSources {
   /** k0s's userspace proxy; absent or null when not running. */
   proxy?: ProxyView | null;
   loop: LoopSnapshot;
+  /** The child processes vipd ran (notify scripts, vrrp_script and MISC_CHECK programs); absent: none counted. */
+  scripts?: CommandStats;
 }
 
 const round3 = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
@@ -42,6 +45,7 @@ export function statusReport(s: ReportSources): Record<string, unknown> {
     } : null,
     ...(s.proxy ? { proxy: s.proxy } : {}),
     trackers: s.trackers,
+    ...(s.scripts ? { scripts: { ...s.scripts } } : {}),
     eventLoop: {
       // How late the VRRP timers fired (README: event-loop health).
       delayP99Ms: round3(s.loop.p99Ms),
@@ -58,6 +62,10 @@ const DROPS = ['ipTtlErrors', 'checksumErrors', 'versionErrors', 'vrIdErrors', '
   'intervalErrors', 'addressListErrors', 'packetLengthErrors', 'invalidTypeErrors', 'unicastPeerErrors', 'ownerDiscards'] as const;
 
 const AUTH_RESULTS = Object.keys(emptyAuthCounters()) as Array<keyof AuthHmacCounters>;
+
+const SCRIPT_OUTCOMES: Array<[keyof CommandStats, string]> = [
+  ['started', 'started'], ['timedOut', 'timed_out'], ['killed', 'killed'], ['spawnFailed', 'spawn_failed'], ['skippedBusy', 'skipped_busy'],
+];
 
 const fam = (name: string, help: string, type: 'counter' | 'gauge', samples: MetricFamily['samples']): MetricFamily => ({ name, help, type, samples });
 
@@ -87,6 +95,14 @@ export function metricFamilies(s: ReportSources): MetricFamily[] {
       s.loop.buckets, s.loop.sumSeconds, s.loop.samples),
     fam('vipd_event_loop_stalls_total', 'Event-loop stalls longer than the shortest Master_Down_Interval', 'counter', [{ value: s.loop.stalls }]),
   ];
+  if (s.scripts) {
+    const c = s.scripts;
+    families.push(
+      fam('vipd_scripts_running', 'Scripts running now (notify, vrrp_script, MISC_CHECK)', 'gauge', [{ value: c.running }]),
+      // A hanging script shows here: timed out (SIGTERM to its process group), killed (SIGKILL after the grace), skipped while still running.
+      fam('vipd_script_runs_total', 'Script runs by outcome', 'counter', SCRIPT_OUTCOMES.map(([k, outcome]) => ({ labels: { outcome }, value: c[k] }))),
+    );
+  }
   if (s.ipvs) {
     const { desired, health } = s.ipvs;
     families.push(

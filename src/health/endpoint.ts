@@ -28,19 +28,17 @@ export function connectOptions(e: ProbeEndpoint): { host: string; port: number; 
 }
 
 /**
- * Options node's sockets cannot apply (no SO_BINDTODEVICE or SO_MARK on net.Socket): a probe
- * built with them throws here rather than probing from the wrong interface or without the mark.
+ * Endpoint values a socket cannot take, refused when the probe is built (bind_if and fwmark are
+ * applied through the addon's socket: probe-socket.ts). `portless` probes (ICMP) take port 0.
  */
-export function checkEndpoint(kind: string, e: ProbeEndpoint): void {
-  const why: string[] = [];
-  if (e.bindInterface !== undefined) why.push(`bind_if ${e.bindInterface}`);
-  if (e.fwmark !== undefined) why.push(`fwmark ${e.fwmark}`);
-  if (why.length) throw new ProbeOptionError(`${kind}: ${why.join(' and ')} cannot be applied to this probe's socket`);
-  if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) throw new ProbeOptionError(`${kind}: port ${e.port} is not 1-65535`);
+export function checkEndpoint(kind: string, e: ProbeEndpoint, portless = false): void {
+  if (e.bindInterface !== undefined && !/^[^/\s]{1,15}$/.test(e.bindInterface)) throw new ProbeOptionError(`${kind}: bind_if '${e.bindInterface}' is not an interface name`);
+  if (e.fwmark !== undefined && (!Number.isInteger(e.fwmark) || e.fwmark < 0 || e.fwmark > 0xffffffff)) throw new ProbeOptionError(`${kind}: fwmark ${e.fwmark} is not 0-4294967295`);
+  if (!portless && (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535)) throw new ProbeOptionError(`${kind}: port ${e.port} is not 1-65535`);
   if (e.bindPort !== undefined && (!Number.isInteger(e.bindPort) || e.bindPort < 0 || e.bindPort > 65535)) {
     throw new ProbeOptionError(`${kind}: bind_port ${e.bindPort} is not 0-65535`);
   }
-  if (e.bindAddress !== undefined && !isIP(e.bindAddress)) throw new ProbeOptionError(`${kind}: bindto ${e.bindAddress} is not an IP address`);
+  if (e.bindAddress !== undefined && !isIP(e.bindAddress.split('%')[0]!)) throw new ProbeOptionError(`${kind}: bindto ${e.bindAddress} is not an IP address`);
 }
 
 /** An HTTP Host value: "10.0.0.1", "[fd00::1]:8080" (the port only when not the scheme's default). */

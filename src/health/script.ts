@@ -1,10 +1,12 @@
-// vrrp_script / MISC_CHECK programs: healthy when the program exits 0 before the deadline. At
-// the deadline its process group is stopped (SIGTERM, then SIGKILL). A probe whose previous run
-// is still going does not start another (counted as skippedBusy) and reports a failure.
+// vrrp_script / MISC_CHECK programs: healthy when the program exits 0 before the deadline (with
+// misc_dynamic, exits 2..255 too, setting the weight: misc-verdict.ts). At the deadline its
+// process group is stopped (SIGTERM, then SIGKILL). A probe whose previous run is still going
+// does not start another (counted as skippedBusy) and reports a failure.
 import { abortReason, deadlineProbe, type Probe } from './deadline.js';
 import { ProbeOptionError } from './errors.js';
 import { commandStats, type CommandStats } from './command-stats.js';
-import { failed, passed } from './result.js';
+import { miscVerdict } from './misc-verdict.js';
+import { failed, type ProbeResult } from './result.js';
 import { describeCommandResult, runCommand } from './run-command.js';
 
 export interface ScriptProbeOptions {
@@ -16,6 +18,8 @@ export interface ScriptProbeOptions {
   env?: NodeJS.ProcessEnv;
   /** SIGTERM to SIGKILL at the deadline, default 1000 ms. */
   killGraceMs?: number;
+  /** MISC_CHECK misc_dynamic: exit 2..255 passes and asks for weight (status - 2). */
+  dynamic?: boolean;
   stats?: CommandStats;
 }
 
@@ -42,7 +46,11 @@ export function scriptProbe(a: ScriptProbeOptions | string[], ids: { uid?: numbe
         ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
       });
       if (r.aborted) return failed(`${abortReason(signal)}: ${describeCommandResult(r)}`);
-      return r.code === 0 && !r.timedOut ? passed : failed(describeCommandResult(r, timeoutMs));
+      if (r.timedOut || r.error) return failed(describeCommandResult(r, timeoutMs));
+      const v = miscVerdict(r, o.dynamic ?? false);
+      const out: ProbeResult = v.ok ? { ok: true } : failed(describeCommandResult(r, timeoutMs));
+      if (v.weight !== undefined) out.weight = { set: v.weight };
+      return out;
     } finally {
       running = false;
     }

@@ -15,7 +15,11 @@ export { plan, Reconciler, type ServiceState, type ApplyResult, type FailedOp, t
 export {
   VirtualServerManager, type VirtualServerConfig, type RealServerConfig, type VirtualServerManagerOptions, type Timers,
 } from './manager.js';
-export type { CheckConfig, TcpCheck, HttpCheck, UrlCheck, ProbeResult, ProbeRunner, ProbeTarget } from './checks/types.js';
+export type {
+  CheckConfig, TcpCheck, HttpCheck, UrlCheck, UrlRegexCheck, SmtpCheck, DnsCheck, PingCheck, UdpCheck, MiscCheck, FileCheck,
+  ProbeResult, ProbeRunner, ProbeTarget, ProbeContext,
+} from './checks/types.js';
+export { effectiveWeight } from './checks/weight.js';
 export { runProbe, checkerProbeSpecs, DEFAULT_CONNECT_TIMEOUT_MS } from './checks/probes.js';
 // The probes themselves are the health module's (also exported at the top level).
 export { tcpProbe, httpProbe } from '../health/index.js';

@@ -10,7 +10,10 @@ import { defaultCheckerSettings, onProbeResult, startChecker, type CheckerSettin
 import { nextQuorumUp, programmedDestinations, aliveWeight, type RealServerHealth } from './checks/quorum.js';
 import { runProbe } from './checks/probes.js';
 import type { CheckConfig, ProbeRunner } from './checks/types.js';
+import { effectiveWeight } from './checks/weight.js';
+import type { WeightEffect } from '../health/index.js';
 import type { IpvsClient } from './client.js';
+import type { ProbeResult } from './checks/types.js';
 
 export interface RealServerConfig {
   destination: Destination;
@@ -49,11 +52,16 @@ export interface VirtualServerManagerOptions {
   probe?: ProbeRunner;
   timers?: Timers;
   random?: () => number;
+  /** keepalived rs_init_notifies: a real server that starts up reports realServerUp (initial) when added. */
+  initialNotifies?: boolean;
 }
 
 export interface VirtualServerManagerEvents {
-  realServerUp: [{ service: string; destination: string; reason?: string }];
-  realServerDown: [{ service: string; destination: string; reason?: string }];
+  /** initial: not a change but the state a real server starts in (initialNotifies, or alpha's first failure). */
+  realServerUp: [{ service: string; destination: string; reason?: string; initial?: true }];
+  realServerDown: [{ service: string; destination: string; reason?: string; initial?: true }];
+  /** A failed attempt that changed no state (a retry, or still down), for checkers with logAllFailures. */
+  checkFailed: [{ service: string; destination: string; check: CheckConfig['type']; reason?: string; up: boolean; retry?: { n: number; of: number } }];
   quorumUp: [{ service: string }];
   quorumDown: [{ service: string }];
   applied: [ApplyResult];
@@ -66,12 +74,16 @@ interface CheckerRun {
   state: CheckerState;
   timer: unknown;
   running: boolean;
+  /** A dynamic checker's say on the weight (misc_dynamic, FILE_CHECK), from its last result. */
+  weight?: WeightEffect;
 }
 
 interface RealServerRun {
   config: RealServerConfig;
   checkers: CheckerRun[];
   up: boolean;
+  /** Started down (alpha) and no checker has confirmed it yet: its first failure reports it down, as keepalived's does. */
+  unconfirmed: boolean;
 }
 
 interface VirtualServerRun {
@@ -90,6 +102,8 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   #stopped = false;
   #applying: Promise<void> | undefined;
   #dirty = false;
+  /** See VirtualServerManagerOptions.initialNotifies; applies to real servers added from now on. */
+  initialNotifies: boolean;
 
   constructor(opts: VirtualServerManagerOptions) {
     super();
@@ -98,6 +112,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     this.#timers = opts.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
     this.#random = opts.random ?? Math.random;
     this.#active = !opts.programOnlyWhileMaster;
+    this.initialNotifies = opts.initialNotifies ?? false;
   }
 
   get active(): boolean {
@@ -164,7 +179,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     const out: ServiceState[] = [];
     for (const run of this.#vs.values()) {
       const health: RealServerHealth[] = [...run.servers.values()].map((rs) => ({
-        destination: rs.config.destination,
+        destination: this.#weighted(rs),
         up: rs.up,
         inhibitOnFailure: rs.config.inhibitOnFailure ?? run.config.inhibitOnFailure ?? false,
       }));
@@ -208,11 +223,13 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     }
     if (existing) existing.checkers.forEach((c) => this.#timers.clearTimeout(c.timer));
     const alpha = run.config.alpha ?? false;
-    const rs: RealServerRun = { config: rsc, checkers: [], up: checks.length === 0 ? true : !alpha };
+    // Up unless a checker starts down (alpha: the checker's own, else the virtual server's).
+    const up = checks.every((c) => !(c.alpha ?? alpha));
+    const rs: RealServerRun = { config: rsc, checkers: [], up, unconfirmed: !up };
     for (const check of checks) {
       const settings: CheckerSettings = {
         ...defaultCheckerSettings,
-        alpha,
+        alpha: check.alpha ?? alpha,
         delayLoopMs: check.delayLoopMs ?? run.config.delayLoopMs ?? defaultCheckerSettings.delayLoopMs,
         ...(check.retry !== undefined ? { retry: check.retry } : {}),
         ...(check.delayBeforeRetryMs !== undefined ? { delayBeforeRetryMs: check.delayBeforeRetryMs } : {}),
@@ -224,18 +241,33 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
       this.#arm(serviceKey(run.config.service), dk, rs, c, start.firstDelayMs);
     }
     run.servers.set(dk, rs);
+    if (up && !existing && this.initialNotifies) this.emit('realServerUp', { service: serviceKey(run.config.service), destination: dk, initial: true });
   }
 
   #arm(service: string, dk: string, rs: RealServerRun, c: CheckerRun, delayMs: number): void {
     if (!c.running || this.#stopped) return;
     c.timer = this.#timers.setTimeout(() => {
       const d = rs.config.destination;
-      this.#probe(c.check, { address: d.address, port: d.port })
-        .catch((err: Error) => ({ ok: false, reason: err.message }))
+      this.#probe(c.check, { address: d.address, port: d.port, weight: d.weight }, { up: c.state.up, step: c.state.step })
+        .catch((err: Error) => ({ ok: false, reason: err.message }) as ProbeResult)
         .then((r) => {
           if (!c.running || this.#stopped) return;
-          const step = onProbeResult(c.settings, c.state, r.ok);
+          const step = onProbeResult(c.settings, c.state, r.ok, r.pending);
           c.state = step.state;
+          if (!r.ok && !step.transition && rs.unconfirmed && !step.state.up) {
+            rs.unconfirmed = false;
+            this.emit('realServerDown', { service, destination: dk, ...(r.reason ? { reason: r.reason } : {}), initial: true });
+          } else if (!r.ok && !step.transition && c.check.logAllFailures) {
+            this.emit('checkFailed', {
+              service, destination: dk, check: c.check.type, ...(r.reason ? { reason: r.reason } : {}), up: step.state.up,
+              ...(step.state.up ? { retry: { n: step.state.retries, of: c.settings.retry } } : {}),
+            });
+          }
+          // A passing dynamic checker sets the weight; a failing one leaves it (its server is down).
+          if (r.ok && JSON.stringify(r.weight) !== JSON.stringify(c.weight)) {
+            c.weight = r.weight;
+            if (!step.transition && rs.up) this.#reweighted(service);
+          }
           if (step.transition) this.#recompute(service, dk, rs, r.reason);
           this.#arm(service, dk, rs, c, step.nextDelayMs);
         })
@@ -247,14 +279,29 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     const up = rs.checkers.every((c) => c.state.up);
     if (up === rs.up) return;
     rs.up = up;
+    rs.unconfirmed = false;
     this.emit(up ? 'realServerUp' : 'realServerDown', { service, destination: dk, ...(reason && !up ? { reason } : {}) });
     const run = this.#vs.get(service);
     if (run) this.#updateQuorum(service, run);
     void this.#scheduleApply();
   }
 
+  /** The destination with the weight its dynamic checkers give it. */
+  #weighted(rs: RealServerRun): RealServerConfig['destination'] {
+    const d = rs.config.destination;
+    if (!rs.checkers.some((c) => c.weight)) return d;
+    return { ...d, weight: effectiveWeight(d.weight, rs.checkers.map((c) => c.weight)) };
+  }
+
+  /** An up server's weight changed: the quorum and the table follow. */
+  #reweighted(service: string): void {
+    const run = this.#vs.get(service);
+    if (run) this.#updateQuorum(service, run);
+    void this.#scheduleApply();
+  }
+
   #updateQuorum(service: string, run: VirtualServerRun): void {
-    const health = [...run.servers.values()].map((rs) => ({ destination: rs.config.destination, up: rs.up, inhibitOnFailure: false }));
+    const health = [...run.servers.values()].map((rs) => ({ destination: this.#weighted(rs), up: rs.up, inhibitOnFailure: false }));
     const up = nextQuorumUp(run.quorumUp, aliveWeight(health), run.config.quorum ?? 1, run.config.hysteresis ?? 0);
     if (up !== run.quorumUp) {
       run.quorumUp = up;

@@ -13,10 +13,15 @@ export const SOL_SOCKET = 1;
 export const SO_REUSEADDR = 2;
 export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
+export const SO_ERROR = 4;
 export const SO_BINDTODEVICE = 25;
+export const SO_MARK = 36;
 export const SO_RCVBUFFORCE = 33;
 
 export const IPPROTO_IP = 0;
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
 export const IPPROTO_ICMPV6 = 58;
 export const IPPROTO_IPV6 = 41;
 export const IPPROTO_VRRP = 112;
@@ -33,6 +38,12 @@ export const IP_MULTICAST_TTL = 33;
 export const IP_MULTICAST_LOOP = 34;
 export const IP_ADD_MEMBERSHIP = 35;
 export const IP_DROP_MEMBERSHIP = 36;
+
+/** <linux/icmp.h>: a raw IPv4 ICMP socket's type filter (level SOL_RAW). */
+export const SOL_RAW = 255;
+export const ICMP_FILTER = 1;
+/** <linux/icmpv6.h>: a raw ICMPv6 socket's type filter (level IPPROTO_ICMPV6). */
+export const ICMPV6_FILTER = 1;
 
 export const IPV6_CHECKSUM = 7;
 export const IPV6_UNICAST_HOPS = 16;

@@ -38,6 +38,8 @@ export interface NativeAddon {
   setsockopt(fd: number, level: number, name: number, value: number | Buffer): void;
   getsockopt(fd: number, level: number, name: number, maxLen: number): Buffer;
   bind(fd: number, sockaddr: Buffer): void;
+  /** 0 when connected, -1 when a non-blocking connect is under way (wait for writable, then SO_ERROR). */
+  connect(fd: number, sockaddr: Buffer): number;
   getsockname(fd: number): Buffer;
   /** Returns bytes sent, or -1 when the socket buffer is full (EAGAIN). */
   sendmsg(fd: number, data: Buffer, sockaddr?: Buffer | null, control?: Buffer | null): number;
@@ -46,7 +48,10 @@ export interface NativeAddon {
   /** Up to `count` queued datagrams in one system call (fewer when maxLen is large); null when none. */
   recvmmsg(fd: number, maxLen: number, controlLen: number, count: number): NativeMessage[] | null;
   close(socket: NativeSocket): void;
-  watch(fd: number, callback: WatchCallback): unknown;
+  /** Gives up the fd (the caller owns it now, e.g. a net.Socket): the handle no longer closes it. */
+  detach(socket: NativeSocket): number;
+  /** events: 1 readable (default), 2 writable, 3 both. */
+  watch(fd: number, callback: WatchCallback, events?: number): unknown;
   unwatch(handle: unknown): void;
   ref(handle: unknown, on: boolean): void;
   /** tid 0 = the calling thread; policy may include SCHED_RESET_ON_FORK. */
@@ -63,7 +68,7 @@ export interface NativeAddon {
 
 /** Every function of NativeAddon, in native/functions.h order (checked by test/unit/native-addon.test.ts). */
 export const NATIVE_FUNCTIONS = [
-  'socket', 'setsockopt', 'getsockopt', 'bind', 'getsockname', 'sendmsg', 'recvmsg', 'recvmmsg', 'close',
+  'socket', 'setsockopt', 'getsockopt', 'bind', 'connect', 'getsockname', 'sendmsg', 'recvmsg', 'recvmmsg', 'close', 'detach',
   'watch', 'unwatch', 'ref',
   'schedSetscheduler', 'schedGetscheduler', 'schedGetPriorityMin', 'schedGetPriorityMax', 'schedSetaffinity',
   'schedGetaffinity', 'mlockall', 'munlockall',

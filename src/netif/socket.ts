@@ -9,8 +9,9 @@ import { parseControl, type PacketInfo } from './cmsg.js';
 import { SystemError } from '../errors.js';
 import {
   AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, IPPROTO_IP, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, IPV6_DROP_MEMBERSHIP,
-  IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP, MSG_CTRUNC, MSG_TRUNC, SOCK_RAW, SOL_SOCKET, SO_BINDTODEVICE,
+  IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP, MSG_CTRUNC, MSG_TRUNC, SOCK_RAW, SOL_SOCKET, SO_BINDTODEVICE, SO_ERROR, SO_MARK,
 } from './constants.js';
+import { constants as osConstants } from 'node:os';
 import { ipToBytes } from './ip-address.js';
 
 export interface Datagram extends PacketInfo {
@@ -34,6 +35,11 @@ function capabilityHint(family: number, type: number, code: string | undefined):
   if (family === AF_PACKET || type === SOCK_RAW) return 'needs CAP_NET_RAW (run as root or grant cap_net_raw)';
   if (family === AF_NETLINK) return 'needs CAP_NET_ADMIN';
   return undefined;
+}
+
+/** errno number -> name (ECONNREFUSED...), for SO_ERROR values. */
+function errnoName(n: number): string {
+  return Object.entries(osConstants.errno).find(([, v]) => v === n)?.[0] ?? `errno ${n}`;
 }
 
 const NO_MESSAGES: NativeMessage[] = [];
@@ -123,6 +129,66 @@ export class Socket extends EventEmitter<SocketEvents> {
   /** SO_BINDTODEVICE: only packets of this interface arrive; sends leave through it. */
   bindToDevice(ifname: string): void {
     this.setOption(SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(`${ifname}\0`));
+  }
+
+  /** SO_MARK: the firewall mark of every packet this socket sends (needs CAP_NET_ADMIN). */
+  setMark(mark: number): void {
+    this.setOption(SOL_SOCKET, SO_MARK, mark | 0);
+  }
+
+  /**
+   * connect(2): a datagram socket gets its default peer (and sees that peer's ICMP errors as
+   * socket errors); a stream socket starts connecting. True when done at once; false when a
+   * stream connect is under way (then await connected()).
+   */
+  connect(addr: SockAddr): boolean {
+    return this.#call(`connect(${JSON.stringify(addr)})`, () => this.#native.connect(this.fd, encodeSockAddr(addr))) === 0;
+  }
+
+  /**
+   * Resolves once a connect under way is done; rejects with its error (ECONNREFUSED,
+   * EHOSTUNREACH...) or when the signal aborts. Not while start() delivers: one poll per fd.
+   */
+  connected(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.#watch) return reject(new Error('connected(): the socket is receiving'));
+      let watch: unknown;
+      const done = (err?: Error) => {
+        if (watch === undefined) return;
+        this.#native.unwatch(watch);
+        watch = undefined;
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onAbort = () => done(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+      try {
+        watch = this.#call('connect', () => this.#native.watch(this.fd, (_events, error) => {
+          if (error) return done(new SystemError('connect', error));
+          const so = this.getIntOption(SOL_SOCKET, SO_ERROR);
+          if (so === 0) return done();
+          const code = errnoName(so);
+          done(new SystemError('connect', Object.assign(new Error(code), { code, errno: so })));
+        }, 2));
+      } catch (err) {
+        return reject(err as Error);
+      }
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Hands the fd over to a new owner (new net.Socket({ fd })): this Socket is closed without
+   * closing it, and nothing here will close it later.
+   */
+  detach(): number {
+    const fd = this.#call('detach', () => this.#native.detach(this.#handle));
+    this.stop();
+    this.#closed = true;
+    this.#queue = NO_MESSAGES;
+    this.#next = 0;
+    return fd;
   }
 
   localAddress(): SockAddr | undefined {

@@ -72,7 +72,7 @@ export function fakeHost(opts: { autoLinks?: boolean; links?: string[] } = {}): 
         host.proxies.push(p);
         return p;
       },
-      proxyProbe: (spec) => async () => ({ ok: host.backendResults.get(spec.kind === 'script' ? '' : spec.options.address) ?? true }),
+      proxyProbe: (spec) => async () => ({ ok: host.backendResults.get('address' in spec.options ? spec.options.address : '') ?? true }),
       proxyTimers: clock,
       close: () => {
         rt?.close();

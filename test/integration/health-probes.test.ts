@@ -63,7 +63,8 @@ t.test('TCP and HTTP(S) probes against real servers', async (t) => {
     { name: 'HTTPS to the plain HTTP port fails', kind: 'http', options: { address: ip, port: 8080, tls: true, path: '/ok' }, ok: false, reason: /^connect / },
     { name: 'a URL vrrp_script: https', kind: 'url', options: `https://${ip}:8443/status/200`, ok: true },
     { name: 'a URL vrrp_script: http, failing', kind: 'url', options: `http://${ip}:8080/status/502`, ok: false, reason: /^status 502/ },
-    { name: 'bind_if cannot be applied: refused when built', kind: 'tcp', options: { address: ip, port: 9000, bindInterface: 'eth0' }, ok: false, thrown: /bind_if eth0 cannot be applied/ },
+    { name: 'bind_if is applied (the addon\'s socket)', kind: 'tcp', options: { address: ip, port: 9000, bindInterface: 'eth0' }, ok: true },
+    { name: 'a bad bind_if is refused when built', kind: 'tcp', options: { address: ip, port: 9000, bindInterface: 'a/b' }, ok: false, thrown: /bind_if 'a\/b' is not an interface name/ },
   ];
   const results = await probeAll(n, rows);
   for (const [i, row] of rows.entries()) {

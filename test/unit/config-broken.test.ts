@@ -109,23 +109,31 @@ const CONTEXT: Record<string, { wrap: (st: string) => string; line: number }> = 
   SSL_GET: { wrap: (st) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    SSL_GET {\n      ${st}\n      url {\n        path /\n      }\n    }\n  }\n}\n`, line: 5 },
   url: { wrap: (st) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    HTTP_GET {\n      url {\n        path /\n        ${st}\n      }\n    }\n  }\n}\n`, line: 7 },
   MISC_CHECK: { wrap: (st) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    MISC_CHECK {\n      misc_path /bin/true\n      ${st}\n    }\n  }\n}\n`, line: 6 },
+  ...Object.fromEntries(['SMTP_CHECK', 'DNS_CHECK', 'PING_CHECK', 'UDP_CHECK'].map((c) => [c, { wrap: (st: string) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    ${c} {\n      ${st}\n    }\n  }\n}\n`, line: 5 }])),
+  'SMTP_CHECK host': { wrap: (st) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    SMTP_CHECK {\n      host {\n        ${st}\n      }\n    }\n  }\n}\n`, line: 6 },
+  FILE_CHECK: { wrap: (st) => `track_file f {\n  file /tmp/f\n}\nvirtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    FILE_CHECK {\n      track_file f\n      ${st}\n    }\n  }\n}\n`, line: 9 },
+  track_file: { wrap: (st) => `track_file f {\n  file /tmp/f\n  ${st}\n}\n`, line: 3 },
+  SSL: { wrap: (st) => `SSL {\n  ${st}\n}\n`, line: 2 },
   'virtual_ipaddress options': { wrap: (st) => `vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n    10.0.0.1/24 ${st}\n  }\n}\n`, line: 5 },
   'virtual_routes options': { wrap: (st) => `vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  virtual_routes {\n    10.0.0.0/24 dev eth0 ${st}\n  }\n}\n`, line: 5 },
   'virtual_rules options': { wrap: (st) => `static_rules {\n  from 10.0.0.0/8 table 5 priority 100 ${st}\n}\n`, line: 2 },
 };
 
 const TIMER_BAD = ['-1', 'soon'];
+const CONNECTION: Record<string, string[]> = {
+  connect_ip: ['10.0.0'], connect_port: ['0'], bindto: ['x'], bind_port: ['65536'], fwmark: ['x', '-1'], bind_if: ['a/b', 'waytoolonginterfacename'], connect_timeout: ['-1'],
+};
 const TIMING = Object.fromEntries(['connect_timeout', 'delay_before_retry', 'warmup', 'delay_loop'].map((k) => [k, TIMER_BAD]).concat([['retry', ['-1', 'x']], ['nb_get_retry', ['3.5']]]));
 
 /** context -> keyword -> bad values. */
 const BAD_VALUES: Record<string, Record<string, string[]>> = {
-  'top level': Object.fromEntries(['global_defs', 'vrrp_script', 'vrrp_sync_group', 'vrrp_instance', 'virtual_server_group', 'static_ipaddress', 'static_routes', 'static_rules'].map((k) => [k, ['x']]).concat([['virtual_server', ['10.0.0.300 80 {\n}', '10.0.0.1 http {\n}', 'fwmark x {\n}']]])),
+  'top level': Object.fromEntries(['global_defs', 'vrrp_script', 'vrrp_sync_group', 'vrrp_instance', 'virtual_server_group', 'track_file', 'vrrp_track_file', 'SSL', 'static_ipaddress', 'static_routes', 'static_rules'].map((k) => [k, ['x']]).concat([['virtual_server', ['10.0.0.300 80 {\n}', '10.0.0.1 http {\n}', 'fwmark x {\n}']]])),
   global_defs: {
     vrrp_version: ['4', 'two'],
     ...Object.fromEntries(['vrrp_garp_master_delay', 'vrrp_garp_master_repeat', 'vrrp_garp_master_refresh', 'vrrp_garp_master_refresh_repeat', 'vrrp_garp_lower_prio_delay', 'vrrp_garp_lower_prio_repeat'].map((k) => [k, ['-1', 'x']])),
     vrrp_garp_interval: TIMER_BAD, vrrp_gna_interval: TIMER_BAD,
     vrrp_min_garp: ['maybe'], vrrp_down_timer_adverts: ['0', '101'], vrrp_check_unicast_src: ['maybe'],
-    lvs_flush: ['maybe'], lvs_flush_on_stop: ['ALL'],
+    lvs_flush: ['maybe'], lvs_flush_on_stop: ['ALL'], checker_log_all_failures: ['maybe'],
     vrrp_strict: ['maybe'], vrrp_skip_check_adv_addr: ['maybe'], enable_script_security: ['maybe'],
     vrrp_garp_extra_if: ['x', 'all', '86401', '-1'], vrrp_lower_prio_no_advert: ['maybe'], vrrp_higher_prio_send_advert: ['maybe'],
     vrrp_startup_delay: TIMER_BAD, vrrp_mcast_group4: ['10.0.0.1', 'ff02::12', 'x'], vrrp_mcast_group6: ['ff05::12', '224.0.0.18'],
@@ -174,13 +182,28 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
   real_server: {
     weight: ['-1', '65536'], lvs_method: ['DSR'], lb_kind: ['x'], inhibit_on_failure: ['maybe'], uthreshold: ['-1'], lthreshold: ['x'],
     TCP_CHECK: ['x'], HTTP_GET: ['{\n    }'], SSL_GET: ['{\n    }'], MISC_CHECK: ['{\n    }'], notify_up: ['""'], notify_down: ['""'],
+    SMTP_CHECK: ['x'], DNS_CHECK: ['x'], UDP_CHECK: ['x'], PING_CHECK: ['x'], FILE_CHECK: ['{\n    }'], alpha: ['maybe'],
     ...TIMING,
   },
-  TCP_CHECK: { connect_ip: ['10.0.0'], connect_port: ['0', 'http'], bindto: ['x'], bind_port: ['65536'], fwmark: ['-1'], ...TIMING },
-  HTTP_GET: { connect_ip: ['10.0.0'], connect_port: ['0'], bindto: ['x'], bind_port: ['65536'], fwmark: ['x'], url: ['{\n      }'], ...TIMING },
-  SSL_GET: { connect_ip: ['10.0.0'], connect_port: ['0'], bindto: ['x'], bind_port: ['65536'], fwmark: ['x'], url: ['{\n      }'], ...TIMING },
-  url: { digest: ['abc'], status_code: ['2xx', '600', '300-200'] },
-  MISC_CHECK: { misc_path: ['""'], misc_timeout: ['0'], ...TIMING },
+  TCP_CHECK: { ...CONNECTION, log_all_failures: ['maybe'], connect_port: ['0', 'http'], alpha: ['maybe'], ...TIMING },
+  HTTP_GET: { ...CONNECTION, log_all_failures: ['maybe'], url: ['{\n      }'], alpha: ['maybe'], http_protocol: ['2.0', '1.0X'], fast_recovery: ['maybe'], ...TIMING },
+  SSL_GET: { ...CONNECTION, log_all_failures: ['maybe'], url: ['{\n      }'], alpha: ['maybe'], http_protocol: ['0.9'], fast_recovery: ['maybe'], ...TIMING },
+  url: {
+    digest: ['abc'], status_code: ['2xx', '600', '300-200'],
+    regex: ['"(a"', '"a" "b"', '"(?>atomic)"', '"x*+"', '"\\p{L}"', '""'], regex_options: ['bogus', 'caseless nope'],
+    regex_min_offset: ['-1', 'x'], regex_max_offset: ['-1'],
+  },
+  MISC_CHECK: { log_all_failures: ['sometimes'], misc_path: ['""'], misc_timeout: ['0'], user: ['a b c'], alpha: ['maybe'], ...TIMING },
+  SMTP_CHECK: { ...CONNECTION, log_all_failures: ['maybe'], alpha: ['maybe'], helo_name: ['""'], host: ['x'], ...TIMING },
+  'SMTP_CHECK host': CONNECTION,
+  DNS_CHECK: { ...CONNECTION, log_all_failures: ['maybe'], alpha: ['maybe'], type: ['BOGUS'], name: ['a..b', `${'x'.repeat(64)}.com`], ...TIMING },
+  PING_CHECK: { ...CONNECTION, log_all_failures: ['maybe'], alpha: ['maybe'], ...TIMING },
+  UDP_CHECK: {
+    ...CONNECTION, alpha: ['maybe'], log_all_failures: ['maybe'], payload: ['zz', '12 3g'], require_reply: ['12 yy'], min_reply_length: ['-1', '70000'], max_reply_length: ['x'], ...TIMING,
+  },
+  FILE_CHECK: { track_file: ['nosuch'], weight: ['x', '1 forward', '2147483648'] },
+  track_file: { file: ['""'], weight: ['x', '1 sideways'], init_file: ['x', '1 2'] },
+  SSL: { ca: ['""'], certificate: ['""'], key: ['""'] },
 };
 
 /**
@@ -214,7 +237,7 @@ const OPTION_DROPPED: Record<string, string[]> = {
 /** Implemented keywords where any value is valid (names, paths, flags) or that cannot be misused. */
 const ANY_VALUE: Record<string, string[]> = {
   'top level': ['include', 'includer', 'includem', 'includew', 'includeb', 'includea'],
-  global_defs: ['router_id', 'vrrp_no_swap'],
+  global_defs: ['router_id', 'vrrp_no_swap', 'rs_init_notifies'],
   vrrp_script: ['init_fail'],
   vrrp_sync_group: ['group'],
   vrrp_instance: [
@@ -225,11 +248,13 @@ const ANY_VALUE: Record<string, string[]> = {
   'virtual_rules options': ['not', 'l3mdev', 'blackhole', 'unreachable', 'prohibit', 'nop', 'no_track', 'inet'],
   'virtual_ipaddress options': ['no_track'],
   virtual_server: ['ops', 'virtualhost', 'flag-1', 'flag-2', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback'],
-  HTTP_GET: ['virtualhost', 'bind_if'],
-  SSL_GET: ['virtualhost', 'bind_if', 'enable_sni'],
-  TCP_CHECK: ['bind_if'],
-  url: ['path', 'virtualhost'],
+  HTTP_GET: ['virtualhost'],
+  SSL_GET: ['virtualhost', 'enable_sni'],
+  real_server: ['virtualhost'],
+  url: ['path', 'virtualhost', 'regex_no_match'],
   MISC_CHECK: ['misc_dynamic'],
+  FILE_CHECK: ['dynamic'],
+  SSL: ['password'],
 };
 
 t.test('every implemented keyword has bad-value cases (or is listed as taking any value)', async (t) => {

@@ -84,7 +84,7 @@ function k0sRealServer(address: string, port: number, delayLoop: number, method 
     method,
     inhibitOnFailure: false,
     checkers: [
-      { type: 'TCP_CHECK', retry: 1, delayBeforeRetry: 1, warmup: 0, delayLoop, connectTimeout: 3, connectIp: address, connectPort: port },
+      { type: 'TCP_CHECK', retry: 1, delayBeforeRetry: 1, warmup: 0, delayLoop, alpha: false, connectTimeout: 3, connectIp: address, connectPort: port },
     ],
   };
 }
@@ -456,7 +456,7 @@ virtual_server fd00::1 6443 {
     { file: '/x/vs.conf', line: 29, message: "virtual_server fwmark 5: a fwmark service has no protocol, 'protocol' is ignored as keepalived does" },
     { file: '/x/vs.conf', line: 53, message: 'virtual_server: no protocol set, defaulting to UDP as keepalived does' },
   ]);
-  t.strictSame(warnings.filter(unsupported).map((w) => `${w.line} ${w.message.split(':')[0]}`), ['23 MISC_CHECK', '39 quorum_up', '42 notify_up']);
+  t.strictSame(warnings.filter(unsupported).map((w) => `${w.line} ${w.message.split(':')[0]}`), ['39 quorum_up']);
   t.strictSame(strip(config.virtualServerGroups), [
     {
       name: 'WEB',
@@ -479,11 +479,14 @@ virtual_server fd00::1 6443 {
       delayBeforeRetry: 3,
       warmup: 10,
       delayLoop: 10,
+      alpha: false,
       connectTimeout: 2,
       connectIp: '10.0.9.1',
       connectPort: 8081,
       urls: [{ path: '/healthz', statusCodes: [[200, 200], [300, 399]], digest: '9b3a0c85a887a256d6939da88aabd8cd' }],
       enableSni: false,
+      httpProtocol: '1.0',
+      fastRecovery: false,
     },
     {
       type: 'MISC_CHECK',
@@ -494,6 +497,7 @@ virtual_server fd00::1 6443 {
       delayBeforeRetry: 1,
       warmup: 10,
       delayLoop: 10,
+      alpha: false,
     },
   ]);
   t.strictSame(fw!.target, { kind: 'fwmark', fwmark: 5, family: 4 });

@@ -35,8 +35,11 @@ t.test('Host header', async (t) => {
 
 t.test('endpoint options a socket cannot apply are refused when the probe is built', async (t) => {
   t.doesNotThrow(() => checkEndpoint('TCP probe', { address: '10.0.0.1', port: 80, bindAddress: '10.0.0.2', bindPort: 0 }));
-  t.throws(() => checkEndpoint('TCP probe', { address: '10.0.0.1', port: 80, bindInterface: 'eth1', fwmark: 7 }),
-    { code: 'VIPD_ERR_PROBE_OPTION', message: 'TCP probe: bind_if eth1 and fwmark 7 cannot be applied to this probe\'s socket' });
+  t.doesNotThrow(() => checkEndpoint('TCP probe', { address: '10.0.0.1', port: 80, bindInterface: 'eth1', fwmark: 7 }), 'bind_if and fwmark go through the addon');
+  t.throws(() => checkEndpoint('TCP probe', { address: '10.0.0.1', port: 80, bindInterface: 'a/b' }),
+    { code: 'VIPD_ERR_PROBE_OPTION', message: "TCP probe: bind_if 'a/b' is not an interface name" });
+  t.throws(() => checkEndpoint('TCP probe', { address: '10.0.0.1', port: 80, fwmark: -1 }), /fwmark -1 is not 0-4294967295/);
+  t.doesNotThrow(() => checkEndpoint('PING probe', { address: '10.0.0.1', port: 0 }, true), 'ICMP has no port');
   t.throws(() => checkEndpoint('HTTP probe', { address: '10.0.0.1', port: 0 }), /port 0 is not 1-65535/);
   t.throws(() => checkEndpoint('HTTP probe', { address: '10.0.0.1', port: 80, bindPort: 70000 }), /bind_port 70000/);
   t.throws(() => checkEndpoint('HTTP probe', { address: '10.0.0.1', port: 80, bindAddress: 'eth0' }), /bindto eth0 is not an IP address/);
@@ -44,12 +47,13 @@ t.test('endpoint options a socket cannot apply are refused when the probe is bui
 
 t.test('IPVS checkers to probe specs', async (t) => {
   const rs = { address: '10.0.0.11', port: 6443 };
-  t.same(checkerProbeSpecs({ type: 'TCP_CHECK', connectPort: 6444 }, rs), [{ spec: { kind: 'tcp', options: { address: '10.0.0.11', port: 6444 } } }]);
+  t.same(checkerProbeSpecs({ type: 'TCP_CHECK', connectPort: 6444 }, rs), [{ spec: { kind: 'tcp', options: { address: '10.0.0.11', port: 6444 } }, timeoutMs: 5000 }]);
+  const http = { serverName: false, httpProtocol: '1.0', userAgent: 'KeepAliveClient' };
   t.same(checkerProbeSpecs({
     type: 'SSL_GET', connectIp: '10.0.0.12', virtualhost: 'api', urls: [{ path: '/readyz', statusCode: 200 }, { path: '/x', digest: 'ab' }],
   }, rs), [
-    { label: '/readyz', spec: { kind: 'http', options: { address: '10.0.0.12', port: 6443, tls: true, path: '/readyz', virtualhost: 'api', statuses: [200] } } },
-    { label: '/x', spec: { kind: 'http', options: { address: '10.0.0.12', port: 6443, tls: true, path: '/x', virtualhost: 'api', digest: 'ab' } } },
+    { label: '/readyz', spec: { kind: 'http', options: { address: '10.0.0.12', port: 6443, tls: true, path: '/readyz', virtualhost: 'api', ...http, statuses: [200] } }, timeoutMs: 5000 },
+    { label: '/x', spec: { kind: 'http', options: { address: '10.0.0.12', port: 6443, tls: true, path: '/x', virtualhost: 'api', ...http, digest: 'ab' } }, timeoutMs: 5000 },
   ]);
 });
 

@@ -1,6 +1,7 @@
 // What the block readers collect before the cross-checks (finish.ts) turn it into a VipdConfig:
 // the parts that need the whole file (defaults from global_defs, references between blocks) stay
 // drafts until then.
+import type { DNS_QUERY_TYPES } from '../types.js';
 import type { AuthHmacDraft } from '../../vrrp/auth-hmac/config.js';
 import type {
   Authentication,
@@ -15,6 +16,7 @@ import type {
   SourceRef,
   TrackedInterface,
   TrackedScript,
+  TrackFileSpec,
   UnicastPeer,
   VirtualAddressSpec,
   VirtualServerGroupSpec,
@@ -90,10 +92,14 @@ export interface InstanceDraft {
 
 export type TimingDraft = Partial<CheckTiming>;
 
+export type NetCheckerType = 'TCP_CHECK' | 'HTTP_GET' | 'SSL_GET' | 'SMTP_CHECK' | 'DNS_CHECK' | 'PING_CHECK' | 'UDP_CHECK';
+
 export interface NetCheckerDraft {
   kind: 'net';
-  type: 'TCP_CHECK' | 'HTTP_GET' | 'SSL_GET';
+  type: NetCheckerType;
   timing: TimingDraft;
+  alpha?: boolean;
+  logAllFailures?: boolean;
   connectIp?: string;
   connectPort?: number;
   bindTo?: string;
@@ -103,6 +109,18 @@ export interface NetCheckerDraft {
   urls: HttpUrl[];
   virtualhost?: string;
   enableSni: boolean;
+  httpProtocol?: '1.0' | '1.0C' | '1.1';
+  fastRecovery?: boolean;
+  heloName?: string;
+  /** SMTP_CHECK host { } blocks: one more check each. */
+  hosts: NetCheckerDraft[];
+  dnsType?: (typeof DNS_QUERY_TYPES)[number];
+  dnsName?: string;
+  payload?: string;
+  requireReply?: true | string;
+  minReplyLength?: number;
+  maxReplyLength?: number;
+  replyLengthWhere?: SourceRef;
   /** Where the block starts (not the statement: its tree is dropped once read). */
   where: SourceRef;
 }
@@ -110,6 +128,8 @@ export interface NetCheckerDraft {
 export interface MiscCheckerDraft {
   kind: 'misc';
   timing: TimingDraft;
+  alpha?: boolean;
+  logAllFailures?: boolean;
   path?: ScriptCommand;
   timeout?: number;
   dynamic: boolean;
@@ -119,13 +139,32 @@ export interface MiscCheckerDraft {
   where: SourceRef;
 }
 
-export type CheckerDraft = NetCheckerDraft | MiscCheckerDraft;
+export interface FileCheckerDraft {
+  kind: 'file';
+  trackFile?: string;
+  trackFileWhere?: SourceRef;
+  weight?: number;
+  reverse?: boolean;
+  where: SourceRef;
+}
+
+export interface BfdCheckerDraft {
+  kind: 'bfd';
+  name?: string;
+  where: SourceRef;
+}
+
+export type CheckerDraft = NetCheckerDraft | MiscCheckerDraft | FileCheckerDraft | BfdCheckerDraft;
 
 export interface RealServerDraft {
   rs: Omit<RealServerSpec, 'checkers'>;
   methodSet: boolean;
   timing: TimingDraft;
   checkers: CheckerDraft[];
+  /** alpha of the real server (its checkers inherit it). */
+  alpha?: boolean;
+  /** virtualhost of the real server (its HTTP checkers inherit it). */
+  virtualhost?: string;
 }
 
 export interface VsDraft {
@@ -151,6 +190,8 @@ export interface ConfigDraft {
   syncGroups: VrrpSyncGroupSpec[];
   vsGroups: VirtualServerGroupSpec[];
   servers: VsDraft[];
+  /** track_file blocks (FILE_CHECK names them). */
+  trackFiles: TrackFileSpec[];
   /** global_defs default_interface: where static addresses without `dev` go (keepalived: eth0). */
   defaultInterface?: string;
   staticAddresses?: VirtualAddressSpec[];

@@ -1,9 +1,8 @@
 // Once the whole file is read: defaults from global_defs, references between blocks (track
 // scripts, sync group members, virtual server groups), VRID clashes; drafts become the model.
-import { checkerTimingDefaults, INSTANCE_DEFAULTS, VIRTUAL_SERVER_DEFAULTS } from '../defaults.js';
+import { INSTANCE_DEFAULTS, VIRTUAL_SERVER_DEFAULTS } from '../defaults.js';
+import type { ScriptHost } from '../../health/script-plan.js';
 import type {
-  CheckerSpec,
-  CheckTiming,
   RealServerSpec,
   TrackedScript,
   VipdConfig,
@@ -12,6 +11,7 @@ import type {
 } from '../types.js';
 import { fail, familyOf, whereOf } from '../values.js';
 import type { ConfigDraft, InstanceDraft, VsDraft } from './draft.js';
+import { finishCheckers, type CheckerContext } from './finish-checkers.js';
 import type { Kit } from './kit.js';
 import { finishAuthHmacSpec } from './vrrp-auth-hmac.js';
 import { maxAdvertisedAddresses } from '../../vrrp/advert-fit.js';
@@ -21,6 +21,8 @@ import { signsAdverts } from '../../vrrp/auth-hmac/settings.js';
 export interface HostLookup {
   /** The interface holding a local address, for unicast instances without `interface`. */
   interfaceOfAddress?: (address: string) => string | undefined;
+  /** Script users and files, checked at load as keepalived does (MISC_CHECK, notify_up/down). */
+  scripts?: ScriptHost;
   /** A link's MTU: VIPs that do not fit in one advert are held but not advertised, as keepalived. */
   mtuOf?: (ifname: string) => number | undefined;
 }
@@ -65,7 +67,7 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
     if (s.vs.target.kind === 'group' && !groupNames.has(s.vs.target.group)) {
       fail(s.where, `virtual_server group '${s.vs.target.group}' is not defined`);
     }
-    return finishVirtualServer(s);
+    return finishVirtualServer(s, d, kit, lookup);
   });
   const config: VipdConfig = {
     source,
@@ -276,45 +278,13 @@ function fitAdvert(inst: VrrpInstanceSpec, mtu: number | undefined, kit: Kit): v
   inst.virtualIpAddressesExcluded = [...vips.slice(max), ...inst.virtualIpAddressesExcluded];
 }
 
-function finishVirtualServer(d: VsDraft): VirtualServerSpec {
+function finishVirtualServer(d: VsDraft, config: ConfigDraft, kit: Kit, lookup: HostLookup): VirtualServerSpec {
   const vsDelay = d.timing.delayLoop ?? VIRTUAL_SERVER_DEFAULTS.delayLoop;
-  const realServers: RealServerSpec[] = d.rs.map(({ rs, timing, checkers }) => ({
-    ...rs,
-    checkers: checkers.map((c): CheckerSpec => {
-      const pick = <K extends keyof CheckTiming>(k: K): number | undefined => c.timing[k] ?? timing[k] ?? d.timing[k];
-      const delayLoop = pick('delayLoop') ?? vsDelay;
-      const kind = c.kind === 'misc' ? 'MISC_CHECK' : c.type;
-      const dflt = checkerTimingDefaults(kind, delayLoop);
-      const common = {
-        retry: pick('retry') ?? dflt.retry,
-        delayBeforeRetry: pick('delayBeforeRetry') ?? dflt.delayBeforeRetry,
-        warmup: pick('warmup') ?? dflt.warmup,
-        delayLoop,
-        where: c.where,
-      };
-      if (c.kind === 'misc') {
-        const m: CheckerSpec = { type: 'MISC_CHECK', path: c.path!, timeout: c.timeout ?? delayLoop, dynamic: c.dynamic, ...common };
-        if (c.user !== undefined) m.user = c.user;
-        if (c.group !== undefined) m.group = c.group;
-        return m;
-      }
-      const base = {
-        ...common,
-        connectTimeout: pick('connectTimeout') ?? dflt.connectTimeout,
-        connectIp: c.connectIp ?? rs.address,
-        connectPort: c.connectPort ?? rs.port,
-        ...(c.bindTo !== undefined ? { bindTo: c.bindTo } : {}),
-        ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
-        ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}),
-        ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
-      };
-      if (base.connectPort === 0) fail(c.where, `${c.type}: no connect_port and the real server has no port`);
-      if (c.type === 'TCP_CHECK') return { type: 'TCP_CHECK', ...base };
-      const h: CheckerSpec = { type: c.type, ...base, urls: c.urls, enableSni: c.enableSni };
-      const vh = c.virtualhost ?? d.vs.virtualhost;
-      if (vh !== undefined) h.virtualhost = vh;
-      return h;
-    }),
-  }));
+  const cx: CheckerContext = { vs: d, vsDelay, global: config.global, trackFiles: config.trackFiles, kit, ...(lookup.scripts ? { scripts: lookup.scripts } : {}) };
+  const realServers: RealServerSpec[] = d.rs.map((r) => {
+    // The notify scripts as planned (a script that must not run is gone).
+    const { notifyUp: _up, notifyDown: _down, ...rs } = r.rs;
+    return { ...rs, ...finishCheckers(r, cx) };
+  });
   return { ...d.vs, delayLoop: vsDelay, realServers };
 }

@@ -76,8 +76,8 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = {
   v3_checksum_as_v2: warned('VRRPv3 adverts carry the RFC 5798 checksum (both checksums are accepted)'),
   default_interface: implemented((s, d) => (d.defaultInterface = argText(s, 0, 'interface name')), { note: 'the interface of static_ipaddress entries without dev (default eth0)' }),
   dynamic_interfaces: warned('interfaces must exist when vipd starts'),
-  enable_script_security: warned('script files are not checked for unsafe ownership or permissions', (s, d) => (d.global.enableScriptSecurity = boolArg(s, 0))),
-  script_user: warned("scripts run as vipd's own user", (s, d) => {
+  enable_script_security: warned('vrrp_script and VRRP notify script files are not checked for unsafe ownership or permissions (MISC_CHECK and notify_up/notify_down ones are)', (s, d) => (d.global.enableScriptSecurity = boolArg(s, 0))),
+  script_user: warned("vrrp_script and VRRP notify scripts run as vipd's own user (MISC_CHECK and notify_up/notify_down run as script_user)", (s, d) => {
     d.global.scriptUser = argText(s, 0, 'user name');
     const grp = optArg(s, 1);
     if (grp !== undefined) d.global.scriptGroup = grp;
@@ -93,8 +93,9 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = {
   }),
   lvs_sync_daemon: warned('no IPVS connection sync daemon is started'),
   lvs_timeouts: warned('the IPVS tcp/tcpfin/udp timeouts are not changed'),
-  rs_init_notifies: warned('no notify_up/notify_down is run for the initial real server states'),
-  checker_log_all_failures: warned('only checker state changes are logged'),
+  // keepalived reads no argument: `rs_init_notifies off` still turns it on.
+  rs_init_notifies: implemented((_s, d) => (d.global.rsInitNotifies = true)),
+  checker_log_all_failures: implemented((s, d) => (d.global.checkerLogAllFailures = boolArg(s, 0))),
   notification_email: warned(NO_MAIL),
   notification_email_from: warned(NO_MAIL),
   smtp_server: warned(NO_MAIL),

@@ -2,7 +2,11 @@
 // is generated from it: `npm run docs:keywords`).
 import { GLOBAL_DEFS } from './global-defs.js';
 import type { KeywordStatus, KeywordTable } from './kit.js';
-import { HTTP_GET, MISC_CHECK, SSL_GET, TCP_CHECK, URL } from './lvs-checkers.js';
+import {
+  BFD_CHECK, DNS_CHECK, FILE_CHECK, HTTP_GET, MISC_CHECK, PING_CHECK, SMTP_CHECK, SMTP_HOST, SSL_GET, TCP_CHECK, UDP_CHECK, URL,
+} from './lvs-checkers.js';
+import { SSL } from './ssl.js';
+import { TRACK_FILE } from './track-file.js';
 import { REAL_SERVER } from './lvs-real-server.js';
 import { VIRTUAL_SERVER } from './lvs-virtual-server.js';
 import * as skipped from './skipped-blocks.js';
@@ -38,20 +42,21 @@ const CONTEXTS: Record<string, KeywordTable<never>> = {
   HTTP_GET,
   SSL_GET,
   url: URL,
+  SMTP_CHECK,
+  'SMTP_CHECK host': SMTP_HOST,
+  DNS_CHECK,
+  PING_CHECK,
+  UDP_CHECK,
   MISC_CHECK,
+  FILE_CHECK,
+  track_file: TRACK_FILE,
+  SSL,
   // Accepted with one warning for the whole block, not read:
-  track_file: skipped.TRACK_FILE,
   vrrp_track_process: skipped.TRACK_PROCESS,
   bfd_instance: skipped.BFD_INSTANCE,
   garp_group: skipped.GARP_GROUP,
   track_group: skipped.TRACK_GROUP,
-  SSL: skipped.SSL,
-  SMTP_CHECK: skipped.SMTP_CHECK,
-  DNS_CHECK: skipped.DNS_CHECK,
-  PING_CHECK: skipped.PING_CHECK,
-  UDP_CHECK: skipped.UDP_CHECK,
-  BFD_CHECK: skipped.BFD_CHECK,
-  FILE_CHECK: skipped.FILE_CHECK,
+  BFD_CHECK,
 };
 
 /** A block context: 'top level', 'global_defs', 'vrrp_instance', ... */

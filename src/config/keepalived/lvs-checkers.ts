@@ -1,10 +1,14 @@
-// The health checkers of a real_server: TCP_CHECK, HTTP_GET / SSL_GET (with url { }) and
-// MISC_CHECK, plus the timing keywords every LVS level shares.
+// The health checkers of a real_server: TCP_CHECK, HTTP_GET / SSL_GET (with url { }), SMTP_CHECK
+// (with host { }), DNS_CHECK, PING_CHECK, UDP_CHECK, MISC_CHECK, FILE_CHECK and BFD_CHECK, plus
+// the timing keywords every LVS level shares.
 import type { Statement } from '../block-parser.js';
-import type { HttpUrl } from '../types.js';
-import { argText, fail, intArg, ipArg, optArg, portText, positiveTimer, timerArg, whereOf } from '../values.js';
-import type { MiscCheckerDraft, NetCheckerDraft, TimingDraft } from './draft.js';
-import { implemented, warned, type Kit, type KeywordEntry, type KeywordTable } from './kit.js';
+import { DNS_QUERY_TYPES, type HttpUrl, type UrlRegex } from '../types.js';
+import { argText, boolArg, fail, intArg, ipArg, optArg, portText, positiveTimer, timerArg, whereOf } from '../values.js';
+import { DnsNameError, encodeDnsName } from '../../health/dns-message.js';
+import { formatHexPattern, HexStringError, parseHexPattern, parseHexString } from '../../health/hex-pattern.js';
+import { PCRE_OPTIONS, RegexTranslationError, translatePcre, type PcreOption } from '../../health/pcre.js';
+import type { BfdCheckerDraft, CheckerDraft, FileCheckerDraft, MiscCheckerDraft, NetCheckerDraft, NetCheckerType, TimingDraft } from './draft.js';
+import { implemented, skippedBlock, warned, type Kit, type KeywordEntry, type KeywordTable } from './kit.js';
 
 /** connect_timeout, retry, delay_before_retry, warmup, delay_loop: a checker's value wins over its real server's, over its virtual server's. */
 export function timingKeywords<T>(timing: (d: T) => TimingDraft): Record<string, KeywordEntry<T>> {
@@ -18,16 +22,27 @@ export function timingKeywords<T>(timing: (d: T) => TimingDraft): Record<string,
   };
 }
 
-const NET_CHECKER: KeywordTable<NetCheckerDraft> = {
+
+/** Where a network checker connects from and to (also an SMTP_CHECK host { } block). */
+const CONNECTION: KeywordTable<NetCheckerDraft> = {
   connect_ip: implemented((s, d) => (d.connectIp = ipArg(s, 0))),
   connect_port: implemented((s, d) => (d.connectPort = portText(s, argText(s, 0, 'port'), 'connect_port'))),
   bindto: implemented((s, d) => (d.bindTo = ipArg(s, 0))),
   bind_port: implemented((s, d) => (d.bindPort = portText(s, argText(s, 0, 'port'), 'bind_port'))),
-  bind_if: implemented((s, d) => (d.bindIf = argText(s, 0, 'interface name'))),
+  bind_if: implemented((s, d) => {
+    const v = argText(s, 0, 'interface name');
+    if (!/^[^/\s]{1,15}$/.test(v)) fail(s, `bind_if: '${v}' is not an interface name`);
+    d.bindIf = v;
+  }),
   fwmark: implemented((s, d) => (d.fwmark = intArg(s, 0, 0, 2 ** 32 - 1))),
+  connect_timeout: implemented((s, d) => (d.timing.connectTimeout = positiveTimer(s))),
+};
+
+const NET_CHECKER: KeywordTable<NetCheckerDraft> = {
+  ...CONNECTION,
   ...timingKeywords<NetCheckerDraft>((d) => d.timing),
-  alpha: warned("the virtual server's alpha setting applies"),
-  log_all_failures: warned('only state changes are logged'),
+  alpha: implemented((s, d) => (d.alpha = boolArg(s, 0))),
+  log_all_failures: implemented((s, d) => (d.logAllFailures = boolArg(s, 0))),
   dynamic: warned('the checker does not change the weight'),
 };
 
@@ -37,8 +52,13 @@ export const HTTP_GET: KeywordTable<NetCheckerDraft> = {
   ...NET_CHECKER,
   url: implemented((s, d, kit) => d.urls.push(url(s, kit)), { block: 'url' }),
   virtualhost: implemented((s, d) => (d.virtualhost = argText(s, 0, 'host name'))),
-  http_protocol: warned('requests are HTTP/1.0'),
-  fast_recovery: warned('a failed server is retried at the normal delay_loop'),
+  http_protocol: implemented((s, d) => {
+    const v = argText(s, 0, 'protocol');
+    const p = v.toUpperCase();
+    if (p !== '1.0' && p !== '1.0C' && p !== '1.1') fail(s, `http_protocol: '${v}' is not 1.0, 1.0C or 1.1`);
+    d.httpProtocol = p;
+  }),
+  fast_recovery: implemented((s, d) => (d.fastRecovery = boolArg(s, 0))),
   tls_compliant: warned('no TLS close_notify is sent'),
 };
 
@@ -47,18 +67,105 @@ export const SSL_GET: KeywordTable<NetCheckerDraft> = {
   enable_sni: implemented((_s, d) => (d.enableSni = true)),
 };
 
-const TABLES = { TCP_CHECK, HTTP_GET, SSL_GET } as const;
+export const SMTP_HOST: KeywordTable<NetCheckerDraft> = CONNECTION;
 
-export function netChecker(st: Statement, type: NetCheckerDraft['type'], kit: Kit): NetCheckerDraft {
-  const d: NetCheckerDraft = { kind: 'net', type, timing: {}, urls: [], enableSni: false, where: whereOf(st) };
+export const SMTP_CHECK: KeywordTable<NetCheckerDraft> = {
+  ...NET_CHECKER,
+  helo_name: implemented((s, d) => {
+    const v = argText(s, 0, 'name');
+    if (v === '' || /[\r\n]/.test(v)) fail(s, `helo_name: '${v}' is not a host name`);
+    d.heloName = v;
+  }),
+  // keepalived 2: each host { } is one more SMTP check on the real server, with its own target.
+  host: implemented((s, d, kit) => {
+    kit.warn(s, 'host: deprecated since keepalived 2 (it says so too): each host block is one more SMTP_CHECK; define SMTP_CHECKs instead');
+    const h = newNetDraft(s, 'SMTP_CHECK');
+    kit.apply(kit.needBlock(s), SMTP_HOST, h, 'SMTP_CHECK host');
+    d.hosts.push(h);
+  }, { block: 'SMTP_CHECK host' }),
+};
+
+export const DNS_CHECK: KeywordTable<NetCheckerDraft> = {
+  ...NET_CHECKER,
+  type: implemented((s, d) => {
+    const v = argText(s, 0, 'query type').toUpperCase();
+    if (!(DNS_QUERY_TYPES as readonly string[]).includes(v)) fail(s, `type: '${optArg(s, 0)}' is not one of ${DNS_QUERY_TYPES.join(' ')}`);
+    d.dnsType = v as NetCheckerDraft['dnsType'];
+  }),
+  name: implemented((s, d) => {
+    const v = argText(s, 0, 'domain name');
+    try {
+      encodeDnsName(v);
+    } catch (e) {
+      if (e instanceof DnsNameError) fail(s, `name: ${e.message}`);
+      throw e;
+    }
+    d.dnsName = v;
+  }),
+};
+
+export const PING_CHECK: KeywordTable<NetCheckerDraft> = NET_CHECKER;
+
+const hexWords = (s: Statement) => s.args.map((t) => t.text).join(' ');
+
+export const UDP_CHECK: KeywordTable<NetCheckerDraft> = {
+  ...NET_CHECKER,
+  payload: implemented((s, d) => {
+    try {
+      d.payload = parseHexString(hexWords(s)).toString('hex');
+    } catch (e) {
+      if (e instanceof HexStringError) fail(s, `payload: '${hexWords(s)}' is not a hex string (${e.message})`);
+      throw e;
+    }
+  }),
+  require_reply: implemented((s, d) => {
+    if (s.args.length === 0) {
+      d.requireReply = true;
+      return;
+    }
+    try {
+      d.requireReply = formatHexPattern(parseHexPattern(hexWords(s)));
+    } catch (e) {
+      if (e instanceof HexStringError) fail(s, `require_reply: '${hexWords(s)}' is not a hex string (${e.message})`);
+      throw e;
+    }
+  }),
+  min_reply_length: implemented((s, d) => {
+    d.minReplyLength = intArg(s, 0, 0, 65535);
+    d.replyLengthWhere = whereOf(s);
+  }),
+  max_reply_length: implemented((s, d) => {
+    d.maxReplyLength = intArg(s, 0, 0, 65535);
+    d.replyLengthWhere = whereOf(s);
+  }),
+};
+
+const TABLES: Record<NetCheckerType, KeywordTable<NetCheckerDraft>> = { TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, PING_CHECK, UDP_CHECK };
+
+function newNetDraft(st: Statement, type: NetCheckerType): NetCheckerDraft {
+  return { kind: 'net', type, timing: {}, urls: [], enableSni: false, hosts: [], where: whereOf(st) };
+}
+
+export function netChecker(st: Statement, type: NetCheckerType, kit: Kit): NetCheckerDraft {
+  const d = newNetDraft(st, type);
   kit.apply(kit.needBlock(st), TABLES[type], d, type);
-  if (type !== 'TCP_CHECK' && d.urls.length === 0) fail(st, `${type}: no 'url' block`);
+  if ((type === 'HTTP_GET' || type === 'SSL_GET') && d.urls.length === 0) fail(st, `${type}: no 'url' block`);
+  if (d.minReplyLength !== undefined && d.maxReplyLength !== undefined && d.minReplyLength > d.maxReplyLength) {
+    fail(d.replyLengthWhere ?? st, `${type}: min_reply_length ${d.minReplyLength} is greater than max_reply_length ${d.maxReplyLength} (every check would fail)`);
+  }
   return d;
 }
 
-const NO_REGEX = 'the body is not matched against a regex';
+const NO_STACK = 'no PCRE2 JIT stack is set up (JavaScript regexes need none)';
 
-export const URL: KeywordTable<Partial<HttpUrl>> = {
+interface UrlDraft extends Partial<Omit<HttpUrl, 'regex'>> {
+  regex?: Partial<UrlRegex>;
+  regexWhere?: Statement;
+}
+
+const regexPart = (u: UrlDraft) => (u.regex ??= {});
+
+export const URL: KeywordTable<UrlDraft> = {
   path: implemented((s, u) => (u.path = argText(s, 0, 'path'))),
   digest: implemented((s, u) => {
     const v = argText(s, 0, 'digest');
@@ -76,22 +183,57 @@ export const URL: KeywordTable<Partial<HttpUrl>> = {
     });
   }),
   virtualhost: implemented((s, u) => (u.virtualhost = argText(s, 0, 'host name'))),
-  regex: warned(NO_REGEX),
-  regex_no_match: warned(NO_REGEX),
-  regex_options: warned(NO_REGEX),
-  regex_stack: warned(NO_REGEX),
-  regex_min_offset: warned(NO_REGEX),
-  regex_max_offset: warned(NO_REGEX),
+  regex: implemented((s, u) => {
+    if (s.args.length > 1) fail(s, `regex: more than one word (quote a pattern that has spaces)`);
+    const p = argText(s, 0, 'pattern');
+    if (p === '') fail(s, `regex: empty pattern`);
+    regexPart(u).pattern = p;
+    u.regexWhere = s;
+  }),
+  regex_no_match: implemented((_s, u) => (regexPart(u).noMatch = true)),
+  regex_options: implemented((s, u) => {
+    if (s.args.length === 0) fail(s, `regex_options: missing option`);
+    const opts = s.args.map((t) => t.text.toLowerCase());
+    const bad = opts.find((o) => !(PCRE_OPTIONS as readonly string[]).includes(o));
+    if (bad !== undefined) fail(s, `regex_options: unknown option '${bad}' (one of ${PCRE_OPTIONS.join(' ')})`);
+    regexPart(u).options = [...(regexPart(u).options ?? []), ...opts];
+  }),
+  regex_stack: warned(NO_STACK, (s) => {
+    const start = intArg(s, 0, 1, 2 ** 31 - 1);
+    if (optArg(s, 1) !== undefined && intArg(s, 1, 1, 2 ** 31 - 1) < start) fail(s, `regex_stack: the maximum is smaller than the start`);
+  }),
+  regex_min_offset: implemented((s, u) => (regexPart(u).minOffset = intArg(s, 0, 0, 2 ** 31 - 1))),
+  regex_max_offset: implemented((s, u) => (regexPart(u).maxOffset = intArg(s, 0, 0, 2 ** 31 - 1))),
   tls_compliant: warned('no TLS close_notify is sent'),
 };
 
 function url(st: Statement, kit: Kit): HttpUrl {
-  const u: Partial<HttpUrl> = {};
+  const u: UrlDraft = {};
   kit.apply(kit.needBlock(st), URL, u, 'url');
   if (u.path === undefined) fail(st, `url: no 'path'`);
   const out: HttpUrl = { path: u.path, statusCodes: u.statusCodes ?? [[200, 299]] };
   if (u.digest !== undefined) out.digest = u.digest;
   if (u.virtualhost !== undefined) out.virtualhost = u.virtualhost;
+  const r = u.regex;
+  if (r) {
+    if (r.pattern === undefined) fail(st, `url: regex_no_match, regex_options or regex offsets without 'regex'`);
+    const where = u.regexWhere ?? st;
+    if (r.minOffset !== undefined && r.maxOffset !== undefined && r.minOffset > r.maxOffset) {
+      fail(where, `regex: regex_min_offset ${r.minOffset} is past regex_max_offset ${r.maxOffset} (nothing can match)`);
+    }
+    let notes: string[];
+    try {
+      notes = translatePcre(r.pattern, (r.options ?? []) as PcreOption[]).notes;
+    } catch (e) {
+      if (e instanceof RegexTranslationError) fail(where, `regex: '${r.pattern}': ${e.message}`);
+      throw e;
+    }
+    for (const n of notes) kit.warn(where, `regex: ${n}`);
+    out.regex = {
+      pattern: r.pattern, options: r.options ?? [], noMatch: r.noMatch ?? false,
+      ...(r.minOffset !== undefined ? { minOffset: r.minOffset } : {}), ...(r.maxOffset !== undefined ? { maxOffset: r.maxOffset } : {}),
+    };
+  }
   return out;
 }
 
@@ -99,11 +241,14 @@ export const MISC_CHECK: KeywordTable<MiscCheckerDraft> = {
   misc_path: implemented((s, d, kit) => (d.path = kit.command(s, false))),
   misc_timeout: implemented((s, d) => (d.timeout = positiveTimer(s))),
   misc_dynamic: implemented((_s, d) => (d.dynamic = true)),
-  user: warned("the script runs as vipd's own user", (s, d) => {
+  user: implemented((s, d) => {
     d.user = argText(s, 0, 'user name');
     const g = optArg(s, 1);
     if (g !== undefined) d.group = g;
+    if (s.args.length > 2) fail(s, `user: too many arguments (user [group])`);
   }),
+  alpha: implemented((s, d) => (d.alpha = boolArg(s, 0))),
+  log_all_failures: implemented((s, d) => (d.logAllFailures = boolArg(s, 0))),
   ...timingKeywords<MiscCheckerDraft>((d) => d.timing),
 };
 
@@ -113,3 +258,34 @@ export function miscChecker(st: Statement, kit: Kit): MiscCheckerDraft {
   if (!d.path) fail(st, `MISC_CHECK: no 'misc_path'`);
   return d;
 }
+
+export const FILE_CHECK: KeywordTable<FileCheckerDraft> = {
+  track_file: implemented((s, d) => {
+    d.trackFile = argText(s, 0, 'track_file name');
+    d.trackFileWhere = whereOf(s);
+  }),
+  weight: implemented((s, d) => {
+    d.weight = intArg(s, 0, -(2 ** 31 - 1), 2 ** 31 - 1);
+    const r = optArg(s, 1);
+    if (r !== undefined && r !== 'reverse') fail(s, `weight: '${r}' is not 'reverse'`);
+    d.reverse = r === 'reverse';
+  }),
+  dynamic: implemented(() => undefined, { note: 'the value always adjusts the weight, as in keepalived 2.2.7' }),
+};
+
+export function fileChecker(st: Statement, kit: Kit): FileCheckerDraft {
+  const d: FileCheckerDraft = { kind: 'file', where: whereOf(st) };
+  kit.apply(kit.needBlock(st), FILE_CHECK, d, 'FILE_CHECK');
+  if (d.trackFile === undefined) fail(st, `FILE_CHECK: no 'track_file'`);
+  return d;
+}
+
+export const BFD_NOTE = 'no BFD session is run; the checker is dropped and the real server is treated as up (as if the BFD session were always up)';
+export const BFD_CHECK: KeywordTable<BfdCheckerDraft> = skippedBlock(BFD_NOTE, ['name', 'alpha']);
+
+export function bfdChecker(st: Statement): BfdCheckerDraft {
+  const name = st.block?.find((s) => s.keyword === 'name');
+  return { kind: 'bfd', ...(name?.args[0] ? { name: name.args[0].text } : {}), where: whereOf(st) };
+}
+
+export type { CheckerDraft };

@@ -1,12 +1,14 @@
 // real_server IP [PORT] { ... }: one IPVS destination of a virtual_server and its checkers.
 import type { Statement } from '../block-parser.js';
 import { REAL_SERVER_WEIGHT_DEFAULT } from '../defaults.js';
-import { boolArg, intArg, ipArg, optArg, portText, whereOf } from '../values.js';
+import { argText, boolArg, intArg, ipArg, optArg, portText, whereOf } from '../values.js';
 import type { RealServerDraft, VsDraft } from './draft.js';
 import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
-import { miscChecker, netChecker, timingKeywords } from './lvs-checkers.js';
+import { BFD_NOTE, bfdChecker, fileChecker, miscChecker, netChecker, timingKeywords } from './lvs-checkers.js';
+import type { NetCheckerType } from './draft.js';
 import { lvsMethod } from './lvs-values.js';
-import { CHECKER_NOTE } from './skipped-blocks.js';
+
+const net = (type: NetCheckerType) => implemented<RealServerDraft>((s, d, kit) => d.checkers.push(netChecker(s, type, kit)), { block: type });
 
 const method: Handler<RealServerDraft> = (s, d) => {
   d.rs.method = lvsMethod(s);
@@ -20,23 +22,23 @@ export const REAL_SERVER: KeywordTable<RealServerDraft> = {
   inhibit_on_failure: implemented((s, d) => (d.rs.inhibitOnFailure = boolArg(s, 0))),
   uthreshold: implemented((s, d) => (d.rs.upperThreshold = intArg(s, 0, 0, 2 ** 31 - 1))),
   lthreshold: implemented((s, d) => (d.rs.lowerThreshold = intArg(s, 0, 0, 2 ** 31 - 1))),
-  notify_up: warned('the script is not run', (s, d, kit) => (d.rs.notifyUp = kit.command(s))),
-  notify_down: warned('the script is not run', (s, d, kit) => (d.rs.notifyDown = kit.command(s))),
+  notify_up: implemented((s, d, kit) => (d.rs.notifyUp = kit.command(s))),
+  notify_down: implemented((s, d, kit) => (d.rs.notifyDown = kit.command(s))),
   ...timingKeywords<RealServerDraft>((d) => d.timing),
-  TCP_CHECK: implemented((s, d, kit) => d.checkers.push(netChecker(s, 'TCP_CHECK', kit)), { block: 'TCP_CHECK' }),
-  HTTP_GET: implemented((s, d, kit) => d.checkers.push(netChecker(s, 'HTTP_GET', kit)), { block: 'HTTP_GET' }),
-  SSL_GET: implemented((s, d, kit) => d.checkers.push(netChecker(s, 'SSL_GET', kit)), { block: 'SSL_GET' }),
-  MISC_CHECK: warned(CHECKER_NOTE, (s, d, kit) => d.checkers.push(miscChecker(s, kit)), { block: 'MISC_CHECK' }),
-  SMTP_CHECK: warned(CHECKER_NOTE, undefined, { block: 'SMTP_CHECK' }),
-  DNS_CHECK: warned(CHECKER_NOTE, undefined, { block: 'DNS_CHECK' }),
-  UDP_CHECK: warned(CHECKER_NOTE, undefined, { block: 'UDP_CHECK' }),
-  PING_CHECK: warned(CHECKER_NOTE, undefined, { block: 'PING_CHECK' }),
-  BFD_CHECK: warned(CHECKER_NOTE, undefined, { block: 'BFD_CHECK' }),
-  FILE_CHECK: warned(CHECKER_NOTE, undefined, { block: 'FILE_CHECK' }),
+  TCP_CHECK: net('TCP_CHECK'),
+  HTTP_GET: net('HTTP_GET'),
+  SSL_GET: net('SSL_GET'),
+  SMTP_CHECK: net('SMTP_CHECK'),
+  DNS_CHECK: net('DNS_CHECK'),
+  UDP_CHECK: net('UDP_CHECK'),
+  PING_CHECK: net('PING_CHECK'),
+  MISC_CHECK: implemented((s, d, kit) => d.checkers.push(miscChecker(s, kit)), { block: 'MISC_CHECK' }),
+  FILE_CHECK: implemented((s, d, kit) => d.checkers.push(fileChecker(s, kit)), { block: 'FILE_CHECK' }),
+  BFD_CHECK: warned(BFD_NOTE, (s, d) => d.checkers.push(bfdChecker(s)), { block: 'BFD_CHECK' }),
   smtp_alert: warned('no e-mail is sent'),
-  virtualhost: warned('the checkers use the virtual server\'s virtualhost'),
+  virtualhost: implemented((s, d) => (d.virtualhost = argText(s, 0, 'host name'))),
   snmp_name: warned('there is no SNMP agent'),
-  alpha: warned("the virtual server's alpha setting applies"),
+  alpha: implemented((s, d) => (d.alpha = boolArg(s, 0))),
   delay: warned("the checkers' own delay_loop applies"),
 };
 

@@ -2,27 +2,13 @@
 // keyword table covers it (docs, the man-page test), and so implementing one starts from here.
 import { skippedBlock } from './kit.js';
 
-export const TRACK_FILE_NOTE = 'the file is not tracked';
 export const TRACK_PROCESS_NOTE = 'the processes are not tracked';
 export const BFD_NOTE = 'no BFD session is run';
 export const GARP_GROUP_NOTE = 'GARP/NA intervals come from global_defs';
 export const TRACK_GROUP_NOTE = 'track groups are not used: a deleted static address or rule is put back, no instance changes state';
-export const SSL_NOTE = 'SSL_GET uses no client certificate and does not verify the server';
 export const LINKBEAT_NOTE = 'link state comes from netlink';
 
-export const TRACK_FILE = skippedBlock(TRACK_FILE_NOTE, ['file', 'weight', 'init_file']);
 export const TRACK_PROCESS = skippedBlock(TRACK_PROCESS_NOTE, ['process', 'weight', 'quorum', 'quorum_max', 'fork_delay', 'terminate_delay', 'delay', 'full_command']);
 export const BFD_INSTANCE = skippedBlock(BFD_NOTE, ['neighbor_ip', 'source_ip', 'min_rx', 'min_tx', 'idle_tx', 'multiplier', 'passive', 'ttl', 'hoplimit', 'max_hops', 'multihop', 'weight', 'vrrp', 'checker']);
 export const GARP_GROUP = skippedBlock(GARP_GROUP_NOTE, ['garp_interval', 'gna_interval', 'interface', 'interfaces']);
 export const TRACK_GROUP = skippedBlock(TRACK_GROUP_NOTE, ['group']);
-export const SSL = skippedBlock(SSL_NOTE, ['password', 'ca', 'certificate', 'key']);
-
-const NOT_CHECKED = 'this checker is not run: it counts as always up';
-const CONNECT = ['connect_ip', 'connect_port', 'bindto', 'bind_if', 'bind_port', 'fwmark', 'connect_timeout', 'retry', 'delay_before_retry', 'warmup', 'delay_loop', 'alpha', 'log_all_failures'];
-export const SMTP_CHECK = skippedBlock(NOT_CHECKED, [...CONNECT, 'helo_name', 'host']);
-export const DNS_CHECK = skippedBlock(NOT_CHECKED, [...CONNECT, 'type', 'name']);
-export const PING_CHECK = skippedBlock(NOT_CHECKED, CONNECT);
-export const UDP_CHECK = skippedBlock(NOT_CHECKED, [...CONNECT, 'payload', 'require_reply']);
-export const BFD_CHECK = skippedBlock(NOT_CHECKED, ['name', 'alpha']);
-export const FILE_CHECK = skippedBlock(NOT_CHECKED, ['track_file', 'dynamic', 'weight']);
-export const CHECKER_NOTE = NOT_CHECKED;

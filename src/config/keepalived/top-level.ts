@@ -5,8 +5,10 @@ import { implemented, warned, type KeywordTable } from './kit.js';
 import { virtualServerGroup } from './lvs-groups.js';
 import { virtualServer } from './lvs-virtual-server.js';
 import {
-  BFD_NOTE, GARP_GROUP_NOTE, LINKBEAT_NOTE, SSL_NOTE, TRACK_FILE_NOTE, TRACK_GROUP_NOTE, TRACK_PROCESS_NOTE,
+  BFD_NOTE, GARP_GROUP_NOTE, LINKBEAT_NOTE, TRACK_GROUP_NOTE, TRACK_PROCESS_NOTE,
 } from './skipped-blocks.js';
+import { sslBlock } from './ssl.js';
+import { trackFile } from './track-file.js';
 import { vrrpInstance } from './vrrp-instance.js';
 import { STATIC_ADDRESSES, STATIC_ROUTES, STATIC_RULES } from './vrrp-routes.js';
 import { vrrpScript } from './vrrp-script.js';
@@ -33,14 +35,14 @@ export const TOP_LEVEL: KeywordTable<ConfigDraft> = {
   static_routes: STATIC_ROUTES,
   static_rules: STATIC_RULES,
   track_group: warned(TRACK_GROUP_NOTE, undefined, { block: 'track_group' }),
-  track_file: warned(TRACK_FILE_NOTE, undefined, { block: 'track_file' }),
-  vrrp_track_file: warned(TRACK_FILE_NOTE, undefined, { block: 'track_file' }),
+  track_file: implemented(trackFile, { block: 'track_file', note: 'its file feeds FILE_CHECK' }),
+  vrrp_track_file: implemented(trackFile, { block: 'track_file', note: 'its file feeds FILE_CHECK' }),
   vrrp_track_process: warned(TRACK_PROCESS_NOTE, undefined, { block: 'vrrp_track_process' }),
   bfd_instance: warned(BFD_NOTE, undefined, { block: 'bfd_instance' }),
   linkbeat_interfaces: warned(LINKBEAT_NOTE),
   linkbeat_use_polling: warned(LINKBEAT_NOTE),
   garp_group: warned(GARP_GROUP_NOTE, undefined, { block: 'garp_group' }),
-  SSL: warned(SSL_NOTE, undefined, { block: 'SSL' }),
+  SSL: implemented(sslBlock, { block: 'SSL' }),
   net_namespace: warned('vipd runs in the network namespace it is started in'),
   net_namespace_ipvs: warned('IPVS is programmed in the network namespace vipd is started in'),
   namespace_with_ipsets: warned('no ipsets are used'),

@@ -1,42 +1,151 @@
 // IPVS checkers on the health module's probes: a checker config and a real server to probe specs
-// (pure), and the default runner that builds and runs them. TCP_CHECK connects; HTTP_GET/SSL_GET
-// fetch every URL in turn, and all must pass.
-import { buildProbe, failed, passed, type ProbeEndpoint, type ProbeResult, type ProbeSpec } from '../../health/index.js';
-import type { CheckConfig, ProbeTarget } from './types.js';
+// (pure), and the default runner that builds and runs them. HTTP_GET/SSL_GET fetch every URL in
+// turn and all must pass; a checker that is down and has no fast_recovery checks one URL per
+// attempt, a delay_loop apart, and counts as up once all have passed (keepalived.conf(5)).
+import { writeFileSync, existsSync } from 'node:fs';
+import {
+  buildProbe, failed, hostHeader, parseHexPattern, passed, translatePcre,
+  type PcreOption, type ProbeEndpoint, type ProbeResult, type ProbeSpec,
+} from '../../health/index.js';
+import type { CheckConfig, HttpCheck, ProbeContext, ProbeTarget, UrlCheck } from './types.js';
 
 /** keepalived's connect_timeout default. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
-/** What one checker probes on one real server: one spec, or one per URL (labelled with its path). */
-export function checkerProbeSpecs(check: CheckConfig, target: ProbeTarget): Array<{ label?: string; spec: ProbeSpec }> {
-  const endpoint: ProbeEndpoint = { address: check.connectIp ?? target.address, port: check.connectPort ?? target.port };
-  if (check.type === 'TCP_CHECK') return [{ spec: { kind: 'tcp', options: endpoint } }];
-  return check.urls.map((url) => ({
-    label: url.path,
-    spec: {
-      kind: 'http',
-      options: {
-        ...endpoint,
-        tls: check.type === 'SSL_GET',
-        path: url.path,
-        ...(check.virtualhost !== undefined ? { virtualhost: check.virtualhost } : {}),
-        ...(url.statusCode !== undefined ? { statuses: [url.statusCode] } : {}),
-        ...(url.digest !== undefined ? { digest: url.digest } : {}),
-      },
-    },
-  }));
+/** keepalived's HTTP checker identifies itself so; servers (and their log filters) know it. */
+const CHECKER_USER_AGENT = 'KeepAliveClient';
+
+export interface LabelledSpec {
+  label?: string;
+  spec: ProbeSpec;
+  /** The attempt's deadline. */
+  timeoutMs: number;
 }
 
-/** The default ProbeRunner: one attempt of every probe of the checker, each within connect_timeout. */
-export async function runProbe(check: CheckConfig, target: ProbeTarget): Promise<ProbeResult> {
-  for (const { label, spec } of checkerProbeSpecs(check, target)) {
+/** What one checker probes on one real server: one spec, or one per URL (labelled with its path). */
+export function checkerProbeSpecs(check: CheckConfig, target: ProbeTarget): LabelledSpec[] {
+  if (check.type === 'MISC_CHECK') {
+    return [{
+      spec: {
+        kind: 'script',
+        options: {
+          argv: check.argv, ...(check.uid !== undefined ? { uid: check.uid } : {}), ...(check.gid !== undefined ? { gid: check.gid } : {}),
+          ...(check.dynamic ? { dynamic: true } : {}),
+        },
+      },
+      timeoutMs: check.timeoutMs ?? check.delayLoopMs ?? 60_000,
+    }];
+  }
+  if (check.type === 'FILE_CHECK') {
+    return [{ spec: { kind: 'file', options: { path: check.path, weight: check.weight, ...(check.reverse ? { reverse: true } : {}) } }, timeoutMs: 5000 }];
+  }
+  const endpoint: ProbeEndpoint = {
+    address: check.connectIp ?? target.address,
+    port: check.connectPort ?? target.port,
+    ...(check.bindTo !== undefined ? { bindAddress: check.bindTo } : {}),
+    ...(check.bindPort !== undefined ? { bindPort: check.bindPort } : {}),
+    ...(check.bindIf !== undefined ? { bindInterface: check.bindIf } : {}),
+    ...(check.fwmark !== undefined ? { fwmark: check.fwmark } : {}),
+  };
+  const timeoutMs = check.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  switch (check.type) {
+    case 'TCP_CHECK': return [{ spec: { kind: 'tcp', options: endpoint }, timeoutMs }];
+    case 'PING_CHECK': {
+      const { port: _port, bindPort: _bindPort, ...ping } = endpoint;
+      return [{ spec: { kind: 'ping', options: ping }, timeoutMs }];
+    }
+    case 'SMTP_CHECK': return [{ spec: { kind: 'smtp', options: { ...endpoint, ...(check.heloName !== undefined ? { heloName: check.heloName } : {}) } }, timeoutMs }];
+    case 'DNS_CHECK':
+      return [{ spec: { kind: 'dns', options: { ...endpoint, ...(check.queryType ? { type: check.queryType } : {}), ...(check.name !== undefined ? { name: check.name } : {}) } }, timeoutMs }];
+    case 'UDP_CHECK':
+      return [{
+        spec: {
+          kind: 'udp',
+          options: {
+            ...endpoint,
+            ...(check.payload !== undefined ? { payload: Buffer.from(check.payload, 'hex') } : {}),
+            ...(check.requireReply !== undefined ? { requireReply: check.requireReply === true ? true : parseHexPattern(check.requireReply) } : {}),
+            ...(check.minReplyLength !== undefined ? { minReplyLength: check.minReplyLength } : {}),
+            ...(check.maxReplyLength !== undefined ? { maxReplyLength: check.maxReplyLength } : {}),
+          },
+        },
+        timeoutMs,
+      }];
+    case 'HTTP_GET':
+    case 'SSL_GET':
+      return check.urls.map((url) => ({ label: url.path, spec: { kind: 'http', options: httpOptions(check, url, endpoint) }, timeoutMs }));
+  }
+}
+
+function httpOptions(check: HttpCheck, url: UrlCheck, endpoint: ProbeEndpoint): Extract<ProbeSpec, { kind: 'http' }>['options'] {
+  const tls = check.type === 'SSL_GET';
+  // keepalived's Host: the virtualhost, else address:port whatever the port.
+  const host = url.virtualhost ?? check.virtualhost ?? hostHeader(endpoint.address, endpoint.port, -1);
+  const statuses = url.statuses ?? (url.statusCode !== undefined ? [url.statusCode] : undefined);
+  return {
+    ...endpoint,
+    tls,
+    path: url.path,
+    virtualhost: host,
+    // SNI only with enable_sni, and only a name.
+    serverName: tls && check.enableSni && !/^\[|^[\d.]+(:\d+)?$/.test(host) ? host.replace(/:\d+$/, '') : false,
+    httpProtocol: check.httpProtocol ?? '1.0',
+    userAgent: CHECKER_USER_AGENT,
+    ...(statuses ? { statuses } : {}),
+    ...(url.digest !== undefined ? { digest: url.digest } : {}),
+    ...(url.regex ? {
+      regex: {
+        regex: translatePcre(url.regex.pattern, (url.regex.options ?? []) as PcreOption[]),
+        noMatch: url.regex.noMatch ?? false,
+        ...(url.regex.minOffset !== undefined ? { minOffset: url.regex.minOffset } : {}),
+        ...(url.regex.maxOffset !== undefined ? { maxOffset: url.regex.maxOffset } : {}),
+      },
+    } : {}),
+    ...(tls && check.tls ? { tlsClient: check.tls } : {}),
+  };
+}
+
+/** Checks whose init_file has been written (once per check, at its first attempt). */
+const initialised = new WeakSet<CheckConfig>();
+
+function initTrackFile(check: CheckConfig): void {
+  if (check.type !== 'FILE_CHECK' || !check.init || initialised.has(check)) return;
+  initialised.add(check);
+  if (check.init.overwrite || !existsSync(check.path)) {
+    try {
+      writeFileSync(check.path, `${check.init.value}\n`);
+    } catch {
+      // the read reports it
+    }
+  }
+}
+
+/**
+ * The default ProbeRunner: one attempt of the checker, each probe within its deadline. A
+ * recovering HTTP checker without fast_recovery probes only URL `context.step` and reports
+ * `pending` until the last one passed.
+ */
+export async function runProbe(check: CheckConfig, target: ProbeTarget, context?: ProbeContext): Promise<ProbeResult> {
+  initTrackFile(check);
+  let specs: LabelledSpec[];
+  try {
+    specs = checkerProbeSpecs(check, target);
+  } catch (e) {
+    return failed((e as Error).message);
+  }
+  const stepwise = (check.type === 'HTTP_GET' || check.type === 'SSL_GET') && !check.fastRecovery && context !== undefined && !context.up && specs.length > 1;
+  const step = stepwise ? Math.min(context.step, specs.length - 1) : 0;
+  let last: ProbeResult = passed;
+  for (const { label, spec, timeoutMs } of stepwise ? [specs[step]!] : specs) {
     let r: ProbeResult;
     try {
-      r = await buildProbe(spec)(check.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+      r = await buildProbe(spec)(timeoutMs);
     } catch (e) {
       r = failed((e as Error).message);
     }
     if (!r.ok) return label === undefined ? r : failed(`${label}: ${r.reason ?? 'failed'}`);
+    last = r;
   }
-  return passed;
+  if (stepwise && step < specs.length - 1) return { ok: true, pending: true };
+  return last;
 }

@@ -50,6 +50,9 @@ typedef struct {
 // NULL (and a pending exception) when it cannot be allocated.
 recv_area_t *recv_area(napi_env env);
 
+// An fd handle like socket()'s (close(handle) closes it; so does garbage collection).
+napi_value wrap_fd(napi_env env, int fd, const char *what);
+
 // Called once per env from init().
 int env_state_init(napi_env env);
 

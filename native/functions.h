@@ -30,6 +30,9 @@
   X(schedSetaffinity, js_sched_setaffinity)        \
   X(schedGetaffinity, js_sched_getaffinity)        \
   X(mlockall, js_mlockall)                         \
-  X(munlockall, js_munlockall)
+  X(munlockall, js_munlockall)                     \
+  /* files and processes (files.c) */              \
+  X(pidfdOpen, js_pidfd_open)                      \
+  X(mkfifo, js_mkfifo)
 
 #endif

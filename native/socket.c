@@ -19,20 +19,14 @@ static void fd_owner_finalize(napi_env env, void *data, void *hint) {
 }
 
 // socket(family, type, protocol) -> { fd }, always non-blocking and close-on-exec.
-napi_value js_socket(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  int32_t family, type, protocol;
-  if (!get_args(env, info, 3, argv) || !get_i32(env, argv[0], &family) ||
-      !get_i32(env, argv[1], &type) || !get_i32(env, argv[2], &protocol))
-    return NULL;
+// An fd inside an object that owns it (closed by close(handle), or by the finalizer).
+napi_value wrap_fd(napi_env env, int fd, const char *what) {
   fd_owner_t *o = malloc(sizeof *o);
-  if (!o) return throw_errno(env, ENOMEM, "socket");
-  o->fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-  if (o->fd < 0) {
-    int err = errno;
-    free(o);
-    return throw_errno(env, err, "socket");
+  if (!o) {
+    close(fd);
+    return throw_errno(env, ENOMEM, what);
   }
+  o->fd = fd;
   napi_value handle;
   napi_property_descriptor fd_prop = {"fd", NULL, NULL, NULL, NULL, make_i32(env, o->fd), napi_enumerable, NULL};
   if (napi_create_object(env, &handle) != napi_ok ||
@@ -40,10 +34,21 @@ napi_value js_socket(napi_env env, napi_callback_info info) {
       napi_wrap(env, handle, o, fd_owner_finalize, NULL, NULL) != napi_ok) {
     close(o->fd);
     free(o);
-    napi_throw_error(env, "EINTERNAL", "vipd_native: cannot create the socket handle");
+    napi_throw_error(env, "EINTERNAL", "vipd_native: cannot create the fd handle");
     return NULL;
   }
   return handle;
+}
+
+napi_value js_socket(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t family, type, protocol;
+  if (!get_args(env, info, 3, argv) || !get_i32(env, argv[0], &family) ||
+      !get_i32(env, argv[1], &type) || !get_i32(env, argv[2], &protocol))
+    return NULL;
+  int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  return wrap_fd(env, fd, "socket");
 }
 
 // close(handle): closes the fd now; the finalizer then has nothing left to do.

@@ -19,6 +19,8 @@ export function defaultGlobal(): GlobalDefs {
     checkUnicastSrc: false,
     strict: false,
     skipCheckAdvAddr: false,
+    vrrpNotifyPriorityChanges: false,
+    fifoWriteVrrpStatesOnReload: false,
   };
 }
 

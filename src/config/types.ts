@@ -58,13 +58,25 @@ export interface GlobalDefs {
   garpInterval: number;
   /** Seconds between two unsolicited NAs on one interface. Default 0. */
   gnaInterval: number;
+  /** Scripts that would run as root are refused when a non-root user could change them. */
   enableScriptSecurity: boolean;
+  /** script_user: who scripts run as when they name nobody (keepalived: keepalived_script if it exists, else us). */
   scriptUser?: string;
   scriptGroup?: string;
   /** checker_log_all_failures: every failed check is logged, not only state changes (checkers may override). */
   checkerLogAllFailures?: boolean;
   /** rs_init_notifies: notify_up for every real server that starts up, at start. */
   rsInitNotifies?: boolean;
+  /** notify_fifo: every VRRP (and LVS) notification, one line each. */
+  notifyFifo?: NotifyFifoSpec;
+  /** vrrp_notify_fifo: VRRP notifications only. */
+  vrrpNotifyFifo?: NotifyFifoSpec;
+  /** lvs_notify_fifo: real server and virtual server (quorum) notifications only. */
+  lvsNotifyFifo?: NotifyFifoSpec;
+  /** vrrp_notify_priority_changes: the default of instances' notify_priority_changes. */
+  vrrpNotifyPriorityChanges: boolean;
+  /** fifo_write_vrrp_states_on_reload: write every instance's and group's state to the FIFOs after a reload. */
+  fifoWriteVrrpStatesOnReload: boolean;
   /** Flush IPVS at startup (`lvs_flush`). */
   lvsFlush: boolean;
   /** Flush IPVS at shutdown: false, true (everything) or 'VS' (only our virtual servers). */
@@ -98,6 +110,17 @@ export interface GlobalDefs {
 export interface GarpExtraIf {
   intervalS: number;
   all: boolean;
+}
+
+/** A notify FIFO (`*notify_fifo PATH [user [group]]`) and the optional script reading it (`*_script`). */
+export interface NotifyFifoSpec {
+  path: string;
+  /** Owner of the FIFO vipd creates. */
+  user?: string;
+  group?: string;
+  /** Started with the FIFO's path as its last argument; SIGTERM when vipd stops or reloads. */
+  script?: ScriptCommand;
+  where: SourceRef;
 }
 
 export type VrrpState = 'MASTER' | 'BACKUP';
@@ -217,13 +240,19 @@ export interface TrackedInterface {
   where: SourceRef;
 }
 
-export interface TrackedScript {
+/** A track_script / track_file / track_process entry: a named tracker, optionally re-weighted. */
+export interface TrackedRef {
   name: string;
-  /** undefined = use the vrrp_script's weight. */
+  /** undefined = the tracker's own weight. */
   weight?: number;
-  reverse: boolean;
+  /** undefined = the tracker's own (`noreverse` gives false). */
+  reverse?: boolean;
   where: SourceRef;
 }
+
+export type TrackedScript = TrackedRef;
+export type TrackedFile = TrackedRef;
+export type TrackedProcess = TrackedRef;
 
 export interface UnicastPeer {
   address: string;
@@ -282,6 +311,8 @@ export interface VrrpInstanceSpec {
   strict: boolean;
   trackInterfaces: TrackedInterface[];
   trackScripts: TrackedScript[];
+  trackFiles: TrackedFile[];
+  trackProcesses: TrackedProcess[];
   dontTrackPrimary: boolean;
   nativeIpv6: boolean;
   notifyMaster?: ScriptCommand;
@@ -289,6 +320,12 @@ export interface VrrpInstanceSpec {
   notifyFault?: ScriptCommand;
   notifyStop?: ScriptCommand;
   notify?: ScriptCommand;
+  /** Run when, as master, an advert with a lower priority arrives. */
+  notifyMasterRxLowerPri?: ScriptCommand;
+  /** notify_deleted [script]: a reload that removes the instance reports DELETED, not FAULT. */
+  notifyDeleted?: { script?: ScriptCommand };
+  /** MASTER_PRIORITY / BACKUP_PRIORITY lines on the notify FIFOs (instance, else its group, else global). */
+  notifyPriorityChanges: boolean;
   garpMasterDelay: number;
   garpMasterRepeat: number;
   garpMasterRefresh: number;
@@ -324,13 +361,55 @@ export interface VrrpInstanceSpec {
 export interface VrrpSyncGroupSpec {
   name: string;
   group: string[];
+  /** Tracked for every member (with their weights, whatever sync_group_tracking_weight says). */
   trackInterfaces: TrackedInterface[];
   trackScripts: TrackedScript[];
+  trackFiles: TrackedFile[];
+  trackProcesses: TrackedProcess[];
   notifyMaster?: ScriptCommand;
   notifyBackup?: ScriptCommand;
   notifyFault?: ScriptCommand;
   notifyStop?: ScriptCommand;
   notify?: ScriptCommand;
+  /** notify_deleted on the group: its members report DELETED when a reload removes them. */
+  notifyDeleted?: { script?: ScriptCommand };
+  notifyPriorityChanges?: boolean;
+  /** sync_group_tracking_weight (or the deprecated global_tracking): members keep their tracking weights. */
+  trackingWeight: boolean;
+  where: SourceRef;
+}
+
+/** track_file NAME (vrrp_track_file): a number in a file that moves priorities or means FAULT. */
+export interface TrackFileSpec {
+  name: string;
+  file: string;
+  /** Default weight of its trackers (1). */
+  weight: number;
+  reverse: boolean;
+  /** init_file [VALUE] [overwrite]: write VALUE at start-up if the file is missing (always, with overwrite). */
+  init?: { value: number; overwrite: boolean };
+  where: SourceRef;
+}
+
+/** vrrp_track_process NAME: whether enough (and not too many) matching processes run. */
+export interface TrackProcessSpec {
+  name: string;
+  /** The process name (or argv[0]) and the parameters to match. */
+  process: string;
+  params: string[];
+  /** param_match: 'exact' when given without a value. */
+  paramMatch?: 'exact' | 'partial' | 'initial';
+  fullCommand: boolean;
+  /** Default weight of its trackers (1). */
+  weight: number;
+  reverse: boolean;
+  /** Default 1. */
+  quorum: number;
+  /** undefined = no maximum. */
+  quorumMax?: number;
+  /** Seconds (fork_delay / terminate_delay; `delay` sets both). Default 0. */
+  forkDelay: number;
+  terminateDelay: number;
   where: SourceRef;
 }
 
@@ -610,6 +689,8 @@ export interface VipdConfig {
   files: string[];
   global: GlobalDefs;
   vrrpScripts: VrrpScriptSpec[];
+  trackFiles: TrackFileSpec[];
+  trackProcesses: TrackProcessSpec[];
   vrrpSyncGroups: VrrpSyncGroupSpec[];
   vrrpInstances: VrrpInstanceSpec[];
   virtualServerGroups: VirtualServerGroupSpec[];

@@ -2,7 +2,8 @@
 // VRRP InstanceConfig objects and IPVS VirtualServerConfig objects. No I/O, so reload can diff
 // what it maps and tests can check it without sockets.
 import type {
-  CheckerSpec, RealServerSpec, ScriptCommand, VipdConfig, VirtualServerSpec, VirtualServerGroupSpec, VrrpInstanceSpec, VrrpScriptSpec,
+  CheckerSpec, RealServerSpec, ScriptCommand, TrackedRef, TrackFileSpec, TrackProcessSpec, VipdConfig, VirtualServerSpec, VirtualServerGroupSpec,
+  VrrpInstanceSpec, VrrpScriptSpec,
 } from '../config/types.js';
 import { resolveInstanceConfig, type ResolvedInstanceConfig } from '../vrrp/instance-config.js';
 import { destinationKey, makeDestination, makeService, serviceKey, type Service, type ForwardMethod } from '../ipvs/index.js';
@@ -73,26 +74,40 @@ function resolvedConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedInstanceC
       ...(i.garpExtraIf ? { extraIfRefreshMs: s2ms(i.garpExtraIf.intervalS), extraIfAll: i.garpExtraIf.all } : {}),
     },
     ...(i.downTimerAdverts !== undefined ? { downTimerAdverts: i.downTimerAdverts } : {}),
+    ...(i.dontTrackPrimary ? { dontTrackPrimary: true } : {}),
     // keepalived 2.2 sends and accepts the RFC checksum; accept the old variant too (interop switch).
     ...(i.version === 3 && i.family === 4 ? { checksum: 'either' as const } : {}),
   });
 }
 
-/** A tracked thing of an instance, resolved to what the daemon runs. */
-/** `weight` as the router applies it (keepalived's reverse negates it); `reverse`: OK while down/failed. */
+/**
+ * A tracked thing of an instance, resolved to what the daemon runs: its weight and reverse as they
+ * apply (the entry's, else the tracker's own). What a weight does is src/vrrp/track/effect.ts's.
+ */
 export type TrackSpec =
   | { kind: 'interface'; name: string; weight: number; reverse: boolean }
-  | { kind: 'script'; name: string; weight: number; reverse: boolean; script: VrrpScriptSpec };
+  | { kind: 'script'; name: string; weight: number; reverse: boolean; script: VrrpScriptSpec }
+  | { kind: 'file'; name: string; weight: number; reverse: boolean; file: TrackFileSpec }
+  | { kind: 'process'; name: string; weight: number; reverse: boolean; process: TrackProcessSpec };
 
+/** The instance's own tracking and its sync group's (which tracks for every member). */
 export function trackSpecs(i: VrrpInstanceSpec, cfg: VipdConfig): TrackSpec[] {
-  const out: TrackSpec[] = i.trackInterfaces.map((t) => ({ kind: 'interface' as const, name: t.name, weight: t.reverse ? -t.weight : t.weight, reverse: t.reverse }));
-  for (const t of i.trackScripts) {
-    const script = cfg.vrrpScripts.find((s) => s.name === t.name);
-    if (!script) continue; // the parser reports unknown scripts; nothing to run
-    const w = t.weight ?? script.weight;
-    const reverse = t.reverse || script.weightReverse;
-    out.push({ kind: 'script', name: t.name, weight: reverse ? -w : w, reverse, script });
-  }
+  const group = cfg.vrrpSyncGroups.find((g) => g.group.includes(i.name));
+  const interfaces = [...i.trackInterfaces, ...(group?.trackInterfaces ?? [])];
+  const out: TrackSpec[] = interfaces.map((t) => ({ kind: 'interface' as const, name: t.name, weight: t.weight, reverse: t.reverse }));
+  const refs = <B extends { name: string; weight: number }>(list: TrackedRef[], blocks: B[], make: (t: TrackedRef, b: B) => TrackSpec) => {
+    for (const t of list) {
+      const b = blocks.find((x) => x.name === t.name);
+      if (b) out.push(make(t, b)); // the parser reports unknown names; nothing to run
+    }
+  };
+  const weightOf = (t: TrackedRef, b: { weight: number }) => t.weight ?? b.weight;
+  refs([...i.trackScripts, ...(group?.trackScripts ?? [])], cfg.vrrpScripts,
+    (t, script) => ({ kind: 'script', name: t.name, weight: weightOf(t, script), reverse: t.reverse ?? script.weightReverse, script }));
+  refs([...i.trackFiles, ...(group?.trackFiles ?? [])], cfg.trackFiles,
+    (t, file) => ({ kind: 'file', name: t.name, weight: weightOf(t, file), reverse: t.reverse ?? file.reverse, file }));
+  refs([...i.trackProcesses, ...(group?.trackProcesses ?? [])], cfg.trackProcesses,
+    (t, process) => ({ kind: 'process', name: t.name, weight: weightOf(t, process), reverse: t.reverse ?? process.reverse, process }));
   return out;
 }
 

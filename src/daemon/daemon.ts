@@ -16,6 +16,7 @@ import { LoopHealth } from './loop-health.js';
 import { logRouterEvents } from './router-log.js';
 import { commandStats } from '../health/command-stats.js';
 import { metricFamilies, statusReport, type ReportSources } from './report.js';
+import { ScriptPolicy, checkConfigScripts } from './script-policy.js';
 import type { DaemonOptions } from './options.js';
 import type { MetricFamily } from './metrics.js';
 
@@ -41,7 +42,9 @@ export class Daemon {
     this.#host = new K0sHost(deps, log);
     this.#loop = new LoopHealth(log);
     if (!opts.vrrpOnly) {
-      this.#ipvs = new IpvsRunner(deps, log, { logDetail: opts.logDetail, isMaster: (n) => this.#vrrp?.isMaster(n) ?? false });
+      this.#ipvs = new IpvsRunner(deps, log, {
+        logDetail: opts.logDetail, isMaster: (n) => this.#vrrp?.isMaster(n) ?? false, onLine: (l) => this.#vrrp?.lvsLines.write(l),
+      });
       this.#proxy = new K0sProxyRunner(deps, log, { isMaster: (n) => this.#vrrp?.isMaster(n) ?? false });
     }
   }
@@ -70,8 +73,10 @@ export class Daemon {
       this.#loop.attach(vrrp.loopView());
       await this.#host.apply(plan.host);
       await routes.apply(routeSets(config));
+      vrrp.configure(config, this.#scriptPolicy(config));
       if (!await vrrp.startupDelay(Math.round((config.global.startupDelay ?? 0) * 1000), this.#deps.clock)) return; // stopped meanwhile
       await vrrp.apply(plan.instances, plan.syncGroups, true);
+      this.#scriptSummary();
     }
     await this.#ipvs?.apply(plan.virtualServers);
     await this.#proxy?.apply(plan.proxy);
@@ -89,12 +94,38 @@ export class Daemon {
     const failures: StepFailure[] = [];
     if (this.#vrrp) {
       await this.#host.apply(plan.host).catch((error: Error) => failures.push({ instance: 'k0s host setup', error }));
+      this.#vrrp.configure(config, this.#scriptPolicy(config));
       failures.push(...await this.#vrrp.apply(plan.instances, plan.syncGroups, false));
       await this.#routes?.apply(routeSets(config));
+      this.#scriptSummary();
     }
     await this.#ipvs?.apply(plan.virtualServers);
     await this.#proxy?.apply(plan.proxy).catch((error: Error) => failures.push({ instance: 'k0s', error }));
     if (failures.length) throw new Error(failures.map((f) => `${f.instance}: ${f.error.message}`).join('; '));
+  }
+
+  #policy: ScriptPolicy | undefined;
+  /** Information lines of the script checks already logged: a reload repeats only its warnings. */
+  #scriptInfo = new Set<string>();
+
+  /** Who scripts run as and which may run: checked (and logged) for the whole configuration at once, as keepalived. */
+  #scriptPolicy(config: VipdConfig): ScriptPolicy {
+    const policy = new ScriptPolicy(config.global, this.#deps.scriptHost, { warn: (m) => this.#log.warn(m), info: (m) => this.#info(m) });
+    checkConfigScripts(config, policy);
+    this.#policy = policy;
+    return policy;
+  }
+
+  #info(m: string): void {
+    if (this.#scriptInfo.has(m)) return;
+    this.#scriptInfo.add(m);
+    this.#log.info(m);
+  }
+
+  #scriptSummary(): void {
+    // keepalived's words; information only, as it is what every config without script_user gets.
+    const s = this.#policy?.summary();
+    if (s) this.#info(s);
   }
 
   /** SIGTERM: priority-0 adverts and VIPs removed, then owned IPVS services (unless told to keep them). */

@@ -2,7 +2,7 @@
 // real ones (raw sockets, rtnetlink, generic netlink, /proc/sys, child processes); tests hand in
 // fakes so the whole daemon starts without a kernel.
 import { writeFileSync } from 'node:fs';
-import type { RouterEvents } from '../vrrp/router.js';
+import type { InitialTracking, RouterEvents } from '../vrrp/router.js';
 import { VrrpRouter } from '../vrrp/router.js';
 import { realClock, type Clock, type InstanceConfig, type InstanceStatus, type VrrpInstance } from '../vrrp/instance.js';
 import { httpProbe, scriptProbe, tcpProbe, type Probe } from '../vrrp/track/probes.js';
@@ -10,6 +10,12 @@ import { runNotify, type NotifyCommand, type NotifyResult } from '../vrrp/notify
 import { RtNetlink } from '../netif/rtnetlink.js';
 import { nftAvailable } from '../netif/nftables.js';
 import { NftFilter } from '../vrrp/accept-filter.js';
+import type { RunAs } from '../health/passwd.js';
+import { FileWatch } from '../vrrp/track/file-watch.js';
+import { ProcessMonitor } from '../vrrp/track/process-monitor.js';
+import { NotifyFifo, type NotifyFifoOptions, type NotifyFifoPort } from '../vrrp/notify-fifo.js';
+import type { TrackHubDeps } from './track-hub.js';
+import { realScriptHost, type ScriptHost } from './script-policy.js';
 import { IpvsClient, type ProbeRunner, type Timers } from '../ipvs/index.js';
 import type { RouteNetlink } from './route-runner.js';
 import { buildProbe, type ProbeSpec } from '../health/index.js';
@@ -21,11 +27,11 @@ import type { ProxyBalance } from '../config/types.js';
 export interface VrrpRouterPort {
   on<K extends keyof RouterEvents>(event: K, listener: (...args: RouterEvents[K]) => void): unknown;
   off<K extends keyof RouterEvents>(event: K, listener: (...args: RouterEvents[K]) => void): unknown;
-  add(cfg: InstanceConfig): Promise<VrrpInstance>;
+  add(cfg: InstanceConfig, opts?: { tracked?: InitialTracking[] }): Promise<VrrpInstance>;
   remove(name: string): Promise<void>;
   instance(name: string): VrrpInstance | undefined;
   trackInterface(instance: string, ifname: string, weight?: number, reverse?: boolean): Promise<void>;
-  setTracked(instance: string, source: string, ok: boolean, weight: number, reverse?: boolean): void;
+  setTracked(instance: string, source: string, ok: boolean, weight: number): void;
   status(): InstanceStatus[];
   readonly unknownVridCount: number;
   close(): Promise<void>;
@@ -62,9 +68,14 @@ export interface DaemonDeps {
   /** IPVS health checks; undefined = the real TCP/HTTP probes. */
   ipvsProbe?: ProbeRunner;
   ipvsTimers?: Timers;
-  /** The probe a vrrp_script runs. */
-  trackProbe(argv: string[]): Probe;
+  /** The probe a vrrp_script runs (a program runs as `runAs`). */
+  trackProbe(argv: string[], runAs?: RunAs): Probe;
   runNotify(cmd: NotifyCommand): Promise<NotifyResult>;
+  /** track_file watches and the process monitor of vrrp_track_process. */
+  trackSources: TrackHubDeps;
+  openFifo(opts: NotifyFifoOptions): NotifyFifoPort;
+  /** Users and file checks of scripts (script_user, enable_script_security). */
+  scriptHost: ScriptHost;
   /** k0s userspace proxy: `nft -f -` for its redirect table, the TCP proxy, its backends' probes. */
   nft: NftRunner;
   createTcpProxy(opts: TcpProxyOptions): TcpProxyPort;
@@ -75,12 +86,12 @@ export interface DaemonDeps {
 }
 
 /** vrrp_script `script` may name a built-in probe instead of a program: http(s)://... or tcp://host:port. */
-export function builtinProbe(argv: string[]): Probe {
+export function builtinProbe(argv: string[], runAs?: RunAs): Probe {
   const first = argv[0] ?? '';
   if (/^https?:\/\//.test(first)) return httpProbe(first);
   const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:]+):(\d+)$/.exec(first);
   if (tcp) return tcpProbe(tcp[1]!.replace(/^\[|\]$/g, ''), Number(tcp[2]));
-  return scriptProbe(argv);
+  return scriptProbe(argv, runAs);
 }
 
 /** The host: one rtnetlink socket shared by the router and the host setup. */
@@ -99,6 +110,13 @@ export function realDependencies(): DaemonDeps {
     openIpvs: () => IpvsClient.open(),
     trackProbe: builtinProbe,
     runNotify: (cmd) => runNotify(cmd),
+    trackSources: {
+      fileWatch: (opts) => new FileWatch(opts),
+      fileDirectoryExists: (file) => FileWatch.directoryExists(file),
+      processMonitor: (opts) => new ProcessMonitor(opts),
+    },
+    openFifo: (opts) => NotifyFifo.open(opts),
+    scriptHost: realScriptHost(),
     nft: runNft,
     createTcpProxy: (opts) => new TcpProxy(opts),
     proxyProbe: buildProbe,

@@ -6,6 +6,7 @@ import { VirtualServerManager, type IpvsClient, type ServiceState } from '../ipv
 import type { DaemonDeps } from './deps.js';
 import type { VirtualServerPlan } from './reload-plan.js';
 import { RealServerNotifier } from './real-server-notify.js';
+import { realServerLine, virtualServerLine } from '../vrrp/notify-lines.js';
 
 /** Whether this node programs IPVS now. */
 export function ipvsActive(plan: Pick<VirtualServerPlan, 'onMasterOnly' | 'owners'>, isMaster: (instance: string) => boolean): boolean {
@@ -24,16 +25,22 @@ export class IpvsRunner {
   #log: Logger;
   #logDetail: boolean;
   #isMaster: (instance: string) => boolean;
+  #onLine: ((line: string) => void) | undefined;
   #client: IpvsClient | undefined;
   #manager: VirtualServerManager | undefined;
   #plan: VirtualServerPlan | undefined;
 
-  constructor(deps: Pick<DaemonDeps, 'openIpvs' | 'ipvsProbe' | 'ipvsTimers'> & Partial<Pick<DaemonDeps, 'runNotify'>>, log: Logger, opts: { logDetail: boolean; isMaster: (instance: string) => boolean }) {
+  /** `onLine`: lvs_notify_fifo / notify_fifo lines (VS / RS up and down). */
+  constructor(
+    deps: Pick<DaemonDeps, 'openIpvs' | 'ipvsProbe' | 'ipvsTimers'> & Partial<Pick<DaemonDeps, 'runNotify'>>, log: Logger,
+    opts: { logDetail: boolean; isMaster: (instance: string) => boolean; onLine?: (line: string) => void },
+  ) {
     this.#deps = deps;
     this.#log = log;
     if (deps.runNotify) this.#notifier = new RealServerNotifier(deps.runNotify, log);
     this.#logDetail = opts.logDetail;
     this.#isMaster = opts.isMaster;
+    this.#onLine = opts.onLine;
   }
 
   async apply(plan: VirtualServerPlan): Promise<void> {
@@ -76,6 +83,10 @@ export class IpvsRunner {
     m.on('checkFailed', (e) => this.#log.info(e, `real server ${e.destination} of ${e.service}: ${e.check} failed${e.reason ? `: ${e.reason}` : ''}${e.retry ? ` (retry ${e.retry.n} of ${e.retry.of})` : ' (still down)'}`));
     m.on('quorumDown', (e) => this.#log.warn(e, `virtual server ${e.service} lost its quorum`));
     m.on('quorumUp', (e) => this.#log.info(e, `virtual server ${e.service} has its quorum`));
+    m.on('realServerUp', (e) => this.#onLine?.(realServerLine(e.destination, e.service, true)));
+    m.on('realServerDown', (e) => this.#onLine?.(realServerLine(e.destination, e.service, false)));
+    m.on('quorumUp', (e) => this.#onLine?.(virtualServerLine(e.service, true)));
+    m.on('quorumDown', (e) => this.#onLine?.(virtualServerLine(e.service, false)));
     m.on('applied', (r) => {
       for (const f of r.failed) this.#log.error({ op: f.op.kind }, `IPVS: ${f.error.message}`);
       if (this.#logDetail && r.sent) this.#log.debug({ sent: r.sent }, 'IPVS table updated');

@@ -12,13 +12,21 @@ import { instanceConfig, trackSpecs, virtualServerConfigs, type MappedVirtualSer
 import { hostChanges, hostSetup, type HostChanges } from './k0s-host.js';
 import { authHmacChanges } from '../vrrp/instance-auth.js';
 
-/** notify_master / notify_backup / notify_fault / notify_stop / notify of one instance. */
-export interface NotifySpec {
+/** notify_master / notify_backup / notify_fault / notify_stop / notify of an instance or a sync group. */
+export interface GroupNotifySpec {
   master?: ScriptCommand;
   backup?: ScriptCommand;
   fault?: ScriptCommand;
   stop?: ScriptCommand;
   any?: ScriptCommand;
+}
+
+/** An instance's: the group's five, and notify_master_rx_lower_pri, notify_deleted, notify_priority_changes. */
+export interface NotifySpec extends GroupNotifySpec {
+  rxLowerPri?: ScriptCommand;
+  /** DELETED (not FAULT) when a reload removes it; the instance's or its group's notify_deleted. */
+  deleted?: { script?: ScriptCommand };
+  priorityChanges: boolean;
 }
 
 /** One vrrp_instance in the library's terms plus what the daemon runs around it. */
@@ -55,11 +63,15 @@ export type InstanceStep =
   | { kind: 'update'; name: string; next: InstanceDefinition; changes: InstanceChanges }
   | { kind: 'keep'; name: string; next: InstanceDefinition };
 
+/** A vrrp_sync_group as the runner needs it (its tracking is in its members' TrackSpecs). */
+export interface SyncGroupDefinition { members: string[]; notify: GroupNotifySpec }
+
 export type SyncGroupStep =
-  | { kind: 'create'; name: string; members: string[] }
-  | { kind: 'rebuild'; name: string; members: string[]; because: string }
+  | ({ kind: 'create'; name: string } & SyncGroupDefinition)
+  | ({ kind: 'rebuild'; name: string; because: string } & SyncGroupDefinition)
   | { kind: 'remove'; name: string }
-  | { kind: 'keep'; name: string; members: string[] };
+  /** Same members: the group keeps its state (its notify scripts may have changed). */
+  | ({ kind: 'keep'; name: string } & SyncGroupDefinition);
 
 export interface VirtualServerPlan {
   mapped: MappedVirtualServer[];
@@ -89,11 +101,24 @@ export interface ReloadPlan {
   proxy: ProxyPlan | undefined;
 }
 
-export function notifySpec(i: VipdConfig['vrrpInstances'][number]): NotifySpec {
+type Notified = Pick<VipdConfig['vrrpInstances'][number], 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop' | 'notify'>;
+
+export function groupNotifySpec(i: Notified): GroupNotifySpec {
   return {
     ...(i.notifyMaster ? { master: i.notifyMaster } : {}), ...(i.notifyBackup ? { backup: i.notifyBackup } : {}),
     ...(i.notifyFault ? { fault: i.notifyFault } : {}), ...(i.notifyStop ? { stop: i.notifyStop } : {}),
     ...(i.notify ? { any: i.notify } : {}),
+  };
+}
+
+export function notifySpec(i: VipdConfig['vrrpInstances'][number], config?: VipdConfig): NotifySpec {
+  const group = config?.vrrpSyncGroups.find((g) => g.group.includes(i.name));
+  const deleted = i.notifyDeleted ?? group?.notifyDeleted;
+  return {
+    ...groupNotifySpec(i),
+    ...(i.notifyMasterRxLowerPri ? { rxLowerPri: i.notifyMasterRxLowerPri } : {}),
+    ...(deleted ? { deleted } : {}),
+    priorityChanges: i.notifyPriorityChanges,
   };
 }
 
@@ -112,7 +137,7 @@ function mapped<T>(what: string, where: SourceRef, fn: () => T): T {
 
 export function instanceDefinitions(config: VipdConfig): InstanceDefinition[] {
   return config.vrrpInstances.map((i) => mapped(`vrrp_instance ${i.name}`, i.where, () => ({
-    name: i.name, config: instanceConfig(i, config), tracks: trackSpecs(i, config), notify: notifySpec(i), where: i.where,
+    name: i.name, config: instanceConfig(i, config), tracks: trackSpecs(i, config), notify: notifySpec(i, config), where: i.where,
   })));
 }
 
@@ -128,11 +153,18 @@ function semantic(v: unknown): unknown {
 const same = (a: unknown, b: unknown) => isDeepStrictEqual(semantic(a), semantic(b));
 
 export function trackKey(t: TrackSpec): string {
-  return t.kind === 'interface' ? `interface:${t.name}` : `script:${t.name}`;
+  return `${t.kind}:${t.name}`;
 }
 
-/** The tracked thing without its weight: what runs (a changed script definition is a new tracker). */
-const trackIdentity = (t: TrackSpec) => (t.kind === 'interface' ? t.name : semantic(t.script));
+/** The tracked thing without its weight: what runs (a changed definition is a new tracker). */
+function trackIdentity(t: TrackSpec): unknown {
+  switch (t.kind) {
+    case 'interface': return t.name;
+    case 'script': return semantic(t.script);
+    case 'file': return semantic(t.file);
+    case 'process': return semantic(t.process);
+  }
+}
 
 export function trackingChanges(old: TrackSpec[], next: TrackSpec[]): TrackingChanges & { interfacesRemoved: string[] } {
   const before = new Map(old.map((t) => [trackKey(t), t]));
@@ -195,28 +227,28 @@ export function instanceStep(old: InstanceDefinition, next: InstanceDefinition):
   return Object.keys(changes).length ? { kind: 'update', name, next, changes } : { kind: 'keep', name, next };
 }
 
-function syncGroupMembers(config: VipdConfig): Map<string, string[]> {
+/** Every group, even of one member: keepalived notifies a group of one as a group too. */
+export function syncGroupDefinitions(config: VipdConfig): Map<string, SyncGroupDefinition> {
   const names = new Set(config.vrrpInstances.map((i) => i.name));
-  const out = new Map<string, string[]>();
+  const out = new Map<string, SyncGroupDefinition>();
   for (const g of config.vrrpSyncGroups) {
     const members = g.group.filter((m) => names.has(m));
-    // A group of one has nobody to take along.
-    if (members.length > 1) out.set(g.name, members);
+    if (members.length > 0) out.set(g.name, { members, notify: groupNotifySpec(g) });
   }
   return out;
 }
 
-/** Groups are rebuilt only when their members change or restart: a kept group keeps its fault state. */
-export function syncGroupSteps(old: Map<string, string[]>, next: Map<string, string[]>, restarted: Set<string>): SyncGroupStep[] {
+/** Groups are rebuilt only when their members change or restart: a kept group keeps its state. */
+export function syncGroupSteps(old: Map<string, SyncGroupDefinition>, next: Map<string, SyncGroupDefinition>, restarted: Set<string>): SyncGroupStep[] {
   const steps: SyncGroupStep[] = [];
   for (const name of old.keys()) if (!next.has(name)) steps.push({ kind: 'remove', name });
-  for (const [name, members] of next) {
+  for (const [name, def] of next) {
     const before = old.get(name);
-    if (!before) steps.push({ kind: 'create', name, members });
-    else if (!isDeepStrictEqual(before, members)) steps.push({ kind: 'rebuild', name, members, because: 'members changed' });
+    if (!before) steps.push({ kind: 'create', name, ...def });
+    else if (!isDeepStrictEqual(before.members, def.members)) steps.push({ kind: 'rebuild', name, ...def, because: 'members changed' });
     else {
-      const r = members.filter((m) => restarted.has(m));
-      steps.push(r.length ? { kind: 'rebuild', name, members, because: `${r.join(', ')} restarted` } : { kind: 'keep', name, members });
+      const r = def.members.filter((m) => restarted.has(m));
+      steps.push(r.length ? { kind: 'rebuild', name, ...def, because: `${r.join(', ')} restarted` } : { kind: 'keep', name, ...def });
     }
   }
   return steps;
@@ -253,7 +285,7 @@ export function planReload(old: VipdConfig | undefined, next: VipdConfig): Reloa
   const restarted = new Set(instances.filter((s) => s.kind === 'restart' || s.kind === 'add').map((s) => s.name));
   return {
     instances,
-    syncGroups: syncGroupSteps(old ? syncGroupMembers(old) : new Map(), syncGroupMembers(next), restarted),
+    syncGroups: syncGroupSteps(old ? syncGroupDefinitions(old) : new Map(), syncGroupDefinitions(next), restarted),
     host: hostChanges(old ? hostSetup(old) : undefined, hostSetup(next)),
     virtualServers: virtualServerPlan(next),
     proxy: proxyPlan(next),

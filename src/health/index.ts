@@ -22,7 +22,7 @@ export { smtpProbe, type SmtpProbeOptions } from './smtp.js';
 export { SmtpDialog, takeReply, type SmtpStep } from './smtp-dialog.js';
 export { fileProbe, type FileProbeOptions } from './file.js';
 export { parseTrackFileValue, fileCheckVerdict, type FileCheckVerdict } from './track-file-value.js';
-export { unsafeReason, executableBy, inspectScript, type FileFacts, type ScriptFile } from './script-security.js';
+export { unsafeReason, executableBy, inspectScript, type FileFacts, type ScriptFile } from './script-file.js';
 export { runCommand, describeCommandResult, type CommandOptions, type CommandResult } from './run-command.js';
 export { commandStats, newCommandStats, type CommandStats } from './command-stats.js';
 export { parsePasswd, parseGroup, resolveRunAs, type PasswdEntry, type GroupEntry, type RunAs } from './passwd.js';

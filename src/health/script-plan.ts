@@ -9,7 +9,7 @@
 import { UserLookupError } from './errors.js';
 import type { RunAs } from './passwd.js';
 import { lookupRunAs } from './run-as.js';
-import { executableBy, inspectScript, unsafeReason, type ScriptFile } from './script-security.js';
+import { executableBy, inspectScript, unsafeReason, type ScriptFile } from './script-file.js';
 
 export interface ScriptPolicy {
   enableScriptSecurity: boolean;

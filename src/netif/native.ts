@@ -64,6 +64,9 @@ export interface NativeAddon {
   schedGetaffinity(tid: number): number[];
   mlockall(current: boolean, future: boolean, onFault: boolean): void;
   munlockall(): void;
+  /** pidfd_open(2): readable once the process has exited. Closed with close(handle). */
+  pidfdOpen(pid: number): NativeSocket;
+  mkfifo(path: string, mode: number): void;
 }
 
 /** Every function of NativeAddon, in native/functions.h order (checked by test/unit/native-addon.test.ts). */
@@ -71,7 +74,7 @@ export const NATIVE_FUNCTIONS = [
   'socket', 'setsockopt', 'getsockopt', 'bind', 'connect', 'getsockname', 'sendmsg', 'recvmsg', 'recvmmsg', 'close', 'detach',
   'watch', 'unwatch', 'ref',
   'schedSetscheduler', 'schedGetscheduler', 'schedGetPriorityMin', 'schedGetPriorityMax', 'schedSetaffinity',
-  'schedGetaffinity', 'mlockall', 'munlockall',
+  'schedGetaffinity', 'mlockall', 'munlockall', 'pidfdOpen', 'mkfifo',
 ] as const satisfies ReadonlyArray<keyof NativeAddon>;
 
 // Compile-time: the list names every member of NativeAddon (a missing one fails tsc here).

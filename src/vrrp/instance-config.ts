@@ -199,6 +199,8 @@ export interface InstanceConfig {
   addressListCheck?: 'log' | 'strict';
   /** keepalived down_timer_adverts. Default 3 (the RFC). */
   downTimerAdverts?: number;
+  /** keepalived dont_track_primary: the interface's own link going down is no FAULT. Default false. */
+  dontTrackPrimary?: boolean;
   /**
    * HMAC-SHA256 authentication of adverts (draft-cassen-vrrp-auth-hmac, keepalived's `auth_hmac`):
    * every advert carries a signed trailer, and adverts without a valid one are dropped before they
@@ -369,6 +371,7 @@ export function resolveInstanceConfig(c: InstanceConfig): ResolvedInstanceConfig
     ...(c.vmac ? { vmac: { ...c.vmac } } : {}),
     ...(c.ipvlan ? { ipvlan: { ...c.ipvlan } } : {}),
     ...(authHmac ? { authHmac } : {}),
+    ...(c.dontTrackPrimary ? { dontTrackPrimary: true } : {}),
   };
   if (!['send', 'detect', 'never'].includes(r.oldUnicastChecksum)) bad(`oldUnicastChecksum must be send, detect or never, not ${String(r.oldUnicastChecksum)}`);
   try {

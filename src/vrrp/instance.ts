@@ -81,6 +81,15 @@ export interface DropEvent { instance: string; reason: DropReason; detail: strin
 /** An advert of ours, as master, that left more than one advertisement interval after it was due. */
 export interface LateAdvertEvent { instance: string; lateMs: number; intervalMs: number }
 
+/** The effective priority changed (tracking weights); `state` is the state it changed in. */
+export interface PriorityChange { instance: string; state: VrrpStateName; priority: number; previous: number }
+
+/** The named fault sources of an instance changed (after any state change they caused). */
+export interface FaultsChange { instance: string; faults: string[] }
+
+/** Decides, when a member's Master_Down_Timer expires, whether it may become master now (sync groups). */
+export type MasterGate = (instance: string) => boolean;
+
 export interface InstanceEvents {
   state: [StateChange];
   drop: [DropEvent];
@@ -89,6 +98,10 @@ export interface InstanceEvents {
   'send-error': [{ instance: string; error: Error }];
   garp: [{ instance: string; count: number }];
   'late-advert': [LateAdvertEvent];
+  priority: [PriorityChange];
+  faults: [FaultsChange];
+  /** As master, an advert with a lower priority (keepalived's notify_master_rx_lower_pri). */
+  'lower-priority': [{ instance: string; source: string; priority: number }];
   /** auth_hmac: an accepted advert worth a log line (tolerated missing trailer, clock skew). */
   'auth-notice': [AuthNoticeEvent];
 }
@@ -146,6 +159,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
   #ahKey: Buffer | undefined;
   #ahSeq = 0;
   #blocked = false;
+  #gate: MasterGate | undefined;
   #auth: InstanceAuth | undefined;
 
   /** Throws ConfigError (touching nothing) on a config that cannot run. */
@@ -209,8 +223,12 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     this.#started = true;
     this.#warmUp();
     await this.#queueAddresses('remove');
-    this.#dispatch({ type: 'startup', now: this.#clock.now() });
-    if (this.#faults.size) this.#dispatch({ type: 'fault', now: this.#clock.now(), reason: [...this.#faults].join(', ') });
+    const now = this.#clock.now();
+    // Tracking known before the start counts from the start: the machine starts at the effective
+    // priority, and a fault known now goes INITIALIZE -> FAULT without a BACKUP in between (keepalived).
+    if (this.#priority !== this.#machine.priority) this.#dispatch({ type: 'set-priority', now, priority: this.#priority });
+    if (this.#faults.size) this.#dispatch({ type: 'fault', now, reason: [...this.#faults].join(', ') });
+    else this.#dispatch({ type: 'startup', now });
   }
 
   /** RFC Shutdown: a master sends priority 0 and removes its VIPs. Resolves when the VIPs are gone. */
@@ -246,7 +264,10 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     const wasMaster = this.#machine.state === 'master';
     this.#dispatch({ type: 'advert', now: this.#clock.now(), priority: adv.priority, advertIntervalCs: adv.advertIntervalCs, source: adv.source });
     // Still master after a (non-resigning) advert: the sender has lower priority and believed it was master.
-    if (wasMaster && this.#machine.state === 'master' && adv.priority > 0) this.#garps.update(onLowerPriorityAdvert);
+    if (wasMaster && this.#machine.state === 'master' && adv.priority > 0) {
+      this.#garps.update(onLowerPriorityAdvert);
+      this.emit('lower-priority', { instance: this.name, source: adv.source, priority: adv.priority });
+    }
   }
 
   #verdict(d: VrrpDatagram): Verdict {
@@ -335,12 +356,41 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
   /** A named fault source (tracked interface, script, link) failed or recovered. */
   setFault(source: string, failed: boolean): void {
     const had = this.#faults.size > 0;
+    if (failed === this.#faults.has(source)) return;
     if (failed) this.#faults.add(source);
     else this.#faults.delete(source);
+    if (this.#started) {
+      const now = this.#clock.now();
+      if (!had && this.#faults.size > 0) this.#dispatch({ type: 'fault', now, reason: source });
+      else if (had && this.#faults.size === 0) this.#dispatch({ type: 'fault-cleared', now });
+    }
+    this.emit('faults', { instance: this.name, faults: [...this.#faults] });
+  }
+
+  /** The fault sources now (a sync group tells its own from the members'). */
+  get faults(): readonly string[] {
+    return [...this.#faults];
+  }
+
+  /** Backup whose Master_Down_Timer expired while a sync group held it back. */
+  get wantsMaster(): boolean {
+    return this.#machine.wantsMaster;
+  }
+
+  /** A sync group's say on taking over (undefined: none). */
+  setMasterGate(gate: MasterGate | undefined): void {
+    this.#gate = gate;
+  }
+
+  /** A sync group moves this member along with another: Backup -> Master, or Master -> Backup. */
+  syncTo(state: 'master' | 'backup'): void {
     if (!this.#started) return;
-    const now = this.#clock.now();
-    if (!had && this.#faults.size > 0) this.#dispatch({ type: 'fault', now, reason: source });
-    else if (had && this.#faults.size === 0) this.#dispatch({ type: 'fault-cleared', now });
+    this.#dispatch({ type: state === 'master' ? 'sync-master' : 'sync-backup', now: this.#clock.now() });
+  }
+
+  /** The interface's link came back while master (dont_track_primary): the VIPs are announced again, as keepalived does. */
+  linkRestored(): void {
+    if (this.#started && this.#machine.state === 'master') this.#garps.update(onBecomeMaster);
   }
 
   /** A master goes to BACKUP (priority 0 advert, VIPs removed) and takes over again after Master_Down_Interval. */
@@ -387,10 +437,12 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
   }
 
   #dispatch(event: MachineEvent): void {
+    const before = this.#machine.priority;
     const { machine, actions } = step(this.#machine, event);
     this.#machine = machine;
     this.#stats = countActions(this.#stats, actions);
     for (const a of actions) this.#perform(a, event.now);
+    if (machine.priority !== before) this.emit('priority', { instance: this.name, state: machine.state, priority: machine.priority, previous: before });
   }
 
   #perform(a: Action, now: number): void {
@@ -442,7 +494,8 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       // Stall-safe: adverts that queued up while we were not running count before the timer does.
       this.#env.channel.drain();
       if (!this.#started) return;
-      this.#dispatch({ type: 'master-down-timer', now: this.#clock.now() });
+      const held = this.#gate !== undefined && this.#machine.state === 'backup' && !this.#gate(this.name);
+      this.#dispatch({ type: 'master-down-timer', now: this.#clock.now(), held });
     } else {
       const due = this.#machine.adverAt;
       const now = this.#clock.now();

@@ -14,7 +14,8 @@ import type { Clock } from './clock.js';
 import { resolveInstanceConfig, type InstanceConfig, type ResolvedInstanceConfig } from './instance-config.js';
 import { ahKeyOf, canonicalIp, isUnicast, multicastGroupOf, otherInterfacesOf } from './instance-views.js';
 import { vridOf, vridOfIpv4Packet } from './packet.js';
-import { countsAsOk, effectivePriority } from './track/tracker-state.js';
+import { effectivePriority } from './track/tracker-state.js';
+import { asTracked, upDownEffect } from './track/effect.js';
 import { procSysctl, virtualLinkOf, VirtualLinks, type SysctlOps } from './virtual-link.js';
 import { NftFilter } from './accept-filter.js';
 import { nftAvailable } from '../netif/nftables.js';
@@ -22,7 +23,12 @@ import { AH_LENGTH, IPPROTO_AH } from './auth-ah.js';
 import { isMulticast, instancesConflict } from './demux.js';
 
 /** Instance events the router re-emits, so one listener sees every instance. */
-const RELAYED: ReadonlyArray<keyof InstanceEvents> = ['state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'late-advert', 'auth-notice'];
+const RELAYED: ReadonlyArray<keyof InstanceEvents> = [
+  'state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'late-advert', 'priority', 'faults', 'lower-priority', 'auth-notice',
+];
+
+/** A tracking source known when an instance is added: it counts from the start (no transition through BACKUP). */
+export interface InitialTracking { source: string; ok: boolean; weight: number }
 
 export interface RouterEvents extends InstanceEvents {
   /** A datagram for a VRID no instance here runs (counted; common on shared LANs). */
@@ -64,7 +70,10 @@ interface Entry {
   virtualLink?: { name: string; vmac: boolean };
   /** Tracking sources by name: the instance's own link, track_interface, scripts... */
   tracked: Map<string, Tracked>;
+  /** Tracked links: weight and reverse (the instance's own link: weight 0). */
   trackedLinks: Map<string, { weight: number; reverse: boolean }>;
+  /** The instance's own link has carrier (known from the link events). */
+  linkRunning: boolean;
   /** track_src_ip: the source address whose absence is a fault. */
   trackedSource?: string;
 }
@@ -150,7 +159,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
    * rest defaults as keepalived.conf does (see InstanceConfig). Rejects (touching nothing) when the
    * config is invalid or its interface or addresses are unusable.
    */
-  async add(config: InstanceConfig): Promise<VrrpInstance> {
+  async add(config: InstanceConfig, opts: { tracked?: InitialTracking[] } = {}): Promise<VrrpInstance> {
     const cfg = resolveInstanceConfig(config);
     if (this.#entries.has(cfg.name)) throw new VipdError('VIPD_ERR_DUPLICATE', `VRRP instance ${cfg.name} exists already`);
     for (const e of this.#entries.values()) {
@@ -210,7 +219,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
       if (!isUnicast(cfg)) ch.channel.joinGroup(multicastGroupOf(cfg));
       ch.users++;
       entry = {
-        instance, channel: ch.channel, channelKey, link, tracked: new Map(), trackedLinks: new Map(),
+        instance, channel: ch.channel, channelKey, link, tracked: new Map(), trackedLinks: new Map(), linkRunning: base ? isRunning(base) : true,
         ...(spec && vlink ? { virtualLink: { name: spec.name, vmac: spec.kind === 'macvlan' } } : {}),
         ...(cfg.trackSource && cfg.unicastSource ? { trackedSource: canonicalIp(cfg.unicastSource) } : {}),
       };
@@ -224,9 +233,10 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     const source = instance as unknown as EventEmitter;
     for (const ev of RELAYED) source.on(ev, (x: unknown) => relay(ev, x));
     this.#entries.set(cfg.name, entry);
-    // The instance's own link is tracked with weight 0: link down means FAULT (keepalived's default;
-    // dont_track_primary turns it off).
-    if (base && cfg.trackInterface) {
+    // The instance's own link is tracked with weight 0: link down means FAULT (keepalived's default,
+    // unless dont_track_primary).
+    for (const t of opts.tracked ?? []) entry.tracked.set(t.source, { ok: t.ok, weight: t.weight });
+    if (base && !cfg.dontTrackPrimary) {
       entry.trackedLinks.set(base.name, { weight: 0, reverse: false });
       this.#setTracked(entry, `link:${base.name}`, isRunning(base), 0);
     }
@@ -324,31 +334,38 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
 
   /**
    * track_interface: `weight` 0 means FAULT when the link is down, else a priority change;
-   * `reverse` counts the link as OK while it is down (keepalived's reverse).
+   * `reverse` turns that around (keepalived's `weight N reverse`).
    */
   async trackInterface(instance: string, ifname: string, weight = 0, reverse = false): Promise<void> {
     const e = this.#entries.get(instance);
     if (!e) throw new VipdError('VIPD_ERR_NO_INSTANCE', `no VRRP instance ${instance}`);
     const l = await this.#rt.link(ifname);
     e.trackedLinks.set(l.name, { weight, reverse });
-    this.#setTracked(e, `link:${l.name}`, isRunning(l), weight, reverse);
+    this.#setLink(e, l.name, isRunning(l));
+  }
+
+  #setLink(e: Entry, ifname: string, up: boolean): void {
+    const t = e.trackedLinks.get(ifname);
+    if (!t) return;
+    const { ok, weight } = asTracked(upDownEffect(up, t.weight, t.reverse));
+    this.#setTracked(e, `link:${ifname}`, ok, weight);
   }
 
   /** A tracked thing (script, HTTP/TCP probe...) changed; recomputes the instance's priority and fault state. */
-  setTracked(instance: string, source: string, ok: boolean, weight: number, reverse = false): void {
+  setTracked(instance: string, source: string, ok: boolean, weight: number): void {
     const e = this.#entries.get(instance);
-    if (e) this.#setTracked(e, source, ok, weight, reverse);
+    if (e) this.#setTracked(e, source, ok, weight);
   }
 
-  #setTracked(e: Entry, source: string, ok: boolean, weight: number, reverse = false): void {
-    e.tracked.set(source, { ok, weight, ...(reverse ? { reverse } : {}) });
+  #setTracked(e: Entry, source: string, ok: boolean, weight: number): void {
+    e.tracked.set(source, { ok, weight });
     this.#applyTracking(e);
   }
 
   #applyTracking(e: Entry): void {
     const { priority } = effectivePriority(e.instance.basePriority, [...e.tracked.values()]);
     // One fault source per weight-0 tracker, so a FAULT's reason names what failed.
-    for (const [name, t] of e.tracked) if (t.weight === 0) e.instance.setFault(name, !countsAsOk(t));
+    for (const [name, t] of e.tracked) if (t.weight === 0) e.instance.setFault(name, !t.ok);
     e.instance.setPriority(priority);
   }
 
@@ -358,9 +375,11 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
       if (deleted && e.virtualLink && e.link.ifindex === l.index) this.#setTracked(e, `link:${e.virtualLink.name}`, false, 0);
     }
     for (const e of this.#entries.values()) {
-      const t = e.trackedLinks.get(l.name);
-      if (t === undefined) continue;
-      this.#setTracked(e, `link:${l.name}`, !deleted && isRunning(l), t.weight, t.reverse);
+      this.#setLink(e, l.name, !deleted && isRunning(l));
+      if (l.name !== e.link.name) continue;
+      const was = e.linkRunning;
+      e.linkRunning = !deleted && isRunning(l);
+      if (!was && e.linkRunning) e.instance.linkRestored();
     }
   }
 

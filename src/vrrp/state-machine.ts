@@ -15,6 +15,10 @@
 //     reconfigure              the base config changed at run time (a reload): a priority to or from 255
 //                              makes or unmakes the address owner
 //     fault / fault-cleared    a tracked interface or script went bad / good again (keepalived FAULT)
+//     sync-master / sync-backup  a vrrp_sync_group moves this member with another one (keepalived's
+//                              "Syncing instances to MASTER/BACKUP state"); master-down-timer may be
+//                              `held` by the group: the member then waits one more Master_Down_Interval
+//                              and says it wants to be master (wantsMaster) until an advert is accepted
 //     resign                   a master lost something it holds (keepalived: a tracked virtual route or
 //                              rule deleted by someone else): to Backup with priority 0, Master again
 //                              after Master_Down_Interval unless another router takes over
@@ -63,6 +67,8 @@ export type TransitionReason =
   | 'higher-priority'
   | 'fault'
   | 'fault-cleared'
+  /** A vrrp_sync_group member followed another member to Master or Backup. */
+  | 'sync-group'
   /** Master -> Backup: the runtime asked (resign event). */
   | 'resigned'
   | 'shutdown';
@@ -111,6 +117,8 @@ export interface Machine {
   readonly sawLowerPriority: boolean;
   /** Backup: the master sent priority 0. */
   readonly masterResigned: boolean;
+  /** Backup: Master_Down_Timer expired but a sync group held us back (keepalived's wantstate MASTER). */
+  readonly wantsMaster: boolean;
 }
 
 export type MachineEvent =
@@ -126,11 +134,18 @@ export type MachineEvent =
       readonly source: string;
     }
   | { readonly type: 'adver-timer'; readonly now: number }
-  | { readonly type: 'master-down-timer'; readonly now: number }
+  | {
+      readonly type: 'master-down-timer';
+      readonly now: number;
+      /** A sync group does not let this member become master now (its partners do not want to). */
+      readonly held?: boolean;
+    }
   | { readonly type: 'set-priority'; readonly now: number; readonly priority: number }
   | { readonly type: 'reconfigure'; readonly now: number; readonly config: MachineConfig }
   | { readonly type: 'fault'; readonly now: number; readonly reason?: string }
   | { readonly type: 'fault-cleared'; readonly now: number }
+  | { readonly type: 'sync-master'; readonly now: number }
+  | { readonly type: 'sync-backup'; readonly now: number }
   | { readonly type: 'resign'; readonly now: number };
 
 export type Action =
@@ -188,6 +203,7 @@ const NO_MASTER_KNOWN = {
   masterPriority: null,
   sawLowerPriority: false,
   masterResigned: false,
+  wantsMaster: false,
 } as const;
 
 /** Skew_Time of the machine as it is now (ms). */
@@ -223,7 +239,7 @@ export function step(m: Machine, event: MachineEvent): StepResult {
     case 'adver-timer':
       return adverTimer(m, event.now);
     case 'master-down-timer':
-      return masterDownTimer(m, event.now);
+      return masterDownTimer(m, event.now, event.held === true);
     case 'set-priority':
       return setPriority(m, event.priority, event.now);
     case 'reconfigure':
@@ -232,6 +248,13 @@ export function step(m: Machine, event: MachineEvent): StepResult {
       return fault(m, event.reason);
     case 'fault-cleared':
       return m.state === 'fault' ? start(m, event.now, 'fault-cleared') : same(m);
+    case 'sync-master':
+      return m.state === 'backup' ? becomeMaster(m, event.now, 'sync-group', [{ type: 'cancel-timer', timer: 'master-down' }]) : same(m);
+    case 'sync-backup':
+      // keepalived leaves master without a priority-0 advert here: the partner takes over anyway.
+      return m.state === 'master'
+        ? becomeBackup(m, event.now, 'sync-group', [{ type: 'cancel-timer', timer: 'adver' }, { type: 'remove-vips' }])
+        : same(m);
     case 'resign':
       return m.state === 'master' ? becomeBackup(m, event.now, 'resigned', resign()) : same(m);
   }
@@ -261,6 +284,7 @@ function becomeMaster(m: Machine, now: number, reason: TransitionReason, pre: Ac
     masterPriority: m.priority,
     sawLowerPriority: false,
     masterResigned: false,
+    wantsMaster: false,
   };
   return {
     machine,
@@ -285,6 +309,7 @@ function becomeBackup(m: Machine, now: number, reason: TransitionReason, pre: Ac
     preemptDeadline: null,
     sawLowerPriority: false,
     masterResigned: false,
+    wantsMaster: false,
   };
   return {
     machine,
@@ -351,6 +376,7 @@ function backupAdvert(m: Machine, e: AdvertEvent): StepResult {
     masterPriority: e.priority,
     sawLowerPriority: false,
     masterResigned: false,
+    wantsMaster: false,
   };
   return same(next, [{ type: 'set-timer', timer: 'master-down', at }]);
 }
@@ -408,9 +434,14 @@ function adverTimer(m: Machine, now: number): StepResult {
   ]);
 }
 
-function masterDownTimer(m: Machine, now: number): StepResult {
+function masterDownTimer(m: Machine, now: number, held: boolean): StepResult {
   if (m.state !== 'backup' || m.masterDownAt === null) return same(m);
   if (now < m.masterDownAt) return same(m, [{ type: 'set-timer', timer: 'master-down', at: m.masterDownAt }]);
+  if (held) {
+    // keepalived: wait 3 x Master_Adver_Interval + Skew_Time more, wanting to be master meanwhile.
+    const at = now + masterDownIntervalOf(m);
+    return same({ ...m, masterDownAt: at, wantsMaster: true }, [{ type: 'set-timer', timer: 'master-down', at }]);
+  }
   const reason: TransitionReason = m.masterResigned ? 'master-resigned' : m.sawLowerPriority ? 'preempted' : 'master-down';
   return becomeMaster(m, now, reason, []);
 }

@@ -10,6 +10,57 @@ import { FakeIpvsKernel } from './ipvs-fake-kernel.js';
 import { FakeRtnetlinkKernel } from './rtnetlink-fake-kernel.js';
 import { FakeVrrpRouter } from './fake-vrrp-router.js';
 import { ManualClock } from './manual-clock.js';
+import { EventEmitter } from 'node:events';
+import type { ProcessInfo } from '../../src/vrrp/track/process-match.js';
+import type { ProcessChange } from '../../src/vrrp/track/process-monitor.js';
+import type { FileWatchPort, ProcessMonitorPort } from '../../src/daemon/track-hub.js';
+import type { ScriptHost } from '../../src/daemon/script-policy.js';
+import { UserLookupError } from '../../src/health/errors.js';
+
+/** A track_file whose value the test sets. */
+export class FakeFile extends EventEmitter implements FileWatchPort {
+  value = 0;
+  started = false;
+  closed = false;
+  start(): void { this.started = true; }
+  close(): void { this.closed = true; }
+  set(v: number): void {
+    if (v === this.value) return;
+    this.value = v;
+    this.emit('change', v);
+  }
+}
+
+/** The host's processes, as the test says. */
+export class FakeProcesses extends EventEmitter implements ProcessMonitorPort {
+  readonly table = new Map<number, ProcessInfo>();
+  start(): void { this.emit('mode', 'scan', 'fake'); }
+  close(): void { this.removeAllListeners(); }
+  processes(): ReadonlyMap<number, ProcessInfo> { return this.table; }
+  run(pid: number, info: ProcessInfo, viaFork = false): void {
+    this.table.set(pid, info);
+    this.emit('process', { pid, info, viaFork } satisfies ProcessChange);
+  }
+  exit(pid: number): void {
+    this.table.delete(pid);
+    this.emit('process', { pid, info: undefined, viaFork: false } satisfies ProcessChange);
+  }
+}
+
+/** Users root and nobody; every path a root-owned 0755 file (good enough for the checks: executable, safe). */
+export function permissiveScriptHost(users: Record<string, { uid: number; gid: number }> = { root: { uid: 0, gid: 0 }, nobody: { uid: 65534, gid: 65534 } }): ScriptHost {
+  return {
+    lookupUser: (user, group) => {
+      const u = users[user];
+      if (!u) throw new UserLookupError(`script user "${user}" does not exist`);
+      if (group !== undefined && !users[group]) throw new UserLookupError(`script group "${group}" does not exist`);
+      return group !== undefined ? { uid: u.uid, gid: users[group]!.gid } : u;
+    },
+    fs: { realpath: (p) => p, stat: () => ({ uid: 0, gid: 0, mode: 0o100755 }) },
+    searchPath: ['/usr/bin'],
+    self: { uid: 0, gid: 0 },
+  };
+}
 import { FakeTcpProxy } from './fake-tcp-proxy.js';
 
 export interface FakeHost {
@@ -24,6 +75,14 @@ export interface FakeHost {
   notifies: string[][];
   /** vrrp_script results by the script's first word (default: success). */
   scriptResults: Map<string, boolean>;
+  /** track_file watches by path (created when first tracked). */
+  files: Map<string, FakeFile>;
+  processes: FakeProcesses;
+  /** Lines written to each notify FIFO path; and the FIFOs open now. */
+  fifoLines: Map<string, string[]>;
+  openFifos: Set<string>;
+  /** uid of every notify script started, in order (undefined: ours). */
+  notifyUids: Array<number | undefined>;
   /** Every `nft -f -` ruleset, in order. */
   nftRulesets: string[];
   /** Every TCP proxy the daemon created; ports in `busyPorts` fail to listen. */
@@ -44,6 +103,7 @@ export function fakeHost(opts: { autoLinks?: boolean; links?: string[] } = {}): 
   const rtnetlink = () => (rt ??= kernel.client());
   const host: FakeHost = {
     kernel, ipvs, clock, sysctls: new Map(), notifies: [], scriptResults: new Map(), closed: false,
+    files: new Map(), processes: new FakeProcesses(), fifoLines: new Map(), openFifos: new Set(), notifyUids: [],
     nftRulesets: [], proxies: [], busyPorts: new Set(), backendResults: new Map(),
     router: () => {
       if (!router) throw new Error('the daemon has not created its router');
@@ -61,8 +121,26 @@ export function fakeHost(opts: { autoLinks?: boolean; links?: string[] } = {}): 
       trackProbe: (argv) => async () => ({ ok: host.scriptResults.get(argv[0] ?? '') ?? true }),
       runNotify: async (cmd) => {
         host.notifies.push(cmd.argv);
+        host.notifyUids.push(cmd.uid);
         return { argv: cmd.argv, code: 0, signal: null, timedOut: false };
       },
+      trackSources: {
+        fileWatch: (o) => {
+          const f = host.files.get(o.file) ?? new FakeFile();
+          if (o.init && (o.init.overwrite || !host.files.has(o.file))) f.value = o.init.value;
+          host.files.set(o.file, f);
+          return f;
+        },
+        fileDirectoryExists: (file) => !file.startsWith('/nonexistent/'),
+        processMonitor: () => host.processes,
+      },
+      openFifo: (o) => {
+        const lines = host.fifoLines.get(o.path) ?? [];
+        host.fifoLines.set(o.path, lines);
+        host.openFifos.add(o.path);
+        return { path: o.path, write: (l) => { lines.push(l); }, stopScript: () => undefined, close: () => { host.openFifos.delete(o.path); } };
+      },
+      scriptHost: permissiveScriptHost(),
       nft: async (ruleset) => {
         host.nftRulesets.push(ruleset);
         return { argv: ['nft', '-f', '-'], code: 0, signal: null, timedOut: false, aborted: false, killed: false, stdout: '', stderr: '', durationMs: 0 };

@@ -6,14 +6,15 @@
 import { EventEmitter } from 'node:events';
 import { VrrpInstance, type Clock, type InstanceConfig, type InstanceStatus, type LinkInfo } from '../../src/vrrp/instance.js';
 import { resolveInstanceConfig } from '../../src/vrrp/instance-config.js';
-import type { RouterEvents } from '../../src/vrrp/router.js';
+import type { InitialTracking, RouterEvents } from '../../src/vrrp/router.js';
 import type { VrrpChannel } from '../../src/vrrp/channel.js';
-import { countsAsOk, effectivePriority, type TrackedWeight } from '../../src/vrrp/track/tracker-state.js';
+import { effectivePriority } from '../../src/vrrp/track/tracker-state.js';
+import { asTracked, upDownEffect } from '../../src/vrrp/track/effect.js';
 import { VipdError } from '../../src/errors.js';
 import type { RtNetlink } from '../../src/netif/rtnetlink.js';
 import type { VrrpRouterPort } from '../../src/daemon/deps.js';
 
-interface Entry { instance: VrrpInstance; tracked: Map<string, TrackedWeight>; link: LinkInfo }
+interface Entry { instance: VrrpInstance; tracked: Map<string, { ok: boolean; weight: number }>; link: LinkInfo }
 
 export class FakeVrrpRouter extends EventEmitter<RouterEvents> implements VrrpRouterPort {
   readonly rt: RtNetlink;
@@ -38,7 +39,7 @@ export class FakeVrrpRouter extends EventEmitter<RouterEvents> implements VrrpRo
     return this.#entries.get(name)?.instance;
   }
 
-  async add(input: InstanceConfig): Promise<VrrpInstance> {
+  async add(input: InstanceConfig, opts: { tracked?: InitialTracking[] } = {}): Promise<VrrpInstance> {
     const cfg = resolveInstanceConfig(input);
     if (this.#entries.has(cfg.name)) throw new VipdError('VIPD_ERR_DUPLICATE', `VRRP instance ${cfg.name} exists already`);
     for (const e of this.#entries.values()) {
@@ -70,9 +71,10 @@ export class FakeVrrpRouter extends EventEmitter<RouterEvents> implements VrrpRo
       announce: { gratuitousArp: () => { this.garps++; }, unsolicitedNa: () => { this.garps++; } },
     });
     const relay = this.emit.bind(this) as (event: string, arg: unknown) => boolean;
-    for (const ev of ['state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'auth-notice']) (instance as unknown as EventEmitter).on(ev, (x: unknown) => relay(ev, x));
+    for (const ev of ['state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'priority', 'faults', 'lower-priority', 'auth-notice']) (instance as unknown as EventEmitter).on(ev, (x: unknown) => relay(ev, x));
     const entry: Entry = { instance, tracked: new Map(), link };
     this.#entries.set(cfg.name, entry);
+    for (const t of opts.tracked ?? []) entry.tracked.set(t.source, { ok: t.ok, weight: t.weight });
     this.#set(entry, `link:${l.name}`, true, 0);
     await instance.start();
     return instance;
@@ -90,23 +92,24 @@ export class FakeVrrpRouter extends EventEmitter<RouterEvents> implements VrrpRo
     const e = this.#entries.get(instance);
     if (!e) throw new VipdError('VIPD_ERR_NO_INSTANCE', `no VRRP instance ${instance}`);
     const l = await this.rt.link(ifname);
-    this.#set(e, `link:${l.name}`, (l.flags & 0x41) === 0x41, weight, reverse);
+    const t = asTracked(upDownEffect((l.flags & 0x41) === 0x41, weight, reverse));
+    this.#set(e, `link:${l.name}`, t.ok, t.weight);
   }
 
-  setTracked(instance: string, source: string, ok: boolean, weight: number, reverse = false): void {
+  setTracked(instance: string, source: string, ok: boolean, weight: number): void {
     const e = this.#entries.get(instance);
-    if (e) this.#set(e, source, ok, weight, reverse);
+    if (e) this.#set(e, source, ok, weight);
   }
 
   /** What the router computed from the tracking sources of an instance. */
-  tracked(instance: string): Map<string, TrackedWeight> | undefined {
+  tracked(instance: string): Map<string, { ok: boolean; weight: number }> | undefined {
     return this.#entries.get(instance)?.tracked;
   }
 
-  #set(e: Entry, source: string, ok: boolean, weight: number, reverse = false): void {
-    e.tracked.set(source, { ok, weight, ...(reverse ? { reverse } : {}) });
+  #set(e: Entry, source: string, ok: boolean, weight: number): void {
+    e.tracked.set(source, { ok, weight });
     const { priority } = effectivePriority(e.instance.basePriority, [...e.tracked.values()]);
-    for (const [name, t] of e.tracked) if (t.weight === 0) e.instance.setFault(name, !countsAsOk(t));
+    for (const [name, t] of e.tracked) if (t.weight === 0) e.instance.setFault(name, !t.ok);
     e.instance.setPriority(priority);
   }
 

@@ -112,9 +112,11 @@ const CONTEXT: Record<string, { wrap: (st: string) => string; line: number }> = 
   ...Object.fromEntries(['SMTP_CHECK', 'DNS_CHECK', 'PING_CHECK', 'UDP_CHECK'].map((c) => [c, { wrap: (st: string) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    ${c} {\n      ${st}\n    }\n  }\n}\n`, line: 5 }])),
   'SMTP_CHECK host': { wrap: (st) => `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    SMTP_CHECK {\n      host {\n        ${st}\n      }\n    }\n  }\n}\n`, line: 6 },
   FILE_CHECK: { wrap: (st) => `track_file f {\n  file /tmp/f\n}\nvirtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    FILE_CHECK {\n      track_file f\n      ${st}\n    }\n  }\n}\n`, line: 9 },
-  track_file: { wrap: (st) => `track_file f {\n  file /tmp/f\n  ${st}\n}\n`, line: 3 },
   SSL: { wrap: (st) => `SSL {\n  ${st}\n}\n`, line: 2 },
   'virtual_ipaddress options': { wrap: (st) => `vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n    10.0.0.1/24 ${st}\n  }\n}\n`, line: 5 },
+  vrrp_sync_group: { wrap: (st) => `vrrp_sync_group G {\n  group {\n    V\n  }\n  ${st}\n}\n`, line: 5 },
+  track_file: { wrap: (st) => `track_file F {\n  file /run/f\n  ${st}\n}\n`, line: 3 },
+  vrrp_track_process: { wrap: (st) => `vrrp_track_process P {\n  process nginx\n  ${st}\n}\n`, line: 3 },
   'virtual_routes options': { wrap: (st) => `vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  virtual_routes {\n    10.0.0.0/24 dev eth0 ${st}\n  }\n}\n`, line: 5 },
   'virtual_rules options': { wrap: (st) => `static_rules {\n  from 10.0.0.0/8 table 5 priority 100 ${st}\n}\n`, line: 2 },
 };
@@ -127,7 +129,7 @@ const TIMING = Object.fromEntries(['connect_timeout', 'delay_before_retry', 'war
 
 /** context -> keyword -> bad values. */
 const BAD_VALUES: Record<string, Record<string, string[]>> = {
-  'top level': Object.fromEntries(['global_defs', 'vrrp_script', 'vrrp_sync_group', 'vrrp_instance', 'virtual_server_group', 'track_file', 'vrrp_track_file', 'SSL', 'static_ipaddress', 'static_routes', 'static_rules'].map((k) => [k, ['x']]).concat([['virtual_server', ['10.0.0.300 80 {\n}', '10.0.0.1 http {\n}', 'fwmark x {\n}']]])),
+  'top level': Object.fromEntries(['global_defs', 'vrrp_script', 'vrrp_sync_group', 'vrrp_instance', 'virtual_server_group', 'track_file', 'vrrp_track_file', 'vrrp_track_process', 'SSL', 'static_ipaddress', 'static_routes', 'static_rules'].map((k) => [k, ['x']]).concat([['virtual_server', ['10.0.0.300 80 {\n}', '10.0.0.1 http {\n}', 'fwmark x {\n}']]])),
   global_defs: {
     vrrp_version: ['4', 'two'],
     ...Object.fromEntries(['vrrp_garp_master_delay', 'vrrp_garp_master_repeat', 'vrrp_garp_master_refresh', 'vrrp_garp_master_refresh_repeat', 'vrrp_garp_lower_prio_delay', 'vrrp_garp_lower_prio_repeat'].map((k) => [k, ['-1', 'x']])),
@@ -139,10 +141,14 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
     vrrp_startup_delay: TIMER_BAD, vrrp_mcast_group4: ['10.0.0.1', 'ff02::12', 'x'], vrrp_mcast_group6: ['ff05::12', '224.0.0.18'],
     vmac_prefix: ['a/b', 'waytoolongprefix'], vrrp_priority: ['-21', '20', 'x'], vrrp_cpu_affinity: ['', 'x', '-1'],
     vrrp_rt_priority: ['0', '100'],
+    script_user: ['', 'u g extra'], vrrp_notify_priority_changes: ['maybe'], fifo_write_vrrp_states_on_reload: ['maybe'],
+    ...Object.fromEntries(['notify_fifo', 'vrrp_notify_fifo', 'lvs_notify_fifo'].map((k) => [k, ['', '/run/f u g extra']])),
+    ...Object.fromEntries(['notify_fifo_script', 'vrrp_notify_fifo_script', 'lvs_notify_fifo_script'].map((k) => [k, ['""', '"/bin/x" u g extra']])),
     default_interface: [''],
   },
   vrrp_script: {
     script: ['', '"/bin/x" extra'], interval: ['0', '-1'], timeout: ['0', 'x'], weight: ['254', '-254', '10 backwards'], rise: ['0'], fall: ['x'],
+    user: ['', 'u g extra'],
   },
   vrrp_instance: {
     state: ['PRIMARY'], virtual_router_id: ['0', '256'], priority: ['0', '256'], advert_int: ['0', 'x'], version: ['4'],
@@ -155,8 +161,20 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
     use_vmac: ['a/b', 'name 01:00:5e:00:00', 'vmac1 vmac2', 'thisnameiswaytoolong'], use_ipvlan: ['ipv1 10.0.0.300', 'ipv1 ipv2'],
     mcast_dst_ip: ['10.0.0.1', 'ff05::12'], unicast_ttl: ['256', '-1'], old_unicast_checksum: ['always'],
     garp_extra_if: ['x', 'all', '86401'], lower_prio_no_advert: ['maybe'], higher_prio_send_advert: ['maybe'],
+    track_file: ['{\n    f weight 255\n  }', '{\n    f weight 2 sideways\n  }'], track_process: ['{\n    p weight -255\n  }', '{\n    p weight\n  }'],
+    notify_master_rx_lower_pri: ['""'], notify_deleted: ['""'], notify_priority_changes: ['maybe'],
     virtual_routes: ['x', '{\n    10.0.0.0/24 dev eth0 metric\n  }'], virtual_rules: ['x', '{\n    from 10.0.0.0/8 priority\n  }'],
     auth_hmac: ['x', '{\n  }', `{\n    key 1 hex:${'ab'.repeat(32)}\n  }`, `{\n    key 1 hex:${'ab'.repeat(32)}\n    active_key 2\n  }`],
+  },
+  vrrp_sync_group: {
+    track_interface: ['{\n    eth1 weight 254\n  }'], track_script: ['{\n    s weight x\n  }'], track_file: ['{\n    f weight 255\n  }'],
+    track_process: ['{\n    p reverse weight\n  }'], notify_master: ['""'], notify_backup: ['""'], notify_fault: ['""'], notify_stop: ['""'],
+    notify: ['"/bin/x" u g extra'], notify_deleted: ['""'], notify_priority_changes: ['maybe'],
+  },
+  track_file: { file: ['', '/a /b'], weight: ['255', '-255', '2 sideways', 'x'], init_file: ['x', '1 2', '3000000000', '1 overwrite extra'] },
+  vrrp_track_process: {
+    process: [''], param_match: ['exact', 'foo'], weight: ['255', '1 backwards'], quorum: ['0', '65536'], quorum_max: ['-1', 'x'],
+    delay: ['0', '3601', 'x'], fork_delay: ['0', '-1'], terminate_delay: ['3601'],
   },
   auth_hmac: {
     key: ['0 hex:00', '256 x', '1', '1 hex:zz', '1 short', '1 file:/nonexistent/vipd.key'],
@@ -202,7 +220,6 @@ const BAD_VALUES: Record<string, Record<string, string[]>> = {
     ...CONNECTION, alpha: ['maybe'], log_all_failures: ['maybe'], payload: ['zz', '12 3g'], require_reply: ['12 yy'], min_reply_length: ['-1', '70000'], max_reply_length: ['x'], ...TIMING,
   },
   FILE_CHECK: { track_file: ['nosuch'], weight: ['x', '1 forward', '2147483648'] },
-  track_file: { file: ['""'], weight: ['x', '1 sideways'], init_file: ['x', '1 2'] },
   SSL: { ca: ['""'], certificate: ['""'], key: ['""'] },
 };
 
@@ -239,7 +256,8 @@ const ANY_VALUE: Record<string, string[]> = {
   'top level': ['include', 'includer', 'includem', 'includew', 'includeb', 'includea'],
   global_defs: ['router_id', 'vrrp_no_swap', 'rs_init_notifies'],
   vrrp_script: ['init_fail'],
-  vrrp_sync_group: ['group'],
+  vrrp_sync_group: ['group', 'global_tracking', 'sync_group_tracking_weight'],
+  vrrp_track_process: ['full_command'],
   vrrp_instance: [
     'interface', 'nopreempt', 'preempt', 'accept', 'no_accept', 'native_ipv6', 'no_virtual_ipaddress', 'dont_track_primary', 'vmac_xmit_base',
     'track_src_ip', 'unicast_fault_no_peer',

@@ -43,6 +43,9 @@ const INSTANCE_DEFAULTS = {
   strict: false,
   trackInterfaces: [],
   trackScripts: [],
+  trackFiles: [],
+  trackProcesses: [],
+  notifyPriorityChanges: false,
   dontTrackPrimary: false,
   nativeIpv6: false,
   ...defaultGarp(),
@@ -114,6 +117,8 @@ function expected(dir: string, instances: VrrpInstanceSpec[], servers: VirtualSe
     files: files.map((f) => path.join(fixtures, dir, f)),
     global: GLOBAL_DEFAULTS,
     vrrpScripts: [],
+    trackFiles: [],
+    trackProcesses: [],
     vrrpSyncGroups: [],
     vrrpInstances: instances,
     virtualServerGroups: [],
@@ -319,6 +324,7 @@ vrrp_sync_group G1 {
     VI_6
   }
   notify_master "/bin/echo master"
+  sync_group_tracking_weight
 }
 `;
   const { config, warnings } = parseKeepalivedConfig(text, { file: '/x/k.conf', fs: new MemoryConfigFs() });
@@ -327,7 +333,6 @@ vrrp_sync_group G1 {
     { file: '/x/k.conf', line: 47, message: 'vrrp_sync_group G1: only one vrrp_instance (VI_6), nothing to synchronise' },
   ]);
   t.strictSame(warnings.filter(unsupported).map((w) => `${w.line} ${w.message.split(':')[0]}`), [
-    '8 enable_script_security', '9 script_user', '51 notify_master',
   ], 'keywords the runtime does not do warn (the keyword table says what will not happen)');
   t.equal(config.global.garpLowerPrioDelay, 2, 'lower prio delay defaults to master delay');
   t.equal(config.global.lvsFlushOnStop, 'VS');
@@ -370,7 +375,10 @@ vrrp_sync_group G1 {
       { name: 'eth1', weight: -10, reverse: false },
       { name: 'eth2', weight: 0, reverse: false },
     ],
-    trackScripts: [{ name: 'chk_api', reverse: false }],
+    trackScripts: [{ name: 'chk_api' }],
+    trackFiles: [],
+    trackProcesses: [],
+    notifyPriorityChanges: false,
     dontTrackPrimary: false,
     nativeIpv6: false,
     notify: { argv: ['/usr/local/bin/notify.sh'], text: '/usr/local/bin/notify.sh', user: 'root', group: 'root' },
@@ -383,7 +391,10 @@ vrrp_sync_group G1 {
     garpLowerPrioRepeat: 3,
   });
   t.strictSame(strip(config.vrrpSyncGroups), [
-    { name: 'G1', group: ['VI_6'], trackInterfaces: [], trackScripts: [], notifyMaster: { argv: ['/bin/echo', 'master'], text: '/bin/echo master' } },
+    {
+      name: 'G1', group: ['VI_6'], trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [],
+      notifyMaster: { argv: ['/bin/echo', 'master'], text: '/bin/echo master' }, trackingWeight: true,
+    },
   ]);
 });
 
@@ -567,4 +578,21 @@ t.test('grammar: comments, quotes, braces on the next line or the same line, con
   );
   t.equal(config.vrrpInstances[0]!.virtualRouterId, 3);
   t.equal(config.vrrpInstances[2]!.authentication!.pass, 'a b#c!');
+});
+
+t.test('a vrrp_script, track_file or vrrp_track_process defined twice: the first counts, as keepalived 2.2.7', async (t) => {
+  const text = [
+    'vrrp_script s {\n  script "/bin/true"\n}', 'vrrp_script s {\n  script "/bin/false"\n}',
+    'track_file f {\n  file /run/a\n}', 'track_file f {\n  file /run/b\n}',
+    'vrrp_track_process p {\n  process nginx\n}', 'vrrp_track_process p {\n  process haproxy\n}',
+  ].join('\n') + '\n';
+  const { config, warnings } = parseKeepalivedConfig(text, { file: 'd.conf', fs: new MemoryConfigFs() });
+  t.same(config.vrrpScripts.map((s) => s.script.text), ['/bin/true']);
+  t.same(config.trackFiles.map((f) => f.file), ['/run/a']);
+  t.same(config.trackProcesses.map((p) => p.process), ['nginx']);
+  t.same(warnings.map((w) => [w.line, w.message]), [
+    [4, 'vrrp_script s: defined twice, the first definition counts (as keepalived)'],
+    [10, 'track_file f: defined twice, the first definition counts (as keepalived)'],
+    [16, 'vrrp_track_process p: defined twice, the first definition counts (as keepalived)'],
+  ]);
 });

@@ -98,8 +98,8 @@ t.test('a warned keyword warns with file:line and its note; the config still loa
     '    10.0.0.1/24 home',
     '  }',
     '}',
-    'vrrp_track_process P {',
-    '  process nginx',
+    'bfd_instance B {',
+    '  neighbor_ip 10.0.0.2',
     '}',
   ].join('\n');
   const { config, warnings } = parseKeepalivedConfig(text, { file: '/k.conf' });
@@ -110,7 +110,7 @@ t.test('a warned keyword warns with file:line and its note; the config still loa
     `5: enable_snmp_vrrp: not supported by vipd, ${note('global_defs', 'enable_snmp_vrrp')}`,
     `10: use_vmac_addr: not supported by vipd, ${note('vrrp_instance', 'use_vmac_addr')}`,
     `12: virtual_ipaddress home: not supported by vipd, ${note('virtual_ipaddress options', 'home')}`,
-    `15: vrrp_track_process: not supported by vipd, ${note('top level', 'vrrp_track_process')}`,
+    `15: bfd_instance: not supported by vipd, ${note('top level', 'bfd_instance')}`,
   ]);
 });
 

@@ -39,7 +39,7 @@ const plan = (a: string, b: string) => planReload(conf(a), conf(b));
 t.test('start: everything is added', async (t) => {
   const p = planReload(undefined, conf(instance({ name: 'A' }) + instance({ name: 'B', vrid: 52 }) + 'vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n}\n'));
   t.same(kinds(p), { A: 'add', B: 'add' });
-  t.same(p.syncGroups, [{ kind: 'create', name: 'G', members: ['A', 'B'] }]);
+  t.same(p.syncGroups, [{ kind: 'create', name: 'G', members: ['A', 'B'], notify: {} }]);
   t.same(p.host, { setup: { addresses: [], arpInterfaces: [], labels: [] }, removeAddresses: [], removeLabels: [] }, 'keepalived.conf: no k0s host setup');
   t.equal(p.virtualServers.onMasterOnly, false);
 });
@@ -116,12 +116,15 @@ t.test('instances added, removed, renamed', async (t) => {
 t.test('sync groups: kept unless their members change or restart', async (t) => {
   const g = (...m: string[]) => `vrrp_sync_group G {\n  group {\n${m.map((x) => `    ${x}\n`).join('')}  }\n}\n`;
   const three = instance({ name: 'A' }) + instance({ name: 'B', vrid: 52 }) + instance({ name: 'C', vrid: 53 });
-  t.same(plan(three + g('A', 'B'), three + g('A', 'B')).syncGroups, [{ kind: 'keep', name: 'G', members: ['A', 'B'] }]);
-  t.same(plan(three + g('A', 'B'), three + g('A', 'B', 'C')).syncGroups, [{ kind: 'rebuild', name: 'G', members: ['A', 'B', 'C'], because: 'members changed' }]);
+  t.same(plan(three + g('A', 'B'), three + g('A', 'B')).syncGroups, [{ kind: 'keep', name: 'G', members: ['A', 'B'], notify: {} }]);
+  t.same(plan(three + g('A', 'B'), three + g('A', 'B', 'C')).syncGroups, [{ kind: 'rebuild', name: 'G', members: ['A', 'B', 'C'], notify: {}, because: 'members changed' }]);
   const restarted = instance({ name: 'A', vrid: 54 }) + instance({ name: 'B', vrid: 52 }) + instance({ name: 'C', vrid: 53 });
-  t.same(plan(three + g('A', 'B'), restarted + g('A', 'B')).syncGroups, [{ kind: 'rebuild', name: 'G', members: ['A', 'B'], because: 'A restarted' }]);
+  t.same(plan(three + g('A', 'B'), restarted + g('A', 'B')).syncGroups, [{ kind: 'rebuild', name: 'G', members: ['A', 'B'], notify: {}, because: 'A restarted' }]);
   t.same(plan(three + g('A', 'B'), three).syncGroups, [{ kind: 'remove', name: 'G' }]);
-  t.same(plan(three + g('A', 'B'), three + g('A')).syncGroups, [{ kind: 'remove', name: 'G' }], 'a group of one takes nobody along');
+  t.same(plan(three + g('A', 'B'), three + g('A')).syncGroups, [{ kind: 'rebuild', name: 'G', members: ['A'], notify: {}, because: 'members changed' }],
+    'a group of one is still a group (keepalived notifies it)');
+  t.match(plan(three + g('A', 'B'), three + g('A', 'B').replace('}\n}', '}\n  notify_master /bin/gm\n}')).syncGroups,
+    [{ kind: 'keep', name: 'G', members: ['A', 'B'], notify: { master: { argv: ['/bin/gm'] } } }], 'new group notify scripts: kept, not rebuilt');
 });
 
 const K0S = (vips: string[]) => `controlPlaneLoadBalancing:

@@ -278,11 +278,11 @@ t.test('faults', async (t) => {
     t.equal(env.channel.sent.at(-1)!.advert.priority, 0);
     await inst.stop();
   });
-  await t.test('a fault known before start: FAULT right after startup', async (t) => {
+  await t.test('a fault known before start: INITIALIZE -> FAULT, no BACKUP in between (keepalived)', async (t) => {
     const { inst, states } = setup();
     inst.setFault('link:eth0', true);
     await inst.start();
-    t.same(states.map((s) => s.state), ['backup', 'fault']);
+    t.same(states.map((s) => `${s.previous}->${s.state}`), ['initialize->fault']);
     await inst.stop();
   });
 });
@@ -390,4 +390,21 @@ t.test('an instance refuses a config that cannot run, before it touches anything
   t.throws(() => new VrrpInstance({ name: 'x', vrid: 51, interface: 'eth0', version: 2, advertIntervalCs: 50, virtualAddresses: [VIP] }, env), ConfigError);
   t.throws(() => new VrrpInstance({ name: 'x', vrid: 51, interface: 'eth0', virtualAddresses: [{ address: VIP, interface: 'eth1' }] }, env), /no interface eth1/);
   t.same(env.addresses.calls, []);
+});
+
+t.test('linkRestored (dont_track_primary): a master announces its VIPs again, a backup does not', async (t) => {
+  const { env, inst } = await master();
+  env.clock.advance(20_000);
+  const garps = env.announce.sent.length;
+  inst.linkRestored();
+  env.clock.advance(10);
+  t.same(env.announce.sent.slice(garps).map((a) => a.address), [VIP, VIP, VIP, VIP, VIP], 'garp_master_repeat GARPs at once');
+  t.equal(inst.state, 'master', 'no state change');
+  await inst.stop();
+  const b = setup();
+  await b.inst.start();
+  b.inst.linkRestored();
+  b.env.clock.advance(10);
+  t.equal(b.env.announce.sent.length, 0, 'a backup has nothing to announce');
+  await b.inst.stop();
 });

@@ -3,6 +3,7 @@ import t from 'tap';
 import { effectivePriority, initialTrackerState, trackerResult, type TrackerSettings } from '../../src/vrrp/track/tracker-state.js';
 import { MemoryConfigFs, parseKeepalivedConfig } from '../../src/config/index.js';
 import { trackSpecs } from '../../src/daemon/config-mapping.js';
+import { asTracked, upDownEffect } from '../../src/vrrp/track/effect.js';
 
 t.test('rise and fall count consecutive results', async (t) => {
   const s: TrackerSettings = { rise: 2, fall: 3, initFail: false };
@@ -58,7 +59,7 @@ t.test("reverse, from keepalived.conf to the advertised priority, as keepalived 
       const text = `vrrp_script chk {\n  script "/bin/true"\n}\nvrrp_instance VI {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n  ${kind} {\n    ${kind === 'track_interface' ? 'eth1' : 'chk'} ${opts}\n  }\n  virtual_ipaddress {\n    10.0.0.10/24\n  }\n}\n`;
       const cfg = parseKeepalivedConfig(text, { file: '/k.conf', fs: new MemoryConfigFs({}), configId: 'x' }).config;
       const specs = trackSpecs(cfg.vrrpInstances[0]!, cfg);
-      const r = effectivePriority(100, specs.map((s) => ({ ok: up, weight: s.weight, reverse: s.reverse })));
+      const r = effectivePriority(100, specs.map((s) => asTracked(upDownEffect(up, s.weight, s.reverse))));
       t.same(r.fault ? 'fault' : r.priority, want, `${kind} ${opts}, ${up ? 'up' : 'down'}`);
     }
   }

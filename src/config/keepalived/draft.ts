@@ -15,8 +15,9 @@ import type {
   ScriptCommand,
   SourceRef,
   TrackedInterface,
-  TrackedScript,
+  TrackedRef,
   TrackFileSpec,
+  TrackProcessSpec,
   UnicastPeer,
   VirtualAddressSpec,
   VirtualServerGroupSpec,
@@ -33,7 +34,7 @@ export type GarpKey =
   | 'garpLowerPrioDelay'
   | 'garpLowerPrioRepeat';
 
-export type NotifyKey = 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop' | 'notify';
+export type NotifyKey = 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop' | 'notify' | 'notifyMasterRxLowerPri';
 
 export interface InstanceDraft {
   name: string;
@@ -63,11 +64,15 @@ export interface InstanceDraft {
   accept?: boolean;
   strict?: boolean;
   trackInterfaces: TrackedInterface[];
-  trackScripts: TrackedScript[];
+  trackScripts: TrackedRef[];
+  trackFiles: TrackedRef[];
+  trackProcesses: TrackedRef[];
   dontTrackPrimary: boolean;
   nativeIpv6: boolean;
   downTimerAdverts?: number;
   notify: Partial<Record<NotifyKey, ScriptCommand>>;
+  notifyDeleted?: { script?: ScriptCommand };
+  notifyPriorityChanges?: boolean;
   garp: Partial<Record<GarpKey, number>>;
   vmac?: { name?: string; mac?: string };
   vmacXmitBase?: boolean;
@@ -183,15 +188,17 @@ export interface ConfigDraft {
   global: GlobalDefs;
   lowerPrioDelaySet: boolean;
   lowerPrioRepeatSet: boolean;
+  /** *notify_fifo_script, joined to their FIFO once the whole file is read. */
+  fifoScripts: Partial<Record<'notifyFifo' | 'vrrpNotifyFifo' | 'lvsNotifyFifo', ScriptCommand>>;
   /** global_defs vrrp_down_timer_adverts (instances inherit it). */
   downTimerAdverts?: number;
   instances: InstanceDraft[];
   scripts: VrrpScriptSpec[];
+  trackFiles: TrackFileSpec[];
+  trackProcesses: TrackProcessSpec[];
   syncGroups: VrrpSyncGroupSpec[];
   vsGroups: VirtualServerGroupSpec[];
   servers: VsDraft[];
-  /** track_file blocks (FILE_CHECK names them). */
-  trackFiles: TrackFileSpec[];
   /** global_defs default_interface: where static addresses without `dev` go (keepalived: eth0). */
   defaultInterface?: string;
   staticAddresses?: VirtualAddressSpec[];

@@ -4,10 +4,11 @@ import { INSTANCE_DEFAULTS, VIRTUAL_SERVER_DEFAULTS } from '../defaults.js';
 import type { ScriptHost } from '../../health/script-plan.js';
 import type {
   RealServerSpec,
-  TrackedScript,
+  TrackedRef,
   VipdConfig,
   VirtualServerSpec,
   VrrpInstanceSpec,
+  VrrpSyncGroupSpec,
 } from '../types.js';
 import { fail, familyOf, whereOf } from '../values.js';
 import type { ConfigDraft, InstanceDraft, VsDraft } from './draft.js';
@@ -40,19 +41,26 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
       if (why) fail(vrrpInstances[j]!.where, `vrrp_instance ${vrrpInstances[j]!.name}: virtual_router_id ${vrrpInstances[j]!.virtualRouterId} is already used by ${vrrpInstances[k]!.name} on ${vrrpInstances[j]!.interface} (${why})`);
     }
   }
-  const scriptNames = new Set(d.scripts.map((s) => s.name));
-  const track = (list: TrackedScript[], owner: string) => {
-    for (const t of list.filter((x) => !scriptNames.has(x.name))) {
-      kit.warn(t.where, `${owner}: track_script '${t.name}' is not a defined vrrp_script, ignored`);
-    }
-    return list.filter((x) => scriptNames.has(x.name));
+  const known = (what: string, block: string, names: Set<string>) => (list: TrackedRef[], owner: string) => {
+    for (const t of list.filter((x) => !names.has(x.name))) kit.warn(t.where, `${owner}: ${what} '${t.name}' is not a defined ${block}, ignored`);
+    return list.filter((x) => names.has(x.name));
   };
-  for (const i of vrrpInstances) i.trackScripts = track(i.trackScripts, `vrrp_instance ${i.name}`);
+  const track = known('track_script', 'vrrp_script', new Set(d.scripts.map((s) => s.name)));
+  const trackFile = known('track_file', 'track_file', new Set(d.trackFiles.map((s) => s.name)));
+  const trackProcess = known('track_process', 'vrrp_track_process', new Set(d.trackProcesses.map((s) => s.name)));
+  for (const i of vrrpInstances) {
+    const label = `vrrp_instance ${i.name}`;
+    i.trackScripts = track(i.trackScripts, label);
+    i.trackFiles = trackFile(i.trackFiles, label);
+    i.trackProcesses = trackProcess(i.trackProcesses, label);
+  }
   const instanceNames = new Set(vrrpInstances.map((i) => i.name));
   // As keepalived: undefined members are dropped, and a group left empty is removed, with warnings.
   const syncGroups = d.syncGroups.filter((sg) => {
     const label = `vrrp_sync_group ${sg.name}`;
     sg.trackScripts = track(sg.trackScripts, label);
+    sg.trackFiles = trackFile(sg.trackFiles, label);
+    sg.trackProcesses = trackProcess(sg.trackProcesses, label);
     for (const m of sg.group.filter((x) => !instanceNames.has(x))) kit.warn(sg.where, `${label}: vrrp_instance '${m}' is not defined, ignored`);
     sg.group = sg.group.filter((x) => instanceNames.has(x));
     if (sg.group.length === 0) {
@@ -62,6 +70,8 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
     if (sg.group.length === 1) kit.warn(sg.where, `${label}: only one vrrp_instance (${sg.group[0]}), nothing to synchronise`);
     return true;
   });
+  for (const i of vrrpInstances) memberTracking(i, syncGroups.find((g) => g.group.includes(i.name)), d, kit);
+  joinFifoScripts(d, kit);
   const groupNames = new Set(d.vsGroups.map((x) => x.name));
   const virtualServers = d.servers.map((s) => {
     if (s.vs.target.kind === 'group' && !groupNames.has(s.vs.target.group)) {
@@ -74,6 +84,8 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
     files,
     global: g,
     vrrpScripts: d.scripts,
+    trackFiles: d.trackFiles,
+    trackProcesses: d.trackProcesses,
     vrrpSyncGroups: syncGroups,
     vrrpInstances,
     virtualServerGroups: d.vsGroups,
@@ -209,7 +221,10 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
     strict,
     trackInterfaces: d.trackInterfaces,
     trackScripts: d.trackScripts,
+    trackFiles: d.trackFiles,
+    trackProcesses: d.trackProcesses,
     dontTrackPrimary: d.dontTrackPrimary,
+    notifyPriorityChanges: d.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges,
     // keepalived reports IPv6 instances as native IPv6 whether or not `native_ipv6` is set.
     nativeIpv6: d.nativeIpv6 || family === 6,
     ...d.notify,
@@ -230,6 +245,7 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
     else inst.authentication = d.authentication;
   }
   if (d.unicastSrcIp !== undefined) inst.unicastSrcIp = d.unicastSrcIp;
+  if (d.notifyDeleted) inst.notifyDeleted = d.notifyDeleted;
   const downTimerAdverts = d.downTimerAdverts ?? config.downTimerAdverts;
   if (downTimerAdverts !== undefined) inst.downTimerAdverts = downTimerAdverts;
   if (d.vmac) inst.vmac = { ...d.vmac, xmitBase: vmacXmitBase };
@@ -264,6 +280,67 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
   if (d.virtualRoutes?.length) inst.virtualRoutes = d.virtualRoutes;
   if (d.virtualRules?.length) inst.virtualRules = d.virtualRules;
   return inst;
+}
+
+/**
+ * What keepalived does to a sync group member's (and an address owner's) own tracking: a
+ * track_script or track_file with a weight is dropped ("ignoring tracked script ... with weights
+ * due to SYNC group"), unless the group says sync_group_tracking_weight (or global_tracking). A
+ * weighted track_interface is only warned about (keepalived says it ignores the weight, then
+ * applies it) and track_process weights count. A script or interface the group tracks too is the
+ * group's. notify_priority_changes falls back to the group's.
+ */
+function memberTracking(i: VrrpInstanceSpec, group: VrrpSyncGroupSpec | undefined, d: ConfigDraft, kit: Kit): void {
+  const label = `vrrp_instance ${i.name}`;
+  if (group?.notifyPriorityChanges !== undefined && d.instances.find((x) => x.name === i.name)?.notifyPriorityChanges === undefined) {
+    i.notifyPriorityChanges = group.notifyPriorityChanges;
+  }
+  const why = i.priority === 255 ? 'it is the address owner (priority 255)' : group && !group.trackingWeight ? `it is in vrrp_sync_group ${group.name}` : undefined;
+  if (group) {
+    const dup = <T extends { name: string; where: { file: string; line: number } }>(list: T[], theirs: T[], what: string) => list.filter((t) => {
+      if (!theirs.some((x) => x.name === t.name)) return true;
+      kit.warn(t.where, `${label}: ${what} ${t.name} is tracked by vrrp_sync_group ${group.name} too, the instance's entry is ignored as keepalived does`);
+      return false;
+    });
+    i.trackScripts = dup(i.trackScripts, group.trackScripts, 'track_script');
+    i.trackInterfaces = dup(i.trackInterfaces, group.trackInterfaces, 'track_interface');
+    i.trackFiles = dup(i.trackFiles, group.trackFiles, 'track_file');
+    i.trackProcesses = dup(i.trackProcesses, group.trackProcesses, 'track_process');
+  }
+  if (!why) return;
+  const weighted = <T extends TrackedRef>(list: T[], what: string, weightOf: (t: T) => number) => list.filter((t) => {
+    const w = weightOf(t);
+    if (w === 0) return true;
+    kit.warn(t.where, `${label}: ${what} ${t.name} has weight ${w} and ${why}: ignored as keepalived does${group ? ' (sync_group_tracking_weight keeps weights)' : ' (use weight 0)'}`);
+    return false;
+  });
+  i.trackScripts = weighted(i.trackScripts, 'track_script', (t) => t.weight ?? d.scripts.find((s) => s.name === t.name)?.weight ?? 0);
+  i.trackFiles = weighted(i.trackFiles, 'track_file', (t) => t.weight ?? d.trackFiles.find((f) => f.name === t.name)?.weight ?? 1);
+  if (group && !group.trackingWeight) {
+    for (const t of i.trackInterfaces.filter((x) => x.weight !== 0)) {
+      kit.warn(t.where, `${label}: track_interface ${t.name} weight ${t.weight} in vrrp_sync_group ${group.name}: keepalived says it ignores the weight but applies it, and so does vipd`);
+    }
+  }
+}
+
+/** *notify_fifo_script goes with its FIFO; the same FIFO twice is kept for the global one (keepalived). */
+function joinFifoScripts(d: ConfigDraft, kit: Kit): void {
+  const g = d.global;
+  const names = { notifyFifo: 'notify_fifo', vrrpNotifyFifo: 'vrrp_notify_fifo', lvsNotifyFifo: 'lvs_notify_fifo' } as const;
+  for (const key of ['notifyFifo', 'vrrpNotifyFifo', 'lvsNotifyFifo'] as const) {
+    const script = d.fifoScripts[key];
+    if (!script) continue;
+    const fifo = g[key];
+    if (fifo) fifo.script = script;
+    else kit.warn(script.where, `${names[key]}_script: there is no ${names[key]}, the script is not run`);
+  }
+  for (const key of ['vrrpNotifyFifo', 'lvsNotifyFifo'] as const) {
+    const f = g[key];
+    if (f && g.notifyFifo && f.path === g.notifyFifo.path) {
+      kit.warn(f.where, `${names[key]} ${f.path} is notify_fifo's too: ignored as keepalived does (notify_fifo gets every line)`);
+      delete g[key];
+    }
+  }
 }
 
 /** VIPs beyond what one advert carries on the link become excluded ones (held, not advertised), as keepalived does. */

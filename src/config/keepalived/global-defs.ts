@@ -6,6 +6,25 @@ import { implemented, warned, type Handler, type Kit, type KeywordTable } from '
 import { garpExtraIf, multicastArg } from './vrrp-instance.js';
 
 type Key = GarpKey | 'garpInterval' | 'gnaInterval';
+type FifoKey = 'notifyFifo' | 'vrrpNotifyFifo' | 'lvsNotifyFifo';
+
+/** `*notify_fifo PATH [username [groupname]]` */
+function fifo(key: FifoKey): Handler<ConfigDraft> {
+  return (s, d) => {
+    const path = argText(s, 0, 'FIFO name');
+    if (s.args.length > 3) fail(s, `${s.keyword}: too many arguments (${s.keyword} FIFO_NAME [username [groupname]])`);
+    const user = optArg(s, 1);
+    const group = optArg(s, 2);
+    d.global[key] = { path, ...(user !== undefined ? { user } : {}), ...(group !== undefined ? { group } : {}), where: whereOf(s) };
+  };
+}
+
+/** `*notify_fifo_script COMMAND [username [groupname]]`: kept until the FIFO is known (finish.ts). */
+function fifoScript(key: FifoKey): Handler<ConfigDraft> {
+  return (s, d, kit) => {
+    d.fifoScripts[key] = kit.command(s);
+  };
+}
 
 function nonNegative(key: Key, timer = false): Handler<ConfigDraft> {
   return (s, d) => {
@@ -17,7 +36,6 @@ function nonNegative(key: Key, timer = false): Handler<ConfigDraft> {
 
 const NO_MAIL = 'no e-mail is sent';
 const NO_SNMP = 'there is no SNMP agent and no SNMP traps are sent';
-const NO_FIFO = 'nothing is written to a notify FIFO';
 const NO_FIREWALL = 'no firewall rules are added';
 const VIPD_TABLES = "vipd's rules are in its own tables ip/ip6 vipd_vrrp (nftables), whatever this says";
 const SCHEDULING = "process scheduling is not changed (vipd has --nice)";
@@ -53,7 +71,7 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = {
   vrrp_check_unicast_src: implemented((s, d) => (d.global.checkUnicastSrc = boolArg(s, 0))),
   vrrp_skip_check_adv_addr: warned('the address lists of received adverts are still compared (and mismatches logged)', (s, d) => (d.global.skipCheckAdvAddr = boolArg(s, 0))),
   vrrp_strict: implemented((s, d) => (d.global.strict = boolArg(s, 0))),
-  vrrp_notify_priority_changes: warned('notify scripts are not run on priority changes'),
+  vrrp_notify_priority_changes: implemented((s, d) => (d.global.vrrpNotifyPriorityChanges = boolArg(s, 0))),
   vrrp_startup_delay: implemented((s, d) => (d.global.startupDelay = timerArg(s, 0))),
   vrrp_delay_after_boot: warned('VRRP starts at once'),
   log_unknown_vrids: warned('adverts for unknown VRIDs are not logged'),
@@ -76,11 +94,12 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = {
   v3_checksum_as_v2: warned('VRRPv3 adverts carry the RFC 5798 checksum (both checksums are accepted)'),
   default_interface: implemented((s, d) => (d.defaultInterface = argText(s, 0, 'interface name')), { note: 'the interface of static_ipaddress entries without dev (default eth0)' }),
   dynamic_interfaces: warned('interfaces must exist when vipd starts'),
-  enable_script_security: warned('vrrp_script and VRRP notify script files are not checked for unsafe ownership or permissions (MISC_CHECK and notify_up/notify_down ones are)', (s, d) => (d.global.enableScriptSecurity = boolArg(s, 0))),
-  script_user: warned("vrrp_script and VRRP notify scripts run as vipd's own user (MISC_CHECK and notify_up/notify_down run as script_user)", (s, d) => {
+  enable_script_security: implemented((s, d) => (d.global.enableScriptSecurity = boolArg(s, 0))),
+  script_user: implemented((s, d) => {
     d.global.scriptUser = argText(s, 0, 'user name');
     const grp = optArg(s, 1);
     if (grp !== undefined) d.global.scriptGroup = grp;
+    if (s.args.length > 2) fail(s, `script_user: unexpected '${s.args[2]!.text}' (script_user username [groupname])`);
   }),
   startup_script: warned('the start-up script is not run'),
   startup_script_timeout: warned('the start-up script is not run'),
@@ -118,13 +137,13 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = {
   enable_dbus: warned(NO_DBUS),
   dbus_service_name: warned(NO_DBUS),
   dbus_no_interface_name: warned(NO_DBUS),
-  notify_fifo: warned(NO_FIFO),
-  notify_fifo_script: warned(NO_FIFO),
-  vrrp_notify_fifo: warned(NO_FIFO),
-  vrrp_notify_fifo_script: warned(NO_FIFO),
-  lvs_notify_fifo: warned(NO_FIFO),
-  lvs_notify_fifo_script: warned(NO_FIFO),
-  fifo_write_vrrp_states_on_reload: warned(NO_FIFO),
+  notify_fifo: implemented(fifo('notifyFifo')),
+  notify_fifo_script: implemented(fifoScript('notifyFifo')),
+  vrrp_notify_fifo: implemented(fifo('vrrpNotifyFifo')),
+  vrrp_notify_fifo_script: implemented(fifoScript('vrrpNotifyFifo')),
+  lvs_notify_fifo: implemented(fifo('lvsNotifyFifo')),
+  lvs_notify_fifo_script: implemented(fifoScript('lvsNotifyFifo')),
+  fifo_write_vrrp_states_on_reload: implemented((s, d) => (d.global.fifoWriteVrrpStatesOnReload = boolArg(s, 0))),
   nftables: warned(VIPD_TABLES),
   nftables_priority: warned("vipd's chains hook at priority filter - 1"),
   nftables_counters: warned("vipd's rules have no counters"),

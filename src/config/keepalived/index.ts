@@ -57,12 +57,14 @@ export function parseKeepalivedConfig(text: string, options: KeepalivedParseOpti
     global: defaultGlobal(),
     lowerPrioDelaySet: false,
     lowerPrioRepeatSet: false,
+    fifoScripts: {},
     instances: [],
     scripts: [],
+    trackFiles: [],
+    trackProcesses: [],
     syncGroups: [],
     vsGroups: [],
     servers: [],
-    trackFiles: [],
   };
   // One top-level block at a time: its statement tree is dropped once it is read.
   for (const st of topLevelStatements(tokenizeLines(lines))) kit.one(st, TOP_LEVEL, draft, 'the top level');

@@ -17,6 +17,7 @@ import { ROUTE_OPTIONS, RULE_OPTIONS } from './vrrp-routes.js';
 import { AUTH_HMAC } from './vrrp-auth-hmac.js';
 import { VRRP_SCRIPT } from './vrrp-script.js';
 import { VRRP_SYNC_GROUP } from './vrrp-sync-group.js';
+import { TRACK_PROCESS } from './track-process.js';
 
 export interface KeywordInfo {
   status: KeywordStatus;
@@ -29,6 +30,8 @@ const CONTEXTS: Record<string, KeywordTable<never>> = {
   'top level': TOP_LEVEL,
   global_defs: GLOBAL_DEFS,
   vrrp_script: VRRP_SCRIPT,
+  track_file: TRACK_FILE,
+  vrrp_track_process: TRACK_PROCESS,
   vrrp_sync_group: VRRP_SYNC_GROUP,
   vrrp_instance: VRRP_INSTANCE,
   authentication: AUTHENTICATION,
@@ -49,10 +52,8 @@ const CONTEXTS: Record<string, KeywordTable<never>> = {
   UDP_CHECK,
   MISC_CHECK,
   FILE_CHECK,
-  track_file: TRACK_FILE,
   SSL,
   // Accepted with one warning for the whole block, not read:
-  vrrp_track_process: skipped.TRACK_PROCESS,
   bfd_instance: skipped.BFD_INSTANCE,
   garp_group: skipped.GARP_GROUP,
   track_group: skipped.TRACK_GROUP,

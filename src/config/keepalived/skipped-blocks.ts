@@ -2,13 +2,11 @@
 // keyword table covers it (docs, the man-page test), and so implementing one starts from here.
 import { skippedBlock } from './kit.js';
 
-export const TRACK_PROCESS_NOTE = 'the processes are not tracked';
 export const BFD_NOTE = 'no BFD session is run';
 export const GARP_GROUP_NOTE = 'GARP/NA intervals come from global_defs';
 export const TRACK_GROUP_NOTE = 'track groups are not used: a deleted static address or rule is put back, no instance changes state';
 export const LINKBEAT_NOTE = 'link state comes from netlink';
 
-export const TRACK_PROCESS = skippedBlock(TRACK_PROCESS_NOTE, ['process', 'weight', 'quorum', 'quorum_max', 'fork_delay', 'terminate_delay', 'delay', 'full_command']);
 export const BFD_INSTANCE = skippedBlock(BFD_NOTE, ['neighbor_ip', 'source_ip', 'min_rx', 'min_tx', 'idle_tx', 'multiplier', 'passive', 'ttl', 'hoplimit', 'max_hops', 'multihop', 'weight', 'vrrp', 'checker']);
 export const GARP_GROUP = skippedBlock(GARP_GROUP_NOTE, ['garp_interval', 'gna_interval', 'interface', 'interfaces']);
 export const TRACK_GROUP = skippedBlock(TRACK_GROUP_NOTE, ['group']);

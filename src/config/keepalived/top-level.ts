@@ -4,11 +4,10 @@ import { globalDefs } from './global-defs.js';
 import { implemented, warned, type KeywordTable } from './kit.js';
 import { virtualServerGroup } from './lvs-groups.js';
 import { virtualServer } from './lvs-virtual-server.js';
-import {
-  BFD_NOTE, GARP_GROUP_NOTE, LINKBEAT_NOTE, TRACK_GROUP_NOTE, TRACK_PROCESS_NOTE,
-} from './skipped-blocks.js';
+import { BFD_NOTE, GARP_GROUP_NOTE, LINKBEAT_NOTE, TRACK_GROUP_NOTE } from './skipped-blocks.js';
 import { sslBlock } from './ssl.js';
 import { trackFile } from './track-file.js';
+import { trackProcess } from './track-process.js';
 import { vrrpInstance } from './vrrp-instance.js';
 import { STATIC_ADDRESSES, STATIC_ROUTES, STATIC_RULES } from './vrrp-routes.js';
 import { vrrpScript } from './vrrp-script.js';
@@ -35,9 +34,9 @@ export const TOP_LEVEL: KeywordTable<ConfigDraft> = {
   static_routes: STATIC_ROUTES,
   static_rules: STATIC_RULES,
   track_group: warned(TRACK_GROUP_NOTE, undefined, { block: 'track_group' }),
-  track_file: implemented(trackFile, { block: 'track_file', note: 'its file feeds FILE_CHECK' }),
-  vrrp_track_file: implemented(trackFile, { block: 'track_file', note: 'its file feeds FILE_CHECK' }),
-  vrrp_track_process: warned(TRACK_PROCESS_NOTE, undefined, { block: 'vrrp_track_process' }),
+  track_file: implemented(trackFile, { block: 'track_file', note: 'tracked by instances and sync groups; its file feeds FILE_CHECK' }),
+  vrrp_track_file: implemented(trackFile, { block: 'track_file', note: 'deprecated name of track_file (warns, as keepalived)' }),
+  vrrp_track_process: implemented(trackProcess, { block: 'vrrp_track_process' }),
   bfd_instance: warned(BFD_NOTE, undefined, { block: 'bfd_instance' }),
   linkbeat_interfaces: warned(LINKBEAT_NOTE),
   linkbeat_use_polling: warned(LINKBEAT_NOTE),

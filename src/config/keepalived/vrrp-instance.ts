@@ -6,7 +6,7 @@ import type { GarpExtraIf } from '../types.js';
 import type { ConfigDraft, GarpKey, InstanceDraft } from './draft.js';
 import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
 import { authentication, unicastPeers, virtualAddresses } from './vrrp-addresses.js';
-import { notifyKeywords, trackInterfaces, trackScripts } from './vrrp-track.js';
+import { FILE_WEIGHT, notifyKeywords, trackInterfaces, trackRefs, trackScripts } from './vrrp-track.js';
 import { VIRTUAL_ROUTES, VIRTUAL_RULES } from './vrrp-routes.js';
 import { authHmacBlock } from './vrrp-auth-hmac.js';
 
@@ -120,7 +120,12 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   strict_mode: implemented((s, d) => (d.strict = boolArg(s, 0))),
   track_interface: implemented((s, d, kit) => trackInterfaces(s, d.trackInterfaces, kit)),
   track_script: implemented((s, d, kit) => trackScripts(s, d.trackScripts, kit)),
+  track_file: implemented((s, d, kit) => trackRefs(s, d.trackFiles, kit, FILE_WEIGHT)),
+  track_process: implemented((s, d, kit) => trackRefs(s, d.trackProcesses, kit, FILE_WEIGHT)),
   ...notifyKeywords<InstanceDraft>(),
+  notify_master_rx_lower_pri: implemented((s, d, kit) => (d.notify.notifyMasterRxLowerPri = kit.command(s)), {
+    note: 'also a MASTER_RX_LOWER_PRI line on the notify FIFOs',
+  }),
   garp_master_delay: implemented(garp('garpMasterDelay')),
   garp_master_repeat: implemented(garp('garpMasterRepeat')),
   garp_master_refresh: implemented(garp('garpMasterRefresh')),
@@ -131,8 +136,6 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   native_ipv6: implemented((_s, d) => (d.nativeIpv6 = true)),
   no_virtual_ipaddress: implemented((_s, d) => (d.noVips = true)),
   dont_track_primary: implemented((_s, d) => (d.dontTrackPrimary = true)),
-  track_file: warned('the files are not tracked'),
-  track_process: warned('the processes are not tracked'),
   track_bfd: warned('no BFD session is tracked'),
   use_vmac: implemented(useVmac),
   use_vmac_addr: warned('no VMAC is created for the VIPs on other interfaces'),
@@ -163,9 +166,6 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   virtual_rules: VIRTUAL_RULES,
   promote_secondaries: warned('promote_secondaries is not set on the interface'),
   skip_check_adv_addr: warned('the address lists of received adverts are still compared (and mismatches logged)'),
-  notify_master_rx_lower_pri: warned('the script is not run'),
-  notify_deleted: warned('no script is run when the instance is removed'),
-  notify_priority_changes: warned('notify scripts are not run on priority changes'),
   smtp_alert: warned('no e-mail is sent'),
   debug: warned('no extra debug output (use -D)'),
   kernel_rx_buf_size: warned("the VRRP socket's default receive buffer is used"),
@@ -184,6 +184,8 @@ export function vrrpInstance(st: Statement, config: ConfigDraft, kit: Kit): void
     preemptDelay: 0,
     trackInterfaces: [],
     trackScripts: [],
+    trackFiles: [],
+    trackProcesses: [],
     dontTrackPrimary: false,
     nativeIpv6: false,
     notify: {},

@@ -4,7 +4,7 @@ import { SCRIPT_DEFAULTS } from '../defaults.js';
 import type { ScriptCommand, VrrpScriptSpec } from '../types.js';
 import { argText, fail, intArg, optArg, positiveTimer, whereOf } from '../values.js';
 import type { ConfigDraft } from './draft.js';
-import { implemented, warned, type Kit, type KeywordTable } from './kit.js';
+import { implemented, type Kit, type KeywordTable } from './kit.js';
 
 interface ScriptDraft {
   script?: ScriptCommand;
@@ -32,10 +32,11 @@ export const VRRP_SCRIPT: KeywordTable<ScriptDraft> = {
   rise: implemented((s, d) => (d.rise = intArg(s, 0, 1, 2 ** 31 - 1))),
   fall: implemented((s, d) => (d.fall = intArg(s, 0, 1, 2 ** 31 - 1))),
   init_fail: implemented((_s, d) => (d.initFail = true)),
-  user: warned("the script runs as vipd's own user", (s, d) => {
+  user: implemented((s, d) => {
     d.user = argText(s, 0, 'user name');
     const grp = optArg(s, 1);
     if (grp !== undefined) d.group = grp;
+    if (s.args.length > 2) fail(s, `user: unexpected '${s.args[2]!.text}' (user USERNAME [GROUPNAME])`);
   }),
 };
 
@@ -43,7 +44,8 @@ export function vrrpScript(st: Statement, config: ConfigDraft, kit: Kit): void {
   const name = kit.name(st);
   const d: ScriptDraft = { weight: SCRIPT_DEFAULTS.weight, weightReverse: false, initFail: false };
   kit.apply(kit.needBlock(st), VRRP_SCRIPT, d, `vrrp_script ${name}`);
-  if (config.scripts.some((s) => s.name === name)) fail(st, `vrrp_script ${name}: defined twice`);
+  // keepalived 2.2.7 keeps both and uses the first ("script ... is not used" for the other).
+  if (config.scripts.some((s) => s.name === name)) return kit.warn(st, `vrrp_script ${name}: defined twice, the first definition counts (as keepalived)`);
   // keepalived drops a vrrp_script without a script (and so whatever tracks it), with a warning.
   if (!d.script) return kit.warn(st, `vrrp_script ${name}: no 'script', the vrrp_script is removed as keepalived does`);
   const interval = d.interval ?? SCRIPT_DEFAULTS.interval;

@@ -30,16 +30,6 @@ export interface TrackedWeight {
   ok: boolean;
   /** 0: failure means FAULT. >0: added while OK. <0: added while FAILED. */
   weight: number;
-  /**
-   * keepalived's `reverse`: the thing counts as OK while it is down or failed (so `weight 0 reverse`
-   * is FAULT while it is up). keepalived also negates the configured weight; that is the caller's.
-   */
-  reverse?: boolean;
-}
-
-/** Whether a tracked thing counts as OK for its instance (reverse applied). */
-export function countsAsOk(t: TrackedWeight): boolean {
-  return t.reverse ? !t.ok : t.ok;
 }
 
 /**
@@ -51,10 +41,9 @@ export function effectivePriority(base: number, tracked: TrackedWeight[]): { pri
   let fault = false;
   let p = base;
   for (const t of tracked) {
-    const ok = countsAsOk(t);
-    if (t.weight === 0) { if (!ok) fault = true; continue; }
-    if (t.weight > 0 && ok) p += t.weight;
-    if (t.weight < 0 && !ok) p += t.weight;
+    if (t.weight === 0) { if (!t.ok) fault = true; continue; }
+    if (t.weight > 0 && t.ok) p += t.weight;
+    if (t.weight < 0 && !t.ok) p += t.weight;
   }
   if (base === 255) return { priority: 255, fault };
   return { priority: Math.min(254, Math.max(1, p)), fault };

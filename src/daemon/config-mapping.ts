@@ -56,7 +56,6 @@ function resolvedConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedInstanceC
     ...(i.mcastDstIp !== undefined ? { multicastGroup: i.mcastDstIp } : {}),
     ...(i.lowerPrioNoAdvert !== undefined ? { lowerPriorityNoAdvert: i.lowerPrioNoAdvert } : {}),
     ...(i.higherPrioSendAdvert !== undefined ? { higherPriorityAdvert: i.higherPrioSendAdvert } : {}),
-    trackInterface: !i.dontTrackPrimary,
     ...(i.trackSrcIp ? { trackSource: true } : {}),
     ...(i.unicastKeyword ? { unicast: true } : {}),
     ...(i.unicastFaultNoPeer ? { unicastFaultNoPeer: true } : {}),

@@ -183,8 +183,6 @@ export interface InstanceConfig {
   lowerPriorityNoAdvert?: boolean;
   /** keepalived higher_prio_send_advert: a master sends one advert before yielding to a higher priority. Default false. */
   higherPriorityAdvert?: boolean;
-  /** keepalived dont_track_primary is false: the instance's own link going down means FAULT. Default true. */
-  trackInterface?: boolean;
   /** keepalived track_src_ip: FAULT while unicastSource is on no local interface. Default false. */
   trackSource?: boolean;
   /** keepalived use_vmac: run on a VMAC (macvlan). */
@@ -256,7 +254,6 @@ export interface ResolvedInstanceConfig extends InstanceConfig {
   strict: boolean;
   lowerPriorityNoAdvert: boolean;
   higherPriorityAdvert: boolean;
-  trackInterface: boolean;
   trackSource: boolean;
   garp: GarpSettings;
   checksum: ChecksumMode;
@@ -356,7 +353,6 @@ export function resolveInstanceConfig(c: InstanceConfig): ResolvedInstanceConfig
     oldUnicastChecksum: c.oldUnicastChecksum ?? 'detect',
     lowerPriorityNoAdvert: c.lowerPriorityNoAdvert ?? strict,
     higherPriorityAdvert: c.higherPriorityAdvert ?? false,
-    trackInterface: c.trackInterface ?? true,
     trackSource: c.trackSource ?? false,
     garp,
     checksum: c.checksum ?? 'pseudo',

@@ -109,7 +109,7 @@ t.test('dont_track_primary and track_src_ip', async (t) => {
   await v.exec(['ip', 'addr', 'add', `${extra}/24`, 'dev', 'eth0']);
   const p = startVrrpNode(v, [
     vrrpInstance({ name: 'tracked', vrid: 73, virtualAddresses: [{ address: labAddress(lab, 4, 131), prefixLength: 24 }] }),
-    vrrpInstance({ name: 'untracked', vrid: 74, trackInterface: false, virtualAddresses: [{ address: labAddress(lab, 4, 132), prefixLength: 24 }] }),
+    vrrpInstance({ name: 'untracked', vrid: 74, dontTrackPrimary: true, virtualAddresses: [{ address: labAddress(lab, 4, 132), prefixLength: 24 }] }),
     vrrpInstance({ name: 'source', vrid: 75, unicastSource: extra, trackSource: true, virtualAddresses: [{ address: labAddress(lab, 4, 133), prefixLength: 24 }] }),
   ]);
   for (const n of ['tracked', 'untracked', 'source']) await p.waitState('master', 5000, n);

@@ -19,7 +19,7 @@ t.test('defaults are keepalived.conf\'s', async (t) => {
     version: 2, family: 4, priority: 100, advertIntervalCs: 100, preempt: true, preemptDelayMs: 0, acceptMode: true,
     virtualAddresses: [{ address: '10.0.0.100', prefixLength: 24 }], excludedAddresses: [], unicastPeers: [],
     unicastPeerTtl: {}, checkUnicastSource: false, unicastTtl: 255, oldUnicastChecksum: 'detect', strict: false,
-    lowerPriorityNoAdvert: false, higherPriorityAdvert: false, trackInterface: true, trackSource: false,
+    lowerPriorityNoAdvert: false, higherPriorityAdvert: false, trackSource: false,
     garp: {
       masterDelayMs: 5000, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1, intervalMs: 0, lowerPrioDelayMs: 5000, lowerPrioRepeat: 5,
       extraIfRefreshMs: 0, extraIfAll: false,

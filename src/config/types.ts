@@ -81,12 +81,67 @@ export interface GlobalDefs {
   lvsFlush: boolean;
   /** Flush IPVS at shutdown: false, true (everything) or 'VS' (only our virtual servers). */
   lvsFlushOnStop: boolean | 'VS';
+  /** `lvs_timeouts`: IPVS connection timeouts in seconds; an unset one keeps the value found at start. */
+  lvsTimeouts?: LvsTimeouts;
+  /** `lvs_sync_daemon`: the kernel's IPVS connection sync daemon. */
+  lvsSyncDaemon?: LvsSyncDaemonSpec;
   checkUnicastSrc: boolean;
   strict: boolean;
   skipCheckAdvAddr: boolean;
+  /** vrrp_mcast_group4 / vrrp_mcast_group6: the default advert groups. */
+  mcastGroup4?: string;
+  mcastGroup6?: string;
+  /** vmac_prefix: name prefix of VMACs without a name (default "vrrp"). */
+  vmacPrefix?: string;
+  /** vrrp_lower_prio_no_advert, vrrp_higher_prio_send_advert: the instances' defaults. */
+  lowerPrioNoAdvert?: boolean;
+  higherPrioSendAdvert?: boolean;
+  /** vrrp_garp_extra_if: the instances' default. */
+  garpExtraIf?: GarpExtraIf;
+  /** vrrp_startup_delay: seconds before the instances start. */
+  startupDelay?: number;
+  /** The VRRP process's scheduling (vipd is one process: they apply to it). */
+  vrrpPriority?: number;
+  vrrpRtPriority?: number;
+  vrrpNoSwap?: boolean;
+  vrrpCpuAffinity?: number[];
   /** The SSL {} block (SSL_GET client certificate, key, CA, key password). */
   ssl?: SslSpec;
   where?: SourceRef;
+}
+
+/** `lvs_timeouts [tcp SECS] [tcpfin SECS] [udp SECS]` (0 = leave the kernel's value). */
+export interface LvsTimeouts {
+  tcp?: number;
+  tcpFin?: number;
+  udp?: number;
+  where: SourceRef;
+}
+
+/**
+ * `lvs_sync_daemon INTERFACE [[inst] VRRP_INSTANCE] [id N] [maxlen N] [port N] [ttl N] [group ADDR]`:
+ * the master daemon runs while the instance is MASTER, the backup daemon otherwise; without an
+ * instance both run.
+ */
+export interface LvsSyncDaemonSpec {
+  interface: string;
+  instance?: string;
+  /** 0..255; default the instance's virtual_router_id, 0 without an instance. */
+  syncId: number;
+  /** UDP payload size; undefined = the kernel's (MTU-based). */
+  maxLen?: number;
+  /** Default 8848 (the kernel's). */
+  port?: number;
+  ttl?: number;
+  /** Multicast group, IPv4 or IPv6; default 224.0.0.81 (the kernel's). */
+  group?: string;
+  where: SourceRef;
+}
+
+/** garp_extra_if [all] SECONDS: periodic GARP/NA on the VIPs' other interfaces (VMACs only, or all). */
+export interface GarpExtraIf {
+  intervalS: number;
+  all: boolean;
 }
 
 /** A notify FIFO (`*notify_fifo PATH [user [group]]`) and the optional script reading it (`*_script`). */
@@ -311,6 +366,23 @@ export interface VrrpInstanceSpec {
   garpLowerPrioRepeat: number;
   /** Adverts missed before a backup takes over (`down_timer_adverts`); undefined = 3, the RFC's. */
   downTimerAdverts?: number;
+  /** use_vmac [NAME] [MAC] (with vmac_xmit_base). */
+  vmac?: { name?: string; mac?: string; xmitBase: boolean };
+  /** use_ipvlan [NAME] [ADDRESS] [MODE]. */
+  ipvlan?: { name?: string; address?: string; mode?: 'bridge' | 'private' | 'vepa' };
+  /** unicast_ttl. */
+  unicastTtl?: number;
+  /** mcast_dst_ip (or the global vrrp_mcast_group4/6). */
+  mcastDstIp?: string;
+  trackSrcIp?: boolean;
+  lowerPrioNoAdvert?: boolean;
+  higherPrioSendAdvert?: boolean;
+  /** unicast_fault_no_peer, and whether a unicast keyword was used (unicast_src_ip, unicast_peer). */
+  unicastFaultNoPeer?: boolean;
+  unicastKeyword?: boolean;
+  /** old_unicast_checksum: 'send' (set), 'never' (never); undefined detects. */
+  oldUnicastChecksum?: 'send' | 'never';
+  garpExtraIf?: GarpExtraIf;
   /** `virtual_routes`: added while MASTER, removed otherwise. Absent: none. */
   virtualRoutes?: RouteSpec[];
   /** `virtual_rules`: added while MASTER, removed otherwise. Absent: none. */
@@ -394,6 +466,14 @@ export interface VrrpScriptSpec {
 export const LVS_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
 export type LvsScheduler = (typeof LVS_SCHEDULERS)[number];
 export type LvsMethod = 'NAT' | 'DR' | 'TUN';
+
+/** `lvs_method TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`. */
+export interface TunnelSpec {
+  type: 'ipip' | 'gue' | 'gre';
+  /** GUE only (and required there). */
+  port?: number;
+  checksum?: 'nocsum' | 'csum' | 'remcsum';
+}
 export type LvsProtocol = 'TCP' | 'UDP' | 'SCTP';
 
 /** Timing knobs shared by the virtual server, real server and checker levels (seconds). */
@@ -546,6 +626,8 @@ export interface RealServerSpec {
   port: number;
   weight: number;
   method: LvsMethod;
+  /** With method TUN: the tunnel type; undefined = ipip. */
+  tunnel?: TunnelSpec;
   inhibitOnFailure: boolean;
   upperThreshold?: number;
   lowerThreshold?: number;
@@ -569,11 +651,15 @@ export interface VirtualServerSpec {
   /** Scheduler flags (flag-1, sh-port, ...). */
   schedulerFlags: string[];
   method: LvsMethod;
+  /** With method TUN: the tunnel type; undefined = ipip. */
+  tunnel?: TunnelSpec;
   /** Default UDP: what keepalived 2.2.7 does when `protocol` is missing (with a warning). */
   protocol: LvsProtocol;
   /** Seconds; undefined = not persistent. `persistence_timeout` alone = 360. */
   persistenceTimeout?: number;
   persistenceGranularity?: string;
+  /** `persistence_engine` (e.g. sip): the kernel module ip_vs_pe_<name>. */
+  persistenceEngine?: string;
   ops: boolean;
   quorum: number;
   hysteresis: number;
@@ -582,7 +668,10 @@ export interface VirtualServerSpec {
   inhibitOnFailure: boolean;
   quorumUp?: ScriptCommand;
   quorumDown?: ScriptCommand;
-  sorryServer?: { address: string; port: number; inhibit: boolean };
+  /** inhibit: kept at weight 0 while not in use; method: its own forwarding (default the virtual server's). */
+  sorryServer?: { address: string; port: number; inhibit: boolean; method?: LvsMethod; tunnel?: TunnelSpec };
+  /** `ha_suspend`: the checkers pause while the virtual server's address is not local. */
+  haSuspend?: boolean;
   virtualhost?: string;
   realServers: RealServerSpec[];
   where: SourceRef;

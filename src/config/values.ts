@@ -13,9 +13,12 @@ export function fail(st: { file: string; line: number }, message: string): never
   throw new ConfigError(message, whereOf(st));
 }
 
+/** A keyword without the value it needs: keepalived refuses to start on it ("missing a parameter"). */
+export class MissingValueError extends ConfigError {}
+
 export function argText(st: Statement, i: number, what: string): string {
   const t = st.args[i];
-  if (t === undefined) fail(st, `${st.keyword}: missing ${what}`);
+  if (t === undefined) throw new MissingValueError(`${st.keyword}: missing ${what}`, whereOf(st));
   return t.text;
 }
 

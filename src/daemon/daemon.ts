@@ -41,12 +41,12 @@ export class Daemon {
     this.#deps = deps;
     this.#host = new K0sHost(deps, log);
     this.#loop = new LoopHealth(log);
-    if (!opts.vrrpOnly) {
-      this.#ipvs = new IpvsRunner(deps, log, {
-        logDetail: opts.logDetail, isMaster: (n) => this.#vrrp?.isMaster(n) ?? false, onLine: (l) => this.#vrrp?.lvsLines.write(l),
-      });
-      this.#proxy = new K0sProxyRunner(deps, log, { isMaster: (n) => this.#vrrp?.isMaster(n) ?? false });
-    }
+    // As keepalived's processes: virtual servers with the checkers (not with --vrrp), the sync daemon with VRRP (not with --check).
+    this.#ipvs = new IpvsRunner(deps, log, {
+      logDetail: opts.logDetail, isMaster: (n) => this.#vrrp?.isMaster(n) ?? false, onLine: (l) => this.#vrrp?.lvsLines.write(l),
+      roles: { virtualServers: !opts.vrrpOnly, syncDaemon: !opts.checkOnly },
+    });
+    if (!opts.vrrpOnly) this.#proxy = new K0sProxyRunner(deps, log, { isMaster: (n) => this.#vrrp?.isMaster(n) ?? false });
   }
 
   /** Everything is planned (and the configuration mapped) before anything is touched. */
@@ -55,7 +55,11 @@ export class Daemon {
     this.#config = config;
     if (config.k0s) await this.#proxy?.clean(plan.proxy !== undefined);
     if (!this.#opts.checkOnly) {
-      const router = this.#deps.createRouter({ clock: this.#loop.instrument(this.#deps.clock) });
+      const router = this.#deps.createRouter({
+        clock: this.#loop.instrument(this.#deps.clock), ...(config.global.vmacPrefix ? { vmacPrefix: config.global.vmacPrefix } : {}),
+      });
+      // A run that died may have left no_accept drops (or VMAC rules) behind: none survive a restart.
+      await this.#deps.resetFirewall?.().catch((err: Error) => this.#log.warn(`firewall tables not reset: ${err.message}`));
       // Logged before the runner reacts, so a sync group's knock-on transition logs after its cause.
       logRouterEvents(router, this.#log, { logDetail: this.#opts.logDetail });
       const vrrp = new VrrpRunner(router, this.#deps, this.#log);
@@ -70,6 +74,7 @@ export class Daemon {
       await this.#host.apply(plan.host);
       await routes.apply(routeSets(config));
       vrrp.configure(config, this.#scriptPolicy(config));
+      if (!await vrrp.startupDelay(Math.round((config.global.startupDelay ?? 0) * 1000), this.#deps.clock)) return; // stopped meanwhile
       await vrrp.apply(plan.instances, plan.syncGroups, true);
       this.#scriptSummary();
     }
@@ -126,6 +131,7 @@ export class Daemon {
   /** SIGTERM: priority-0 adverts and VIPs removed, then owned IPVS services (unless told to keep them). */
   async stop(): Promise<void> {
     try {
+      await this.#ipvs?.stopSyncDaemons();
       await this.#vrrp?.stop();
       await this.#routes?.stop();
       await this.#ipvs?.stop();

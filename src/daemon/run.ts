@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './logger.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { serveStatus } from './status-server.js';
 import { serveMetrics } from './metrics.js';
-import { loadDaemonConfig } from './load-config.js';
+import { loadDaemonConfig, prepareConfigReader } from './load-config.js';
 import { Daemon } from './daemon.js';
 import { prepareStateDir, writeStateFile } from './state-files.js';
 import { formatWarning, type LoadResult } from '../config/types.js';
@@ -16,6 +16,7 @@ import { ConfigError } from '../errors.js';
 import { effectiveCapabilities, missingCapabilities, requiredCapabilities } from './capabilities.js';
 import type { DaemonOptions } from './options.js';
 import type { DaemonDeps } from './deps.js';
+import { applyProcessSettings, type ProcessOps } from './process-settings.js';
 
 /** setpriority(2) on the main thread (the event loop). Lacking CAP_SYS_NICE is not fatal. */
 function raisePriority(nice: number, log: Logger): void {
@@ -57,6 +58,7 @@ function capabilitiesMissing(opts: DaemonOptions, log: Logger): boolean {
 export interface RunEnv {
   deps?: DaemonDeps;
   log?: Logger;
+  processOps?: ProcessOps;
 }
 
 export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<number> {
@@ -140,6 +142,7 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
   for (const [s, fn] of handlers) process.on(s, fn);
   cleanups.push(() => { for (const [s, fn] of handlers) process.off(s, fn); });
 
+  if (opts.k0sConfig) await prepareConfigReader(opts);
   const loaded = loadConfig(opts, log);
   if (!loaded) {
     finish(1);
@@ -165,6 +168,8 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
   }
 
   raisePriority(opts.nice, log);
+  // global_defs vrrp_priority / vrrp_rt_priority / vrrp_no_swap / vrrp_cpu_affinity (over --nice).
+  applyProcessSettings(loaded.config.global, log, env.processOps);
   const d = new Daemon(log, opts, env.deps);
   daemon = d;
 

@@ -6,6 +6,7 @@ import type { AuthHmacDraft } from '../../vrrp/auth-hmac/config.js';
 import type {
   Authentication,
   CheckTiming,
+  GarpExtraIf,
   GlobalDefs,
   HttpUrl,
   RealServerSpec,
@@ -24,6 +25,7 @@ import type {
   VrrpScriptSpec,
   VrrpSyncGroupSpec,
 } from '../types.js';
+import type { SyncDaemonDraft } from './lvs-globals.js';
 
 export type GarpKey =
   | 'garpMasterDelay'
@@ -73,6 +75,21 @@ export interface InstanceDraft {
   notifyDeleted?: { script?: ScriptCommand };
   notifyPriorityChanges?: boolean;
   garp: Partial<Record<GarpKey, number>>;
+  vmac?: { name?: string; mac?: string };
+  vmacXmitBase?: boolean;
+  ipvlan?: { name?: string; address?: string; mode?: 'bridge' | 'private' | 'vepa' };
+  unicastTtl?: number;
+  mcastDstIp?: string;
+  trackSrcIp?: boolean;
+  lowerPrioNoAdvert?: boolean;
+  higherPrioSendAdvert?: boolean;
+  unicastFaultNoPeer?: boolean;
+  /** unicast_src_ip was given (mcast_src_ip is not a unicast keyword). */
+  unicastSrcKeyword?: boolean;
+  oldUnicastChecksum?: 'send' | 'never';
+  garpExtraIf?: GarpExtraIf;
+  /** Where some keywords were, for strict mode's warnings. */
+  at: Partial<Record<'accept' | 'preemptDelay' | 'vmac' | 'lowerPrio' | 'higherPrio' | 'state', SourceRef>>;
   virtualRoutes?: RouteSpec[];
   virtualRules?: RuleSpec[];
   /** Where the block starts (not the statement: its tree is dropped once read). */
@@ -162,6 +179,9 @@ export interface VsDraft {
   rs: RealServerDraft[];
   protocolSet: boolean;
   granularityWhere?: SourceRef;
+  quorumWhere?: SourceRef;
+  sorryWhere?: SourceRef;
+  haSuspendWhere?: SourceRef;
   portGiven: boolean;
   /** Where the block starts (not the statement: its tree is dropped once read). */
   where: SourceRef;
@@ -172,6 +192,8 @@ export interface ConfigDraft {
   global: GlobalDefs;
   lowerPrioDelaySet: boolean;
   lowerPrioRepeatSet: boolean;
+  /** global_defs lvs_sync_daemon, completed once the instances are known. */
+  syncDaemon?: SyncDaemonDraft;
   /** *notify_fifo_script, joined to their FIFO once the whole file is read. */
   fifoScripts: Partial<Record<'notifyFifo' | 'vrrpNotifyFifo' | 'lvsNotifyFifo', ScriptCommand>>;
   /** global_defs vrrp_down_timer_adverts (instances inherit it). */

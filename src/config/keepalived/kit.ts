@@ -13,7 +13,7 @@ import { parseCommandLine, splitScriptWords } from '../command-line.js';
 import { rawText } from '../tokenizer.js';
 import { ConfigError } from '../../errors.js';
 import type { ConfigWarning, ScriptCommand } from '../types.js';
-import { fail, optArg, whereOf } from '../values.js';
+import { fail, MissingValueError, optArg, whereOf } from '../values.js';
 import { nodeKeyFileReader } from '../../vrrp/auth-hmac/key-file.js';
 import type { KeyFileReader } from '../../vrrp/auth-hmac/keys.js';
 
@@ -67,9 +67,15 @@ export function asKeepalived<T>(h: Handler<T>, instead: string | Instead<T>): Ha
   };
 }
 
-/** A table whose every handler's bad value keepalived ignores (or replaces: `except`), as asKeepalived. */
-export function asKeepalivedTable<T>(table: KeywordTable<T>, says: string, except: Readonly<Record<string, string | Instead<T>>> = {}): KeywordTable<T> {
-  return Object.fromEntries(Object.entries(table).map(([k, e]) => [k, e.handler ? { ...e, handler: asKeepalived(e.handler, except[k] ?? says) } : e]));
+/**
+ * A table whose every handler's bad value keepalived ignores (or replaces: `except`; null: keepalived
+ * refuses that keyword's bad values, the ConfigError stays), as asKeepalived.
+ */
+export function asKeepalivedTable<T>(table: KeywordTable<T>, says: string, except: Readonly<Record<string, string | Instead<T> | null>> = {}): KeywordTable<T> {
+  return Object.fromEntries(Object.entries(table).map(([k, e]) => {
+    const instead = Object.hasOwn(except, k) ? except[k] : says;
+    return [k, e.handler && instead !== null && instead !== undefined ? { ...e, handler: asKeepalived(e.handler, instead) } : e];
+  }));
 }
 
 export class Kit {
@@ -93,7 +99,7 @@ export class Kit {
       read();
       return true;
     } catch (err) {
-      if (!(err instanceof ConfigError) || err.file !== st.file || err.line !== st.line) throw err;
+      if (!(err instanceof ConfigError) || err instanceof MissingValueError || err.file !== st.file || err.line !== st.line) throw err;
       this.blockRead.add(st);
       this.instead(st, err.message.slice(`${st.file}:${st.line}: `.length), says);
       return false;

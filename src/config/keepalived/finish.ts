@@ -1,7 +1,7 @@
 // Once the whole file is read: defaults from global_defs, references between blocks (track
 // scripts, sync group members, virtual server groups), VRID clashes; drafts become the model.
 import { INSTANCE_DEFAULTS, VIRTUAL_SERVER_DEFAULTS } from '../defaults.js';
-import type { ScriptHost } from '../../health/script-plan.js';
+import { ScriptRules, type ScriptHost } from '../../health/script-rules.js';
 import type {
   RealServerSpec,
   TrackedRef,
@@ -76,11 +76,13 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
   for (const i of vrrpInstances) memberTracking(i, syncGroups.find((g) => g.group.includes(i.name)), d, kit);
   joinFifoScripts(d, kit);
   const groupNames = new Set(d.vsGroups.map((x) => x.name));
+  // One set of script rules for the whole file: the default user is found (and reported) once.
+  const rules = lookup.scripts ? new ScriptRules(g, lookup.scripts) : undefined;
   const virtualServers = d.servers.map((s) => {
     if (s.vs.target.kind === 'group' && !groupNames.has(s.vs.target.group)) {
       fail(s.where, `virtual_server group '${s.vs.target.group}' is not defined`);
     }
-    return finishVirtualServer(s, d, kit, lookup);
+    return finishVirtualServer(s, d, kit, rules);
   });
   const config: VipdConfig = {
     source,
@@ -279,9 +281,9 @@ function fitAdvert(inst: VrrpInstanceSpec, mtu: number | undefined, kit: Kit): v
   inst.virtualIpAddressesExcluded = [...vips.slice(max), ...inst.virtualIpAddressesExcluded];
 }
 
-function finishVirtualServer(d: VsDraft, config: ConfigDraft, kit: Kit, lookup: HostLookup): VirtualServerSpec {
+function finishVirtualServer(d: VsDraft, config: ConfigDraft, kit: Kit, rules: ScriptRules | undefined): VirtualServerSpec {
   const vsDelay = d.timing.delayLoop ?? VIRTUAL_SERVER_DEFAULTS.delayLoop;
-  const cx: CheckerContext = { vs: d, vsDelay, global: config.global, trackFiles: config.trackFiles, kit, ...(lookup.scripts ? { scripts: lookup.scripts } : {}) };
+  const cx: CheckerContext = { vs: d, vsDelay, global: config.global, trackFiles: config.trackFiles, kit, ...(rules ? { scripts: rules } : {}) };
   const realServers: RealServerSpec[] = d.rs.map((r) => {
     // The notify scripts as planned (a script that must not run is gone).
     const { notifyUp: _up, notifyDown: _down, ...rs } = r.rs;

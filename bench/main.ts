@@ -1,4 +1,4 @@
-// `vipd bench <mode>` and `npm run bench -- <mode>`: failover, soak, ipvs, config, idle. Parses
+// `vipd bench <mode>` and `npm run bench -- <mode>`: failover, soak, ipvs, config, idle, continuity. Parses
 // the options (lib/options.ts), prints the command that re-runs exactly this, and runs the mode;
 // each mode writes <mode>.json, <mode>.txt and one report.html into its output directory.
 import { readFileSync } from 'node:fs';
@@ -92,6 +92,11 @@ async function dispatch(mode: Mode, o: BenchOptions, c: { command: string; outDi
         minutes: n('minutes'), scenarios: list<string>('scenarios').map(parseScenario), routers: n('routers'), setups: list('setups'),
         loadFactor: n('load-factor'), rtPriority: n('rt-priority'),
       });
+      return r.ok ? 0 : 1;
+    }
+    case 'continuity': {
+      const { runContinuityBench } = await import('./continuity.js');
+      const r = await runContinuityBench(startRun({ mode, ...c, uml: true }), { conns: n('conns'), trials: n('trials'), setups: list('setups') });
       return r.ok ? 0 : 1;
     }
     case 'failover': {

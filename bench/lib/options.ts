@@ -3,7 +3,7 @@
 // depends on the machine (which implementations are installed, CAP_SYS_NICE) comes in as
 // `BenchEnv`.
 
-export type Mode = 'failover' | 'soak' | 'ipvs' | 'config' | 'idle';
+export type Mode = 'failover' | 'soak' | 'ipvs' | 'config' | 'idle' | 'continuity';
 
 type Kind = 'number' | 'string' | 'boolean' | 'list' | 'numbers';
 type Value = number | string | boolean | string[] | number[];
@@ -96,6 +96,15 @@ export const MODES: Record<Mode, { describe: string; options: Record<string, Opt
       window: { kind: 'number', default: 20, min: 1, describe: 'seconds sampled' },
       instances: { kind: 'number', default: 100, min: 0, describe: 'instances of the RSS run (0: skip)' },
       repeats: { kind: 'number', default: 3, min: 1, describe: 'runs of every case' },
+      setups: { kind: 'list', choices: ['vipd', 'keepalived'], default: daemonSetups, describe: 'implementations' },
+      out,
+    },
+  },
+  continuity: {
+    describe: 'established connections through a master power loss in UML, with and without lvs_sync_daemon',
+    options: {
+      conns: { kind: 'number', default: 30, min: 3, describe: 'long-lived connections per run (rr over the three controllers)' },
+      trials: { kind: 'number', default: 3, min: 1, describe: 'runs per implementation and sync setting' },
       setups: { kind: 'list', choices: ['vipd', 'keepalived'], default: daemonSetups, describe: 'implementations' },
       out,
     },

@@ -128,7 +128,7 @@ export async function runCli(argv: string[]): Promise<number> {
       }
     })
     // The benchmarks (bench/): their own parser, so their flags pass through untouched.
-    .command('bench', 'benchmarks beside keepalived: failover | soak | ipvs | config | idle (vipd bench --help)', (y) => y.strict(false).help(false).version(false), async () => {
+    .command('bench', 'benchmarks beside keepalived: failover | soak | ipvs | config | idle | continuity (vipd bench --help)', (y) => y.strict(false).help(false).version(false), async () => {
       const { runBench } = await import('../../bench/main.js');
       exit = await runBench(argv.slice(argv.indexOf('bench') + 1));
     })

@@ -81,12 +81,44 @@ export interface GlobalDefs {
   lvsFlush: boolean;
   /** Flush IPVS at shutdown: false, true (everything) or 'VS' (only our virtual servers). */
   lvsFlushOnStop: boolean | 'VS';
+  /** `lvs_timeouts`: IPVS connection timeouts in seconds; an unset one keeps the value found at start. */
+  lvsTimeouts?: LvsTimeouts;
+  /** `lvs_sync_daemon`: the kernel's IPVS connection sync daemon. */
+  lvsSyncDaemon?: LvsSyncDaemonSpec;
   checkUnicastSrc: boolean;
   strict: boolean;
   skipCheckAdvAddr: boolean;
   /** The SSL {} block (SSL_GET client certificate, key, CA, key password). */
   ssl?: SslSpec;
   where?: SourceRef;
+}
+
+/** `lvs_timeouts [tcp SECS] [tcpfin SECS] [udp SECS]` (0 = leave the kernel's value). */
+export interface LvsTimeouts {
+  tcp?: number;
+  tcpFin?: number;
+  udp?: number;
+  where: SourceRef;
+}
+
+/**
+ * `lvs_sync_daemon INTERFACE [[inst] VRRP_INSTANCE] [id N] [maxlen N] [port N] [ttl N] [group ADDR]`:
+ * the master daemon runs while the instance is MASTER, the backup daemon otherwise; without an
+ * instance both run.
+ */
+export interface LvsSyncDaemonSpec {
+  interface: string;
+  instance?: string;
+  /** 0..255; default the instance's virtual_router_id, 0 without an instance. */
+  syncId: number;
+  /** UDP payload size; undefined = the kernel's (MTU-based). */
+  maxLen?: number;
+  /** Default 8848 (the kernel's). */
+  port?: number;
+  ttl?: number;
+  /** Multicast group, IPv4 or IPv6; default 224.0.0.81 (the kernel's). */
+  group?: string;
+  where: SourceRef;
 }
 
 /** A notify FIFO (`*notify_fifo PATH [user [group]]`) and the optional script reading it (`*_script`). */
@@ -394,6 +426,14 @@ export interface VrrpScriptSpec {
 export const LVS_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
 export type LvsScheduler = (typeof LVS_SCHEDULERS)[number];
 export type LvsMethod = 'NAT' | 'DR' | 'TUN';
+
+/** `lvs_method TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`. */
+export interface TunnelSpec {
+  type: 'ipip' | 'gue' | 'gre';
+  /** GUE only (and required there). */
+  port?: number;
+  checksum?: 'nocsum' | 'csum' | 'remcsum';
+}
 export type LvsProtocol = 'TCP' | 'UDP' | 'SCTP';
 
 /** Timing knobs shared by the virtual server, real server and checker levels (seconds). */
@@ -546,6 +586,8 @@ export interface RealServerSpec {
   port: number;
   weight: number;
   method: LvsMethod;
+  /** With method TUN: the tunnel type; undefined = ipip. */
+  tunnel?: TunnelSpec;
   inhibitOnFailure: boolean;
   upperThreshold?: number;
   lowerThreshold?: number;
@@ -569,11 +611,15 @@ export interface VirtualServerSpec {
   /** Scheduler flags (flag-1, sh-port, ...). */
   schedulerFlags: string[];
   method: LvsMethod;
+  /** With method TUN: the tunnel type; undefined = ipip. */
+  tunnel?: TunnelSpec;
   /** Default UDP: what keepalived 2.2.7 does when `protocol` is missing (with a warning). */
   protocol: LvsProtocol;
   /** Seconds; undefined = not persistent. `persistence_timeout` alone = 360. */
   persistenceTimeout?: number;
   persistenceGranularity?: string;
+  /** `persistence_engine` (e.g. sip): the kernel module ip_vs_pe_<name>. */
+  persistenceEngine?: string;
   ops: boolean;
   quorum: number;
   hysteresis: number;
@@ -582,7 +628,10 @@ export interface VirtualServerSpec {
   inhibitOnFailure: boolean;
   quorumUp?: ScriptCommand;
   quorumDown?: ScriptCommand;
-  sorryServer?: { address: string; port: number; inhibit: boolean };
+  /** inhibit: kept at weight 0 while not in use; method: its own forwarding (default the virtual server's). */
+  sorryServer?: { address: string; port: number; inhibit: boolean; method?: LvsMethod; tunnel?: TunnelSpec };
+  /** `ha_suspend`: the checkers pause while the virtual server's address is not local. */
+  haSuspend?: boolean;
   virtualhost?: string;
   realServers: RealServerSpec[];
   where: SourceRef;

@@ -5,7 +5,7 @@
 // 5 or 6); vipd exits 1 then.
 import { linkNames } from '../config/host-interfaces.js';
 import { formatWarning, type ConfigWarning, type RouteSpec, type SourceRef, type VipdConfig } from '../config/types.js';
-import { loadDaemonConfig } from './load-config.js';
+import { loadDaemonConfig, prepareConfigReader } from './load-config.js';
 import { planReload } from './reload-plan.js';
 import type { DaemonOptions } from './options.js';
 
@@ -15,6 +15,7 @@ export const CHECK_CANNOT_RUN = 1;
 
 export async function checkConfig(opts: DaemonOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   let loaded;
+  await prepareConfigReader(opts);
   try {
     loaded = loadDaemonConfig(opts);
   } catch (e) {
@@ -45,6 +46,8 @@ export function missingInterfaces(config: VipdConfig, links: Set<string>): Confi
     for (const v of [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]) need(v.dev, `${v.address} of vrrp_instance ${i.name}`, v.where);
     for (const t of i.trackInterfaces) need(t.name, `track_interface of vrrp_instance ${i.name}`, t.where);
   }
+  const sync = config.global.lvsSyncDaemon;
+  if (sync) need(sync.interface, 'lvs_sync_daemon', sync.where);
   for (const g of config.vrrpSyncGroups) for (const t of g.trackInterfaces) need(t.name, `track_interface of vrrp_sync_group ${g.name}`, t.where);
   const routeDevs = (r: RouteSpec) => [r.dev, ...r.nexthops.map((h) => h.dev)];
   for (const i of config.vrrpInstances) for (const r of i.virtualRoutes ?? []) for (const d of routeDevs(r)) need(d, `a virtual route of vrrp_instance ${i.name}`, r.where);

@@ -2,11 +2,11 @@
 // VRRP InstanceConfig objects and IPVS VirtualServerConfig objects. No I/O, so reload can diff
 // what it maps and tests can check it without sockets.
 import type {
-  CheckerSpec, RealServerSpec, ScriptCommand, TrackedRef, TrackFileSpec, TrackProcessSpec, VipdConfig, VirtualServerSpec, VirtualServerGroupSpec,
+  CheckerSpec, RealServerSpec, ScriptCommand, TrackedRef, TrackFileSpec, TrackProcessSpec, TunnelSpec, VipdConfig, VirtualServerSpec, VirtualServerGroupSpec,
   VrrpInstanceSpec, VrrpScriptSpec,
 } from '../config/types.js';
 import { resolveInstanceConfig, type ResolvedInstanceConfig } from '../vrrp/instance-config.js';
-import { destinationKey, makeDestination, makeService, serviceKey, type Service, type ForwardMethod } from '../ipvs/index.js';
+import { destinationKey, makeDestination, makeService, serviceKey, type Destination, type Service, type ForwardMethod, type TunnelOptions } from '../ipvs/index.js';
 import type { CheckConfig, RealServerConfig, VirtualServerConfig } from '../ipvs/index.js';
 import { addressesIn } from '../config/address-range.js';
 import { ipFamily, ipToBytes } from '../netif/ip-address.js';
@@ -95,6 +95,14 @@ export function trackSpecs(i: VrrpInstanceSpec, cfg: VipdConfig): TrackSpec[] {
 }
 
 const FORWARD: Record<RealServerSpec['method'], ForwardMethod> = { NAT: 'masq', DR: 'route', TUN: 'tunnel' };
+
+function tunnelOptions(t: TunnelSpec | undefined): TunnelOptions | undefined {
+  if (!t) return undefined;
+  return {
+    type: t.type, ...(t.port !== undefined ? { port: t.port } : {}),
+    ...(t.checksum === 'csum' ? { csum: true } : {}), ...(t.checksum === 'remcsum' ? { remcsum: true } : {}),
+  };
+}
 
 /** One checker in the IPVS manager's terms (ms, argv, the SSL {} files for SSL_GET). */
 export function checkConfig(c: CheckerSpec, vs: VirtualServerSpec, global: VipdConfig['global']): CheckConfig {
@@ -185,11 +193,14 @@ function* servicesOf(vs: VirtualServerSpec, groups: VirtualServerGroupSpec[]): G
     flags: {
       ...(vs.persistenceTimeout !== undefined ? { persistent: true } : {}),
       ...(vs.ops ? { onePacket: true } : {}),
-      // sh-* and mh-* name the same scheduler flag bits (IP_VS_SVC_F_SCHED1, SCHED2).
+      // sh-* and mh-* name the same scheduler flag bits (IP_VS_SVC_F_SCHED1, SCHED2); the loader
+      // kept them only for their own scheduler.
       ...(['sh-fallback', 'mh-fallback', 'flag-1'].some((f) => vs.schedulerFlags.includes(f)) ? { shFallback: true } : {}),
       ...(['sh-port', 'mh-port', 'flag-2'].some((f) => vs.schedulerFlags.includes(f)) ? { shPort: true } : {}),
+      ...(vs.schedulerFlags.includes('flag-3') ? { sched3: true } : {}),
     },
     timeout: vs.persistenceTimeout ?? 0,
+    ...(vs.persistenceEngine ? { pe: vs.persistenceEngine } : {}),
   };
   const protocol = vs.protocol.toLowerCase() as 'tcp' | 'udp' | 'sctp';
   const t = vs.target;
@@ -220,6 +231,9 @@ export interface MappedVirtualServer {
   address?: string;
   /** Checkers this runtime does not run (none today: BFD_CHECK is dropped, with a warning, when the file is read). */
   unsupported: string[];
+  /** quorum_up / quorum_down: run by the daemon when the quorum is gained / lost. */
+  quorumUp?: ScriptCommand;
+  quorumDown?: ScriptCommand;
   /** notify_up / notify_down per real server (destinationKey). */
   notify: Record<string, RealServerNotify>;
 }
@@ -230,21 +244,72 @@ export interface RealServerNotify {
   down?: ScriptCommand;
 }
 
+interface SharedServers { realServers: RealServerConfig[]; unsupported: string[]; notify: Record<string, RealServerNotify>; sorryServer?: Destination }
+
+/** Model values alike, source positions and command texts aside (moving a line changes nothing); allocates nothing. */
+export function sameModel(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameModel(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>, y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (k === 'where' || k === 'text' || x[k] === undefined) continue;
+    n++;
+    if (!sameModel(x[k], y[k])) return false;
+  }
+  for (const k in y) if (k !== 'where' && k !== 'text' && y[k] !== undefined) n--;
+  return n === 0;
+}
+
+/** What each virtual_server spec mapped to: a reload maps again only the virtual servers that changed. */
+const mappedBySpec = new WeakMap<VirtualServerSpec, MappedVirtualServer[]>();
+
+/**
+ * The mapping of one virtual_server; `before` is the same block of the previous configuration
+ * (same index), whose mapping is reused, objects and all, when neither it nor its group changed.
+ */
+export function mapVirtualServer(vs: VirtualServerSpec, cfg: VipdConfig, before?: { spec: VirtualServerSpec; config: VipdConfig }): MappedVirtualServer[] {
+  const reused = before && mappedBySpec.get(before.spec);
+  const groupOf = (spec: VirtualServerSpec, c: VipdConfig) => (spec.target.kind === 'group' ? c.virtualServerGroups.find((g) => g.name === (spec.target as { group: string }).group) : undefined);
+  if (reused && sameModel(before.spec, vs) && sameModel(groupOf(before.spec, before.config), groupOf(vs, cfg))) {
+    mappedBySpec.set(vs, reused);
+    return reused;
+  }
+  const out = virtualServerConfigs({ ...cfg, virtualServers: [vs] });
+  mappedBySpec.set(vs, out);
+  return out;
+}
+
+/**
+ * One entry per virtual_server; a virtual_server group gives one per service port, its other
+ * addresses as extraServices (one set of checkers and one quorum for the whole group, as in
+ * keepalived, however many addresses its ranges hold).
+ */
 export function virtualServerConfigs(cfg: VipdConfig): MappedVirtualServer[] {
   const out: MappedVirtualServer[] = [];
   for (const vs of cfg.virtualServers) {
-    // The services of one virtual server share its real servers: built once per service port.
-    const byPort = new Map<number, { realServers: RealServerConfig[]; unsupported: string[]; notify: Record<string, RealServerNotify>; sorryServer?: ReturnType<typeof makeDestination> }>();
+    const byPort = new Map<string, { services: Service[]; shared: SharedServers }>();
     for (const service of servicesOf(vs, cfg.virtualServerGroups)) {
-      const port = service.port ?? 0;
-      let shared = byPort.get(port);
-      if (!shared) {
-        shared = realServersFor(vs, port, cfg.global);
-        byPort.set(port, shared);
+      const fwmark = service.fwmark !== undefined;
+      const key = fwmark ? 'fwmark' : String(service.port);
+      let entry = byPort.get(key);
+      if (!entry) {
+        entry = { services: [], shared: realServersFor(vs, service.port ?? 0, fwmark, cfg.global) };
+        byPort.set(key, entry);
       }
+      entry.services.push(service);
+    }
+    for (const { services: [service, ...extra], shared } of byPort.values()) {
       out.push({
         config: {
-          service,
+          service: service!,
+          ...(extra.length ? { extraServices: extra } : {}),
           realServers: shared.realServers,
           delayLoopMs: s2ms(vs.delayLoop),
           alpha: vs.alpha,
@@ -252,10 +317,13 @@ export function virtualServerConfigs(cfg: VipdConfig): MappedVirtualServer[] {
           inhibitOnFailure: vs.inhibitOnFailure,
           quorum: vs.quorum,
           hysteresis: vs.hysteresis,
-          ...(shared.sorryServer ? { sorryServer: shared.sorryServer } : {}),
+          ...(shared.sorryServer ? { sorryServer: shared.sorryServer, ...(vs.sorryServer?.inhibit ? { sorryServerInhibit: true } : {}) } : {}),
+          ...(vs.haSuspend && vs.target.kind === 'address' ? { haSuspend: true } : {}),
         },
-        ...(service.address ? { address: service.address } : {}),
+        ...(service!.address ? { address: service!.address } : {}),
         unsupported: shared.unsupported,
+        ...(vs.quorumUp ? { quorumUp: vs.quorumUp } : {}),
+        ...(vs.quorumDown ? { quorumDown: vs.quorumDown } : {}),
         notify: shared.notify,
       });
     }
@@ -263,17 +331,25 @@ export function virtualServerConfigs(cfg: VipdConfig): MappedVirtualServer[] {
   return out;
 }
 
-function realServersFor(vs: VirtualServerSpec, servicePort: number, global: VipdConfig['global']) {
+/**
+ * The real servers (and sorry server) of a virtual server for services on one port: port 0 or no
+ * port means the service's; DR and TUN forward to the service's port whatever the real server
+ * says (keepalived resets it, the loader warned), and a fwmark service's DR/TUN servers have none.
+ */
+function realServersFor(vs: VirtualServerSpec, servicePort: number, fwmark: boolean, global: VipdConfig['global']): SharedServers {
   const unsupported: string[] = [];
   const notify: Record<string, RealServerNotify> = {};
+  const portFor = (port: number, method: RealServerSpec['method']) => (method === 'NAT' ? port || servicePort : fwmark ? 0 : servicePort);
   const realServers: RealServerConfig[] = vs.realServers.map((rs) => {
     const checks = rs.checkers.map((c) => checkConfig(c, vs, global));
+    const tunnel = rs.method === 'TUN' ? tunnelOptions(rs.tunnel) : undefined;
     const destination = makeDestination({
-        family: ipFamily(rs.address), address: rs.address, port: rs.port || servicePort || 0,
-        forward: FORWARD[rs.method], weight: rs.weight,
-        ...(rs.upperThreshold !== undefined ? { upperThreshold: rs.upperThreshold } : {}),
-        ...(rs.lowerThreshold !== undefined ? { lowerThreshold: rs.lowerThreshold } : {}),
-      });
+      family: ipFamily(rs.address), address: rs.address, port: portFor(rs.port, rs.method),
+      forward: FORWARD[rs.method], weight: rs.weight,
+      ...(rs.upperThreshold !== undefined ? { upperThreshold: rs.upperThreshold } : {}),
+      ...(rs.lowerThreshold !== undefined ? { lowerThreshold: rs.lowerThreshold } : {}),
+      ...(tunnel ? { tunnel } : {}),
+    });
     if (rs.notifyUp || rs.notifyDown) notify[destinationKey(destination)] = { ...(rs.notifyUp ? { up: rs.notifyUp } : {}), ...(rs.notifyDown ? { down: rs.notifyDown } : {}) };
     return {
       destination,
@@ -281,10 +357,16 @@ function realServersFor(vs: VirtualServerSpec, servicePort: number, global: Vipd
       inhibitOnFailure: rs.inhibitOnFailure || vs.inhibitOnFailure,
     };
   });
-  const sorryServer = vs.sorryServer ? makeDestination({
-    family: ipFamily(vs.sorryServer.address), address: vs.sorryServer.address,
-    port: vs.sorryServer.port || servicePort || 0, forward: FORWARD[vs.method], weight: 1,
-  }) : undefined;
+  const s = vs.sorryServer;
+  let sorryServer: Destination | undefined;
+  if (s) {
+    const method = s.method ?? vs.method;
+    const tunnel = method === 'TUN' ? tunnelOptions(s.method ? s.tunnel : vs.tunnel) : undefined;
+    sorryServer = makeDestination({
+      family: ipFamily(s.address), address: s.address, port: portFor(s.port, method), forward: FORWARD[method], weight: 1,
+      ...(tunnel ? { tunnel } : {}),
+    });
+  }
   return { realServers, unsupported, notify, ...(sorryServer ? { sorryServer } : {}) };
 }
 

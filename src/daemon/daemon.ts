@@ -41,12 +41,12 @@ export class Daemon {
     this.#deps = deps;
     this.#host = new K0sHost(deps, log);
     this.#loop = new LoopHealth(log);
-    if (!opts.vrrpOnly) {
-      this.#ipvs = new IpvsRunner(deps, log, {
-        logDetail: opts.logDetail, isMaster: (n) => this.#vrrp?.isMaster(n) ?? false, onLine: (l) => this.#vrrp?.lvsLines.write(l),
-      });
-      this.#proxy = new K0sProxyRunner(deps, log, { isMaster: (n) => this.#vrrp?.isMaster(n) ?? false });
-    }
+    // As keepalived's processes: virtual servers with the checkers (not with --vrrp), the sync daemon with VRRP (not with --check).
+    this.#ipvs = new IpvsRunner(deps, log, {
+      logDetail: opts.logDetail, isMaster: (n) => this.#vrrp?.isMaster(n) ?? false, onLine: (l) => this.#vrrp?.lvsLines.write(l),
+      roles: { virtualServers: !opts.vrrpOnly, syncDaemon: !opts.checkOnly },
+    });
+    if (!opts.vrrpOnly) this.#proxy = new K0sProxyRunner(deps, log, { isMaster: (n) => this.#vrrp?.isMaster(n) ?? false });
   }
 
   /** Everything is planned (and the configuration mapped) before anything is touched. */
@@ -126,6 +126,7 @@ export class Daemon {
   /** SIGTERM: priority-0 adverts and VIPs removed, then owned IPVS services (unless told to keep them). */
   async stop(): Promise<void> {
     try {
+      await this.#ipvs?.stopSyncDaemons();
       await this.#vrrp?.stop();
       await this.#routes?.stop();
       await this.#ipvs?.stop();

@@ -16,6 +16,7 @@ import type { TrackHubDeps } from './track-hub.js';
 import { nodeScriptHost } from '../health/script-host.js';
 import type { ScriptHost } from '../health/script-rules.js';
 import { IpvsClient, type ProbeRunner, type Timers } from '../ipvs/index.js';
+import { watchLocalAddresses, type LocalAddressWatch } from './local-addresses.js';
 import type { RouteNetlink } from './route-runner.js';
 import { buildProbe, type ProbeSpec } from '../health/index.js';
 import { runNft, type NftRunner } from '../netif/nftables.js';
@@ -64,6 +65,8 @@ export interface DaemonDeps {
   /** IPVS health checks; undefined = the real TCP/HTTP probes. */
   ipvsProbe?: ProbeRunner;
   ipvsTimers?: Timers;
+  /** ha_suspend: the host's addresses, live (the set after the first dump and after each change). */
+  watchLocalAddresses?(onChange: (addresses: ReadonlySet<string>) => void, onError: (err: Error) => void): LocalAddressWatch;
   /** The probe a vrrp_script runs (a program runs as `runAs`). */
   trackProbe(argv: string[], runAs?: RunAs): Probe;
   runNotify(cmd: NotifyCommand): Promise<NotifyResult>;
@@ -101,6 +104,7 @@ export function realDependencies(): DaemonDeps {
     routeNetlink: rtnetlink,
     writeSysctl: (key, value) => writeFileSync(`/proc/sys/${key}`, value),
     openIpvs: () => IpvsClient.open(),
+    watchLocalAddresses: (onChange, onError) => watchLocalAddresses(rtnetlink(), onChange, onError),
     trackProbe: builtinProbe,
     runNotify: (cmd) => runNotify(cmd),
     trackSources: {

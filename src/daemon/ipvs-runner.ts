@@ -1,9 +1,20 @@
 // The IPVS side of the daemon: one VirtualServerManager over one IpvsClient, fed the virtual servers
-// of a ReloadPlan. With the model's virtualServersOnMasterOnly (k0s #5178), the table is programmed
-// only while an instance holding a virtual server's VIP is MASTER.
+// of a ReloadPlan, plus the global IPVS settings (lvs_timeouts, the lvs_sync_daemon connection sync
+// daemon), quorum_up/quorum_down scripts, ha_suspend's local addresses and a background audit that
+// repairs what others change in the table. With the model's virtualServersOnMasterOnly (k0s
+// #5178), the table is programmed only while an instance holding a virtual server's VIP is MASTER.
+// As in keepalived, the sync daemon belongs to VRRP (it runs with --vrrp, not with --check) and the
+// virtual servers and timeouts to the checkers.
 import type { Logger } from 'pino';
-import { VirtualServerManager, type IpvsClient, type ServiceState } from '../ipvs/index.js';
+import {
+  Reconciler, VirtualServerManager, serviceKey, type IpvsClient, type IpvsTimeouts, type ServiceState, type Timers,
+} from '../ipvs/index.js';
+import { syncDaemonSteps, wantedSyncDaemons, type SyncDaemonSettings } from '../ipvs/sync-daemon-plan.js';
+import type { SyncDaemon } from '../ipvs/sync-daemon.js';
+import { sameTimeouts, timeoutsToSet } from '../ipvs/timeouts.js';
+import type { LvsSyncDaemonSpec, ScriptCommand } from '../config/types.js';
 import type { DaemonDeps } from './deps.js';
+import type { LocalAddressWatch } from './local-addresses.js';
 import type { VirtualServerPlan } from './reload-plan.js';
 import { RealServerNotifier } from './real-server-notify.js';
 import { realServerLine, virtualServerLine } from '../vrrp/notify-lines.js';
@@ -17,72 +28,207 @@ export interface IpvsView {
   active: boolean;
   desired: ServiceState[];
   health: Map<string, Map<string, boolean>>;
+  /** Owned services found changed by someone else and put back, since start. */
+  driftRepaired: number;
+  /** Sync daemons this node runs (as started by it). */
+  syncDaemons: SyncDaemon[];
+}
+
+export interface IpvsRoles {
+  /** virtual_server blocks, lvs_timeouts, lvs_flush* (keepalived's checker process; off with --vrrp). */
+  virtualServers: boolean;
+  /** lvs_sync_daemon (keepalived's VRRP process; off with --check). */
+  syncDaemon: boolean;
+}
+
+export interface AuditSettings {
+  /** Between two audit steps, default 1000 ms. */
+  stepMs: number;
+  /** Services whose destinations one step reads, default 32. */
+  servicesPerStep: number;
+  /** After a whole pass over the owned services, default 30 000 ms. */
+  passGapMs: number;
+}
+
+const DEFAULT_AUDIT: AuditSettings = { stepMs: 1000, servicesPerStep: 32, passGapMs: 30_000 };
+
+const realTimers: Timers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+
+type Deps = Pick<DaemonDeps, 'openIpvs' | 'ipvsProbe' | 'ipvsTimers' | 'runNotify' | 'watchLocalAddresses'>;
+
+function syncSettings(s: LvsSyncDaemonSpec): SyncDaemonSettings {
+  return {
+    interface: s.interface, syncId: s.syncId,
+    ...(s.maxLen !== undefined ? { maxLen: s.maxLen } : {}), ...(s.port !== undefined ? { port: s.port } : {}),
+    ...(s.ttl !== undefined ? { ttl: s.ttl } : {}), ...(s.group !== undefined ? { group: s.group } : {}),
+  };
 }
 
 export class IpvsRunner {
-  #deps: Pick<DaemonDeps, 'openIpvs' | 'ipvsProbe' | 'ipvsTimers'> & Partial<Pick<DaemonDeps, 'runNotify'>>;
+  #deps: Deps;
   #notifier: RealServerNotifier | undefined;
   #log: Logger;
   #logDetail: boolean;
   #isMaster: (instance: string) => boolean;
+  #roles: IpvsRoles;
+  #audit: AuditSettings;
+  #timers: Timers;
   #onLine: ((line: string) => void) | undefined;
   #client: IpvsClient | undefined;
+  #clientFailed = false;
+  #reconciler: Reconciler | undefined;
   #manager: VirtualServerManager | undefined;
   #plan: VirtualServerPlan | undefined;
+  /** quorum_up / quorum_down per service key. */
+  #quorumScripts = new Map<string, { up?: ScriptCommand; down?: ScriptCommand }>();
+  #localWatch: LocalAddressWatch | undefined;
+  #auditTimer: unknown;
+  #driftRepaired = 0;
+  /** lvs_timeouts: the values found at start, and the last ones set. */
+  #timeoutsAtStart: IpvsTimeouts | undefined;
+  #timeoutsSet: IpvsTimeouts | undefined;
+  /** Sync daemons as this runner knows them to run (read once, then what it started). */
+  #syncRunning: SyncDaemon[] | undefined;
+  #syncQueue: Promise<void> = Promise.resolve();
+  #syncStopped = false;
+  #stopped = false;
 
   /** `onLine`: lvs_notify_fifo / notify_fifo lines (VS / RS up and down). */
-  constructor(
-    deps: Pick<DaemonDeps, 'openIpvs' | 'ipvsProbe' | 'ipvsTimers'> & Partial<Pick<DaemonDeps, 'runNotify'>>, log: Logger,
-    opts: { logDetail: boolean; isMaster: (instance: string) => boolean; onLine?: (line: string) => void },
-  ) {
+  constructor(deps: Deps, log: Logger, opts: { logDetail: boolean; isMaster: (instance: string) => boolean; roles?: IpvsRoles; audit?: Partial<AuditSettings>; onLine?: (line: string) => void }) {
     this.#deps = deps;
     this.#log = log;
     if (deps.runNotify) this.#notifier = new RealServerNotifier(deps.runNotify, log);
     this.#logDetail = opts.logDetail;
     this.#isMaster = opts.isMaster;
+    this.#roles = opts.roles ?? { virtualServers: true, syncDaemon: true };
+    this.#audit = { ...DEFAULT_AUDIT, ...opts.audit };
+    this.#timers = deps.ipvsTimers ?? realTimers;
     this.#onLine = opts.onLine;
   }
 
   async apply(plan: VirtualServerPlan): Promise<void> {
-    if (plan.mapped.length === 0 && !this.#manager) return;
+    const vs = this.#roles.virtualServers;
+    const needed = (vs && (plan.mapped.length > 0 || !!plan.timeouts || !!this.#manager || !!this.#timeoutsSet))
+      || (this.#roles.syncDaemon && (!!plan.syncDaemon || !!this.#syncRunning?.length));
+    if (!needed) return;
     this.#plan = plan;
+    const client = await this.#open(plan);
+    if (!client) return;
+    if (this.#roles.syncDaemon && (plan.syncDaemon || this.#syncRunning?.length)) await this.#switchSyncDaemons();
+    if (!vs) return;
+    await this.#applyTimeouts(client, plan);
+    if (plan.mapped.length === 0 && !this.#manager) return;
     for (const m of plan.mapped) for (const u of m.unsupported) this.#log.warn(`virtual server ${m.address ?? ''}: ${u} is not supported; the real server is treated as up`);
-    if (!this.#client) {
-      try {
-        this.#client = await this.#deps.openIpvs();
-      } catch (err) {
-        this.#log.error(`IPVS is not available (${(err as Error).message}); virtual servers are not programmed. Load the ip_vs module (modprobe ip_vs).`);
-        return;
-      }
-      // global_defs lvs_flush: start from an empty table (once, not on every reload).
-      if (plan.lvsFlush) await this.#client.flush().catch((err: Error) => this.#log.error(`IPVS flush (lvs_flush): ${err.message}`));
-    }
+    this.#quorumScripts = new Map(plan.mapped.filter((m) => m.quorumUp || m.quorumDown)
+      .map((m) => [serviceKey(m.config.service), { ...(m.quorumUp ? { up: m.quorumUp } : {}), ...(m.quorumDown ? { down: m.quorumDown } : {}) }]));
     this.#notifier?.update(plan.mapped);
-    if (!this.#manager) this.#manager = this.#createManager(this.#client, plan.onMasterOnly);
+    if (!this.#manager) this.#manager = this.#createManager(client, plan.onMasterOnly);
     this.#manager.initialNotifies = plan.rsInitNotifies;
+    this.#watchLocalAddresses(plan.mapped.some((m) => m.config.haSuspend));
     const active = ipvsActive(plan, this.#isMaster);
     if (this.#manager.active !== active) await this.#manager.setActive(active);
     await this.#manager.setVirtualServers(plan.mapped.map((m) => m.config));
+    this.#scheduleAudit(this.#audit.passGapMs);
   }
 
-  /** A VRRP state changed: program or release the table if the gate says so. */
+  async #open(plan: VirtualServerPlan): Promise<IpvsClient | undefined> {
+    if (this.#client) return this.#client;
+    try {
+      this.#client = await this.#deps.openIpvs();
+    } catch (err) {
+      if (!this.#clientFailed) this.#log.error(`IPVS is not available (${(err as Error).message}); virtual servers, lvs_timeouts and lvs_sync_daemon are not applied. Load the ip_vs module (modprobe ip_vs).`);
+      this.#clientFailed = true;
+      return undefined;
+    }
+    // global_defs lvs_flush: start from an empty table (once, not on every reload).
+    if (this.#roles.virtualServers && plan.lvsFlush) await this.#client.flush().catch((err: Error) => this.#log.error(`IPVS flush (lvs_flush): ${err.message}`));
+    return this.#client;
+  }
+
+  /** A VRRP state changed: program or release the table if the gate says so; switch the sync daemon. */
   masterChanged(): void {
+    if (this.#roles.syncDaemon && this.#plan?.syncDaemon && !this.#syncStopped) this.#switchSyncDaemons();
     const m = this.#manager;
     if (!m || !this.#plan?.onMasterOnly) return;
     const active = ipvsActive(this.#plan, this.#isMaster);
     if (active !== m.active) void m.setActive(active).catch((err: Error) => this.#log.error(`IPVS: ${err.message}`));
   }
 
+  // --- lvs_timeouts ---
+
+  async #applyTimeouts(client: IpvsClient, plan: VirtualServerPlan): Promise<void> {
+    if (!plan.timeouts && !this.#timeoutsSet) return;
+    try {
+      this.#timeoutsAtStart ??= await client.config();
+      const want = timeoutsToSet(plan.timeouts, this.#timeoutsAtStart);
+      if (this.#timeoutsSet && sameTimeouts(want, this.#timeoutsSet)) return;
+      await client.setConfig(want);
+      this.#timeoutsSet = want;
+      this.#log.info(want, `IPVS timeouts (tcp tcpfin udp): ${want.tcp} ${want.tcpFin} ${want.udp}`);
+    } catch (err) {
+      this.#log.error(`IPVS lvs_timeouts: ${(err as Error).message}`);
+    }
+  }
+
+  // --- lvs_sync_daemon ---
+
+  /** Queued: each switch reads the current VRRP state when it runs, so quick flaps coalesce. */
+  #switchSyncDaemons(final = false): Promise<void> {
+    this.#syncQueue = this.#syncQueue.then(() => this.#syncDaemonsNow(final));
+    return this.#syncQueue;
+  }
+
+  async #syncDaemonsNow(final: boolean): Promise<void> {
+    const client = this.#client;
+    if (!client || (this.#syncStopped && !final)) return;
+    try {
+      this.#syncRunning ??= await client.daemons();
+    } catch (err) {
+      this.#log.error(`IPVS sync daemon: cannot read the running daemons: ${(err as Error).message}`);
+      this.#syncRunning = [];
+    }
+    const spec = final ? undefined : this.#plan?.syncDaemon;
+    const wanted = wantedSyncDaemons(spec ? syncSettings(spec) : undefined,
+      spec?.instance !== undefined ? { isMaster: this.#isMaster(spec.instance) } : undefined);
+    // At the final stop only what this runner started (or found running for it) is stopped.
+    for (const step of syncDaemonSteps(this.#syncRunning, wanted)) {
+      try {
+        if (step.kind === 'stop') {
+          await client.stopDaemon(step.state);
+          this.#syncRunning = this.#syncRunning.filter((d) => d.state !== step.state);
+          this.#log.info({ state: step.state }, `IPVS ${step.state} sync daemon stopped`);
+        } else {
+          await client.startDaemon(step.daemon);
+          this.#syncRunning = [...this.#syncRunning.filter((d) => d.state !== step.daemon.state), step.daemon];
+          this.#log.info({ ...step.daemon }, `IPVS ${step.daemon.state} sync daemon started on ${step.daemon.interface} (sync id ${step.daemon.syncId})`);
+        }
+      } catch (err) {
+        this.#log.error(`IPVS sync daemon: ${(err as Error).message}`);
+        // The kernel knows better than our list now.
+        this.#syncRunning = await client.daemons().catch(() => this.#syncRunning ?? []);
+      }
+    }
+  }
+
+  // --- virtual servers ---
+
   #createManager(client: IpvsClient, onMasterOnly: boolean): VirtualServerManager {
+    this.#reconciler = new Reconciler(client);
     const m = new VirtualServerManager({
-      client, programOnlyWhileMaster: onMasterOnly,
+      client, reconciler: this.#reconciler, programOnlyWhileMaster: onMasterOnly,
       ...(this.#deps.ipvsProbe ? { probe: this.#deps.ipvsProbe } : {}), ...(this.#deps.ipvsTimers ? { timers: this.#deps.ipvsTimers } : {}),
     });
     m.on('realServerUp', (e) => this.#log.info(e, `real server ${e.destination} of ${e.service} is up`));
     m.on('realServerDown', (e) => this.#log.warn(e, `real server ${e.destination} of ${e.service} is down${e.reason ? `: ${e.reason}` : ''}`));
     m.on('checkFailed', (e) => this.#log.info(e, `real server ${e.destination} of ${e.service}: ${e.check} failed${e.reason ? `: ${e.reason}` : ''}${e.retry ? ` (retry ${e.retry.n} of ${e.retry.of})` : ' (still down)'}`));
-    m.on('quorumDown', (e) => this.#log.warn(e, `virtual server ${e.service} lost its quorum`));
-    m.on('quorumUp', (e) => this.#log.info(e, `virtual server ${e.service} has its quorum`));
+    m.on('quorumDown', (e) => {
+      this.#log.warn(e, `virtual server ${e.service} lost its quorum`);
+      this.#runQuorumScript(e.service, 'down');
+    });
+    m.on('quorumUp', (e) => {
+      this.#log.info(e, `virtual server ${e.service} has its quorum`);
+      this.#runQuorumScript(e.service, 'up');
+    });
     m.on('realServerUp', (e) => this.#onLine?.(realServerLine(e.destination, e.service, true)));
     m.on('realServerDown', (e) => this.#onLine?.(realServerLine(e.destination, e.service, false)));
     m.on('quorumUp', (e) => this.#onLine?.(virtualServerLine(e.service, true)));
@@ -96,22 +242,102 @@ export class IpvsRunner {
     return m;
   }
 
-  view(): IpvsView | null {
-    const m = this.#manager;
-    return m ? { active: m.active, desired: m.desired(), health: m.health() } : null;
+  #runQuorumScript(service: string, which: 'up' | 'down'): void {
+    const cmd = this.#quorumScripts.get(service)?.[which];
+    if (!cmd) return;
+    void this.#deps.runNotify({ argv: cmd.argv }).then((r) => {
+      if (r.error || r.code !== 0 || r.timedOut) {
+        this.#log.warn({ service, argv: cmd.argv, code: r.code, signal: r.signal, error: r.error, timedOut: r.timedOut }, `virtual server ${service}: quorum_${which} script failed`);
+      }
+    });
   }
 
-  /** Like keepalived, owned virtual servers are removed at stop (k0s: a stopped node must not keep forwarding). */
+  #watchLocalAddresses(needed: boolean): void {
+    if (!needed) {
+      this.#localWatch?.close();
+      this.#localWatch = undefined;
+      return;
+    }
+    if (this.#localWatch || !this.#deps.watchLocalAddresses) return;
+    this.#localWatch = this.#deps.watchLocalAddresses(
+      (addresses) => this.#manager?.setLocalAddresses(addresses),
+      (err) => this.#log.warn(`ha_suspend: local addresses: ${err.message}`),
+    );
+  }
+
+  // --- audit ---
+
+  #scheduleAudit(ms: number): void {
+    if (this.#stopped || this.#auditTimer !== undefined) return;
+    this.#auditTimer = this.#timers.setTimeout(() => {
+      this.#auditTimer = undefined;
+      void this.#auditStep();
+    }, ms);
+  }
+
+  async #auditStep(): Promise<void> {
+    const r = this.#reconciler;
+    if (!r || this.#stopped) return;
+    let next = this.#audit.stepMs;
+    try {
+      const res = await r.auditStep({ services: this.#audit.servicesPerStep });
+      if (res.drifted.length) {
+        this.#driftRepaired += res.drifted.length;
+        this.#log.warn({ services: res.drifted.slice(0, 20), count: res.drifted.length, sent: res.sent },
+          `IPVS: ${res.drifted.length} service(s) changed by someone else, put back`);
+      }
+      for (const f of res.failed) this.#log.error({ op: f.op.kind }, `IPVS audit repair: ${f.error.message}`);
+      if (res.passDone) next = this.#audit.passGapMs;
+    } catch (err) {
+      this.#log.error(`IPVS audit: ${(err as Error).message}`);
+      next = this.#audit.passGapMs;
+    }
+    this.#scheduleAudit(next);
+  }
+
+  view(): IpvsView | null {
+    const m = this.#manager;
+    if (!m && !this.#syncRunning?.length) return null;
+    return {
+      active: m?.active ?? false, desired: m?.desired() ?? [], health: m?.health() ?? new Map(),
+      driftRepaired: this.#driftRepaired, syncDaemons: this.#syncRunning ?? [],
+    };
+  }
+
+  /**
+   * Shutdown, before VRRP lets go of its instances (keepalived stops the sync daemon before it
+   * removes the VIPs): the running sync daemons stop and no VRRP transition restarts one.
+   */
+  async stopSyncDaemons(): Promise<void> {
+    if (this.#syncStopped) return;
+    this.#syncStopped = true;
+    if (this.#client && this.#syncRunning?.length) await this.#switchSyncDaemons(true);
+  }
+
+  /**
+   * Like keepalived, owned virtual servers are removed at stop (k0s: a stopped node must not keep
+   * forwarding), the timeouts found at start are put back and the sync daemons stopped.
+   */
   async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#auditTimer !== undefined) this.#timers.clearTimeout(this.#auditTimer);
+    this.#auditTimer = undefined;
+    this.#localWatch?.close();
+    this.#localWatch = undefined;
     if (this.#manager) {
       await this.#manager.stop({ release: true });
       this.#manager = undefined;
     }
-    // lvs_flush_on_stop (without VS): the whole table, not only ours.
-    if (this.#client && this.#plan?.lvsFlushOnStop === true) {
-      await this.#client.flush().catch((err: Error) => this.#log.error(`IPVS flush (lvs_flush_on_stop): ${err.message}`));
+    const client = this.#client;
+    if (client && this.#timeoutsSet && this.#timeoutsAtStart && !sameTimeouts(this.#timeoutsSet, this.#timeoutsAtStart)) {
+      await client.setConfig(this.#timeoutsAtStart).catch((err: Error) => this.#log.error(`IPVS lvs_timeouts (restoring): ${err.message}`));
     }
-    this.#client?.close();
+    await this.stopSyncDaemons();
+    // lvs_flush_on_stop (without VS): the whole table, not only ours.
+    if (client && this.#roles.virtualServers && this.#plan?.lvsFlushOnStop === true) {
+      await client.flush().catch((err: Error) => this.#log.error(`IPVS flush (lvs_flush_on_stop): ${err.message}`));
+    }
+    client?.close();
     this.#client = undefined;
   }
 }

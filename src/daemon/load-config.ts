@@ -1,17 +1,32 @@
-// Chooses the configuration source the command line names (keepalived.conf or k0s YAML).
-import { loadKeepalivedConfig, loadK0sConfig } from '../config/index.js';
+// Chooses the configuration source the command line names (keepalived.conf or k0s YAML). The k0s
+// reader (and the YAML library, ~3 MB of RSS) is imported only by a run that reads k0s YAML.
+import { loadKeepalivedConfig } from '../config/keepalived/index.js';
 import { interfaceMtu, interfaceOfAddress } from '../config/host-interfaces.js';
 import type { LoadResult } from '../config/types.js';
 import { defaultRouteInterface, interfaceForMac } from './host-facts.js';
 import { nodeScriptHost } from '../health/script-host.js';
 import type { DaemonOptions } from './options.js';
 
-export function loadDaemonConfig(opts: Pick<DaemonOptions, 'configFile' | 'k0sConfig' | 'k0sControllers' | 'k0sProxyBalance' | 'k0sProxyCheck' | 'configId'>): LoadResult {
+type ConfigSource = Pick<DaemonOptions, 'configFile' | 'k0sConfig' | 'k0sControllers' | 'k0sProxyBalance' | 'k0sProxyCheck' | 'configId'>;
+
+let k0sReader: typeof import('../config/k0s.js') | undefined;
+
+/**
+ * Imports what loadDaemonConfig needs for these options: nothing for keepalived.conf (its start-up
+ * stays synchronous up to the pid file), the k0s reader for --k0s-config.
+ */
+export async function prepareConfigReader(opts: Pick<DaemonOptions, 'k0sConfig'>): Promise<void> {
+  if (opts.k0sConfig) k0sReader ??= await import('../config/k0s.js');
+}
+
+/** Throws ConfigError; with --k0s-config, after prepareConfigReader(). */
+export function loadDaemonConfig(opts: ConfigSource): LoadResult {
   if (!opts.k0sConfig) {
     // Scripts are checked as keepalived checks them at load (user, file, permissions).
     return loadKeepalivedConfig(opts.configFile, { interfaceOfAddress, mtuOf: interfaceMtu, scripts: nodeScriptHost(), ...(opts.configId !== undefined ? { configId: opts.configId } : {}) });
   }
-  return loadK0sConfig(opts.k0sConfig, {
+  if (!k0sReader) throw new Error('loadDaemonConfig: prepareConfigReader() was not called for --k0s-config');
+  return k0sReader.loadK0sConfig(opts.k0sConfig, {
     defaultInterface: () => defaultRouteInterface(),
     interfaceForMac: (mac) => interfaceForMac(mac),
     ...(opts.k0sControllers ? { controllers: opts.k0sControllers } : {}),

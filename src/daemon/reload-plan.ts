@@ -6,9 +6,9 @@
 // Start is planReload(undefined, config). The runners execute the plan.
 import { isDeepStrictEqual } from 'node:util';
 import { ConfigError } from '../errors.js';
-import type { K0sUserSpaceProxy, ScriptCommand, SourceRef, VipdConfig } from '../config/types.js';
+import type { K0sUserSpaceProxy, LvsSyncDaemonSpec, LvsTimeouts, ScriptCommand, SourceRef, VipdConfig } from '../config/types.js';
 import type { ResolvedInstanceConfig as InstanceConfig } from '../vrrp/instance-config.js';
-import { instanceConfig, trackSpecs, virtualServerConfigs, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
+import { instanceConfig, mapVirtualServer, trackSpecs, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
 import { hostChanges, hostSetup, type HostChanges } from './k0s-host.js';
 import { authHmacChanges } from '../vrrp/instance-auth.js';
 
@@ -81,6 +81,10 @@ export interface VirtualServerPlan {
   owners: Map<string, string>;
   lvsFlush: boolean;
   lvsFlushOnStop: boolean | 'VS';
+  /** global_defs lvs_timeouts. */
+  timeouts?: LvsTimeouts;
+  /** global_defs lvs_sync_daemon. */
+  syncDaemon?: LvsSyncDaemonSpec;
   /** global_defs rs_init_notifies. */
   rsInitNotifies: boolean;
 }
@@ -253,16 +257,27 @@ export function syncGroupSteps(old: Map<string, SyncGroupDefinition>, next: Map<
   return steps;
 }
 
-export function virtualServerPlan(config: VipdConfig): VirtualServerPlan {
-  const servers = config.virtualServers.flatMap((vs) => mapped('virtual_server', vs.where, () => virtualServerConfigs({ ...config, virtualServers: [vs] })));
+/** `old`: the running configuration, whose mapping is reused for the virtual servers that did not change. */
+export function virtualServerPlan(config: VipdConfig, old?: VipdConfig): VirtualServerPlan {
+  const servers = config.virtualServers.flatMap((vs, i) => mapped('virtual_server', vs.where, () => {
+    const spec = old?.virtualServers[i];
+    return mapVirtualServer(vs, config, spec ? { spec, config: old! } : undefined);
+  }));
+  const vipOwner = new Map<string, string>();
+  for (const i of config.vrrpInstances) for (const v of i.virtualIpAddresses) if (!vipOwner.has(v.address)) vipOwner.set(v.address, i.name);
   const owners = new Map<string, string>();
   for (const m of servers) {
-    const owner = config.vrrpInstances.find((i) => i.virtualIpAddresses.some((v) => v.address === m.address));
-    if (owner && m.address) owners.set(m.address, owner.name);
+    for (const s of [m.config.service, ...(m.config.extraServices ?? [])]) {
+      const owner = s.address !== undefined ? vipOwner.get(s.address) : undefined;
+      if (owner) owners.set(s.address!, owner);
+    }
   }
+  const g = config.global;
   return {
     mapped: servers, owners, onMasterOnly: config.k0s?.virtualServersOnMasterOnly === true,
-    lvsFlush: config.global.lvsFlush, lvsFlushOnStop: config.global.lvsFlushOnStop, rsInitNotifies: config.global.rsInitNotifies ?? false,
+    lvsFlush: g.lvsFlush, lvsFlushOnStop: g.lvsFlushOnStop, rsInitNotifies: g.rsInitNotifies ?? false,
+    ...(g.lvsTimeouts ? { timeouts: g.lvsTimeouts } : {}),
+    ...(g.lvsSyncDaemon ? { syncDaemon: g.lvsSyncDaemon } : {}),
   };
 }
 
@@ -286,7 +301,7 @@ export function planReload(old: VipdConfig | undefined, next: VipdConfig): Reloa
     instances,
     syncGroups: syncGroupSteps(old ? syncGroupDefinitions(old) : new Map(), syncGroupDefinitions(next), restarted),
     host: hostChanges(old ? hostSetup(old) : undefined, hostSetup(next)),
-    virtualServers: virtualServerPlan(next),
+    virtualServers: virtualServerPlan(next, old),
     proxy: proxyPlan(next),
   };
 }

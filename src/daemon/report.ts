@@ -42,6 +42,8 @@ export function statusReport(s: ReportSources): Record<string, unknown> {
       active: s.ipvs.active,
       desired: s.ipvs.desired,
       health: Object.fromEntries([...s.ipvs.health].map(([k, m]) => [k, Object.fromEntries(m)])),
+      driftRepaired: s.ipvs.driftRepaired,
+      syncDaemons: s.ipvs.syncDaemons,
     } : null,
     ...(s.proxy ? { proxy: s.proxy } : {}),
     trackers: s.trackers,
@@ -111,6 +113,9 @@ export function metricFamilies(s: ReportSources): MetricFamily[] {
       fam('vipd_ipvs_active', '1 when this node programs IPVS', 'gauge', [{ value: s.ipvs.active ? 1 : 0 }]),
       fam('vipd_checker_up', 'Health of each real server (1 = up)', 'gauge',
         [...health].flatMap(([svc, m]) => [...m].map(([d, up]) => ({ labels: { service: svc, real_server: d }, value: up ? 1 : 0 })))),
+      fam('vipd_ipvs_drift_repaired_total', 'Owned services found changed by someone else (background audit) and put back', 'counter', [{ value: s.ipvs.driftRepaired }]),
+      fam('vipd_ipvs_sync_daemon', 'IPVS connection sync daemons running (lvs_sync_daemon), by state', 'gauge',
+        (['master', 'backup'] as const).map((st) => ({ labels: { state: st }, value: s.ipvs!.syncDaemons.some((d) => d.state === st) ? 1 : 0 }))),
     );
   }
   return families;

@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './logger.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { serveStatus } from './status-server.js';
 import { serveMetrics } from './metrics.js';
-import { loadDaemonConfig } from './load-config.js';
+import { loadDaemonConfig, prepareConfigReader } from './load-config.js';
 import { Daemon } from './daemon.js';
 import { prepareStateDir, writeStateFile } from './state-files.js';
 import { formatWarning, type LoadResult } from '../config/types.js';
@@ -140,6 +140,7 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
   for (const [s, fn] of handlers) process.on(s, fn);
   cleanups.push(() => { for (const [s, fn] of handlers) process.off(s, fn); });
 
+  if (opts.k0sConfig) await prepareConfigReader(opts);
   const loaded = loadConfig(opts, log);
   if (!loaded) {
     finish(1);

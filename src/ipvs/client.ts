@@ -10,6 +10,7 @@ import { unpackDestination, type Destination, type DestinationExtended, type Des
 import { explainErrno, IpvsError } from './errors.js';
 import { encodeOp, encodeServiceQuery, opTarget, type IpvsOp } from './ops.js';
 import { serviceKey, unpackService, type Service, type ServiceExtended, type ServiceId } from './service.js';
+import { packSyncDaemon, packSyncDaemonStop, unpackSyncDaemon, type SyncDaemon, type SyncDaemonState } from './sync-daemon.js';
 
 export interface IpvsInfo {
   /** "1.2.1" */
@@ -152,6 +153,28 @@ export class IpvsClient {
     if (t.udp !== undefined) e.uint32(C.IPVS_CMD_ATTR_TIMEOUT_UDP, t.udp);
     this.changesSent++;
     await this.#call('setConfig', '', C.IPVS_CMD_SET_CONFIG, e.encode());
+  }
+
+  // --- connection sync daemon ---
+
+  /** The running sync daemons (ipvsadm -L --daemon): at most one master and one backup. */
+  async daemons(): Promise<SyncDaemon[]> {
+    const replies = await this.#dump('daemons', '', C.IPVS_CMD_GET_DAEMON);
+    return replies.map((m) => decodeNested(m, C.IPVS_CMD_ATTR_DAEMON, unpackSyncDaemon));
+  }
+
+  /** ipvsadm --start-daemon; EEXIST when one of that state runs already. */
+  async startDaemon(d: SyncDaemon): Promise<void> {
+    const e = new AttributeEncoder().nested(C.IPVS_CMD_ATTR_DAEMON, (n) => packSyncDaemon(n, d), { flag: true });
+    this.changesSent++;
+    await this.#call('startDaemon', `${d.state} sync daemon on ${d.interface}`, C.IPVS_CMD_NEW_DAEMON, e.encode());
+  }
+
+  /** ipvsadm --stop-daemon; ESRCH when none of that state runs. */
+  async stopDaemon(state: SyncDaemonState): Promise<void> {
+    const e = new AttributeEncoder().nested(C.IPVS_CMD_ATTR_DAEMON, (n) => packSyncDaemonStop(n, state), { flag: true });
+    this.changesSent++;
+    await this.#call('stopDaemon', `${state} sync daemon`, C.IPVS_CMD_DEL_DAEMON, e.encode());
   }
 
   /** Removes every service of this network namespace (ipvsadm -C). */

@@ -22,6 +22,16 @@ export const IP_VS_SVC_F_SCHED_SH_FALLBACK = IP_VS_SVC_F_SCHED1;
 /** SH use port: sh hashes the source port too */
 export const IP_VS_SVC_F_SCHED_SH_PORT = IP_VS_SVC_F_SCHED2;
 
+// Sync daemon states (IPVS_DAEMON_ATTR_STATE).
+/** daemon is stopped */
+export const IP_VS_STATE_NONE = 0x0000;
+/** started as master */
+export const IP_VS_STATE_MASTER = 0x0001;
+/** started as backup */
+export const IP_VS_STATE_BACKUP = 0x0002;
+/** Room for the multicast interface name, NUL included. */
+export const IP_VS_IFNAME_MAXLEN = 16;
+
 // Connection flags; the low 3 bits are the forwarding method of a destination.
 /** mask for the fwd methods */
 export const IP_VS_CONN_F_FWD_MASK = 0x0007;
@@ -190,6 +200,24 @@ export const IPVS_STATS_ATTR_INBPS = 9;
 export const IPVS_STATS_ATTR_OUTBPS = 10;
 /** alignment padding for 64-bit values */
 export const IPVS_STATS_ATTR_PAD = 11;
+
+// Sync daemon attributes, inside IPVS_CMD_ATTR_DAEMON.
+/** sync daemon state (u32: master/backup) */
+export const IPVS_DAEMON_ATTR_STATE = 1;
+/** multicast interface name (NUL-terminated string) */
+export const IPVS_DAEMON_ATTR_MCAST_IFN = 2;
+/** SyncID we belong to (u32) */
+export const IPVS_DAEMON_ATTR_SYNC_ID = 3;
+/** UDP payload size (u16, host order) */
+export const IPVS_DAEMON_ATTR_SYNC_MAXLEN = 4;
+/** IPv4 multicast address (4 bytes, network order) */
+export const IPVS_DAEMON_ATTR_MCAST_GROUP = 5;
+/** IPv6 multicast address (16 bytes) */
+export const IPVS_DAEMON_ATTR_MCAST_GROUP6 = 6;
+/** multicast port, base (u16, host order) */
+export const IPVS_DAEMON_ATTR_MCAST_PORT = 7;
+/** multicast TTL (u8) */
+export const IPVS_DAEMON_ATTR_MCAST_TTL = 8;
 
 // GET_INFO reply attributes.
 /** IPVS version number (u32) */

@@ -24,6 +24,15 @@ export class IpvsError extends VipdError {
 /** What an errno means for a given IPVS op, like ipvsadm's ipvs_strerror table. */
 export function explainErrno(op: string, code: string, ctx: { scheduler?: string; pe?: string; address?: string } = {}): string {
   const service = /Service$/.test(op) || op === 'service';
+  if (op === 'startDaemon' || op === 'stopDaemon') {
+    switch (code) {
+      case 'EEXIST': return 'a sync daemon of that state runs already';
+      case 'ESRCH': return 'no sync daemon of that state runs';
+      case 'ENODEV': return 'no such interface';
+      case 'EINVAL': return 'invalid sync daemon settings (interface name, maxlen above the MTU, or a group of another family than the interface can use)';
+      default: break;
+    }
+  }
   switch (code) {
     case 'EPERM': return 'permission denied (needs CAP_NET_ADMIN)';
     case 'EEXIST': return service ? 'service already exists' : 'destination already exists';

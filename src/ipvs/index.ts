@@ -11,7 +11,10 @@ export {
 } from './destination.js';
 export { type Stats } from './stats.js';
 export { type IpvsOp } from './ops.js';
-export { plan, Reconciler, type ServiceState, type ApplyResult, type FailedOp, type ReconcilerOptions } from './reconciler.js';
+export { plan, Reconciler, type ServiceState, type ApplyResult, type AuditResult, type FailedOp, type ReconcilerOptions } from './reconciler.js';
+export { sameSyncDaemon, type SyncDaemon, type SyncDaemonState } from './sync-daemon.js';
+export { syncDaemonSteps, wantedSyncDaemons, type SyncDaemonSettings, type SyncDaemonStep } from './sync-daemon-plan.js';
+export { timeoutsToSet } from './timeouts.js';
 export {
   VirtualServerManager, type VirtualServerConfig, type RealServerConfig, type VirtualServerManagerOptions, type Timers,
 } from './manager.js';

@@ -25,6 +25,11 @@ export interface RealServerConfig {
 
 export interface VirtualServerConfig {
   service: Service;
+  /**
+   * Further services programmed with the same destinations (a virtual_server group's other
+   * addresses): they share this one's checkers and quorum, and its key names them all.
+   */
+  extraServices?: readonly Service[];
   realServers: RealServerConfig[];
   /** delay_loop, default 60000 ms. */
   delayLoopMs?: number;
@@ -37,6 +42,10 @@ export interface VirtualServerConfig {
   quorum?: number;
   hysteresis?: number;
   sorryServer?: Destination;
+  /** sorry_server_inhibit: the sorry server stays in the table at weight 0 while the quorum holds. */
+  sorryServerInhibit?: boolean;
+  /** ha_suspend: the checkers pause while the service address is not local (see setLocalAddresses). */
+  haSuspend?: boolean;
 }
 
 export interface Timers {
@@ -74,6 +83,8 @@ interface CheckerRun {
   state: CheckerState;
   timer: unknown;
   running: boolean;
+  /** ha_suspend: not armed while the virtual server's address is not local. */
+  suspended: boolean;
   /** A dynamic checker's say on the weight (misc_dynamic, FILE_CHECK), from its last result. */
   weight?: WeightEffect;
 }
@@ -102,6 +113,8 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   #stopped = false;
   #applying: Promise<void> | undefined;
   #dirty = false;
+  /** The host's addresses, for ha_suspend; undefined = never told, nothing is suspended. */
+  #local: ReadonlySet<string> | undefined;
   /** See VirtualServerManagerOptions.initialNotifies; applies to real servers added from now on. */
   initialNotifies: boolean;
 
@@ -126,8 +139,9 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
       const key = serviceKey(c.service);
       keep.add(key);
       let run = this.#vs.get(key);
+      if (run && run.config === c) continue; // a reload that did not touch this one (the mapping reuses it)
       if (!run) {
-        run = { config: c, servers: new Map(), quorumUp: true };
+        run = { config: c, servers: new Map(), quorumUp: false };
         this.#vs.set(key, run);
       }
       run.config = c;
@@ -137,7 +151,10 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
       }
       for (const [dk, rsc] of want) this.#upsertServer(run, dk, rsc);
       run.servers.forEach((_, dk) => { if (!want.has(dk)) run.servers.delete(dk); });
+      // A new virtual server starts without quorum and gains it from its initial real servers
+      // (keepalived runs quorum_up at start; with alpha and checked servers it starts without).
       this.#updateQuorum(key, run);
+      this.#suspendOrResume(run);
     }
     for (const [key, run] of this.#vs) {
       if (keep.has(key)) continue;
@@ -174,6 +191,15 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     return this.#scheduleApply();
   }
 
+  /**
+   * The host's local addresses (ha_suspend): the checkers of a virtual server with haSuspend run
+   * only while its address is one of them; while suspended, its real servers keep their state.
+   */
+  setLocalAddresses(addresses: ReadonlySet<string>): void {
+    this.#local = addresses;
+    for (const run of this.#vs.values()) this.#suspendOrResume(run);
+  }
+
   /** The table the kernel should have now (whatever `active` says). Pure view of the state. */
   desired(): ServiceState[] {
     const out: ServiceState[] = [];
@@ -183,7 +209,11 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
         up: rs.up,
         inhibitOnFailure: rs.config.inhibitOnFailure ?? run.config.inhibitOnFailure ?? false,
       }));
-      out.push({ service: run.config.service, destinations: programmedDestinations(health, run.quorumUp, run.config.sorryServer) });
+      const destinations = programmedDestinations(health, run.quorumUp, run.config.sorryServer);
+      // sorry_server_inhibit: the sorry server waits in the table at weight 0.
+      if (run.quorumUp && run.config.sorryServer && run.config.sorryServerInhibit) destinations.push({ ...run.config.sorryServer, weight: 0 });
+      out.push({ service: run.config.service, destinations });
+      for (const service of run.config.extraServices ?? []) out.push({ service, destinations });
     }
     return out;
   }
@@ -203,6 +233,11 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     this.#stopped = true;
     for (const [key, run] of this.#vs) {
       for (const [dk, rs] of run.servers) this.#stopServer(key, dk, rs, run.config.omega ?? false);
+      // omega: the quorum goes down with the daemon (quorum_down runs), as keepalived does.
+      if (run.config.omega && run.quorumUp) {
+        run.quorumUp = false;
+        this.emit('quorumDown', { service: key });
+      }
     }
     await this.settled();
     if (opts.release ?? true) this.emit('applied', await this.#reconciler.removeAll());
@@ -236,22 +271,41 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
         ...(check.warmupMs !== undefined ? { warmupMs: check.warmupMs } : {}),
       };
       const start = startChecker(settings, this.#random);
-      const c: CheckerRun = { check, settings, state: start.state, timer: undefined, running: true };
+      const c: CheckerRun = { check, settings, state: start.state, timer: undefined, running: true, suspended: this.#suspended(run) };
       rs.checkers.push(c);
-      this.#arm(serviceKey(run.config.service), dk, rs, c, start.firstDelayMs);
+      if (!c.suspended) this.#arm(serviceKey(run.config.service), dk, rs, c, start.firstDelayMs);
     }
     run.servers.set(dk, rs);
     if (up && !existing && this.initialNotifies) this.emit('realServerUp', { service: serviceKey(run.config.service), destination: dk, initial: true });
   }
 
+  /** ha_suspend: whether this virtual server's checkers wait for its address to become local. */
+  #suspended(run: VirtualServerRun): boolean {
+    const address = run.config.service.address;
+    return !!run.config.haSuspend && address !== undefined && this.#local !== undefined && !this.#local.has(address);
+  }
+
+  #suspendOrResume(run: VirtualServerRun): void {
+    const suspend = this.#suspended(run);
+    const key = serviceKey(run.config.service);
+    for (const [dk, rs] of run.servers) {
+      for (const c of rs.checkers) {
+        if (c.suspended === suspend || !c.running) continue;
+        c.suspended = suspend;
+        if (suspend) this.#timers.clearTimeout(c.timer);
+        else this.#arm(key, dk, rs, c, 0); // as keepalived: a check at once when the address appears
+      }
+    }
+  }
+
   #arm(service: string, dk: string, rs: RealServerRun, c: CheckerRun, delayMs: number): void {
-    if (!c.running || this.#stopped) return;
+    if (!c.running || c.suspended || this.#stopped) return;
     c.timer = this.#timers.setTimeout(() => {
       const d = rs.config.destination;
       this.#probe(c.check, { address: d.address, port: d.port, weight: d.weight }, { up: c.state.up, step: c.state.step })
         .catch((err: Error) => ({ ok: false, reason: err.message }) as ProbeResult)
         .then((r) => {
-          if (!c.running || this.#stopped) return;
+          if (!c.running || c.suspended || this.#stopped) return;
           const step = onProbeResult(c.settings, c.state, r.ok, r.pending);
           c.state = step.state;
           if (!r.ok && !step.transition && rs.unconfirmed && !step.state.up) {

@@ -1,16 +1,15 @@
 // Desired IPVS state -> the kernel table, by the smallest set of changes. plan() is pure (the
-// diff); Reconciler reads the table, applies the plan in one batch, and on failure re-reads and
-// retries once, then rolls back services it created whose destinations could not be added, so
-// no service is left half-programmed. It only ever touches services it owns.
-// Reading costs one GET_DEST dump per service (the kernel has no "all destinations" dump, and one
-// netlink socket runs one dump at a time): with readDestinations 'changed' the destinations of a
-// service whose wanted state equals what this reconciler last applied, and whose kernel config
-// still matches it, are taken as applied instead of read (drift of their destinations is then
-// only repaired by an apply in 'all' mode).
+// diff). Reconciler reads the table once, then trusts what it applied: an apply reads nothing
+// and sends only the difference to its model of the table (the kernel has no "all destinations"
+// dump, so reading costs one GET_DEST dump per service: 10,000 services took 9 s in UML). A
+// refused change re-reads just the services it concerns, is retried once, and a service created
+// in that apply whose destinations still fail is removed again, so none is left half-programmed.
+// audit() reads the table a few services at a time and repairs what others changed. It only ever
+// touches services it owns.
 import { destinationKey, sameDestinationConfig, type Destination } from './destination.js';
-import type { IpvsError } from './errors.js';
+import { IpvsError } from './errors.js';
 import type { IpvsOp } from './ops.js';
-import { sameServiceConfig, serviceId, serviceKey, type Service } from './service.js';
+import { sameServiceConfig, serviceId, serviceKey, type Service, type ServiceId } from './service.js';
 import type { IpvsClient } from './client.js';
 
 /** One virtual service and all of its destinations. */
@@ -19,44 +18,58 @@ export interface ServiceState {
   destinations: Destination[];
 }
 
-/**
- * The changes that turn `actual` into `desired`. Services in `desired` are managed fully
- * (their extra destinations are removed); services only in `actual` are removed only when
- * their key is in `owned`. Order: new services, then per service removals/updates/additions
- * of destinations, then removal of services no longer wanted.
- */
-export function plan(desired: ServiceState[], actual: ServiceState[], owned: ReadonlySet<string> = new Set()): IpvsOp[] {
+/** Same destinations (by key and config) in the same order: the common "nothing changed" case, without maps. */
+function sameDestinationsInOrder(a: Destination[], b: Destination[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!, y = b[i]!;
+    if (x !== y && (destinationKey(x) !== destinationKey(y) || !sameDestinationConfig(x, y))) return false;
+  }
+  return true;
+}
+
+/** The changes of one service: `have` undefined = not in the table. */
+function planService(want: ServiceState, have: ServiceState | undefined, ops: IpvsOp[]): void {
+  if (!have) ops.push({ kind: 'createService', service: want.service });
+  else if (want.service !== have.service && !sameServiceConfig(want.service, have.service)) ops.push({ kind: 'updateService', service: want.service });
+  if (have && sameDestinationsInOrder(want.destinations, have.destinations)) return;
+  const id = serviceId(want.service);
+  const haveDests = new Map((have?.destinations ?? []).map((d) => [destinationKey(d), d]));
+  const wantDests = new Map<string, Destination>();
+  for (const d of want.destinations) if (!wantDests.has(destinationKey(d))) wantDests.set(destinationKey(d), d);
+  for (const [k, d] of haveDests) {
+    if (!wantDests.has(k)) ops.push({ kind: 'removeDestination', service: id, destination: { family: d.family, address: d.address, port: d.port } });
+  }
+  for (const [k, d] of wantDests) {
+    const h = haveDests.get(k);
+    if (!h) ops.push({ kind: 'createDestination', service: id, destination: d });
+    else if (h !== d && !sameDestinationConfig(d, h)) ops.push({ kind: 'updateDestination', service: id, destination: d });
+  }
+}
+
+function planAgainst(desired: ServiceState[], actualByKey: ReadonlyMap<string, ServiceState>, owned: ReadonlySet<string>): IpvsOp[] {
   const ops: IpvsOp[] = [];
-  const actualByKey = new Map(actual.map((s) => [serviceKey(s.service), s]));
   const desiredKeys = new Set<string>();
   for (const want of desired) {
     const key = serviceKey(want.service);
     if (desiredKeys.has(key)) continue; // first one wins; config validation reports duplicates
     desiredKeys.add(key);
-    const id = serviceId(want.service);
-    const have = actualByKey.get(key);
-    if (!have) {
-      ops.push({ kind: 'createService', service: want.service });
-    } else if (!sameServiceConfig(want.service, have.service)) {
-      ops.push({ kind: 'updateService', service: want.service });
-    }
-    const haveDests = new Map((have?.destinations ?? []).map((d) => [destinationKey(d), d]));
-    const wantDests = new Map<string, Destination>();
-    for (const d of want.destinations) if (!wantDests.has(destinationKey(d))) wantDests.set(destinationKey(d), d);
-    for (const [k, d] of haveDests) {
-      if (!wantDests.has(k)) ops.push({ kind: 'removeDestination', service: id, destination: { family: d.family, address: d.address, port: d.port } });
-    }
-    for (const [k, d] of wantDests) {
-      const h = haveDests.get(k);
-      if (!h) ops.push({ kind: 'createDestination', service: id, destination: d });
-      else if (!sameDestinationConfig(d, h)) ops.push({ kind: 'updateDestination', service: id, destination: d });
-    }
+    planService(want, actualByKey.get(key), ops);
   }
-  for (const have of actual) {
-    const key = serviceKey(have.service);
+  for (const [key, have] of actualByKey) {
     if (!desiredKeys.has(key) && owned.has(key)) ops.push({ kind: 'removeService', service: serviceId(have.service) });
   }
   return ops;
+}
+
+/**
+ * The changes that turn `actual` into `desired`. Services in `desired` are managed fully
+ * (their extra destinations are removed); services only in `actual` are removed only when
+ * their key is in `owned`. Order: per service its creation or update, then removals/updates/
+ * additions of its destinations; then removal of services no longer wanted.
+ */
+export function plan(desired: ServiceState[], actual: ServiceState[], owned: ReadonlySet<string> = new Set()): IpvsOp[] {
+  return planAgainst(desired, new Map(actual.map((s) => [serviceKey(s.service), s])), owned);
 }
 
 /** Same service config and the same destinations (by key and config), order aside. */
@@ -84,17 +97,30 @@ export interface ApplyResult {
   rolledBack: string[];
 }
 
+export interface AuditResult {
+  /** Services whose destinations this step read. */
+  read: number;
+  /** Keys of owned services found different from what was applied, and repaired (or tried). */
+  drifted: string[];
+  /** Repair ops sent; failed: those the kernel refused. */
+  sent: number;
+  failed: FailedOp[];
+  /** True when this step finished a pass over every owned service (the next step starts a new one). */
+  passDone: boolean;
+}
+
 export interface ReconcilerOptions {
   /** Keys (serviceKey) of services this reconciler owns at start, e.g. from a previous run. */
   owned?: Iterable<string>;
   /** Ops per write; the kernel handles large batches, but one datagram is bounded. Default 256. */
   batchSize?: number;
   /**
-   * 'all' (default): read every desired/owned service's destinations before planning.
-   * 'changed': skip the read for services unchanged since the last apply (see the file comment).
+   * 'trusted' (default): read the owned and desired part of the table on the first apply only,
+   * then plan against what was applied (audit() finds changes made by others).
+   * 'all': read it before every apply.
    */
-  readDestinations?: 'all' | 'changed';
-  /** With 'changed': the state the table is known to hold already (e.g. programmed by a previous run). */
+  read?: 'trusted' | 'all';
+  /** Trusted mode: what the table is known to hold already (the first apply then reads nothing). */
   applied?: ServiceState[];
 }
 
@@ -102,16 +128,21 @@ export class Reconciler {
   readonly #client: IpvsClient;
   readonly #owned: Set<string>;
   readonly #batchSize: number;
-  readonly #readChangedOnly: boolean;
-  /** With readDestinations 'changed': per service key, the state last applied successfully. */
-  readonly #applied = new Map<string, ServiceState>();
+  readonly #readEveryApply: boolean;
+  /** What the kernel holds for the services this reconciler read or changed; undefined = read it first. */
+  #model: Map<string, ServiceState> | undefined;
+  /** One apply or audit step at a time: the model is only ever changed by one of them. */
+  #queue: Promise<unknown> = Promise.resolve();
+  /** Audit pass: the keys still to read, and whether the service list was read this pass. */
+  #auditKeys: string[] = [];
+  #auditListed = false;
 
   constructor(client: IpvsClient, opts: ReconcilerOptions = {}) {
     this.#client = client;
     this.#owned = new Set(opts.owned ?? []);
     this.#batchSize = opts.batchSize ?? 256;
-    this.#readChangedOnly = opts.readDestinations === 'changed';
-    if (this.#readChangedOnly) for (const s of opts.applied ?? []) this.#applied.set(serviceKey(s.service), s);
+    this.#readEveryApply = opts.read === 'all';
+    if (opts.applied && !this.#readEveryApply) this.#model = new Map(opts.applied.map((s) => [serviceKey(s.service), s]));
   }
 
   /** Keys of services this reconciler owns (the last desired state, plus any it failed to remove). */
@@ -119,74 +150,77 @@ export class Reconciler {
     return this.#owned;
   }
 
-  /** The kernel table, restricted to services that are desired or owned (others are not read further). */
+  /** The kernel table, restricted to `interesting` services (all when undefined): one dump plus one per service. */
   async read(interesting?: ReadonlySet<string>): Promise<ServiceState[]> {
-    return this.#read(interesting);
-  }
-
-  /** known: per key, destinations to assume instead of reading (when the kernel's service config matches). */
-  async #read(interesting?: ReadonlySet<string>, known?: ReadonlyMap<string, ServiceState>): Promise<ServiceState[]> {
     const services = await this.#client.services();
     const out: ServiceState[] = [];
     for (const { service } of services) {
-      const key = serviceKey(service);
-      if (interesting && !interesting.has(key)) continue;
-      const k = known?.get(key);
-      if (k && sameServiceConfig(k.service, service)) {
-        out.push({ service, destinations: k.destinations });
-        continue;
-      }
+      if (interesting && !interesting.has(serviceKey(service))) continue;
       const dests = await this.#client.destinations(service);
       out.push({ service, destinations: dests.map((d) => d.destination) });
     }
     return out;
   }
 
-  /** Desired services identical to what was last applied: their destinations need no read. */
-  #unchanged(desired: ServiceState[]): Map<string, ServiceState> {
-    const out = new Map<string, ServiceState>();
-    for (const want of desired) {
-      const key = serviceKey(want.service);
-      const had = this.#applied.get(key);
-      if (had && sameState(want, had)) out.set(key, had);
-    }
-    return out;
+  /** Forget the model: the next apply reads the table again (e.g. after lost netlink notifications). */
+  resync(): void {
+    this.#model = undefined;
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
   }
 
   /** Makes the owned part of the kernel table match `desired`. Never throws for kernel refusals. */
-  async apply(desired: ServiceState[]): Promise<ApplyResult> {
+  apply(desired: ServiceState[]): Promise<ApplyResult> {
+    return this.#serial(() => this.#apply(desired));
+  }
+
+  async #apply(desired: ServiceState[]): Promise<ApplyResult> {
     const result: ApplyResult = { sent: 0, failed: [], rolledBack: [] };
     const desiredKeys = new Set(desired.map((s) => serviceKey(s.service)));
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const interesting = new Set([...desiredKeys, ...this.#owned]);
-      // The retry after a failure always reads everything: the table is not what we thought.
-      const known = this.#readChangedOnly && attempt === 0 ? this.#unchanged(desired) : undefined;
-      const actual = await this.#read(interesting, known);
-      const ops = plan(desired, actual, this.#owned);
-      if (ops.length === 0) {
-        result.failed = [];
-        break;
+    try {
+      if (this.#readEveryApply || !this.#model) {
+        const actual = await this.read(new Set([...desiredKeys, ...this.#owned]));
+        this.#model = new Map(actual.map((s) => [serviceKey(s.service), s]));
       }
-      const failed = await this.#send(ops);
-      result.sent += ops.length;
-      result.failed = failed;
-      if (failed.length === 0) break;
-      result.rolledBack.push(...(await this.#rollBack(ops, failed)));
+      const model = this.#model;
+      const ops = planAgainst(desired, model, this.#owned);
+      if (ops.length) {
+        result.sent += ops.length;
+        let failed = await this.#send(ops, model);
+        if (failed.length) {
+          // The table is not what the model says for these services: read them, plan them again, retry once.
+          const ids = new Map(failed.map((f) => [serviceKey(f.op.service), serviceId(f.op.service)]));
+          await this.#reread(ids, model);
+          const keys = new Set(ids.keys());
+          const retry = planAgainst(desired.filter((s) => keys.has(serviceKey(s.service))), restrict(model, keys), this.#owned);
+          result.sent += retry.length;
+          const first = failed;
+          failed = retry.length ? await this.#send(retry, model) : [];
+          result.rolledBack = await this.#rollBack([...ops, ...retry], [...first, ...failed], failed, model);
+        }
+        result.failed = failed;
+        // A service all of whose changes went through holds exactly what was desired: keep that
+        // (same order and objects), so the next plan finds it unchanged without building maps.
+        const touched = new Set(ops.map((o) => serviceKey(o.service)));
+        const refused = new Set(failed.map((f) => serviceKey(f.op.service)));
+        for (const want of desired) {
+          const key = serviceKey(want.service);
+          if (touched.has(key) && !refused.has(key) && model.has(key) && uniqueDestinations(want.destinations)) model.set(key, want);
+        }
+      }
+    } catch (err) {
+      this.#model = undefined; // a failure of the socket, not a refusal: the model may be wrong now
+      throw err;
     }
-    result.rolledBack = [...new Set(result.rolledBack)];
     // Own what is desired; keep owning what could not be removed so a later apply retries it.
-    const stillOwned = new Set(result.failed.filter((f) => f.op.kind === 'removeService').map((f) => serviceKey(f.op.service)));
+    const stillOwned = result.failed.filter((f) => f.op.kind === 'removeService').map((f) => serviceKey(f.op.service));
     this.#owned.clear();
     for (const k of desiredKeys) this.#owned.add(k);
     for (const k of stillOwned) this.#owned.add(k);
-    if (this.#readChangedOnly) {
-      const touched = new Set([...result.failed.map((f) => serviceKey(f.op.service)), ...result.rolledBack]);
-      this.#applied.clear();
-      for (const s of desired) {
-        const key = serviceKey(s.service);
-        if (!touched.has(key)) this.#applied.set(key, s);
-      }
-    }
     return result;
   }
 
@@ -195,19 +229,117 @@ export class Reconciler {
     return this.apply([]);
   }
 
-  async #send(ops: IpvsOp[]): Promise<FailedOp[]> {
+  /**
+   * One audit step: at the start of a pass, the service list (one dump) shows owned services that
+   * are gone or changed; then the destinations of up to `services` owned services are read. What
+   * differs from what was applied is put back. Nothing is read before the first apply.
+   */
+  auditStep(opts: { services?: number } = {}): Promise<AuditResult> {
+    return this.#serial(() => this.#auditStep(opts.services ?? 32));
+  }
+
+  async #auditStep(max: number): Promise<AuditResult> {
+    const result: AuditResult = { read: 0, drifted: [], sent: 0, failed: [], passDone: false };
+    const model = this.#model;
+    if (!model || this.#owned.size === 0) {
+      this.#auditListed = false;
+      result.passDone = true;
+      return result;
+    }
+    /** What the table holds for services that differ from the model; null = gone. */
+    const found = new Map<string, ServiceState | null>();
+    if (!this.#auditListed) {
+      this.#auditListed = true;
+      this.#auditKeys = [...this.#owned].filter((k) => model.has(k));
+      const listed = new Map<string, Service>();
+      for (const { service } of await this.#client.services()) {
+        const key = serviceKey(service);
+        if (this.#owned.has(key)) listed.set(key, service);
+      }
+      const rest: string[] = [];
+      for (const key of this.#auditKeys) {
+        const service = listed.get(key);
+        if (!service) found.set(key, null);
+        else if (!sameServiceConfig(model.get(key)!.service, service)) {
+          // Changed behind our back: its destinations are read now, not later in the pass.
+          const destinations = await this.#destinationsOrGone(service);
+          result.read++;
+          found.set(key, destinations ? { service, destinations } : null);
+        } else rest.push(key);
+      }
+      this.#auditKeys = rest;
+    }
+    for (const key of this.#auditKeys.splice(0, max)) {
+      const had = model.get(key);
+      if (!had) continue;
+      const destinations = await this.#destinationsOrGone(had.service);
+      result.read++;
+      const have = destinations ? { service: had.service, destinations } : null;
+      if (!have || !sameState(had, have)) found.set(key, have);
+    }
+    const ops: IpvsOp[] = [];
+    for (const [key, have] of found) {
+      const want = model.get(key)!;
+      planService(want, have ?? undefined, ops);
+      result.drifted.push(key);
+      // Model the table as it is now; the repair brings it back to what was applied.
+      if (have) model.set(key, have);
+      else model.delete(key);
+    }
+    if (ops.length) {
+      result.sent = ops.length;
+      result.failed = await this.#send(ops, model);
+    }
+    if (this.#auditKeys.length === 0) {
+      result.passDone = true;
+      this.#auditListed = false;
+    }
+    return result;
+  }
+
+  /** The destinations of one service, or undefined when the service is not in the table. */
+  async #destinationsOrGone(id: ServiceId): Promise<Destination[] | undefined> {
+    try {
+      return (await this.#client.destinations(id)).map((d) => d.destination);
+    } catch (err) {
+      if (err instanceof IpvsError && (err.syscallCode === 'ESRCH' || err.syscallCode === 'ENOENT')) return undefined;
+      throw err;
+    }
+  }
+
+  /** Reads the given services into the model (absent ones leave it). */
+  async #reread(ids: ReadonlyMap<string, ServiceId>, model: Map<string, ServiceState>): Promise<void> {
+    for (const [key, id] of ids) {
+      let service: Service | undefined;
+      try {
+        service = (await this.#client.service(id)).service;
+      } catch (err) {
+        if (!(err instanceof IpvsError && err.syscallCode === 'ESRCH')) throw err;
+      }
+      const dests = service ? await this.#destinationsOrGone(service) : undefined;
+      if (service && dests) model.set(key, { service, destinations: dests });
+      else model.delete(key);
+    }
+  }
+
+  /** Sends ops in batches and applies the successful ones to the model. */
+  async #send(ops: IpvsOp[], model: Map<string, ServiceState>): Promise<FailedOp[]> {
     const failed: FailedOp[] = [];
     for (let i = 0; i < ops.length; i += this.#batchSize) {
       const chunk = ops.slice(i, i + this.#batchSize);
       const results = await this.#client.batch(chunk);
-      results.forEach((err, j) => { if (err) failed.push({ op: chunk[j]!, error: err }); });
+      results.forEach((err, j) => {
+        const op = chunk[j]!;
+        if (err) failed.push({ op, error: err });
+        else applyToModel(model, op);
+      });
     }
     return failed;
   }
 
-  /** Services created by `ops` whose destination ops failed: remove them (no half-programmed service). */
-  async #rollBack(ops: IpvsOp[], failed: FailedOp[]): Promise<string[]> {
-    const failedSet = new Set(failed.map((f) => f.op));
+  /** Services created by `ops` whose destination ops still fail: remove them (no half-programmed service). */
+  async #rollBack(ops: IpvsOp[], everFailed: FailedOp[], failed: FailedOp[], model: Map<string, ServiceState>): Promise<string[]> {
+    const failedSet = new Set(everFailed.map((f) => f.op));
     const created = new Set(ops.filter((o) => o.kind === 'createService' && !failedSet.has(o)).map((o) => serviceKey(o.service)));
     const broken = new Map<string, IpvsOp>();
     for (const f of failed) {
@@ -216,7 +348,52 @@ export class Reconciler {
     }
     if (broken.size === 0) return [];
     const removals: IpvsOp[] = [...broken.values()].map((o) => ({ kind: 'removeService', service: serviceId(o.service) }));
-    await this.#client.batch(removals);
+    const results = await this.#client.batch(removals);
+    results.forEach((err, i) => { if (!err) applyToModel(model, removals[i]!); });
     return [...broken.keys()];
+  }
+}
+
+function uniqueDestinations(ds: Destination[]): boolean {
+  return ds.length < 2 || new Set(ds.map(destinationKey)).size === ds.length;
+}
+
+function restrict(model: ReadonlyMap<string, ServiceState>, keys: ReadonlySet<string>): Map<string, ServiceState> {
+  const out = new Map<string, ServiceState>();
+  for (const k of keys) {
+    const s = model.get(k);
+    if (s) out.set(k, s);
+  }
+  return out;
+}
+
+/** What a successful op did to the table. */
+function applyToModel(model: Map<string, ServiceState>, op: IpvsOp): void {
+  const key = serviceKey(op.service);
+  switch (op.kind) {
+    case 'createService':
+      model.set(key, { service: op.service, destinations: [] });
+      return;
+    case 'updateService': {
+      const had = model.get(key);
+      model.set(key, { service: op.service, destinations: had?.destinations ?? [] });
+      return;
+    }
+    case 'removeService':
+      model.delete(key);
+      return;
+    default: {
+      const had = model.get(key);
+      if (!had) return;
+      const dk = destinationKey(op.destination);
+      const rest = had.destinations.filter((d) => destinationKey(d) !== dk);
+      if (op.kind !== 'removeDestination') {
+        // Keep the position of an updated destination: the in-order comparison stays cheap.
+        const at = had.destinations.findIndex((d) => destinationKey(d) === dk);
+        if (at >= 0) rest.splice(at, 0, op.destination);
+        else rest.push(op.destination);
+      }
+      model.set(key, { service: had.service, destinations: rest });
+    }
   }
 }

@@ -9,8 +9,9 @@ import type { GenlLike } from '../../src/ipvs/client.js';
 import * as C from '../../src/ipvs/constants.js';
 import { packService, serviceKey, unpackService, type Service } from '../../src/ipvs/service.js';
 import { destinationKey, packDestination, unpackDestination, type Destination } from '../../src/ipvs/destination.js';
+import { packSyncDaemon, unpackSyncDaemon, type SyncDaemon } from '../../src/ipvs/sync-daemon.js';
 
-const errno: Record<string, number> = { EEXIST: 17, ESRCH: 3, ENOENT: 2, EINVAL: 22 };
+const errno: Record<string, number> = { EEXIST: 17, ESRCH: 3, ENOENT: 2, EINVAL: 22, ENODEV: 19 };
 
 export interface FakeCommand { cmd: number; attrs: Buffer; flags: number }
 
@@ -19,6 +20,12 @@ export class FakeIpvsKernel implements GenlLike {
   readonly table = new Map<string, { service: Service; dests: Map<string, Destination> }>();
   readonly commands: FakeCommand[] = [];
   schedulers = new Set(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh']);
+  /** Running sync daemons by state (NEW_DAEMON / DEL_DAEMON / GET_DAEMON). */
+  readonly daemons = new Map<string, SyncDaemon>();
+  /** Interfaces a sync daemon may use (others: ENODEV, as the kernel). */
+  interfaces = new Set(['eth0']);
+  /** IPVS connection timeouts (GET_CONFIG / SET_CONFIG; 0 in a SET leaves a value). */
+  timeouts = { tcp: 900, tcpFin: 120, udp: 300 };
   /** Called before each write command; return an errno name to fail it (races, injected faults). */
   inject: ((cmd: number, key: string) => string | undefined) | undefined;
 
@@ -52,11 +59,22 @@ export class FakeIpvsKernel implements GenlLike {
   #exec(cmd: number, attrs: Buffer, flags: number): GenlMessage[] | NetlinkError {
     this.commands.push({ cmd, attrs, flags });
     const fail = (code: string) => new NetlinkError(`IPVS cmd ${cmd}`, errno[code]!);
-    let svc: Service | undefined, dest: Destination | undefined;
+    let svc: Service | undefined, dest: Destination | undefined, daemon: SyncDaemon | undefined, daemonState: number | undefined;
+    const tmo: Record<string, number> = {};
     const d = new AttributeDecoder(attrs);
     while (d.next()) {
       if (d.type === C.IPVS_CMD_ATTR_SERVICE) d.nested((n) => { svc = unpackService(n).service; });
       else if (d.type === C.IPVS_CMD_ATTR_DEST) d.nested((n) => { dest = unpackDestination(n, svc?.family ?? 4).destination; });
+      else if (d.type === C.IPVS_CMD_ATTR_DAEMON) {
+        d.nested((n) => {
+          try { daemon = unpackSyncDaemon(n); } catch { /* DEL_DAEMON: only the state counts */ }
+        });
+        // The state alone (DEL_DAEMON), read again without the codec's checks.
+        const again = new AttributeDecoder(attrs);
+        while (again.next()) if (again.type === C.IPVS_CMD_ATTR_DAEMON) again.nested((n) => { while (n.next()) if (n.type === C.IPVS_DAEMON_ATTR_STATE) daemonState = n.uint32(); });
+      } else if (d.type === C.IPVS_CMD_ATTR_TIMEOUT_TCP) tmo.tcp = d.uint32();
+      else if (d.type === C.IPVS_CMD_ATTR_TIMEOUT_TCP_FIN) tmo.tcpFin = d.uint32();
+      else if (d.type === C.IPVS_CMD_ATTR_TIMEOUT_UDP) tmo.udp = d.uint32();
     }
     const key = svc ? serviceKey(svc) : '';
     const entry = this.table.get(key);
@@ -106,6 +124,30 @@ export class FakeIpvsKernel implements GenlLike {
         if (!entry.dests.delete(dk)) return fail('ENOENT');
         return [];
       }
+      case C.IPVS_CMD_NEW_DAEMON: {
+        if (!daemon || !daemon.interface) return fail('EINVAL');
+        if (this.daemons.has(daemon.state)) return fail('EEXIST');
+        if (!this.interfaces.has(daemon.interface)) return fail('ENODEV');
+        this.daemons.set(daemon.state, daemon);
+        return [];
+      }
+      case C.IPVS_CMD_DEL_DAEMON: {
+        const state = daemonState === C.IP_VS_STATE_MASTER ? 'master' : daemonState === C.IP_VS_STATE_BACKUP ? 'backup' : undefined;
+        if (!state) return fail('EINVAL');
+        if (!this.daemons.delete(state)) return fail('ESRCH');
+        return [];
+      }
+      case C.IPVS_CMD_GET_DAEMON:
+        if (!(flags & 0x300)) return fail('EINVAL');
+        return [...this.daemons.values()].map((x) => reply(C.IPVS_CMD_NEW_DAEMON, C.IPVS_CMD_ATTR_DAEMON, (n) => packSyncDaemon(n, x)));
+      case C.IPVS_CMD_GET_CONFIG: {
+        const e = new AttributeEncoder().uint32(C.IPVS_CMD_ATTR_TIMEOUT_TCP, this.timeouts.tcp)
+          .uint32(C.IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, this.timeouts.tcpFin).uint32(C.IPVS_CMD_ATTR_TIMEOUT_UDP, this.timeouts.udp);
+        return [{ cmd: C.IPVS_CMD_SET_CONFIG, version: 1, attrs: e.encode() }];
+      }
+      case C.IPVS_CMD_SET_CONFIG:
+        for (const k of ['tcp', 'tcpFin', 'udp'] as const) if (tmo[k]) this.timeouts[k] = tmo[k]!;
+        return [];
       default:
         return fail('EINVAL');
     }

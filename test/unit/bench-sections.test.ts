@@ -2,6 +2,7 @@
 // they name every implementation and case, put the ratio where both ran, and draw the charts.
 import t from 'tap';
 import { configSections } from '../../bench/config.js';
+import { continuityRows, continuitySections } from '../../bench/continuity.js';
 import { failoverSections, summarizeScenarios, type TrialResult } from '../../bench/failover.js';
 import { idleSections } from '../../bench/idle.js';
 import { ipvsSections, type IpvsResult } from '../../bench/ipvs.js';
@@ -74,4 +75,19 @@ t.test('failover: takeover minus bound per setup, the outage CDF per scenario, s
   t.match(s[1]!.table, /wire: takeover advert \(vipd\)\s+2\s+361\.2\s+361\.3\s+361\.3\s+0\.26/);
   t.match(s[1]!.charts![0]!, /client outage: v3-100ms, cut/);
   t.match(s[2]!.notes!.join('\n'), /frr: not run \(FRR has no vrrp_script/);
+});
+
+t.test('continuity: survivors counted apart from the master\'s own connections, a row per setup', async (t) => {
+  const runs = [{ impl: 'vipd' as const, sync: true }, { impl: 'vipd' as const, sync: false }];
+  const rows = continuityRows(runs, [
+    { impl: 'vipd', sync: true, trial: 0, takeoverMs: 3200, byServer: { c1: { total: 4, survived: 0 }, c2: { total: 4, survived: 4 }, c3: { total: 4, survived: 4 } } },
+    { impl: 'vipd', sync: false, trial: 0, takeoverMs: 3400, byServer: { c1: { total: 4, survived: 0 }, c2: { total: 4, survived: 4 }, c3: { total: 4, survived: 0 } } },
+  ]);
+  t.match(rows[0], { connections: 12, survived: 8, onSurvivors: 8, survivedOnSurvivors: 8 });
+  t.match(rows[1], { connections: 12, survived: 4, onSurvivors: 8, survivedOnSurvivors: 4 });
+  const s = continuitySections({ setups: ['vipd'], conns: 12, trials: 1 }, rows, ['vipd-nosync-1: c2 takes over']);
+  t.match(s[0]!.table, /vipd, lvs_sync_daemon on\s+1\s+8\/12\s+67 %\s+8\/8 \(100 %\)\s+3200/);
+  t.match(s[0]!.table, /vipd, lvs_sync_daemon off\s+1\s+4\/12\s+33 %\s+4\/8 \(50 %\)/);
+  t.match(s[0]!.notes!.join('\n'), /error: vipd-nosync-1/);
+  t.equal((s[0]!.charts![0]!.match(/<circle /g) ?? []).length, 2);
 });

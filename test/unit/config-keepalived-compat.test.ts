@@ -119,7 +119,9 @@ t.test('virtual_server_group ranges map to every address, IPv4 and IPv6, of any 
   ].join('\n');
   const { config } = load(text);
   const mapped = virtualServerConfigs(config);
-  const addrs = (port: number, fam: 4 | 6) => mapped.filter((m) => m.config.service.port === port && m.config.service.family === fam).map((m) => m.config.service.address);
+  // One entry per group and port: the first service, the others as extraServices (one set of checkers).
+  const services = mapped.flatMap((m) => [m.config.service, ...(m.config.extraServices ?? [])].map((service) => ({ service, m })));
+  const addrs = (port: number, fam: 4 | 6) => services.filter(({ service: s }) => s.port === port && s.family === fam).map(({ service: s }) => s.address);
   const v4 = addrs(80, 4);
   t.equal(v4.length, 65536, 'a /16 is 65,536 services');
   t.equal(v4[0], '10.1.0.0');
@@ -134,7 +136,8 @@ t.test('virtual_server_group ranges map to every address, IPv4 and IPv6, of any 
   const g6 = mapped.filter((m) => m.config.service.family === 6);
   t.equal(g6[0]!.config.realServers[0]!.destination.port, 80, 'a real server without port takes each service port');
   t.equal(g6.at(-1)!.config.realServers[0]!.destination.port, 82);
-  t.equal(mapped[0]!.config.realServers, mapped[1]!.config.realServers, "services of one group share their real servers' config");
+  t.equal(mapped.length, 6, 'one entry per group and port');
+  t.equal(mapped[0]!.config.extraServices?.length, 65535, "the /16's other services share the first one's real servers and checkers");
   t.throws(() => load('virtual_server_group G {\n  fd00::/64 80\n}\n'), { message: '/k.conf:2: virtual_server_group: \'fd00::/64\' has 18446744073709551616 addresses, more than 16777216 services' });
   t.throws(() => load('virtual_server_group G {\n  10.0.0.5-3 80\n}\n'), { message: "/k.conf:2: virtual_server_group: '10.0.0.5-3' is an empty range (10.0.0.3 is before 10.0.0.5)" });
   t.throws(() => load('virtual_server_group G {\n  10.0.0.5-300 80\n}\n'), ConfigError);

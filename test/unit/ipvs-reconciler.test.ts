@@ -7,7 +7,8 @@ import { IpvsError } from '../../src/ipvs/errors.js';
 import * as C from '../../src/ipvs/constants.js';
 import { makeDestination } from '../../src/ipvs/destination.js';
 import { makeService, serviceKey } from '../../src/ipvs/service.js';
-import { plan, Reconciler, type ServiceState } from '../../src/ipvs/reconciler.js';
+import { plan, Reconciler, sameState, type ServiceState } from '../../src/ipvs/reconciler.js';
+import { performance } from 'node:perf_hooks';
 import { FakeIpvsKernel } from '../helpers/ipvs-fake-kernel.js';
 
 const svc = (address: string, port = 6443, extra = {}) => makeService({ family: 4, protocol: 'tcp', address, port, scheduler: 'rr', flags: { persistent: true }, timeout: 360, ...extra });
@@ -123,4 +124,94 @@ t.test('reconcile: persistent failures are reported, no half-programmed service'
   t.same([...new Set(res.rolledBack)], ['tcp:10.0.0.102:80'], 'the service whose destination failed was rolled back');
   t.same([...k.table.keys()], ['tcp:10.0.0.100:6443'], 'table consistent: only complete services');
   t.equal(k.table.get('tcp:10.0.0.100:6443')!.dests.size, 3);
+});
+
+// ---- Trusting what was applied, at scale, and the audit ---------------------------------------
+
+const READS = [C.IPVS_CMD_GET_SERVICE, C.IPVS_CMD_GET_DEST];
+const bigTable = (n: number, changed?: { index: number; weight: number }): ServiceState[] => Array.from({ length: n }, (_, i) => ({
+  service: svc(`10.${100 + (i >> 16)}.${(i >> 8) & 0xff}.${i & 0xff}`, 80),
+  destinations: [1, 2, 3].map((j) => dst(`10.${j}.${(i >> 8) & 0xff}.${i & 0xff}`, changed?.index === i && j === 2 ? changed.weight : 1, 80)),
+}));
+
+t.test('trusted: after the first apply, one weight change among 10,000 services is one SET_DEST and no read', async (t) => {
+  const k = new FakeIpvsKernel();
+  const client = await IpvsClient.open({ genl: k });
+  const r = new Reconciler(client);
+  const first = await r.apply(bigTable(10_000));
+  t.equal(first.sent, 40_000, '10,000 NEW_SERVICE + 30,000 NEW_DEST');
+  t.same(k.commands.filter((c) => READS.includes(c.cmd)).map((c) => c.cmd), [C.IPVS_CMD_GET_SERVICE], 'the first apply reads the (empty) table once');
+  const before = k.commands.length;
+  const t0 = performance.now();
+  const res = await r.apply(bigTable(10_000, { index: 4321, weight: 5 }));
+  const ms = performance.now() - t0;
+  const after = k.commands.slice(before);
+  t.same(after.map((c) => c.cmd), [C.IPVS_CMD_SET_DEST], 'exactly one command: SET_DEST, no GET_SERVICE / GET_DEST dump');
+  t.equal(res.sent, 1);
+  t.equal(k.table.get('tcp:10.100.16.225:80')!.dests.get('10.2.16.225:80')!.weight, 5);
+  t.comment(`plan + send of one change among 10,000 services (fake kernel): ${ms.toFixed(1)} ms`);
+  const again = k.commands.length;
+  await r.apply(bigTable(10_000, { index: 4321, weight: 5 }));
+  t.equal(k.commands.length, again, 'the same state again: nothing at all');
+});
+
+t.test('trusted: a refusal re-reads only the service it concerns', async (t) => {
+  const k = new FakeIpvsKernel();
+  const client = await IpvsClient.open({ genl: k });
+  const r = new Reconciler(client);
+  await r.apply(bigTable(50));
+  // Someone deleted one of our destinations: our SET_DEST gets ENOENT; the retry re-creates it.
+  k.table.get('tcp:10.100.0.7:80')!.dests.delete('10.2.0.7:80');
+  const before = k.commands.length;
+  const res = await r.apply(bigTable(50, { index: 7, weight: 3 }));
+  t.same(res.failed, []);
+  const cmds = k.commands.slice(before).map((c) => c.cmd);
+  t.same(cmds, [C.IPVS_CMD_SET_DEST, C.IPVS_CMD_GET_SERVICE, C.IPVS_CMD_GET_DEST, C.IPVS_CMD_NEW_DEST],
+    'SET_DEST (ENOENT), that one service read back (GET_SERVICE, GET_DEST), then NEW_DEST');
+  t.equal(k.commands.slice(before).filter((c) => c.cmd === C.IPVS_CMD_GET_SERVICE && c.flags & 0x300).length, 0, 'no dump of all services');
+  t.equal(k.table.get('tcp:10.100.0.7:80')!.dests.get('10.2.0.7:80')!.weight, 3);
+});
+
+t.test('audit: reads a few services per step and puts back what others changed', async (t) => {
+  const k = new FakeIpvsKernel();
+  const client = await IpvsClient.open({ genl: k });
+  const r = new Reconciler(client);
+  t.same(await r.auditStep(), { read: 0, drifted: [], sent: 0, failed: [], passDone: true }, 'nothing applied yet: nothing read');
+  await r.apply(bigTable(10));
+  await client.createService(svc('10.0.0.200')); // someone else's: never touched
+  const e = (i: number) => k.table.get(`tcp:10.100.0.${i}:80`)!;
+  e(1).dests.get('10.1.0.1:80')!.weight = 9; // weight changed
+  e(2).dests.delete('10.3.0.2:80'); // destination removed
+  e(3).dests.set('10.9.9.9:80', dst('10.9.9.9', 1, 80)); // destination added
+  k.table.delete('tcp:10.100.0.4:80'); // service removed
+  e(5).service = { ...e(5).service, scheduler: 'wrr' }; // service changed
+  const before = k.commands.length;
+  const s1 = await r.auditStep({ services: 4 });
+  const s1cmds = k.commands.slice(before);
+  t.equal(s1cmds.filter((c) => c.cmd === C.IPVS_CMD_GET_SERVICE).length, 1, 'a pass starts with one service dump');
+  t.same(s1.drifted.sort(), ['tcp:10.100.0.1:80', 'tcp:10.100.0.2:80', 'tcp:10.100.0.3:80', 'tcp:10.100.0.4:80', 'tcp:10.100.0.5:80'].sort(),
+    'found: the changed weight, removed and added destinations, the removed and the changed service');
+  t.equal(s1.passDone, false);
+  let s = s1;
+  let steps = 1;
+  while (!s.passDone) { s = await r.auditStep({ services: 4 }); steps++; }
+  t.ok(steps >= 2, `a pass over 10 services, 4 per step, took ${steps} steps`);
+  const fresh = await r.read();
+  const wanted = new Map(bigTable(10).map((x) => [serviceKey(x.service), x]));
+  for (const have of fresh) {
+    const want = wanted.get(serviceKey(have.service));
+    if (!want) continue;
+    t.ok(sameState(want, have), `${serviceKey(have.service)} is as applied again`);
+  }
+  t.equal(fresh.length, 11, 'all ten back, the foreign one still there');
+  t.ok(k.table.has('tcp:10.0.0.200:6443'), 'the foreign service untouched');
+  // A quiet table: a whole pass finds nothing and sends nothing.
+  const quiet = k.writes.length;
+  let q;
+  do q = await r.auditStep({ services: 4 }); while (!q.passDone);
+  t.equal(k.writes.length, quiet, 'no drift: no write');
+  // And the next apply still trusts the repaired model: one change, one command.
+  const n = k.commands.length;
+  await r.apply(bigTable(10, { index: 6, weight: 4 }));
+  t.same(k.commands.slice(n).map((c) => c.cmd), [C.IPVS_CMD_SET_DEST]);
 });

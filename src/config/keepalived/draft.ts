@@ -24,6 +24,7 @@ import type {
   VrrpScriptSpec,
   VrrpSyncGroupSpec,
 } from '../types.js';
+import type { SyncDaemonDraft } from './lvs-globals.js';
 
 export type GarpKey =
   | 'garpMasterDelay'
@@ -162,6 +163,9 @@ export interface VsDraft {
   rs: RealServerDraft[];
   protocolSet: boolean;
   granularityWhere?: SourceRef;
+  quorumWhere?: SourceRef;
+  sorryWhere?: SourceRef;
+  haSuspendWhere?: SourceRef;
   portGiven: boolean;
   /** Where the block starts (not the statement: its tree is dropped once read). */
   where: SourceRef;
@@ -172,6 +176,8 @@ export interface ConfigDraft {
   global: GlobalDefs;
   lowerPrioDelaySet: boolean;
   lowerPrioRepeatSet: boolean;
+  /** global_defs lvs_sync_daemon, completed once the instances are known. */
+  syncDaemon?: SyncDaemonDraft;
   /** *notify_fifo_script, joined to their FIFO once the whole file is read. */
   fifoScripts: Partial<Record<'notifyFifo' | 'vrrpNotifyFifo' | 'lvsNotifyFifo', ScriptCommand>>;
   /** global_defs vrrp_down_timer_adverts (instances inherit it). */

@@ -14,6 +14,7 @@ import { fail, familyOf, whereOf } from '../values.js';
 import type { ConfigDraft, InstanceDraft, VsDraft } from './draft.js';
 import { finishCheckers, type CheckerContext } from './finish-checkers.js';
 import type { Kit } from './kit.js';
+import { finishSyncDaemon } from './lvs-globals.js';
 import { finishAuthHmacSpec } from './vrrp-auth-hmac.js';
 import { maxAdvertisedAddresses } from '../../vrrp/advert-fit.js';
 import { signsAdverts } from '../../vrrp/auth-hmac/settings.js';
@@ -75,6 +76,8 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
   });
   for (const i of vrrpInstances) memberTracking(i, syncGroups.find((g) => g.group.includes(i.name)), d, kit);
   joinFifoScripts(d, kit);
+  const syncDaemon = finishSyncDaemon(d.syncDaemon, vrrpInstances, kit);
+  if (syncDaemon) g.lvsSyncDaemon = syncDaemon;
   const groupNames = new Set(d.vsGroups.map((x) => x.name));
   // One set of script rules for the whole file: the default user is found (and reported) once.
   const rules = lookup.scripts ? new ScriptRules(g, lookup.scripts) : undefined;

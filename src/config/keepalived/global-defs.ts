@@ -3,6 +3,7 @@ import type { Statement } from '../block-parser.js';
 import { argText, boolArg, fail, intArg, optArg, timerArg, whereOf } from '../values.js';
 import type { ConfigDraft, GarpKey } from './draft.js';
 import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
+import { lvsSyncDaemon, lvsTimeouts } from './lvs-globals.js';
 
 type Key = GarpKey | 'garpInterval' | 'gnaInterval';
 type FifoKey = 'notifyFifo' | 'vrrpNotifyFifo' | 'lvsNotifyFifo';
@@ -95,8 +96,8 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = {
     const a = optArg(s, 0);
     d.global.lvsFlushOnStop = a === undefined ? true : a === 'VS' ? 'VS' : fail(s, `lvs_flush_on_stop: '${a}' is not VS`);
   }),
-  lvs_sync_daemon: warned('no IPVS connection sync daemon is started'),
-  lvs_timeouts: warned('the IPVS tcp/tcpfin/udp timeouts are not changed'),
+  lvs_sync_daemon: implemented((s, d) => (d.syncDaemon = lvsSyncDaemon(s))),
+  lvs_timeouts: implemented((s, d) => (d.global.lvsTimeouts = lvsTimeouts(s))),
   // keepalived reads no argument: `rs_init_notifies off` still turns it on.
   rs_init_notifies: implemented((_s, d) => (d.global.rsInitNotifies = true)),
   checker_log_all_failures: implemented((s, d) => (d.global.checkerLogAllFailures = boolArg(s, 0))),

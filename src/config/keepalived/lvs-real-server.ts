@@ -6,12 +6,15 @@ import type { RealServerDraft, VsDraft } from './draft.js';
 import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
 import { BFD_NOTE, bfdChecker, fileChecker, miscChecker, netChecker, timingKeywords } from './lvs-checkers.js';
 import type { NetCheckerType } from './draft.js';
-import { lvsMethod } from './lvs-values.js';
+import { forwarding } from './lvs-values.js';
 
 const net = (type: NetCheckerType) => implemented<RealServerDraft>((s, d, kit) => d.checkers.push(netChecker(s, type, kit)), { block: type });
 
 const method: Handler<RealServerDraft> = (s, d) => {
-  d.rs.method = lvsMethod(s);
+  const f = forwarding(s);
+  d.rs.method = f.method;
+  if (f.tunnel) d.rs.tunnel = f.tunnel;
+  else delete d.rs.tunnel;
   d.methodSet = true;
 };
 
@@ -61,7 +64,10 @@ export function realServer(st: Statement, parent: VsDraft, kit: Kit): RealServer
     checkers: [],
   };
   kit.apply(kit.needBlock(st), REAL_SERVER, d, `real_server ${address}`);
-  // The real server inherits the virtual server's method unless it sets its own.
-  if (!d.methodSet) d.rs.method = parent.vs.method;
+  // The real server inherits the virtual server's method (and tunnel) unless it sets its own.
+  if (!d.methodSet) {
+    d.rs.method = parent.vs.method;
+    if (parent.vs.tunnel) d.rs.tunnel = parent.vs.tunnel;
+  }
   return d;
 }

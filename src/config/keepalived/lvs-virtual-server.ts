@@ -11,7 +11,7 @@ import type { ConfigDraft, VsDraft } from './draft.js';
 import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
 import { timingKeywords } from './lvs-checkers.js';
 import { realServer } from './lvs-real-server.js';
-import { lvsMethod, scheduler } from './lvs-values.js';
+import { forwarding, scheduler } from './lvs-values.js';
 
 /**
  * IPv4: a contiguous dotted netmask or a prefix length 0..32; IPv6: a prefix length 1..128 (the
@@ -31,9 +31,35 @@ function granularity(st: Statement): string {
   return v;
 }
 
-const flag: Handler<VsDraft> = (s, d) => d.vs.schedulerFlags.push(s.keyword);
-const method: Handler<VsDraft> = (s, d) => (d.vs.method = lvsMethod(s));
+/** Scheduler flags; sh-* and mh-* count only after `lb_algo sh` / `lb_algo mh`, as in keepalived. */
+function flag(onlyFor?: 'sh' | 'mh'): Handler<VsDraft> {
+  return (s, d, kit) => {
+    if (onlyFor && d.vs.scheduler !== onlyFor) {
+      kit.warn(s, `${s.keyword}: applies to the ${onlyFor} scheduler only (lb_algo is ${d.vs.scheduler} at this line), ignored as keepalived does`);
+      return;
+    }
+    if (!d.vs.schedulerFlags.includes(s.keyword)) d.vs.schedulerFlags.push(s.keyword);
+  };
+}
+const method: Handler<VsDraft> = (s, d) => {
+  const f = forwarding(s);
+  d.vs.method = f.method;
+  if (f.tunnel) d.vs.tunnel = f.tunnel;
+  else delete d.vs.tunnel;
+};
 const sched: Handler<VsDraft> = (s, d) => (d.vs.scheduler = scheduler(s));
+
+/** keepalived reads sorry_server_* only after sorry_server: before it (or without it) they are ignored. */
+function sorryOption(apply: (sorry: NonNullable<VsDraft['vs']['sorryServer']>, s: Statement) => void): Handler<VsDraft> {
+  return (s, d, kit) => {
+    const sorry = d.vs.sorryServer;
+    if (!sorry) {
+      kit.warn(s, `${s.keyword}: before or without sorry_server, ignored as keepalived does`);
+      return;
+    }
+    apply(sorry, s);
+  };
+}
 
 export const VIRTUAL_SERVER: KeywordTable<VsDraft> = {
   lb_algo: implemented(sched),
@@ -47,6 +73,11 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = {
     d.vs.persistenceGranularity = granularity(s);
     d.granularityWhere = whereOf(s);
   }),
+  persistence_engine: implemented((s, d) => {
+    const pe = argText(s, 0, 'persistence engine name');
+    if (!/^[A-Za-z0-9_-]{1,15}$/.test(pe)) fail(s, `persistence_engine: '${pe}' is not a persistence engine name (1..15 letters, digits, '_' or '-', e.g. sip)`);
+    d.vs.persistenceEngine = pe;
+  }),
   protocol: implemented((s, d) => {
     const p = argText(s, 0, 'TCP, UDP or SCTP');
     if (p !== 'TCP' && p !== 'UDP' && p !== 'SCTP') fail(s, `protocol: '${p}' is not TCP, UDP or SCTP`);
@@ -56,6 +87,7 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = {
   ops: implemented((_s, d) => (d.vs.ops = true)),
   quorum: implemented((s, d, kit) => {
     d.vs.quorum = intArg(s, 0, 0, 2 ** 32 - 1);
+    d.quorumWhere = whereOf(s);
     if (d.vs.quorum === 0) {
       kit.warn(s, 'quorum: 0 is out of range 1..4294967295, 1 is used as keepalived does');
       d.vs.quorum = 1;
@@ -65,16 +97,25 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = {
   alpha: implemented((s, d) => (d.vs.alpha = boolArg(s, 0))),
   omega: implemented((s, d) => (d.vs.omega = boolArg(s, 0))),
   inhibit_on_failure: implemented((s, d) => (d.vs.inhibitOnFailure = boolArg(s, 0))),
-  quorum_up: warned('the script is not run (the quorum change is logged)', (s, d, kit) => (d.vs.quorumUp = kit.command(s))),
-  quorum_down: warned('the script is not run (the quorum change is logged)', (s, d, kit) => (d.vs.quorumDown = kit.command(s))),
+  quorum_up: implemented((s, d, kit) => (d.vs.quorumUp = kit.command(s))),
+  quorum_down: implemented((s, d, kit) => (d.vs.quorumDown = kit.command(s))),
   sorry_server: implemented((s, d) => {
     const addr = ipArg(s, 0);
     const p = optArg(s, 1);
-    d.vs.sorryServer = { address: addr, port: p === undefined ? 0 : portText(s, p, 'sorry_server', 0), inhibit: d.vs.sorryServer?.inhibit ?? false };
+    d.vs.sorryServer = { address: addr, port: p === undefined ? 0 : portText(s, p, 'sorry_server', 0), inhibit: false };
+    d.sorryWhere = whereOf(s);
   }),
-  sorry_server_inhibit: warned('the sorry server is removed, not set to weight 0, when real servers come back', (_s, d) => {
-    if (d.vs.sorryServer) d.vs.sorryServer.inhibit = true;
-    else d.vs.sorryServer = { address: '', port: 0, inhibit: true };
+  sorry_server_inhibit: implemented((s, d, kit) => {
+    const on = boolArg(s, 0);
+    sorryOption((sorry) => (sorry.inhibit = on))(s, d, kit);
+  }),
+  sorry_server_lvs_method: implemented((s, d, kit) => {
+    const f = forwarding(s);
+    sorryOption((sorry) => {
+      sorry.method = f.method;
+      if (f.tunnel) sorry.tunnel = f.tunnel;
+      else delete sorry.tunnel;
+    })(s, d, kit);
   }),
   virtualhost: implemented((s, d) => (d.vs.virtualhost = argText(s, 0, 'host name'))),
   ip_family: implemented((s, d) => {
@@ -84,19 +125,20 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = {
   }),
   ...timingKeywords<VsDraft>((d) => d.timing),
   real_server: implemented((s, d, kit) => d.rs.push(realServer(s, d, kit)), { block: 'real_server' }),
-  'flag-1': implemented(flag),
-  'flag-2': implemented(flag),
-  'flag-3': warned('IP_VS_SVC_F_SCHED3 is not set', flag),
-  'sh-port': implemented(flag),
-  'sh-fallback': implemented(flag),
-  'mh-port': implemented(flag),
-  'mh-fallback': implemented(flag),
-  ha_suspend: warned('the service is programmed whatever the VRRP state'),
+  'flag-1': implemented(flag()),
+  'flag-2': implemented(flag()),
+  'flag-3': implemented(flag()),
+  'sh-port': implemented(flag('sh')),
+  'sh-fallback': implemented(flag('sh')),
+  'mh-port': implemented(flag('mh')),
+  'mh-fallback': implemented(flag('mh')),
+  ha_suspend: implemented((s, d) => {
+    d.vs.haSuspend = boolArg(s, 0);
+    d.haSuspendWhere = whereOf(s);
+  }),
   quorum_max: warned('there is no upper quorum'),
   smtp_alert: warned('no e-mail is sent'),
   snmp_name: warned('there is no SNMP agent'),
-  persistence_engine: warned('no persistence engine is set'),
-  sorry_server_lvs_method: warned("the sorry server uses the virtual server's method"),
 };
 
 export function virtualServer(st: Statement, config: ConfigDraft, kit: Kit): void {
@@ -127,7 +169,6 @@ export function virtualServer(st: Statement, config: ConfigDraft, kit: Kit): voi
   // keepalived 2.2.7 (observed) picks UDP when `protocol` is missing, and says so.
   if (!d.protocolSet && target.kind !== 'fwmark') kit.warn(st, `virtual_server: no protocol set, defaulting to UDP as keepalived does`);
   if (d.protocolSet && target.kind === 'fwmark') kit.warn(st, `virtual_server fwmark ${target.fwmark}: a fwmark service has no protocol, 'protocol' is ignored as keepalived does`);
-  if (vs.sorryServer && vs.sorryServer.address === '') fail(st, `virtual_server: sorry_server_inhibit without sorry_server`);
   if (target.kind === 'address' && !portGiven && vs.persistenceTimeout === undefined) {
     fail(st, `virtual_server ${target.address}: a port is required unless the service is persistent`);
   }
@@ -144,5 +185,43 @@ export function virtualServer(st: Statement, config: ConfigDraft, kit: Kit): voi
       }
     }
   }
+  checkVirtualServer(d, kit);
   config.servers.push(d);
+}
+
+const serviceName = (t: VirtualServerTarget) => (t.kind === 'address' ? `${t.address}${t.port ? ` ${t.port}` : ''}` : t.kind === 'fwmark' ? `fwmark ${t.fwmark}` : `group ${t.group}`);
+
+/**
+ * What keepalived corrects, with its warnings: a quorum above the real servers' total weight
+ * is that total; DR and TUN forward to the virtual server's port (a real or sorry server's other
+ * port is reset to it, and a fwmark service's cleared); ha_suspend needs an address to watch.
+ */
+function checkVirtualServer(d: VsDraft, kit: Kit): void {
+  const vs = d.vs;
+  const t = vs.target;
+  const name = `virtual_server ${serviceName(t)}`;
+  const total = d.rs.reduce((n, r) => n + r.rs.weight, 0);
+  if (d.rs.length > 0 && vs.quorum > total) {
+    kit.warn(d.quorumWhere ?? d.where, `${name}: quorum ${vs.quorum} exceeds the total weight of its real servers (${total}), ${total} is used as keepalived does`);
+    vs.quorum = total;
+  }
+  if (vs.haSuspend && t.kind !== 'address') {
+    kit.warn(d.haSuspendWhere ?? d.where, `${name}: ha_suspend needs a virtual server address to watch, ignored as keepalived does for fwmarks`);
+    delete vs.haSuspend;
+  }
+  if (t.kind === 'group') return; // each service of the group has its own port (config-mapping)
+  const vsPort = t.kind === 'address' ? t.port : 0;
+  for (const { rs } of d.rs) {
+    if (rs.method === 'NAT' || rs.port === vsPort || (rs.port === 0 && t.kind === 'address')) continue;
+    kit.warn(rs.where, t.kind === 'fwmark'
+      ? `real_server ${rs.address}: a ${rs.method} real server of a fwmark service has no port, ${rs.port} is cleared as keepalived does`
+      : `real_server ${rs.address}: port ${rs.port} differs from virtual_server port ${vsPort}, ${rs.method} forwards to ${vsPort} as keepalived does`);
+    rs.port = vsPort;
+  }
+  const sorry = vs.sorryServer;
+  const sorryMethod = sorry?.method ?? vs.method;
+  if (sorry && sorryMethod !== 'NAT' && sorry.port !== 0 && sorry.port !== vsPort) {
+    kit.warn(d.sorryWhere ?? d.where, `sorry_server ${sorry.address}: port ${sorry.port} differs from the virtual server's (${vsPort}), ${sorryMethod} forwards to ${vsPort || 'no port'} as keepalived does`);
+    sorry.port = vsPort;
+  }
 }

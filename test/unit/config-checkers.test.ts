@@ -244,3 +244,14 @@ t.test('log_all_failures: the checker\'s, else global_defs checker_log_all_failu
   t.same(flags('checker_log_all_failures off'), [false, false, true]);
   t.same(flags('router_id r'), [false, false, true], 'default off');
 });
+
+t.test('quorum_up / quorum_down: the same script rules', async (t) => {
+  const text = `global_defs {\n  enable_script_security\n}\nvirtual_server 10.0.0.100 80 {\n  protocol TCP\n  quorum_up "/tmp/d/unsafe.sh up" root\n  quorum_down /usr/bin/down nobody\n  real_server 10.0.0.11 80 {\n    TCP_CHECK {\n    }\n  }\n}\n`;
+  const { config, warnings } = parseKeepalivedConfig(text, { file: '/k.conf', configId: 'x', scripts: fakeHost });
+  const vs = config.virtualServers[0]!;
+  t.equal(vs.quorumUp, undefined, 'an unsafe root script is not run');
+  t.same([vs.quorumDown?.argv, vs.quorumDown?.runAs], [['/usr/bin/down'], { uid: 65534, gid: 65534 }], 'quorum_down as nobody');
+  t.same(warnings.map((w) => `${w.line}: ${w.message}`), [
+    `${lineOf(text, 'quorum_up')}: quorum_up: Unsafe permissions found for script '/tmp/d/unsafe.sh' - disabling. (directory /tmp/d is writable by others)`,
+  ]);
+});

@@ -122,9 +122,14 @@ function defined(h: NetCheckerDraft): Partial<NetCheckerDraft> {
  * when it must not run. What keepalived says about it is a warning at its line, with vipd's why.
  */
 function planned(cmd: ScriptCommand, who: ScriptOwner, kind: ScriptKind, what: string, cx: CheckerContext): ScriptCommand | undefined {
-  const d = cx.scripts!.decide(cmd.argv, kind, who);
+  return plannedScript(cmd, who, kind, what, cx.scripts!, cx.kit);
+}
+
+/** planned() for any LVS script (quorum_up/quorum_down too). */
+export function plannedScript(cmd: ScriptCommand, who: ScriptOwner, kind: ScriptKind, what: string, rules: ScriptRules, kit: Kit): ScriptCommand | undefined {
+  const d = rules.decide(cmd.argv, kind, who);
   for (const n of d.notes) {
-    if (n.level === 'warn') cx.kit.warn(cmd.where, `${what}: ${n.text}${n.detail ? ` (${n.detail})` : ''}`);
+    if (n.level === 'warn') kit.warn(cmd.where, `${what}: ${n.text}${n.detail ? ` (${n.detail})` : ''}`);
   }
   if (!d.runs) return undefined;
   return { ...cmd, argv: d.argv, ...(d.asSelf ? {} : { runAs: d.runAs }) };

@@ -12,7 +12,7 @@ import type {
 } from '../types.js';
 import { fail, familyOf, whereOf } from '../values.js';
 import type { ConfigDraft, InstanceDraft, VsDraft } from './draft.js';
-import { finishCheckers, type CheckerContext } from './finish-checkers.js';
+import { finishCheckers, plannedScript, type CheckerContext } from './finish-checkers.js';
 import type { Kit } from './kit.js';
 import { finishSyncDaemon } from './lvs-globals.js';
 import { finishAuthHmacSpec } from './vrrp-auth-hmac.js';
@@ -292,5 +292,16 @@ function finishVirtualServer(d: VsDraft, config: ConfigDraft, kit: Kit, rules: S
     const { notifyUp: _up, notifyDown: _down, ...rs } = r.rs;
     return { ...rs, ...finishCheckers(r, cx) };
   });
-  return { ...d.vs, delayLoop: vsDelay, realServers };
+  const vs = { ...d.vs, delayLoop: vsDelay, realServers };
+  if (rules) {
+    // quorum_up/quorum_down: the same rules as every script (a script that must not run is gone).
+    for (const [key, what] of [['quorumUp', 'quorum_up'], ['quorumDown', 'quorum_down']] as const) {
+      const cmd = vs[key];
+      if (!cmd) continue;
+      const plan = plannedScript(cmd, { ...(cmd.user !== undefined ? { user: cmd.user } : {}), ...(cmd.group !== undefined ? { group: cmd.group } : {}) }, 'notify', what, rules, kit);
+      if (plan) vs[key] = plan;
+      else delete vs[key];
+    }
+  }
+  return vs;
 }

@@ -110,7 +110,7 @@ export class Daemon {
 
   /** Who scripts run as and which may run: checked (and logged) for the whole configuration at once, as keepalived. */
   #scriptPolicy(config: VipdConfig): ScriptPolicy {
-    const policy = new ScriptPolicy(config.global, this.#deps.scriptHost, { warn: (m) => this.#log.warn(m), info: (m) => this.#info(m) });
+    const policy = new ScriptPolicy(config.global, this.#deps.scriptHost, { warn: (m, detail) => (detail ? this.#log.warn({ detail }, m) : this.#log.warn(m)), info: (m) => this.#info(m) });
     checkConfigScripts(config, policy);
     this.#policy = policy;
     return policy;

@@ -15,7 +15,8 @@ import { FileWatch } from '../vrrp/track/file-watch.js';
 import { ProcessMonitor } from '../vrrp/track/process-monitor.js';
 import { NotifyFifo, type NotifyFifoOptions, type NotifyFifoPort } from '../vrrp/notify-fifo.js';
 import type { TrackHubDeps } from './track-hub.js';
-import { realScriptHost, type ScriptHost } from './script-policy.js';
+import { nodeScriptHost } from '../health/script-host.js';
+import type { ScriptHost } from '../health/script-rules.js';
 import { IpvsClient, type ProbeRunner, type Timers } from '../ipvs/index.js';
 import { watchLocalAddresses, type LocalAddressWatch } from './local-addresses.js';
 import type { RouteNetlink } from './route-runner.js';
@@ -120,7 +121,7 @@ export function realDependencies(): DaemonDeps {
       processMonitor: (opts) => new ProcessMonitor(opts),
     },
     openFifo: (opts) => NotifyFifo.open(opts),
-    scriptHost: realScriptHost(),
+    scriptHost: nodeScriptHost(),
     nft: runNft,
     createTcpProxy: (opts) => new TcpProxy(opts),
     proxyProbe: buildProbe,

@@ -30,6 +30,8 @@ function allCases(): OracleCase[] {
 t.test("keepalived 2.2.7 refuses exactly the 'refuses' rows (and runs the sample)", async (t) => {
   if (!requireEnv(t, { root: true, commands: ['ip', 'keepalived'] })) return;
   const ns = await linksNetns(t, ['eth0', 'eth0p', 'eth1', 'eth1p']);
+  // As test/tools/keepalived-outcomes.ts: eth0 has an address of the cases' subnet.
+  await ns.exec(['ip', 'addr', 'add', '10.0.0.100/24', 'dev', 'eth0']);
   const cases = allCases().filter((c) => KEEPALIVED_OUTCOMES[c.id] === 'refuses' || SAMPLE.includes(c.id));
   t.ok(cases.length >= SAMPLE.length + 10, `${cases.length} rows re-checked`);
   const results = await runAll(ns.name, cases, cases.length);

@@ -1,7 +1,7 @@
 // Once the whole file is read: defaults from global_defs, references between blocks (track
 // scripts, sync group members, virtual server groups), VRID clashes; drafts become the model.
 import { INSTANCE_DEFAULTS, VIRTUAL_SERVER_DEFAULTS } from '../defaults.js';
-import type { ScriptHost } from '../../health/script-plan.js';
+import { ScriptRules, type ScriptHost } from '../../health/script-rules.js';
 import type {
   RealServerSpec,
   TrackedRef,
@@ -12,7 +12,7 @@ import type {
 } from '../types.js';
 import { fail, familyOf, whereOf } from '../values.js';
 import type { ConfigDraft, InstanceDraft, VsDraft } from './draft.js';
-import { finishCheckers, type CheckerContext } from './finish-checkers.js';
+import { finishCheckers, plannedScript, type CheckerContext } from './finish-checkers.js';
 import type { Kit } from './kit.js';
 import { finishSyncDaemon } from './lvs-globals.js';
 import { finishAuthHmacSpec } from './vrrp-auth-hmac.js';
@@ -76,11 +76,13 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
   const syncDaemon = finishSyncDaemon(d.syncDaemon, vrrpInstances, kit);
   if (syncDaemon) g.lvsSyncDaemon = syncDaemon;
   const groupNames = new Set(d.vsGroups.map((x) => x.name));
+  // One set of script rules for the whole file: the default user is found (and reported) once.
+  const rules = lookup.scripts ? new ScriptRules(g, lookup.scripts) : undefined;
   const virtualServers = d.servers.filter((s) => {
     if (s.vs.target.kind !== 'group' || groupNames.has(s.vs.target.group)) return true;
     kit.instead(s.where, `virtual_server group '${s.vs.target.group}' is not defined`, 'this virtual server is skipped (not programmed)');
     return false;
-  }).map((s) => finishVirtualServer(s, d, kit, lookup));
+  }).map((s) => finishVirtualServer(s, d, kit, rules));
   const config: VipdConfig = {
     source,
     files,
@@ -360,13 +362,24 @@ function fitAdvert(inst: VrrpInstanceSpec, mtu: number | undefined, kit: Kit): v
   inst.virtualIpAddressesExcluded = [...vips.slice(max), ...inst.virtualIpAddressesExcluded];
 }
 
-function finishVirtualServer(d: VsDraft, config: ConfigDraft, kit: Kit, lookup: HostLookup): VirtualServerSpec {
+function finishVirtualServer(d: VsDraft, config: ConfigDraft, kit: Kit, rules: ScriptRules | undefined): VirtualServerSpec {
   const vsDelay = d.timing.delayLoop ?? VIRTUAL_SERVER_DEFAULTS.delayLoop;
-  const cx: CheckerContext = { vs: d, vsDelay, global: config.global, trackFiles: config.trackFiles, kit, ...(lookup.scripts ? { scripts: lookup.scripts } : {}) };
+  const cx: CheckerContext = { vs: d, vsDelay, global: config.global, trackFiles: config.trackFiles, kit, ...(rules ? { scripts: rules } : {}) };
   const realServers: RealServerSpec[] = d.rs.map((r) => {
     // The notify scripts as planned (a script that must not run is gone).
     const { notifyUp: _up, notifyDown: _down, ...rs } = r.rs;
     return { ...rs, ...finishCheckers(r, cx) };
   });
-  return { ...d.vs, delayLoop: vsDelay, realServers };
+  const vs = { ...d.vs, delayLoop: vsDelay, realServers };
+  if (rules) {
+    // quorum_up/quorum_down: the same rules as every script (a script that must not run is gone).
+    for (const [key, what] of [['quorumUp', 'quorum_up'], ['quorumDown', 'quorum_down']] as const) {
+      const cmd = vs[key];
+      if (!cmd) continue;
+      const plan = plannedScript(cmd, { ...(cmd.user !== undefined ? { user: cmd.user } : {}), ...(cmd.group !== undefined ? { group: cmd.group } : {}) }, 'notify', what, rules, kit);
+      if (plan) vs[key] = plan;
+      else delete vs[key];
+    }
+  }
+  return vs;
 }

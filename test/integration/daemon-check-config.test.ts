@@ -105,7 +105,7 @@ t.test('valid configs exit 0, or 5 with warnings (keepalived 2.2.7\'s codes); in
 
 t.test('-i/--config-id selects @id lines', async (t) => {
   const dir = t.testdir({
-    'k.conf': 'vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  @main priority 240\n  @^main priority 300\n  virtual_ipaddress {\n    10.0.0.1/24\n  }\n}\n',
+    'k.conf': 'vrrp_instance V {\n  interface eth0\n  @main virtual_router_id 240\n  @^main virtual_router_id 300\n  virtual_ipaddress {\n    10.0.0.1/24\n  }\n}\n',
   });
   const file = path.join(dir, 'k.conf');
   for (const flag of ['-i', '--config-id']) {
@@ -113,8 +113,8 @@ t.test('-i/--config-id selects @id lines', async (t) => {
     t.not(r.code, 1, `${flag} main: only the @main line applies`, { stderr: r.stderr });
   }
   const other = await vipd(['-t', '-i', 'backup', '-f', file]);
-  t.equal(other.code, 1, '-i backup: the @^main line applies (priority 300 is out of range)');
-  t.match(other.stderr, /k\.conf:5: priority: 300 is out of range 1\.\.255/);
+  t.equal(other.code, 1, '-i backup: the @^main line applies (virtual_router_id 300 is out of range)');
+  t.match(other.stderr, /k\.conf:4: virtual_router_id: 300 is out of range 1\.\.255/);
   const bad = await vipd(['-t', '-i']);
   t.equal(bad.code, 2, '-i without a value is a usage error');
   const help = await vipd(['--help']);
@@ -162,7 +162,7 @@ t.test('the daemon on a broken config exits non-zero before touching anything', 
   const r = await n.exec(['node', VIPD, ...k0sFlags(conf), '--status-socket', sock, '--pid', path.join(lab.dir, 'vipd.pid')], { timeoutMs: 10_000 });
   t.equal(r.code, 1, 'exit 1');
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  const lineNo = good.split('\n').length + 1;
+  const lineNo = good.split('\n').length;
   t.same(lines.map((l) => l.msg), [`${conf}:${lineNo}: vrrp_instance VI_X: no 'virtual_router_id'`],
     'one log line: the error with file:line');
   await new Promise((res) => setTimeout(res, 300));

@@ -10,6 +10,7 @@ import { serveStatus } from './status-server.js';
 import { serveMetrics } from './metrics.js';
 import { loadDaemonConfig, prepareConfigReader } from './load-config.js';
 import { Daemon } from './daemon.js';
+import { ReloadTiming } from './reload-timing.js';
 import { prepareStateDir, writeStateFile } from './state-files.js';
 import { formatWarning, type LoadResult } from '../config/types.js';
 import { ConfigError } from '../errors.js';
@@ -101,22 +102,28 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
   };
   const reload = () => {
     if (stopping) return;
+    const timing = new ReloadTiming();
     serial(async () => {
       // Checked again here: a stop (or a failed start) may have come first in the queue.
       if (stopping || !daemon) return;
       log.info('reloading');
+      timing.mark('queued');
       let next;
       try {
         next = loadDaemonConfig(opts);
+        timing.mark('read+parse');
       } catch (err) {
         log.error({ code: (err as { code?: string }).code, file: (err as { file?: string }).file, line: (err as { line?: number }).line },
           `reload rejected, the running configuration stays: ${(err as Error).message}`);
         return;
       }
       for (const w of next.warnings) log.warn({ file: w.file, line: w.line }, formatWarning(w));
+      if (next.warnings.length) timing.mark('warnings');
       try {
-        await daemon.reload(next.config);
+        await daemon.reload(next.config, timing);
+        timing.mark('rest');
         log.info('reloaded');
+        log.debug(timing.fields(), timing.line());
       } catch (err) {
         // A ConfigError comes from planning, before anything was touched.
         if (err instanceof ConfigError) log.error({ code: err.code, file: err.file, line: err.line }, `reload rejected, the running configuration stays: ${err.message}`);

@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './logger.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { serveStatus } from './status-server.js';
 import { serveMetrics } from './metrics.js';
-import { loadDaemonConfig, prepareConfigReader } from './load-config.js';
+import { ConfigLoader, prepareConfigReader } from './load-config.js';
 import { Daemon } from './daemon.js';
 import { ReloadTiming } from './reload-timing.js';
 import { prepareStateDir, writeStateFile } from './state-files.js';
@@ -31,9 +31,9 @@ function raisePriority(nice: number, log: Logger): void {
   }
 }
 
-function loadConfig(opts: DaemonOptions, log: Logger): LoadResult | undefined {
+function loadConfig(loader: ConfigLoader, log: Logger): LoadResult | undefined {
   try {
-    return loadDaemonConfig(opts);
+    return loader.load();
   } catch (err) {
     log.error({ code: (err as { code?: string }).code }, (err as Error).message);
     return undefined;
@@ -79,6 +79,7 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
   // for them and then releases everything (k0s may stop us at any time).
   let daemon: Daemon | undefined;
   let stopping = false;
+  const loader = new ConfigLoader(opts);
   let queue: Promise<void> = Promise.resolve();
   const serial = (fn: () => Promise<void>) => { queue = queue.then(fn); };
 
@@ -110,8 +111,9 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
       timing.mark('queued');
       let next;
       try {
-        next = loadDaemonConfig(opts);
-        timing.mark('read+parse');
+        next = loader.load();
+        timing.mark(`read+parse (${loader.lastRead?.how ?? 'full'})`);
+        if (loader.lastRead?.why) log.debug(`reload read the whole file: ${loader.lastRead.why}`);
       } catch (err) {
         log.error({ code: (err as { code?: string }).code, file: (err as { file?: string }).file, line: (err as { line?: number }).line },
           `reload rejected, the running configuration stays: ${(err as Error).message}`);
@@ -148,7 +150,7 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
   cleanups.push(() => { for (const [s, fn] of handlers) process.off(s, fn); });
 
   if (opts.k0sConfig) await prepareConfigReader(opts);
-  const loaded = loadConfig(opts, log);
+  const loaded = loadConfig(loader, log);
   if (!loaded) {
     finish(1);
     return exited;

@@ -55,7 +55,9 @@ function planAgainst(desired: ServiceState[], actualByKey: ReadonlyMap<string, S
     const key = serviceKey(want.service);
     if (desiredKeys.has(key)) continue; // first one wins; config validation reports duplicates
     desiredKeys.add(key);
-    planService(want, actualByKey.get(key), ops);
+    const have = actualByKey.get(key);
+    if (have !== want) planService(want, have, ops); // the very state applied last time: unchanged
+
   }
   for (const [key, have] of actualByKey) {
     if (!desiredKeys.has(key) && owned.has(key)) ops.push({ kind: 'removeService', service: serviceId(have.service) });

@@ -88,6 +88,23 @@ export interface GlobalDefs {
   checkUnicastSrc: boolean;
   strict: boolean;
   skipCheckAdvAddr: boolean;
+  /** vrrp_mcast_group4 / vrrp_mcast_group6: the default advert groups. */
+  mcastGroup4?: string;
+  mcastGroup6?: string;
+  /** vmac_prefix: name prefix of VMACs without a name (default "vrrp"). */
+  vmacPrefix?: string;
+  /** vrrp_lower_prio_no_advert, vrrp_higher_prio_send_advert: the instances' defaults. */
+  lowerPrioNoAdvert?: boolean;
+  higherPrioSendAdvert?: boolean;
+  /** vrrp_garp_extra_if: the instances' default. */
+  garpExtraIf?: GarpExtraIf;
+  /** vrrp_startup_delay: seconds before the instances start. */
+  startupDelay?: number;
+  /** The VRRP process's scheduling (vipd is one process: they apply to it). */
+  vrrpPriority?: number;
+  vrrpRtPriority?: number;
+  vrrpNoSwap?: boolean;
+  vrrpCpuAffinity?: number[];
   /** The SSL {} block (SSL_GET client certificate, key, CA, key password). */
   ssl?: SslSpec;
   where?: SourceRef;
@@ -119,6 +136,12 @@ export interface LvsSyncDaemonSpec {
   /** Multicast group, IPv4 or IPv6; default 224.0.0.81 (the kernel's). */
   group?: string;
   where: SourceRef;
+}
+
+/** garp_extra_if [all] SECONDS: periodic GARP/NA on the VIPs' other interfaces (VMACs only, or all). */
+export interface GarpExtraIf {
+  intervalS: number;
+  all: boolean;
 }
 
 /** A notify FIFO (`*notify_fifo PATH [user [group]]`) and the optional script reading it (`*_script`). */
@@ -343,6 +366,23 @@ export interface VrrpInstanceSpec {
   garpLowerPrioRepeat: number;
   /** Adverts missed before a backup takes over (`down_timer_adverts`); undefined = 3, the RFC's. */
   downTimerAdverts?: number;
+  /** use_vmac [NAME] [MAC] (with vmac_xmit_base). */
+  vmac?: { name?: string; mac?: string; xmitBase: boolean };
+  /** use_ipvlan [NAME] [ADDRESS] [MODE]. */
+  ipvlan?: { name?: string; address?: string; mode?: 'bridge' | 'private' | 'vepa' };
+  /** unicast_ttl. */
+  unicastTtl?: number;
+  /** mcast_dst_ip (or the global vrrp_mcast_group4/6). */
+  mcastDstIp?: string;
+  trackSrcIp?: boolean;
+  lowerPrioNoAdvert?: boolean;
+  higherPrioSendAdvert?: boolean;
+  /** unicast_fault_no_peer, and whether a unicast keyword was used (unicast_src_ip, unicast_peer). */
+  unicastFaultNoPeer?: boolean;
+  unicastKeyword?: boolean;
+  /** old_unicast_checksum: 'send' (set), 'never' (never); undefined detects. */
+  oldUnicastChecksum?: 'send' | 'never';
+  garpExtraIf?: GarpExtraIf;
   /** `virtual_routes`: added while MASTER, removed otherwise. Absent: none. */
   virtualRoutes?: RouteSpec[];
   /** `virtual_rules`: added while MASTER, removed otherwise. Absent: none. */

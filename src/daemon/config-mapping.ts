@@ -27,6 +27,7 @@ export function instanceConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedIn
 function resolvedConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedInstanceConfig {
   const vip = (v: VrrpInstanceSpec['virtualIpAddresses'][number]) => ({
     address: v.address, prefixLength: v.prefixLength, ...(v.dev ? { interface: v.dev } : {}), ...(v.label ? { label: v.label } : {}),
+    ...(v.scope ? { scope: v.scope } : {}), ...(v.broadcast ? { broadcast: v.broadcast } : {}), ...(v.peer ? { peer: v.peer } : {}),
   });
   return resolveInstanceConfig({
     name: i.name,
@@ -39,14 +40,28 @@ function resolvedConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedInstanceC
     preempt: i.preempt,
     preemptDelayMs: s2ms(i.preemptDelay),
     acceptMode: i.accept,
-    ...(i.authentication?.type === 'PASS' && !i.authHmac ? { authPass: i.authentication.pass } : {}),
+    strict: i.strict,
+    ...(i.authentication && !i.authHmac ? { auth: { type: i.authentication.type === 'AH' ? 'ah' as const : 'pass' as const, password: i.authentication.pass } } : {}),
     ...(i.authHmac ? {
       authHmac: { keys: i.authHmac.keys, activeKeyId: i.authHmac.activeKey, mode: i.authHmac.mode, antiReplay: i.authHmac.antiReplay, windowS: i.authHmac.timeWindow },
     } : {}),
     virtualAddresses: i.virtualIpAddresses.map(vip),
     excludedAddresses: i.virtualIpAddressesExcluded.map(vip),
     ...(i.unicastSrcIp ? { unicastSource: i.unicastSrcIp } : {}),
-    unicastPeers: i.unicastPeers.map((p) => p.address),
+    unicastPeers: i.unicastPeers.map((p) => ({
+      address: p.address, ...(p.minTtl !== undefined ? { minTtl: p.minTtl } : {}), ...(p.maxTtl !== undefined ? { maxTtl: p.maxTtl } : {}),
+    })),
+    checkUnicastSource: i.checkUnicastSrc,
+    ...(i.unicastTtl !== undefined ? { unicastTtl: i.unicastTtl } : {}),
+    ...(i.mcastDstIp !== undefined ? { multicastGroup: i.mcastDstIp } : {}),
+    ...(i.lowerPrioNoAdvert !== undefined ? { lowerPriorityNoAdvert: i.lowerPrioNoAdvert } : {}),
+    ...(i.higherPrioSendAdvert !== undefined ? { higherPriorityAdvert: i.higherPrioSendAdvert } : {}),
+    ...(i.trackSrcIp ? { trackSource: true } : {}),
+    ...(i.unicastKeyword ? { unicast: true } : {}),
+    ...(i.unicastFaultNoPeer ? { unicastFaultNoPeer: true } : {}),
+    ...(i.oldUnicastChecksum ? { oldUnicastChecksum: i.oldUnicastChecksum } : {}),
+    ...(i.vmac ? { vmac: { ...(i.vmac.name ? { name: i.vmac.name } : {}), ...(i.vmac.mac ? { mac: i.vmac.mac } : {}), xmitBase: i.vmac.xmitBase } } : {}),
+    ...(i.ipvlan ? { ipvlan: i.ipvlan } : {}),
     garp: {
       masterDelayMs: s2ms(i.garpMasterDelay),
       masterRepeat: i.garpMasterRepeat,
@@ -55,6 +70,7 @@ function resolvedConfig(i: VrrpInstanceSpec, cfg: VipdConfig): ResolvedInstanceC
       intervalMs: s2ms(i.family === 6 ? cfg.global.gnaInterval : cfg.global.garpInterval),
       lowerPrioDelayMs: s2ms(i.garpLowerPrioDelay),
       lowerPrioRepeat: i.garpLowerPrioRepeat,
+      ...(i.garpExtraIf ? { extraIfRefreshMs: s2ms(i.garpExtraIf.intervalS), extraIfAll: i.garpExtraIf.all } : {}),
     },
     ...(i.downTimerAdverts !== undefined ? { downTimerAdverts: i.downTimerAdverts } : {}),
     ...(i.dontTrackPrimary ? { dontTrackPrimary: true } : {}),

@@ -56,7 +56,11 @@ export class Daemon {
     this.#config = config;
     if (config.k0s) await this.#proxy?.clean(plan.proxy !== undefined);
     if (!this.#opts.checkOnly) {
-      const router = this.#deps.createRouter({ clock: this.#loop.instrument(this.#deps.clock) });
+      const router = this.#deps.createRouter({
+        clock: this.#loop.instrument(this.#deps.clock), ...(config.global.vmacPrefix ? { vmacPrefix: config.global.vmacPrefix } : {}),
+      });
+      // A run that died may have left no_accept drops (or VMAC rules) behind: none survive a restart.
+      await this.#deps.resetFirewall?.().catch((err: Error) => this.#log.warn(`firewall tables not reset: ${err.message}`));
       // Logged before the runner reacts, so a sync group's knock-on transition logs after its cause.
       logRouterEvents(router, this.#log, { logDetail: this.#opts.logDetail });
       const vrrp = new VrrpRunner(router, this.#deps, this.#log);
@@ -71,6 +75,7 @@ export class Daemon {
       await this.#host.apply(plan.host);
       await routes.apply(routeSets(config));
       vrrp.configure(config, this.#scriptPolicy(config));
+      if (!await vrrp.startupDelay(Math.round((config.global.startupDelay ?? 0) * 1000), this.#deps.clock)) return; // stopped meanwhile
       await vrrp.apply(plan.instances, plan.syncGroups, true);
       this.#scriptSummary();
     }
@@ -108,7 +113,7 @@ export class Daemon {
 
   /** Who scripts run as and which may run: checked (and logged) for the whole configuration at once, as keepalived. */
   #scriptPolicy(config: VipdConfig): ScriptPolicy {
-    const policy = new ScriptPolicy(config.global, this.#deps.scriptHost, { warn: (m) => this.#log.warn(m), info: (m) => this.#info(m) });
+    const policy = new ScriptPolicy(config.global, this.#deps.scriptHost, { warn: (m, detail) => (detail ? this.#log.warn({ detail }, m) : this.#log.warn(m)), info: (m) => this.#info(m) });
     checkConfigScripts(config, policy);
     this.#policy = policy;
     return policy;

@@ -8,12 +8,15 @@ import { realClock, type Clock, type InstanceConfig, type InstanceStatus, type V
 import { httpProbe, scriptProbe, tcpProbe, type Probe } from '../vrrp/track/probes.js';
 import { runNotify, type NotifyCommand, type NotifyResult } from '../vrrp/notify.js';
 import { RtNetlink } from '../netif/rtnetlink.js';
+import { nftAvailable } from '../netif/nftables.js';
+import { NftFilter } from '../vrrp/accept-filter.js';
 import type { RunAs } from '../health/passwd.js';
 import { FileWatch } from '../vrrp/track/file-watch.js';
 import { ProcessMonitor } from '../vrrp/track/process-monitor.js';
 import { NotifyFifo, type NotifyFifoOptions, type NotifyFifoPort } from '../vrrp/notify-fifo.js';
 import type { TrackHubDeps } from './track-hub.js';
-import { realScriptHost, type ScriptHost } from './script-policy.js';
+import { nodeScriptHost } from '../health/script-host.js';
+import type { ScriptHost } from '../health/script-rules.js';
 import { IpvsClient, type ProbeRunner, type Timers } from '../ipvs/index.js';
 import { watchLocalAddresses, type LocalAddressWatch } from './local-addresses.js';
 import type { RouteNetlink } from './route-runner.js';
@@ -53,7 +56,10 @@ export type HostNetlink = Pick<RtNetlink, 'createLink' | 'link' | 'addAddress' |
 export interface DaemonDeps {
   /** The clock VRRP timers run on (the daemon wraps it to measure event-loop delay). */
   clock: Clock;
-  createRouter(opts: { clock: Clock }): VrrpRouterPort;
+  /** `vmacPrefix`: keepalived's vmac_prefix, the name prefix of VMACs without a name. */
+  createRouter(opts: { clock: Clock; vmacPrefix?: string }): VrrpRouterPort;
+  /** Removes vipd's firewall tables a run that died may have left (no_accept, VMAC rules). */
+  resetFirewall?(): Promise<void>;
   /** Opened on first use: a VRRP-less (-C) daemon opens no rtnetlink socket. */
   hostNetlink(): HostNetlink;
   /** Static and virtual routes, rules, static addresses (opened on first use). */
@@ -98,7 +104,10 @@ export function realDependencies(): DaemonDeps {
   const rtnetlink = () => (rt ??= RtNetlink.open());
   return {
     clock: realClock,
-    createRouter: ({ clock }) => new VrrpRouter({ rtnetlink: rtnetlink(), clock }),
+    createRouter: ({ clock, vmacPrefix }) => new VrrpRouter({ rtnetlink: rtnetlink(), clock, ...(vmacPrefix ? { vmacPrefix } : {}) }),
+    resetFirewall: async () => {
+      if (nftAvailable()) await new NftFilter().reset();
+    },
     hostNetlink: rtnetlink,
     routeNetlink: rtnetlink,
     writeSysctl: (key, value) => writeFileSync(`/proc/sys/${key}`, value),
@@ -112,7 +121,7 @@ export function realDependencies(): DaemonDeps {
       processMonitor: (opts) => new ProcessMonitor(opts),
     },
     openFifo: (opts) => NotifyFifo.open(opts),
-    scriptHost: realScriptHost(),
+    scriptHost: nodeScriptHost(),
     nft: runNft,
     createTcpProxy: (opts) => new TcpProxy(opts),
     proxyProbe: buildProbe,

@@ -263,7 +263,7 @@ export class IpvsRunner {
   #runQuorumScript(service: string, which: 'up' | 'down'): void {
     const cmd = this.#quorumScripts.get(service)?.[which];
     if (!cmd) return;
-    void this.#deps.runNotify({ argv: cmd.argv }).then((r) => {
+    void this.#deps.runNotify({ argv: cmd.argv, ...(cmd.runAs ? { uid: cmd.runAs.uid, gid: cmd.runAs.gid } : {}) }).then((r) => {
       if (r.error || r.code !== 0 || r.timedOut) {
         this.#log.warn({ service, argv: cmd.argv, code: r.code, signal: r.signal, error: r.error, timedOut: r.timedOut }, `virtual server ${service}: quorum_${which} script failed`);
       }

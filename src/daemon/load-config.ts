@@ -6,7 +6,7 @@ import { nodeConfigFs, readConfigFile } from '../config/fs.js';
 import { interfaceMtu, interfaceOfAddress } from '../config/host-interfaces.js';
 import type { LoadResult } from '../config/types.js';
 import { defaultRouteInterface, interfaceForMac } from './host-facts.js';
-import { nodeScriptHost } from '../health/script-plan.js';
+import { nodeScriptHost } from '../health/script-host.js';
 import type { DaemonOptions } from './options.js';
 
 type ConfigSource = Pick<DaemonOptions, 'configFile' | 'k0sConfig' | 'k0sControllers' | 'k0sProxyBalance' | 'k0sProxyCheck' | 'configId'>;

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { GlobalDefs, NotifyFifoSpec } from '../config/types.js';
 import type { NotifyFifoOptions, NotifyFifoPort } from '../vrrp/notify-fifo.js';
 import type { LineSink } from './notify-dispatch.js';
-import type { ScriptHost, ScriptPolicy } from './script-policy.js';
+import type { ScriptHost } from '../health/script-rules.js';
+import type { ScriptPolicy } from './script-policy.js';
 
 type Key = 'notifyFifo' | 'vrrpNotifyFifo' | 'lvsNotifyFifo';
 const NAME: Record<Key, string> = { notifyFifo: 'notify_fifo', vrrpNotifyFifo: 'vrrp_notify_fifo', lvsNotifyFifo: 'lvs_notify_fifo' };

@@ -190,7 +190,10 @@ export function trackingChanges(old: TrackSpec[], next: TrackSpec[]): TrackingCh
   return out;
 }
 
-/** What an instance cannot change in place (VrrpInstance has setters for priority and VIPs only). */
+/**
+ * What an instance cannot change in place (VrrpInstance has setters for priority, 255 included, and
+ * VIPs only). A priority to or from 255 is in place too: keepalived keeps the state and VIPs there.
+ */
 const IN_PLACE_FIELDS = new Set<string>(['priority', 'virtualAddresses', 'excludedAddresses', 'authHmac']);
 
 const vipText = (c: InstanceConfig) => [...c.virtualAddresses, ...(c.excludedAddresses ?? [])]
@@ -209,8 +212,6 @@ export function instanceStep(old: InstanceDefinition, next: InstanceDefinition):
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (!IN_PLACE_FIELDS.has(k) && !same(a[k], b[k])) because.push(`${k} changed`);
   }
-  // The state machine fixes an address owner's 255 at creation.
-  if ((old.config.priority === 255) !== (next.config.priority === 255)) because.push('priority to or from 255 (address owner)');
   const known = vipDevices(old.config);
   for (const dev of vipDevices(next.config)) if (!known.has(dev)) because.push(`a virtual address on ${dev}, a new interface`);
   const tracking = trackingChanges(old.tracks, next.tracks);

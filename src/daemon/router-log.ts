@@ -22,6 +22,7 @@ export function logRouterEvents(r: VrrpRouterPort, log: Logger, opts: { logDetai
     const n = drops.hit(`${e.instance}/send`);
     if (n !== undefined) log.warn({ instance: e.instance, suppressed: n }, `${e.instance}: send failed: ${e.error.message}`);
   });
+  r.on('warning', (w) => log.warn({ instance: w.instance }, `${w.instance}: ${w.message}`));
   r.on('error', (e) => log.error(`VRRP: ${e.message}`));
   if (opts.logDetail) {
     r.on('advert', (a) => log.debug(a, 'advert received'));

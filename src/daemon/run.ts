@@ -17,6 +17,7 @@ import { ConfigError } from '../errors.js';
 import { effectiveCapabilities, missingCapabilities, requiredCapabilities } from './capabilities.js';
 import type { DaemonOptions } from './options.js';
 import type { DaemonDeps } from './deps.js';
+import { applyProcessSettings, type ProcessOps } from './process-settings.js';
 
 /** setpriority(2) on the main thread (the event loop). Lacking CAP_SYS_NICE is not fatal. */
 function raisePriority(nice: number, log: Logger): void {
@@ -58,6 +59,7 @@ function capabilitiesMissing(opts: DaemonOptions, log: Logger): boolean {
 export interface RunEnv {
   deps?: DaemonDeps;
   log?: Logger;
+  processOps?: ProcessOps;
 }
 
 export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<number> {
@@ -175,6 +177,8 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
   }
 
   raisePriority(opts.nice, log);
+  // global_defs vrrp_priority / vrrp_rt_priority / vrrp_no_swap / vrrp_cpu_affinity (over --nice).
+  applyProcessSettings(loaded.config.global, log, env.processOps);
   const d = new Daemon(log, opts, env.deps);
   daemon = d;
 

@@ -4,7 +4,7 @@
 // notification, BACKUP, comes first, as keepalived's).
 import type { Logger } from 'pino';
 import { SyncGroup, type GroupStateChange } from '../vrrp/sync-group.js';
-import type { InstanceStatus, StateChange } from '../vrrp/instance.js';
+import type { Clock, InstanceStatus, StateChange } from '../vrrp/instance.js';
 import { groupLine, instanceLine, stateNotice, type GroupNotice } from '../vrrp/notify-lines.js';
 import type { InitialTracking } from '../vrrp/router.js';
 import type { VipdConfig } from '../config/types.js';
@@ -48,6 +48,7 @@ export class VrrpRunner {
   #transitions = 0;
   #shortestIntervalMs = Infinity;
   #listeners: Array<(s: StateChange) => void> = [];
+  #startupWait: { handle: unknown; clock: Clock; done: (go: boolean) => void } | undefined;
 
   constructor(router: VrrpRouterPort, deps: VrrpRunnerDeps, log: Logger) {
     this.router = router;
@@ -62,6 +63,22 @@ export class VrrpRunner {
     router.on('lower-priority', (l) => {
       const priority = this.router.instance(l.instance)?.status().priority ?? 0;
       this.#event(l.instance, { kind: 'lower-priority', priority });
+    });
+  }
+
+  /**
+   * keepalived vrrp_startup_delay: the instances start `ms` after the daemon (bond interfaces that
+   * pass traffic and then pause at boot). stop() ends the wait; false: stopped, start nothing.
+   */
+  startupDelay(ms: number, clock: Clock): Promise<boolean> {
+    if (!(ms > 0)) return Promise.resolve(true);
+    this.#log.info(`vrrp_startup_delay: the VRRP instances start in ${ms / 1000} s`);
+    return new Promise((resolve) => {
+      const done = (go: boolean) => {
+        this.#startupWait = undefined;
+        resolve(go);
+      };
+      this.#startupWait = { handle: clock.setTimeout(() => done(true), ms), clock, done };
     });
   }
 
@@ -283,6 +300,11 @@ export class VrrpRunner {
    * VIPs removed) with its STOP notifications, then every group's STOP, as keepalived does.
    */
   async stop(): Promise<void> {
+    const w = this.#startupWait;
+    if (w) {
+      w.clock.clearTimeout(w.handle);
+      w.done(false);
+    }
     this.#fifos.stopScripts();
     for (const g of this.#groups.values()) g.group.detach();
     await Promise.all([...this.#instances.keys()].map((n) => this.#remove(n, 'stop')));

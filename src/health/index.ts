@@ -22,7 +22,12 @@ export { smtpProbe, type SmtpProbeOptions } from './smtp.js';
 export { SmtpDialog, takeReply, type SmtpStep } from './smtp-dialog.js';
 export { fileProbe, type FileProbeOptions } from './file.js';
 export { parseTrackFileValue, fileCheckVerdict, type FileCheckVerdict } from './track-file-value.js';
-export { unsafeReason, executableBy, inspectScript, type FileFacts, type ScriptFile } from './script-file.js';
+export {
+  ScriptRules, checkScript, scriptCheckMessage, scriptRuns, unsafeReason, DEFAULT_SCRIPT_USER,
+  type ScriptHost, type ScriptFs, type PathStat, type ScriptSettings, type ScriptKind, type ScriptNote, type ScriptDecision,
+  type ScriptCheck, type ScriptOwner,
+} from './script-rules.js';
+export { nodeScriptHost } from './script-host.js';
 export { runCommand, describeCommandResult, type CommandOptions, type CommandResult } from './run-command.js';
 export { commandStats, newCommandStats, type CommandStats } from './command-stats.js';
 export { parsePasswd, parseGroup, resolveRunAs, type PasswdEntry, type GroupEntry, type RunAs } from './passwd.js';

@@ -75,3 +75,10 @@ export function ipv6HopLimit(hops: number): Buffer {
   d.writeInt32LE(hops, 0);
   return cmsg(IPPROTO_IPV6, IPV6_HOPLIMIT, d);
 }
+
+/** IP_TTL for sendmsg: the TTL of one IPv4 packet (unicast or multicast). */
+export function ipv4Ttl(ttl: number): Buffer {
+  const d = Buffer.alloc(4);
+  d.writeInt32LE(ttl, 0);
+  return cmsg(IPPROTO_IP, IP_TTL, d);
+}

@@ -25,10 +25,13 @@ export const IPPROTO_UDP = 17;
 export const IPPROTO_ICMPV6 = 58;
 export const IPPROTO_IPV6 = 41;
 export const IPPROTO_VRRP = 112;
+export const IPPROTO_AH = 51;
 
+export const IP_TOS = 1;
 export const IP_TTL = 2;
 export const IP_HDRINCL = 3;
 export const IP_PKTINFO = 8;
+export const IP_TRANSPARENT = 19;
 export const IP_RECVTTL = 12;
 export const IP_MULTICAST_IF = 32;
 export const IP_MULTICAST_TTL = 33;
@@ -54,6 +57,8 @@ export const IPV6_RECVPKTINFO = 49;
 export const IPV6_PKTINFO = 50;
 export const IPV6_RECVHOPLIMIT = 51;
 export const IPV6_HOPLIMIT = 52;
+export const IPV6_TCLASS = 67;
+export const IPV6_TRANSPARENT = 75;
 
 export const SOL_PACKET = 263;
 export const PACKET_ADD_MEMBERSHIP = 1;

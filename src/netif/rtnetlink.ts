@@ -195,7 +195,7 @@ export class RtNetlink {
   }
 
   /** Deletes an address; with missing:'ok' an address (or link) already gone is success. */
-  async deleteAddress(a: { ifindex: number; address: string; prefixLength: number }, opts: { missing?: 'ok' | 'error' } = {}): Promise<void> {
+  async deleteAddress(a: { ifindex: number; address: string; prefixLength: number; peer?: string }, opts: { missing?: 'ok' | 'error' } = {}): Promise<void> {
     try {
       await this.conn.request(deleteAddressRequest(a));
     } catch (err) {

@@ -4,6 +4,8 @@
 //   lower-priority advert garp_lower_prio_repeat rounds now and after garp_lower_prio_delay
 //                        (another router thought it was master: the LAN's last GARPs may be its)
 //   addresses added      one round of the new ones (a reload while master)
+//   garp_extra_if        while master, one round every extraIfRefreshMs of the addresses on other
+//                        interfaces (the runtime picks them: VMACs, or all with `all`)
 // The rounds of one burst are garp_interval apart (at least 1 ms). Leaving master drops everything.
 // Pure: events in, new schedule out; `takeDue` says what to announce now and `nextDueAt` when to
 // look again, so one timer drives it (garp-timer.ts).
@@ -13,7 +15,8 @@ import type { VirtualAddress } from './virtual-addresses.js';
 /** One announcement of each address: every held address (as they are then), or the ones listed. */
 export interface GarpRound {
   readonly at: number;
-  readonly addresses: 'all' | readonly VirtualAddress[];
+  /** 'extra': the garp_extra_if addresses. */
+  readonly addresses: 'all' | 'extra' | readonly VirtualAddress[];
 }
 
 export interface GarpSchedule {
@@ -22,6 +25,8 @@ export interface GarpSchedule {
   readonly rounds: readonly GarpRound[];
   /** Next refresh burst, while master with refresh on. */
   readonly refreshAt: number | null;
+  /** Next garp_extra_if round, while master with it on. */
+  readonly extraAt?: number | null;
   /** Last lower-priority burst: at most one a second, whatever the advert rate. */
   readonly lowerPrioAt: number;
 }
@@ -55,7 +60,9 @@ export function onBecomeMaster(g: GarpSchedule, now: number): GarpSchedule {
   const s = g.settings;
   const rounds = burst(s, now, s.masterRepeat);
   if (s.masterDelayMs > 0) rounds.push(...burst(s, now + s.masterDelayMs, s.masterRepeat));
-  return withRounds({ ...g, rounds: NO_ROUNDS, refreshAt: s.masterRefreshMs > 0 ? now + s.masterRefreshMs : null }, rounds);
+  return withRounds({
+    ...g, rounds: NO_ROUNDS, refreshAt: s.masterRefreshMs > 0 ? now + s.masterRefreshMs : null, extraAt: s.extraIfRefreshMs > 0 ? now + s.extraIfRefreshMs : null,
+  }, rounds);
 }
 
 /** Still master after a lower-priority (non-zero) advert. */
@@ -74,7 +81,7 @@ export function onAddressesAdded(g: GarpSchedule, now: number, addresses: readon
 
 /** No longer master: nothing more to announce. */
 export function onLeaveMaster(g: GarpSchedule): GarpSchedule {
-  return { ...g, rounds: NO_ROUNDS, refreshAt: null };
+  return { ...g, rounds: NO_ROUNDS, refreshAt: null, extraAt: null };
 }
 
 /** The rounds due at `now` (in order), and the schedule without them. A due refresh starts its burst now. */
@@ -84,6 +91,9 @@ export function takeDue(g: GarpSchedule, now: number): { schedule: GarpSchedule;
     // After a stall, one burst and the next refresh one period from now (no catch-up bursts).
     next = withRounds({ ...g, refreshAt: now + g.settings.masterRefreshMs }, burst(g.settings, now, g.settings.masterRefreshRepeat));
   }
+  if (next.extraAt != null && next.extraAt <= now) {
+    next = withRounds({ ...next, extraAt: now + next.settings.extraIfRefreshMs }, [{ at: now, addresses: 'extra' }]);
+  }
   let n = 0;
   while (n < next.rounds.length && next.rounds[n]!.at <= now) n++;
   if (n === 0) return { schedule: next, due: NO_ROUNDS };
@@ -92,7 +102,6 @@ export function takeDue(g: GarpSchedule, now: number): { schedule: GarpSchedule;
 
 /** When something is next due, or null. */
 export function nextDueAt(g: GarpSchedule): number | null {
-  const first = g.rounds[0]?.at ?? null;
-  if (g.refreshAt === null) return first;
-  return first === null ? g.refreshAt : Math.min(first, g.refreshAt);
+  const times = [g.rounds[0]?.at, g.refreshAt, g.extraAt].filter((x): x is number => typeof x === 'number');
+  return times.length ? Math.min(...times) : null;
 }

@@ -3,7 +3,7 @@
 // machine's config, the receive checks' view, the encoder's input and where adverts go.
 import { bytesToIp, ipToBytes } from '../netif/ip-address.js';
 import { passwordAuthData } from './auth.js';
-import type { ResolvedInstanceConfig } from './instance-config.js';
+import { ADDRESS_SCOPES, type ResolvedInstanceConfig } from './instance-config.js';
 import type { EncodeOptions } from './packet.js';
 import type { MachineConfig } from './state-machine.js';
 import { advertIntervalMs } from './timers.js';
@@ -26,12 +26,26 @@ export function machineConfigOf(c: ResolvedInstanceConfig, source: string): Mach
     acceptMode: c.acceptMode,
     primaryAddress: source,
     downTimerAdverts: c.downTimerAdverts,
+    lowerPriorityNoAdvert: c.lowerPriorityNoAdvert,
+    higherPriorityAdvert: c.higherPriorityAdvert,
   };
 }
 
-/** v2 simple password: the auth fields of the advert (none for v3, as keepalived ignores it there). */
-function authOf(c: ResolvedInstanceConfig): { type: 0 } | { type: 1; data: Buffer } {
-  return c.version === 2 && c.authPass !== undefined ? { type: AuthType.simple, data: passwordAuthData(c.authPass) } : { type: AuthType.none };
+/** v2 authentication: the auth fields of the advert (none for v3, as keepalived ignores it there). */
+function authOf(c: ResolvedInstanceConfig): { type: 0 } | { type: 1; data: Buffer } | { type: 2 } {
+  if (c.version !== 2 || !c.auth) return { type: AuthType.none };
+  return c.auth.type === 'ah' ? { type: AuthType.ah } : { type: AuthType.simple, data: passwordAuthData(c.auth.password) };
+}
+
+/** The IPsec AH key (keepalived auth_type AH: the password, at most 8 bytes), or undefined without AH. */
+export function ahKeyOf(c: ResolvedInstanceConfig): Buffer | undefined {
+  // HMAC pads a short key with zeros: the zero-padded 8 bytes are the same key.
+  return c.version === 2 && c.auth?.type === 'ah' ? passwordAuthData(c.auth.password) : undefined;
+}
+
+/** The group adverts go to (keepalived mcast_dst_ip), in canonical text. */
+export function multicastGroupOf(c: ResolvedInstanceConfig): string {
+  return canonicalIp(c.multicastGroup ?? (c.family === 6 ? VRRP_MULTICAST_IPV6 : VRRP_MULTICAST_IPV4));
 }
 
 /**
@@ -48,7 +62,14 @@ export function receiveViewOf(c: ResolvedInstanceConfig, source: string): Instan
     advertIntervalCs: c.advertIntervalCs,
     auth: authOf(c),
     primaryAddress: canonicalIp(source),
-    ...(c.unicastPeers.length ? { unicastPeers: c.unicastPeers.map(canonicalIp) } : {}),
+    ...(isUnicast(c) ? {
+      unicastPeers: c.unicastPeers.map(canonicalIp),
+      checkUnicastSource: c.checkUnicastSource,
+      anyTtl: true,
+      ...(Object.keys(c.unicastPeerTtl).length
+        ? { peerTtl: new Map(Object.entries(c.unicastPeerTtl).map(([a, t]) => [canonicalIp(a), { minTtl: t.minTtl, maxTtl: t.maxTtl }])) } : {}),
+      ...(c.version === 3 && c.family === 4 && c.oldUnicastChecksum !== 'never' ? { oldUnicastDestination: ipToBytes(multicastGroupOf(c)) } : {}),
+    } : {}),
     addressListCheck: c.addressListCheck,
     checksum: c.checksum,
     ...(c.authHmac ? { trailer: true } : {}),
@@ -61,13 +82,17 @@ export function advertOf(c: ResolvedInstanceConfig, priority: number): Advertise
   return {
     version: c.version, vrid: c.vrid, priority, advertIntervalCs: c.advertIntervalCs, family: c.family,
     addresses: c.virtualAddresses.map((v) => v.address),
-    ...(c.version === 2 ? { authType: auth.type, ...(auth.type === AuthType.simple ? { authData: auth.data } : {}) } : {}),
+    ...(c.version === 2 ? { authType: auth.type, ...('data' in auth ? { authData: auth.data } : {}) } : {}),
   };
 }
 
-/** The encoder's options for one destination (the v3 checksum covers source and destination). */
+/**
+ * The encoder's options for one destination (the v3 checksum covers source and destination; with
+ * keepalived's old_unicast_checksum, the group stands in for a unicast peer).
+ */
 export function encodeOptionsOf(c: ResolvedInstanceConfig, source: string, destination: string): EncodeOptions {
-  return { source, destination, ...(c.checksum === 'no-pseudo' ? { checksum: 'no-pseudo' as const } : {}) };
+  const old = c.oldUnicastChecksum === 'send' && isUnicast(c) && c.version === 3 && c.family === 4;
+  return { source, destination: old ? multicastGroupOf(c) : destination, ...(c.checksum === 'no-pseudo' ? { checksum: 'no-pseudo' as const } : {}) };
 }
 
 /** Unicast mode: whether adverts go to peers rather than the group. */
@@ -75,9 +100,14 @@ export function isUnicast(c: ResolvedInstanceConfig): boolean {
   return c.unicastPeers.length > 0;
 }
 
-/** Where our adverts go: each unicast peer, else the family's VRRP group. */
+/** Where our adverts go: each unicast peer, else the group. */
 export function advertDestinationsOf(c: ResolvedInstanceConfig): readonly string[] {
-  return isUnicast(c) ? c.unicastPeers : [c.family === 6 ? VRRP_MULTICAST_IPV6 : VRRP_MULTICAST_IPV4];
+  return isUnicast(c) ? c.unicastPeers : [multicastGroupOf(c)];
+}
+
+/** Whether an advert of ours leaves with a TTL other than 255 (keepalived unicast_ttl). */
+export function sendTtlOf(c: ResolvedInstanceConfig): number {
+  return isUnicast(c) ? c.unicastTtl : 255;
 }
 
 /** Our Advertisement_Interval on the runtime's clock (ms). */
@@ -101,7 +131,11 @@ export function heldAddressesOf(c: ResolvedInstanceConfig, ifindexOf: (ifname: s
     const ifname = v.interface ?? c.interface;
     const ifindex = ifindexOf(ifname);
     if (ifindex === undefined) throw new Error(`${c.name}: virtual address ${v.address}: no interface ${ifname}`);
-    return { address: v.address, prefixLength: v.prefixLength, ifindex, ...(v.label ? { label: v.label } : {}) };
+    return {
+      address: v.address, prefixLength: v.prefixLength, ifindex, ...(v.label ? { label: v.label } : {}),
+      ...(v.scope !== undefined && v.scope !== 'global' ? { scope: ADDRESS_SCOPES[v.scope] } : {}),
+      ...(v.broadcast !== undefined ? { broadcast: v.broadcast } : {}), ...(v.peer !== undefined ? { peer: v.peer } : {}),
+    };
   });
 }
 

@@ -15,8 +15,9 @@ import { realClock, type Clock } from './clock.js';
 import { resolveInstanceConfig, type AuthHmacConfig, type InstanceConfig, type ResolvedInstanceConfig } from './instance-config.js';
 import { InstanceAuth, authNotice, type AuthHmacMemory, type AuthHmacStatus, type AuthNoticeEvent } from './instance-auth.js';
 import {
-  advertDestinationsOf, advertIntervalMsOf, advertOf, encodeOptionsOf, heldAddressesOf, isUnicast, machineConfigOf, receiveViewOf, sourceOf,
+  advertDestinationsOf, advertIntervalMsOf, advertOf, ahKeyOf, encodeOptionsOf, heldAddressesOf, machineConfigOf, receiveViewOf, sendTtlOf, sourceOf,
 } from './instance-views.js';
+import { encodeAhPacket, nextAhSequence, parseAhPacket, IPPROTO_AH } from './auth-ah.js';
 import { onAddressesAdded, onBecomeMaster, onLowerPriorityAdvert, type GarpRound } from './garp-schedule.js';
 import { GarpTimer } from './garp-timer.js';
 
@@ -36,9 +37,19 @@ export interface Announce {
   prepare?(link: LinkInfo, address: string): void;
 }
 
+/**
+ * keepalived no_accept: traffic to (and from) a master's VIPs is dropped while it is not the
+ * address owner (nftables). `block` runs before the VIPs are added, `unblock` after they are removed.
+ */
+export interface AcceptFilter {
+  block(instance: string, addresses: readonly string[]): Promise<void>;
+  unblock(instance: string): Promise<void>;
+}
+
 export interface InstanceEnv {
   /** The wire: a VrrpChannel, shared by the instances of one link and family. */
   channel: AdvertChannel;
+  /** The instance's link: its interface, or its VMAC / ipvlan (name and ifindex 0: none, unicast only). */
   link: LinkInfo;
   /** Links of VIPs that live on another device (`dev` in keepalived.conf), by name. */
   links: Map<string, LinkInfo>;
@@ -46,6 +57,8 @@ export interface InstanceEnv {
   primaryAddress: string;
   addresses: AddressOps;
   announce: Announce;
+  /** Enforces acceptMode false (no_accept); without it such an instance accepts like any other. */
+  filter?: AcceptFilter;
   clock?: Clock;
   /** auth_hmac: wall clock, epoch ms (the trailer carries UTC time). Default Date.now. */
   wallClock?: () => number;
@@ -114,6 +127,10 @@ export interface InstanceStatus {
   garpsSent: number;
   /** Our adverts sent, as master, more than one interval late (event loop or CPU stalls). */
   lateAdverts: number;
+  /** Accept_Mode in effect: false drops traffic to the VIPs while master (no_accept). */
+  acceptMode: boolean;
+  /** The VMAC or ipvlan the instance runs on, if any. */
+  vmac?: string;
   /** auth_hmac settings (keys masked) and counters, when the instance has it. */
   authHmac?: AuthHmacStatus;
 }
@@ -138,6 +155,10 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
   #garps: GarpTimer;
   #garpsSent = 0;
   #started = false;
+  /** IPsec AH: the key, and the last sequence number sent or accepted. */
+  #ahKey: Buffer | undefined;
+  #ahSeq = 0;
+  #blocked = false;
   #gate: MasterGate | undefined;
   #auth: InstanceAuth | undefined;
 
@@ -154,7 +175,10 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     this.#machine = createMachine(machineConfigOf(this.#cfg, this.#source));
     this.#view = receiveViewOf(this.#cfg, this.#source);
     this.#vips = this.#heldAddresses();
+    this.#ahKey = ahKeyOf(this.#cfg);
     this.#garps = new GarpTimer(this.#cfg.garp, this.#clock, (round) => this.#announce(round));
+    // keepalived unicast_fault_no_peer: unicast was asked for and no peer is left.
+    if (this.#cfg.unicast && this.#cfg.unicastFaultNoPeer && this.#cfg.unicastPeers.length === 0) this.#faults.add('no unicast peer');
     this.#auth = this.#newAuth();
   }
 
@@ -184,9 +208,10 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     return this.#stats;
   }
 
+  /** The instance's interface means its link (a VMAC or ipvlan when it runs on one). */
   #heldAddresses(): VirtualAddress[] {
     const { link, links } = this.#env;
-    return heldAddressesOf(this.#cfg, (ifname) => (ifname === link.name ? link.ifindex : links.get(ifname)?.ifindex));
+    return heldAddressesOf(this.#cfg, (ifname) => (ifname === this.#cfg.interface || ifname === link.name ? link.ifindex : links.get(ifname)?.ifindex));
   }
 
   /**
@@ -219,16 +244,14 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
   }
 
   /**
-   * A datagram of this instance's VRID, from the shared channel. Order: parse, the RFC checks that
-   * need no key, the auth_hmac trailer (when configured), the rest of the RFC checks, then the state
-   * machine. A dropped advert never reaches the machine, so it cannot move our own timers.
+   * A datagram of this instance's VRID, from the shared channel. Order: parse (an IPsec AH is
+   * checked and taken off first), the RFC checks that need no key, the auth_hmac trailer (when
+   * configured), the rest of the RFC checks, then the state machine. A dropped advert never reaches
+   * the machine, so it cannot move our own timers.
    */
   receive(d: VrrpDatagram): void {
     if (!this.#started) return;
-    const auth = this.#auth?.check();
-    const verdict = d.family === 4
-      ? receiveIpv4Packet(d.data, this.#view, auth)
-      : receiveVrrpMessage(d.data, { family: 6, source: d.source, destination: d.destination ?? VRRP_MULTICAST_IPV6, ttl: d.ttl ?? -1 }, this.#view, auth);
+    const verdict = this.#verdict(d);
     if (verdict.auth) this.#recordAuth(verdict.auth, d.source);
     if (!verdict.ok) {
       this.#stats = countDrop(this.#stats, verdict.reason);
@@ -245,6 +268,28 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       this.#garps.update(onLowerPriorityAdvert);
       this.emit('lower-priority', { instance: this.name, source: adv.source, priority: adv.priority });
     }
+  }
+
+  #verdict(d: VrrpDatagram): Verdict {
+    const ah = d.protocol === IPPROTO_AH;
+    if (ah !== (this.#ahKey !== undefined)) {
+      return ah
+        ? { ok: false, reason: 'auth-type-mismatch', detail: 'an IPsec AH advert, and this instance does not use AH' }
+        : { ok: false, reason: 'auth-type-mismatch', detail: 'an advert without IPsec AH, and this instance uses AH' };
+    }
+    if (ah) {
+      const p = parseAhPacket(d.data, this.#ahKey!);
+      if (!p.ok) return p;
+      // keepalived's anti-replay: one counter, the highest sequence number sent or authenticated;
+      // an advert at or below it is dropped, and the next one we send goes above it.
+      if (p.seq <= this.#ahSeq) return { ok: false, reason: 'auth-failure', detail: `IPsec AH sequence number ${p.seq} already processed (ours is ${this.#ahSeq})` };
+      this.#ahSeq = p.seq;
+      return receiveVrrpMessage(p.vrrp, { family: 4, source: p.source, destination: p.destination, ttl: p.ttl }, this.#view);
+    }
+    const auth = this.#auth?.check();
+    return d.family === 4
+      ? receiveIpv4Packet(d.data, this.#view, auth)
+      : receiveVrrpMessage(d.data, { family: 6, source: d.source, destination: d.destination ?? VRRP_MULTICAST_IPV6, ttl: d.ttl ?? -1 }, this.#view, auth);
   }
 
   #recordAuth(decision: NonNullable<Verdict['auth']>, source: string): void {
@@ -272,7 +317,29 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
   /** Base priority changed at run time (config reload or API). Tracking adjustments apply on top. */
   setBasePriority(priority: number): void {
     this.#basePriority = priority;
+    if ((priority === 255) !== (this.#cfg.priority === 255)) {
+      // To or from the address owner: the machine's config changes (and so what the receive checks
+      // drop, and, in strict mode, Accept_Mode).
+      const cfg = resolveInstanceConfig({ ...this.#cfg, priority, ...(this.#cfg.strict ? { acceptMode: priority === 255 } : {}) });
+      this.#cfg = cfg;
+      this.#view = receiveViewOf(cfg, this.#source);
+      this.#priority = priority === 255 ? 255 : this.#priority;
+      if (this.#started) this.#dispatch({ type: 'reconfigure', now: this.#clock.now(), config: machineConfigOf(cfg, this.#source) });
+      else this.#machine = createMachine(machineConfigOf(cfg, this.#source));
+      this.#refilter();
+    }
     this.setPriority(priority);
+  }
+
+  /** A master's no_accept filter after a change of owner status: an owner always accepts. */
+  #refilter(): void {
+    const filter = this.#env.filter;
+    if (!filter || this.#machine.state !== 'master') return;
+    const block = !this.#cfg.acceptMode && this.#cfg.priority !== 255;
+    if (block === this.#blocked) return;
+    void this.#queue(() => block
+      ? this.#filter(() => filter.block(this.name, this.#vips.map((v) => v.address)), true)
+      : this.#filter(() => filter.unblock(this.name), false));
   }
 
   /** Effective priority (tracking weights applied). */
@@ -359,6 +426,8 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     const gone = before.filter((v) => !now.has(key(v)));
     const added = this.#vips.filter((v) => !old.has(key(v)));
     await this.#queue(async () => {
+      const filter = this.#env.filter;
+      if (this.#blocked && filter) await this.#filter(() => filter.block(this.name, this.#vips.map((v) => v.address)), true);
       const f1 = await removeVirtualAddresses(this.#env.addresses, gone);
       const f2 = await addVirtualAddresses(this.#env.addresses, added);
       if (f1.length) this.emit('vip-error', { instance: this.name, failures: f1, op: 'remove' });
@@ -398,7 +467,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
         this.#sendAdvert(a.priority);
         break;
       case 'add-vips':
-        void this.#queueAddresses('add');
+        void this.#queueAddresses('add', !a.acceptMode && this.#cfg.priority !== 255);
         break;
       case 'remove-vips':
         this.#garps.cancel();
@@ -447,15 +516,14 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     // Resigning because our own link went down (the router names that fault `link:<ifname>`): the
     // priority-0 advert cannot leave now, and a unicast one would wait in the kernel's ARP queue and
     // reach the peers stale when the link returns, making backups start a Skew_Time takeover.
-    if (priority === 0 && this.#faults.has(`link:${this.#env.link.name}`)) return;
-    const unicast = isUnicast(this.#cfg);
+    if (priority === 0 && (this.#faults.has(`link:${this.#cfg.interface}`) || this.#faults.has(`link:${this.#env.link.name}`))) return;
+    const ttl = sendTtlOf(this.#cfg);
     const sign = this.#auth?.signer(this.#cfg.family, this.#source);
     for (const to of advertDestinationsOf(this.#cfg)) {
       try {
-        const message = this.#advert(priority, to);
-        if (!this.#env.channel.send(sign ? sign(message, to) : message, this.#source, unicast ? to : undefined)) {
-          this.emit('send-error', { instance: this.name, error: new Error(`advert to ${to} dropped: socket buffer full`) });
-        }
+        const msg = this.#advert(priority, to);
+        const sent = this.#ahKey ? this.#sendAh(msg, to, ttl) : this.#env.channel.send(sign ? sign(msg, to) : msg, this.#source, to, ttl);
+        if (!sent) this.emit('send-error', { instance: this.name, error: new Error(`advert to ${to} dropped: socket buffer full`) });
       } catch (error) {
         this.emit('send-error', { instance: this.name, error: error as Error });
       }
@@ -468,6 +536,13 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
    * daemon's CPU at 10 ms adverts). The socket and the signer copy, never write into them.
    */
   #encoded: { cfg: ResolvedInstanceConfig; byKey: Map<string, Buffer> } | undefined;
+  /** keepalived auth_type AH: the advert inside an IPsec AH, the whole IPv4 packet built here. */
+  #sendAh(msg: Buffer, to: string, ttl: number): boolean {
+    const ch = this.#env.channel;
+    if (!ch.sendAh) throw new Error('the channel cannot send IPsec AH packets');
+    this.#ahSeq = nextAhSequence(this.#ahSeq);
+    return ch.sendAh(encodeAhPacket(msg, { source: this.#source, destination: to, ttl, seq: this.#ahSeq, key: this.#ahKey! }), to);
+  }
 
   /** The advert message to one destination. */
   #advert(priority: number, to: string): Buffer {
@@ -506,13 +581,26 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     return p;
   }
 
-  #queueAddresses(op: 'add' | 'remove'): Promise<void> {
+  /** VIPs added (behind the no_accept filter when `block`) or removed (and the filter lifted). */
+  #queueAddresses(op: 'add' | 'remove', block = false): Promise<void> {
     return this.#queue(async () => {
+      const filter = this.#env.filter;
+      if (op === 'add' && block && filter) await this.#filter(() => filter.block(this.name, this.#vips.map((v) => v.address)), true);
       const failures = op === 'add'
         ? await addVirtualAddresses(this.#env.addresses, this.#vips)
         : await removeVirtualAddresses(this.#env.addresses, this.#vips);
       if (failures.length) this.emit('vip-error', { instance: this.name, failures, op });
+      if (op === 'remove' && this.#blocked && filter) await this.#filter(() => filter.unblock(this.name), false);
     });
+  }
+
+  async #filter(fn: () => Promise<void>, blocked: boolean): Promise<void> {
+    try {
+      await fn();
+      this.#blocked = blocked;
+    } catch (error) {
+      this.emit('send-error', { instance: this.name, error: new Error(`no_accept filter: ${(error as Error).message}`) });
+    }
   }
 
   #linkOf(v: VirtualAddress): LinkInfo {
@@ -521,9 +609,20 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     return this.#env.link;
   }
 
+  /**
+   * keepalived garp_extra_if: the addresses on interfaces other than the instance's own, on VMACs
+   * only unless `all` (then every address the instance holds).
+   */
+  #extraIfAddresses(): VirtualAddress[] {
+    if (this.#cfg.garp.extraIfAll) return this.#vips;
+    const onVmac = this.#env.link.name !== this.#cfg.interface;
+    return onVmac ? this.#vips.filter((v) => v.ifindex === this.#env.link.ifindex) : [];
+  }
+
   /** One round of the GARP schedule: one GARP / NA per address. */
   #announce(round: GarpRound): void {
-    const vips = round.addresses === 'all' ? this.#vips : round.addresses;
+    const vips = round.addresses === 'all' ? this.#vips : round.addresses === 'extra' ? this.#extraIfAddresses() : round.addresses;
+    if (vips.length === 0) return;
     let n = 0;
     for (const v of vips) {
       try {
@@ -546,7 +645,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       vrid: this.#cfg.vrid,
       version: this.#cfg.version,
       family: this.#cfg.family,
-      interface: this.#env.link.name,
+      interface: this.#cfg.interface,
       state: m.state,
       priority: m.priority,
       configuredPriority: this.#basePriority,
@@ -560,6 +659,8 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       stats: this.#stats,
       garpsSent: this.#garpsSent,
       lateAdverts: this.#stats.lateAdverts,
+      acceptMode: this.#cfg.acceptMode || this.#cfg.priority === 255,
+      ...(this.#env.link.name !== this.#cfg.interface ? { vmac: this.#env.link.name } : {}),
       ...(this.#auth ? { authHmac: this.#auth.status() } : {}),
     };
   }

@@ -139,7 +139,7 @@ export interface ReceivedAdvertisement extends Advertisement {
   readonly destination: string;
   readonly ttl: number;
   /** The v3 IPv4 checksum variant that matched ('v2' for VRRPv2): lets the runtime log a non-RFC peer. */
-  readonly checksumKind: 'v2' | 'pseudo' | 'no-pseudo';
+  readonly checksumKind: 'v2' | 'pseudo' | 'no-pseudo' | 'old-unicast';
 }
 
 export type ParseResult =
@@ -151,6 +151,13 @@ export interface ParseOptions {
   readonly version?: VrrpVersion;
   /** How to check a VRRPv3 IPv4 checksum. Default 'pseudo' (RFC 5798/9568). */
   readonly checksum?: ChecksumMode;
+  /** Any TTL / hop limit (unicast: keepalived checks it per peer, if at all). Default: 255 only. */
+  readonly anyTtl?: boolean;
+  /**
+   * VRRPv3 IPv4 unicast: also accept a checksum whose pseudo-header has this (multicast group)
+   * destination instead of ours (keepalived before 1.3.6, its old_unicast_checksum).
+   */
+  readonly oldUnicastDestination?: Uint8Array;
   /**
    * auth_hmac: the message may be followed by its 28-byte trailer (verified later, by the instance).
    * Without it any byte after the message is a length error, as keepalived counts it.
@@ -191,7 +198,7 @@ export function parseIpv4Packet(packet: Uint8Array, options: ParseOptions = {}):
   const end = Math.min(totalLength, packet.length);
   const payload = packet.subarray(headerLength, end);
   if (totalLength > packet.length) {
-    if (ttl !== VRRP_TTL) return fail('ttl', `TTL ${ttl}, expected ${VRRP_TTL}`, vridOf(payload));
+    if (ttl !== VRRP_TTL && !options.anyTtl) return fail('ttl', `TTL ${ttl}, expected ${VRRP_TTL}`, vridOf(payload));
     return fail('length', `IPv4 total length ${totalLength} but only ${packet.length} bytes received`, vridOf(payload));
   }
   return parseMessage(payload, 4, source, destination, ttl, options);
@@ -241,7 +248,7 @@ function parseMessage(
   options: ParseOptions,
 ): ParseResult {
   const vrid = vridOf(msg);
-  if (ttl !== VRRP_TTL) return fail('ttl', `TTL/hop limit ${ttl}, expected ${VRRP_TTL}`, vrid);
+  if (ttl !== VRRP_TTL && !options.anyTtl) return fail('ttl', `TTL/hop limit ${ttl}, expected ${VRRP_TTL}`, vrid);
   if (msg.length < 1) return fail('length', 'empty VRRP message');
   const version = msg[0]! >> 4;
   if (version !== 2 && version !== 3) return fail('version', `VRRP version ${version}`, vrid);
@@ -272,6 +279,8 @@ function parseMessage(
     const withPseudo = mode !== 'no-pseudo' && internetChecksum(msg, pseudoHeaderSum(source, destination, end), 0, end) === 0;
     if (withPseudo) checksumKind = 'pseudo';
     else if (mode !== 'pseudo' && internetChecksum(msg, 0, 0, end) === 0) checksumKind = 'no-pseudo';
+    else if (options.oldUnicastDestination && family === 4
+      && internetChecksum(msg, pseudoHeaderSum(source, options.oldUnicastDestination, end), 0, end) === 0) checksumKind = 'old-unicast';
     else return fail('checksum', `bad VRRPv3 checksum (${mode})`, vrid);
   }
   const type = msg[0]! & 0x0f;

@@ -12,6 +12,8 @@
 //     adver-timer              the 'adver' timer fired
 //     master-down-timer        the 'master-down' timer fired -- see STALL-SAFE RULE
 //     set-priority             the effective priority changed (tracking weights); configured 255 never changes
+//     reconfigure              the base config changed at run time (a reload): a priority to or from 255
+//                              makes or unmakes the address owner
 //     fault / fault-cleared    a tracked interface or script went bad / good again (keepalived FAULT)
 //     sync-master / sync-backup  a vrrp_sync_group moves this member with another one (keepalived's
 //                              "Syncing instances to MASTER/BACKUP state"); master-down-timer may be
@@ -87,6 +89,14 @@ export interface MachineConfig {
   readonly primaryAddress: string;
   /** keepalived `down_timer_adverts` (default 3, the RFC value). */
   readonly downTimerAdverts?: number;
+  /**
+   * keepalived lower_prio_no_advert. false (keepalived's default): a Master that receives a
+   * lower-priority advert answers at once with its own and counts its interval from there; true: it
+   * discards it (RFC 5798 6.4.3).
+   */
+  readonly lowerPriorityNoAdvert?: boolean;
+  /** keepalived higher_prio_send_advert: a Master yielding to a higher priority sends one last advert first. */
+  readonly higherPriorityAdvert?: boolean;
 }
 
 export interface Machine {
@@ -131,6 +141,7 @@ export type MachineEvent =
       readonly held?: boolean;
     }
   | { readonly type: 'set-priority'; readonly now: number; readonly priority: number }
+  | { readonly type: 'reconfigure'; readonly now: number; readonly config: MachineConfig }
   | { readonly type: 'fault'; readonly now: number; readonly reason?: string }
   | { readonly type: 'fault-cleared'; readonly now: number }
   | { readonly type: 'sync-master'; readonly now: number }
@@ -231,6 +242,8 @@ export function step(m: Machine, event: MachineEvent): StepResult {
       return masterDownTimer(m, event.now, event.held === true);
     case 'set-priority':
       return setPriority(m, event.priority, event.now);
+    case 'reconfigure':
+      return reconfigure(m, event.config, event.now);
     case 'fault':
       return fault(m, event.reason);
     case 'fault-cleared':
@@ -386,11 +399,19 @@ function masterAdvert(m: Machine, e: AdvertEvent): StepResult {
       masterPriority: e.priority,
     };
     return becomeBackup(learned, e.now, 'higher-priority', [
+      ...(m.config.higherPriorityAdvert ? [{ type: 'send-advert', priority: m.priority } as const] : []),
       { type: 'cancel-timer', timer: 'adver' },
       { type: 'remove-vips' },
     ]);
   }
-  return same(m); // lower priority (or equal, lower address): discard
+  // Lower priority (or equal, lower address). keepalived answers with an advert of its own at once
+  // (and counts the interval from it); RFC 5798 and lower_prio_no_advert discard it.
+  if (m.config.lowerPriorityNoAdvert) return same(m);
+  const at = e.now + ourIntervalMs(m);
+  return same({ ...m, adverAt: at }, [
+    { type: 'send-advert', priority: m.priority },
+    { type: 'set-timer', timer: 'adver', at },
+  ]);
 }
 
 /** Tie-break: the sender's primary address against ours, as unsigned integers (RFC 5798 6.4.3). */
@@ -423,6 +444,27 @@ function masterDownTimer(m: Machine, now: number, held: boolean): StepResult {
   }
   const reason: TransitionReason = m.masterResigned ? 'master-resigned' : m.sawLowerPriority ? 'preempted' : 'master-down';
   return becomeMaster(m, now, reason, []);
+}
+
+/**
+ * A new base config (reload). Becoming the address owner (255): a Backup takes over at once, a Master
+ * advertises 255. No longer the owner: the priority drops to the new base (tracking adds on top with
+ * set-priority) and a Master advertises it. Any other change keeps the state.
+ */
+function reconfigure(m: Machine, config: MachineConfig, now: number): StepResult {
+  checkMachineConfig(config);
+  const wasOwner = m.config.priority === PRIORITY_OWNER;
+  const owner = config.priority === PRIORITY_OWNER;
+  const next: Machine = { ...m, config, priority: owner ? PRIORITY_OWNER : wasOwner ? config.priority : m.priority };
+  if (owner && !wasOwner && m.state === 'backup') {
+    return becomeMaster(next, now, 'owner', [{ type: 'cancel-timer', timer: 'master-down' }]);
+  }
+  if (next.priority === m.priority || m.state !== 'master') return same(next);
+  const at = now + ourIntervalMs(next);
+  return same({ ...next, adverAt: at, masterPriority: next.priority }, [
+    { type: 'send-advert', priority: next.priority },
+    { type: 'set-timer', timer: 'adver', at },
+  ]);
 }
 
 /** Tracking changed the effective priority. An owner's 255 is fixed; others stay within 1..254. */

@@ -1,9 +1,10 @@
 // Receive-side checks (RFC 5798 7.1, RFC 3768 7.1, RFC 2338 7.1 for v2 authentication), in a fixed order;
 // the first that fails is the reason the packet is dropped. No exceptions: a verdict is a value.
 //
-//   parse (packet.ts):  ip-header, ttl, version, length, checksum, type
-//   validate (here):    vrid, own-advert, unicast-peer, owner, auth-* (auth_hmac, when the instance has
-//                       it), invalid-auth-type, auth-type-mismatch, auth-failure, address-list, interval
+//   parse (packet.ts):  ip-header, ttl (255; any for unicast instances), version, length, checksum, type
+//   validate (here):    vrid, own-advert, unicast-peer (check_unicast_src), ttl (a peer's min/max_ttl),
+//                       owner, auth-* (auth_hmac, when the instance has it), invalid-auth-type,
+//                       auth-type-mismatch, auth-failure, address-list, interval
 import { bytesToIp, ipToBytes } from '../netif/ip-address.js';
 import { authDataMatches } from './auth.js';
 import { authenticateAdvert } from './auth-hmac/decision.js';
@@ -28,7 +29,7 @@ export type DropReason =
   | 'vrid'
   /** Our own advert looped back (multicast loop, or a unicast peer list that names us). */
   | 'own-advert'
-  /** Unicast mode: the source is not a configured peer (keepalived check_unicast_src). */
+  /** Unicast mode with check_unicast_src: the source is not a configured peer. */
   | 'unicast-peer'
   /** We are the address owner (priority 255): RFC 5798 7.1 says discard. */
   | 'owner'
@@ -66,12 +67,23 @@ export interface InstanceView {
   readonly addresses: readonly string[];
   /** Our advertisement interval, centiseconds (v2 compares it). */
   readonly advertIntervalCs: number;
-  /** v2 authentication: type 0 (none) or 1 with its 8 bytes of data (see auth.ts). Ignored for v3. */
-  readonly auth?: { readonly type: 0 } | { readonly type: 1; readonly data: Uint8Array };
+  /**
+   * v2 authentication: type 0 (none), 1 with its 8 bytes of data (see auth.ts), or 2 (IPsec AH: the
+   * runtime verified the AH header before). Ignored for v3.
+   */
+  readonly auth?: { readonly type: 0 } | { readonly type: 1; readonly data: Uint8Array } | { readonly type: 2 };
   /** Our source address: adverts from it are our own. */
   readonly primaryAddress?: string;
-  /** Unicast mode: accept only these sources. Undefined or empty: any source (multicast). */
+  /** Unicast mode: the peers (canonical text). */
   readonly unicastPeers?: readonly string[];
+  /** keepalived check_unicast_src: adverts from other sources than unicastPeers are dropped. */
+  readonly checkUnicastSource?: boolean;
+  /** Per peer (canonical text), the TTL range its adverts must arrive with (keepalived min_ttl / max_ttl). */
+  readonly peerTtl?: ReadonlyMap<string, { readonly minTtl: number; readonly maxTtl: number }>;
+  /** Unicast instance: the parser accepts any TTL (see peerTtl). */
+  readonly anyTtl?: boolean;
+  /** v3 IPv4 unicast: the group of keepalived's old checksum (see ParseOptions). */
+  readonly oldUnicastDestination?: Uint8Array;
   /**
    * Address list mismatch: 'log' (default, keepalived's behaviour) counts it and accepts the advert;
    * 'strict' (RFC 5798 7.1) drops it unless the sender is the owner (priority 255). Dropping a live master's
@@ -106,8 +118,12 @@ export function validateAdvertisement(adv: ReceivedAdvertisement, view: Instance
   if (view.primaryAddress !== undefined && sameAddress(adv.source, view.primaryAddress)) {
     return drop('own-advert', `our own advert from ${adv.source}`, vrid);
   }
-  if (view.unicastPeers && view.unicastPeers.length > 0 && !includesAddress(view.unicastPeers, adv.source)) {
+  if (view.checkUnicastSource && view.unicastPeers && view.unicastPeers.length > 0 && !includesAddress(view.unicastPeers, adv.source)) {
     return drop('unicast-peer', `${adv.source} is not a unicast peer`, vrid);
+  }
+  const limits = view.peerTtl?.get(adv.source);
+  if (limits && (adv.ttl < limits.minTtl || adv.ttl > limits.maxTtl)) {
+    return drop('ttl', `TTL/hop limit ${adv.ttl} from ${adv.source}, expected ${limits.minTtl}..${limits.maxTtl}`, vrid);
   }
   if (view.priority === PRIORITY_OWNER) return drop('owner', 'we are the address owner', vrid);
   let decision: ReceiveDecision | undefined;

@@ -9,13 +9,19 @@ export interface VirtualAddress {
   ifindex: number;
   /** IFA_LABEL (IPv4 only), e.g. "eth0:vip". */
   label?: string;
+  /** RT_SCOPE_* (keepalived `scope`); default 0, global. */
+  scope?: number;
+  /** IPv4 broadcast address (keepalived `brd`). */
+  broadcast?: string;
+  /** Point-to-point peer (keepalived `peer`). */
+  peer?: string;
 }
 
 /** The slice of RtNetlink this needs; tests may hand in the real client or a recorder. */
 export interface AddressOps {
-  addAddress(a: { ifindex: number; address: string; prefixLength: number; label?: string; noDad?: boolean },
+  addAddress(a: { ifindex: number; address: string; prefixLength: number; label?: string; noDad?: boolean; scope?: number; broadcast?: string; peer?: string },
     opts?: { exist?: 'ok' | 'error' }): Promise<void>;
-  deleteAddress(a: { ifindex: number; address: string; prefixLength: number }, opts?: { missing?: 'ok' | 'error' }): Promise<void>;
+  deleteAddress(a: { ifindex: number; address: string; prefixLength: number; peer?: string }, opts?: { missing?: 'ok' | 'error' }): Promise<void>;
 }
 
 export interface AddressFailure { vip: VirtualAddress; error: Error }

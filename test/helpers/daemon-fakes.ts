@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import type { ProcessInfo } from '../../src/vrrp/track/process-match.js';
 import type { ProcessChange } from '../../src/vrrp/track/process-monitor.js';
 import type { FileWatchPort, ProcessMonitorPort } from '../../src/daemon/track-hub.js';
-import type { ScriptHost } from '../../src/daemon/script-policy.js';
+import type { ScriptHost } from '../../src/health/script-rules.js';
 import { UserLookupError } from '../../src/health/errors.js';
 
 /** A track_file whose value the test sets. */

@@ -74,7 +74,7 @@ export class VirtualClock implements Clock {
   }
 }
 
-export interface SentAdvert { at: number; source: string; to: string | undefined; message: Buffer; advert: ReceivedAdvertisement }
+export interface SentAdvert { at: number; source: string; to: string | undefined; message: Buffer; advert: ReceivedAdvertisement; ttl: number; ah?: Buffer }
 
 /** Records our adverts (decoded); `queue` holds datagrams "on the socket" until drain() delivers them. */
 export class FakeChannel implements AdvertChannel {
@@ -92,11 +92,22 @@ export class FakeChannel implements AdvertChannel {
     this.#family = family;
   }
 
-  send(message: Buffer, source: string, to?: string): boolean {
+  send(message: Buffer, source: string, to?: string, ttl = 255): boolean {
     const destination = to ?? (this.#family === 6 ? VRRP_MULTICAST_IPV6 : VRRP_MULTICAST_IPV4);
-    const r = parseVrrpMessage(message, { family: this.#family, source, destination, ttl: 255 }, { checksum: 'either', trailer: true });
+    // Any checksum form we may send (keepalived's old unicast one included).
+    const r = parseVrrpMessage(message, { family: this.#family, source, destination, ttl: 255 }, { checksum: 'either', oldUnicastDestination: ipToBytes(VRRP_MULTICAST_IPV4), trailer: true });
     if (!r.ok) throw new Error(`we sent an advert that does not parse: ${r.detail}`);
-    this.sent.push({ at: this.#clock.now(), source, to, message, advert: r.advert });
+    this.sent.push({ at: this.#clock.now(), source, to, message, advert: r.advert, ttl });
+    return !this.full;
+  }
+
+  /** IPsec AH: the whole IPv4 packet; recorded with the VRRP message inside it. */
+  sendAh(packet: Buffer, to: string): boolean {
+    const message = packet.subarray(44);
+    const source = `${packet[12]}.${packet[13]}.${packet[14]}.${packet[15]}`;
+    const r = parseVrrpMessage(message, { family: 4, source, destination: to, ttl: 255 }, {});
+    if (!r.ok) throw new Error(`we sent an AH advert that does not parse: ${r.detail}`);
+    this.sent.push({ at: this.#clock.now(), source, to, message, advert: r.advert, ttl: packet[8]!, ah: packet });
     return !this.full;
   }
 

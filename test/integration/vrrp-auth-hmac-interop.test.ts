@@ -47,10 +47,8 @@ t.test('vipd and keepalived 2.4.3 with auth_hmac: election, takeover and preempt
   const [v, k] = [lab.node('vipd'), lab.node('kad')];
   const conf = join(lab.dir, 'vipd.conf');
   writeFileSync(conf, keepalivedConf(instances(v, k, 'vipd')));
-  // keepalived sends IPv6 unicast adverts with hop limit 64 unless told otherwise; vipd on main still
-  // wants 255 there (the unicast TTL rules are another change): give keepalived unicast_ttl 255.
-  const kaConf = keepalivedConf(instances(k, v, 'kad')).replace(/(unicast_src_ip fd00:[^\n]*\n)/g, '$1  unicast_ttl 255\n');
-  const kad = startKeepalived(bin, lab, k, kaConf, 'kad');
+  // keepalived's own defaults, IPv6 unicast adverts with hop limit 64 included (vipd takes any TTL on unicast).
+  const kad = startKeepalived(bin, lab, k, keepalivedConf(instances(k, v, 'kad')), 'kad');
   const sock = join(lab.dir, 'vipd.sock');
   const vipd = startVipd(v, [...k0sFlags(conf), '--vrrp'], { statusSocket: sock });
   const where = async () => {

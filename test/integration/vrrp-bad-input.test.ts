@@ -25,7 +25,8 @@ t.test('bad adverts are ignored and counted; a garbage flood moves nothing', asy
   const cfgs = (me: LabNode, peer: LabNode, priority: number): InstanceConfig[] => [
     vrrpInstance({ name: 'v2pass', vrid: 10, version: 2, advertIntervalCs: 100, priority, authPass: 'secret1', virtualAddresses: [{ address: vipA, prefixLength: 24 }] }),
     vrrpInstance({ name: 'v3mc', vrid: 20, priority, virtualAddresses: [{ address: vipB, prefixLength: 24 }] }),
-    vrrpInstance({ name: 'v3uc', vrid: 30, priority, unicastPeers: [peer.ipv4], virtualAddresses: [{ address: vipC, prefixLength: 24 }] }),
+    // check_unicast_src on: keepalived's default takes unicast adverts from anyone.
+    vrrpInstance({ name: 'v3uc', vrid: 30, priority, unicastPeers: [peer.ipv4], checkUnicastSource: true, virtualAddresses: [{ address: vipC, prefixLength: 24 }] }),
   ];
   const p1 = startVrrpNode(r1, cfgs(r1, r2, 200));
   for (const i of ['v2pass', 'v3mc', 'v3uc']) await p1.waitState('master', 6000, i);

@@ -59,7 +59,14 @@ t.test('every setting, and keepalived 2.4.3 semantics around the block', async (
   const legacy = load(`  authentication {\n    auth_type PASS\n    auth_pass secret\n  }\n${BLOCK([`key 1 hex:${HEX}`, 'active_key 1'])}`);
   t.equal(legacy.config.vrrpInstances[0]!.authentication, undefined, 'legacy authentication dropped beside auth_hmac');
   t.match(legacy.warnings.map(formatWarning), [/keepalived.conf:10: auth_hmac replaces the authentication \{ \} block, which is ignored/]);
-  t.equal(instanceConfig(legacy.config.vrrpInstances[0]!, legacy.config).authPass, undefined, 'no password on the wire either');
+  t.equal(instanceConfig(legacy.config.vrrpInstances[0]!, legacy.config).auth, undefined, 'no password on the wire either');
+
+  // keepalived 2.4.3 -t: "auth_hmac cannot be combined with authentication, dropping legacy auth" (AH too).
+  const ah = load(`  authentication {\n    auth_type AH\n    auth_pass secret\n  }\n${BLOCK([`key 1 hex:${HEX}`, 'active_key 1'])}`);
+  t.equal(ah.config.vrrpInstances[0]!.authentication, undefined, 'auth_type AH dropped beside auth_hmac');
+  t.match(ah.warnings.map(formatWarning), [/keepalived.conf:10: auth_hmac replaces the authentication \{ \} block, which is ignored/]);
+  const ahLib = instanceConfig(ah.config.vrrpInstances[0]!, ah.config);
+  t.match(ahLib, { auth: undefined, authHmac: { activeKeyId: 1 } }, 'adverts carry the HMAC trailer, no IPsec AH');
 
   const two = load(BLOCK([`key 1 hex:${HEX}`]) + BLOCK([`key 2 "${ASCII}"`, 'active_key 2']));
   t.same(two.config.vrrpInstances[0]!.authHmac!.keys.map((k) => k.id), [1, 2], 'two blocks add up (keepalived accepts them)');

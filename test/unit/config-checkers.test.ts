@@ -7,8 +7,7 @@ import pino from 'pino';
 import { parseKeepalivedConfig } from '../../src/config/index.js';
 import { checkConfig, virtualServerConfigs } from '../../src/daemon/config-mapping.js';
 import { RealServerNotifier } from '../../src/daemon/real-server-notify.js';
-import { UserLookupError, type ScriptFile } from '../../src/health/index.js';
-import type { ScriptHost } from '../../src/health/script-plan.js';
+import { UserLookupError, type PathStat, type ScriptHost } from '../../src/health/index.js';
 import { IpvsClient } from '../../src/ipvs/client.js';
 import { VirtualServerManager } from '../../src/ipvs/manager.js';
 import type { NotifyCommand, NotifyResult } from '../../src/vrrp/notify.js';
@@ -110,16 +109,26 @@ virtual_server 10.0.0.100 80 {
 /** The line of the first line of `text` holding `needle` (1-based). */
 const lineOf = (text: string, needle: string) => text.slice(0, text.indexOf(needle)).split('\n').length;
 
-const ROOT_DIR = { path: '/', uid: 0, gid: 0, mode: 0o755, directory: true };
+const DIR = 0o040000;
+const REG = 0o100000;
+/** Root-owned directories 0755 (but /tmp 1777 and /tmp/d 0777) and scripts 0755. */
+const TREE: Record<string, number> = {
+  '/': DIR | 0o755, '/usr': DIR | 0o755, '/usr/bin': DIR | 0o755, '/tmp': DIR | 0o1777, '/tmp/d': DIR | 0o777,
+  '/usr/bin/check': REG | 0o755, '/usr/bin/up': REG | 0o755, '/usr/bin/down': REG | 0o755, '/bin/true': REG | 0o755, '/tmp/d/unsafe.sh': REG | 0o755,
+};
+const stat = (p: string): PathStat => {
+  const mode = TREE[p];
+  if (mode === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+  return { uid: 0, gid: 0, mode };
+};
 const fakeHost: ScriptHost = {
-  runAs: (user) => {
+  lookupUser: (user) => {
     if (user === 'nobody') return { uid: 65534, gid: 65534 };
     if (user === 'root') return { uid: 0, gid: 0 };
     throw new UserLookupError(`script user "${user}" does not exist`);
   },
-  inspect: (p): ScriptFile => p.startsWith('/tmp/d/')
-    ? { kind: 'found', path: p, viaPath: false, chain: [{ path: p, uid: 0, gid: 0, mode: 0o755, directory: false }, { path: '/tmp/d', uid: 0, gid: 0, mode: 0o777, directory: true }, ROOT_DIR] }
-    : { kind: 'found', path: p, viaPath: false, chain: [{ path: p, uid: 0, gid: 0, mode: 0o755, directory: false }, ROOT_DIR] },
+  fs: { realpath: (p) => (stat(p), p), stat },
+  searchPath: ['/usr/bin'],
   self: { uid: 0, gid: 0 },
 };
 
@@ -165,7 +174,7 @@ t.test('with a script host: scripts planned at load as keepalived does', async (
   t.match(misc[1], { path: { argv: ['/tmp/d/unsafe.sh'], runAs: { uid: 0, gid: 0 } } });
   t.match(warnings.map((w) => `${w.line}: ${w.message}`).filter((w) => !/deprecated/.test(w)), [
     /BFD_CHECK/,
-    `${lineOf(CONF, 'misc_path /tmp/d')}: MISC_CHECK: runs as root although directory /tmp/d is writable by others (enable_script_security would refuse it)`,
+    `${lineOf(CONF, 'misc_path /tmp/d')}: MISC_CHECK: Unsafe permissions found for script '/tmp/d/unsafe.sh'. (directory /tmp/d is writable by others)`,
   ], 'with a warning at its line');
   t.same(rs.notifyDown?.runAs, { uid: 65534, gid: 65534 });
   const secure = parseKeepalivedConfig(`global_defs {\n  enable_script_security\n}\n${CONF}`, { file: '/k.conf', configId: 'x', scripts: fakeHost });
@@ -173,9 +182,11 @@ t.test('with a script host: scripts planned at load as keepalived does', async (
   t.equal(rs2.checkers.filter((c) => c.type === 'MISC_CHECK').length, 1, 'enable_script_security: the unsafe one is not run');
   const text2 = `global_defs {\n  enable_script_security\n}\n${CONF}`;
   t.same(secure.warnings.filter((w) => !/not supported by vipd|deprecated/.test(w.message)).map((w) => `${w.line}: ${w.message}`), [
-    `${lineOf(text2, 'misc_path /tmp/d')}: MISC_CHECK '/tmp/d/unsafe.sh' is not run: unsafe for root: directory /tmp/d is writable by others`,
-    `${lineOf(text2, 'notify_up')}: notify_up '/usr/bin/up 11' is not run: no user to run it as: keepalived_script does not exist and neither the script's user nor script_user is set (enable_script_security)`,
-  ], 'each with a warning at its line');
+    `${lineOf(text2, 'misc_path /tmp/d')}: MISC_CHECK: Unsafe permissions found for script '/tmp/d/unsafe.sh' - disabling. (directory /tmp/d is writable by others)`,
+    `${lineOf(text2, 'notify_up')}: notify_up: Script user 'keepalived_script' does not exist`,
+    `${lineOf(text2, 'notify_up')}: notify_up: Unable to set default user keepalived_script for script (keepalived_script does not exist and script_user is not set (enable_script_security))`,
+    `${lineOf(text2, 'notify_up')}: notify_up: Failed to set default user for notify script /usr/bin/up - ignoring`,
+  ], 'each with a warning at its line, in keepalived\'s words');
   t.equal(rs2.notifyUp, undefined, 'notify_up without a user: no keepalived_script, so not run');
   t.ok(rs2.notifyDown, 'notify_down names its user: runs');
 });
@@ -232,4 +243,15 @@ t.test('log_all_failures: the checker\'s, else global_defs checker_log_all_failu
   t.same(flags('checker_log_all_failures'), [true, false, true], 'global on: a checker may turn it off');
   t.same(flags('checker_log_all_failures off'), [false, false, true]);
   t.same(flags('router_id r'), [false, false, true], 'default off');
+});
+
+t.test('quorum_up / quorum_down: the same script rules', async (t) => {
+  const text = `global_defs {\n  enable_script_security\n}\nvirtual_server 10.0.0.100 80 {\n  protocol TCP\n  quorum_up "/tmp/d/unsafe.sh up" root\n  quorum_down /usr/bin/down nobody\n  real_server 10.0.0.11 80 {\n    TCP_CHECK {\n    }\n  }\n}\n`;
+  const { config, warnings } = parseKeepalivedConfig(text, { file: '/k.conf', configId: 'x', scripts: fakeHost });
+  const vs = config.virtualServers[0]!;
+  t.equal(vs.quorumUp, undefined, 'an unsafe root script is not run');
+  t.same([vs.quorumDown?.argv, vs.quorumDown?.runAs], [['/usr/bin/down'], { uid: 65534, gid: 65534 }], 'quorum_down as nobody');
+  t.same(warnings.map((w) => `${w.line}: ${w.message}`), [
+    `${lineOf(text, 'quorum_up')}: quorum_up: Unsafe permissions found for script '/tmp/d/unsafe.sh' - disabling. (directory /tmp/d is writable by others)`,
+  ]);
 });

@@ -15,7 +15,7 @@ t.test('auth_pass longer than 8 characters: the first 8, with a warning (keepali
   const { config, warnings } = load(instance('  authentication {\n    auth_type PASS\n    auth_pass 123456789012\n  }\n  virtual_ipaddress {\n    10.0.0.10/24\n  }'));
   t.strictSame(config.vrrpInstances[0]!.authentication, { type: 'PASS', pass: '12345678' });
   t.strictSame(lines(warnings), ['6: auth_pass: password is 12 characters, truncated to the first 8 as keepalived does']);
-  t.equal(instanceConfig(config.vrrpInstances[0]!, config).authPass, '12345678');
+  t.same(instanceConfig(config.vrrpInstances[0]!, config).auth, { type: 'pass', password: '12345678' });
 });
 
 t.test('IPv4 and IPv6 in one virtual_ipaddress: the first VIP sets the family, the others are dropped with a warning', async (t) => {
@@ -34,6 +34,35 @@ t.test('vrrp_strict with authentication: the authentication is dropped with a wa
   t.equal(i.accept, false, 'strict mode: no accept by default');
   t.equal(instanceConfig(i, config).authPass, undefined);
   t.ok(lines(warnings).includes('7: vrrp_instance VI_1: strict mode does not allow authentication, ignored as keepalived does'), lines(warnings).join('\n'));
+});
+
+t.test('a unicast keyword without peers: multicast with a warning (keepalived: "Defaulting to multicast"), strict mode too', async (t) => {
+  const { config, warnings } = load(`global_defs {\n  vrrp_strict\n}\n${instance('  virtual_ipaddress {\n    10.0.0.10\n  }\n  unicast_src_ip 10.0.0.10')}`);
+  t.ok(lines(warnings).includes('10: vrrp_instance VI_1: a unicast keyword without unicast peers: adverts are multicast, as keepalived does (deprecated there)'), lines(warnings).join('\n'));
+  const c = instanceConfig(config.vrrpInstances[0]!, config);
+  t.match(c, { strict: true, unicastPeers: [], unicastSource: '10.0.0.10' }, 'runs (keepalived 2.2.7 and 2.4.3 -t accept it)');
+});
+
+t.test('VIP brd / scope / peer, with keepalived 2.2.7\'s rules (checked with keepalived -t)', async (t) => {
+  const { config, warnings } = load(instance([
+    '  virtual_ipaddress {', '    10.0.0.100/24 brd + scope link', '    10.0.0.101/24 brd 10.0.0.255 peer 10.0.0.102', '    10.0.0.103/24 peer fd00::1',
+    '    10.0.0.104/24 brd - scope host', '  }',
+  ].join('\n')));
+  const lib = instanceConfig(config.vrrpInstances[0]!, config);
+  t.same(lib.virtualAddresses, [
+    { address: '10.0.0.100', prefixLength: 24, scope: 'link', broadcast: '10.0.0.255' },
+    { address: '10.0.0.101', prefixLength: 32, peer: '10.0.0.102' },
+    { address: '10.0.0.103', prefixLength: 24 },
+    { address: '10.0.0.104', prefixLength: 24, scope: 'host', broadcast: '10.0.0.0' },
+  ]);
+  t.same(lines(warnings), [
+    '6: virtual_ipaddress: 10.0.0.101/24 with a peer: the prefix is ignored (/32), as keepalived does',
+    '6: virtual_ipaddress: broadcast and peer for 10.0.0.101: the broadcast address is ignored, as keepalived does',
+    '7: virtual_ipaddress: peer fd00::1 is not IPv4 like 10.0.0.103, ignored as keepalived does',
+  ]);
+  const v6 = load(instance('  virtual_ipaddress {\n    fd00::100/64 brd 10.0.0.255\n    fd00::101/64 scope link\n  }'));
+  t.same(v6.config.vrrpInstances[0]!.virtualIpAddresses.map((v) => v.address), ['fd00::101'], 'an IPv6 VIP with brd is skipped');
+  t.same(lines(v6.warnings), ['5: virtual_ipaddress: a broadcast address for IPv6 fd00::100: the address is skipped, as keepalived does']);
 });
 
 t.test('sync groups: undefined members are dropped, an empty group is removed, each with a warning', async (t) => {
@@ -57,7 +86,14 @@ t.test('a unicast instance without interface: the interface holding unicast_src_
   const pure = load(text);
   t.equal(pure.config.vrrpInstances[0]!.interface, '', 'without host facts the interface is left to the daemon');
   const none = load(text, { interfaceOfAddress: () => undefined });
-  t.strictSame(lines(none.warnings), ["1: vrrp_instance VI_1: no 'interface' and no interface has unicast_src_ip 10.0.0.1"]);
+  t.strictSame(lines(none.warnings), [
+    "1: vrrp_instance VI_1: no 'interface' and no interface has unicast_src_ip 10.0.0.1",
+    '8: vrrp_instance VI_1: no interface for virtual address 10.0.0.10/24 (the instance has none, give it a dev), removed as keepalived does',
+    '1: vrrp_instance VI_1: no virtual_ipaddress; at least one is sensible',
+  ], 'keepalived 2.4 runs it unbound, and drops the VIPs that name no interface');
+  const devs = load(text.replace('10.0.0.10/24', '10.0.0.10/24 dev eth0'), { interfaceOfAddress: () => undefined });
+  t.equal(devs.config.vrrpInstances[0]!.virtualIpAddresses.length, 1, 'a VIP with dev stays');
+  t.match(instanceConfig(devs.config.vrrpInstances[0]!, devs.config), { interface: '', unicastSource: '10.0.0.1', virtualAddresses: [{ interface: 'eth0' }] });
   t.throws(() => load(text.replace('  unicast_src_ip 10.0.0.1\n', '')), { message: "/k.conf:1: vrrp_instance VI_1: no 'interface' (a unicast instance needs interface or unicast_src_ip)" });
   t.throws(() => load('vrrp_instance VI_1 {\n  virtual_router_id 51\n}\n'), { message: "/k.conf:1: vrrp_instance VI_1: no 'interface'" });
 });

@@ -333,7 +333,6 @@ vrrp_sync_group G1 {
     { file: '/x/k.conf', line: 47, message: 'vrrp_sync_group G1: only one vrrp_instance (VI_6), nothing to synchronise' },
   ]);
   t.strictSame(warnings.filter(unsupported).map((w) => `${w.line} ${w.message.split(':')[0]}`), [
-    '27 virtual_ipaddress scope', '27 virtual_ipaddress brd', '43 no_accept',
   ], 'keywords the runtime does not do warn (the keyword table says what will not happen)');
   t.equal(config.global.garpLowerPrioDelay, 2, 'lower prio delay defaults to master delay');
   t.equal(config.global.lvsFlushOnStop, 'VS');
@@ -532,14 +531,14 @@ virtual_server fd00::1 6443 {
 t.test('unknown and unsupported keywords are warnings with file:line; the config loads', async (t) => {
   const fs = new MemoryConfigFs({
     '/k/main.conf': 'global_defs {\n  notification_email {\n    a@b\n  }\n  frobnicate 1\n}\ninclude inc.conf\n',
-    '/k/inc.conf': 'vrrp_instance V {\n  interface eth0\n  virtual_router_id 9\n  use_vmac\n  bogus_keyword x y\n}\nnot_a_block {\n}\n',
+    '/k/inc.conf': 'vrrp_instance V {\n  interface eth0\n  virtual_router_id 9\n  use_vmac_addr\n  bogus_keyword x y\n}\nnot_a_block {\n}\n',
   });
   const { config, warnings } = loadKeepalivedConfig('/k/main.conf', { fs });
   t.equal(config.vrrpInstances.length, 1);
   t.strictSame(warnings, [
     { file: '/k/main.conf', line: 2, message: "notification_email: not supported by vipd, no e-mail is sent" },
     { file: '/k/main.conf', line: 5, message: "unknown keyword 'frobnicate' in global_defs" },
-    { file: '/k/inc.conf', line: 4, message: "use_vmac: not supported by vipd, no VMAC interface is created (the VIPs go on the instance's interface)" },
+    { file: '/k/inc.conf', line: 4, message: 'use_vmac_addr: not supported by vipd, no VMAC is created for the VIPs on other interfaces' },
     { file: '/k/inc.conf', line: 5, message: "unknown keyword 'bogus_keyword' in vrrp_instance V" },
     { file: '/k/inc.conf', line: 7, message: "unknown keyword 'not_a_block' in the top level" },
     { file: '/k/inc.conf', line: 1, message: 'vrrp_instance V: no virtual_ipaddress; at least one is sensible' },

@@ -93,9 +93,9 @@ t.test('a warned keyword warns with file:line and its note; the config still loa
     'vrrp_instance V {',
     '  interface eth0',
     '  virtual_router_id 1',
-    '  use_vmac',
+    '  use_vmac_addr',
     '  virtual_ipaddress {',
-    '    10.0.0.1/24 brd 10.0.0.255',
+    '    10.0.0.1/24 home',
     '  }',
     '}',
     'bfd_instance B {',
@@ -108,8 +108,8 @@ t.test('a warned keyword warns with file:line and its note; the config still loa
   t.strictSame(warnings.map((w) => `${w.line}: ${w.message}`), [
     `2: notification_email: not supported by vipd, ${note('global_defs', 'notification_email')}`,
     `5: enable_snmp_vrrp: not supported by vipd, ${note('global_defs', 'enable_snmp_vrrp')}`,
-    `10: use_vmac: not supported by vipd, ${note('vrrp_instance', 'use_vmac')}`,
-    `12: virtual_ipaddress brd: not supported by vipd, ${note('virtual_ipaddress options', 'brd')}`,
+    `10: use_vmac_addr: not supported by vipd, ${note('vrrp_instance', 'use_vmac_addr')}`,
+    `12: virtual_ipaddress home: not supported by vipd, ${note('virtual_ipaddress options', 'home')}`,
     `15: bfd_instance: not supported by vipd, ${note('top level', 'bfd_instance')}`,
   ]);
 });

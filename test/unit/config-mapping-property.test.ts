@@ -103,5 +103,5 @@ t.test('whatever loads, maps, or is refused with file:line', async (t) => {
     { numRuns: 800 },
   );
   if (process.env.VIPD_PROPERTY_ERRORS) console.error([...errors].sort((a, b) => b[1] - a[1]).slice(0, 15));
-  t.ok(loaded > 150, `a fair share of the generated configs load (${loaded} of 800)`);
+  t.ok(loaded > 100, `a fair share of the generated configs load (${loaded} of 800)`);
 });

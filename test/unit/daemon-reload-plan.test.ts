@@ -96,14 +96,16 @@ t.test('restart: whatever the instance cannot change while running, named', asyn
     ['nopreempt', instance({ lines: ['nopreempt'] }), ['preempt changed']],
     ['preempt_delay', instance({ lines: ['preempt_delay 5'] }), ['preemptDelayMs changed']],
     ['version', instance({ lines: ['version 3'] }), ['version changed']],
-    ['authentication', instance({ lines: ['authentication {', '  auth_type PASS', '  auth_pass secret', '}'] }), ['authPass changed']],
+    ['authentication', instance({ lines: ['authentication {', '  auth_type PASS', '  auth_pass secret', '}'] }), ['auth changed']],
     ['unicast_peer', instance({ lines: ['unicast_peer {', '  10.0.0.2', '}'] }), ['unicastPeers changed']],
     ['garp_master_delay', instance({ lines: ['garp_master_delay 10'] }), ['garp changed']],
-    ['priority 255 (owner)', instance({ priority: 255 }), ['priority to or from 255 (address owner)']],
     ['a VIP on another device', instance({ vips: ['10.0.0.10/24', '10.9.0.1/24 dev eth1'] }), ['a virtual address on eth1, a new interface']],
   ];
   for (const [what, next, because] of cases) t.match(step(plan(base, next)), { kind: 'restart', because }, what);
   t.same(step(plan(instance({ vips: ['10.9.0.1/24 dev eth1'] }), instance({ vips: ['10.9.0.2/24 dev eth1'] }))).kind, 'update', 'a device it already uses: in place');
+  // keepalived 2.2.7 on SIGHUP: a master at 100 -> 255 -> 100 keeps its VIP and never sends priority 0.
+  t.match(step(plan(base, instance({ priority: 255 }))), { kind: 'update', changes: { priority: { from: 100, to: 255 } } }, 'priority to 255 (address owner): in place, as keepalived');
+  t.match(step(plan(instance({ priority: 255 }), base)), { kind: 'update', changes: { priority: { from: 255, to: 100 } } }, 'and from 255');
 });
 
 t.test('instances added, removed, renamed', async (t) => {

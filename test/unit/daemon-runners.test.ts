@@ -151,6 +151,25 @@ t.test('reload: in place (priority, VIPs, tracking, notify) without a transition
   t.same(problems(), []);
 });
 
+t.test('reload: priority to and from 255 in place, as keepalived 2.2.7 (a master keeps its VIP, sends no priority 0)', async (t) => {
+  const host = fakeHost();
+  const { d, lines, problems } = daemon(host);
+  await d.start(conf(instance('VI', { priority: 100 })));
+  await takeOver(host);
+  const before = transitions(lines);
+  for (const priority of [255, 100]) {
+    await d.reload(conf(instance('VI', { priority })));
+    await settle();
+    const vi = host.router().instance('VI')!;
+    t.match(vi.status(), { state: 'master', priority, configuredPriority: priority }, `priority ${priority}: still master`);
+    t.ok(host.kernel.addressesOf('eth0').includes('10.1.1.10/24'), 'the VIP stays');
+  }
+  t.same(transitions(lines), before, 'no transition');
+  t.notOk(lines.some((l) => String(l.msg).includes('restarting')), 'no restart');
+  await d.stop();
+  t.same(problems(), []);
+});
+
 t.test('reload: moving lines (file:line positions) changes nothing', async (t) => {
   const host = fakeHost();
   const { d, lines } = daemon(host);

@@ -38,6 +38,30 @@ t.test('ip addr add fd00::1/64 dev va nodad', async (t) => {
   `).toString('hex'));
 });
 
+// strace -xx of iproute2 6.1 (nlmsg_len 48 / 40 as it sent them).
+t.test('ip addr add 10.9.9.50/24 brd 10.9.9.255 scope link dev va', async (t) => {
+  t.equal(wire(addAddressRequest({ ifindex: 3, address: '10.9.9.50', prefixLength: 24, broadcast: '10.9.9.255', scope: 253 })), hex(`
+    30 00 00 00 14 00 05 06  c6 db 06 6b 00 00 00 00
+    02 18 00 fd 03 00 00 00                            // AF_INET /24 RT_SCOPE_LINK
+    08 00 02 00 0a 09 09 32                            // IFA_LOCAL
+    08 00 04 00 0a 09 09 ff                            // IFA_BROADCAST
+    08 00 01 00 0a 09 09 32                            // IFA_ADDRESS
+  `).toString('hex'));
+});
+
+t.test('ip addr add / del 10.9.8.1/32 peer 10.9.8.2 dev va', async (t) => {
+  const body = `
+    02 20 00 00 03 00 00 00
+    08 00 02 00 0a 09 08 01                            // IFA_LOCAL
+    08 00 01 00 0a 09 08 02                            // IFA_ADDRESS: the peer
+  `;
+  t.equal(wire(addAddressRequest({ ifindex: 3, address: '10.9.8.1', prefixLength: 32, peer: '10.9.8.2' })), hex(`
+    28 00 00 00 14 00 05 06  c6 db 06 6b 00 00 00 00 ${body}`).toString('hex'));
+  t.equal(wire(deleteAddressRequest({ ifindex: 3, address: '10.9.8.1', prefixLength: 32, peer: '10.9.8.2' })), hex(`
+    28 00 00 00 15 00 05 00  c6 db 06 6b 00 00 00 00 ${body}`).toString('hex'), 'the kernel matches a peer address by its peer');
+  t.throws(() => addAddressRequest({ ifindex: 3, address: '10.9.8.1', prefixLength: 32, peer: 'fd00::2' }), RangeError);
+});
+
 t.test('ip addr add 10.1.2.4/32 dev va label va:vip', async (t) => {
   t.equal(wire(addAddressRequest({ ifindex: 3, address: '10.1.2.4', prefixLength: 32, label: 'va:vip' })), hex(`
     34 00 00 00 14 00 05 06  c6 db 06 6b 00 00 00 00

@@ -51,7 +51,7 @@ t.test('added addresses: one round of those only; rounds merge in time order', a
   const vip = { address: '10.0.0.101', prefixLength: 24, ifindex: 2 };
   let g = onBecomeMaster(garpSchedule(settings({ masterRepeat: 3, masterDelayMs: 0, intervalMs: 10 })), 0);
   g = onAddressesAdded(g, 5, [vip]);
-  t.same(g.rounds.map((r) => [r.at, r.addresses === 'all' ? 'all' : r.addresses.map((v) => v.address)]), [[0, 'all'], [5, ['10.0.0.101']], [10, 'all'], [20, 'all']]);
+  t.same(g.rounds.map((r) => [r.at, typeof r.addresses === 'string' ? r.addresses : r.addresses.map((v) => v.address)]), [[0, 'all'], [5, ['10.0.0.101']], [10, 'all'], [20, 'all']]);
   t.equal(onAddressesAdded(g, 5, []), g, 'nothing added: unchanged');
   const due = takeDue(g, 10);
   t.equal(due.due.length, 3, 'everything due by now, in order');
@@ -63,4 +63,15 @@ t.test('leaving master drops every pending round and the refresh', async (t) => 
   t.same(g.rounds, []);
   t.equal(nextDueAt(g), null);
   t.same(takeDue(g, 1e9).due, []);
+});
+
+t.test('garp_extra_if: one round of the extra addresses every period while master', async (t) => {
+  let g = onBecomeMaster(garpSchedule(settings({ masterRepeat: 1, masterDelayMs: 0, extraIfRefreshMs: 100_000 })), 0);
+  g = takeDue(g, 0).schedule;
+  t.equal(nextDueAt(g), 100_000);
+  const due = takeDue(g, 100_000);
+  t.same(due.due.map((r) => [r.at, r.addresses]), [[100_000, 'extra']]);
+  t.equal(nextDueAt(due.schedule), 200_000);
+  t.equal(nextDueAt(onLeaveMaster(due.schedule)), null, 'nothing once no longer master');
+  t.equal(onBecomeMaster(garpSchedule(settings({ masterRepeat: 1, masterDelayMs: 0 })), 0).extraAt, null, 'off by default');
 });

@@ -403,6 +403,9 @@ t.test('library config: auth_hmac is checked like the rest', async (t) => {
   const base: InstanceConfig = { name: 'x', vrid: 1, interface: 'eth0', virtualAddresses: [VIP] };
   const bad: Array<[string, unknown]> = [
     ['authPass and authHmac', { ...base, authPass: 'pw', authHmac: { keys: [KEY1], activeKeyId: 1 } }],
+    ['auth pass and authHmac', { ...base, auth: { type: 'pass', password: 'pw' }, authHmac: { keys: [KEY1], activeKeyId: 1 } }],
+    ['IPsec AH and authHmac', { ...base, auth: { type: 'ah', password: 'pw' }, authHmac: { keys: [KEY1], activeKeyId: 1 } }],
+    ['strict with authHmac not enforce', { ...base, strict: true, authHmac: { keys: [KEY1], activeKeyId: 1, mode: 'permissive' } }],
     ['no keys', { ...base, authHmac: { keys: [], activeKeyId: 1 } }],
     ['active key not a key', { ...base, authHmac: { keys: [KEY1], activeKeyId: 2 } }],
     ['a key that is not an HmacKey', { ...base, authHmac: { keys: [{ id: 1 }], activeKeyId: 1 } }],

@@ -18,7 +18,12 @@ t.test('defaults are keepalived.conf\'s', async (t) => {
     name: 'api', vrid: 51, interface: 'eth0',
     version: 2, family: 4, priority: 100, advertIntervalCs: 100, preempt: true, preemptDelayMs: 0, acceptMode: true,
     virtualAddresses: [{ address: '10.0.0.100', prefixLength: 24 }], excludedAddresses: [], unicastPeers: [],
-    garp: { masterDelayMs: 5000, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1, intervalMs: 0, lowerPrioDelayMs: 5000, lowerPrioRepeat: 5 },
+    unicastPeerTtl: {}, checkUnicastSource: false, unicastTtl: 255, oldUnicastChecksum: 'detect', strict: false,
+    lowerPriorityNoAdvert: false, higherPriorityAdvert: false, trackSource: false,
+    garp: {
+      masterDelayMs: 5000, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1, intervalMs: 0, lowerPrioDelayMs: 5000, lowerPrioRepeat: 5,
+      extraIfRefreshMs: 0, extraIfAll: false,
+    },
     checksum: 'pseudo', addressListCheck: 'log', downTimerAdverts: 3,
   });
   t.same(resolveInstanceConfig({ ...SHORT, virtualAddresses: ['10.0.0.100'] }).virtualAddresses, [{ address: '10.0.0.100', prefixLength: 32 }], 'no /len: a host address');
@@ -67,6 +72,7 @@ t.test('derived views', async (t) => {
   t.equal(sourceOf({ ...c, unicastSource: '10.0.0.9' }, '10.0.0.2'), '10.0.0.9');
   t.same(machineConfigOf(c, '10.0.0.2'), {
     version: 2, priority: 100, advertIntervalCs: 100, preempt: true, preemptDelayMs: 0, acceptMode: true, primaryAddress: '10.0.0.2', downTimerAdverts: 3,
+    lowerPriorityNoAdvert: false, higherPriorityAdvert: false,
   });
   t.match(receiveViewOf(c, '10.0.0.2'), { version: 2, vrid: 51, addresses: ['10.0.0.100', '10.0.1.1'], auth: { type: 1 }, primaryAddress: '10.0.0.2' });
   t.match(advertOf(c, 0), { version: 2, priority: 0, authType: 1, addresses: ['10.0.0.100', '10.0.1.1'] });

@@ -63,7 +63,7 @@ t.test('startup -> backup -> master-down -> master: adverts, VIPs and the GARP s
   t.same(states.at(-1), { instance: 'vi', state: 'master', previous: 'backup', reason: 'master-down', priority: 100, at: MDI });
   t.equal(env.channel.drains, 1, 'the socket is drained before the timer counts (stall-safe rule)');
   const first = env.channel.sent[0]!;
-  t.match(first, { at: MDI, source: '10.0.0.2', to: undefined });
+  t.match(first, { at: MDI, source: '10.0.0.2', to: '224.0.0.18', ttl: 255 });
   t.match(first.advert, { version: 3, vrid: 51, priority: 100, advertIntervalCs: 100, addresses: [VIP], destination: '224.0.0.18' });
   await settle();
   t.ok(env.addresses.present.has(`${VIP}/24`), 'VIP added');
@@ -345,13 +345,13 @@ t.test('IPv6: v3, unsolicited NAs, adverts to ff02::12 from the link-local addre
   await inst.start();
   env.clock.advance(MDI);
   t.equal(inst.state, 'master');
-  t.match(env.channel.sent[0], { source: 'fe80::2', to: undefined, advert: { version: 3, family: 6, destination: 'ff02::12', addresses: ['fd00::100'] } });
+  t.match(env.channel.sent[0], { source: 'fe80::2', to: 'ff02::12', advert: { version: 3, family: 6, destination: 'ff02::12', addresses: ['fd00::100'] } });
   t.match(env.announce.sent[0], { kind: 'na', address: 'fd00::100' });
   await inst.stop();
 });
 
-t.test('unicast: one advert per peer, from unicastSource; other sources are dropped', async (t) => {
-  const { env, inst } = setup({ unicastSource: '10.0.0.2', unicastPeers: ['10.0.0.3', '10.0.0.4'] }, { primaryAddress: '10.0.0.9' });
+t.test('unicast: one advert per peer, from unicastSource; other sources only with checkUnicastSource off', async (t) => {
+  const { env, inst } = setup({ unicastSource: '10.0.0.2', unicastPeers: ['10.0.0.3', '10.0.0.4'], checkUnicastSource: true }, { primaryAddress: '10.0.0.9' });
   await inst.start();
   const drops: string[] = [];
   inst.on('drop', (d) => drops.push(d.reason));
@@ -360,6 +360,12 @@ t.test('unicast: one advert per peer, from unicastSource; other sources are drop
   env.clock.advance(MDI);
   t.same(env.channel.sent.map((s) => [s.source, s.to, s.advert.destination]), [['10.0.0.2', '10.0.0.3', '10.0.0.3'], ['10.0.0.2', '10.0.0.4', '10.0.0.4']]);
   await inst.stop();
+  // keepalived's default (no check_unicast_src): a stranger's advert counts.
+  const open = setup({ unicastSource: '10.0.0.2', unicastPeers: ['10.0.0.3'] }, { primaryAddress: '10.0.0.9' });
+  await open.inst.start();
+  hear(open.env, open.inst, 200, {}, '10.0.0.5');
+  t.equal(open.inst.status().master, '10.0.0.5');
+  await open.inst.stop();
 });
 
 t.test('a full socket buffer or a failing VIP is reported, not thrown', async (t) => {

@@ -165,8 +165,30 @@ const TRANSITIONS: Row[] = [
       { type: 'notify', state: 'backup', previous: 'master', reason: 'higher-priority' },
     ],
   },
-  { name: 'Master: equal priority, lower address -> discard', events: [...MASTER, advert(MDI + 300, 100, '10.0.0.1')], state: 'master', actions: [] },
-  { name: 'Master: lower priority -> discard', events: [...MASTER, advert(MDI + 300, 99, '10.0.0.200')], state: 'master', actions: [] },
+  // keepalived answers a lower priority at once (and counts its interval from there); the RFC discards it.
+  {
+    name: 'Master: equal priority, lower address -> answer (keepalived)', events: [...MASTER, advert(MDI + 300, 100, '10.0.0.1')], state: 'master',
+    actions: [{ type: 'send-advert', priority: 100 }, { type: 'set-timer', timer: 'adver', at: MDI + 1300 }],
+  },
+  {
+    name: 'Master: lower priority -> answer (keepalived)', events: [...MASTER, advert(MDI + 300, 99, '10.0.0.200')], state: 'master',
+    actions: [{ type: 'send-advert', priority: 100 }, { type: 'set-timer', timer: 'adver', at: MDI + 1300 }],
+  },
+  {
+    name: 'Master: lower priority -> discard (lower_prio_no_advert, RFC)', config: { lowerPriorityNoAdvert: true },
+    events: [...MASTER, advert(MDI + 300, 99, '10.0.0.200')], state: 'master', actions: [],
+  },
+  {
+    name: 'Master: higher priority -> one last advert first (higher_prio_send_advert)', config: { higherPriorityAdvert: true },
+    events: [...MASTER, advert(MDI + 300, 200, '10.0.0.1')], state: 'backup',
+    actions: [
+      { type: 'send-advert', priority: 100 },
+      { type: 'cancel-timer', timer: 'adver' },
+      { type: 'remove-vips' },
+      { type: 'set-timer', timer: 'master-down', at: MDI + 300 + MDI },
+      { type: 'notify', state: 'backup', previous: 'master', reason: 'higher-priority' },
+    ],
+  },
   { name: 'Master: master-down timer is ignored', events: [...MASTER, downTimer(MDI * 3)], state: 'master', actions: [] },
   { name: 'Master: accept mode is carried to add-vips', config: { acceptMode: true, priority: 255 }, events: [startup(0)], state: 'master', actions: toMaster(0, 255, 'owner', 'initialize', true) },
   // Fault (keepalived; tracked interface / script)
@@ -271,6 +293,30 @@ t.test('set-priority clamps and changes the skew', async (t) => {
   const pre = run({}, [startup(0), advert(1000, 150), setPriority(1500, 200), advert(2000, 150), downTimer(1000 + MDI)]);
   t.equal(pre.m.state, 'master');
   t.same(pre.actions.at(-1), { type: 'notify', state: 'master', previous: 'backup', reason: 'preempted' });
+});
+
+t.test('reconfigure: a base priority to or from 255 makes or unmakes the address owner', async (t) => {
+  const reconf = (now: number, priority: number): Ev => ({ type: 'reconfigure', now, config: { ...BASE, priority } });
+  // A backup given 255 takes over at once, as an owner does at startup.
+  const up = run({}, [startup(0), advert(10, 200), reconf(500, 255)]);
+  t.equal(up.m.state, 'master');
+  t.equal(up.m.priority, 255);
+  t.same(up.actions, [{ type: 'cancel-timer', timer: 'master-down' }, ...toMaster(500, 255, 'owner')]);
+  // A master given 255 advertises 255 now; tracking can no longer move it.
+  const m = run({}, [...MASTER, reconf(MDI + 10, 255)]);
+  t.same(m.actions, [{ type: 'send-advert', priority: 255 }, { type: 'set-timer', timer: 'adver', at: MDI + 1010 }]);
+  t.equal(step(m.m, setPriority(MDI + 20, 100)).machine.priority, 255);
+  // The owner given 200: still master, advertises 200, and the receive side is no longer the owner's.
+  const down = run({ priority: 255 }, [startup(0), reconf(100, 200)]);
+  t.equal(down.m.state, 'master');
+  t.equal(down.m.priority, 200);
+  t.same(down.actions, [{ type: 'send-advert', priority: 200 }, { type: 'set-timer', timer: 'adver', at: 1100 }]);
+  t.equal(step(down.m, setPriority(200, 150)).machine.priority, 150, 'tracking applies again');
+  // Not crossing 255: the state and the effective priority stay (set-priority follows).
+  const keep = run({}, [startup(0), reconf(10, 120)]);
+  t.same(keep.actions, []);
+  t.equal(keep.m.state, 'backup');
+  t.throws(() => run({}, [startup(0), reconf(10, 0)]), /priority must be 1..255/);
 });
 
 t.test('the machine remembers who is master', async (t) => {

@@ -1,6 +1,9 @@
 // keepalived's tracking semantics: rise/fall/init_fail and how weights change the priority.
 import t from 'tap';
 import { effectivePriority, initialTrackerState, trackerResult, type TrackerSettings } from '../../src/vrrp/track/tracker-state.js';
+import { MemoryConfigFs, parseKeepalivedConfig } from '../../src/config/index.js';
+import { trackSpecs } from '../../src/daemon/config-mapping.js';
+import { asTracked, upDownEffect } from '../../src/vrrp/track/effect.js';
 
 t.test('rise and fall count consecutive results', async (t) => {
   const s: TrackerSettings = { rise: 2, fall: 3, initFail: false };
@@ -40,4 +43,24 @@ t.test('effective priority', async (t) => {
     ['the address owner never changes', 255, [{ ok: false, weight: -50 }], { priority: 255, fault: false }],
   ];
   for (const [name, base, tracked, want] of rows) t.same(effectivePriority(base, tracked), want, name);
+});
+
+// keepalived 2.2.7 measured on the wire (base priority 100, adverts captured): track_interface and
+// track_script alike, `reverse` negates the weight and counts the thing as OK while down/failed.
+t.test("reverse, from keepalived.conf to the advertised priority, as keepalived 2.2.7", async (t) => {
+  const rows: Array<[string, boolean, number | 'fault']> = [
+    ['weight 10', true, 110], ['weight 10', false, 100],
+    ['weight 10 reverse', true, 90], ['weight 10 reverse', false, 100],
+    ['weight -10 reverse', true, 100], ['weight -10 reverse', false, 110],
+    ['weight 0 reverse', true, 'fault'], ['weight 0 reverse', false, 100],
+  ];
+  for (const kind of ['track_interface', 'track_script'] as const) {
+    for (const [opts, up, want] of rows) {
+      const text = `vrrp_script chk {\n  script "/bin/true"\n}\nvrrp_instance VI {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n  ${kind} {\n    ${kind === 'track_interface' ? 'eth1' : 'chk'} ${opts}\n  }\n  virtual_ipaddress {\n    10.0.0.10/24\n  }\n}\n`;
+      const cfg = parseKeepalivedConfig(text, { file: '/k.conf', fs: new MemoryConfigFs({}), configId: 'x' }).config;
+      const specs = trackSpecs(cfg.vrrpInstances[0]!, cfg);
+      const r = effectivePriority(100, specs.map((s) => asTracked(upDownEffect(up, s.weight, s.reverse))));
+      t.same(r.fault ? 'fault' : r.priority, want, `${kind} ${opts}, ${up ? 'up' : 'down'}`);
+    }
+  }
 });

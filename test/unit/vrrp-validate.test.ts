@@ -107,7 +107,7 @@ const DROPS: Array<{ reason: DropReason; name: string; packet: Buffer; view?: In
   { reason: 'checksum', name: 'v3 without pseudo-header, RFC mode', packet: ipv4(V3_ADV(), { checksum: 'no-pseudo' }), view: V3_VIEW },
   { reason: 'vrid', name: 'VRID 52', packet: ipv4({ ...V2_ADV, vrid: 52 }) },
   { reason: 'own-advert', name: 'our own advert looped back', packet: ipv4(V2_ADV, { source: '10.99.0.2' }) },
-  { reason: 'unicast-peer', name: 'unicast from a stranger', packet: ipv4(V2_ADV, { source: '10.99.0.9', destination: '10.99.0.2' }), view: { ...V2_VIEW, unicastPeers: ['10.99.0.1'] } },
+  { reason: 'unicast-peer', name: 'unicast from a stranger', packet: ipv4(V2_ADV, { source: '10.99.0.9', destination: '10.99.0.2' }), view: { ...V2_VIEW, unicastPeers: ['10.99.0.1'], checkUnicastSource: true } },
   { reason: 'owner', name: 'we own the addresses', packet: V2_PASS_ONE_VIP, view: { ...V2_VIEW, priority: 255 } },
   { reason: 'invalid-auth-type', name: 'auth type 7', packet: ipv4({ ...V2_ADV, authType: 7 }) },
   { reason: 'auth-type-mismatch', name: 'no auth, we want PASS', packet: ipv4({ ...V2_ADV, authType: 0, authData: Buffer.alloc(8) }) },

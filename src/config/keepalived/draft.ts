@@ -6,6 +6,7 @@ import type { AuthHmacDraft } from '../../vrrp/auth-hmac/config.js';
 import type {
   Authentication,
   CheckTiming,
+  GarpExtraIf,
   GlobalDefs,
   HttpUrl,
   RealServerSpec,
@@ -74,6 +75,21 @@ export interface InstanceDraft {
   notifyDeleted?: { script?: ScriptCommand };
   notifyPriorityChanges?: boolean;
   garp: Partial<Record<GarpKey, number>>;
+  vmac?: { name?: string; mac?: string };
+  vmacXmitBase?: boolean;
+  ipvlan?: { name?: string; address?: string; mode?: 'bridge' | 'private' | 'vepa' };
+  unicastTtl?: number;
+  mcastDstIp?: string;
+  trackSrcIp?: boolean;
+  lowerPrioNoAdvert?: boolean;
+  higherPrioSendAdvert?: boolean;
+  unicastFaultNoPeer?: boolean;
+  /** unicast_src_ip was given (mcast_src_ip is not a unicast keyword). */
+  unicastSrcKeyword?: boolean;
+  oldUnicastChecksum?: 'send' | 'never';
+  garpExtraIf?: GarpExtraIf;
+  /** Where some keywords were, for strict mode's warnings. */
+  at: Partial<Record<'accept' | 'preemptDelay' | 'vmac' | 'lowerPrio' | 'higherPrio' | 'state', SourceRef>>;
   virtualRoutes?: RouteSpec[];
   virtualRules?: RuleSpec[];
   /** Where the block starts (not the statement: its tree is dropped once read). */

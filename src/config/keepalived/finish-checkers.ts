@@ -2,12 +2,12 @@
 // from the checker, real server and virtual server levels; FILE_CHECK joined to its track_file;
 // SMTP_CHECK host { } blocks made checks of their own; BFD_CHECK dropped. With a script host
 // (the daemon, vipd -t), MISC_CHECK programs and notify_up/notify_down are planned as keepalived
-// does at load (script-plan.ts): a script that cannot or must not run is dropped with a warning
+// does at load (health/script-rules.ts): a script that cannot or must not run is dropped with a warning
 // at its line, so its real server does not depend on it, as keepalived's does not.
 import { checkerTimingDefaults } from '../defaults.js';
 import type { CheckerBase, CheckerSpec, CheckTiming, GlobalDefs, RealServerSpec, ScriptCommand, TrackFileSpec } from '../types.js';
 import { fail } from '../values.js';
-import { planScript, type ScriptHost } from '../../health/script-plan.js';
+import type { ScriptKind, ScriptOwner, ScriptRules } from '../../health/script-rules.js';
 import type { NetCheckerDraft, RealServerDraft, TimingDraft, VsDraft } from './draft.js';
 import type { Kit } from './kit.js';
 
@@ -17,7 +17,7 @@ export interface CheckerContext {
   global: GlobalDefs;
   trackFiles: TrackFileSpec[];
   kit: Kit;
-  scripts?: ScriptHost;
+  scripts?: ScriptRules;
 }
 
 export function finishCheckers(r: RealServerDraft, cx: CheckerContext): Pick<RealServerSpec, 'checkers' | 'notifyUp' | 'notifyDown'> {
@@ -52,7 +52,7 @@ export function finishCheckers(r: RealServerDraft, cx: CheckerContext): Pick<Rea
       if (c.user !== undefined) m.user = c.user;
       if (c.group !== undefined) m.group = c.group;
       if (cx.scripts) {
-        const plan = planned(m.path, { ...(c.user !== undefined ? { user: c.user } : {}), ...(c.group !== undefined ? { group: c.group } : {}) }, 'MISC_CHECK', cx);
+        const plan = planned(m.path, { ...(c.user !== undefined ? { user: c.user } : {}), ...(c.group !== undefined ? { group: c.group } : {}) }, 'check', 'MISC_CHECK', cx);
         if (!plan) continue;
         m.path = plan;
       }
@@ -83,7 +83,7 @@ export function finishCheckers(r: RealServerDraft, cx: CheckerContext): Pick<Rea
       notify[key] = cmd;
       continue;
     }
-    const plan = planned(cmd, { ...(cmd.user !== undefined ? { user: cmd.user } : {}), ...(cmd.group !== undefined ? { group: cmd.group } : {}) }, key === 'notifyUp' ? 'notify_up' : 'notify_down', cx);
+    const plan = planned(cmd, { ...(cmd.user !== undefined ? { user: cmd.user } : {}), ...(cmd.group !== undefined ? { group: cmd.group } : {}) }, 'notify', key === 'notifyUp' ? 'notify_up' : 'notify_down', cx);
     if (plan) notify[key] = plan;
   }
   return { checkers: out, ...notify };
@@ -117,18 +117,20 @@ function defined(h: NetCheckerDraft): Partial<NetCheckerDraft> {
   return Object.fromEntries(keys.filter((k) => h[k] !== undefined).map((k) => [k, h[k]]));
 }
 
-/** The command as it will run (program path found, runAs resolved), or undefined when it must not run. */
-function planned(cmd: ScriptCommand, who: { user?: string; group?: string }, what: string, cx: CheckerContext): ScriptCommand | undefined {
-  const g = cx.global;
-  const plan = planScript(cmd.argv, who, {
-    enableScriptSecurity: g.enableScriptSecurity,
-    ...(g.scriptUser !== undefined ? { scriptUser: g.scriptUser } : {}),
-    ...(g.scriptGroup !== undefined ? { scriptGroup: g.scriptGroup } : {}),
-  }, cx.scripts!);
-  for (const w of plan.warnings) cx.kit.warn(cmd.where, `${what}: ${w}`);
-  if (plan.kind === 'disabled') {
-    cx.kit.warn(cmd.where, `${what} '${cmd.text}' is not run: ${plan.reason}`);
-    return undefined;
+/**
+ * The command as it will run (program path found, runAs resolved unless vipd's own), or undefined
+ * when it must not run. What keepalived says about it is a warning at its line, with vipd's why.
+ */
+function planned(cmd: ScriptCommand, who: ScriptOwner, kind: ScriptKind, what: string, cx: CheckerContext): ScriptCommand | undefined {
+  return plannedScript(cmd, who, kind, what, cx.scripts!, cx.kit);
+}
+
+/** planned() for any LVS script (quorum_up/quorum_down too). */
+export function plannedScript(cmd: ScriptCommand, who: ScriptOwner, kind: ScriptKind, what: string, rules: ScriptRules, kit: Kit): ScriptCommand | undefined {
+  const d = rules.decide(cmd.argv, kind, who);
+  for (const n of d.notes) {
+    if (n.level === 'warn') kit.warn(cmd.where, `${what}: ${n.text}${n.detail ? ` (${n.detail})` : ''}`);
   }
-  return { ...cmd, argv: plan.argv, ...(plan.runAs ? { runAs: plan.runAs } : {}) };
+  if (!d.runs) return undefined;
+  return { ...cmd, argv: d.argv, ...(d.asSelf ? {} : { runAs: d.runAs }) };
 }

@@ -1,7 +1,7 @@
 // Once the whole file is read: defaults from global_defs, references between blocks (track
 // scripts, sync group members, virtual server groups), VRID clashes; drafts become the model.
 import { INSTANCE_DEFAULTS, VIRTUAL_SERVER_DEFAULTS } from '../defaults.js';
-import type { ScriptHost } from '../../health/script-plan.js';
+import { ScriptRules, type ScriptHost } from '../../health/script-rules.js';
 import type {
   RealServerSpec,
   TrackedRef,
@@ -12,7 +12,7 @@ import type {
 } from '../types.js';
 import { fail, familyOf, whereOf } from '../values.js';
 import type { ConfigDraft, InstanceDraft, VsDraft } from './draft.js';
-import { finishCheckers, type CheckerContext } from './finish-checkers.js';
+import { finishCheckers, plannedScript, type CheckerContext } from './finish-checkers.js';
 import type { Kit } from './kit.js';
 import { finishSyncDaemon } from './lvs-globals.js';
 import { finishAuthHmacSpec } from './vrrp-auth-hmac.js';
@@ -35,16 +35,13 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
   if (!d.lowerPrioDelaySet) g.garpLowerPrioDelay = g.garpMasterDelay;
   if (!d.lowerPrioRepeatSet) g.garpLowerPrioRepeat = g.garpMasterRepeat;
   const vrrpInstances = d.instances.map((i) => finishInstance(i, d, kit, lookup));
-  // One VRID per interface and family, unless unicast keeps the instances apart.
-  const seen = new Map<string, VrrpInstanceSpec>();
-  for (const i of vrrpInstances) {
-    if (i.unicastPeers.length > 0) continue;
-    const key = `${i.interface}/${i.family}/${i.virtualRouterId}`;
-    const other = seen.get(key);
-    if (other) {
-      fail(i.where, `vrrp_instance ${i.name}: virtual_router_id ${i.virtualRouterId} is already used by ${other.name} on ${i.interface}`);
+  // One VRID per interface and family, unless their multicast groups or their unicast peers keep
+  // the instances apart (keepalived's "duplicate VRID conflict" is fatal).
+  for (let j = 0; j < vrrpInstances.length; j++) {
+    for (let k = 0; k < j; k++) {
+      const why = vridClash(vrrpInstances[k]!, vrrpInstances[j]!);
+      if (why) fail(vrrpInstances[j]!.where, `vrrp_instance ${vrrpInstances[j]!.name}: virtual_router_id ${vrrpInstances[j]!.virtualRouterId} is already used by ${vrrpInstances[k]!.name} on ${vrrpInstances[j]!.interface} (${why})`);
     }
-    seen.set(key, i);
   }
   const known = (what: string, block: string, names: Set<string>) => (list: TrackedRef[], owner: string) => {
     for (const t of list.filter((x) => !names.has(x.name))) kit.warn(t.where, `${owner}: ${what} '${t.name}' is not a defined ${block}, ignored`);
@@ -80,12 +77,14 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
   const syncDaemon = finishSyncDaemon(d.syncDaemon, vrrpInstances, kit);
   if (syncDaemon) g.lvsSyncDaemon = syncDaemon;
   const groupNames = new Set(d.vsGroups.map((x) => x.name));
+  // One set of script rules for the whole file: the default user is found (and reported) once.
+  const rules = lookup.scripts ? new ScriptRules(g, lookup.scripts) : undefined;
   const virtualServers = d.servers.map((s) => {
     if (s.vs.target.kind === 'group' && !groupNames.has(s.vs.target.group)) {
       fail(s.where, `virtual_server group '${s.vs.target.group}' is not defined`);
     }
     const from = kit.warnings.length;
-    const vs = finishVirtualServer(s, d, kit, lookup);
+    const vs = finishVirtualServer(s, d, kit, rules);
     vsWarnings?.push([from, kit.warnings.length]);
     return vs;
   });
@@ -108,6 +107,20 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
   return config;
 }
 
+/** keepalived's rule for two instances with one VRID on one interface and family (see src/vrrp/demux.ts). */
+function vridClash(a: VrrpInstanceSpec, b: VrrpInstanceSpec): string | undefined {
+  if (a.virtualRouterId !== b.virtualRouterId || a.family !== b.family || a.interface !== b.interface) return undefined;
+  const ua = a.unicastPeers.length > 0;
+  if (ua !== (b.unicastPeers.length > 0)) return undefined;
+  if (!ua) {
+    const group = (i: VrrpInstanceSpec) => i.mcastDstIp ?? (i.family === 4 ? '224.0.0.18' : 'ff02::12');
+    return group(a) === group(b) ? `both multicast to ${group(a)}` : undefined;
+  }
+  const peers = new Set(a.unicastPeers.map((p) => p.address));
+  const shared = b.unicastPeers.filter((p) => peers.has(p.address)).map((p) => p.address);
+  return shared.length ? `both unicast to ${shared.join(', ')}` : undefined;
+}
+
 function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup: HostLookup): VrrpInstanceSpec {
   const { where: st, name } = d;
   const g = config.global;
@@ -128,7 +141,20 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
     kit.warn(v.where, `virtual_ipaddress: ${v.address}/${v.prefixLength} is not IPv${family} like the instance's first VIP, ignored as keepalived does`);
   }
   d.vips = d.vips.filter((x) => x.family === family);
-  if (d.vips.length === 0 && !d.noVips) kit.warn(st, `${label}: no virtual_ipaddress; at least one is sensible`);
+  if (iface === '' && lookup.interfaceOfAddress) {
+    // keepalived 2.4: an instance without an interface cannot hold an address that names none.
+    for (const v of [...d.vips, ...d.excluded].filter((x) => x.dev === undefined)) {
+      kit.warn(v.where, `${label}: no interface for virtual address ${v.address}/${v.prefixLength} (the instance has none, give it a dev), removed as keepalived does`);
+    }
+    d.vips = d.vips.filter((x) => x.dev !== undefined);
+    d.excluded = d.excluded.filter((x) => x.dev !== undefined);
+  }
+  const strict = d.strict ?? g.strict;
+  if (d.vips.length === 0 && !d.noVips) {
+    if (strict) fail(st, `${label}: strict mode needs at least one virtual_ipaddress`);
+    kit.warn(st, `${label}: no virtual_ipaddress; at least one is sensible`);
+  }
+  if (strict && d.unicastPeers.length > 0) fail(d.unicastPeersWhere ?? st, `${label}: unicast peers are not allowed in strict mode`);
   if (d.unicastSrcIp && familyOf(d.unicastSrcIp) !== family) fail(d.unicastSrcWhere ?? st, `${label}: unicast_src_ip ${d.unicastSrcIp} is not IPv${family} like the VIPs`);
   for (const p of d.unicastPeers) {
     if (familyOf(p.address) !== family) fail(st, `${label}: unicast_peer ${p.address} is not IPv${family} like the VIPs`);
@@ -153,21 +179,43 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
     advertIntervalCs = Math.round(advertSeconds * 100);
     if (advertIntervalCs < 1 || advertIntervalCs > 4095) fail(where, `advert_int: ${advertSeconds} is out of range 0.01..40.95 for VRRPv3`);
   }
-  const strict = d.strict ?? g.strict;
   // As keepalived: tracking the instance's own interface is what it does anyway.
   for (const t of d.trackInterfaces.filter((x) => x.name === iface)) kit.warn(t.where, `${label}: track_interface ${t.name} is the instance's own interface, ignored as keepalived does`);
   d.trackInterfaces = d.trackInterfaces.filter((x) => x.name !== iface);
   let state = d.state ?? INSTANCE_DEFAULTS.state;
+  const priority = d.priority ?? INSTANCE_DEFAULTS.priority;
   if (state === 'MASTER' && d.authentication?.type === 'AH' && !strict) {
     kit.warn(st, `${label}: initial state MASTER is incompatible with AH authentication, BACKUP is used as keepalived does`);
     state = 'BACKUP';
+  }
+  const xmitBase = d.vmacXmitBase ?? false;
+  let vmacXmitBase = xmitBase;
+  if (d.vmac && d.unicastPeers.length > 0 && !xmitBase) {
+    kit.warn(d.at.vmac ?? st, `${label}: unicast with use_vmac needs vmac_xmit_base, set as keepalived does`);
+    vmacXmitBase = true;
+  }
+  let preemptDelay = d.preemptDelay;
+  let lowerPrioNoAdvert = d.lowerPrioNoAdvert ?? g.lowerPrioNoAdvert;
+  let higherPrioSendAdvert = d.higherPrioSendAdvert ?? g.higherPrioSendAdvert;
+  if (strict) {
+    // keepalived's strict mode resets these, with the same warnings.
+    if (state === 'MASTER' && priority !== 255) kit.warn(d.at.state ?? st, `${label}: strict mode: state MASTER needs priority 255 (the address owner), BACKUP is used`);
+    if (state === 'MASTER' && priority !== 255) state = 'BACKUP';
+    if (preemptDelay > 0) kit.warn(d.at.preemptDelay ?? st, `${label}: preempt_delay is incompatible with strict mode, reset to 0 as keepalived does`);
+    preemptDelay = 0;
+    if (lowerPrioNoAdvert === false) kit.warn(d.at.lowerPrio ?? st, `${label}: strict mode needs lower_prio_no_advert, set as keepalived does`);
+    lowerPrioNoAdvert = true;
+    if (higherPrioSendAdvert) kit.warn(d.at.higherPrio ?? st, `${label}: strict mode needs higher_prio_send_advert clear, cleared as keepalived does`);
+    higherPrioSendAdvert = false;
+    if (d.vmac && vmacXmitBase) kit.warn(d.at.vmac ?? st, `${label}: vmac_xmit_base is incompatible with strict mode, reset as keepalived does`);
+    vmacXmitBase = false;
   }
   const inst: VrrpInstanceSpec = {
     name,
     state,
     interface: iface,
     virtualRouterId: d.virtualRouterId,
-    priority: d.priority ?? INSTANCE_DEFAULTS.priority,
+    priority,
     advertIntervalCs,
     version,
     family,
@@ -176,8 +224,9 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
     unicastPeers: d.unicastPeers,
     checkUnicastSrc: d.checkUnicastSrc ?? g.checkUnicastSrc,
     preempt: d.preempt,
-    preemptDelay: d.preemptDelay,
-    accept: d.accept ?? !strict,
+    preemptDelay,
+    // strict mode: accept only for the address owner unless given.
+    accept: d.accept ?? (!strict || priority === 255),
     strict,
     trackInterfaces: d.trackInterfaces,
     trackScripts: d.trackScripts,
@@ -208,6 +257,35 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
   if (d.notifyDeleted) inst.notifyDeleted = d.notifyDeleted;
   const downTimerAdverts = d.downTimerAdverts ?? config.downTimerAdverts;
   if (downTimerAdverts !== undefined) inst.downTimerAdverts = downTimerAdverts;
+  if (d.vmac) inst.vmac = { ...d.vmac, xmitBase: vmacXmitBase };
+  else if (d.vmacXmitBase) kit.warn(st, `${label}: vmac_xmit_base without use_vmac, ignored`);
+  if (d.ipvlan) {
+    if (d.vmac) fail(st, `${label}: use_vmac and use_ipvlan together`);
+    if (family === 4 && d.ipvlan.address === undefined) fail(st, `${label}: use_ipvlan needs an IPv4 address for an IPv4 instance`);
+    if (d.ipvlan.address !== undefined && familyOf(d.ipvlan.address.split('/')[0]!) !== family) fail(st, `${label}: use_ipvlan address ${d.ipvlan.address} is not IPv${family}`);
+    inst.ipvlan = d.ipvlan;
+  }
+  if ((d.vmac || d.ipvlan) && iface === '') fail(st, `${label}: use_vmac and use_ipvlan need an interface`);
+  if (d.unicastTtl !== undefined) inst.unicastTtl = d.unicastTtl;
+  const group = d.mcastDstIp ?? (family === 4 ? g.mcastGroup4 : g.mcastGroup6);
+  if (group !== undefined) {
+    if (familyOf(group) !== family) fail(st, `${label}: mcast_dst_ip ${group} is not IPv${family} like the instance`);
+    inst.mcastDstIp = group;
+  }
+  if (d.trackSrcIp) {
+    if (d.unicastSrcIp === undefined) kit.warn(st, `${label}: track_src_ip without unicast_src_ip / mcast_src_ip: the interface's address is not tracked`);
+    else inst.trackSrcIp = true;
+  }
+  if (lowerPrioNoAdvert !== undefined) inst.lowerPrioNoAdvert = lowerPrioNoAdvert;
+  if (higherPrioSendAdvert !== undefined) inst.higherPrioSendAdvert = higherPrioSendAdvert;
+  if (d.unicastFaultNoPeer) inst.unicastFaultNoPeer = true;
+  if ((d.unicastSrcKeyword || d.unicastPeersWhere !== undefined) && d.unicastPeers.length === 0) {
+    inst.unicastKeyword = true;
+    if (!d.unicastFaultNoPeer) kit.warn(d.unicastPeersWhere ?? d.unicastSrcWhere ?? st, `${label}: a unicast keyword without unicast peers: adverts are multicast, as keepalived does (deprecated there)`);
+  }
+  if (d.oldUnicastChecksum) inst.oldUnicastChecksum = d.oldUnicastChecksum;
+  const extra = d.garpExtraIf ?? g.garpExtraIf;
+  if (extra && extra.intervalS > 0) inst.garpExtraIf = extra;
   if (d.virtualRoutes?.length) inst.virtualRoutes = d.virtualRoutes;
   if (d.virtualRules?.length) inst.virtualRules = d.virtualRules;
   return inst;
@@ -287,13 +365,24 @@ function fitAdvert(inst: VrrpInstanceSpec, mtu: number | undefined, kit: Kit): v
 }
 
 /** Needs of the whole file only global_defs and the track_files (reparse.ts finishes one block alone). */
-export function finishVirtualServer(d: VsDraft, config: Pick<ConfigDraft, 'global' | 'trackFiles'>, kit: Kit, lookup: HostLookup): VirtualServerSpec {
+export function finishVirtualServer(d: VsDraft, config: Pick<ConfigDraft, 'global' | 'trackFiles'>, kit: Kit, rules: ScriptRules | undefined): VirtualServerSpec {
   const vsDelay = d.timing.delayLoop ?? VIRTUAL_SERVER_DEFAULTS.delayLoop;
-  const cx: CheckerContext = { vs: d, vsDelay, global: config.global, trackFiles: config.trackFiles, kit, ...(lookup.scripts ? { scripts: lookup.scripts } : {}) };
+  const cx: CheckerContext = { vs: d, vsDelay, global: config.global, trackFiles: config.trackFiles, kit, ...(rules ? { scripts: rules } : {}) };
   const realServers: RealServerSpec[] = d.rs.map((r) => {
     // The notify scripts as planned (a script that must not run is gone).
     const { notifyUp: _up, notifyDown: _down, ...rs } = r.rs;
     return { ...rs, ...finishCheckers(r, cx) };
   });
-  return { ...d.vs, delayLoop: vsDelay, realServers };
+  const vs = { ...d.vs, delayLoop: vsDelay, realServers };
+  if (rules) {
+    // quorum_up/quorum_down: the same rules as every script (a script that must not run is gone).
+    for (const [key, what] of [['quorumUp', 'quorum_up'], ['quorumDown', 'quorum_down']] as const) {
+      const cmd = vs[key];
+      if (!cmd) continue;
+      const plan = plannedScript(cmd, { ...(cmd.user !== undefined ? { user: cmd.user } : {}), ...(cmd.group !== undefined ? { group: cmd.group } : {}) }, 'notify', what, rules, kit);
+      if (plan) vs[key] = plan;
+      else delete vs[key];
+    }
+  }
+  return vs;
 }

@@ -1,9 +1,10 @@
 // global_defs { ... }: process-wide settings and the defaults instances inherit.
 import type { Statement } from '../block-parser.js';
-import { argText, boolArg, fail, intArg, optArg, timerArg, whereOf } from '../values.js';
+import { argText, boolArg, fail, familyOf, intArg, optArg, parseIntText, timerArg, whereOf } from '../values.js';
 import type { ConfigDraft, GarpKey } from './draft.js';
 import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
 import { lvsSyncDaemon, lvsTimeouts } from './lvs-globals.js';
+import { garpExtraIf, multicastArg } from './vrrp-instance.js';
 
 type Key = GarpKey | 'garpInterval' | 'gnaInterval';
 type FifoKey = 'notifyFifo' | 'vrrpNotifyFifo' | 'lvsNotifyFifo';
@@ -37,7 +38,9 @@ function nonNegative(key: Key, timer = false): Handler<ConfigDraft> {
 const NO_MAIL = 'no e-mail is sent';
 const NO_SNMP = 'there is no SNMP agent and no SNMP traps are sent';
 const NO_FIREWALL = 'no firewall rules are added';
+const VIPD_TABLES = "vipd's rules are in its own tables ip/ip6 vipd_vrrp (nftables), whatever this says";
 const SCHEDULING = "process scheduling is not changed (vipd has --nice)";
+const ONE_PROCESS = 'vipd runs its checkers in its one process: the vrrp_* scheduling settings apply to it';
 const BUFFERS = "vipd's own netlink socket buffer sizes are used";
 const PROCESS_NAME = 'vipd is one process and keeps its name';
 const NO_DBUS = 'there is no D-Bus interface';
@@ -63,20 +66,32 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = {
     d.global.garpMasterRepeat = 1;
   }),
   vrrp_down_timer_adverts: implemented((s, d) => (d.downTimerAdverts = intArg(s, 0, 1, 100))),
-  vrrp_garp_extra_if: warned('no periodic GARP/NA is sent on the other interfaces of VIPs'),
-  vrrp_lower_prio_no_advert: warned('a master still answers a lower-priority advert with its own'),
-  vrrp_higher_prio_send_advert: warned('a master does not send an advert before yielding to a higher priority'),
+  vrrp_garp_extra_if: implemented((s, d) => (d.global.garpExtraIf = garpExtraIf(s))),
+  vrrp_lower_prio_no_advert: implemented((s, d) => (d.global.lowerPrioNoAdvert = boolArg(s, 0))),
+  vrrp_higher_prio_send_advert: implemented((s, d) => (d.global.higherPrioSendAdvert = boolArg(s, 0))),
   vrrp_check_unicast_src: implemented((s, d) => (d.global.checkUnicastSrc = boolArg(s, 0))),
   vrrp_skip_check_adv_addr: warned('the address lists of received adverts are still compared (and mismatches logged)', (s, d) => (d.global.skipCheckAdvAddr = boolArg(s, 0))),
-  vrrp_strict: warned("received adverts are not checked strictly and no filter drops packets to the VIPs (strict mode's authentication ban and no_accept default do apply)", (s, d) => (d.global.strict = boolArg(s, 0))),
+  vrrp_strict: implemented((s, d) => (d.global.strict = boolArg(s, 0))),
   vrrp_notify_priority_changes: implemented((s, d) => (d.global.vrrpNotifyPriorityChanges = boolArg(s, 0))),
-  vrrp_startup_delay: warned('VRRP starts at once'),
+  vrrp_startup_delay: implemented((s, d) => (d.global.startupDelay = timerArg(s, 0))),
   vrrp_delay_after_boot: warned('VRRP starts at once'),
   log_unknown_vrids: warned('adverts for unknown VRIDs are not logged'),
-  vrrp_mcast_group4: warned('IPv4 adverts go to 224.0.0.18'),
-  vrrp_mcast_group6: warned('IPv6 adverts go to ff02::12'),
-  vmac_prefix: warned('no VMAC interface is created'),
-  vmac_addr_prefix: warned('no VMAC interface is created'),
+  vrrp_mcast_group4: implemented((s, d) => {
+    const a = multicastArg(s);
+    if (familyOf(a) !== 4) fail(s, `vrrp_mcast_group4: ${a} is not IPv4`);
+    d.global.mcastGroup4 = a;
+  }),
+  vrrp_mcast_group6: implemented((s, d) => {
+    const a = multicastArg(s);
+    if (familyOf(a) !== 6) fail(s, `vrrp_mcast_group6: ${a} is not IPv6`);
+    d.global.mcastGroup6 = a;
+  }),
+  vmac_prefix: implemented((s, d) => {
+    const p = argText(s, 0, 'prefix');
+    if (!/^[^\s/:]{1,11}$/.test(p)) fail(s, `vmac_prefix: '${p}' cannot start an interface name (at most 11 characters, no / or :)`);
+    d.global.vmacPrefix = p;
+  }),
+  vmac_addr_prefix: warned('no VMAC is created for the VIPs on other interfaces (use_vmac_addr)'),
   v3_checksum_as_v2: warned('VRRPv3 adverts carry the RFC 5798 checksum (both checksums are accepted)'),
   default_interface: implemented((s, d) => (d.defaultInterface = argText(s, 0, 'interface name')), { note: 'the interface of static_ipaddress entries without dev (default eth0)' }),
   dynamic_interfaces: warned('interfaces must exist when vipd starts'),
@@ -130,30 +145,33 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = {
   lvs_notify_fifo: implemented(fifo('lvsNotifyFifo')),
   lvs_notify_fifo_script: implemented(fifoScript('lvsNotifyFifo')),
   fifo_write_vrrp_states_on_reload: implemented((s, d) => (d.global.fifoWriteVrrpStatesOnReload = boolArg(s, 0))),
-  nftables: warned(NO_FIREWALL),
-  nftables_priority: warned(NO_FIREWALL),
-  nftables_counters: warned(NO_FIREWALL),
-  nftables_ifindex: warned(NO_FIREWALL),
+  nftables: warned(VIPD_TABLES),
+  nftables_priority: warned("vipd's chains hook at priority filter - 1"),
+  nftables_counters: warned("vipd's rules have no counters"),
+  nftables_ifindex: warned("vipd's rules name interfaces (link-local VIPs are dropped on every interface)"),
   nftables_ipvs: warned(NO_FIREWALL),
   nftables_ipvs_priority: warned(NO_FIREWALL),
   nftables_ipvs_start_fwmark: warned(NO_FIREWALL),
-  vrrp_iptables: warned(NO_FIREWALL),
-  vrrp_ipsets: warned(NO_FIREWALL),
+  vrrp_iptables: warned(`iptables is not used: ${VIPD_TABLES}`),
+  vrrp_ipsets: warned(`ipsets are not used: ${VIPD_TABLES}`),
   max_auto_priority: warned(SCHEDULING),
   min_auto_priority_delay: warned(SCHEDULING),
-  vrrp_priority: warned(SCHEDULING),
-  checker_priority: warned(SCHEDULING),
+  vrrp_priority: implemented((s, d) => (d.global.vrrpPriority = intArg(s, 0, -20, 19)), { note: "vipd's nice value (over --nice)" }),
+  checker_priority: warned(ONE_PROCESS),
   bfd_priority: warned(SCHEDULING),
-  vrrp_no_swap: warned('memory is not locked'),
-  checker_no_swap: warned('memory is not locked'),
+  vrrp_no_swap: implemented((_s, d) => (d.global.vrrpNoSwap = true), { note: "vipd's memory is locked (mlockall)" }),
+  checker_no_swap: warned(ONE_PROCESS),
   bfd_no_swap: warned('memory is not locked'),
-  vrrp_cpu_affinity: warned(SCHEDULING),
-  checker_cpu_affinity: warned(SCHEDULING),
+  vrrp_cpu_affinity: implemented((s, d) => {
+    if (s.args.length === 0) fail(s, 'vrrp_cpu_affinity: missing CPU number');
+    d.global.vrrpCpuAffinity = s.args.map((a) => parseIntText(s, a.text, 'vrrp_cpu_affinity', 0, 4095));
+  }, { note: "vipd's threads run on these CPUs" }),
+  checker_cpu_affinity: warned(ONE_PROCESS),
   bfd_cpu_affinity: warned(SCHEDULING),
-  vrrp_rt_priority: warned(SCHEDULING),
-  checker_rt_priority: warned(SCHEDULING),
+  vrrp_rt_priority: implemented((s, d) => (d.global.vrrpRtPriority = intArg(s, 0, 1, 99)), { note: 'vipd runs SCHED_RR at this priority' }),
+  checker_rt_priority: warned(ONE_PROCESS),
   bfd_rt_priority: warned(SCHEDULING),
-  vrrp_rlimit_rttime: warned(SCHEDULING),
+  vrrp_rlimit_rttime: warned('RLIMIT_RTTIME is not set (a JavaScript garbage collection may exceed it without a blocking call)'),
   checker_rlimit_rttime: warned(SCHEDULING),
   bfd_rlimit_rttime: warned(SCHEDULING),
   vrrp_netlink_cmd_rcv_bufs: warned(BUFFERS),

@@ -11,7 +11,7 @@ import { nodeConfigFs, readConfigFile, type ConfigFs } from '../fs.js';
 import { sourceLines } from '../source.js';
 import { tokenizeLines } from '../tokenizer.js';
 import type { ConfigWarning, LoadResult } from '../types.js';
-import type { ScriptHost } from '../../health/script-plan.js';
+import type { ScriptHost } from '../../health/script-rules.js';
 import type { ConfigDraft } from './draft.js';
 import { finish } from './finish.js';
 import { Kit } from './kit.js';

@@ -19,7 +19,7 @@ import type { ConfigFs } from '../fs.js';
 import { tokenizeLines } from '../tokenizer.js';
 import type { ConfigWarning, LoadResult, VirtualServerSpec } from '../types.js';
 import type { KeyFileReader } from '../../vrrp/auth-hmac/keys.js';
-import type { ScriptHost } from '../../health/script-plan.js';
+import type { PathStat, ScriptHost } from '../../health/script-rules.js';
 import { finishVirtualServer } from './finish.js';
 import { emptyDraft, keyReaderOf, parseTracked, type KeepalivedParseOptions, type ParseTrack } from './index.js';
 import { Kit } from './kit.js';
@@ -80,6 +80,7 @@ function reuseRefused(previous: KeepalivedRead, options: KeepalivedParseOptions)
 
 const LANGUAGE = /[@$~]/;
 const INCLUDE_LINE = /^\s*include[rmwba]?(?:\s|$)/;
+const SCRIPTS = /MISC_CHECK|misc_path|notify_up|notify_down|quorum_up|quorum_down/;
 
 function rereadOneBlock(previous: KeepalivedRead, text: string, options: KeepalivedParseOptions): KeepalivedRead | string {
   const old = previous.text;
@@ -117,6 +118,8 @@ function rereadOneBlock(previous: KeepalivedRead, text: string, options: Keepali
   const lines = newBlock.split('\n');
   for (const t of [...lines, ...oldBlock.split('\n')]) {
     if (LANGUAGE.test(t) || INCLUDE_LINE.test(t)) return 'the block uses the config language or include';
+    // The file's first script reports the default script user: scripts are decided for the whole file.
+    if (SCRIPTS.test(t)) return 'the block runs scripts';
   }
   try {
     return rereadBlock(previous, text, options, { k, lines, newStarts });
@@ -154,13 +157,9 @@ function rereadBlock(previous: KeepalivedRead, text: string, options: Keepalived
     return 'the block names an undefined group';
   }
   const finishWarnings: ConfigWarning[] = [];
-  const lookup = {
-    ...(recording.scripts ? { scripts: recording.scripts } : {}),
-    ...(recording.interfaceOfAddress ? { interfaceOfAddress: recording.interfaceOfAddress } : {}),
-    ...(recording.mtuOf ? { mtuOf: recording.mtuOf } : {}),
-  };
   const finishKit = new Kit(finishWarnings, recording.keyReader!);
-  const spec: VirtualServerSpec = finishVirtualServer(vsDraft, { global: config.global, trackFiles: config.trackFiles }, finishKit, lookup);
+  // No scripts in the block (checked above): the file's script rules are not needed.
+  const spec: VirtualServerSpec = finishVirtualServer(vsDraft, { global: config.global, trackFiles: config.trackFiles }, finishKit, undefined);
 
   // The warnings of the block take the places of the old ones; the ranges after them move.
   const i = st.virtualServer!;
@@ -231,10 +230,19 @@ function recordingOptions(options: KeepalivedParseOptions, calls: Map<string, Ho
   if (options.mtuOf) out.mtuOf = rec('mtuOf', options.mtuOf);
   const s: ScriptHost | undefined = options.scripts;
   if (s) {
-    const self = rec('scripts.self', () => s.self)();
-    out.scripts = { runAs: rec('scripts.runAs', (u: string, g?: string) => s.runAs(u, g)), inspect: rec('scripts.inspect', (p: string) => s.inspect(p)), self: self as ScriptHost['self'] };
+    out.scripts = {
+      lookupUser: rec('scripts.lookupUser', (u: string, g?: string) => s.lookupUser(u, g)),
+      fs: { realpath: rec('scripts.realpath', (p: string) => s.fs.realpath(p)), stat: rec('scripts.stat', (p: string) => pathStat(s.fs.stat(p))) },
+      searchPath: rec('scripts.searchPath', () => s.searchPath)() as string[],
+      self: rec('scripts.self', () => s.self)() as ScriptHost['self'],
+    };
   }
   return out;
+}
+
+/** What the rules read of a stat (a Stats object's times change with every run of the script). */
+function pathStat(st: PathStat): PathStat {
+  return { uid: st.uid, gid: st.gid, mode: st.mode };
 }
 
 /** Asks the host again what `fn` was asked (through freshly recording options). */
@@ -250,8 +258,10 @@ function ask(o: KeepalivedParseOptions, fn: string, args: unknown[]): Answer {
     case 'interfaceOfAddress': return answer(() => o.interfaceOfAddress?.(a[0]!));
     case 'mtuOf': return answer(() => o.mtuOf?.(a[0]!));
     case 'scripts.self': return answer(() => o.scripts?.self);
-    case 'scripts.runAs': return answer(() => o.scripts?.runAs(a[0]!, a[1]));
-    case 'scripts.inspect': return answer(() => o.scripts?.inspect(a[0]!));
+    case 'scripts.searchPath': return answer(() => o.scripts?.searchPath);
+    case 'scripts.lookupUser': return answer(() => o.scripts?.lookupUser(a[0]!, a[1]));
+    case 'scripts.realpath': return answer(() => o.scripts?.fs.realpath(a[0]!));
+    case 'scripts.stat': return answer(() => o.scripts?.fs.stat(a[0]!));
     default: return { error: `unknown host question ${fn}` };
   }
 }

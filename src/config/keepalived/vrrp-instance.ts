@@ -1,7 +1,8 @@
 // vrrp_instance NAME { ... }: one virtual router. Read into an InstanceDraft; finish.ts resolves
 // it against global_defs (version, GARP, strict) once the whole file is read.
 import type { Statement } from '../block-parser.js';
-import { argText, boolArg, fail, intArg, ipArg, timerArg, whereOf } from '../values.js';
+import { argText, boolArg, fail, familyOf, intArg, ipArg, optArg, parseCidr, timerArg, whereOf } from '../values.js';
+import type { GarpExtraIf } from '../types.js';
 import type { ConfigDraft, GarpKey, InstanceDraft } from './draft.js';
 import { implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
 import { authentication, unicastPeers, virtualAddresses } from './vrrp-addresses.js';
@@ -18,11 +19,56 @@ const sourceIp: Handler<InstanceDraft> = (s, d) => {
   d.unicastSrcWhere = whereOf(s);
 };
 
+const MAC = /^[0-9a-f]{1,2}([:-][0-9a-f]{1,2}){4,5}$/i;
+
+/** use_vmac [NAME] [MAC]: a word that looks like a MAC (5 or 6 bytes) is the MAC. */
+const useVmac: Handler<InstanceDraft> = (s, d) => {
+  const v: { name?: string; mac?: string } = {};
+  for (const a of s.args.map((x) => x.text)) {
+    if (MAC.test(a) && v.mac === undefined) v.mac = a;
+    else if (v.name === undefined && v.mac === undefined && /^[^\s/:]{1,15}$/.test(a)) v.name = a;
+    else fail(s, `use_vmac: '${a}' is neither an interface name (up to 15 characters) nor a MAC address`);
+  }
+  if (v.mac !== undefined && parseInt(v.mac.split(/[:-]/)[0]!, 16) & 1) fail(s, `use_vmac: ${v.mac} is a multicast MAC address`);
+  d.vmac = v;
+  d.at.vmac = whereOf(s);
+};
+
+/** use_ipvlan [NAME] [ADDRESS[/LEN]] [bridge|private|vepa]. */
+const useIpvlan: Handler<InstanceDraft> = (s, d) => {
+  const v: NonNullable<InstanceDraft['ipvlan']> = {};
+  for (const a of s.args.map((x) => x.text)) {
+    if (a === 'bridge' || a === 'private' || a === 'vepa') v.mode = a;
+    else if (/^[0-9a-f.:]+(\/\d+)?$/i.test(a) && /[.:]/.test(a)) {
+      const c = parseCidr(s, a, 'use_ipvlan');
+      v.address = `${c.address}/${c.prefixLength}`;
+    } else if (v.name === undefined && /^[^\s/:]{1,15}$/.test(a)) v.name = a;
+    else fail(s, `use_ipvlan: unexpected '${a}' (use_ipvlan [NAME] [ADDRESS] [bridge|private|vepa])`);
+  }
+  d.ipvlan = v;
+};
+
+/** garp_extra_if [all] SECONDS (0 turns it off; at most a day). */
+export function garpExtraIf(s: Statement): GarpExtraIf {
+  const all = optArg(s, 0) === 'all';
+  const intervalS = intArg(s, all ? 1 : 0, 0, 86400, 'interval');
+  return { intervalS, all };
+}
+
+/** mcast_dst_ip: a multicast address; IPv6 ones link-local (ffX2::). */
+export function multicastArg(s: Statement): string {
+  const a = ipArg(s, 0);
+  const ok = familyOf(a) === 4 ? /^2(2[4-9]|3\d)\./.test(a) : /^ff[0-9a-f]2:/i.test(a);
+  if (!ok) fail(s, `${s.keyword}: ${a} is not ${familyOf(a) === 4 ? 'an IPv4 multicast address' : 'a link-local IPv6 multicast address (ffX2::)'}`);
+  return a;
+}
+
 export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   state: implemented((s, d) => {
     const v = argText(s, 0, 'state');
     if (v !== 'MASTER' && v !== 'BACKUP') fail(s, `state: '${v}' is not MASTER or BACKUP`);
     d.state = v;
+    d.at.state = whereOf(s);
   }),
   interface: implemented((s, d) => (d.interface = argText(s, 0, 'interface name'))),
   virtual_router_id: implemented((s, d) => (d.virtualRouterId = intArg(s, 0, 1, 255))),
@@ -47,20 +93,31 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   virtual_ipaddress_excluded: implemented((s, d, kit) => {
     for (const v of virtualAddresses(s, kit)) d.excluded.push(v);
   }),
-  unicast_src_ip: implemented(sourceIp),
+  unicast_src_ip: implemented((s, d, kit) => {
+    sourceIp(s, d, kit);
+    d.unicastSrcKeyword = true;
+  }),
   mcast_src_ip: implemented(sourceIp),
   unicast_peer: implemented((s, d, kit) => {
     d.unicastPeersWhere = whereOf(s);
     for (const p of unicastPeers(s, kit)) d.unicastPeers.push(p);
   }),
-  // vipd always takes unicast adverts from the listed peers only.
   check_unicast_src: implemented((s, d) => (d.checkUnicastSrc = boolArg(s, 0))),
   nopreempt: implemented((_s, d) => (d.preempt = false)),
   preempt: implemented((_s, d) => (d.preempt = true)),
-  preempt_delay: implemented((s, d) => (d.preemptDelay = timerArg(s, 0, 1000))),
-  accept: implemented((_s, d) => (d.accept = true)),
-  no_accept: warned('packets to the VIPs are not dropped while master', (_s, d) => (d.accept = false)),
-  strict_mode: warned("received adverts are not checked strictly and no filter drops packets to the VIPs (strict mode's authentication ban and no_accept default do apply)", (s, d) => (d.strict = boolArg(s, 0))),
+  preempt_delay: implemented((s, d) => {
+    d.preemptDelay = timerArg(s, 0, 1000);
+    d.at.preemptDelay = whereOf(s);
+  }),
+  accept: implemented((s, d) => {
+    d.accept = true;
+    d.at.accept = whereOf(s);
+  }),
+  no_accept: implemented((s, d) => {
+    d.accept = false;
+    d.at.accept = whereOf(s);
+  }, { note: 'traffic to the VIPs of a master that is not the owner is dropped (nftables tables ip/ip6 vipd_vrrp)' }),
+  strict_mode: implemented((s, d) => (d.strict = boolArg(s, 0))),
   track_interface: implemented((s, d, kit) => trackInterfaces(s, d.trackInterfaces, kit)),
   track_script: implemented((s, d, kit) => trackScripts(s, d.trackScripts, kit)),
   track_file: implemented((s, d, kit) => trackRefs(s, d.trackFiles, kit, FILE_WEIGHT)),
@@ -80,19 +137,29 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   no_virtual_ipaddress: implemented((_s, d) => (d.noVips = true)),
   dont_track_primary: implemented((_s, d) => (d.dontTrackPrimary = true)),
   track_bfd: warned('no BFD session is tracked'),
-  use_vmac: warned("no VMAC interface is created (the VIPs go on the instance's interface)"),
-  use_vmac_addr: warned('no VMAC interface is created'),
-  vmac_xmit_base: warned('no VMAC interface is created'),
-  use_ipvlan: warned("no ipvlan interface is created (the VIPs go on the instance's interface)"),
+  use_vmac: implemented(useVmac),
+  use_vmac_addr: warned('no VMAC is created for the VIPs on other interfaces'),
+  vmac_xmit_base: implemented((_s, d) => (d.vmacXmitBase = true)),
+  use_ipvlan: implemented(useIpvlan),
   vrf: warned('the instance is not bound to a VRF'),
-  mcast_dst_ip: warned('IPv4 adverts go to 224.0.0.18, IPv6 adverts to ff02::12'),
-  track_src_ip: warned('a change of the source address is not tracked'),
-  unicast_fault_no_peer: warned('a unicast instance without peers is not put in FAULT'),
-  unicast_ttl: warned('unicast adverts are sent with TTL 255 and any TTL is accepted'),
-  old_unicast_checksum: warned('unicast adverts carry the RFC checksum'),
-  garp_extra_if: warned('no periodic GARP/NA is sent on the other interfaces of VIPs'),
-  lower_prio_no_advert: warned('a master still answers a lower-priority advert with its own'),
-  higher_prio_send_advert: warned('a master does not send an advert before yielding to a higher priority'),
+  mcast_dst_ip: implemented((s, d) => (d.mcastDstIp = multicastArg(s))),
+  track_src_ip: implemented((_s, d) => (d.trackSrcIp = true)),
+  unicast_fault_no_peer: implemented((_s, d) => (d.unicastFaultNoPeer = true)),
+  unicast_ttl: implemented((s, d) => (d.unicastTtl = intArg(s, 0, 0, 255))),
+  old_unicast_checksum: implemented((s, d) => {
+    const a = optArg(s, 0);
+    if (a !== undefined && a !== 'never') fail(s, `old_unicast_checksum: '${a}' is not never`);
+    d.oldUnicastChecksum = a === 'never' ? 'never' : 'send';
+  }),
+  garp_extra_if: implemented((s, d) => (d.garpExtraIf = garpExtraIf(s))),
+  lower_prio_no_advert: implemented((s, d) => {
+    d.lowerPrioNoAdvert = boolArg(s, 0);
+    d.at.lowerPrio = whereOf(s);
+  }),
+  higher_prio_send_advert: implemented((s, d) => {
+    d.higherPrioSendAdvert = boolArg(s, 0);
+    d.at.higherPrio = whereOf(s);
+  }),
   timer_expired_backup: warned('the backup does not change its priority when its timer expires'),
   v3_checksum_as_v2: warned('VRRPv3 adverts carry the RFC 5798 checksum (both checksums are accepted)'),
   virtual_routes: VIRTUAL_ROUTES,
@@ -123,6 +190,7 @@ export function vrrpInstance(st: Statement, config: ConfigDraft, kit: Kit): void
     nativeIpv6: false,
     notify: {},
     garp: {},
+    at: {},
     where: whereOf(st),
   };
   kit.apply(kit.needBlock(st), VRRP_INSTANCE, d, `vrrp_instance ${name}`);

@@ -7,7 +7,7 @@ import type { NetlinkMessage } from '../netlink/message.js';
 import { bytesToIp, ipFamily, ipToBytes, type IpFamily } from '../ip-address.js';
 import { AF_INET, AF_INET6 } from '../constants.js';
 import {
-  IFADDRMSG_LEN, IFA_ADDRESS, IFA_F_NODAD, IFA_FLAGS, IFA_LABEL, IFA_LOCAL, RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR,
+  IFADDRMSG_LEN, IFA_ADDRESS, IFA_BROADCAST, IFA_F_NODAD, IFA_FLAGS, IFA_LABEL, IFA_LOCAL, RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR,
 } from './constants.js';
 
 export interface Address {
@@ -35,6 +35,10 @@ export interface AddressSpec {
   scope?: number;
   /** IFA_F_NODAD: usable at once, no duplicate address detection (IPv6). */
   noDad?: boolean;
+  /** IFA_BROADCAST (IPv4; `ip addr add ... brd`). */
+  broadcast?: string;
+  /** The other end of a point-to-point address (`peer`): IFA_ADDRESS; deleting needs it too. */
+  peer?: string;
 }
 
 export type ExistPolicy = 'ok' | 'error' | 'replace';
@@ -108,10 +112,17 @@ function addressBody(a: AddressSpec, withExtras: boolean): Buffer {
     family: afOf(family), prefixLength: a.prefixLength, flags, scope: withExtras ? a.scope ?? 0 : 0, index: a.ifindex,
   });
   const bytes = ipToBytes(a.address);
-  // Same order as iproute2: IFA_LOCAL, IFA_LABEL, IFA_ADDRESS, then IFA_FLAGS when the flags need 32 bits.
+  const peer = a.peer === undefined ? undefined : ipToBytes(a.peer);
+  if (peer && peer.length !== bytes.length) throw new RangeError(`peer ${a.peer} is not of ${a.address}'s family`);
+  const broadcast = withExtras && a.broadcast !== undefined && family === 4 ? ipToBytes(a.broadcast) : undefined;
+  if (broadcast && broadcast.length !== 4) throw new RangeError(`broadcast ${a.broadcast} is not IPv4`);
+  // Same order as `ip addr add A/N [peer P] [brd B] [label L]`: IFA_LOCAL, IFA_ADDRESS (peer),
+  // IFA_BROADCAST, IFA_LABEL, IFA_ADDRESS (local, without a peer), IFA_FLAGS when the flags need 32 bits.
   const e = new AttributeEncoder().bytes(IFA_LOCAL, bytes);
+  if (peer) e.bytes(IFA_ADDRESS, peer);
+  if (broadcast) e.bytes(IFA_BROADCAST, broadcast);
   if (withExtras && a.label !== undefined && family === 4) e.string(IFA_LABEL, a.label);
-  e.bytes(IFA_ADDRESS, bytes);
+  if (!peer) e.bytes(IFA_ADDRESS, bytes);
   if (flags > 0xff) e.uint32(IFA_FLAGS, flags);
   return Buffer.concat([hdr, e.encode()]);
 }
@@ -122,6 +133,6 @@ export function addAddressRequest(a: AddressSpec, exist: ExistPolicy = 'error'):
   return { type: RTM_NEWADDR, flags, data: addressBody(a, true) };
 }
 
-export function deleteAddressRequest(a: { ifindex: number; address: string; prefixLength: number }): NetlinkRequest {
+export function deleteAddressRequest(a: { ifindex: number; address: string; prefixLength: number; peer?: string }): NetlinkRequest {
   return { type: RTM_DELADDR, flags: 0, data: addressBody(a, false) };
 }

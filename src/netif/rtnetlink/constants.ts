@@ -61,6 +61,12 @@ export const MACVLAN_MODE_PRIVATE = 1;
 export const MACVLAN_MODE_VEPA = 2;
 export const MACVLAN_MODE_BRIDGE = 4;
 export const MACVLAN_MODE_PASSTHRU = 8;
+// <linux/if_link.h>: IFLA_IPVLAN_* in IFLA_INFO_DATA of kind "ipvlan".
+export const IFLA_IPVLAN_MODE = 1;
+export const IFLA_IPVLAN_FLAGS = 2;
+export const IPVLAN_MODE_L2 = 0;
+export const IPVLAN_F_PRIVATE = 0x01;
+export const IPVLAN_F_VEPA = 0x02;
 
 /** Interface flags (net_device_flags). */
 export const IFF_UP = 0x1;

@@ -4,11 +4,12 @@ import { AttributeDecoder, AttributeEncoder } from '../netlink/attributes.js';
 import type { NetlinkRequest } from '../netlink/conn.js';
 import { NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL } from '../netlink/constants.js';
 import type { NetlinkMessage } from '../netlink/message.js';
-import { bytesToMac } from '../ip-address.js';
+import { bytesToMac, macToBytes } from '../ip-address.js';
 import {
-  IFF_UP, IFINFOMSG_LEN, IFLA_ADDRESS, IFLA_IFNAME, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO,
-  IFLA_MACVLAN_MODE, IFLA_MASTER, IFLA_MTU, IFLA_OPERSTATE, MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PASSTHRU,
-  MACVLAN_MODE_PRIVATE, MACVLAN_MODE_VEPA, OPERSTATES, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK,
+  IFF_UP, IFINFOMSG_LEN, IFLA_ADDRESS, IFLA_IFNAME, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_IPVLAN_FLAGS, IFLA_IPVLAN_MODE,
+  IFLA_LINK, IFLA_LINKINFO, IFLA_MACVLAN_MODE, IFLA_MASTER, IFLA_MTU, IFLA_OPERSTATE, IPVLAN_F_PRIVATE, IPVLAN_F_VEPA,
+  IPVLAN_MODE_L2, MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PASSTHRU, MACVLAN_MODE_PRIVATE, MACVLAN_MODE_VEPA, OPERSTATES,
+  RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK,
 } from './constants.js';
 
 export interface Link {
@@ -32,15 +33,22 @@ export interface Link {
 }
 
 export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru';
+/** ipvlan flags of an L2 ipvlan (its mode is always L2 here, as keepalived's). */
+export type IpvlanMode = 'bridge' | 'private' | 'vepa';
 
 export interface CreateLinkSpec {
   name: string;
-  kind: 'dummy' | 'macvlan';
-  /** ifindex of the lower device (macvlan). */
+  kind: 'dummy' | 'macvlan' | 'ipvlan';
+  /** ifindex of the lower device (macvlan, ipvlan). */
   parent?: number;
-  mode?: MacvlanMode;
+  /** macvlan mode, or ipvlan L2 flags. */
+  mode?: MacvlanMode | IpvlanMode;
+  /** Link-layer address "aa:bb:cc:dd:ee:ff" (IFLA_ADDRESS). */
+  mac?: string;
   up?: boolean;
 }
+
+const IPVLAN_FLAGS: Record<IpvlanMode, number> = { bridge: 0, private: IPVLAN_F_PRIVATE, vepa: IPVLAN_F_VEPA };
 
 const MACVLAN_MODES: Record<MacvlanMode, number> = {
   private: MACVLAN_MODE_PRIVATE, vepa: MACVLAN_MODE_VEPA, bridge: MACVLAN_MODE_BRIDGE, passthru: MACVLAN_MODE_PASSTHRU,
@@ -104,14 +112,23 @@ export function getLinkRequest(which: number | string): NetlinkRequest {
 /** RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL, laid out as `ip link add` does. */
 export function createLinkRequest(spec: CreateLinkSpec): NetlinkRequest {
   const e = new AttributeEncoder();
+  // iproute2's order: address, lower device, name, link info.
+  if (spec.mac !== undefined) e.bytes(IFLA_ADDRESS, macToBytes(spec.mac));
   if (spec.parent !== undefined) e.uint32(IFLA_LINK, spec.parent);
   e.string(IFLA_IFNAME, spec.name);
   e.nested(IFLA_LINKINFO, (info) => {
     // iproute2 sends the kind without a NUL (NLA_STRING accepts both); match it byte for byte.
     info.bytes(IFLA_INFO_KIND, Buffer.from(spec.kind));
     if (spec.kind === 'macvlan' && spec.mode) {
-      const mode = MACVLAN_MODES[spec.mode];
+      const mode = MACVLAN_MODES[spec.mode as MacvlanMode];
+      if (mode === undefined) throw new Error(`macvlan mode ${spec.mode} does not exist`);
       info.nested(IFLA_INFO_DATA, (data) => data.uint32(IFLA_MACVLAN_MODE, mode));
+    }
+    if (spec.kind === 'ipvlan') {
+      const flags = IPVLAN_FLAGS[(spec.mode ?? 'bridge') as IpvlanMode];
+      if (flags === undefined) throw new Error(`ipvlan mode ${spec.mode} does not exist`);
+      // u16 attributes, as iproute2 sends them (`ip link add ... type ipvlan mode l2 private`).
+      info.nested(IFLA_INFO_DATA, (data) => data.uint16(IFLA_IPVLAN_MODE, IPVLAN_MODE_L2).uint16(IFLA_IPVLAN_FLAGS, flags));
     }
   });
   const hdr = encodeIfinfomsg(spec.up ? { flags: IFF_UP, change: IFF_UP } : {});

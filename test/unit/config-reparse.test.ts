@@ -86,6 +86,7 @@ t.test('what is not one block reads the whole file', async (t) => {
     ['global_defs, same lines', conf().replace('checker_log_all_failures', 'lvs_flush'), /not inside a virtual_server/],
     ['a line added to a block', conf({}, { 4: '\n        inhibit_on_failure' }), /lines were added/],
     ['a definition in the block', conf().replace('weight 1\n    }\n}\nvirtual_server 10.2.0.3', 'weight $W\n    }\n}\nvirtual_server 10.2.0.3'), /config language/],
+    ['a block with a script', conf({}, { 7: '\n        notify_up /bin/true' }).replace('weight 1\n        notify_up', 'weight 1 notify_up').replace(/\n(\s+)notify_up/, ' notify_up'), /lines were added|runs scripts/],
     ['an include in the block', conf().replace('    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n    real_server 10.3.0.4', '    include /k/x.conf\n    lb_kind NAT\n    protocol TCP\n    real_server 10.3.0.4'), /config language or include/],
   ];
   for (const [what, text, why] of cases) {

@@ -11,6 +11,7 @@ import type { ResolvedInstanceConfig as InstanceConfig } from '../vrrp/instance-
 import { instanceConfig, mapVirtualServer, trackSpecs, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
 import { hostChanges, hostSetup, type HostChanges } from './k0s-host.js';
 import { authHmacChanges } from '../vrrp/instance-auth.js';
+import { instancesConflict } from '../vrrp/demux.js';
 
 /** notify_master / notify_backup / notify_fault / notify_stop / notify of an instance or a sync group. */
 export interface GroupNotifySpec {
@@ -140,9 +141,29 @@ function mapped<T>(what: string, where: SourceRef, fn: () => T): T {
 }
 
 export function instanceDefinitions(config: VipdConfig): InstanceDefinition[] {
-  return config.vrrpInstances.map((i) => mapped(`vrrp_instance ${i.name}`, i.where, () => ({
+  const defs = config.vrrpInstances.map((i) => mapped(`vrrp_instance ${i.name}`, i.where, () => ({
     name: i.name, config: instanceConfig(i, config), tracks: trackSpecs(i, config), notify: notifySpec(i, config), where: i.where,
   })));
+  refuseSharedVrids(defs);
+  return defs;
+}
+
+/**
+ * The router's own rule (one VRID per interface, family and multicast group or unicast peer), on
+ * the resolved configs, so `-t` refuses what start would (e.g. two k0s instances on one interface
+ * named once by MAC address, once by name, would not meet here: the router resolves those later).
+ */
+function refuseSharedVrids(defs: InstanceDefinition[]): void {
+  const byVrid = new Map<number, InstanceDefinition[]>();
+  for (const d of defs) {
+    const same = byVrid.get(d.config.vrid) ?? [];
+    for (const o of same) {
+      const why = instancesConflict(o.config, d.config);
+      if (why) throw new ConfigError(`vrrp_instance ${d.name}: virtual_router_id ${d.config.vrid} is already used by ${o.name} on ${d.config.interface || 'no interface'} (IPv${d.config.family}, ${why})`, d.where);
+    }
+    same.push(d);
+    byVrid.set(d.config.vrid, same);
+  }
 }
 
 /** Source positions and the command text as written are not behaviour: moving a line changes nothing. */

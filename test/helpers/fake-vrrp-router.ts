@@ -11,6 +11,7 @@ import type { VrrpChannel } from '../../src/vrrp/channel.js';
 import { effectivePriority } from '../../src/vrrp/track/tracker-state.js';
 import { asTracked, upDownEffect } from '../../src/vrrp/track/effect.js';
 import { VipdError } from '../../src/errors.js';
+import { instancesConflict } from '../../src/vrrp/demux.js';
 import type { RtNetlink } from '../../src/netif/rtnetlink.js';
 import type { VrrpRouterPort } from '../../src/daemon/deps.js';
 
@@ -44,9 +45,9 @@ export class FakeVrrpRouter extends EventEmitter<RouterEvents> implements VrrpRo
     if (this.#entries.has(cfg.name)) throw new VipdError('VIPD_ERR_DUPLICATE', `VRRP instance ${cfg.name} exists already`);
     for (const e of this.#entries.values()) {
       const c = e.instance.config;
-      if (c.vrid === cfg.vrid && c.family === cfg.family && c.interface === cfg.interface) {
-        throw new VipdError('VIPD_ERR_DUPLICATE', `VRRP instances ${c.name} and ${cfg.name} both use VRID ${cfg.vrid} on ${cfg.interface}`);
-      }
+      // The real router's rule (src/vrrp/demux.ts).
+      const why = instancesConflict(c, cfg);
+      if (why) throw new VipdError('VIPD_ERR_DUPLICATE', `VRRP instances ${c.name} and ${cfg.name} both use VRID ${cfg.vrid} on ${cfg.interface}: ${why}`);
     }
     const l = await this.rt.link(cfg.interface);
     const link: LinkInfo = { ifindex: l.index, name: l.name, mac: l.mac };

@@ -39,6 +39,8 @@ export class ConfigLanguage {
   private readonly vars = new Map<string, string[]>();
   private pending: { name: string; lines: string[]; where: SourceRef } | undefined;
   private readonly random: () => number;
+  /** ${_RANDOM} was expanded: another read of the same text may give another configuration. */
+  randomUsed = false;
 
   constructor(private readonly options: ConfigLanguageOptions) {
     this.random = options.random ?? Math.random;
@@ -139,6 +141,7 @@ export class ConfigLanguage {
       case '_RANDOM': {
         const [lo = 0, hi = 32767] = args === '' ? [] : args.split(/\s+/).map(Number);
         if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < lo) throw new ConfigError(`\${_RANDOM ${args}}: expected MIN MAX, non-negative integers`, where);
+        this.randomUsed = true;
         return [String(lo + Math.floor(this.random() * (hi - lo + 1)))];
       }
       default:

@@ -19,6 +19,7 @@ import { metricFamilies, statusReport, type ReportSources } from './report.js';
 import { ScriptPolicy, checkConfigScripts } from './script-policy.js';
 import type { DaemonOptions } from './options.js';
 import type { MetricFamily } from './metrics.js';
+import type { ReloadTiming } from './reload-timing.js';
 
 export type DaemonSettings = Pick<DaemonOptions, 'logDetail' | 'vrrpOnly' | 'checkOnly'>;
 
@@ -88,9 +89,10 @@ export class Daemon {
    * servers are replaced as a set: unchanged real servers keep their health state. A step that
    * fails does not stop the others; the failures are thrown together at the end.
    */
-  async reload(config: VipdConfig): Promise<void> {
+  async reload(config: VipdConfig, timing?: ReloadTiming): Promise<void> {
     const plan = planReload(this.#config, config);
     this.#config = config;
+    timing?.mark('plan');
     const failures: StepFailure[] = [];
     if (this.#vrrp) {
       await this.#host.apply(plan.host).catch((error: Error) => failures.push({ instance: 'k0s host setup', error }));
@@ -98,8 +100,9 @@ export class Daemon {
       failures.push(...await this.#vrrp.apply(plan.instances, plan.syncGroups, false));
       await this.#routes?.apply(routeSets(config));
       this.#scriptSummary();
+      timing?.mark('vrrp');
     }
-    await this.#ipvs?.apply(plan.virtualServers);
+    await this.#ipvs?.apply(plan.virtualServers, timing);
     await this.#proxy?.apply(plan.proxy).catch((error: Error) => failures.push({ instance: 'k0s', error }));
     if (failures.length) throw new Error(failures.map((f) => `${f.instance}: ${f.error.message}`).join('; '));
   }

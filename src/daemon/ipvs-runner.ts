@@ -17,6 +17,7 @@ import type { DaemonDeps } from './deps.js';
 import type { LocalAddressWatch } from './local-addresses.js';
 import type { VirtualServerPlan } from './reload-plan.js';
 import { RealServerNotifier } from './real-server-notify.js';
+import type { ReloadTiming } from './reload-timing.js';
 import { realServerLine, virtualServerLine } from '../vrrp/notify-lines.js';
 
 /** Whether this node programs IPVS now. */
@@ -106,7 +107,19 @@ export class IpvsRunner {
     this.#onLine = opts.onLine;
   }
 
-  async apply(plan: VirtualServerPlan): Promise<void> {
+  /** The reload being timed, while its apply runs. */
+  #timing: ReloadTiming | undefined;
+
+  async apply(plan: VirtualServerPlan, timing?: ReloadTiming): Promise<void> {
+    this.#timing = timing;
+    try {
+      await this.#applyPlan(plan);
+    } finally {
+      this.#timing = undefined;
+    }
+  }
+
+  async #applyPlan(plan: VirtualServerPlan): Promise<void> {
     const vs = this.#roles.virtualServers;
     const needed = (vs && (plan.mapped.length > 0 || !!plan.timeouts || !!this.#manager || !!this.#timeoutsSet))
       || (this.#roles.syncDaemon && (!!plan.syncDaemon || !!this.#syncRunning?.length));
@@ -127,7 +140,10 @@ export class IpvsRunner {
     this.#watchLocalAddresses(plan.mapped.some((m) => m.config.haSuspend));
     const active = ipvsActive(plan, this.#isMaster);
     if (this.#manager.active !== active) await this.#manager.setActive(active);
-    await this.#manager.setVirtualServers(plan.mapped.map((m) => m.config));
+    this.#timing?.mark('ipvs runner');
+    const applied = this.#manager.setVirtualServers(plan.mapped.map((m) => m.config));
+    this.#timing?.mark('checkers');
+    await applied;
     this.#scheduleAudit(this.#audit.passGapMs);
   }
 
@@ -234,6 +250,8 @@ export class IpvsRunner {
     m.on('quorumUp', (e) => this.#onLine?.(virtualServerLine(e.service, true)));
     m.on('quorumDown', (e) => this.#onLine?.(virtualServerLine(e.service, false)));
     m.on('applied', (r) => {
+      const t = this.#timing;
+      if (t && r.timing) t.ended('ipvs apply queue', [['reconciler diff', r.timing.planMs], ['netlink send', r.timing.sendMs]], r.sent ? 'netlink send' : undefined);
       for (const f of r.failed) this.#log.error({ op: f.op.kind }, `IPVS: ${f.error.message}`);
       if (this.#logDetail && r.sent) this.#log.debug({ sent: r.sent }, 'IPVS table updated');
     });

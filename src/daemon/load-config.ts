@@ -1,6 +1,8 @@
 // Chooses the configuration source the command line names (keepalived.conf or k0s YAML). The k0s
 // reader (and the YAML library, ~3 MB of RSS) is imported only by a run that reads k0s YAML.
 import { loadKeepalivedConfig } from '../config/keepalived/index.js';
+import { rereadKeepalived, type KeepalivedRead, type RereadOutcome } from '../config/keepalived/reparse.js';
+import { nodeConfigFs, readConfigFile } from '../config/fs.js';
 import { interfaceMtu, interfaceOfAddress } from '../config/host-interfaces.js';
 import type { LoadResult } from '../config/types.js';
 import { defaultRouteInterface, interfaceForMac } from './host-facts.js';
@@ -19,12 +21,40 @@ export async function prepareConfigReader(opts: Pick<DaemonOptions, 'k0sConfig'>
   if (opts.k0sConfig) k0sReader ??= await import('../config/k0s.js');
 }
 
+const keepalivedOptions = (opts: ConfigSource) =>
+  // Scripts are checked as keepalived checks them at load (user, file, permissions).
+  ({ interfaceOfAddress, mtuOf: interfaceMtu, scripts: nodeScriptHost(), ...(opts.configId !== undefined ? { configId: opts.configId } : {}) });
+
+/**
+ * The daemon's reads of its configuration: a SIGHUP after a change inside one virtual_server
+ * re-reads that block only (config/keepalived/reparse.ts), when the result is provably the same.
+ */
+export class ConfigLoader {
+  #opts: ConfigSource;
+  #last: KeepalivedRead | undefined;
+  /** How the last load read keepalived.conf. */
+  lastRead: Omit<RereadOutcome, 'read'> | undefined;
+
+  constructor(opts: ConfigSource) {
+    this.#opts = opts;
+  }
+
+  /** Throws ConfigError (and then keeps what it had read before). */
+  load(): LoadResult {
+    const opts = this.#opts;
+    if (opts.k0sConfig) return loadDaemonConfig(opts);
+    const file = opts.configFile;
+    const text = readConfigFile(nodeConfigFs, file);
+    const out = rereadKeepalived(this.#last, text, { ...keepalivedOptions(opts), file, fs: nodeConfigFs });
+    this.#last = out.read;
+    this.lastRead = { how: out.how, ...(out.why ? { why: out.why } : {}) };
+    return out.read.result;
+  }
+}
+
 /** Throws ConfigError; with --k0s-config, after prepareConfigReader(). */
 export function loadDaemonConfig(opts: ConfigSource): LoadResult {
-  if (!opts.k0sConfig) {
-    // Scripts are checked as keepalived checks them at load (user, file, permissions).
-    return loadKeepalivedConfig(opts.configFile, { interfaceOfAddress, mtuOf: interfaceMtu, scripts: nodeScriptHost(), ...(opts.configId !== undefined ? { configId: opts.configId } : {}) });
-  }
+  if (!opts.k0sConfig) return loadKeepalivedConfig(opts.configFile, keepalivedOptions(opts));
   if (!k0sReader) throw new Error('loadDaemonConfig: prepareConfigReader() was not called for --k0s-config');
   return k0sReader.loadK0sConfig(opts.k0sConfig, {
     defaultInterface: () => defaultRouteInterface(),

@@ -8,8 +8,9 @@ import { createLogger, type Logger } from './logger.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { serveStatus } from './status-server.js';
 import { serveMetrics } from './metrics.js';
-import { loadDaemonConfig, prepareConfigReader } from './load-config.js';
+import { ConfigLoader, prepareConfigReader } from './load-config.js';
 import { Daemon } from './daemon.js';
+import { ReloadTiming } from './reload-timing.js';
 import { prepareStateDir, writeStateFile } from './state-files.js';
 import { formatWarning, type LoadResult } from '../config/types.js';
 import { ConfigError } from '../errors.js';
@@ -31,9 +32,9 @@ function raisePriority(nice: number, log: Logger): void {
   }
 }
 
-function loadConfig(opts: DaemonOptions, log: Logger): LoadResult | undefined {
+function loadConfig(loader: ConfigLoader, log: Logger): LoadResult | undefined {
   try {
-    return loadDaemonConfig(opts);
+    return loader.load();
   } catch (err) {
     log.error({ code: (err as { code?: string }).code }, (err as Error).message);
     return undefined;
@@ -80,6 +81,7 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
   // for them and then releases everything (k0s may stop us at any time).
   let daemon: Daemon | undefined;
   let stopping = false;
+  const loader = new ConfigLoader(opts);
   let queue: Promise<void> = Promise.resolve();
   const serial = (fn: () => Promise<void>) => { queue = queue.then(fn); };
 
@@ -103,22 +105,29 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
   };
   const reload = () => {
     if (stopping) return;
+    const timing = new ReloadTiming();
     serial(async () => {
       // Checked again here: a stop (or a failed start) may have come first in the queue.
       if (stopping || !daemon) return;
       log.info('reloading');
+      timing.mark('queued');
       let next;
       try {
-        next = loadDaemonConfig(opts);
+        next = loader.load();
+        timing.mark(`read+parse (${loader.lastRead?.how ?? 'full'})`);
+        if (loader.lastRead?.why) log.debug(`reload read the whole file: ${loader.lastRead.why}`);
       } catch (err) {
         log.error({ code: (err as { code?: string }).code, file: (err as { file?: string }).file, line: (err as { line?: number }).line },
           `reload rejected, the running configuration stays: ${(err as Error).message}`);
         return;
       }
       for (const w of next.warnings) log.warn({ file: w.file, line: w.line }, formatWarning(w));
+      if (next.warnings.length) timing.mark('warnings');
       try {
-        await daemon.reload(next.config);
+        await daemon.reload(next.config, timing);
+        timing.mark('rest');
         log.info('reloaded');
+        log.debug(timing.fields(), timing.line());
       } catch (err) {
         // A ConfigError comes from planning, before anything was touched.
         if (err instanceof ConfigError) log.error({ code: err.code, file: err.file, line: err.line }, `reload rejected, the running configuration stays: ${err.message}`);
@@ -143,7 +152,7 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
   cleanups.push(() => { for (const [s, fn] of handlers) process.off(s, fn); });
 
   if (opts.k0sConfig) await prepareConfigReader(opts);
-  const loaded = loadConfig(opts, log);
+  const loaded = loadConfig(loader, log);
   if (!loaded) {
     finish(1);
     return exited;

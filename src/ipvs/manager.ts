@@ -101,6 +101,8 @@ interface VirtualServerRun {
   config: VirtualServerConfig;
   servers: Map<string, RealServerRun>;
   quorumUp: boolean;
+  /** What desired() gave for it, until something that feeds it changes (#updateQuorum runs on every such path). */
+  desired?: ServiceState[];
 }
 
 export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvents> {
@@ -204,6 +206,11 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   desired(): ServiceState[] {
     const out: ServiceState[] = [];
     for (const run of this.#vs.values()) {
+      // The same objects while nothing changed: the reconciler then skips the service at once.
+      if (run.desired) {
+        for (const s of run.desired) out.push(s);
+        continue;
+      }
       const health: RealServerHealth[] = [...run.servers.values()].map((rs) => ({
         destination: this.#weighted(rs),
         up: rs.up,
@@ -212,8 +219,8 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
       const destinations = programmedDestinations(health, run.quorumUp, run.config.sorryServer);
       // sorry_server_inhibit: the sorry server waits in the table at weight 0.
       if (run.quorumUp && run.config.sorryServer && run.config.sorryServerInhibit) destinations.push({ ...run.config.sorryServer, weight: 0 });
-      out.push({ service: run.config.service, destinations });
-      for (const service of run.config.extraServices ?? []) out.push({ service, destinations });
+      run.desired = [{ service: run.config.service, destinations }, ...(run.config.extraServices ?? []).map((service) => ({ service, destinations }))];
+      for (const s of run.desired) out.push(s);
     }
     return out;
   }
@@ -320,6 +327,8 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
           // A passing dynamic checker sets the weight; a failing one leaves it (its server is down).
           if (r.ok && JSON.stringify(r.weight) !== JSON.stringify(c.weight)) {
             c.weight = r.weight;
+            const run = this.#vs.get(service);
+            if (run) delete run.desired;
             if (!step.transition && rs.up) this.#reweighted(service);
           }
           if (step.transition) this.#recompute(service, dk, rs, r.reason);
@@ -355,6 +364,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   }
 
   #updateQuorum(service: string, run: VirtualServerRun): void {
+    delete run.desired;
     const health = [...run.servers.values()].map((rs) => ({ destination: this.#weighted(rs), up: rs.up, inhibitOnFailure: false }));
     const up = nextQuorumUp(run.quorumUp, aliveWeight(health), run.config.quorum ?? 1, run.config.hysteresis ?? 0);
     if (up !== run.quorumUp) {

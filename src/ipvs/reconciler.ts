@@ -6,6 +6,7 @@
 // in that apply whose destinations still fail is removed again, so none is left half-programmed.
 // audit() reads the table a few services at a time and repairs what others changed. It only ever
 // touches services it owns.
+import { performance } from 'node:perf_hooks';
 import { destinationKey, sameDestinationConfig, type Destination } from './destination.js';
 import { IpvsError } from './errors.js';
 import type { IpvsOp } from './ops.js';
@@ -54,7 +55,9 @@ function planAgainst(desired: ServiceState[], actualByKey: ReadonlyMap<string, S
     const key = serviceKey(want.service);
     if (desiredKeys.has(key)) continue; // first one wins; config validation reports duplicates
     desiredKeys.add(key);
-    planService(want, actualByKey.get(key), ops);
+    const have = actualByKey.get(key);
+    if (have !== want) planService(want, have, ops); // the very state applied last time: unchanged
+
   }
   for (const [key, have] of actualByKey) {
     if (!desiredKeys.has(key) && owned.has(key)) ops.push({ kind: 'removeService', service: serviceId(have.service) });
@@ -95,6 +98,8 @@ export interface ApplyResult {
   failed: FailedOp[];
   /** Keys of services created in this apply and removed again because their destinations failed. */
   rolledBack: string[];
+  /** Time spent (ms): reading the table (first apply), the diff, and the sends with their retries. */
+  timing?: { readMs: number; planMs: number; sendMs: number };
 }
 
 export interface AuditResult {
@@ -179,15 +184,25 @@ export class Reconciler {
   }
 
   async #apply(desired: ServiceState[]): Promise<ApplyResult> {
-    const result: ApplyResult = { sent: 0, failed: [], rolledBack: [] };
+    const timing = { readMs: 0, planMs: 0, sendMs: 0 };
+    const result: ApplyResult = { sent: 0, failed: [], rolledBack: [], timing };
+    let t = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const ms = now - t;
+      t = now;
+      return ms;
+    };
     const desiredKeys = new Set(desired.map((s) => serviceKey(s.service)));
     try {
       if (this.#readEveryApply || !this.#model) {
         const actual = await this.read(new Set([...desiredKeys, ...this.#owned]));
         this.#model = new Map(actual.map((s) => [serviceKey(s.service), s]));
+        timing.readMs = lap();
       }
       const model = this.#model;
       const ops = planAgainst(desired, model, this.#owned);
+      timing.planMs = lap();
       if (ops.length) {
         result.sent += ops.length;
         let failed = await this.#send(ops, model);
@@ -211,6 +226,7 @@ export class Reconciler {
           const key = serviceKey(want.service);
           if (touched.has(key) && !refused.has(key) && model.has(key) && uniqueDestinations(want.destinations)) model.set(key, want);
         }
+        timing.sendMs = lap();
       }
     } catch (err) {
       this.#model = undefined; // a failure of the socket, not a refusal: the model may be wrong now

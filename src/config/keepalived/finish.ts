@@ -29,7 +29,8 @@ export interface HostLookup {
   mtuOf?: (ifname: string) => number | undefined;
 }
 
-export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], files: string[], lookup: HostLookup = {}): VipdConfig {
+/** `vsWarnings`, when given, receives per virtual server the range of kit.warnings its finishing added. */
+export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], files: string[], lookup: HostLookup = {}, vsWarnings?: Array<[number, number]>): VipdConfig {
   const g = d.global;
   if (!d.lowerPrioDelaySet) g.garpLowerPrioDelay = g.garpMasterDelay;
   if (!d.lowerPrioRepeatSet) g.garpLowerPrioRepeat = g.garpMasterRepeat;
@@ -82,7 +83,12 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
     if (s.vs.target.kind !== 'group' || groupNames.has(s.vs.target.group)) return true;
     kit.instead(s.where, `virtual_server group '${s.vs.target.group}' is not defined`, 'this virtual server is skipped (not programmed)');
     return false;
-  }).map((s) => finishVirtualServer(s, d, kit, rules));
+  }).map((s) => {
+    const from = kit.warnings.length;
+    const vs = finishVirtualServer(s, d, kit, rules);
+    vsWarnings?.push([from, kit.warnings.length]);
+    return vs;
+  });
   const config: VipdConfig = {
     source,
     files,
@@ -362,7 +368,8 @@ function fitAdvert(inst: VrrpInstanceSpec, mtu: number | undefined, kit: Kit): v
   inst.virtualIpAddressesExcluded = [...vips.slice(max), ...inst.virtualIpAddressesExcluded];
 }
 
-function finishVirtualServer(d: VsDraft, config: ConfigDraft, kit: Kit, rules: ScriptRules | undefined): VirtualServerSpec {
+/** Needs of the whole file only global_defs and the track_files (reparse.ts finishes one block alone). */
+export function finishVirtualServer(d: VsDraft, config: Pick<ConfigDraft, 'global' | 'trackFiles'>, kit: Kit, rules: ScriptRules | undefined): VirtualServerSpec {
   const vsDelay = d.timing.delayLoop ?? VIRTUAL_SERVER_DEFAULTS.delayLoop;
   const cx: CheckerContext = { vs: d, vsDelay, global: config.global, trackFiles: config.trackFiles, kit, ...(rules ? { scripts: rules } : {}) };
   const realServers: RealServerSpec[] = d.rs.map((r) => {

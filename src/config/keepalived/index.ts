@@ -48,12 +48,19 @@ export function loadKeepalivedConfig(file: string, options: Omit<KeepalivedParse
 }
 
 export function parseKeepalivedConfig(text: string, options: KeepalivedParseOptions): LoadResult {
-  const warnings: ConfigWarning[] = [];
-  const files: string[] = [];
-  const language = new ConfigLanguage({ configId: options.configId ?? defaultConfigId() });
-  const lines = sourceLines(options.file, text, { fs: options.fs ?? nodeConfigFs, warnings, files, language });
-  const kit = new Kit(warnings, options.keyReader ?? keyReaderOf(options.fs));
-  const draft: ConfigDraft = {
+  return parseTracked(text, options);
+}
+
+/** What a parse saw, for reparse.ts: each top-level statement and the warnings each block added. */
+export interface ParseTrack {
+  statements: Array<{ file: string; line: number; keyword: string; warnings: [number, number]; virtualServer?: number }>;
+  /** Per virtual server, the warnings its finishing added. */
+  finishWarnings: Array<[number, number]>;
+  randomUsed: boolean;
+}
+
+export function emptyDraft(): ConfigDraft {
+  return {
     global: defaultGlobal(),
     lowerPrioDelaySet: false,
     lowerPrioRepeatSet: false,
@@ -66,18 +73,35 @@ export function parseKeepalivedConfig(text: string, options: KeepalivedParseOpti
     vsGroups: [],
     servers: [],
   };
+}
+
+export function parseTracked(text: string, options: KeepalivedParseOptions, track?: ParseTrack): LoadResult {
+  const warnings: ConfigWarning[] = [];
+  const files: string[] = [];
+  const language = new ConfigLanguage({ configId: options.configId ?? defaultConfigId() });
+  const lines = sourceLines(options.file, text, { fs: options.fs ?? nodeConfigFs, warnings, files, language });
+  const kit = new Kit(warnings, options.keyReader ?? keyReaderOf(options.fs));
+  const draft = emptyDraft();
   // One top-level block at a time: its statement tree is dropped once it is read.
-  for (const st of topLevelStatements(tokenizeLines(lines))) kit.one(st, TOP_LEVEL, draft, 'the top level');
+  for (const st of topLevelStatements(tokenizeLines(lines))) {
+    const from = warnings.length, servers = draft.servers.length;
+    kit.one(st, TOP_LEVEL, draft, 'the top level');
+    track?.statements.push({
+      file: st.file, line: st.line, keyword: st.keyword, warnings: [from, warnings.length],
+      ...(draft.servers.length === servers + 1 ? { virtualServer: servers } : {}),
+    });
+  }
+  if (track) track.randomUsed = language.randomUsed;
   const lookup = {
     ...(options.interfaceOfAddress ? { interfaceOfAddress: options.interfaceOfAddress } : {}),
     ...(options.scripts ? { scripts: options.scripts } : {}),
     ...(options.mtuOf ? { mtuOf: options.mtuOf } : {}),
   };
-  const config = finish(draft, kit, { kind: 'keepalived', file: options.file }, files, lookup);
+  const config = finish(draft, kit, { kind: 'keepalived', file: options.file }, files, lookup, track?.finishWarnings);
   return { config, warnings };
 }
 
-function keyReaderOf(fs: ConfigFs | undefined): KeyFileReader {
+export function keyReaderOf(fs: ConfigFs | undefined): KeyFileReader {
   if (!fs || fs === nodeConfigFs) return nodeKeyFileReader;
   return { read: (path) => Buffer.from(fs.readFile(path), 'utf8') };
 }

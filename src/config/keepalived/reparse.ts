@@ -1,0 +1,325 @@
+// A reload that re-reads only what changed: when the new keepalived.conf differs from the last one
+// read inside one top-level virtual_server block (same number of lines), only that block is read
+// and finished again; every other block keeps its objects, so the daemon's mapping and checkers
+// see them unchanged (config-mapping.ts reuses a mapping by identity). A 10,000-service file then
+// reloads in milliseconds instead of seconds, and the event loop is not blocked meanwhile.
+//
+// The result must be exactly what a full read of the new text gives, else the full read runs:
+// - the host looks the same: every question the last read asked of it (include files and globs,
+//   script users and files, MTUs, key files) is asked again and must get the same answer;
+// - the changed lines and the block around them use no config language (@, $, ~), no include,
+//   and the last read drew no ${_RANDOM};
+// - the new block reads as one virtual_server statement that ends where the old one did.
+// Anything else (or an error in the block: the full read reports it with its context) reads the
+// whole file, as before.
+import { isDeepStrictEqual } from 'node:util';
+import { ConfigError } from '../../errors.js';
+import { topLevelStatements, type Statement } from '../block-parser.js';
+import type { ConfigFs } from '../fs.js';
+import { tokenizeLines } from '../tokenizer.js';
+import type { ConfigWarning, LoadResult, VirtualServerSpec } from '../types.js';
+import type { KeyFileReader } from '../../vrrp/auth-hmac/keys.js';
+import type { PathStat, ScriptHost } from '../../health/script-rules.js';
+import { finishVirtualServer } from './finish.js';
+import { emptyDraft, keyReaderOf, parseTracked, type KeepalivedParseOptions, type ParseTrack } from './index.js';
+import { Kit } from './kit.js';
+import { TOP_LEVEL } from './top-level.js';
+import { nodeConfigFs } from '../fs.js';
+
+/** One question asked of the host during a read, and its answer. */
+interface HostCall { fn: string; args: unknown[]; answer: Answer }
+type Answer = { value: unknown } | { error: string };
+
+/** The last read: its text, its result and what is needed to redo one block of it. */
+export interface KeepalivedRead {
+  text: string;
+  result: LoadResult;
+  options: Pick<KeepalivedParseOptions, 'file' | 'configId'>;
+  /** Offset of each line's first character. */
+  lineStarts: number[];
+  track: ParseTrack;
+  calls: Map<string, HostCall>;
+}
+
+export interface RereadOutcome {
+  read: KeepalivedRead;
+  /** 'unchanged': same text, same host; 'block': one virtual_server re-read; 'full': the whole file. */
+  how: 'unchanged' | 'block' | 'full';
+  /** Why the whole file was read again (how: 'full' after a previous read). */
+  why?: string;
+}
+
+/** Reads `text` (the content of options.file) in full, remembering what a later reread needs. */
+export function readKeepalived(text: string, options: KeepalivedParseOptions): KeepalivedRead {
+  const calls = new Map<string, HostCall>();
+  const track: ParseTrack = { statements: [], finishWarnings: [], randomUsed: false };
+  const result = parseTracked(text, recordingOptions(options, calls), track);
+  return { text, result, options: { file: options.file, ...(options.configId !== undefined ? { configId: options.configId } : {}) }, lineStarts: lineStarts(text), track, calls };
+}
+
+/** The read of `text`, from `previous` when only one virtual_server block changed. Throws ConfigError as a full read does. */
+export function rereadKeepalived(previous: KeepalivedRead | undefined, text: string, options: KeepalivedParseOptions): RereadOutcome {
+  if (!previous) return { read: readKeepalived(text, options), how: 'full' };
+  const why = reuseRefused(previous, options);
+  if (why) return { read: readKeepalived(text, options), how: 'full', why };
+  if (text === previous.text) return { read: previous, how: 'unchanged' };
+  const one = rereadOneBlock(previous, text, options);
+  if (typeof one === 'string') return { read: readKeepalived(text, options), how: 'full', why: one };
+  return { read: one, how: 'block' };
+}
+
+function reuseRefused(previous: KeepalivedRead, options: KeepalivedParseOptions): string | undefined {
+  if (previous.options.file !== options.file || previous.options.configId !== options.configId) return 'another file or config id';
+  if (previous.track.randomUsed) return '${_RANDOM} is used';
+  const fresh = recordingOptions(options, new Map());
+  for (const call of previous.calls.values()) {
+    if (!isDeepStrictEqual(ask(fresh, call.fn, call.args), call.answer)) return `the host changed (${call.fn} ${JSON.stringify(call.args).slice(1, -1)})`;
+  }
+  return undefined;
+}
+
+const LANGUAGE = /[@$~]/;
+const INCLUDE_LINE = /^\s*include[rmwba]?(?:\s|$)/;
+const SCRIPTS = /MISC_CHECK|misc_path|notify_up|notify_down|quorum_up|quorum_down/;
+
+function rereadOneBlock(previous: KeepalivedRead, text: string, options: KeepalivedParseOptions): KeepalivedRead | string {
+  const old = previous.text;
+  const prefix = commonPrefix(old, text);
+  const suffix = commonSuffix(old, text, prefix);
+  const oldEnd = old.length - suffix, newEnd = text.length - suffix;
+  const removed = old.slice(prefix, oldEnd), added = text.slice(prefix, newEnd);
+  if (countNewlines(removed) !== countNewlines(added)) return 'lines were added or removed';
+  const starts = previous.lineStarts;
+  const first = lineOf(starts, prefix); // 0-based, the same in both texts
+  const last = lineOf(starts, Math.max(prefix, oldEnd - 1));
+  // The top-level statement holding the change: a virtual_server in the main file, the next one too.
+  const file = options.file;
+  const stmts = previous.track.statements;
+  let k = -1;
+  for (let lo = 0, hi = stmts.length - 1; lo <= hi;) {
+    const mid = (lo + hi) >> 1;
+    const s = stmts[mid]!;
+    if (s.file !== file) return 'the file includes others'; // statement lines of one file only are ordered
+    if (s.line - 1 <= first) {
+      k = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  const st = stmts[k];
+  if (!st || st.keyword !== 'virtual_server' || st.virtualServer === undefined) return 'the change is not inside a virtual_server block';
+  const next = stmts[k + 1];
+  if (next && next.file !== file) return 'the block is followed by an included file';
+  const from = st.line - 1;
+  const to = next ? next.line - 2 : starts.length - 1; // last line of the block (0-based), comments after it included
+  if (last > to || to < from) return 'the change is not inside a virtual_server block';
+  const newStarts = shifted(starts, last, text.length - old.length);
+  const oldBlock = old.slice(starts[from], lineEnd(starts, to, old));
+  const newBlock = text.slice(newStarts[from], lineEnd(newStarts, to, text));
+  const lines = newBlock.split('\n');
+  for (const t of [...lines, ...oldBlock.split('\n')]) {
+    if (LANGUAGE.test(t) || INCLUDE_LINE.test(t)) return 'the block uses the config language or include';
+    // The file's first script reports the default script user: scripts are decided for the whole file.
+    if (SCRIPTS.test(t)) return 'the block runs scripts';
+  }
+  try {
+    return rereadBlock(previous, text, options, { k, lines, newStarts });
+  } catch (err) {
+    // The full read reports it, in the file's order.
+    if (err instanceof ConfigError) return `the block does not read alone (${err.message})`;
+    throw err;
+  }
+}
+
+function rereadBlock(previous: KeepalivedRead, text: string, options: KeepalivedParseOptions, at: { k: number; lines: string[]; newStarts: number[] }): KeepalivedRead | string {
+  const { k, lines, newStarts } = at;
+  const file = options.file;
+  const stmts = previous.track.statements;
+  const st = stmts[k]!;
+  const from = st.line - 1;
+  let stmt: Statement;
+  {
+    const got = [...topLevelStatements(tokenizeLines(lines.map((t, i) => ({ text: t, file, line: from + 1 + i }))))];
+    if (got.length !== 1 || got[0]!.keyword !== 'virtual_server' || /\\\s*$/.test(lines[lines.length - 1]!)) return 'the block no longer reads as one virtual_server';
+    stmt = got[0]!;
+  }
+  // Read and finish the block alone, in the context of the last read (global_defs, track_files, groups).
+  const calls = new Map(previous.calls);
+  const recording = recordingOptions(options, calls);
+  const config = previous.result.config;
+  const parseWarnings: ConfigWarning[] = [];
+  const kit = new Kit(parseWarnings, recording.keyReader!);
+  const draft = emptyDraft();
+  kit.one(stmt, TOP_LEVEL, draft, 'the top level');
+  const vsDraft = draft.servers[0];
+  if (draft.servers.length !== 1 || !vsDraft) return 'the block no longer reads as one virtual_server';
+  const target = vsDraft.vs.target;
+  if (target.kind === 'group' && !config.virtualServerGroups.some((g) => g.name === target.group)) {
+    return 'the block names an undefined group';
+  }
+  const finishWarnings: ConfigWarning[] = [];
+  const finishKit = new Kit(finishWarnings, recording.keyReader!);
+  // No scripts in the block (checked above): the file's script rules are not needed.
+  const spec: VirtualServerSpec = finishVirtualServer(vsDraft, { global: config.global, trackFiles: config.trackFiles }, finishKit, undefined);
+
+  // The warnings of the block take the places of the old ones; the ranges after them move.
+  const i = st.virtualServer!;
+  const warnings = previous.result.warnings;
+  const [p0, p1] = st.warnings;
+  const [f0, f1] = previous.track.finishWarnings[i]!;
+  const dp = parseWarnings.length - (p1 - p0), df = finishWarnings.length - (f1 - f0);
+  const nextWarnings = [...warnings.slice(0, p0), ...parseWarnings, ...warnings.slice(p1, f0), ...finishWarnings, ...warnings.slice(f1)];
+  const move = ([a, b]: [number, number], at: number, d: number, dFinish: number): [number, number] => [a >= at ? a + d + dFinish : a, b >= at ? b + d + dFinish : b];
+  const statements = stmts.map((s, j) => (j < k ? s : j === k ? { ...s, warnings: [p0, p0 + parseWarnings.length] as [number, number] } : { ...s, warnings: move(s.warnings, p1, dp, 0) }));
+  const finishRanges = previous.track.finishWarnings.map((r, j): [number, number] => {
+    if (j < i) return [r[0] + dp, r[1] + dp];
+    if (j === i) return [f0 + dp, f0 + dp + finishWarnings.length];
+    return [r[0] + dp + df, r[1] + dp + df];
+  });
+  const virtualServers = config.virtualServers.slice();
+  virtualServers[i] = spec;
+  return {
+    text,
+    result: { config: { ...config, virtualServers }, warnings: nextWarnings },
+    options: previous.options,
+    lineStarts: newStarts,
+    track: { statements, finishWarnings: finishRanges, randomUsed: false },
+    calls,
+  };
+}
+
+// --- the host's answers ---
+
+function errorAnswer(err: unknown): Answer {
+  const e = err as { code?: string; name?: string; message?: string };
+  return { error: `${e.name ?? ''} ${e.code ?? ''} ${e.message ?? String(err)}` };
+}
+
+function answer(fn: () => unknown): Answer {
+  try {
+    return { value: fn() };
+  } catch (err) {
+    return errorAnswer(err);
+  }
+}
+
+/** The options with every host question recorded into `calls` (the main file's text is not one). */
+function recordingOptions(options: KeepalivedParseOptions, calls: Map<string, HostCall>): KeepalivedParseOptions {
+  const rec = <A extends unknown[], R>(fn: string, f: (...args: A) => R) => (...args: A): R => {
+    const key = `${fn}\0${JSON.stringify(args)}`;
+    const note = (a: Answer) => { if (!calls.has(key)) calls.set(key, { fn, args, answer: a }); };
+    try {
+      const value = f(...args);
+      note({ value });
+      return value;
+    } catch (err) {
+      note(errorAnswer(err));
+      throw err; // the reader tells errors apart by class
+    }
+  };
+  const fs: ConfigFs = options.fs ?? nodeConfigFs;
+  const keys: KeyFileReader = options.keyReader ?? keyReaderOf(options.fs);
+  const out: KeepalivedParseOptions = {
+    ...options,
+    fs: {
+      readFile: rec('fs.readFile', (f: string) => fs.readFile(f)), stat: rec('fs.stat', (f: string) => fs.stat(f)),
+      readdir: rec('fs.readdir', (d: string) => fs.readdir(d).slice().sort()), realpath: rec('fs.realpath', (f: string) => fs.realpath(f)),
+    },
+    keyReader: { read: rec('key.read', (p: string) => keys.read(p)), ...(keys.mode ? { mode: rec('key.mode', (p: string) => keys.mode!(p)) } : {}) },
+  };
+  if (options.interfaceOfAddress) out.interfaceOfAddress = rec('interfaceOfAddress', options.interfaceOfAddress);
+  if (options.mtuOf) out.mtuOf = rec('mtuOf', options.mtuOf);
+  const s: ScriptHost | undefined = options.scripts;
+  if (s) {
+    out.scripts = {
+      lookupUser: rec('scripts.lookupUser', (u: string, g?: string) => s.lookupUser(u, g)),
+      fs: { realpath: rec('scripts.realpath', (p: string) => s.fs.realpath(p)), stat: rec('scripts.stat', (p: string) => pathStat(s.fs.stat(p))) },
+      searchPath: rec('scripts.searchPath', () => s.searchPath)() as string[],
+      self: rec('scripts.self', () => s.self)() as ScriptHost['self'],
+    };
+  }
+  return out;
+}
+
+/** What the rules read of a stat (a Stats object's times change with every run of the script). */
+function pathStat(st: PathStat): PathStat {
+  return { uid: st.uid, gid: st.gid, mode: st.mode };
+}
+
+/** Asks the host again what `fn` was asked (through freshly recording options). */
+function ask(o: KeepalivedParseOptions, fn: string, args: unknown[]): Answer {
+  const a = args as string[];
+  switch (fn) {
+    case 'fs.readFile': return answer(() => o.fs!.readFile(a[0]!));
+    case 'fs.stat': return answer(() => o.fs!.stat(a[0]!));
+    case 'fs.readdir': return answer(() => o.fs!.readdir(a[0]!));
+    case 'fs.realpath': return answer(() => o.fs!.realpath(a[0]!));
+    case 'key.read': return answer(() => o.keyReader!.read(a[0]!));
+    case 'key.mode': return answer(() => o.keyReader!.mode?.(a[0]!));
+    case 'interfaceOfAddress': return answer(() => o.interfaceOfAddress?.(a[0]!));
+    case 'mtuOf': return answer(() => o.mtuOf?.(a[0]!));
+    case 'scripts.self': return answer(() => o.scripts?.self);
+    case 'scripts.searchPath': return answer(() => o.scripts?.searchPath);
+    case 'scripts.lookupUser': return answer(() => o.scripts?.lookupUser(a[0]!, a[1]));
+    case 'scripts.realpath': return answer(() => o.scripts?.fs.realpath(a[0]!));
+    case 'scripts.stat': return answer(() => o.scripts?.fs.stat(a[0]!));
+    default: return { error: `unknown host question ${fn}` };
+  }
+}
+
+// --- text ---
+
+const CHUNK = 1 << 16;
+
+/** Length of the common prefix: whole chunks compared natively, then characters. */
+function commonPrefix(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i + CHUNK <= n && a.slice(i, i + CHUNK) === b.slice(i, i + CHUNK)) i += CHUNK;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+/** Length of the common suffix, not reaching into the first `prefix` characters of either. */
+function commonSuffix(a: string, b: string, prefix: number): number {
+  const n = Math.min(a.length, b.length) - prefix;
+  let i = 0;
+  while (i + CHUNK <= n && a.slice(a.length - i - CHUNK, a.length - i) === b.slice(b.length - i - CHUNK, b.length - i)) i += CHUNK;
+  while (i < n && a.charCodeAt(a.length - 1 - i) === b.charCodeAt(b.length - 1 - i)) i++;
+  return i;
+}
+
+function countNewlines(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function lineStarts(text: string): number[] {
+  const out = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out.push(i + 1);
+  return out;
+}
+
+/** The 0-based line holding character `offset`. */
+function lineOf(starts: readonly number[], offset: number): number {
+  let lo = 0, hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Line starts after the lines up to `last` changed length by `delta` characters in total. */
+function shifted(starts: readonly number[], last: number, delta: number): number[] {
+  if (delta === 0) return starts as number[];
+  const out = starts.slice();
+  for (let i = last + 1; i < out.length; i++) out[i]! += delta;
+  return out;
+}
+
+/** Offset just past line `line` (its newline excluded). */
+function lineEnd(starts: readonly number[], line: number, text: string): number {
+  return line + 1 < starts.length ? starts[line + 1]! - 1 : text.length;
+}

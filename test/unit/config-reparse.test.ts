@@ -106,9 +106,13 @@ t.test('what is not one block reads the whole file', async (t) => {
   t.match(host.why, /the host changed \(mtuOf/);
 });
 
-t.test('a bad value in the changed block: the full read\'s error, at its line', async (t) => {
+t.test('a bad value in the changed block: the full read\'s error, at its line (or its warning, where keepalived runs it)', async (t) => {
   const first = readKeepalived(conf(), options());
-  const bad = conf({ 8: 99999 });
+  const bad = conf({ 8: 99999 }, { 8: '\n        weight' });
   const err = t.throws(() => full(bad)) as ConfigError;
   t.throws(() => rereadKeepalived(first, bad, options()), { message: err.message, line: err.line });
+  // keepalived ignores a weight out of range: a warning, the same as a full read's.
+  const warned = conf({ 8: 2 ** 31 });
+  t.ok(full(warned).warnings.some((w) => w.message === 'weight: 2147483648 is out of range 0..2147483647, ignored as keepalived does'), 'warned');
+  t.same(rereadKeepalived(first, warned, options()).read.result, full(warned));
 });

@@ -324,7 +324,6 @@ export function resolveInstanceConfig(c: InstanceConfig): ResolvedInstanceConfig
     // keepalived's strict mode (vrrp_strict): what it refuses outright, and what the config layer resets first.
     if (auth) bad('strict mode does not allow authentication');
     if (authHmac && authHmac.mode !== 'enforce') bad(`strict mode needs authHmac mode enforce, not ${authHmac.mode}`);
-    if (peers.length > 0) bad('strict mode does not allow unicast peers');
     if (vips.length === 0) bad('strict mode needs at least one virtual address');
     if ((c.preemptDelayMs ?? 0) > 0) bad('strict mode does not allow a preempt delay');
     if (c.vmac?.xmitBase) bad('strict mode does not allow vmac xmitBase');

@@ -154,7 +154,6 @@ const VIPD_STILL_REFUSES = new Set<string>([
   "35-vs-no-port.conf",
   "40-script-weight-range.conf",
   "49-lone-brace.conf",
-  "52-strict-unicast.conf",
 ]);
 
 /** What vipd must do with a case: refuse it where keepalived does (or where vipd still lags). */
@@ -213,7 +212,7 @@ const EXPECTED: Array<[string, string]> = [
   ["49-lone-brace.conf", "49-lone-brace.conf:2: unexpected '{' (a block needs a keyword before it)"],
   ["50-track-weight-range.conf", "50-track-weight-range.conf:5: eth1 weight: 300 is out of range -253..253, eth1 is not tracked as keepalived does"],
   ["51-duplicate-vrid-unicast.conf", "51-duplicate-vrid-unicast.conf:9: vrrp_instance VI_2: virtual_router_id 51 is already used by VI_1 on eth0 (both unicast to 10.0.0.3)"],
-  ["52-strict-unicast.conf", "52-strict-unicast.conf:7: vrrp_instance VI_1: unicast peers are not allowed in strict mode"],
+  ["52-strict-unicast.conf", "52-strict-unicast.conf:7: vrrp_instance VI_1: unicast peers in strict mode (RFC 5798 has no unicast), sent unicast as keepalived does"],
   ["53-strict-no-vip.conf", "53-strict-no-vip.conf:4: vrrp_instance VI_1: strict mode needs at least one virtual_ipaddress"],
   ["routes-1-virtual-route-no-value.conf", "routes-1-virtual-route-no-value.conf:8: virtual_routes: 'metric' needs a value"],
   ["routes-2-static-rule-no-value.conf", "routes-2-static-rule-no-value.conf:2: static_rules: 'table' needs a value"],

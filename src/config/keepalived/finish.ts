@@ -155,7 +155,8 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
     if (strict) fail(st, `${label}: strict mode needs at least one virtual_ipaddress`);
     kit.warn(st, `${label}: no virtual_ipaddress; at least one is sensible`);
   }
-  if (strict && d.unicastPeers.length > 0) fail(d.unicastPeersWhere ?? st, `${label}: unicast peers are not allowed in strict mode`);
+  // keepalived.conf(5) says strict mode forbids unicast; keepalived 2.2.7 runs them as unicast anyway.
+  if (strict && d.unicastPeers.length > 0) kit.instead(d.unicastPeersWhere ?? st, `${label}: unicast peers in strict mode (RFC 5798 has no unicast)`, 'sent unicast');
   if (d.unicastSrcIp && familyOf(d.unicastSrcIp) !== family) {
     kit.instead(d.unicastSrcWhere ?? st, `${label}: unicast_src_ip ${d.unicastSrcIp} is not IPv${family} like the VIPs`, 'ignored');
     delete d.unicastSrcIp;

@@ -108,11 +108,13 @@ t.test("k0s's userspace proxy: spread over three API servers, a down one skipped
   t.ok(await hasRedirect(next.node), 'kill -9 leaves the redirect behind');
   const third = rest.find((p) => p !== next)!;
   // (the killed one still has it too: kill -9 leaves the VIP; the restart removes it)
-  await third.waitState('master', 8000);
+  // (waitState would also match a master line from earlier in the run: wait for the VIP itself)
+  await waitFor(async () => (await vipHolders([third.node], vip)).length === 1, { timeoutMs: 8000, message: `${third.node.name} takes the VIP` });
   const again = start(next.node);
   procs.push(again);
   await again.waitLog((l) => l.msg === 'started', 8000);
   t.notOk(await hasRedirect(next.node), 'restarted: the stale redirect is gone (it is BACKUP now)');
+  await waitFor(async () => (await vipHolders(controllers, vip)).join() === third.node.name, { timeoutMs: 5000, message: 'only the master holds the VIP' }).catch(() => undefined);
   t.same(await vipHolders(controllers, vip), [third.node.name], 'and so is the stale VIP');
   t.same(tally(await names(client, url, 4)), { [third.node.name]: 2, [again.node.name]: 2 }, 'served by the two reachable');
 

@@ -14,8 +14,11 @@ export function isMulticast(address: string): boolean {
   }
 }
 
+/** What of an instance decides whether it may share its VRID (the config loader passes its own specs). */
+export type VridKey = Pick<ResolvedInstanceConfig, 'vrid' | 'family' | 'interface' | 'unicastPeers' | 'multicastGroup'>;
+
 /** Why `a` and `b` cannot run side by side (keepalived: "duplicate VRID conflict"), or undefined. */
-export function instancesConflict(a: ResolvedInstanceConfig, b: ResolvedInstanceConfig): string | undefined {
+export function instancesConflict(a: VridKey, b: VridKey): string | undefined {
   if (a.vrid !== b.vrid || a.family !== b.family || a.interface !== b.interface) return undefined;
   const ua = isUnicast(a);
   if (ua !== isUnicast(b)) return undefined;

@@ -44,7 +44,7 @@ export function ahKeyOf(c: ResolvedInstanceConfig): Buffer | undefined {
 }
 
 /** The group adverts go to (keepalived mcast_dst_ip), in canonical text. */
-export function multicastGroupOf(c: ResolvedInstanceConfig): string {
+export function multicastGroupOf(c: Pick<ResolvedInstanceConfig, 'multicastGroup' | 'family'>): string {
   return canonicalIp(c.multicastGroup ?? (c.family === 6 ? VRRP_MULTICAST_IPV6 : VRRP_MULTICAST_IPV4));
 }
 
@@ -96,7 +96,7 @@ export function encodeOptionsOf(c: ResolvedInstanceConfig, source: string, desti
 }
 
 /** Unicast mode: whether adverts go to peers rather than the group. */
-export function isUnicast(c: ResolvedInstanceConfig): boolean {
+export function isUnicast(c: Pick<ResolvedInstanceConfig, 'unicastPeers'>): boolean {
   return c.unicastPeers.length > 0;
 }
 

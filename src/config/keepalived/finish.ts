@@ -17,6 +17,7 @@ import type { Kit } from './kit.js';
 import { finishSyncDaemon } from './lvs-globals.js';
 import { finishAuthHmacSpec } from './vrrp-auth-hmac.js';
 import { maxAdvertisedAddresses } from '../../vrrp/advert-fit.js';
+import { instancesConflict, type VridKey } from '../../vrrp/demux.js';
 import { signsAdverts } from '../../vrrp/auth-hmac/settings.js';
 
 /** What the loader may ask the host (absent in pure parsing: tests, the library). */
@@ -39,7 +40,7 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
   // the instances apart (keepalived's "duplicate VRID conflict" is fatal).
   for (let j = 0; j < vrrpInstances.length; j++) {
     for (let k = 0; k < j; k++) {
-      const why = vridClash(vrrpInstances[k]!, vrrpInstances[j]!);
+      const why = instancesConflict(vridKey(vrrpInstances[k]!), vridKey(vrrpInstances[j]!));
       if (why) fail(vrrpInstances[j]!.where, `vrrp_instance ${vrrpInstances[j]!.name}: virtual_router_id ${vrrpInstances[j]!.virtualRouterId} is already used by ${vrrpInstances[k]!.name} on ${vrrpInstances[j]!.interface} (${why})`);
     }
   }
@@ -108,18 +109,9 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
   return config;
 }
 
-/** keepalived's rule for two instances with one VRID on one interface and family (see src/vrrp/demux.ts). */
-function vridClash(a: VrrpInstanceSpec, b: VrrpInstanceSpec): string | undefined {
-  if (a.virtualRouterId !== b.virtualRouterId || a.family !== b.family || a.interface !== b.interface) return undefined;
-  const ua = a.unicastPeers.length > 0;
-  if (ua !== (b.unicastPeers.length > 0)) return undefined;
-  if (!ua) {
-    const group = (i: VrrpInstanceSpec) => i.mcastDstIp ?? (i.family === 4 ? '224.0.0.18' : 'ff02::12');
-    return group(a) === group(b) ? `both multicast to ${group(a)}` : undefined;
-  }
-  const peers = new Set(a.unicastPeers.map((p) => p.address));
-  const shared = b.unicastPeers.filter((p) => peers.has(p.address)).map((p) => p.address);
-  return shared.length ? `both unicast to ${shared.join(', ')}` : undefined;
+/** The VRID-sharing view of a spec: one rule with the router's (src/vrrp/demux.ts). */
+function vridKey(i: VrrpInstanceSpec): VridKey {
+  return { vrid: i.virtualRouterId, family: i.family, interface: i.interface, unicastPeers: i.unicastPeers.map((p) => p.address), multicastGroup: i.mcastDstIp };
 }
 
 function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup: HostLookup): VrrpInstanceSpec {

@@ -48,6 +48,15 @@ export interface VirtualServerConfig {
   haSuspend?: boolean;
 }
 
+/**
+ * How a list of virtual servers differs from the one given last (by identity: the configs of the
+ * last list that are not in the new one, and the new list's configs that were not in the last).
+ */
+export interface VirtualServerChanges {
+  removed: readonly VirtualServerConfig[];
+  added: readonly VirtualServerConfig[];
+}
+
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
@@ -114,7 +123,16 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   #active: boolean;
   #stopped = false;
   #applying: Promise<void> | undefined;
-  #dirty = false;
+  /** An apply is wanted; what it covers: every service, or the keys whose desired state may have changed. */
+  #pending = false;
+  #dirtyAll = true;
+  #dirtyKeys = new Set<string>();
+  /** Every service key (primary and extra) -> the virtual server that programs it. */
+  #keyOwner = new Map<string, VirtualServerRun>();
+  /** Some service key is programmed by two virtual servers: only the full walk decides which wins. */
+  #ambiguous = false;
+  /** Checkers of servers added since the last apply began: they start once the table has them (keepalived programs first, then checks). */
+  #pendingArms: Array<() => void> = [];
   /** The host's addresses, for ha_suspend; undefined = never told, nothing is suspended. */
   #local: ReadonlySet<string> | undefined;
   /** See VirtualServerManagerOptions.initialNotifies; applies to real servers added from now on. */
@@ -134,42 +152,110 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     return this.#active;
   }
 
-  /** Replaces the whole configuration; unchanged real servers keep their health state. */
-  setVirtualServers(configs: VirtualServerConfig[]): Promise<void> {
+  /**
+   * Replaces the whole configuration; unchanged real servers keep their health state. `changes`
+   * (optional) says how `configs` differs from the last call's list: then only those virtual
+   * servers are looked at and only their services planned (O(changed) for a reload that touched
+   * a few). Changes that do not fit what the manager holds fall back to the full walk.
+   */
+  setVirtualServers(configs: VirtualServerConfig[], changes?: VirtualServerChanges): Promise<void> {
+    if (changes && this.#applyChanges(changes)) return this.#scheduleApply();
     const keep = new Set<string>();
+    let duplicate = false;
     for (const c of configs) {
       const key = serviceKey(c.service);
+      if (keep.has(key)) duplicate = true;
       keep.add(key);
-      let run = this.#vs.get(key);
+      const run = this.#vs.get(key);
       if (run && run.config === c) continue; // a reload that did not touch this one (the mapping reuses it)
-      if (!run) {
-        run = { config: c, servers: new Map(), quorumUp: false };
-        this.#vs.set(key, run);
-      }
-      run.config = c;
-      const want = new Map(c.realServers.map((rs) => [destinationKey(rs.destination), rs]));
-      for (const [dk, rs] of run.servers) {
-        if (!want.has(dk)) this.#stopServer(key, dk, rs, c.omega ?? false);
-      }
-      for (const [dk, rsc] of want) this.#upsertServer(run, dk, rsc);
-      run.servers.forEach((_, dk) => { if (!want.has(dk)) run.servers.delete(dk); });
-      // A new virtual server starts without quorum and gains it from its initial real servers
-      // (keepalived runs quorum_up at start; with alpha and checked servers it starts without).
-      this.#updateQuorum(key, run);
-      this.#suspendOrResume(run);
+      this.#upsertRun(key, c, run);
     }
-    for (const [key, run] of this.#vs) {
-      if (keep.has(key)) continue;
-      for (const [dk, rs] of run.servers) this.#stopServer(key, dk, rs, run.config.omega ?? false);
-      this.#vs.delete(key);
+    for (const [key, run] of this.#vs) if (!keep.has(key)) this.#removeRun(key, run);
+    // Which virtual server programs each service key, afresh.
+    this.#keyOwner.clear();
+    this.#ambiguous = duplicate;
+    for (const run of this.#vs.values()) {
+      for (const k of keysOf(run.config)) {
+        if (this.#keyOwner.has(k)) this.#ambiguous = true;
+        else this.#keyOwner.set(k, run);
+      }
     }
     return this.#scheduleApply();
+  }
+
+  /** The change path of setVirtualServers; false (nothing done) when the changes do not fit. */
+  #applyChanges(changes: VirtualServerChanges): boolean {
+    if (this.#ambiguous) return false;
+    const removed = new Set(changes.removed);
+    for (const c of changes.removed) if (this.#vs.get(serviceKey(c.service))?.config !== c) return false;
+    // A key of an added one may only be held by a virtual server that goes (else the full walk decides).
+    const addedKeys = new Set<string>();
+    const addedPrimary = new Set<string>();
+    for (const c of changes.added) {
+      addedPrimary.add(serviceKey(c.service));
+      for (const k of keysOf(c)) {
+        const owner = this.#keyOwner.get(k);
+        if (addedKeys.has(k) || (owner && !removed.has(owner.config))) return false;
+        addedKeys.add(k);
+      }
+    }
+    for (const c of changes.removed) {
+      const key = serviceKey(c.service);
+      if (!addedPrimary.has(key)) this.#removeRun(key, this.#vs.get(key)!);
+    }
+    for (const c of changes.added) {
+      const key = serviceKey(c.service);
+      this.#upsertRun(key, c, this.#vs.get(key));
+    }
+    return true;
+  }
+
+  /** A virtual server added, or its configuration replaced (its unchanged real servers keep their state). */
+  #upsertRun(key: string, c: VirtualServerConfig, existing: VirtualServerRun | undefined): void {
+    let run = existing;
+    if (!run) {
+      run = { config: c, servers: new Map(), quorumUp: false };
+      this.#vs.set(key, run);
+    } else this.#forgetKeys(run);
+    run.config = c;
+    for (const k of keysOf(c)) this.#keyOwner.set(k, run);
+    const want = new Map(c.realServers.map((rs) => [destinationKey(rs.destination), rs]));
+    for (const [dk, rs] of run.servers) {
+      if (!want.has(dk)) this.#stopServer(key, dk, rs, c.omega ?? false);
+    }
+    for (const [dk, rsc] of want) this.#upsertServer(run, dk, rsc);
+    run.servers.forEach((_, dk) => { if (!want.has(dk)) run.servers.delete(dk); });
+    // A new virtual server starts without quorum and gains it from its initial real servers
+    // (keepalived runs quorum_up at start; with alpha and checked servers it starts without).
+    this.#updateQuorum(key, run);
+    this.#suspendOrResume(run);
+  }
+
+  #removeRun(key: string, run: VirtualServerRun): void {
+    for (const [dk, rs] of run.servers) this.#stopServer(key, dk, rs, run.config.omega ?? false);
+    this.#forgetKeys(run);
+    this.#vs.delete(key);
+  }
+
+  /** The run's service keys leave the table's index (and are planned in the next apply). */
+  #forgetKeys(run: VirtualServerRun): void {
+    for (const k of keysOf(run.config)) {
+      this.#dirtyKeys.add(k);
+      if (this.#keyOwner.get(k) === run) this.#keyOwner.delete(k);
+    }
+  }
+
+  /** What feeds the run's desired state changed: recomputed, and planned in the next apply. */
+  #invalidate(run: VirtualServerRun): void {
+    delete run.desired;
+    for (const k of keysOf(run.config)) this.#dirtyKeys.add(k);
   }
 
   /** Adds (or replaces) one real server of a configured virtual server, at run time. */
   addRealServer(service: string, rs: RealServerConfig): Promise<void> {
     const run = this.#mustGet(service);
     const dk = destinationKey(rs.destination);
+    // Same services: the key index stays.
     run.config = { ...run.config, realServers: [...run.config.realServers.filter((r) => destinationKey(r.destination) !== dk), rs] };
     this.#upsertServer(run, dk, rs);
     this.#updateQuorum(service, run);
@@ -190,6 +276,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   /** Active: program the table; inactive: remove every service this manager owns. */
   setActive(active: boolean): Promise<void> {
     this.#active = active;
+    this.#dirtyAll = true;
     return this.#scheduleApply();
   }
 
@@ -205,24 +292,34 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   /** The table the kernel should have now (whatever `active` says). Pure view of the state. */
   desired(): ServiceState[] {
     const out: ServiceState[] = [];
-    for (const run of this.#vs.values()) {
-      // The same objects while nothing changed: the reconciler then skips the service at once.
-      if (run.desired) {
-        for (const s of run.desired) out.push(s);
-        continue;
-      }
-      const health: RealServerHealth[] = [...run.servers.values()].map((rs) => ({
-        destination: this.#weighted(rs),
-        up: rs.up,
-        inhibitOnFailure: rs.config.inhibitOnFailure ?? run.config.inhibitOnFailure ?? false,
-      }));
-      const destinations = programmedDestinations(health, run.quorumUp, run.config.sorryServer);
-      // sorry_server_inhibit: the sorry server waits in the table at weight 0.
-      if (run.quorumUp && run.config.sorryServer && run.config.sorryServerInhibit) destinations.push({ ...run.config.sorryServer, weight: 0 });
-      run.desired = [{ service: run.config.service, destinations }, ...(run.config.extraServices ?? []).map((service) => ({ service, destinations }))];
-      for (const s of run.desired) out.push(s);
+    for (const run of this.#vs.values()) for (const s of this.#runDesired(run)) out.push(s);
+    return out;
+  }
+
+  /** The desired state of the services in `keys` (those no virtual server programs are left out). */
+  #desiredOf(keys: ReadonlySet<string>): ServiceState[] {
+    const out: ServiceState[] = [];
+    for (const k of keys) {
+      const run = this.#keyOwner.get(k);
+      const s = run && this.#runDesired(run).find((x) => serviceKey(x.service) === k);
+      if (s) out.push(s);
     }
     return out;
+  }
+
+  #runDesired(run: VirtualServerRun): ServiceState[] {
+    // The same objects while nothing changed: the reconciler then skips the service at once.
+    if (run.desired) return run.desired;
+    const health: RealServerHealth[] = [...run.servers.values()].map((rs) => ({
+      destination: this.#weighted(rs),
+      up: rs.up,
+      inhibitOnFailure: rs.config.inhibitOnFailure ?? run.config.inhibitOnFailure ?? false,
+    }));
+    const destinations = programmedDestinations(health, run.quorumUp, run.config.sorryServer);
+    // sorry_server_inhibit: the sorry server waits in the table at weight 0.
+    if (run.quorumUp && run.config.sorryServer && run.config.sorryServerInhibit) destinations.push({ ...run.config.sorryServer, weight: 0 });
+    run.desired = [{ service: run.config.service, destinations }, ...(run.config.extraServices ?? []).map((service) => ({ service, destinations }))];
+    return run.desired;
   }
 
   /** Health of every real server: service key -> destination key -> up. */
@@ -263,7 +360,10 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
       existing.config = rsc;
       return;
     }
-    if (existing) existing.checkers.forEach((c) => this.#timers.clearTimeout(c.timer));
+    if (existing) existing.checkers.forEach((c) => {
+      c.running = false;
+      this.#timers.clearTimeout(c.timer);
+    });
     const alpha = run.config.alpha ?? false;
     // Up unless a checker starts down (alpha: the checker's own, else the virtual server's).
     const up = checks.every((c) => !(c.alpha ?? alpha));
@@ -280,7 +380,8 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
       const start = startChecker(settings, this.#random);
       const c: CheckerRun = { check, settings, state: start.state, timer: undefined, running: true, suspended: this.#suspended(run) };
       rs.checkers.push(c);
-      if (!c.suspended) this.#arm(serviceKey(run.config.service), dk, rs, c, start.firstDelayMs);
+      const key = serviceKey(run.config.service);
+      if (!c.suspended) this.#pendingArms.push(() => this.#arm(key, dk, rs, c, start.firstDelayMs));
     }
     run.servers.set(dk, rs);
     if (up && !existing && this.initialNotifies) this.emit('realServerUp', { service: serviceKey(run.config.service), destination: dk, initial: true });
@@ -328,7 +429,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
           if (r.ok && JSON.stringify(r.weight) !== JSON.stringify(c.weight)) {
             c.weight = r.weight;
             const run = this.#vs.get(service);
-            if (run) delete run.desired;
+            if (run) this.#invalidate(run);
             if (!step.transition && rs.up) this.#reweighted(service);
           }
           if (step.transition) this.#recompute(service, dk, rs, r.reason);
@@ -364,7 +465,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   }
 
   #updateQuorum(service: string, run: VirtualServerRun): void {
-    delete run.desired;
+    this.#invalidate(run);
     const health = [...run.servers.values()].map((rs) => ({ destination: this.#weighted(rs), up: rs.up, inhibitOnFailure: false }));
     const up = nextQuorumUp(run.quorumUp, aliveWeight(health), run.config.quorum ?? 1, run.config.hysteresis ?? 0);
     if (up !== run.quorumUp) {
@@ -381,18 +482,32 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     if (omega && rs.up) this.emit('realServerDown', { service, destination: dk, reason: 'removed' });
   }
 
-  /** Coalesces changes: one reconcile at a time, and one more if anything changed meanwhile. */
+  /**
+   * Coalesces changes: one reconcile at a time, and one more if anything changed meanwhile. Each
+   * plans only the services marked since the last one, unless the whole table is in question
+   * (first apply, active switched, a key programmed twice, the reconciler's model dropped).
+   */
   #scheduleApply(): Promise<void> {
-    this.#dirty = true;
+    this.#pending = true;
     if (!this.#applying) {
       this.#applying = (async () => {
-        while (this.#dirty) {
-          this.#dirty = false;
+        while (this.#pending) {
+          this.#pending = false;
+          const all = this.#dirtyAll || this.#ambiguous || !this.#reconciler.trusting;
+          const keys = this.#dirtyKeys;
+          this.#dirtyAll = false;
+          this.#dirtyKeys = new Set();
+          const arms = this.#pendingArms;
+          this.#pendingArms = [];
           try {
-            const result = await this.#reconciler.apply(this.#active ? this.desired() : []);
+            const result = all
+              ? await this.#reconciler.apply(this.#active ? this.desired() : [])
+              : await this.#reconciler.applyChanged(this.#active ? this.#desiredOf(keys) : [], keys);
             this.emit('applied', result);
           } catch (err) {
             if (this.listenerCount('error') > 0) this.emit('error', err as Error);
+          } finally {
+            for (const arm of arms) arm();
           }
         }
         this.#applying = undefined;
@@ -400,4 +515,10 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     }
     return this.#applying;
   }
+}
+
+/** The services a virtual server programs: its own and its group's other addresses. */
+function keysOf(c: VirtualServerConfig): string[] {
+  const key = serviceKey(c.service);
+  return c.extraServices?.length ? [key, ...c.extraServices.map(serviceKey)] : [key];
 }

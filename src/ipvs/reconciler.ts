@@ -48,20 +48,29 @@ function planService(want: ServiceState, have: ServiceState | undefined, ops: Ip
   }
 }
 
-function planAgainst(desired: ServiceState[], actualByKey: ReadonlyMap<string, ServiceState>, owned: ReadonlySet<string>): IpvsOp[] {
+/**
+ * `scope`: only these services are planned (a service of the scope missing from `desired` is no
+ * longer wanted); undefined: every service of `actualByKey` is (the full walk).
+ */
+function planAgainst(desired: ServiceState[], actualByKey: ReadonlyMap<string, ServiceState>, owned: ReadonlySet<string>, scope?: ReadonlySet<string>): IpvsOp[] {
   const ops: IpvsOp[] = [];
   const desiredKeys = new Set<string>();
   for (const want of desired) {
     const key = serviceKey(want.service);
-    if (desiredKeys.has(key)) continue; // first one wins; config validation reports duplicates
+    if (desiredKeys.has(key) || (scope && !scope.has(key))) continue; // first one wins; config validation reports duplicates
     desiredKeys.add(key);
     const have = actualByKey.get(key);
     if (have !== want) planService(want, have, ops); // the very state applied last time: unchanged
-
   }
-  for (const [key, have] of actualByKey) {
+  const unwanted = (key: string, have: ServiceState) => {
     if (!desiredKeys.has(key) && owned.has(key)) ops.push({ kind: 'removeService', service: serviceId(have.service) });
-  }
+  };
+  if (scope) {
+    for (const key of scope) {
+      const have = actualByKey.get(key);
+      if (have) unwanted(key, have);
+    }
+  } else for (const [key, have] of actualByKey) unwanted(key, have);
   return ops;
 }
 
@@ -183,7 +192,25 @@ export class Reconciler {
     return this.#serial(() => this.#apply(desired));
   }
 
-  async #apply(desired: ServiceState[]): Promise<ApplyResult> {
+  /**
+   * Whether applyChanged() can work from the model alone: trusted mode with the table read (or
+   * given) already. Otherwise it reads what it needs first, like apply().
+   */
+  get trusting(): boolean {
+    return !this.#readEveryApply && this.#model !== undefined;
+  }
+
+  /**
+   * apply() for part of the table: `changed` names the services whose desired state may differ
+   * from the last apply, `desired` holds the desired state of those of them still wanted (a
+   * service of `changed` missing from it is removed when owned). Every other service is as
+   * the last apply left it, and is neither planned nor read: the work is O(changed).
+   */
+  applyChanged(desired: ServiceState[], changed: ReadonlySet<string>): Promise<ApplyResult> {
+    return this.#serial(() => this.#apply(desired, changed));
+  }
+
+  async #apply(desired: ServiceState[], scope?: ReadonlySet<string>): Promise<ApplyResult> {
     const timing = { readMs: 0, planMs: 0, sendMs: 0 };
     const result: ApplyResult = { sent: 0, failed: [], rolledBack: [], timing };
     let t = performance.now();
@@ -193,15 +220,22 @@ export class Reconciler {
       t = now;
       return ms;
     };
+    if (scope) desired = desired.filter((s) => scope.has(serviceKey(s.service)));
     const desiredKeys = new Set(desired.map((s) => serviceKey(s.service)));
     try {
       if (this.#readEveryApply || !this.#model) {
-        const actual = await this.read(new Set([...desiredKeys, ...this.#owned]));
-        this.#model = new Map(actual.map((s) => [serviceKey(s.service), s]));
+        // Read-every-apply mode reads only what it plans; a missing model is read for every owned service.
+        const partial = scope && this.#model;
+        const actual = await this.read(partial ? scope : new Set([...(scope ?? []), ...desiredKeys, ...this.#owned]));
+        const read = new Map(actual.map((s) => [serviceKey(s.service), s]));
+        if (partial) {
+          for (const k of scope) this.#model!.delete(k);
+          for (const [k, s] of read) this.#model!.set(k, s);
+        } else this.#model = read;
         timing.readMs = lap();
       }
-      const model = this.#model;
-      const ops = planAgainst(desired, model, this.#owned);
+      const model = this.#model!;
+      const ops = planAgainst(desired, model, this.#owned, scope);
       timing.planMs = lap();
       if (ops.length) {
         result.sent += ops.length;
@@ -211,7 +245,7 @@ export class Reconciler {
           const ids = new Map(failed.map((f) => [serviceKey(f.op.service), serviceId(f.op.service)]));
           await this.#reread(ids, model);
           const keys = new Set(ids.keys());
-          const retry = planAgainst(desired.filter((s) => keys.has(serviceKey(s.service))), restrict(model, keys), this.#owned);
+          const retry = planAgainst(desired, model, this.#owned, keys);
           result.sent += retry.length;
           const first = failed;
           failed = retry.length ? await this.#send(retry, model) : [];
@@ -234,7 +268,8 @@ export class Reconciler {
     }
     // Own what is desired; keep owning what could not be removed so a later apply retries it.
     const stillOwned = result.failed.filter((f) => f.op.kind === 'removeService').map((f) => serviceKey(f.op.service));
-    this.#owned.clear();
+    if (scope) for (const k of scope) this.#owned.delete(k);
+    else this.#owned.clear();
     for (const k of desiredKeys) this.#owned.add(k);
     for (const k of stillOwned) this.#owned.add(k);
     return result;
@@ -372,15 +407,6 @@ export class Reconciler {
 
 function uniqueDestinations(ds: Destination[]): boolean {
   return ds.length < 2 || new Set(ds.map(destinationKey)).size === ds.length;
-}
-
-function restrict(model: ReadonlyMap<string, ServiceState>, keys: ReadonlySet<string>): Map<string, ServiceState> {
-  const out = new Map<string, ServiceState>();
-  for (const k of keys) {
-    const s = model.get(k);
-    if (s) out.set(k, s);
-  }
-  return out;
 }
 
 /** What a successful op did to the table. */

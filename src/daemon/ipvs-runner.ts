@@ -16,6 +16,7 @@ import type { LvsSyncDaemonSpec, ScriptCommand } from '../config/types.js';
 import type { DaemonDeps } from './deps.js';
 import type { LocalAddressWatch } from './local-addresses.js';
 import type { VirtualServerPlan } from './reload-plan.js';
+import type { MappedVirtualServer } from './config-mapping.js';
 import { RealServerNotifier } from './real-server-notify.js';
 import type { ReloadTiming } from './reload-timing.js';
 import { realServerLine, virtualServerLine } from '../vrrp/notify-lines.js';
@@ -121,7 +122,7 @@ export class IpvsRunner {
 
   async #applyPlan(plan: VirtualServerPlan): Promise<void> {
     const vs = this.#roles.virtualServers;
-    const needed = (vs && (plan.mapped.length > 0 || !!plan.timeouts || !!this.#manager || !!this.#timeoutsSet))
+    const needed = (vs && (!!this.#manager || plan.mapped.length > 0 || !!plan.timeouts || !!this.#timeoutsSet))
       || (this.#roles.syncDaemon && (!!plan.syncDaemon || !!this.#syncRunning?.length));
     if (!needed) return;
     this.#plan = plan;
@@ -130,21 +131,49 @@ export class IpvsRunner {
     if (this.#roles.syncDaemon && (plan.syncDaemon || this.#syncRunning?.length)) await this.#switchSyncDaemons();
     if (!vs) return;
     await this.#applyTimeouts(client, plan);
-    if (plan.mapped.length === 0 && !this.#manager) return;
-    for (const m of plan.mapped) for (const u of m.unsupported) this.#log.warn(`virtual server ${m.address ?? ''}: ${u} is not supported; the real server is treated as up`);
-    this.#quorumScripts = new Map(plan.mapped.filter((m) => m.quorumUp || m.quorumDown)
-      .map((m) => [serviceKey(m.config.service), { ...(m.quorumUp ? { up: m.quorumUp } : {}), ...(m.quorumDown ? { down: m.quorumDown } : {}) }]));
-    this.#notifier?.update(plan.mapped);
+    if (!this.#manager && plan.mapped.length === 0) return; // (a reload with changes builds no full list)
+    // A reload that says what changed (relative to the plan applied last) touches only that.
+    const changes = plan.changes && plan.changes.since === this.#appliedSource ? plan.changes : undefined;
+    const fresh = changes?.added ?? plan.mapped;
+    for (const m of fresh) for (const u of m.unsupported) this.#log.warn(`virtual server ${m.address ?? ''}: ${u} is not supported; the real server is treated as up`);
+    if (changes) {
+      for (const m of changes.removed) this.#forgetMapped(m);
+    } else {
+      this.#quorumScripts.clear();
+      this.#haSuspended.clear();
+    }
+    for (const m of fresh) this.#rememberMapped(m);
+    if (changes) this.#notifier?.change(changes.removed, changes.added);
+    else this.#notifier?.update(plan.mapped);
     if (!this.#manager) this.#manager = this.#createManager(client, plan.onMasterOnly);
     this.#manager.initialNotifies = plan.rsInitNotifies;
-    this.#watchLocalAddresses(plan.mapped.some((m) => m.config.haSuspend));
+    this.#watchLocalAddresses(this.#haSuspended.size > 0);
     const active = ipvsActive(plan, this.#isMaster);
     if (this.#manager.active !== active) await this.#manager.setActive(active);
     this.#timing?.mark('ipvs runner');
-    const applied = this.#manager.setVirtualServers(plan.mapped.map((m) => m.config));
+    const all = () => plan.mapped.map((m) => m.config);
+    const applied = changes
+      ? this.#manager.changeVirtualServers({ removed: changes.removed.map((m) => m.config), added: changes.added.map((m) => m.config) }, all)
+      : this.#manager.setVirtualServers(all());
+    this.#appliedSource = plan.source;
     this.#timing?.mark('checkers');
     await applied;
     this.#scheduleAudit(this.#audit.passGapMs);
+  }
+
+  /** The virtual_server list of the plan given to the manager last (what a reload's changes must be relative to). */
+  #appliedSource: VirtualServerPlan['source'] | undefined;
+  /** Mapped virtual servers with ha_suspend (the local address watch runs while there is one). */
+  #haSuspended = new Set<MappedVirtualServer>();
+
+  #rememberMapped(m: MappedVirtualServer): void {
+    if (m.quorumUp || m.quorumDown) this.#quorumScripts.set(serviceKey(m.config.service), { ...(m.quorumUp ? { up: m.quorumUp } : {}), ...(m.quorumDown ? { down: m.quorumDown } : {}) });
+    if (m.config.haSuspend) this.#haSuspended.add(m);
+  }
+
+  #forgetMapped(m: MappedVirtualServer): void {
+    this.#quorumScripts.delete(serviceKey(m.config.service));
+    this.#haSuspended.delete(m);
   }
 
   async #open(plan: VirtualServerPlan): Promise<IpvsClient | undefined> {

@@ -24,6 +24,12 @@ export class RealServerNotifier {
     this.#table = new Map(mapped.map((m) => [serviceKey(m.config.service), m.notify]));
   }
 
+  /** A reload that replaced some virtual servers (`removed` by `added`). */
+  change(removed: readonly MappedVirtualServer[], added: readonly MappedVirtualServer[]): void {
+    for (const m of removed) this.#table.delete(serviceKey(m.config.service));
+    for (const m of added) this.#table.set(serviceKey(m.config.service), m.notify);
+  }
+
   attach(m: VirtualServerManager): void {
     m.on('realServerUp', (e) => this.#fire(e.service, e.destination, 'up'));
     m.on('realServerDown', (e) => this.#fire(e.service, e.destination, 'down'));

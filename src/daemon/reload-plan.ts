@@ -6,7 +6,7 @@
 // Start is planReload(undefined, config). The runners execute the plan.
 import { isDeepStrictEqual } from 'node:util';
 import { ConfigError } from '../errors.js';
-import type { K0sUserSpaceProxy, LvsSyncDaemonSpec, LvsTimeouts, ScriptCommand, SourceRef, VipdConfig } from '../config/types.js';
+import type { K0sUserSpaceProxy, LvsSyncDaemonSpec, LvsTimeouts, ScriptCommand, SourceRef, VipdConfig, VirtualServerSpec } from '../config/types.js';
 import type { ResolvedInstanceConfig as InstanceConfig } from '../vrrp/instance-config.js';
 import { instanceConfig, mapVirtualServer, trackSpecs, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
 import { hostChanges, hostSetup, type HostChanges } from './k0s-host.js';
@@ -74,8 +74,24 @@ export type SyncGroupStep =
   /** Same members: the group keeps its state (its notify scripts may have changed). */
   | ({ kind: 'keep'; name: string } & SyncGroupDefinition);
 
+/**
+ * How the mapped virtual servers differ from those of the configuration planned before (`since`,
+ * its virtual_server list): the entries of that mapping that are gone and the new ones, by
+ * identity (the mapping reuses the objects of a block that did not change).
+ */
+export interface VirtualServerChanges {
+  since: readonly VirtualServerSpec[];
+  removed: MappedVirtualServer[];
+  added: MappedVirtualServer[];
+}
+
 export interface VirtualServerPlan {
-  mapped: MappedVirtualServer[];
+  /** Every virtual server mapped (read-only; after a reload with `changes`, built when first read). */
+  readonly mapped: MappedVirtualServer[];
+  /** The configuration's virtual_server list (by identity: what a later plan's `changes` are relative to). */
+  source: readonly VirtualServerSpec[];
+  /** undefined at start. */
+  changes?: VirtualServerChanges;
   /** k0s: program IPVS only while an instance holding a virtual server's VIP is MASTER. */
   onMasterOnly: boolean;
   /** Virtual server address -> the instance whose VIP it is. */
@@ -279,16 +295,46 @@ export function syncGroupSteps(old: Map<string, SyncGroupDefinition>, next: Map<
   return steps;
 }
 
-/** `old`: the running configuration, whose mapping is reused for the virtual servers that did not change. */
+/**
+ * `old`: the running configuration, whose mapping is reused for the virtual servers that did not
+ * change, and against which `changes` is computed. When the re-read kept the objects of the blocks
+ * it did not touch (config/keepalived/reparse.ts) in the same context (global_defs and groups the
+ * same objects), only the blocks that are new objects are mapped and compared: O(changed), and
+ * `mapped` is built when first read. Otherwise every block is mapped and both mappings compared.
+ */
 export function virtualServerPlan(config: VipdConfig, old?: VipdConfig): VirtualServerPlan {
-  const servers = config.virtualServers.flatMap((vs, i) => mapped('virtual_server', vs.where, () => {
+  const b = config.virtualServers;
+  const mapOne = (vs: VirtualServerSpec, i: number) => mapped('virtual_server', vs.where, () => {
     const spec = old?.virtualServers[i];
     return mapVirtualServer(vs, config, spec ? { spec, config: old! } : undefined);
-  }));
+  });
+  let all: MappedVirtualServer[] | undefined;
+  let changes: VirtualServerChanges | undefined;
+  if (old) {
+    const a = old.virtualServers;
+    // The mapping made for the old block (reused, not made again).
+    const before = (spec: VirtualServerSpec) => mapVirtualServer(spec, old, { spec, config: old });
+    const removed: MappedVirtualServer[] = [], added: MappedVirtualServer[] = [];
+    if (a.length === b.length && old.global === config.global && old.virtualServerGroups === config.virtualServerGroups) {
+      for (let i = 0; i < b.length; i++) {
+        if (a[i] === b[i]) continue;
+        const was = before(a[i]!), now = mapOne(b[i]!, i);
+        for (const m of was) if (!now.includes(m)) removed.push(m);
+        for (const m of now) if (!was.includes(m)) added.push(m);
+      }
+    } else {
+      all = b.flatMap(mapOne);
+      const was = new Set(a.flatMap(before)), now = new Set(all);
+      for (const m of was) if (!now.has(m)) removed.push(m);
+      for (const m of now) if (!was.has(m)) added.push(m);
+    }
+    changes = { since: a, removed, added };
+  } else all = b.flatMap(mapOne);
+  const servers = () => (all ??= b.flatMap(mapOne));
   const vipOwner = new Map<string, string>();
   for (const i of config.vrrpInstances) for (const v of i.virtualIpAddresses) if (!vipOwner.has(v.address)) vipOwner.set(v.address, i.name);
   const owners = new Map<string, string>();
-  for (const m of servers) {
+  for (const m of vipOwner.size ? servers() : []) {
     for (const s of [m.config.service, ...(m.config.extraServices ?? [])]) {
       const owner = s.address !== undefined ? vipOwner.get(s.address) : undefined;
       if (owner) owners.set(s.address!, owner);
@@ -296,7 +342,9 @@ export function virtualServerPlan(config: VipdConfig, old?: VipdConfig): Virtual
   }
   const g = config.global;
   return {
-    mapped: servers, owners, onMasterOnly: config.k0s?.virtualServersOnMasterOnly === true,
+    get mapped() { return servers(); },
+    source: b, ...(changes ? { changes } : {}),
+    owners, onMasterOnly: config.k0s?.virtualServersOnMasterOnly === true,
     lvsFlush: g.lvsFlush, lvsFlushOnStop: g.lvsFlushOnStop, rsInitNotifies: g.rsInitNotifies ?? false,
     ...(g.lvsTimeouts ? { timeouts: g.lvsTimeouts } : {}),
     ...(g.lvsSyncDaemon ? { syncDaemon: g.lvsSyncDaemon } : {}),

@@ -153,13 +153,17 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   }
 
   /**
-   * Replaces the whole configuration; unchanged real servers keep their health state. `changes`
-   * (optional) says how `configs` differs from the last call's list: then only those virtual
-   * servers are looked at and only their services planned (O(changed) for a reload that touched
-   * a few). Changes that do not fit what the manager holds fall back to the full walk.
+   * setVirtualServers(all()) for a list that differs from the last one given by `changes`: only
+   * those virtual servers are looked at and only their services planned, O(changed). Changes that
+   * do not fit what the manager holds (or a service key two virtual servers program) take the
+   * whole list instead.
    */
-  setVirtualServers(configs: VirtualServerConfig[], changes?: VirtualServerChanges): Promise<void> {
-    if (changes && this.#applyChanges(changes)) return this.#scheduleApply();
+  changeVirtualServers(changes: VirtualServerChanges, all: () => VirtualServerConfig[]): Promise<void> {
+    return this.#applyChanges(changes) ? this.#scheduleApply() : this.setVirtualServers(all());
+  }
+
+  /** Replaces the whole configuration; unchanged real servers keep their health state. */
+  setVirtualServers(configs: VirtualServerConfig[]): Promise<void> {
     const keep = new Set<string>();
     let duplicate = false;
     for (const c of configs) {

@@ -47,6 +47,8 @@ export interface IpvsResult {
   checks?: CheckReport & { expected: number; staleAfterMs: number; neverChecked: number };
   stopMs?: number;
   left?: { services: number; destinations: number };
+  /** vipd's reload: its debug line of where the time went. */
+  phases?: string;
   error?: string;
 }
 
@@ -212,7 +214,10 @@ export function ipvsSections(o: IpvsBenchOptions, results: IpvsResult[], kernel:
     }
     sections.push({
       heading: `One real server's weight changes among ${o.reload} virtual servers (ms)`,
-      notes: ['The file is rewritten with one weight changed, then SIGHUP; timed from the signal until a GET_DEST dump of that service (every 5 ms) shows the new weight.'],
+      notes: [
+        'The file is rewritten with one weight changed, then SIGHUP; timed from the signal until a GET_DEST dump of that service (every 5 ms) shows the new weight.',
+        ...sel((r) => r.case === 'reload' && !!r.phases).map((r) => `${r.impl}${o.repeats > 1 ? ` #${r.rep}` : ''}: ${r.phases}`),
+      ],
       table: table(['', 'ms'], rrows),
       charts: [stripChart({ title: 'SIGHUP -> the kernel shows the new weight', unit: 'ms', groups: [g] })],
     });

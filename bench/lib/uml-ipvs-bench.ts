@@ -109,13 +109,14 @@ async function startListener(): Promise<Listener> {
   };
 }
 
-interface Daemon { impl: DaemonImpl; child: ChildProcess; startedAt: number; pids(): number[]; exited: boolean; log(): string }
+interface Daemon { impl: DaemonImpl; child: ChildProcess; startedAt: number; pids(): number[]; exited: boolean; log(): string; fullLog(): string }
 
-function startDaemon(impl: DaemonImpl, conf: string): Daemon {
+/** `detail`: vipd logs at debug level (its reload logs where the time went). */
+function startDaemon(impl: DaemonImpl, conf: string, detail = false): Daemon {
   const logFile = `/tmp/${impl}.log`;
   const fd = openSync(logFile, 'w');
   const cmd = impl === 'vipd'
-    ? ['node', 'bin/vipd.js', '--dont-fork', '-f', conf, '--no-syslog', '--log-console', '--status-socket', '/tmp/vipd.sock', '--pid', '/tmp/vipd.pid']
+    ? ['node', 'bin/vipd.js', '--dont-fork', '-f', conf, '--no-syslog', '--log-console', '--status-socket', '/tmp/vipd.sock', '--pid', '/tmp/vipd.pid', ...(detail ? ['--log-detail'] : [])]
     : ['keepalived', '--dont-fork', '-f', conf, '--no-syslog', '--log-console', '-p', '/tmp/ka.pid', '-r', '/tmp/ka-vrrp.pid', '-c', '/tmp/ka-chk.pid'];
   for (const f of ['/tmp/ka.pid', '/tmp/ka-vrrp.pid', '/tmp/ka-chk.pid']) rmSync(f, { force: true });
   const startedAt = performance.now();
@@ -138,13 +139,14 @@ function startDaemon(impl: DaemonImpl, conf: string): Daemon {
       }
       return pids;
     },
-    log: () => {
+    fullLog: () => {
       try {
-        return readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
+        return readFileSync(logFile, 'utf8');
       } catch {
         return '';
       }
     },
+    log: () => d.fullLog().split('\n').slice(-20).join('\n'),
   };
   child.on('exit', () => { d.exited = true; });
   return d;
@@ -252,9 +254,17 @@ async function programCase(impl: DaemonImpl, n: number, check: boolean, listener
   } catch (e) {
     failures++;
     await stopDaemon(d).catch(() => undefined);
-    emit('result', { case: check ? 'checks' : 'program', ...base, error: (e as Error).message });
+    const events = check ? healthEvents(d) : undefined;
+    emit('result', { case: check ? 'checks' : 'program', ...base, error: `${(e as Error).message}${events ? ` (${events})` : ''}` });
   }
   flush();
+}
+
+/** What the daemon's log says of its checkers: real servers taken out and back (vipd's and keepalived's words). */
+function healthEvents(d: Daemon): string {
+  const text = d.fullLog();
+  const count = (re: RegExp) => text.match(re)?.length ?? 0;
+  return `log: ${count(/ is down|Removing service/g)} real server(s) down, ${count(/ is up\b|Adding service/g)} up`;
 }
 
 async function reloadCase(impl: DaemonImpl, n: number): Promise<void> {
@@ -266,7 +276,7 @@ async function reloadCase(impl: DaemonImpl, n: number): Promise<void> {
   const label = `${impl} reload one weight among ${n}`;
   flush();
   progress(`${label}: starting`);
-  const d = startDaemon(impl, conf);
+  const d = startDaemon(impl, conf, true);
   const base = { case: 'reload', impl, services: n, dests: spec.dests };
   const client = await IpvsClient.open();
   try {
@@ -291,8 +301,10 @@ async function reloadCase(impl: DaemonImpl, n: number): Promise<void> {
     if (!Number.isFinite(ms)) throw new Error(`${impl}: the new weight did not show within 300 s of SIGHUP`);
     await sleep(2000);
     const after = entries();
+    // vipd's own account of the reload (debug level): "reload phases: read+parse (block) 12 ms, ...".
+    const phases = /reload phases: [^\n"]*/.exec(d.fullLog())?.[0];
     const stop = await stopDaemon(d);
-    emit('result', { ...base, ms, entriesAfter: after, ...stop });
+    emit('result', { ...base, ms, entriesAfter: after, ...(phases ? { phases } : {}), ...stop });
   } catch (e) {
     failures++;
     await stopDaemon(d).catch(() => undefined);

@@ -20,6 +20,7 @@ import type { MappedVirtualServer } from './config-mapping.js';
 import { RealServerNotifier } from './real-server-notify.js';
 import type { ReloadTiming } from './reload-timing.js';
 import { realServerLine, virtualServerLine } from '../vrrp/notify-lines.js';
+import { openFileLimit } from '../os/open-files.js';
 
 /** Whether this node programs IPVS now. */
 export function ipvsActive(plan: Pick<VirtualServerPlan, 'onMasterOnly' | 'owners'>, isMaster: (instance: string) => boolean): boolean {
@@ -53,6 +54,11 @@ export interface AuditSettings {
 }
 
 const DEFAULT_AUDIT: AuditSettings = { stepMs: 1000, servicesPerStep: 32, passGapMs: 30_000 };
+
+/** Probes at once: what the open-file limit leaves after a reserve for the daemon's own sockets and children. */
+export function probeSlots(limit: number | undefined): number {
+  return limit === undefined ? 4096 : Math.max(64, limit - 512);
+}
 
 const realTimers: Timers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
 
@@ -260,7 +266,7 @@ export class IpvsRunner {
   #createManager(client: IpvsClient, onMasterOnly: boolean): VirtualServerManager {
     this.#reconciler = new Reconciler(client);
     const m = new VirtualServerManager({
-      client, reconciler: this.#reconciler, programOnlyWhileMaster: onMasterOnly,
+      client, reconciler: this.#reconciler, programOnlyWhileMaster: onMasterOnly, maxProbesInFlight: probeSlots(openFileLimit()),
       ...(this.#deps.ipvsProbe ? { probe: this.#deps.ipvsProbe } : {}), ...(this.#deps.ipvsTimers ? { timers: this.#deps.ipvsTimers } : {}),
     });
     m.on('realServerUp', (e) => this.#log.info(e, `real server ${e.destination} of ${e.service} is up`));

@@ -35,7 +35,12 @@ export function deadlineProbe(attempt: ProbeAttempt): Probe {
     const onOuter = () => ac.abort(outer?.reason);
     if (outer?.aborted) onOuter();
     else outer?.addEventListener('abort', onOuter, { once: true });
-    const timer = setTimeout(() => ac.abort(new ProbeTimeout(timeoutMs)), timeoutMs);
+    // At the deadline, what the kernel already has for this turn of the event loop (a connect that
+    // completed while the loop was busy) is handled first: timers run before I/O in a turn, and a
+    // late turn must not turn a success into a timeout (keepalived's scheduler handles ready
+    // descriptors before timeouts too).
+    let atDeadline: NodeJS.Immediate | undefined;
+    const timer = setTimeout(() => { atDeadline = setImmediate(() => ac.abort(new ProbeTimeout(timeoutMs))); }, timeoutMs);
     let late: NodeJS.Timeout | undefined;
     let settled = false;
     const backstop = new Promise<ProbeResult>((resolve) => {
@@ -53,6 +58,7 @@ export function deadlineProbe(attempt: ProbeAttempt): Probe {
     } finally {
       settled = true;
       clearTimeout(timer);
+      clearImmediate(atDeadline);
       clearTimeout(late);
       outer?.removeEventListener('abort', onOuter);
       // An attempt that finished early may still hold something (a keep-alive socket): release it.

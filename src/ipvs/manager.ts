@@ -72,6 +72,13 @@ export interface VirtualServerManagerOptions {
   random?: () => number;
   /** keepalived rs_init_notifies: a real server that starts up reports realServerUp (initial) when added. */
   initialNotifies?: boolean;
+  /**
+   * Probes running at once, at most (each holds a socket or a child); a check due beyond it waits
+   * for one to end, and its deadline starts when it runs. Default 4096: tens of thousands of
+   * checkers due together (a saturated event loop fires their timers at once) must not exhaust
+   * the file descriptors and turn into failures.
+   */
+  maxProbesInFlight?: number;
 }
 
 export interface VirtualServerManagerEvents {
@@ -133,6 +140,10 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   #ambiguous = false;
   /** Checkers of servers added since the last apply began: they start once the table has them (keepalived programs first, then checks). */
   #pendingArms: Array<() => void> = [];
+  readonly #maxInFlight: number;
+  #inFlight = 0;
+  /** Due checks waiting for a probe slot, in order. */
+  #waiting: Array<() => void> = [];
   /** The host's addresses, for ha_suspend; undefined = never told, nothing is suspended. */
   #local: ReadonlySet<string> | undefined;
   /** See VirtualServerManagerOptions.initialNotifies; applies to real servers added from now on. */
@@ -146,6 +157,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     this.#random = opts.random ?? Math.random;
     this.#active = !opts.programOnlyWhileMaster;
     this.initialNotifies = opts.initialNotifies ?? false;
+    this.#maxInFlight = Math.max(1, opts.maxProbesInFlight ?? 4096);
   }
 
   get active(): boolean {
@@ -414,7 +426,8 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     if (!c.running || c.suspended || this.#stopped) return;
     c.timer = this.#timers.setTimeout(() => {
       const d = rs.config.destination;
-      this.#probe(c.check, { address: d.address, port: d.port, weight: d.weight }, { up: c.state.up, step: c.state.step })
+      this.#withSlot(() => this.#probe(c.check, { address: d.address, port: d.port, weight: d.weight }, { up: c.state.up, step: c.state.step }),
+        () => c.running && !c.suspended && !this.#stopped)
         .catch((err: Error) => ({ ok: false, reason: err.message }) as ProbeResult)
         .then((r) => {
           if (!c.running || c.suspended || this.#stopped) return;
@@ -441,6 +454,29 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
         })
         .catch((err: Error) => this.emit('error', err));
     }, delayMs);
+  }
+
+  /** Runs `probe` when a slot is free (at once, nearly always); not at all when `live` says the checker stopped meanwhile. */
+  #withSlot(probe: () => Promise<ProbeResult>, live: () => boolean): Promise<ProbeResult> {
+    const run = (): Promise<ProbeResult> => {
+      if (!live()) return Promise.resolve({ ok: false, reason: 'stopped' });
+      this.#inFlight++;
+      const done = () => {
+        this.#inFlight--;
+        // A waiter whose checker stopped takes no slot: the next one does.
+        while (this.#inFlight < this.#maxInFlight && this.#waiting.length) this.#waiting.shift()!();
+      };
+      let p: Promise<ProbeResult>;
+      try {
+        p = probe();
+      } catch (err) {
+        p = Promise.reject(err as Error);
+      }
+      p.then(done, done);
+      return p;
+    };
+    if (this.#inFlight < this.#maxInFlight) return run();
+    return new Promise<ProbeResult>((resolve, reject) => this.#waiting.push(() => void run().then(resolve, reject)));
   }
 
   #recompute(service: string, dk: string, rs: RealServerRun, reason?: string): void {
@@ -495,6 +531,8 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     this.#pending = true;
     if (!this.#applying) {
       this.#applying = (async () => {
+        // The results handled in this turn of the event loop (a round of checks) go in one apply.
+        await new Promise((r) => setImmediate(r));
         while (this.#pending) {
           this.#pending = false;
           const all = this.#dirtyAll || this.#ambiguous || !this.#reconciler.trusting;

@@ -109,3 +109,58 @@ t.test('manager: a failed check removes or inhibits, recovery restores, runtime 
   t.equal(k.table.size, 0, 'stop releases');
   t.same(events, ['down 10.0.0.11:80', 'down 10.0.0.12:80', 'up 10.0.0.11:80']);
 });
+
+t.test('manager at scale: checks start once the table has their server, a cap on probes at once, one apply per round of results', async (t) => {
+  const k = new FakeIpvsKernel();
+  const client = await IpvsClient.open({ genl: k });
+  const timers = new FakeTimers();
+  let running = 0, most = 0;
+  const seenProgrammed: boolean[] = [];
+  const finish: Array<() => void> = [];
+  const addresses = Array.from({ length: 8 }, (_, i) => `10.0.1.${i + 1}`);
+  const healthy = new Set<string>(addresses);
+  const probe = (_c: unknown, target: { address: string }) => new Promise<{ ok: boolean }>((resolve) => {
+    seenProgrammed.push(k.table.get('tcp:10.0.1.100:80')?.dests.has(`${target.address}:80`) ?? false);
+    running++;
+    most = Math.max(most, running);
+    finish.push(() => {
+      running--;
+      resolve({ ok: healthy.has(target.address) });
+    });
+  });
+  const m = new VirtualServerManager({ client, probe, timers, random: () => 0, maxProbesInFlight: 3 });
+  const service = makeService({ family: 4, protocol: 'tcp', address: '10.0.1.100', port: 80, scheduler: 'rr' });
+  const check = { type: 'TCP_CHECK' as const, retry: 0 };
+  const applied: number[] = [];
+  m.on('applied', (r) => applied.push(r.sent));
+  const started = m.setVirtualServers([{ service, delayLoopMs: 1000, realServers: addresses.map((a) => ({ destination: makeDestination({ family: 4, address: a, port: 80, forward: 'masq' }), checks: [check] })) }]);
+  await timers.advance(0);
+  t.equal(running, 0, 'no check before the table is programmed');
+  await started;
+  await timers.advance(0);
+  t.equal(running, 3, 'three probes at once, the others wait');
+  while (finish.length) {
+    finish.splice(0).forEach((f) => f());
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  }
+  t.equal(most, 3, 'never more than the cap');
+  t.equal(seenProgrammed.length, 8, 'every checker ran');
+  t.ok(seenProgrammed.every(Boolean), 'each with its server in the table');
+  await m.settled();
+  t.same(applied, [9], 'start: the service and its eight servers; the passing checks change nothing');
+  // All eight fail in the same round: the removals go to the kernel together.
+  applied.length = 0;
+  healthy.clear();
+  await timers.advance(1000);
+  finish.splice(0).forEach((f) => f());
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  await timers.advance(0);
+  finish.splice(0).forEach((f) => f());
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  await timers.advance(0);
+  finish.splice(0).forEach((f) => f());
+  await m.settled();
+  t.equal(k.table.get('tcp:10.0.1.100:80')?.dests.size, 0, 'all eight removed');
+  t.ok(applied.length <= 3, `results of one round coalesce into few applies (${applied.join(', ')})`);
+  await m.stop();
+});

@@ -49,10 +49,7 @@ function extraIgnored(s: Statement, kit: Kit, from: number, what: string): void 
 }
 
 export const VRRP_SCRIPT: KeywordTable<ScriptDraft> = {
-  script: implemented((s, d, kit) => {
-    if (!kit.tolerate(s, () => (d.script = kit.command({ ...s, args: s.args.slice(0, 1) }, false)), 'ignored')) return;
-    extraIgnored(s, kit, 1, 'quote commands with arguments');
-  }),
+  script: implemented(asKeepalived((s, d, kit) => (d.script = kit.command(s, 'ignored')), 'ignored')),
   interval: implemented(scriptTimer('interval')),
   timeout: implemented(scriptTimer('timeout')),
   // keepalived warns on a weight outside -253..253 but uses it (as a C int); a word that is not a

@@ -74,9 +74,9 @@ export interface VirtualServerManagerOptions {
   initialNotifies?: boolean;
   /**
    * Probes running at once, at most (each holds a socket or a child); a check due beyond it waits
-   * for one to end, and its deadline starts when it runs. Default 4096: tens of thousands of
-   * checkers due together (a saturated event loop fires their timers at once) must not exhaust
-   * the file descriptors and turn into failures.
+   * for one to end, and its deadline starts when it runs. Default 256: tens of thousands of
+   * checkers due together (a saturated event loop fires their timers at once) must neither
+   * exhaust the file descriptors nor send bursts of connects that time out.
    */
   maxProbesInFlight?: number;
 }
@@ -157,7 +157,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     this.#random = opts.random ?? Math.random;
     this.#active = !opts.programOnlyWhileMaster;
     this.initialNotifies = opts.initialNotifies ?? false;
-    this.#maxInFlight = Math.max(1, opts.maxProbesInFlight ?? 4096);
+    this.#maxInFlight = Math.max(1, opts.maxProbesInFlight ?? 256);
   }
 
   get active(): boolean {

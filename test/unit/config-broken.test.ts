@@ -17,8 +17,21 @@ import { KEEPALIVED_OUTCOMES, NOT_IN_KEEPALIVED_2_2_7 } from '../fixtures/keepal
  * (braces, quotes, include loops), a duplicate vrrp_instance, a virtual server without a port,
  * unicast peers in strict mode, use_vmac/use_ipvlan/mcast_dst_ip/lvs_sync_daemon/lvs_timeouts values,
  * block keywords without their block, and the values of vrrp_script, track_file,
- * vrrp_track_process, vrrp_sync_group tracking, SSL and the UDP/DNS/SMTP/FILE checkers, regexes
- * (the oracle's case does not always show what keepalived does with them).
+ * vrrp_track_process, vrrp_sync_group tracking.
+ * Checker and LVS values vipd refuses although keepalived 2.2.7 runs them (observed in UML with
+ * its state dump and test servers):
+ * - deliberate: url regex "(a" (any pattern PCRE2 rejects): keepalived logs it, then its checker
+ *   process crashes (SIGSEGV) at the check and respawns, so no real server is ever checked;
+ *   SMTP_CHECK host x (no block): keepalived reads the lines after it up to the next '}' as the
+ *   host block and so loses them (a following real_server vanished); vipd names the line instead.
+ * - left to do: persistence_granularity 33: keepalived (2.4.3 too) takes a bare IPv4 number as
+ *   inet_aton does, the netmask 0.0.0.33 (24 is 0.0.0.24 there, a /24 in vipd), and programs
+ *   non-contiguous masks (255.0.255.0) as given; vipd's IPVS model carries IPv4 masks as prefix
+ *   lengths. DNS_CHECK name with a 64+ byte label: keepalived sends it with the length in the length
+ *   byte (0x40..0xff: reserved label types or a compression pointer, so the check cannot pass);
+ *   vipd's DNS encoder and spec would need that raw form. SSL ca/certificate/key "": keepalived runs
+ *   it (with no SSL_GET nothing uses it); with an SSL_GET checker its run in UML did not end
+ *   within a minute, so what it does is not established.
  */
 const VIPD_STILL_REFUSES = new Set<string>([
   "global_defs | lvs_sync_daemon ",
@@ -117,30 +130,9 @@ const VIPD_STILL_REFUSES = new Set<string>([
   "virtual_routes options | pref ",
   "virtual_routes options | expires ",
   "virtual_server | persistence_granularity 33",
-  "HTTP_GET | http_protocol 2.0",
-  "HTTP_GET | http_protocol 1.0X",
-  "HTTP_GET | fast_recovery maybe",
-  "SSL_GET | http_protocol 0.9",
-  "SSL_GET | fast_recovery maybe",
   "url | regex \"(a\"",
-  "url | regex \"(?>atomic)\"",
-  "url | regex \"x*+\"",
-  "url | regex \"\\p{L}\"",
-  "SMTP_CHECK | helo_name \"\"",
   "SMTP_CHECK | host x",
-  "DNS_CHECK | type BOGUS",
-  "DNS_CHECK | name a..b",
   "DNS_CHECK | name xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.com",
-  "UDP_CHECK | payload zz",
-  "UDP_CHECK | payload 12 3g",
-  "UDP_CHECK | require_reply 12 yy",
-  "UDP_CHECK | min_reply_length -1",
-  "UDP_CHECK | min_reply_length 70000",
-  "UDP_CHECK | max_reply_length x",
-  "FILE_CHECK | track_file nosuch",
-  "FILE_CHECK | weight x",
-  "FILE_CHECK | weight 1 forward",
-  "FILE_CHECK | weight 2147483648",
   "SSL | ca \"\"",
   "SSL | certificate \"\"",
   "SSL | key \"\"",
@@ -413,4 +405,32 @@ t.test('the substitutes and skipped items are what keepalived uses', async (t) =
   t.equal(vs.realServers[0]!.weight, 65536, 'weight 65536 is taken (keepalived: 0..2147483647)');
   t.equal(vs.realServers[0]!.checkers.length, 1, 'the HTTP_GET without url is skipped, the TCP_CHECK stays');
   for (const w of lvs.warnings.filter((x) => /as keepalived does$/.test(x.message))) t.equal(w.file, '/x.conf', `${w.line}: ${w.message}`);
+});
+
+t.test('checker values keepalived 2.2.7 runs with: what vipd checks instead (as its state dump shows)', async (t) => {
+  const rs = (checker: string, before = '') => {
+    const r = parseKeepalivedConfig(`${before}virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    ${checker}\n  }\n}\n`, { file: '/x.conf', configId: 'x' });
+    return { checkers: r.config.virtualServers[0]!.realServers[0]!.checkers as any[], warnings: r.warnings.map((w) => `${w.line}: ${w.message}`) };
+  };
+  const tf = 'track_file f {\n  file /tmp/f\n  weight 3\n}\n';
+  const file = (body: string) => rs(`FILE_CHECK {\n      ${body}\n    }`, tf).checkers;
+  t.match(file('track_file f\n      weight x'), [{ weight: 0, reverse: false }], 'FILE_CHECK weight x: 0');
+  t.match(file('track_file f\n      weight 1 forward'), [{ weight: 1, reverse: false }], 'weight 1 forward: 1, not reversed');
+  t.match(file('track_file f\n      weight 2147483648'), [{ weight: 3 }], 'weight out of range: the track_file weight');
+  t.match(file('track_file nosuch\n      track_file f'), [{ trackFile: 'f' }], 'an undefined track_file before a defined one: the defined one');
+  t.match(file('track_file f\n      track_file nosuch'), [{ trackFile: 'f' }], 'an undefined track_file after a defined one: the defined one');
+  const none = rs('FILE_CHECK {\n      track_file nosuch\n    }', tf);
+  t.same(none.checkers, [], 'no defined track_file: the checker is skipped');
+  t.ok(none.warnings.some((w) => /FILE_CHECK: no defined track_file, this checker is skipped as keepalived does$/.test(w)), 'and says so', { warnings: none.warnings });
+  t.match(rs('UDP_CHECK {\n      require_reply 12 yy\n    }').checkers, [{ requireReply: true }], 'require_reply with bad hex: any reply');
+  t.notOk('payload' in rs('UDP_CHECK {\n      payload zz\n    }').checkers[0], 'payload zz: none');
+  t.match(rs('SMTP_CHECK {\n      helo_name ""\n    }').checkers, [{ heloName: '' }], 'helo_name "": an empty HELO name');
+  t.match(rs('DNS_CHECK {\n      type A\n      type BOGUS\n      name a..b\n    }').checkers, [{ queryType: 'A', name: '.' }], 'DNS type/name: the earlier or default stays');
+  const url = (regex: string) => rs(`HTTP_GET {\n      url {\n        path /\n        regex ${regex}\n      }\n    }`);
+  t.equal(url('"\\p{L}"').checkers[0].urls[0].regex.pattern, 'p{L}', 'regex "\\p{L}": keepalived\'s string escapes make it p{L}');
+  t.equal(url('"\\\\d+\\x41\\101\\cA\\t"').checkers[0].urls[0].regex.pattern, '\\d+AA\x01\t', 'regex: \\\\ \\x41 \\101 \\cA \\t as keepalived');
+  t.same(url('"(?>a+)b*+"').warnings, [], 'atomic groups and possessive quantifiers: taken as PCRE2 takes them, no warning');
+  const http = rs('HTTP_GET {\n      http_protocol 1.1\n      http_protocol 2.0\n      fast_recovery maybe\n      url {\n        path /\n      }\n    }');
+  t.match(http.checkers, [{ type: 'HTTP_GET', httpProtocol: '1.1' }], 'http_protocol 2.0: ignored, the earlier line stays');
+  t.notOk(http.checkers[0].fastRecovery, 'fast_recovery maybe: off');
 });

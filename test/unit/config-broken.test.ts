@@ -430,6 +430,8 @@ t.test('checker values keepalived 2.2.7 runs with: what vipd checks instead (as 
   t.equal(url('"\\p{L}"').checkers[0].urls[0].regex.pattern, 'p{L}', 'regex "\\p{L}": keepalived\'s string escapes make it p{L}');
   t.equal(url('"\\\\d+\\x41\\101\\cA\\t"').checkers[0].urls[0].regex.pattern, '\\d+AA\x01\t', 'regex: \\\\ \\x41 \\101 \\cA \\t as keepalived');
   t.same(url('"(?>a+)b*+"').warnings, [], 'atomic groups and possessive quantifiers: taken as PCRE2 takes them, no warning');
+  t.match(url('"^HTTP/1\\.1"').warnings, [/^7: regex: keepalived.conf's string escapes \(\\\.\) make .* the pattern '\^HTTP\/1\.1' .*, matched as keepalived does$/], 'a backslash keepalived drops (\\.): warned');
+  t.same(url('"^HTTP/1\\\\.1\\t"').warnings, [], '\\\\ and \\t: what PCRE2 would read too, no warning');
   const http = rs('HTTP_GET {\n      http_protocol 1.1\n      http_protocol 2.0\n      fast_recovery maybe\n      url {\n        path /\n      }\n    }');
   t.match(http.checkers, [{ type: 'HTTP_GET', httpProtocol: '1.1' }], 'http_protocol 2.0: ignored, the earlier line stays');
   t.notOk(http.checkers[0].fastRecovery, 'fast_recovery maybe: off');

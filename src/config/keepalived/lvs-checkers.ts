@@ -167,9 +167,11 @@ export function netChecker(st: Statement, type: NetCheckerType, kit: Kit): NetCh
 /**
  * keepalived's escapes in a regex string (observed with 2.2.7's state dump; keepalived.conf(5)
  * "Quoted strings"): \\a \\b \\E \\f \\n \\r \\t \\v, \\ up to 3 octal digits, \\x and hex digits (the
- * low byte), \\cC (control C); any other \\C is C. A NUL ends the string, as in C.
+ * low byte), \\cC (control C); any other \\C is C. A NUL ends the string, as in C. `differs`: the
+ * escapes PCRE2 would have read otherwise (\\b, \\d, \\., \\1...), for a warning.
  */
-export function unescapeString(text: string): string {
+export function unescapeString(text: string): { text: string; differs: string[] } {
+  const differs: string[] = [];
   const named: Record<string, string> = { a: '\x07', b: '\b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
   let out = '';
   for (let i = 0; i < text.length; i++) {
@@ -178,9 +180,12 @@ export function unescapeString(text: string): string {
       out += c;
       continue;
     }
+    const start = i;
     const e = text[++i]!;
     const rest = text.slice(i + 1);
     let ch: string;
+    // PCRE2 reads \b and \E otherwise, \1-\9 as backreferences, \x with more than 2 digits otherwise.
+    let same = !/[bE1-9]/.test(e);
     if (named[e] !== undefined) ch = named[e];
     else if (/[0-7]/.test(e)) {
       const m = /^[0-7]{0,2}/.exec(rest)![0];
@@ -189,15 +194,22 @@ export function unescapeString(text: string): string {
     } else if (e === 'x' && /^[0-9a-fA-F]/.test(rest)) {
       const m = /^[0-9a-fA-F]+/.exec(rest)![0];
       i += m.length;
+      same = m.length <= 2;
       ch = String.fromCharCode(parseInt(m.slice(-2), 16));
     } else if (e === 'c' && rest !== '') {
       i++;
       ch = String.fromCharCode(rest[0]!.toUpperCase().charCodeAt(0) ^ 0x40);
-    } else ch = e;
+    } else {
+      ch = e;
+      // \C for another C: the backslash is gone, which changes what PCRE2 reads for letters, digits
+      // and metacharacters (\\ is the way to write a backslash).
+      same = e === '\\' || !/[A-Za-z0-9.^$*+?()[\]{}|]/.test(e);
+    }
+    if (!same) differs.push(text.slice(start, i + 1));
     if (ch === '\0') break;
     out += ch;
   }
-  return out;
+  return { text: out, differs };
 }
 
 /** Control characters of a pattern as \\xNN, for a warning. */
@@ -233,10 +245,10 @@ export const URL: KeywordTable<UrlDraft> = asKeepalivedTable({
   regex: implemented((s, u, kit) => {
     if (s.args.length > 1) fail(s, `regex: more than one word (quote a pattern that has spaces)`);
     const written = argText(s, 0, 'pattern');
-    const p = unescapeString(written);
+    const { text: p, differs } = unescapeString(written);
     if (p === '') fail(s, `regex: empty pattern`);
-    if (p !== written) {
-      kit.instead(s, `regex: keepalived.conf's string escapes make '${written}' the pattern '${shown(p)}' (write \\\\ for a backslash the regex should see)`, 'matched');
+    if (differs.length > 0) {
+      kit.instead(s, `regex: keepalived.conf's string escapes (${differs.join(' ')}) make '${written}' the pattern '${shown(p)}' (write \\\\ for a backslash the regex should see)`, 'matched');
     }
     regexPart(u).pattern = p;
     u.regexWhere = s;

@@ -127,6 +127,8 @@ t.test('persistence_granularity is checked at parse time and maps', async (t) =>
   const vs = (g: string, addr = '10.0.0.10') => `virtual_server ${addr} 80 {\n  protocol TCP\n  persistence_timeout 60\n  persistence_granularity ${g}\n}\n`;
   t.equal(virtualServerConfigs(load(vs('255.255.255.0')).config)[0]!.config.service.netmask, 24);
   t.equal(virtualServerConfigs(load(vs('24')).config)[0]!.config.service.netmask, 24);
+  t.ok(load(vs('24')).warnings.some((w) => w.line === 4 && /reads '24' as the prefix length \/24; keepalived reads a bare number as the netmask 0\.0\.0\.24/.test(w.message)), 'a bare IPv4 number: the difference from keepalived is said');
+  t.notOk(load(vs('64', 'fd00::10')).warnings.some((w) => /persistence_granularity/.test(w.message)), 'IPv6: a prefix length, as keepalived');
   t.equal(virtualServerConfigs(load(vs('64', 'fd00::10')).config)[0]!.config.service.netmask, 64);
   // keepalived runs these (the value ignored): a warning at file:line.
   for (const [g, msg] of [

@@ -31,6 +31,11 @@ function granularity(st: Statement): string {
   return v;
 }
 
+/** What inet_aton makes of a bare number: the address with that 32-bit value. */
+function inetAtonMask(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
 /** Scheduler flags; sh-* and mh-* count only after `lb_algo sh` / `lb_algo mh`, as in keepalived. */
 function flag(onlyFor?: 'sh' | 'mh'): Handler<VsDraft> {
   return (s, d, kit) => {
@@ -193,6 +198,10 @@ export function virtualServer(st: Statement, config: ConfigDraft, kit: Kit): voi
     const family = target.kind === 'group' ? undefined : target.family;
     if (family === 6 && (!/^\d+$/.test(g) || Number(g) < 1)) fail(d.granularityWhere ?? st, `persistence_granularity: '${g}' is not an IPv6 prefix length (1..128)`);
     if (family === 4 && /^\d+$/.test(g) && Number(g) > 32) fail(d.granularityWhere ?? st, `persistence_granularity: '${g}' is not an IPv4 prefix length (0..32)`);
+    // keepalived reads a bare IPv4 number as inet_aton does (24 -> 0.0.0.24): say that vipd differs.
+    if (family !== 6 && /^\d+$/.test(g)) {
+      kit.warn(d.granularityWhere ?? st, `persistence_granularity: vipd reads '${g}' as the prefix length /${g}; keepalived reads a bare number as the netmask ${inetAtonMask(Number(g))} (write the dotted netmask for the same table with both)`);
+    }
   }
   if (target.kind === 'address') {
     const family = target.family;

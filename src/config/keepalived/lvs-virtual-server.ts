@@ -114,14 +114,13 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = asKeepalivedTable({
     const on = boolArg(s, 0);
     sorryOption((sorry) => (sorry.inhibit = on))(s, d, kit);
   }),
-  sorry_server_lvs_method: implemented((s, d, kit) => {
+  // Without a sorry_server keepalived ignores the line before it looks at the value.
+  sorry_server_lvs_method: implemented(sorryOption((sorry, s) => {
     const f = forwarding(s);
-    sorryOption((sorry) => {
-      sorry.method = f.method;
-      if (f.tunnel) sorry.tunnel = f.tunnel;
-      else delete sorry.tunnel;
-    })(s, d, kit);
-  }),
+    sorry.method = f.method;
+    if (f.tunnel) sorry.tunnel = f.tunnel;
+    else delete sorry.tunnel;
+  })),
   virtualhost: implemented((s, d) => (d.vs.virtualhost = argText(s, 0, 'host name'))),
   ip_family: implemented((s, d) => {
     const f = argText(s, 0, 'inet or inet6');

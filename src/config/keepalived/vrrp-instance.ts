@@ -54,6 +54,7 @@ const useIpvlan: Handler<InstanceDraft> = (s, d) => {
 /** garp_extra_if [all] SECONDS (0 turns it off; at most a day). */
 export function garpExtraIf(s: Statement): GarpExtraIf {
   const all = optArg(s, 0) === 'all';
+  if (all && s.args.length === 1) fail(s, `${s.keyword}: 'all' without a time`);
   const intervalS = intArg(s, all ? 1 : 0, 0, 86400, 'interval');
   return { intervalS, all };
 }

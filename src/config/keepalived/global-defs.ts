@@ -127,7 +127,7 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = asKeepalivedTable({
   // keepalived reads no argument: `rs_init_notifies off` still turns it on.
   rs_init_notifies: implemented((_s, d) => (d.global.rsInitNotifies = true)),
   checker_log_all_failures: implemented((s, d) => (d.global.checkerLogAllFailures = boolArg(s, 0))),
-  notification_email: warned(NO_MAIL),
+  notification_email: warned(NO_MAIL, undefined, { list: true }),
   notification_email_from: warned(NO_MAIL),
   smtp_server: warned(NO_MAIL),
   smtp_helo_name: warned(NO_MAIL),

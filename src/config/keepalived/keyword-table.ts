@@ -26,7 +26,7 @@ export interface KeywordInfo {
 }
 
 /** Block contexts, outermost first. */
-const CONTEXTS: Record<string, KeywordTable<never>> = {
+export const CONTEXTS: Readonly<Record<string, KeywordTable<never>>> = {
   'top level': TOP_LEVEL,
   global_defs: GLOBAL_DEFS,
   vrrp_script: VRRP_SCRIPT,

@@ -185,7 +185,9 @@ export function virtualServer(st: Statement, config: ConfigDraft, kit: Kit): voi
   if (!d.protocolSet && target.kind !== 'fwmark') kit.warn(st, `virtual_server: no protocol set, defaulting to UDP as keepalived does`);
   if (d.protocolSet && target.kind === 'fwmark') kit.warn(st, `virtual_server fwmark ${target.fwmark}: a fwmark service has no protocol, 'protocol' is ignored as keepalived does`);
   if (target.kind === 'address' && !portGiven && vs.persistenceTimeout === undefined) {
-    fail(st, `virtual_server ${target.address}: a port is required unless the service is persistent`);
+    // keepalived 2.2.7 (observed in UML: ipvsadm shows `-p 360`) makes it persistent.
+    kit.instead(st, `virtual_server ${target.address}: a port is required unless the service is persistent`, `made persistent (persistence_timeout ${PERSISTENCE_TIMEOUT_DEFAULT})`);
+    vs.persistenceTimeout = PERSISTENCE_TIMEOUT_DEFAULT;
   }
   const g = vs.persistenceGranularity;
   if (g !== undefined) {

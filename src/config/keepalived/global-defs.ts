@@ -60,7 +60,7 @@ const STATE_FILES = 'SIGUSR1 writes the state to --dump-file';
 /** Every global_defs keyword of keepalived.conf(5), 2.2.7 and 2.4. */
 // keepalived ignores a global value it cannot use (its default applies).
 export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = asKeepalivedTable({
-  router_id: implemented((s, d) => (d.global.routerId = argText(s, 0, 'router id'))),
+  router_id: implemented((s, d) => (d.global.routerId = wanted(s, 'router id'))),
   vrrp_version: implemented((s, d) => (d.global.vrrpVersion = intArg(s, 0, 2, 3) as 2 | 3)),
   vrrp_garp_master_delay: implemented(nonNegative('garpMasterDelay')),
   vrrp_garp_master_repeat: implemented(nonNegative('garpMasterRepeat')),

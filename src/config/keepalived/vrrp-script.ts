@@ -5,6 +5,7 @@ import type { ScriptCommand, VrrpScriptSpec } from '../types.js';
 import { argText, fail, intArg, optArg, positiveTimer, whereOf } from '../values.js';
 import type { ConfigDraft } from './draft.js';
 import { implemented, type Kit, type KeywordTable } from './kit.js';
+import { SCRIPT_WEIGHT } from './vrrp-track.js';
 
 interface ScriptDraft {
   script?: ScriptCommand;
@@ -23,8 +24,10 @@ export const VRRP_SCRIPT: KeywordTable<ScriptDraft> = {
   script: implemented((s, d, kit) => (d.script = kit.command(s, false))),
   interval: implemented((s, d) => (d.interval = positiveTimer(s))),
   timeout: implemented((s, d) => (d.timeout = positiveTimer(s))),
-  weight: implemented((s, d) => {
-    d.weight = intArg(s, 0, -253, 253);
+  weight: implemented((s, d, kit) => {
+    d.weight = intArg(s, 0, -(2 ** 31), 2 ** 31 - 1);
+    // keepalived 2.2.7 (observed) logs it and uses it: the effective priority stays within 1..254.
+    if (Math.abs(d.weight) > SCRIPT_WEIGHT) kit.instead(s, `weight: ${d.weight} is out of range -${SCRIPT_WEIGHT}..${SCRIPT_WEIGHT}`, 'used as it is (the priority stays within 1..254)');
     const r = optArg(s, 1);
     if (r !== undefined && r !== 'reverse') fail(s, `weight: unexpected '${r}' (only 'reverse' may follow)`);
     d.weightReverse = r === 'reverse';

@@ -13,12 +13,12 @@ import { BAD_VALUES, CONTEXT, caseId } from '../fixtures/config-bad-values.js';
 import { KEEPALIVED_OUTCOMES, NOT_IN_KEEPALIVED_2_2_7 } from '../fixtures/keepalived-outcomes.js';
 
 /**
- * Cases keepalived 2.2.7 runs that vipd still refuses (left to do): the config language itself
- * (braces, quotes, include loops), a duplicate vrrp_instance, a virtual server without a port,
- * unicast peers in strict mode, use_vmac/use_ipvlan/mcast_dst_ip/lvs_sync_daemon/lvs_timeouts values,
- * block keywords without their block, and the values of vrrp_script, track_file,
- * vrrp_track_process, vrrp_sync_group tracking, SSL and the UDP/DNS/SMTP/FILE checkers, regexes
- * (the oracle's case does not always show what keepalived does with them).
+ * Cases keepalived 2.2.7 runs that vipd still refuses (left to do): unicast peers in strict mode,
+ * use_vmac/use_ipvlan/mcast_dst_ip/lvs_sync_daemon/lvs_timeouts values, and the values of
+ * vrrp_script, track_file, vrrp_track_process, vrrp_sync_group tracking, SSL and the
+ * UDP/DNS/SMTP/FILE checkers, regexes (the oracle's case does not always show what keepalived does
+ * with them). The config language itself (braces, quotes, include loops, block keywords without
+ * their block, a duplicate vrrp_instance) is read as keepalived reads it: none is left here.
  */
 const VIPD_STILL_REFUSES = new Set<string>([
   "global_defs | lvs_sync_daemon ",

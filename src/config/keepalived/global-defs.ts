@@ -122,7 +122,10 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = asKeepalivedTable({
     const a = optArg(s, 0);
     d.global.lvsFlushOnStop = a === undefined ? true : a === 'VS' ? 'VS' : fail(s, `lvs_flush_on_stop: '${a}' is not VS`);
   }),
-  lvs_sync_daemon: implemented((s, d) => (d.syncDaemon = lvsSyncDaemon(s))),
+  lvs_sync_daemon: implemented((s, d, kit) => {
+    const sync = lvsSyncDaemon(s, kit);
+    if (sync) d.syncDaemon = sync;
+  }),
   lvs_timeouts: implemented((s, d) => (d.global.lvsTimeouts = lvsTimeouts(s))),
   // keepalived reads no argument: `rs_init_notifies off` still turns it on.
   rs_init_notifies: implemented((_s, d) => (d.global.rsInitNotifies = true)),

@@ -149,8 +149,11 @@ export class Kit {
     return n;
   }
 
-  /** `keyword <STRING>|<QUOTED-STRING> [username [groupname]]` (see command-line.ts). */
-  command(st: Statement, withUser = true): ScriptCommand {
+  /**
+   * `keyword <STRING>|<QUOTED-STRING> [username [groupname]]` (see command-line.ts). `withUser`
+   * false: nothing may follow the command; 'ignored': what follows is warned and left out.
+   */
+  command(st: Statement, withUser: boolean | 'ignored' = true): ScriptCommand {
     if (st.args.length === 0) fail(st, `${st.keyword}: missing command`);
     let words: string[];
     let argv: string[];
@@ -165,6 +168,10 @@ export class Kit {
     const cmd: ScriptCommand = { argv, text, where: whereOf(st) };
     const [, user, group] = words;
     if (user !== undefined) {
+      if (withUser === 'ignored') {
+        this.instead(st, `${st.keyword}: unexpected '${words.slice(1).join(' ')}' after the command (quote commands with arguments)`, 'ignored');
+        return cmd;
+      }
       if (!withUser) fail(st, `${st.keyword}: unexpected '${user}' after the command (quote commands with arguments)`);
       cmd.user = user;
       if (group !== undefined) cmd.group = group;

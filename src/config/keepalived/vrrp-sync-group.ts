@@ -27,7 +27,7 @@ export const VRRP_SYNC_GROUP: KeywordTable<SyncGroupDraft> = {
   track_script: implemented((s, d, kit) => trackScripts(s, d.trackScripts, kit), { note: 'for every member', list: true }),
   track_file: implemented((s, d, kit) => trackRefs(s, d.trackFiles, kit, FILE_WEIGHT), { note: 'for every member', list: true }),
   track_process: implemented((s, d, kit) => trackRefs(s, d.trackProcesses, kit, FILE_WEIGHT), { note: 'for every member', list: true }),
-  ...notifyKeywords<SyncGroupDraft>(),
+  ...notifyKeywords<SyncGroupDraft>(false),
   track_bfd: warned('no BFD session is tracked', undefined, { list: true }),
   smtp_alert: warned('no e-mail is sent'),
   global_tracking: implemented((s, d, kit) => {

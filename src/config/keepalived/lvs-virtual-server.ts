@@ -119,14 +119,13 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = asKeepalivedTable({
     const on = boolArg(s, 0);
     sorryOption((sorry) => (sorry.inhibit = on))(s, d, kit);
   }),
-  sorry_server_lvs_method: implemented((s, d, kit) => {
+  // Without a sorry_server keepalived ignores the line before it looks at the value.
+  sorry_server_lvs_method: implemented(sorryOption((sorry, s) => {
     const f = forwarding(s);
-    sorryOption((sorry) => {
-      sorry.method = f.method;
-      if (f.tunnel) sorry.tunnel = f.tunnel;
-      else delete sorry.tunnel;
-    })(s, d, kit);
-  }),
+    sorry.method = f.method;
+    if (f.tunnel) sorry.tunnel = f.tunnel;
+    else delete sorry.tunnel;
+  })),
   virtualhost: implemented((s, d) => (d.vs.virtualhost = argText(s, 0, 'host name'))),
   ip_family: implemented((s, d) => {
     const f = argText(s, 0, 'inet or inet6');
@@ -191,7 +190,9 @@ export function virtualServer(st: Statement, config: ConfigDraft, kit: Kit): voi
   if (!d.protocolSet && target.kind !== 'fwmark') kit.warn(st, `virtual_server: no protocol set, defaulting to UDP as keepalived does`);
   if (d.protocolSet && target.kind === 'fwmark') kit.warn(st, `virtual_server fwmark ${target.fwmark}: a fwmark service has no protocol, 'protocol' is ignored as keepalived does`);
   if (target.kind === 'address' && !portGiven && vs.persistenceTimeout === undefined) {
-    fail(st, `virtual_server ${target.address}: a port is required unless the service is persistent`);
+    // keepalived 2.2.7 (observed in UML: ipvsadm shows `-p 360`) makes it persistent.
+    kit.instead(st, `virtual_server ${target.address}: a port is required unless the service is persistent`, `made persistent (persistence_timeout ${PERSISTENCE_TIMEOUT_DEFAULT})`);
+    vs.persistenceTimeout = PERSISTENCE_TIMEOUT_DEFAULT;
   }
   const g = vs.persistenceGranularity;
   if (g !== undefined) {

@@ -13,75 +13,43 @@ import { BAD_VALUES, CONTEXT, caseId } from '../fixtures/config-bad-values.js';
 import { KEEPALIVED_OUTCOMES, NOT_IN_KEEPALIVED_2_2_7 } from '../fixtures/keepalived-outcomes.js';
 
 /**
- * Cases keepalived 2.2.7 runs that vipd still refuses (left to do): the config language itself
- * (braces, quotes, include loops), a duplicate vrrp_instance, a virtual server without a port,
- * lvs_timeouts values, block keywords without their block, and the values of SSL and the
- * UDP/DNS/SMTP/FILE checkers, regexes (the oracle's case does not always show what keepalived does
- * with them). Deliberately refused:
+ * Cases keepalived 2.2.7 runs that vipd still refuses. The config language itself (braces, quotes,
+ * include loops, block keywords without their block, a duplicate vrrp_instance) is read as
+ * keepalived reads it: none is left here. Deliberately refused:
  * - `lvs_sync_daemon ... id 1 id 2`: keepalived logs nothing, and which id it keeps cannot be seen
  *   (its sync daemon needs IPVS, which the host kernel lacks; keepalived's VRRP child crashes on it);
  * - `use_ipvlan` without a usable address on an IPv4 instance: keepalived runs that instance in FAULT
- *   for good; vipd has no instance that can never leave FAULT, so it refuses it at the line.
+ *   for good; vipd has no instance that can never leave FAULT, so it refuses it at the line;
+ * - url `regex "(a"` (any pattern PCRE2 rejects): keepalived logs it, then its checker process
+ *   crashes (SIGSEGV) at the check and respawns, over and over (observed in UML), so no real server
+ *   is checked; there is nothing safe to follow;
+ * Left to do (LVS side, observed in UML):
+ * - DNS_CHECK name with a 64+ byte label: keepalived sends it with the length in the length byte
+ *   (0x40..0xff: reserved label types or a compression pointer, so no server can answer it);
+ *   vipd's DNS encoder and checker spec would need that raw form;
+ * - SSL ca/certificate/key "": keepalived runs it (without an SSL_GET nothing uses it); with an
+ *   SSL_GET checker its UML run did not end within a minute, so what it does is not established.
  */
 const VIPD_STILL_REFUSES = new Set<string>([
   "global_defs | lvs_sync_daemon eth0 VI_1 id 1 id 2",
-  "global_defs | vrrp_garp_extra_if all",
-  "global_defs | script_user ",
-  "global_defs | notify_fifo ",
-  "global_defs | vrrp_notify_fifo ",
-  "global_defs | lvs_notify_fifo ",
-  "global_defs | default_interface ",
-  "virtual_server | sorry_server_lvs_method ",
-  "top level | global_defs x",
-  "top level | vrrp_script x",
-  "top level | vrrp_sync_group x",
-  "top level | virtual_server_group x",
-  "top level | track_file x",
-  "top level | vrrp_track_file x",
-  "top level | vrrp_track_process x",
-  "top level | SSL x",
-  "top level | static_ipaddress x",
-  "top level | static_routes x",
-  "top level | static_rules x",
   "vrrp_instance | use_ipvlan ipv1 10.0.0.300",
   "vrrp_instance | use_ipvlan ipv1 ipv2",
-  "virtual_server | persistence_granularity 33",
-  "HTTP_GET | http_protocol 2.0",
-  "HTTP_GET | http_protocol 1.0X",
-  "HTTP_GET | fast_recovery maybe",
-  "SSL_GET | http_protocol 0.9",
-  "SSL_GET | fast_recovery maybe",
   "url | regex \"(a\"",
-  "url | regex \"(?>atomic)\"",
-  "url | regex \"x*+\"",
-  "url | regex \"\\p{L}\"",
-  "SMTP_CHECK | helo_name \"\"",
-  "SMTP_CHECK | host x",
-  "DNS_CHECK | type BOGUS",
-  "DNS_CHECK | name a..b",
   "DNS_CHECK | name xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.com",
-  "UDP_CHECK | payload zz",
-  "UDP_CHECK | payload 12 3g",
-  "UDP_CHECK | require_reply 12 yy",
-  "UDP_CHECK | min_reply_length -1",
-  "UDP_CHECK | min_reply_length 70000",
-  "UDP_CHECK | max_reply_length x",
-  "FILE_CHECK | track_file nosuch",
-  "FILE_CHECK | weight x",
-  "FILE_CHECK | weight 1 forward",
-  "FILE_CHECK | weight 2147483648",
   "SSL | ca \"\"",
   "SSL | certificate \"\"",
   "SSL | key \"\"",
-  "01-unbalanced-open.conf",
-  "02-unbalanced-close.conf",
-  "15-duplicate-instance.conf",
-  "27-include-loop.conf",
-  "28-include-self.conf",
-  "29-unterminated-quote.conf",
-  "33-value-keyword-with-block.conf",
-  "35-vs-no-port.conf",
-  "49-lone-brace.conf",
+]);
+
+/**
+ * Cases keepalived 2.2.7 runs where vipd runs too but does something else, and its warning says
+ * what keepalived does and what vipd does: persistence_granularity netmasks that are not prefix
+ * lengths (keepalived programs 0.0.0.33 and 255.0.255.0 as written; vipd's IPVS model carries IPv4
+ * masks as prefix lengths, so it leaves the default /32).
+ */
+const VIPD_DIFFERS = new Set<string>([
+  "virtual_server | persistence_granularity 255.0.255.0",
+  "virtual_server | persistence_granularity 33",
 ]);
 
 /** What vipd must do with a case: refuse it where keepalived does (or where vipd still lags). */
@@ -92,8 +60,8 @@ function vipdRefuses(id: string): boolean {
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/config/broken');
 
 const EXPECTED: Array<[string, string]> = [
-  ["01-unbalanced-open.conf", "01-unbalanced-open.conf:4: missing '}': block 'authentication' is not closed"],
-  ["02-unbalanced-close.conf", "02-unbalanced-close.conf:5: unexpected '}' (no block is open)"],
+  ["01-unbalanced-open.conf", "01-unbalanced-open.conf:4: missing '}': block 'authentication' is not closed, the rest of the config (line 5) is read inside it as keepalived does"],
+  ["02-unbalanced-close.conf", "02-unbalanced-close.conf:5: unexpected '}' (no block is open): ignored, as keepalived does"],
   ["03-vrid-0.conf", "03-vrid-0.conf:4: virtual_router_id: 0 is out of range 1..255"],
   ["04-vrid-256.conf", "04-vrid-256.conf:4: virtual_router_id: 256 is out of range 1..255"],
   ["05-vrid-not-number.conf", "05-vrid-not-number.conf:4: virtual_router_id: 'fifty' is not an integer"],
@@ -105,7 +73,7 @@ const EXPECTED: Array<[string, string]> = [
   ["12-bad-unicast-peer.conf", "12-bad-unicast-peer.conf:8: unicast_peer: '10.0.0' is not a valid IP address, the peer is skipped as keepalived does"],
   ["13-no-interface.conf", "13-no-interface.conf:1: vrrp_instance VI_1: no 'interface'"],
   ["14-no-vrid.conf", "14-no-vrid.conf:1: vrrp_instance VI_1: no 'virtual_router_id'"],
-  ["15-duplicate-instance.conf", "15-duplicate-instance.conf:6: vrrp_instance VI_1: defined twice"],
+  ["15-duplicate-instance.conf", "15-duplicate-instance.conf:6: vrrp_instance VI_1: defined twice (first at line 1), this block is skipped as keepalived does"],
   ["16-bad-state.conf", "16-bad-state.conf:2: state: 'PRIMARY' is not MASTER or BACKUP, using BACKUP as keepalived does"],
   ["17-unknown-scheduler.conf", "17-unknown-scheduler.conf:3: lb_algo: unknown scheduler 'roundrobin' (one of rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos), ignored as keepalived does"],
   ["18-unknown-lb-kind.conf", "18-unknown-lb-kind.conf:3: lb_kind: 'DSR' is not NAT, DR or TUN, ignored as keepalived does"],
@@ -117,14 +85,14 @@ const EXPECTED: Array<[string, string]> = [
   ["24-bad-delay-loop.conf", "24-bad-delay-loop.conf:2: delay_loop: '1m' is not a number of seconds, ignored as keepalived does"],
   ["25-persistence-too-long.conf", "25-persistence-too-long.conf:2: persistence_timeout: 2678401 is out of range 1..2678400, ignored as keepalived does"],
   ["26-bad-protocol.conf", "26-bad-protocol.conf:2: protocol: 'ICMP' is not TCP, UDP or SCTP, ignored as keepalived does"],
-  ["27-include-loop.conf", "27-include-loop.inc:1: include loop: 27-include-loop.conf -> 27-include-loop.inc -> 27-include-loop.conf"],
-  ["28-include-self.conf", "28-include-self.conf:5: include loop: 28-include-self.conf -> 28-include-self.conf"],
-  ["29-unterminated-quote.conf", "29-unterminated-quote.conf:5: unterminated quoted string"],
+  ["27-include-loop.conf", "27-include-loop.inc:1: include loop: 27-include-loop.conf -> 27-include-loop.inc -> 27-include-loop.conf, not read again as keepalived does (once it runs out of file descriptors)"],
+  ["28-include-self.conf", "28-include-self.conf:5: include loop: 28-include-self.conf -> 28-include-self.conf, not read again as keepalived does (once it runs out of file descriptors)"],
+  ["29-unterminated-quote.conf", "29-unterminated-quote.conf:5: unterminated quoted string: \"/usr/local/bin/notify.sh MASTER is left out as keepalived does"],
   ["30-advert-int-zero.conf", "30-advert-int-zero.conf:5: advert_int: must be greater than 0, ignored as keepalived does"],
   ["32-duplicate-vrid.conf", "32-duplicate-vrid.conf:6: vrrp_instance VI_2: virtual_router_id 51 is already used by VI_1 on eth0 (both multicast to 224.0.0.18)"],
-  ["33-value-keyword-with-block.conf", "33-value-keyword-with-block.conf:3: virtual_router_id: does not take a '{' block"],
+  ["33-value-keyword-with-block.conf", "33-value-keyword-with-block.conf:4: unexpected '{' ('virtual_router_id' takes no block): ignored, so the next '}' ends vrrp_instance VI_1 (line 1), as keepalived does"],
   ["34-real-server-family.conf", "34-real-server-family.conf:2: real_server fd00::11: address family differs from virtual_server 10.0.0.10, this real server is skipped as keepalived does"],
-  ["35-vs-no-port.conf", "35-vs-no-port.conf:1: virtual_server 10.0.0.10: a port is required unless the service is persistent"],
+  ["35-vs-no-port.conf", "35-vs-no-port.conf:1: virtual_server 10.0.0.10: a port is required unless the service is persistent, made persistent (persistence_timeout 360) as keepalived does"],
   ["36-http-get-no-url.conf", "36-http-get-no-url.conf:3: HTTP_GET: no 'url' block, this checker is skipped (the real server is not checked by it) as keepalived does"],
   ["37-bad-status-code.conf", "37-bad-status-code.conf:6: status_code: '2xx' is not an HTTP status code or range, ignored as keepalived does"],
   ["38-undefined-vs-group.conf", "38-undefined-vs-group.conf:1: virtual_server group 'NOPE' is not defined, this virtual server is skipped (not programmed) as keepalived does"],
@@ -137,7 +105,7 @@ const EXPECTED: Array<[string, string]> = [
   ["46-empty-command.conf", "46-empty-command.conf:5: notify_master: empty command, ignored (the script is not run) as keepalived does"],
   ["47-notify-unquoted-args.conf", "47-notify-unquoted-args.conf:5: notify_master: too many arguments (quote commands with arguments), ignored (the script is not run) as keepalived does"],
   ["48-vrrp-version.conf", "48-vrrp-version.conf:2: vrrp_version: 4 is out of range 2..3, ignored as keepalived does"],
-  ["49-lone-brace.conf", "49-lone-brace.conf:2: unexpected '{' (a block needs a keyword before it)"],
+  ["49-lone-brace.conf", "49-lone-brace.conf:2: unexpected '{' (a block needs a keyword before it): ignored, as keepalived does"],
   ["50-track-weight-range.conf", "50-track-weight-range.conf:5: eth1 weight: 300 is out of range -253..253, eth1 is tracked with weight 0 as keepalived does"],
   ["51-duplicate-vrid-unicast.conf", "51-duplicate-vrid-unicast.conf:9: vrrp_instance VI_2: virtual_router_id 51 is already used by VI_1 on eth0 (both unicast to 10.0.0.3)"],
   ["52-strict-unicast.conf", "52-strict-unicast.conf:7: vrrp_instance VI_1: unicast peers in strict mode (RFC 5798 has no unicast), sent unicast as keepalived does"],
@@ -276,7 +244,7 @@ t.test('bad values: a ConfigError where keepalived refuses, else a warning at fi
             t.fail(`${id}: keepalived runs it (${JSON.stringify(KEEPALIVED_OUTCOMES[id])}), vipd refuses: ${(err as Error).message}`);
             continue;
           }
-          const w = warnings.find((x) => /as keepalived does$/.test(x.message));
+          const w = warnings.find((x) => (VIPD_DIFFERS.has(id) ? /keepalived .*; vipd / : /as keepalived does$/).test(x.message));
           t.ok(w, `${id}: a warning says what vipd does instead`, { warnings });
           if (!w) continue;
           t.equal(w.file, '/bad.conf', `${id}: the file`);
@@ -341,6 +309,36 @@ t.test('the substitutes and skipped items are what keepalived uses', async (t) =
   t.equal(vs.realServers[0]!.weight, 65536, 'weight 65536 is taken (keepalived: 0..2147483647)');
   t.equal(vs.realServers[0]!.checkers.length, 1, 'the HTTP_GET without url is skipped, the TCP_CHECK stays');
   for (const w of lvs.warnings.filter((x) => /as keepalived does$/.test(x.message))) t.equal(w.file, '/x.conf', `${w.line}: ${w.message}`);
+});
+
+t.test('checker values keepalived 2.2.7 runs with: what vipd checks instead (as its state dump shows)', async (t) => {
+  const rs = (checker: string, before = '') => {
+    const r = parseKeepalivedConfig(`${before}virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    ${checker}\n  }\n}\n`, { file: '/x.conf', configId: 'x' });
+    return { checkers: r.config.virtualServers[0]!.realServers[0]!.checkers as any[], warnings: r.warnings.map((w) => `${w.line}: ${w.message}`) };
+  };
+  const tf = 'track_file f {\n  file /tmp/f\n  weight 3\n}\n';
+  const file = (body: string) => rs(`FILE_CHECK {\n      ${body}\n    }`, tf).checkers;
+  t.match(file('track_file f\n      weight x'), [{ weight: 0, reverse: false }], 'FILE_CHECK weight x: 0');
+  t.match(file('track_file f\n      weight 1 forward'), [{ weight: 1, reverse: false }], 'weight 1 forward: 1, not reversed');
+  t.match(file('track_file f\n      weight 2147483648'), [{ weight: 3 }], 'weight out of range: the track_file weight');
+  t.match(file('track_file nosuch\n      track_file f'), [{ trackFile: 'f' }], 'an undefined track_file before a defined one: the defined one');
+  t.match(file('track_file f\n      track_file nosuch'), [{ trackFile: 'f' }], 'an undefined track_file after a defined one: the defined one');
+  const none = rs('FILE_CHECK {\n      track_file nosuch\n    }', tf);
+  t.same(none.checkers, [], 'no defined track_file: the checker is skipped');
+  t.ok(none.warnings.some((w) => /FILE_CHECK: no defined track_file, this checker is skipped as keepalived does$/.test(w)), 'and says so', { warnings: none.warnings });
+  t.match(rs('UDP_CHECK {\n      require_reply 12 yy\n    }').checkers, [{ requireReply: true }], 'require_reply with bad hex: any reply');
+  t.notOk('payload' in rs('UDP_CHECK {\n      payload zz\n    }').checkers[0], 'payload zz: none');
+  t.match(rs('SMTP_CHECK {\n      helo_name ""\n    }').checkers, [{ heloName: '' }], 'helo_name "": an empty HELO name');
+  t.match(rs('DNS_CHECK {\n      type A\n      type BOGUS\n      name a..b\n    }').checkers, [{ queryType: 'A', name: '.' }], 'DNS type/name: the earlier or default stays');
+  const url = (regex: string) => rs(`HTTP_GET {\n      url {\n        path /\n        regex ${regex}\n      }\n    }`);
+  t.equal(url('"\\p{L}"').checkers[0].urls[0].regex.pattern, 'p{L}', 'regex "\\p{L}": keepalived\'s string escapes make it p{L}');
+  t.equal(url('"\\\\d+\\x41\\101\\cA\\t"').checkers[0].urls[0].regex.pattern, '\\d+AA\x01\t', 'regex: \\\\ \\x41 \\101 \\cA \\t as keepalived');
+  t.same(url('"(?>a+)b*+"').warnings, [], 'atomic groups and possessive quantifiers: taken as PCRE2 takes them, no warning');
+  t.match(url('"^HTTP/1\\.1"').warnings, [/^7: regex: keepalived.conf's string escapes \(\\\.\) make .* the pattern '\^HTTP\/1\.1' .*, matched as keepalived does$/], 'a backslash keepalived drops (\\.): warned');
+  t.same(url('"^HTTP/1\\\\.1\\t"').warnings, [], '\\\\ and \\t: what PCRE2 would read too, no warning');
+  const http = rs('HTTP_GET {\n      http_protocol 1.1\n      http_protocol 2.0\n      fast_recovery maybe\n      url {\n        path /\n      }\n    }');
+  t.match(http.checkers, [{ type: 'HTTP_GET', httpProtocol: '1.1' }], 'http_protocol 2.0: ignored, the earlier line stays');
+  t.notOk(http.checkers[0].fastRecovery, 'fast_recovery maybe: off');
 });
 
 // ---- The VRRP side's substitutes, each seen in keepalived 2.2.7's state dump (-d) or on the wire ----

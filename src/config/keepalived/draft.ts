@@ -147,8 +147,8 @@ export interface MiscCheckerDraft {
 
 export interface FileCheckerDraft {
   kind: 'file';
-  trackFile?: string;
-  trackFileWhere?: SourceRef;
+  /** Each track_file line: the last one naming a defined track_file counts (finish-checkers). */
+  trackFiles?: Array<{ name: string; where: SourceRef }>;
   weight?: number;
   reverse?: boolean;
   where: SourceRef;

@@ -27,18 +27,22 @@ export interface KeywordEntry<T> {
   handler?: Handler<T>;
   /** warned: what vipd does NOT do; error: why it is refused; implemented: an optional remark. */
   note?: string;
-  /** The block context this keyword opens (a key of KEYWORD_TABLE), for docs and tests. */
+  /** The block context this keyword opens (a key of KEYWORD_TABLE): how its block is parsed (grammar.ts), docs and tests. */
   block?: string;
+  /** The keyword opens a block of plain lines (addresses, names...), parsed as such. */
+  list?: true;
 }
 
 export type KeywordTable<T> = Readonly<Record<string, KeywordEntry<T>>>;
 
-export function implemented<T>(handler: Handler<T>, more: { block?: string; note?: string } = {}): KeywordEntry<T> {
+type More = { block?: string; list?: true };
+
+export function implemented<T>(handler: Handler<T>, more: More & { note?: string } = {}): KeywordEntry<T> {
   return { status: 'implemented', handler, ...more };
 }
 
 /** Accepted with a warning saying what will not happen; `handler` (optional) still checks the value. */
-export function warned<T>(note: string, handler?: Handler<T>, more: { block?: string } = {}): KeywordEntry<T> {
+export function warned<T>(note: string, handler?: Handler<T>, more: More = {}): KeywordEntry<T> {
   return { status: 'warned', note, ...(handler ? { handler } : {}), ...more };
 }
 

@@ -77,6 +77,7 @@ const useIpvlan: Handler<InstanceDraft> = (s, d, kit) => {
 /** garp_extra_if [all] SECONDS (0 turns it off; at most a day). */
 export function garpExtraIf(s: Statement): GarpExtraIf {
   const all = optArg(s, 0) === 'all';
+  if (all && s.args.length === 1) fail(s, `${s.keyword}: 'all' without a time`);
   const intervalS = intArg(s, all ? 1 : 0, 0, 86400, 'interval');
   return { intervalS, all };
 }
@@ -135,10 +136,10 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   virtual_ipaddress: implemented(asKeepalived((s, d, kit) => {
     for (const v of virtualAddresses(s, kit)) d.vips.push(v);
     d.vipsWhere = whereOf(s);
-  }, IGNORED)),
+  }, IGNORED), { list: true }),
   virtual_ipaddress_excluded: implemented(asKeepalived((s, d, kit) => {
     for (const v of virtualAddresses(s, kit)) d.excluded.push(v);
-  }, IGNORED)),
+  }, IGNORED), { list: true }),
   unicast_src_ip: implemented((s, d, kit) => {
     sourceIp(s, d, kit);
     d.unicastSrcKeyword = true;
@@ -147,7 +148,7 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   unicast_peer: implemented(asKeepalived((s, d, kit) => {
     for (const p of unicastPeers(s, kit)) d.unicastPeers.push(p);
     d.unicastPeersWhere = whereOf(s);
-  }, IGNORED)),
+  }, IGNORED), { list: true }),
   check_unicast_src: implemented(asKeepalived((s, d) => (d.checkUnicastSrc = boolArg(s, 0)), IGNORED)),
   nopreempt: implemented((_s, d) => (d.preempt = false)),
   preempt: implemented((_s, d) => (d.preempt = true)),
@@ -164,10 +165,10 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
     d.at.accept = whereOf(s);
   }, { note: 'traffic to the VIPs of a master that is not the owner is dropped (nftables tables ip/ip6 vipd_vrrp)' }),
   strict_mode: implemented(asKeepalived((s, d) => (d.strict = boolArg(s, 0)), IGNORED)),
-  track_interface: implemented(asKeepalived((s, d, kit) => trackInterfaces(s, d.trackInterfaces, kit), IGNORED)),
-  track_script: implemented(asKeepalived((s, d, kit) => trackScripts(s, d.trackScripts, kit), IGNORED)),
-  track_file: implemented((s, d, kit) => trackRefs(s, d.trackFiles, kit, FILE_WEIGHT)),
-  track_process: implemented((s, d, kit) => trackRefs(s, d.trackProcesses, kit, FILE_WEIGHT)),
+  track_interface: implemented(asKeepalived((s, d, kit) => trackInterfaces(s, d.trackInterfaces, kit), IGNORED), { list: true }),
+  track_script: implemented(asKeepalived((s, d, kit) => trackScripts(s, d.trackScripts, kit), IGNORED), { list: true }),
+  track_file: implemented((s, d, kit) => trackRefs(s, d.trackFiles, kit, FILE_WEIGHT), { list: true }),
+  track_process: implemented((s, d, kit) => trackRefs(s, d.trackProcesses, kit, FILE_WEIGHT), { list: true }),
   ...notifyKeywords<InstanceDraft>(),
   notify_master_rx_lower_pri: implemented(asKeepalived((s, d, kit) => (d.notify.notifyMasterRxLowerPri = kit.command(s)), 'ignored (the script is not run)'), {
     note: 'also a MASTER_RX_LOWER_PRI line on the notify FIFOs',
@@ -182,7 +183,7 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   native_ipv6: implemented((_s, d) => (d.nativeIpv6 = true)),
   no_virtual_ipaddress: implemented((_s, d) => (d.noVips = true)),
   dont_track_primary: implemented((_s, d) => (d.dontTrackPrimary = true)),
-  track_bfd: warned('no BFD session is tracked'),
+  track_bfd: warned('no BFD session is tracked', undefined, { list: true }),
   use_vmac: implemented(useVmac),
   use_vmac_addr: warned('no VMAC is created for the VIPs on other interfaces'),
   vmac_xmit_base: implemented((_s, d) => (d.vmacXmitBase = true)),
@@ -251,7 +252,12 @@ export function vrrpInstance(st: Statement, config: ConfigDraft, kit: Kit): void
     at: {},
     where: whereOf(st),
   };
+  // keepalived 2.2.7 skips the block of a name already defined, unread (its errors too).
+  const first = config.instances.find((i) => i.name === name);
+  if (first) {
+    kit.needBlock(st);
+    return kit.instead(st, `vrrp_instance ${name}: defined twice (first at ${first.where.file === st.file ? '' : `${first.where.file}:`}line ${first.where.line})`, 'this block is skipped');
+  }
   kit.apply(kit.needBlock(st), VRRP_INSTANCE, d, `vrrp_instance ${name}`);
-  if (config.instances.some((i) => i.name === name)) fail(st, `vrrp_instance ${name}: defined twice`);
   config.instances.push(d);
 }

@@ -589,7 +589,7 @@ function appended<T>(key: ListKey<T>, read: (st: Statement, kit: Kit) => unknown
   return implemented((s, d, kit) => {
     const target = d as Record<ListKey<T>, unknown[] | undefined>;
     target[key] = [...target[key] ?? [], ...read(s, kit)];
-  }, { note, block });
+  }, { note, block, list: true });
 }
 
 const routes = (tracked: boolean) => (s: Statement, kit: Kit) => routeBlock(s, kit, { tracked });

@@ -11,9 +11,12 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+// Node's timers run on the loop's whole-millisecond clock: a fractional delay (a deadline minus
+// performance.now()) wakes the loop once at the whole millisecond, finds the timer not due, and
+// again a millisecond later -- about two wake-ups per advert at 10 ms. Rounded up, one.
 export const realClock: Clock = {
   now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  setTimeout: (fn, ms) => setTimeout(fn, Math.ceil(ms)),
   setPreciseTimeout: (fn, ms) => setPreciseTimeout(fn, ms),
   clearTimeout: (h) => {
     if (h && typeof (h as PreciseTimer).cancel === 'function') (h as PreciseTimer).cancel();

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
 import { createLan, waitFor, type LabNode } from '../../src/lab/netns-lab.js';
+import { k0sSetstateScript } from '../../src/lab/k0s-setstate.js';
 
 export type Impl = 'vipd' | 'keepalived';
 export interface ContinuityRun { impl: Impl; sync: boolean }
@@ -139,17 +140,7 @@ async function prepare(ctls: Ctl[], vip: string, sync: boolean): Promise<void> {
     rmSync(c.dir, { recursive: true, force: true });
     mkdirSync(c.dir, { recursive: true });
     writeFileSync(join(c.dir, 'keepalived-virtualservers-generated.conf'), vsConf(vip, controllers));
-    // k0s keepalived-setstate: repoint the include at the VS file (MASTER) or /dev/null, then SIGHUP.
-    writeFileSync(join(c.dir, 'setstate.sh'), `#!/bin/sh
-cd ${c.dir} || exit 1
-exec 9>lock
-flock 9
-sleep 0.2
-if ip -o -4 addr show dev eth0 | grep -q " ${vip}/"; then ln -sfn keepalived-virtualservers-generated.conf keepalived-virtualservers-consumed.conf.new
-else ln -sfn /dev/null keepalived-virtualservers-consumed.conf.new; fi
-mv -T keepalived-virtualservers-consumed.conf.new keepalived-virtualservers-consumed.conf
-kill -HUP "$(cat daemon.pid)"
-`);
+    writeFileSync(join(c.dir, 'setstate.sh'), k0sSetstateScript({ dir: c.dir, vip, pidFile: 'daemon.pid', settleS: 0.2 }));
     rmSync(join(c.dir, 'keepalived-virtualservers-consumed.conf'), { force: true });
     writeFileSync(join(c.dir, 'keepalived.conf'), mainConf(c, vip, [200, 150, 100][i]!, sync));
     await c.node.exec(['ln', '-sfn', '/dev/null', join(c.dir, 'keepalived-virtualservers-consumed.conf')]);

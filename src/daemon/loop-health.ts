@@ -3,7 +3,9 @@
 // Master_Down_Interval loses its VIP to a backup. keepalived has no such signal.
 //
 // Measured on the timers VRRP runs anyway (the router's Clock is wrapped): each advert, master-down
-// and GARP timer records how late it fired, or how overdue it was when cancelled. No timer of its own:
+// and GARP timer records how late it fired, or how overdue it was when cancelled. A late MASTER advert
+// is reported by its instance (the router's 'late-advert' event), so a stall costs O(1) per late timer:
+// scanning the instances per late timer made a stall among 1,000 instances feed itself. No timer of its own:
 // perf_hooks.monitorEventLoopDelay samples on a libuv timer, and every wake-up costs the daemon
 // ~80 us on a 2-vCPU VM (4 Hz sampling measured +0.03 % of a core, more than vipd's whole idle
 // budget at 1 s adverts). perf_hooks' HDR histogram (createHistogram) keeps the percentiles.
@@ -19,10 +21,8 @@ export const DELAY_BUCKETS_S = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2,
 export interface LoopView {
   /** Shortest configured advert interval (ms) of the running instances; Infinity with none. Cheap. */
   shortestAdvertIntervalMs(): number;
-  /** Shortest Master_Down_Interval (ms) and whose it is, now (asked only after a long delay). */
+  /** Shortest Master_Down_Interval (ms) and whose it is, now (O(instances): asked at most once a second). */
   shortestMasterDown(): { ms: number; instance: string } | undefined;
-  /** Instances in MASTER with when their next advert is due (clock ms). Asked only after a long delay. */
-  masters(): Array<{ name: string; adverAt: number | null; intervalMs: number }>;
 }
 
 export interface LoopSnapshot {
@@ -40,7 +40,10 @@ export interface LoopSnapshot {
 
 interface Handle { inner: unknown; due: number; done: boolean }
 
-const NO_VIEW: LoopView = { shortestAdvertIntervalMs: () => Infinity, shortestMasterDown: () => undefined, masters: () => [] };
+const NO_VIEW: LoopView = { shortestAdvertIntervalMs: () => Infinity, shortestMasterDown: () => undefined };
+
+/** How long a Master_Down_Interval read from the view is used (it changes only with priorities and peers). */
+const MASTER_DOWN_CACHE_MS = 1000;
 
 export class LoopHealth {
   #log: Logger;
@@ -55,6 +58,7 @@ export class LoopHealth {
   #lastStallAt = -Infinity;
   #late = new Map<string, number>();
   #limiter = new RateLimiter(60_000);
+  #masterDown: { value: { ms: number; instance: string } | undefined; at: number } | undefined;
 
   constructor(log: Logger) {
     this.#log = log;
@@ -62,6 +66,7 @@ export class LoopHealth {
 
   attach(view: LoopView): void {
     this.#view = view;
+    this.#masterDown = undefined;
   }
 
   /** A Clock that behaves as `inner` and records how late each of its timers runs. */
@@ -94,33 +99,17 @@ export class LoopHealth {
   }
 
   #fired(due: number, fn: () => void): void {
-    const late = Math.max(0, this.#now() - due);
-    // Only a timer later than the shortest advert interval can be a late advert: the rare case
-    // pays for looking at the instances, every other timer pays for one subtraction.
-    if (late <= this.#view.shortestAdvertIntervalMs()) {
-      this.#record(late);
-      fn();
-      return;
-    }
-    const before = new Map(this.#view.masters().map((m) => [m.name, m]));
+    this.#observe(Math.max(0, this.#now() - due));
     fn();
-    for (const m of this.#view.masters()) {
-      const b = before.get(m.name);
-      // Its advert timer is what ran: the next advert moved. How late was the one just sent?
-      if (!b || b.adverAt === null || b.adverAt === m.adverAt) continue;
-      const advertLate = this.#now() - b.adverAt;
-      if (advertLate > m.intervalMs) this.#lateAdvert(m.name, advertLate, m.intervalMs);
-    }
-    this.#observe(late);
   }
 
   #observe(lateMs: number): void {
     this.#record(lateMs);
     if (lateMs <= this.#view.shortestAdvertIntervalMs()) return;
-    const mdi = this.#view.shortestMasterDown();
-    if (!mdi || lateMs <= mdi.ms) return;
     const now = this.#now();
     if (now - lateMs < this.#lastStallAt) return; // another timer late from the stall already counted
+    const mdi = this.#shortestMasterDown(now);
+    if (!mdi || lateMs <= mdi.ms) return;
     this.#lastStallAt = now;
     this.#stalls++;
     const n = this.#limiter.hit('stall');
@@ -131,7 +120,13 @@ export class LoopHealth {
     }
   }
 
-  #lateAdvert(instance: string, lateMs: number, intervalMs: number): void {
+  #shortestMasterDown(now: number): { ms: number; instance: string } | undefined {
+    if (!this.#masterDown || now - this.#masterDown.at > MASTER_DOWN_CACHE_MS) this.#masterDown = { value: this.#view.shortestMasterDown(), at: now };
+    return this.#masterDown.value;
+  }
+
+  /** A MASTER advert went out more than one advert interval late (the instance's 'late-advert'). */
+  lateAdvert(instance: string, lateMs: number, intervalMs: number): void {
     this.#late.set(instance, (this.#late.get(instance) ?? 0) + 1);
     const n = this.#limiter.hit(`late/${instance}`);
     if (n !== undefined) {

@@ -290,8 +290,6 @@ export class VrrpRunner {
         for (const i of this.router.status()) if (!best || i.masterDownIntervalMs < best.ms) best = { ms: i.masterDownIntervalMs, instance: i.name };
         return best;
       },
-      masters: () => this.router.status().filter((i) => i.state === 'master')
-        .map((i) => ({ name: i.name, adverAt: i.timers.adverAt, intervalMs: (this.#instances.get(i.name)?.def.config.advertIntervalCs ?? 0) * 10 })),
     };
   }
 

@@ -23,7 +23,7 @@ import { AH_LENGTH, IPPROTO_AH } from './auth-ah.js';
 import { isMulticast, instancesConflict } from './demux.js';
 
 /** Instance events the router re-emits, so one listener sees every instance. */
-const RELAYED: ReadonlyArray<keyof InstanceEvents> = [
+export const RELAYED_EVENTS: ReadonlyArray<keyof InstanceEvents> = [
   'state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'late-advert', 'priority', 'faults', 'lower-priority', 'auth-notice',
 ];
 
@@ -231,7 +231,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
     // Re-emit instance events on the router so one listener sees every instance.
     const relay = this.emit.bind(this) as (event: string, arg: unknown) => boolean;
     const source = instance as unknown as EventEmitter;
-    for (const ev of RELAYED) source.on(ev, (x: unknown) => relay(ev, x));
+    for (const ev of RELAYED_EVENTS) source.on(ev, (x: unknown) => relay(ev, x));
     this.#entries.set(cfg.name, entry);
     // The instance's own link is tracked with weight 0: link down means FAULT (keepalived's default,
     // unless dont_track_primary).

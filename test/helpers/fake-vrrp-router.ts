@@ -12,6 +12,7 @@ import { effectivePriority } from '../../src/vrrp/track/tracker-state.js';
 import { asTracked, upDownEffect } from '../../src/vrrp/track/effect.js';
 import { VipdError } from '../../src/errors.js';
 import { instancesConflict } from '../../src/vrrp/demux.js';
+import { RELAYED_EVENTS } from '../../src/vrrp/router.js';
 import type { RtNetlink } from '../../src/netif/rtnetlink.js';
 import type { VrrpRouterPort } from '../../src/daemon/deps.js';
 
@@ -72,7 +73,7 @@ export class FakeVrrpRouter extends EventEmitter<RouterEvents> implements VrrpRo
       announce: { gratuitousArp: () => { this.garps++; }, unsolicitedNa: () => { this.garps++; } },
     });
     const relay = this.emit.bind(this) as (event: string, arg: unknown) => boolean;
-    for (const ev of ['state', 'drop', 'advert', 'vip-error', 'send-error', 'garp', 'priority', 'faults', 'lower-priority', 'auth-notice']) (instance as unknown as EventEmitter).on(ev, (x: unknown) => relay(ev, x));
+    for (const ev of RELAYED_EVENTS) (instance as unknown as EventEmitter).on(ev, (x: unknown) => relay(ev, x));
     const entry: Entry = { instance, tracked: new Map(), link };
     this.#entries.set(cfg.name, entry);
     for (const t of opts.tracked ?? []) entry.tracked.set(t.source, { ok: t.ok, weight: t.weight });

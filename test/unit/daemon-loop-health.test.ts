@@ -10,7 +10,7 @@ import { ManualClock } from '../helpers/manual-clock.js';
 import { captureLogger, fakeHost, settle } from '../helpers/daemon-fakes.js';
 
 function view(over: Partial<LoopView> = {}): LoopView {
-  return { shortestAdvertIntervalMs: () => 1000, shortestMasterDown: () => ({ ms: 3609, instance: 'VI' }), masters: () => [], ...over };
+  return { shortestAdvertIntervalMs: () => 1000, shortestMasterDown: () => ({ ms: 3609, instance: 'VI' }), ...over };
 }
 
 t.test('lateness of each timer into the histogram; the wrapped clock behaves as the clock', async (t) => {

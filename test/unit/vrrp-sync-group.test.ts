@@ -5,7 +5,7 @@
 // higher priority takes its partner to BACKUP without a priority-0 advert; the group's notifications
 // come after its members'.
 import { EventEmitter } from 'node:events';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { VrrpInstance, type FaultsChange, type StateChange } from '../../src/vrrp/instance.js';
 import { SyncGroup, type GroupStateChange, type SyncGroupRouter } from '../../src/vrrp/sync-group.js';
 import {
@@ -97,6 +97,22 @@ function group(p: ReturnType<typeof pair>, name = 'G') {
   return g;
 }
 
+/** outside and inside in group G, both started and settled; stopped when the test ends. */
+async function startedPair(t: Test) {
+  const p = pair(['outside', 'inside']);
+  const g = group(p);
+  const [a, b] = [p.instances.get('outside')!, p.instances.get('inside')!];
+  t.teardown(async () => {
+    g.close();
+    await a.stop();
+    await b.stop();
+  });
+  await a.start();
+  await b.start();
+  await settle();
+  return { p, g, a, b };
+}
+
 t.test('SyncGroup: the first timer waits for its partner, then both become master together', async (t) => {
   const p = pair(['outside', 'inside']);
   const g = group(p);
@@ -119,12 +135,7 @@ t.test('SyncGroup: the first timer waits for its partner, then both become maste
 });
 
 t.test('SyncGroup: a fault takes the partner to FAULT (resigning), the recovery releases both', async (t) => {
-  const p = pair(['outside', 'inside']);
-  const g = group(p);
-  const [a, b] = [p.instances.get('outside')!, p.instances.get('inside')!];
-  await a.start();
-  await b.start();
-  await settle();
+  const { p, g, a, b } = await startedPair(t);
   p.clock.advanceTo(3609);
   t.same([a.state, b.state], ['master', 'master']);
   p.log.length = 0;
@@ -137,18 +148,10 @@ t.test('SyncGroup: a fault takes the partner to FAULT (resigning), the recovery 
   b.setFault('file:tf', false);
   t.same([a.state, b.state], ['backup', 'backup']);
   t.same(p.log, ['inside BACKUP', 'outside BACKUP', 'GROUP BACKUP']);
-  g.close();
-  await a.stop();
-  await b.stop();
 });
 
 t.test('SyncGroup: a master yielding to a higher priority takes its partner to BACKUP, no priority-0 advert', async (t) => {
-  const p = pair(['outside', 'inside']);
-  const g = group(p);
-  const [a, b] = [p.instances.get('outside')!, p.instances.get('inside')!];
-  await a.start();
-  await b.start();
-  await settle();
+  const { p, g, a, b } = await startedPair(t);
   p.clock.advanceTo(3609);
   p.log.length = 0;
   const inside = p.channels.get('inside')!;
@@ -157,18 +160,10 @@ t.test('SyncGroup: a master yielding to a higher priority takes its partner to B
   t.same([a.state, b.state], ['backup', 'backup']);
   t.same(p.log, ['outside BACKUP', 'inside BACKUP', 'GROUP BACKUP']);
   t.same(inside.sent.slice(before).map((s) => s.advert.priority), [], 'inside left MASTER without an advert');
-  g.close();
-  await a.stop();
-  await b.stop();
 });
 
 t.test('SyncGroup: a partner that never wants to be master keeps the other BACKUP (keepalived 2.2.7)', async (t) => {
-  const p = pair(['outside', 'inside']);
-  const g = group(p);
-  const [a, b] = [p.instances.get('outside')!, p.instances.get('inside')!];
-  await a.start();
-  await b.start();
-  await settle();
+  const { p, g, a, b } = await startedPair(t);
   // inside hears a higher-priority master every second; outside hears nobody.
   for (let now = 0; now < 12_000; now += 1000) {
     b.receive(advertDatagram({ version: 3, vrid: 62, priority: 200, advertIntervalCs: 100, family: 4, addresses: ['10.0.0.62'] }, '10.0.0.9'));
@@ -176,7 +171,4 @@ t.test('SyncGroup: a partner that never wants to be master keeps the other BACKU
   }
   t.same([a.state, b.state], ['backup', 'backup'], 'outside waits, one Master_Down_Interval after another');
   t.ok(a.wantsMaster);
-  g.close();
-  await a.stop();
-  await b.stop();
 });

@@ -7,7 +7,8 @@
 // with csh braces, may be (or go through) a symlink, including one to /dev/null (an empty file).
 // A pattern that matches nothing is a warning and the rest of the config still loads, as
 // keepalived does for plain `include`; the stricter variants (includer/includem/includew/
-// includeb/includea) make it an error. An include loop is an error at the include line.
+// includeb/includea) make it an error. An include loop is a warning at the include line, and the
+// file is not read again.
 // As in keepalived, include lines are found before the config language runs.
 import * as path from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -98,8 +99,11 @@ function* include(keyword: string, rest: string, where: { file: string; line: nu
     const real = realOrResolved(ctx.fs, file);
     const loopAt = stack.findIndex((f) => f.real === real);
     if (loopAt >= 0) {
+      // keepalived 2.2.7 (observed) includes the file again and again until it runs out of file
+      // descriptors (some 10,000 deep), skips it then and goes on: every repeat a duplicate.
       const chain = [...stack.slice(loopAt).map((f) => f.file), file].join(' -> ');
-      throw new ConfigError(`include loop: ${chain}`, where);
+      ctx.warnings.push({ ...where, message: `include loop: ${chain}, not read again as keepalived does (once it runs out of file descriptors)` });
+      continue;
     }
     let text: string;
     try {

@@ -10,7 +10,8 @@
 //   escapes, so `"a\"b"` is unbalanced); a quote inside a word ends that word;
 // - single quotes are ordinary characters here: they matter only to commands (see
 //   command-line.ts), which are re-read from each token's `raw` source text;
-// - a lone `\` at the end of a line continues the statement on the next line.
+// - a lone `\` at the end of a line continues the statement on the next line;
+// - a double quote never closed on its line drops the rest of the line (keepalived logs it).
 import { ConfigError } from '../errors.js';
 
 export type TokenKind = 'word' | '{' | '}' | 'eol';
@@ -32,8 +33,14 @@ function isSpace(c: string): boolean {
   return c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v';
 }
 
-/** Tokens of one physical line (no trailing eol token). */
-export function tokenizeLine(text: string, file: string, line: number): Token[] {
+/** Where a line's problem is reported; without one, it is a ConfigError. */
+export type LexWarn = (at: { file: string; line: number }, message: string) => void;
+
+/**
+ * Tokens of one physical line (no trailing eol token). A double quote that is never closed drops
+ * the rest of the line, as keepalived does: a warning through `warn`, else a ConfigError.
+ */
+export function tokenizeLine(text: string, file: string, line: number, warn?: LexWarn): Token[] {
   const tokens: Token[] = [];
   const n = text.length;
   let i = 0;
@@ -58,7 +65,11 @@ export function tokenizeLine(text: string, file: string, line: number): Token[] 
     }
     if (c === '"') {
       const end = text.indexOf('"', i + 1);
-      if (end < 0) throw new ConfigError('unterminated quoted string', { file, line });
+      if (end < 0) {
+        if (!warn) throw new ConfigError('unterminated quoted string', { file, line });
+        warn({ file, line }, `unterminated quoted string: ${text.slice(start).trim()} is left out as keepalived does`);
+        break;
+      }
       i = end + 1;
       push('word', text.slice(start + 1, end), start, true);
       continue;
@@ -83,9 +94,9 @@ export interface SourceLine {
 const eol = (file: string, line: number): Token => ({ kind: 'eol', text: '', raw: '', quoted: false, joined: false, file, line });
 
 /** Tokens of a stream of lines: each logical line ends with an `eol` token; a lone `\` at the end continues it. */
-export function* tokenizeLines(lines: Iterable<SourceLine>): Generator<Token> {
+export function* tokenizeLines(lines: Iterable<SourceLine>, warn?: LexWarn): Generator<Token> {
   for (const { text, file, line } of lines) {
-    const toks = tokenizeLine(text, file, line);
+    const toks = tokenizeLine(text, file, line, warn);
     const last = toks[toks.length - 1];
     const continued = last !== undefined && last.kind === 'word' && last.text === '\\' && !last.quoted;
     if (continued) toks.pop();

@@ -3,11 +3,10 @@
 // does: the check then runs into its timeout.
 import { randomInt } from 'node:crypto';
 import { abortReason, deadlineProbe, type Probe } from './deadline.js';
-import { datagramFailure } from './datagram.js';
+import { datagramExchange } from './datagram.js';
 import { buildDnsQuery, checkDnsReply, type DnsType } from './dns-message.js';
 import { checkEndpoint, type ProbeEndpoint } from './endpoint.js';
-import { connectedDatagram } from './probe-socket.js';
-import { failed, passed, type ProbeResult } from './result.js';
+import { failed, passed } from './result.js';
 
 export interface DnsProbeOptions extends ProbeEndpoint {
   /** Default SOA. */
@@ -21,32 +20,15 @@ export function dnsProbe(o: DnsProbeOptions): Probe {
   const type = o.type ?? 'SOA';
   const name = o.name ?? '.';
   buildDnsQuery(0, name, type); // a name DNS cannot carry is refused now, not at each attempt
-  return deadlineProbe((signal) => new Promise<ProbeResult>((resolve) => {
+  return deadlineProbe((signal) => {
     const query = buildDnsQuery(randomInt(0x10000), name, type);
-    let s: ReturnType<typeof connectedDatagram>;
-    try {
-      s = connectedDatagram(o);
-    } catch (err) {
-      return resolve(failed(datagramFailure(err)));
-    }
-    const finish = (r: ProbeResult) => {
-      signal.removeEventListener('abort', onAbort);
-      s.close();
-      resolve(r);
-    };
-    const onAbort = () => finish(failed(`no reply: ${abortReason(signal)}`));
-    signal.addEventListener('abort', onAbort, { once: true });
-    s.on('error', (err) => finish(failed(datagramFailure(err))));
-    s.on('message', (d) => {
-      const v = checkDnsReply(query, d.data);
-      if (v.kind === 'ok') finish(passed);
-      else if (v.kind === 'failed') finish(failed(v.reason));
+    return datagramExchange(o, signal, {
+      payload: query,
+      onReply: (d) => {
+        const v = checkDnsReply(query, d.data);
+        return v.kind === 'ok' ? passed : v.kind === 'failed' ? failed(v.reason) : undefined;
+      },
+      onAbort: (sig) => failed(`no reply: ${abortReason(sig)}`),
     });
-    s.start();
-    try {
-      s.send(query);
-    } catch (err) {
-      finish(failed(datagramFailure(err)));
-    }
-  }));
+  });
 }

@@ -5,7 +5,21 @@
 // naming it. PCRE's own meanings are spelled out rather than left to JS flags: `.` excludes only
 // \n, `$` also matches before a final \n, \s is ASCII whitespace, `^`/`$` follow multiline.
 
-export class RegexTranslationError extends Error {}
+export class RegexTranslationError extends Error {
+  /** PCRE2 itself rejects the pattern (not merely a construct JS lacks). */
+  constructor(message: string, readonly invalid = false) {
+    super(message);
+  }
+}
+
+// Markers in the translated source while it is built, resolved at the end: JS numbers capture
+// groups left to right, and the groups an atomic group or possessive quantifier adds shift them.
+const USER_GROUP = '\ue000';
+const ATOMIC_GROUP = '\ue001';
+const REF_OPEN = '\ue002';
+const REF_CLOSE = '\ue003';
+const ATOMIC_REF = '\ue004';
+const MARKERS = /[\ue000-\ue004]/;
 
 /** regex_options keepalived accepts (keepalived.conf(5)). */
 export const PCRE_OPTIONS = [
@@ -44,6 +58,9 @@ export function translatePcre(pattern: string, options: readonly PcreOption[] = 
   const fail = (what: string, at: number): never => {
     throw new RegexTranslationError(`${what} (at offset ${at}) has no JavaScript equivalent`);
   };
+  const invalid = (what: string, at: number): never => {
+    throw new RegexTranslationError(`${what} (at offset ${at})`, true);
+  };
   let caseless = opt.has('caseless');
   const utf = opt.has('utf');
   let i = 0;
@@ -70,13 +87,44 @@ export function translatePcre(pattern: string, options: readonly PcreOption[] = 
     if (utf && n <= 0x10ffff) return `\\u{${n.toString(16)}}`;
     return fail(`character \\x{${n.toString(16)}} beyond one byte without utf`, at);
   };
-  const literal = (c: string): string => (/[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c);
+  const literal = (c: string): string => (MARKERS.test(c) ? `\\u${c.charCodeAt(0).toString(16)}` : /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c);
+  /** PCRE2 \p / \P (at pattern[i], past the letter): a Unicode property; JS has them with the u flag only. */
+  let properties = false;
+  const property = (negate: boolean, at: number): string => {
+    let name: string;
+    if (pattern[i] === '{') {
+      const end = pattern.indexOf('}', i);
+      if (end < 0) return invalid(`\\${negate ? 'P' : 'p'}{ without its closing }`, at);
+      name = pattern.slice(i + 1, end);
+      i = end + 1;
+    } else {
+      name = pattern[i] ?? '';
+      i++;
+    }
+    if (name.startsWith('^')) {
+      negate = !negate;
+      name = name.slice(1);
+    }
+    properties = true;
+    const p = negate ? 'P' : 'p';
+    if (name === 'L&' || name === 'LC') return `${negate ? '[^' : '['}\\p{Lu}\\p{Ll}\\p{Lt}]`;
+    for (const js of [name, `Script=${name}`]) {
+      if (!/^(?:[A-Z][a-z]?|Script=[A-Z][a-z]+(?:_[A-Z][a-z]+)*)$/.test(js)) continue;
+      try {
+        new RegExp(`\\p{${js}}`, 'u');
+        return `\\${p}{${js}}`;
+      } catch {
+        // not a JS name of this kind
+      }
+    }
+    return fail(`the property \\${p}{${name}}`, at);
+  };
 
   /** One escape at pattern[i] === '\\' (outside a class); returns JS and advances i. */
   const escape = (inClass: boolean): string => {
     const at = i;
     const c = pattern[i + 1];
-    if (c === undefined) return fail('a trailing backslash', at);
+    if (c === undefined) return invalid('a trailing backslash', at);
     i += 2;
     const braced = (): string | undefined => {
       if (pattern[i] !== '{') return undefined;
@@ -161,21 +209,28 @@ export function translatePcre(pattern: string, options: readonly PcreOption[] = 
         backrefs = true;
         if (/^-\d+$/.test(ref)) {
           const n = groups + 1 + Number(ref);
-          if (n < 1) return fail(`\\g{${ref}} before any group`, at);
-          return `\\${n}`;
+          if (n < 1) return invalid(`\\g{${ref}} before any group`, at);
+          return `${REF_OPEN}${n}${REF_CLOSE}`;
         }
-        if (/^\d+$/.test(ref)) return `\\${Number(ref)}`;
+        if (/^\d+$/.test(ref)) return `${REF_OPEN}${Number(ref)}${REF_CLOSE}`;
         if (!/^[A-Za-z_]\w*$/.test(ref)) return fail(`the group reference ${ref}`, at);
         return `\\k<${ref}>`;
       }
-      case 'p': case 'P': case 'X': case 'C': case 'K': case 'G': case 'l': case 'L': case 'F':
+      case 'p': case 'P': {
+        const prop = property(c === 'P', at);
+        if (inClass && prop.startsWith('[')) return fail(`\\${c}{L&} in a class`, at);
+        return prop;
+      }
+      case 'X': case 'C': case 'K': case 'G': case 'l': case 'L': case 'F':
         return fail(`\\${c}`, at);
       default:
-        if (c >= '1' && c <= '9' && !inClass) {
-          const m = /^\d*/.exec(pattern.slice(i))![0];
+        // \10 and up: a backreference only with that many groups before it (else octal), as PCRE2.
+        const digits = c + (/^\d*/.exec(pattern.slice(i))![0]);
+        if (c >= '1' && c <= '9' && !inClass && (digits.length === 1 || c >= '8' || Number(digits) <= groups)) {
+          const m = digits.slice(1);
           i += m.length;
           backrefs = true;
-          return `\\${c}${m}`;
+          return `${REF_OPEN}${c}${m}${REF_CLOSE}`;
         }
         if (c >= '0' && c <= '7') {
           const m = /^[0-7]{0,2}/.exec(pattern.slice(i))![0];
@@ -208,7 +263,7 @@ export function translatePcre(pattern: string, options: readonly PcreOption[] = 
     }
     for (;;) {
       const c = pattern[i];
-      if (c === undefined) return fail('a class without its closing ]', at);
+      if (c === undefined) return invalid('a class without its closing ]', at);
       if (c === ']') {
         i++;
         break;
@@ -229,18 +284,36 @@ export function translatePcre(pattern: string, options: readonly PcreOption[] = 
           continue;
         }
       }
-      body += c === '[' ? '\\[' : c;
+      body += c === '[' ? '\\[' : MARKERS.test(c) ? literal(c) : c;
       i++;
     }
     return `[${negate ? '^' : ''}${body}]`;
   };
 
-  const quantifierSuffix = (): string => {
-    // After a quantifier: ? = lazy, + = possessive; ungreedy swaps greedy and lazy.
-    if (pattern[i] === '+') return fail('a possessive quantifier', i);
+  /** Where in `out` the last item a quantifier may repeat starts (-1: none). */
+  let atom = -1;
+  /** Open groups: where each starts in `out`, and whether it is atomic or a lookbehind. */
+  const frames: Array<{ at: number; atomic: boolean; behind: boolean }> = [];
+  let atomics = 0;
+  // (?>X) is (?=(X))\N in JS: a lookahead does not backtrack into itself once it matched, and the
+  // backreference then takes what it matched. Read right to left, a lookbehind would see \N first.
+  const atomicOpen = (at: number): string => {
+    if (frames.some((f) => f.behind)) fail('an atomic group or possessive quantifier inside a lookbehind', at);
+    return `(?=${ATOMIC_GROUP}(`;
+  };
+  const atomicClose = (): string => `))${ATOMIC_REF}${atomics++}${REF_CLOSE}`;
+  /** After a quantifier (already in `out`): ? = lazy, + = possessive (atomic); ungreedy swaps greedy and lazy. */
+  const quantifierSuffix = (): void => {
+    if (pattern[i] === '+') {
+      const at = i;
+      i++;
+      if (atom < 0) return;
+      out = `${out.slice(0, atom)}${atomicOpen(at)}${out.slice(atom)}${atomicClose()}`;
+      return;
+    }
     const lazy = pattern[i] === '?';
     if (lazy) i++;
-    return lazy !== scope.ungreedy ? '?' : '';
+    if (lazy !== scope.ungreedy) out += '?';
   };
 
   while (i < pattern.length) {
@@ -256,15 +329,22 @@ export function translatePcre(pattern: string, options: readonly PcreOption[] = 
         continue;
       }
     }
+    const before = out.length;
     switch (c) {
-      case '\\':
+      case '\\': {
+        const q = pattern[i + 1] === 'Q';
         out += escape(false);
+        // \Q...\E: a quantifier after it repeats its last character only.
+        atom = q ? (out.length > before ? out.length - (/\\.$/.test(out) ? 2 : 1) : -1) : before;
         break;
+      }
       case '[':
         out += charClass();
+        atom = before;
         break;
       case '.':
         out += scope.dotall ? '[\\s\\S]' : '[^\\n]';
+        atom = before;
         i++;
         break;
       case '^':
@@ -277,37 +357,45 @@ export function translatePcre(pattern: string, options: readonly PcreOption[] = 
         break;
       case '*': case '+': case '?':
         i++;
-        out += c + quantifierSuffix();
+        out += c;
+        quantifierSuffix();
+        atom = -1;
         break;
       case '{': {
         const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
         if (!m) {
           out += '\\{';
+          atom = before;
           i++;
           break;
         }
         i += m[0].length;
-        out += m[0] + quantifierSuffix();
+        out += m[0];
+        quantifierSuffix();
+        atom = -1;
         break;
       }
       case '}': case ']':
         out += `\\${c}`;
+        atom = before;
         i++;
         break;
       case '|':
         out += '|';
+        atom = -1;
         i++;
         break;
       case '(': {
         const at = i;
         stack.push({ ...scope });
+        frames.push({ at: before, atomic: false, behind: false });
         if (pattern[i + 1] !== '?') {
           if (pattern[i + 1] === '*') fail('a (*VERB)', at);
           i++;
           if (opt.has('no_auto_capture')) out += '(?:';
           else {
             groups++;
-            out += '(';
+            out += `${USER_GROUP}(`;
           }
           break;
         }
@@ -315,21 +403,29 @@ export function translatePcre(pattern: string, options: readonly PcreOption[] = 
         const named = /^(?:P?<([A-Za-z_]\w*)>|'([A-Za-z_]\w*)')/.exec(rest);
         if (named) {
           const name = named[1] ?? named[2]!;
-          if (names.has(name)) fail(`a second group named ${name}`, at);
+          if (names.has(name)) invalid(`a second group named ${name}`, at);
           names.add(name);
           groups++;
           i += 2 + named[0].length;
-          out += `(?<${name}>`;
+          out += `${USER_GROUP}(?<${name}>`;
+          break;
+        }
+        if (rest.startsWith('>')) {
+          i += 3;
+          out += atomicOpen(at);
+          frames[frames.length - 1]!.atomic = true;
           break;
         }
         const look = /^(?::|=|!|<=|<!)/.exec(rest);
         if (look) {
           i += 2 + look[0].length;
           out += `(?${look[0]}`;
+          frames[frames.length - 1]!.behind = look[0].startsWith('<');
           break;
         }
         if (rest.startsWith('#')) {
           stack.pop();
+          frames.pop();
           const end = pattern.indexOf(')', i);
           if (end < 0) fail('a comment without its closing )', at);
           i = end + 1;
@@ -341,6 +437,7 @@ export function translatePcre(pattern: string, options: readonly PcreOption[] = 
           if (flags[3] === ')') {
             // (?s) mid-pattern: to the end of the enclosing group.
             stack.pop();
+            frames.pop();
             for (const f of flags[1]!) applyFlag(scope, f, true);
             for (const f of flags[2] ?? '') applyFlag(scope, f, false);
           } else {
@@ -355,30 +452,53 @@ export function translatePcre(pattern: string, options: readonly PcreOption[] = 
         fail(`the group (?${rest.slice(0, 2)}`, at);
         break;
       }
-      case ')':
-        if (!stack.length) fail('an unmatched )', i);
+      case ')': {
+        if (!stack.length) invalid('an unmatched )', i);
         scope = stack.pop()!;
-        out += ')';
+        const f = frames.pop()!;
+        out += f.atomic ? atomicClose() : ')';
+        atom = f.at;
         i++;
         break;
+      }
       default:
         out += literal(c);
+        atom = before;
         i++;
     }
   }
-  if (stack.length) fail('a group without its closing )', pattern.length);
+  if (stack.length) invalid('a group without its closing )', pattern.length);
   if (backrefs && !opt.has('match_unset_backref')) {
     notes.push('a backreference to a group that did not take part in the match matches the empty string (PCRE2: the match fails there)');
   }
   if (opt.has('ucp')) notes.push('ucp: \\d, \\s, \\w and POSIX classes match ASCII characters only');
-  const source = out;
-  const flags = `g${caseless ? 'i' : ''}${utf ? 'u' : ''}`;
+  const source = resolveGroups(out);
+  const flags = `g${caseless ? 'i' : ''}${utf || properties ? 'u' : ''}`;
   try {
     new RegExp(source, flags);
   } catch (e) {
     throw new RegexTranslationError(`not a valid pattern: ${(e as Error).message}`);
   }
   return { source, flags, firstline: opt.has('firstline'), utf, notes };
+}
+
+/** Numbers the capture groups as JS does (left to right, the added atomic ones too) and writes the backreferences. */
+function resolveGroups(marked: string): string {
+  const user: number[] = [0];
+  const atomic: number[] = [];
+  let n = 0;
+  for (const ch of marked) {
+    if (ch === USER_GROUP) user.push(++n);
+    else if (ch === ATOMIC_GROUP) atomic.push(++n);
+  }
+  return marked
+    .replace(/[\ue000\ue001]/g, '')
+    .replace(/([\ue002\ue004])(\d+)\ue003/g, (_m, kind: string, k: string) => {
+      const js = kind === REF_OPEN ? user[Number(k)] : atomic[Number(k)];
+      // A reference to a group that does not exist: PCRE2 refuses the pattern.
+      if (js === undefined) throw new RegexTranslationError(`a reference to group ${k}, which does not exist`, true);
+      return `(?:\\${js})`;
+    });
 }
 
 function applyFlag(s: Scope, f: string, on: boolean): void {

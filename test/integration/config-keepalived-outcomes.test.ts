@@ -16,6 +16,13 @@ const SAMPLE = [
   '22-negative-connect-timeout.conf', '30-advert-int-zero.conf', '38-undefined-vs-group.conf', '41-unknown-vip-option.conf',
   'virtual_ipaddress options | scope galaxy', 'virtual_ipaddress options | brd 10.0.0.300', 'vrrp_instance | virtual_router_id 0',
   'virtual_server | lb_kind DSR', 'real_server | weight -1', 'TCP_CHECK | connect_port 0',
+  // The config language: braces and quotes out of place, include loops, block keywords without a block.
+  '01-unbalanced-open.conf', '02-unbalanced-close.conf', '15-duplicate-instance.conf', '27-include-loop.conf', '28-include-self.conf',
+  '29-unterminated-quote.conf', '33-value-keyword-with-block.conf', '35-vs-no-port.conf', '40-script-weight-range.conf', '49-lone-brace.conf',
+  ...['global_defs', 'vrrp_script', 'vrrp_sync_group', 'virtual_server_group', 'track_file', 'vrrp_track_file', 'vrrp_track_process', 'SSL',
+    'static_ipaddress', 'static_routes', 'static_rules'].map((k) => `top level | ${k} x`),
+  ...['script_user', 'notify_fifo', 'vrrp_notify_fifo', 'lvs_notify_fifo', 'default_interface'].map((k) => `global_defs | ${k} `),
+  'global_defs | vrrp_garp_extra_if all', 'virtual_server | sorry_server_lvs_method ',
 ];
 
 function allCases(): OracleCase[] {

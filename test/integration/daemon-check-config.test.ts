@@ -65,7 +65,13 @@ t.test('broken corpus: -t and check-config exit 1 with the exact file:line messa
     '04-vrid-256.conf': '04-vrid-256.conf:4: virtual_router_id: 256 is out of range 1..255',
     '03-vrid-0.conf': '03-vrid-0.conf:4: virtual_router_id: 0 is out of range 1..255',
     '13-no-interface.conf': "13-no-interface.conf:1: vrrp_instance VI_1: no 'interface'",
-    '01-unbalanced-open.conf': "01-unbalanced-open.conf:4: missing '}': block 'authentication' is not closed",
+    '14-no-vrid.conf': "14-no-vrid.conf:1: vrrp_instance VI_1: no 'virtual_router_id'",
+    // keepalived runs it: the blocks end with the config, a warning each.
+    '01-unbalanced-open.conf': [
+      "warning: 01-unbalanced-open.conf:4: missing '}': block 'authentication' is not closed, the rest of the config (line 5) is read inside it as keepalived does",
+      "warning: 01-unbalanced-open.conf:1: missing '}': block 'vrrp_instance' is not closed, the rest of the config (lines 2-5) is read inside it as keepalived does",
+      'warning: 01-unbalanced-open.conf:1: vrrp_instance VI_1: no virtual_ipaddress; at least one is sensible',
+    ].join('\n'),
   };
   for (const [f, msg] of Object.entries(spot)) {
     const r = results[2 * files.indexOf(f)]!;

@@ -13,147 +13,43 @@ import { BAD_VALUES, CONTEXT, caseId } from '../fixtures/config-bad-values.js';
 import { KEEPALIVED_OUTCOMES, NOT_IN_KEEPALIVED_2_2_7 } from '../fixtures/keepalived-outcomes.js';
 
 /**
- * Cases keepalived 2.2.7 runs that vipd still refuses (left to do): the config language itself
- * (braces, quotes, include loops), a duplicate vrrp_instance, a virtual server without a port,
- * unicast peers in strict mode, use_vmac/use_ipvlan/mcast_dst_ip/lvs_sync_daemon/lvs_timeouts values,
- * block keywords without their block, and the values of vrrp_script, track_file,
- * vrrp_track_process, vrrp_sync_group tracking, SSL and the UDP/DNS/SMTP/FILE checkers, regexes
- * (the oracle's case does not always show what keepalived does with them).
+ * Cases keepalived 2.2.7 runs that vipd still refuses. The config language itself (braces, quotes,
+ * include loops, block keywords without their block, a duplicate vrrp_instance) is read as
+ * keepalived reads it: none is left here. Deliberately refused:
+ * - `lvs_sync_daemon ... id 1 id 2`: keepalived logs nothing, and which id it keeps cannot be seen
+ *   (its sync daemon needs IPVS, which the host kernel lacks; keepalived's VRRP child crashes on it);
+ * - `use_ipvlan` without a usable address on an IPv4 instance: keepalived runs that instance in FAULT
+ *   for good; vipd has no instance that can never leave FAULT, so it refuses it at the line;
+ * - url `regex "(a"` (any pattern PCRE2 rejects): keepalived logs it, then its checker process
+ *   crashes (SIGSEGV) at the check and respawns, over and over (observed in UML), so no real server
+ *   is checked; there is nothing safe to follow;
+ * Left to do (LVS side, observed in UML):
+ * - DNS_CHECK name with a 64+ byte label: keepalived sends it with the length in the length byte
+ *   (0x40..0xff: reserved label types or a compression pointer, so no server can answer it);
+ *   vipd's DNS encoder and checker spec would need that raw form;
+ * - SSL ca/certificate/key "": keepalived runs it (without an SSL_GET nothing uses it); with an
+ *   SSL_GET checker its UML run did not end within a minute, so what it does is not established.
  */
 const VIPD_STILL_REFUSES = new Set<string>([
-  "global_defs | lvs_sync_daemon ",
-  "global_defs | lvs_sync_daemon abcdefghijklmnopq VI_1",
-  "global_defs | lvs_sync_daemon eth0 VI_1 id 256",
-  "global_defs | lvs_sync_daemon eth0 VI_1 id -1",
-  "global_defs | lvs_sync_daemon eth0 VI_1 maxlen 0",
-  "global_defs | lvs_sync_daemon eth0 VI_1 maxlen 65508",
-  "global_defs | lvs_sync_daemon eth0 VI_1 port 0",
-  "global_defs | lvs_sync_daemon eth0 VI_1 port 65536",
-  "global_defs | lvs_sync_daemon eth0 VI_1 ttl 0",
-  "global_defs | lvs_sync_daemon eth0 VI_1 ttl 256",
-  "global_defs | lvs_sync_daemon eth0 VI_1 group 10.0.0.1",
-  "global_defs | lvs_sync_daemon eth0 VI_1 group x",
-  "global_defs | lvs_sync_daemon eth0 VI_1 foo 3",
-  "global_defs | lvs_sync_daemon eth0 VI_1 id",
   "global_defs | lvs_sync_daemon eth0 VI_1 id 1 id 2",
-  "global_defs | vrrp_garp_extra_if all",
-  "global_defs | script_user ",
-  "global_defs | notify_fifo ",
-  "global_defs | vrrp_notify_fifo ",
-  "global_defs | lvs_notify_fifo ",
-  "global_defs | default_interface ",
-  "virtual_server | sorry_server_lvs_method ",
-  "top level | global_defs x",
-  "top level | vrrp_script x",
-  "top level | vrrp_sync_group x",
-  "top level | virtual_server_group x",
-  "top level | track_file x",
-  "top level | vrrp_track_file x",
-  "top level | vrrp_track_process x",
-  "top level | SSL x",
-  "top level | static_ipaddress x",
-  "top level | static_routes x",
-  "top level | static_rules x",
-  "vrrp_script | script ",
-  "vrrp_script | script \"/bin/x\" extra",
-  "vrrp_script | interval 0",
-  "vrrp_script | interval -1",
-  "vrrp_script | timeout 0",
-  "vrrp_script | timeout x",
-  "vrrp_script | weight 254",
-  "vrrp_script | weight -254",
-  "vrrp_script | weight 10 backwards",
-  "vrrp_script | rise 0",
-  "vrrp_script | fall x",
-  "vrrp_script | user ",
-  "vrrp_script | user u g extra",
-  "vrrp_instance | use_vmac a/b",
-  "vrrp_instance | use_vmac name 01:00:5e:00:00",
-  "vrrp_instance | use_vmac vmac1 vmac2",
-  "vrrp_instance | use_vmac thisnameiswaytoolong",
   "vrrp_instance | use_ipvlan ipv1 10.0.0.300",
   "vrrp_instance | use_ipvlan ipv1 ipv2",
-  "vrrp_instance | mcast_dst_ip 10.0.0.1",
-  "vrrp_instance | unicast_ttl 256",
-  "vrrp_instance | unicast_ttl -1",
-  "vrrp_instance | old_unicast_checksum always",
-  "vrrp_instance | garp_extra_if x",
-  "vrrp_instance | garp_extra_if all",
-  "vrrp_instance | garp_extra_if 86401",
-  "vrrp_instance | lower_prio_no_advert maybe",
-  "vrrp_instance | higher_prio_send_advert maybe",
-  "vrrp_instance | notify_master_rx_lower_pri \"\"",
-  "vrrp_instance | notify_deleted \"\"",
-  "vrrp_instance | notify_priority_changes maybe",
-  "vrrp_instance | virtual_routes x",
-  "vrrp_instance | virtual_rules x",
-  "vrrp_sync_group | notify_deleted \"\"",
-  "vrrp_sync_group | notify_priority_changes maybe",
-  "track_file | file ",
-  "track_file | file /a /b",
-  "track_file | weight 255",
-  "track_file | weight -255",
-  "track_file | weight 2 sideways",
-  "track_file | weight x",
-  "track_file | init_file x",
-  "track_file | init_file 1 2",
-  "track_file | init_file 3000000000",
-  "track_file | init_file 1 overwrite extra",
-  "vrrp_track_process | process ",
-  "vrrp_track_process | param_match exact",
-  "vrrp_track_process | param_match foo",
-  "vrrp_track_process | weight 255",
-  "vrrp_track_process | weight 1 backwards",
-  "vrrp_track_process | quorum 0",
-  "vrrp_track_process | quorum 65536",
-  "vrrp_track_process | quorum_max -1",
-  "vrrp_track_process | quorum_max x",
-  "vrrp_track_process | delay 0",
-  "vrrp_track_process | delay 3601",
-  "vrrp_track_process | delay x",
-  "vrrp_track_process | fork_delay 0",
-  "vrrp_track_process | fork_delay -1",
-  "vrrp_track_process | terminate_delay 3601",
-  "virtual_routes options | pref ",
-  "virtual_routes options | expires ",
-  "virtual_server | persistence_granularity 33",
-  "HTTP_GET | http_protocol 2.0",
-  "HTTP_GET | http_protocol 1.0X",
-  "HTTP_GET | fast_recovery maybe",
-  "SSL_GET | http_protocol 0.9",
-  "SSL_GET | fast_recovery maybe",
   "url | regex \"(a\"",
-  "url | regex \"(?>atomic)\"",
-  "url | regex \"x*+\"",
-  "url | regex \"\\p{L}\"",
-  "SMTP_CHECK | helo_name \"\"",
-  "SMTP_CHECK | host x",
-  "DNS_CHECK | type BOGUS",
-  "DNS_CHECK | name a..b",
   "DNS_CHECK | name xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.com",
-  "UDP_CHECK | payload zz",
-  "UDP_CHECK | payload 12 3g",
-  "UDP_CHECK | require_reply 12 yy",
-  "UDP_CHECK | min_reply_length -1",
-  "UDP_CHECK | min_reply_length 70000",
-  "UDP_CHECK | max_reply_length x",
-  "FILE_CHECK | track_file nosuch",
-  "FILE_CHECK | weight x",
-  "FILE_CHECK | weight 1 forward",
-  "FILE_CHECK | weight 2147483648",
   "SSL | ca \"\"",
   "SSL | certificate \"\"",
   "SSL | key \"\"",
-  "01-unbalanced-open.conf",
-  "02-unbalanced-close.conf",
-  "15-duplicate-instance.conf",
-  "27-include-loop.conf",
-  "28-include-self.conf",
-  "29-unterminated-quote.conf",
-  "33-value-keyword-with-block.conf",
-  "35-vs-no-port.conf",
-  "40-script-weight-range.conf",
-  "49-lone-brace.conf",
+]);
+
+/**
+ * Cases keepalived 2.2.7 runs where vipd runs too but does something else, and its warning says
+ * what keepalived does and what vipd does: persistence_granularity netmasks that are not prefix
+ * lengths (keepalived programs 0.0.0.33 and 255.0.255.0 as written; vipd's IPVS model carries IPv4
+ * masks as prefix lengths, so it leaves the default /32).
+ */
+const VIPD_DIFFERS = new Set<string>([
+  "virtual_server | persistence_granularity 255.0.255.0",
+  "virtual_server | persistence_granularity 33",
 ]);
 
 /** What vipd must do with a case: refuse it where keepalived does (or where vipd still lags). */
@@ -164,8 +60,8 @@ function vipdRefuses(id: string): boolean {
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/config/broken');
 
 const EXPECTED: Array<[string, string]> = [
-  ["01-unbalanced-open.conf", "01-unbalanced-open.conf:4: missing '}': block 'authentication' is not closed"],
-  ["02-unbalanced-close.conf", "02-unbalanced-close.conf:5: unexpected '}' (no block is open)"],
+  ["01-unbalanced-open.conf", "01-unbalanced-open.conf:4: missing '}': block 'authentication' is not closed, the rest of the config (line 5) is read inside it as keepalived does"],
+  ["02-unbalanced-close.conf", "02-unbalanced-close.conf:5: unexpected '}' (no block is open): ignored, as keepalived does"],
   ["03-vrid-0.conf", "03-vrid-0.conf:4: virtual_router_id: 0 is out of range 1..255"],
   ["04-vrid-256.conf", "04-vrid-256.conf:4: virtual_router_id: 256 is out of range 1..255"],
   ["05-vrid-not-number.conf", "05-vrid-not-number.conf:4: virtual_router_id: 'fifty' is not an integer"],
@@ -177,7 +73,7 @@ const EXPECTED: Array<[string, string]> = [
   ["12-bad-unicast-peer.conf", "12-bad-unicast-peer.conf:8: unicast_peer: '10.0.0' is not a valid IP address, the peer is skipped as keepalived does"],
   ["13-no-interface.conf", "13-no-interface.conf:1: vrrp_instance VI_1: no 'interface'"],
   ["14-no-vrid.conf", "14-no-vrid.conf:1: vrrp_instance VI_1: no 'virtual_router_id'"],
-  ["15-duplicate-instance.conf", "15-duplicate-instance.conf:6: vrrp_instance VI_1: defined twice"],
+  ["15-duplicate-instance.conf", "15-duplicate-instance.conf:6: vrrp_instance VI_1: defined twice (first at line 1), this block is skipped as keepalived does"],
   ["16-bad-state.conf", "16-bad-state.conf:2: state: 'PRIMARY' is not MASTER or BACKUP, using BACKUP as keepalived does"],
   ["17-unknown-scheduler.conf", "17-unknown-scheduler.conf:3: lb_algo: unknown scheduler 'roundrobin' (one of rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos), ignored as keepalived does"],
   ["18-unknown-lb-kind.conf", "18-unknown-lb-kind.conf:3: lb_kind: 'DSR' is not NAT, DR or TUN, ignored as keepalived does"],
@@ -189,18 +85,18 @@ const EXPECTED: Array<[string, string]> = [
   ["24-bad-delay-loop.conf", "24-bad-delay-loop.conf:2: delay_loop: '1m' is not a number of seconds, ignored as keepalived does"],
   ["25-persistence-too-long.conf", "25-persistence-too-long.conf:2: persistence_timeout: 2678401 is out of range 1..2678400, ignored as keepalived does"],
   ["26-bad-protocol.conf", "26-bad-protocol.conf:2: protocol: 'ICMP' is not TCP, UDP or SCTP, ignored as keepalived does"],
-  ["27-include-loop.conf", "27-include-loop.inc:1: include loop: 27-include-loop.conf -> 27-include-loop.inc -> 27-include-loop.conf"],
-  ["28-include-self.conf", "28-include-self.conf:5: include loop: 28-include-self.conf -> 28-include-self.conf"],
-  ["29-unterminated-quote.conf", "29-unterminated-quote.conf:5: unterminated quoted string"],
+  ["27-include-loop.conf", "27-include-loop.inc:1: include loop: 27-include-loop.conf -> 27-include-loop.inc -> 27-include-loop.conf, not read again as keepalived does (once it runs out of file descriptors)"],
+  ["28-include-self.conf", "28-include-self.conf:5: include loop: 28-include-self.conf -> 28-include-self.conf, not read again as keepalived does (once it runs out of file descriptors)"],
+  ["29-unterminated-quote.conf", "29-unterminated-quote.conf:5: unterminated quoted string: \"/usr/local/bin/notify.sh MASTER is left out as keepalived does"],
   ["30-advert-int-zero.conf", "30-advert-int-zero.conf:5: advert_int: must be greater than 0, ignored as keepalived does"],
   ["32-duplicate-vrid.conf", "32-duplicate-vrid.conf:6: vrrp_instance VI_2: virtual_router_id 51 is already used by VI_1 on eth0 (both multicast to 224.0.0.18)"],
-  ["33-value-keyword-with-block.conf", "33-value-keyword-with-block.conf:3: virtual_router_id: does not take a '{' block"],
+  ["33-value-keyword-with-block.conf", "33-value-keyword-with-block.conf:4: unexpected '{' ('virtual_router_id' takes no block): ignored, so the next '}' ends vrrp_instance VI_1 (line 1), as keepalived does"],
   ["34-real-server-family.conf", "34-real-server-family.conf:2: real_server fd00::11: address family differs from virtual_server 10.0.0.10, this real server is skipped as keepalived does"],
-  ["35-vs-no-port.conf", "35-vs-no-port.conf:1: virtual_server 10.0.0.10: a port is required unless the service is persistent"],
+  ["35-vs-no-port.conf", "35-vs-no-port.conf:1: virtual_server 10.0.0.10: a port is required unless the service is persistent, made persistent (persistence_timeout 360) as keepalived does"],
   ["36-http-get-no-url.conf", "36-http-get-no-url.conf:3: HTTP_GET: no 'url' block, this checker is skipped (the real server is not checked by it) as keepalived does"],
   ["37-bad-status-code.conf", "37-bad-status-code.conf:6: status_code: '2xx' is not an HTTP status code or range, ignored as keepalived does"],
   ["38-undefined-vs-group.conf", "38-undefined-vs-group.conf:1: virtual_server group 'NOPE' is not defined, this virtual server is skipped (not programmed) as keepalived does"],
-  ["40-script-weight-range.conf", "40-script-weight-range.conf:3: weight: 254 is out of range -253..253"],
+  ["40-script-weight-range.conf", "40-script-weight-range.conf:3: weight: 254 is out of range -253..253, using 254 as keepalived does"],
   ["41-unknown-vip-option.conf", "41-unknown-vip-option.conf:6: virtual_ipaddress: unknown option 'device' for 10.0.0.10/24, ignored as keepalived does"],
   ["42-unicast-src-family.conf", "42-unicast-src-family.conf:8: vrrp_instance VI_1: unicast_src_ip fd00::1 is not IPv4 like the VIPs, ignored as keepalived does"],
   ["43-nested-include-broken.conf", "43-nested-include-broken.inc:3: virtual_router_id: 300 is out of range 1..255"],
@@ -209,8 +105,8 @@ const EXPECTED: Array<[string, string]> = [
   ["46-empty-command.conf", "46-empty-command.conf:5: notify_master: empty command, ignored (the script is not run) as keepalived does"],
   ["47-notify-unquoted-args.conf", "47-notify-unquoted-args.conf:5: notify_master: too many arguments (quote commands with arguments), ignored (the script is not run) as keepalived does"],
   ["48-vrrp-version.conf", "48-vrrp-version.conf:2: vrrp_version: 4 is out of range 2..3, ignored as keepalived does"],
-  ["49-lone-brace.conf", "49-lone-brace.conf:2: unexpected '{' (a block needs a keyword before it)"],
-  ["50-track-weight-range.conf", "50-track-weight-range.conf:5: eth1 weight: 300 is out of range -253..253, eth1 is not tracked as keepalived does"],
+  ["49-lone-brace.conf", "49-lone-brace.conf:2: unexpected '{' (a block needs a keyword before it): ignored, as keepalived does"],
+  ["50-track-weight-range.conf", "50-track-weight-range.conf:5: eth1 weight: 300 is out of range -253..253, eth1 is tracked with weight 0 as keepalived does"],
   ["51-duplicate-vrid-unicast.conf", "51-duplicate-vrid-unicast.conf:9: vrrp_instance VI_2: virtual_router_id 51 is already used by VI_1 on eth0 (both unicast to 10.0.0.3)"],
   ["52-strict-unicast.conf", "52-strict-unicast.conf:7: vrrp_instance VI_1: unicast peers in strict mode (RFC 5798 has no unicast), sent unicast as keepalived does"],
   ["53-strict-no-vip.conf", "53-strict-no-vip.conf:4: vrrp_instance VI_1: strict mode needs at least one virtual_ipaddress"],
@@ -348,7 +244,7 @@ t.test('bad values: a ConfigError where keepalived refuses, else a warning at fi
             t.fail(`${id}: keepalived runs it (${JSON.stringify(KEEPALIVED_OUTCOMES[id])}), vipd refuses: ${(err as Error).message}`);
             continue;
           }
-          const w = warnings.find((x) => /as keepalived does$/.test(x.message));
+          const w = warnings.find((x) => (VIPD_DIFFERS.has(id) ? /keepalived .*; vipd / : /as keepalived does$/).test(x.message));
           t.ok(w, `${id}: a warning says what vipd does instead`, { warnings });
           if (!w) continue;
           t.equal(w.file, '/bad.conf', `${id}: the file`);
@@ -377,7 +273,7 @@ t.test('route and rule options: a bad value is warned at file:line and its line 
       const optionOnly = OPTION_DROPPED[ctx]!.includes(k);
       for (const v of values) {
         const { config, warnings } = parseKeepalivedConfig(wrap(`${k} ${v}`), { file: '/bad.conf', configId: 'x' });
-        const ignored = warnings.filter((w) => /ignored, as keepalived$/.test(w.message));
+        const ignored = warnings.filter((w) => /ignored as keepalived does$/.test(w.message));
         t.equal(ignored.length, 1, `${ctx}: '${k} ${v}': one warning (${warnings.map((w) => w.message).join(' | ')})`);
         const w = ignored[0];
         if (!w) continue;
@@ -402,7 +298,7 @@ t.test('the substitutes and skipped items are what keepalived uses', async (t) =
   t.strictSame(inst('  virtual_ipaddress {\n    10.1.1.300/24\n    10.1.1.5/40\n    10.1.1.6/24 scope bogus\n    10.1.1.7/24 brd 10.1.1.300\n  }').virtualIpAddresses.map((v) => `${v.address}/${v.prefixLength}`), ['10.1.1.5/32', '10.1.1.6/24'], 'VIPs: the bad one and the one with a bad brd skipped, /40 as /32');
   t.equal(inst('  authentication {\n    auth_type MD5\n    auth_pass x\n  }').authentication, undefined, 'auth_type MD5: no authentication');
   t.strictSame(inst('  unicast_peer {\n    10.0.0.2\n    10.0.0\n  }').unicastPeers.map((p) => p.address), ['10.0.0.2'], 'a bad peer is skipped');
-  t.strictSame(inst('  track_interface {\n    eth1 weight 300\n    eth2\n  }').trackInterfaces.map((x) => x.name), ['eth2'], 'a bad track_interface entry is skipped');
+  t.strictSame(inst('  track_interface {\n    eth1 weight 300\n    eth2 weight 254\n  }').trackInterfaces.map((x) => `${x.name} ${x.weight}`), ['eth1 0', 'eth2 253'], 'track_interface: weight 300 is 0, 254 is 253');
   const lvs = parseKeepalivedConfig(`virtual_server 10.0.0.1 65536 {\n  protocol TCP\n}\nvirtual_server 10.0.0.2 80 {\n  protocol TCP\n  lb_algo roundrobin\n  quorum -1\n  real_server 10.0.0.300 80 {\n  }\n  real_server 10.0.0.3 80 {\n    weight 65536\n    TCP_CHECK {\n      connect_timeout -3\n    }\n    HTTP_GET {\n    }\n  }\n}\n`, { file: '/x.conf', configId: 'x' });
   const vss = lvs.config.virtualServers;
   t.equal(vss.length, 1, 'the virtual server with port 65536 is skipped');
@@ -413,4 +309,69 @@ t.test('the substitutes and skipped items are what keepalived uses', async (t) =
   t.equal(vs.realServers[0]!.weight, 65536, 'weight 65536 is taken (keepalived: 0..2147483647)');
   t.equal(vs.realServers[0]!.checkers.length, 1, 'the HTTP_GET without url is skipped, the TCP_CHECK stays');
   for (const w of lvs.warnings.filter((x) => /as keepalived does$/.test(x.message))) t.equal(w.file, '/x.conf', `${w.line}: ${w.message}`);
+});
+
+t.test('checker values keepalived 2.2.7 runs with: what vipd checks instead (as its state dump shows)', async (t) => {
+  const rs = (checker: string, before = '') => {
+    const r = parseKeepalivedConfig(`${before}virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    ${checker}\n  }\n}\n`, { file: '/x.conf', configId: 'x' });
+    return { checkers: r.config.virtualServers[0]!.realServers[0]!.checkers as any[], warnings: r.warnings.map((w) => `${w.line}: ${w.message}`) };
+  };
+  const tf = 'track_file f {\n  file /tmp/f\n  weight 3\n}\n';
+  const file = (body: string) => rs(`FILE_CHECK {\n      ${body}\n    }`, tf).checkers;
+  t.match(file('track_file f\n      weight x'), [{ weight: 0, reverse: false }], 'FILE_CHECK weight x: 0');
+  t.match(file('track_file f\n      weight 1 forward'), [{ weight: 1, reverse: false }], 'weight 1 forward: 1, not reversed');
+  t.match(file('track_file f\n      weight 2147483648'), [{ weight: 3 }], 'weight out of range: the track_file weight');
+  t.match(file('track_file nosuch\n      track_file f'), [{ trackFile: 'f' }], 'an undefined track_file before a defined one: the defined one');
+  t.match(file('track_file f\n      track_file nosuch'), [{ trackFile: 'f' }], 'an undefined track_file after a defined one: the defined one');
+  const none = rs('FILE_CHECK {\n      track_file nosuch\n    }', tf);
+  t.same(none.checkers, [], 'no defined track_file: the checker is skipped');
+  t.ok(none.warnings.some((w) => /FILE_CHECK: no defined track_file, this checker is skipped as keepalived does$/.test(w)), 'and says so', { warnings: none.warnings });
+  t.match(rs('UDP_CHECK {\n      require_reply 12 yy\n    }').checkers, [{ requireReply: true }], 'require_reply with bad hex: any reply');
+  t.notOk('payload' in rs('UDP_CHECK {\n      payload zz\n    }').checkers[0], 'payload zz: none');
+  t.match(rs('SMTP_CHECK {\n      helo_name ""\n    }').checkers, [{ heloName: '' }], 'helo_name "": an empty HELO name');
+  t.match(rs('DNS_CHECK {\n      type A\n      type BOGUS\n      name a..b\n    }').checkers, [{ queryType: 'A', name: '.' }], 'DNS type/name: the earlier or default stays');
+  const url = (regex: string) => rs(`HTTP_GET {\n      url {\n        path /\n        regex ${regex}\n      }\n    }`);
+  t.equal(url('"\\p{L}"').checkers[0].urls[0].regex.pattern, 'p{L}', 'regex "\\p{L}": keepalived\'s string escapes make it p{L}');
+  t.equal(url('"\\\\d+\\x41\\101\\cA\\t"').checkers[0].urls[0].regex.pattern, '\\d+AA\x01\t', 'regex: \\\\ \\x41 \\101 \\cA \\t as keepalived');
+  t.same(url('"(?>a+)b*+"').warnings, [], 'atomic groups and possessive quantifiers: taken as PCRE2 takes them, no warning');
+  t.match(url('"^HTTP/1\\.1"').warnings, [/^7: regex: keepalived.conf's string escapes \(\\\.\) make .* the pattern '\^HTTP\/1\.1' .*, matched as keepalived does$/], 'a backslash keepalived drops (\\.): warned');
+  t.same(url('"^HTTP/1\\\\.1\\t"').warnings, [], '\\\\ and \\t: what PCRE2 would read too, no warning');
+  const http = rs('HTTP_GET {\n      http_protocol 1.1\n      http_protocol 2.0\n      fast_recovery maybe\n      url {\n        path /\n      }\n    }');
+  t.match(http.checkers, [{ type: 'HTTP_GET', httpProtocol: '1.1' }], 'http_protocol 2.0: ignored, the earlier line stays');
+  t.notOk(http.checkers[0].fastRecovery, 'fast_recovery maybe: off');
+});
+
+// ---- The VRRP side's substitutes, each seen in keepalived 2.2.7's state dump (-d) or on the wire ----
+t.test('VRRP-side substitutes: what keepalived runs instead', async (t) => {
+  const parse = (text: string) => parseKeepalivedConfig(text, { file: '/x.conf', configId: 'x' }).config;
+  const inst = (body: string) => parse(`vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n${body}\n}\n`).vrrpInstances[0]!;
+  const script = (body: string) => parse(`vrrp_script s {\n  script "/bin/true" extra\n${body}\n}\n`).vrrpScripts[0]!;
+  const s = script('  interval 0\n  timeout x\n  weight 254 backwards\n  rise 0\n  fall x');
+  t.strictSame([s.script.argv, s.interval, s.timeout, s.weight, s.weightReverse, s.rise, s.fall], [['/bin/true'], 1, 1, 254, false, 1, 1], 'vrrp_script: 1s, weight used as given');
+  t.equal(script('  interval 5\n  interval -1').interval, 5, 'a negative interval is ignored');
+  t.equal(script('  weight x').weight, 0, "weight x is 0");
+  const file = (body: string) => parse(`track_file F {\n  file /run/a /run/b\n${body}\n}\n`).trackFiles[0]!;
+  const f = file('  file /run/c\n  weight 5 sideways\n  weight 7\n  init_file 1 overwrite 2 extra');
+  t.strictSame([f.file, f.weight, f.init], ['/run/a', 5, { value: 2, overwrite: true }], 'track_file: the first file and weight count, the last init value');
+  t.equal(file('  weight 255').weight, 1, 'an out-of-range weight leaves the default');
+  t.equal(file('  weight x').weight, 0, 'weight x is 0');
+  t.strictSame(file('  init_file 3000000000').init, { value: 0, overwrite: false }, 'a bad init value leaves 0');
+  const proc = (body: string) => parse(`vrrp_track_process P {\n  process nginx\n${body}\n}\n`).trackProcesses[0]!;
+  const p = proc('  quorum 0\n  weight 255\n  weight 3 backwards\n  delay 0\n  param_match foo');
+  t.strictSame([p.quorum, p.weight, p.forkDelay, p.terminateDelay, p.paramMatch], [1, 3, 0, 0, undefined], 'vrrp_track_process: bad lines left out');
+  t.strictSame([proc('  quorum_max x').quorum, proc('  quorum_max x').quorumMax], [0, 0], 'quorum_max x is 0, and quorum 1 becomes 0 (up while none runs)');
+  t.strictSame([proc('  quorum 3\n  quorum_max 1').quorum, proc('  quorum 3\n  quorum_max 1').quorumMax], [3, undefined], 'quorum_max below a quorum of 3 is ignored');
+  t.strictSame([proc('  quorum_max 1\n  quorum 2').quorum, proc('  quorum_max 1\n  quorum 2').quorumMax], [1, 1], 'a quorum above quorum_max is ignored');
+  t.strictSame(inst('  use_vmac a/b 02:00:00:00:00:07 x').vmac, { mac: '02:00:00:00:00:07', name: 'x', xmitBase: false }, 'use_vmac: a bad name is left out');
+  t.strictSame(inst('  use_vmac vm1 01:00:5e:00:00:01 vm2').vmac, { name: 'vm1', xmitBase: false }, 'a multicast MAC and a second name are left out');
+  t.strictSame(inst('  use_ipvlan ipv1 10.0.0.300 10.0.0.5/24 ipv2').ipvlan, { name: 'ipv1', address: '10.0.0.5/24' }, 'use_ipvlan: a bad address and a second name are left out');
+  const i = inst('  unicast_ttl 7\n  unicast_ttl 256\n  mcast_dst_ip 10.0.0.1\n  old_unicast_checksum always\n  notify_deleted ""\n  virtual_routes x {\n    10.0.1.0/24 dev eth0\n  }');
+  t.strictSame([i.unicastTtl, i.mcastDstIp, i.oldUnicastChecksum, i.notifyDeleted, i.virtualRoutes?.length], [7, undefined, undefined, {}, 1], 'instance: bad lines left out; notify_deleted "" still sends DELETED; the block after virtual_routes x is read');
+  const r = inst('  virtual_routes {\n    10.0.0.0/24 dev eth0 pref\n    10.0.2.0/24 dev eth0\n  }').virtualRoutes!;
+  t.equal(r.length, 1, "an IPv4 route with 'pref' (even without its value) is left out");
+  const g = parse(`vrrp_sync_group G {\n  group {\n    V\n  }\n  notify_deleted ""\n}\nvrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n}\n`).vrrpSyncGroups[0]!;
+  t.equal(g.notifyDeleted, undefined, "a sync group's notify_deleted \"\" is ignored (keepalived does not read the keyword there)");
+  const sync = (v: string) => parse(`global_defs {\n  lvs_sync_daemon ${v}\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 9\n}\n`).global.lvsSyncDaemon;
+  t.strictSame(sync('eth0 VI_1 id 256 port 0 ttl 3 group x'), { interface: 'eth0', instance: 'VI_1', ttl: 3, syncId: 9, where: { file: '/x.conf', line: 2 } }, 'lvs_sync_daemon: bad values left out, the sync id is the VRID');
+  t.equal(sync('abcdefghijklmnopq VI_1'), undefined, 'no sync daemon without a usable interface');
 });

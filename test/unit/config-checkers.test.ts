@@ -39,7 +39,7 @@ virtual_server 10.0.0.100 80 {
       url {
         path /a
         status_code 200 400-499
-        regex "^HTTP/1\\.[01] 2"
+        regex "^HTTP/1\\\\.[01] 2"
         regex_options caseless
         regex_max_offset 10
       }

@@ -127,16 +127,19 @@ t.test('persistence_granularity is checked at parse time and maps', async (t) =>
   const vs = (g: string, addr = '10.0.0.10') => `virtual_server ${addr} 80 {\n  protocol TCP\n  persistence_timeout 60\n  persistence_granularity ${g}\n}\n`;
   t.equal(virtualServerConfigs(load(vs('255.255.255.0')).config)[0]!.config.service.netmask, 24);
   t.equal(virtualServerConfigs(load(vs('24')).config)[0]!.config.service.netmask, 24);
+  t.ok(load(vs('24')).warnings.some((w) => w.line === 4 && /reads '24' as the prefix length \/24; keepalived reads a bare number as the netmask 0\.0\.0\.24/.test(w.message)), 'a bare IPv4 number: the difference from keepalived is said');
+  t.notOk(load(vs('64', 'fd00::10')).warnings.some((w) => /persistence_granularity/.test(w.message)), 'IPv6: a prefix length, as keepalived');
   t.equal(virtualServerConfigs(load(vs('64', 'fd00::10')).config)[0]!.config.service.netmask, 64);
-  // keepalived runs these (the value ignored): a warning at file:line.
+  // keepalived runs these (the value ignored, or a netmask vipd cannot program): a warning at file:line.
   for (const [g, msg] of [
     ['foo', "persistence_granularity: 'foo' is not a netmask or prefix length, ignored as keepalived does"],
-    ['255.0.255.0', "persistence_granularity: '255.0.255.0' is not a contiguous netmask, ignored as keepalived does"],
+    ['255.0.255.0', "persistence_granularity: '255.0.255.0' is not a contiguous netmask: keepalived programs it as given; vipd programs prefix lengths only and leaves the granularity at /32 (its default)"],
+    ['33', "persistence_granularity: keepalived programs '33' as the netmask 0.0.0.33 (a bare number read as inet_aton reads it); vipd programs prefix lengths only and leaves the granularity at /32 (its default)"],
   ] as const) {
     t.ok(load(vs(g)).warnings.some((w) => w.line === 4 && w.message === msg), g);
   }
   for (const [g, addr, msg] of [
-    ['33', '10.0.0.10', "/k.conf:4: persistence_granularity: '33' is not an IPv4 prefix length (0..32)"],
+    ['129', 'fd00::10', "/k.conf:4: persistence_granularity: '129' is not an IPv6 prefix length (1..128)"],
     ['255.255.0.0', 'fd00::10', "/k.conf:4: persistence_granularity: '255.255.0.0' is not an IPv6 prefix length (1..128)"],
   ] as const) {
     t.throws(() => load(vs(g, addr)), { message: msg }, g);

@@ -540,7 +540,10 @@ t.test('unknown and unsupported keywords are warnings with file:line; the config
     { file: '/k/main.conf', line: 5, message: "unknown keyword 'frobnicate' in global_defs" },
     { file: '/k/inc.conf', line: 4, message: 'use_vmac_addr: not supported by vipd, no VMAC is created for the VIPs on other interfaces' },
     { file: '/k/inc.conf', line: 5, message: "unknown keyword 'bogus_keyword' in vrrp_instance V" },
+    // keepalived reads braces by keyword: an unknown one opens no block, so both braces are out of place.
+    { file: '/k/inc.conf', line: 7, message: "unexpected '{' ('not_a_block' takes no block): ignored, as keepalived does" },
     { file: '/k/inc.conf', line: 7, message: "unknown keyword 'not_a_block' in the top level" },
+    { file: '/k/inc.conf', line: 8, message: "unexpected '}' (no block is open): ignored, as keepalived does" },
     { file: '/k/inc.conf', line: 1, message: 'vrrp_instance V: no virtual_ipaddress; at least one is sensible' },
   ]);
 });

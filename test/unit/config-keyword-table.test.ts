@@ -68,6 +68,26 @@ t.test('every keyword of the installed keepalived.conf(5) is in the table', asyn
   t.strictSame(missing, [], 'no man-page keyword is missing from KEYWORD_TABLE');
 });
 
+// keepalived reads braces by keyword (block-parser.ts): a keyword the page shows opening a block
+// must open one in vipd's tables too, or its '{' would be ignored and its block mis-read.
+t.test("every keyword keepalived.conf(5) shows with a '{' block opens a block in the table", async (t) => {
+  if (!existsSync(MAN_PAGE)) {
+    if (isCi()) t.fail(`${MAN_PAGE} is missing (apt-get install -y keepalived)`);
+    else t.plan(0, `skipped: ${MAN_PAGE} is missing`);
+    return;
+  }
+  const troff = execFileSync('zcat', [MAN_PAGE], { encoding: 'utf8' });
+  const blocks = new Set<string>();
+  for (const line of troff.split('\n')) {
+    const m = /^\s*\\fB([A-Za-z_0-9|]+)(?:\\fR)?\s.*\{\s*$/.exec(line);
+    if (m) for (const k of m[1]!.split('|')) blocks.add(k);
+  }
+  t.ok(blocks.size > 30, `the page's block keywords (${blocks.size})`);
+  const opening = new Set(Object.values(KEYWORD_TABLE).flatMap((ctx) => Object.entries(ctx).filter(([, e]) => e.block !== undefined || e.list).map(([k]) => k)));
+  // `virtual_server group NAME {` is virtual_server's form for a group.
+  t.strictSame([...blocks].filter((k) => !opening.has(k)).sort(), [], 'none is read as a keyword without a block');
+});
+
 t.test('the 2.3/2.4 additions are in the table', async (t) => {
   t.strictSame(ADDED_IN_2_4.filter((k) => !allKeywords.has(k)), []);
 });

@@ -116,3 +116,34 @@ t.test('a bad value in the changed block: the full read\'s error, at its line (o
   t.ok(full(warned).warnings.some((w) => w.message === 'weight: 2147483648 is out of range 0..2147483647, ignored as keepalived does'), 'warned');
   t.same(rereadKeepalived(first, warned, options()).read.result, full(warned));
 });
+
+t.test('a quote or a brace out of place reads the whole file, which goes on with it as keepalived does', async (t) => {
+  const first = readKeepalived(conf(), options());
+  // Each edit keeps the number of lines, inside one virtual_server block.
+  const unclosed = conf().replace('        weight 1\n    }\n}\nvirtual_server 10.2.0.5', '        weight 1\n    \n}\nvirtual_server 10.2.0.5');
+  const cases: Array<[string, string]> = [
+    ["a '}' removed (the block swallows the next ones)", unclosed],
+    ["a '}' added", conf().replace('        weight 1\n    }\n}\nvirtual_server 10.2.0.5', '        weight 1\n    }\n} }\nvirtual_server 10.2.0.5')],
+    ["a '{' after a value", conf({}, { 4: ' {' })],
+    ['an unterminated quote', conf({}, { 4: ' "x' })],
+  ];
+  for (const [what, text] of cases) {
+    const want = full(text);
+    t.ok(want.warnings.some((w) => /as keepalived does/.test(w.message) && /'[{}]'|quote/.test(w.message)), `${what}: a full read warns`);
+    const out = rereadKeepalived(first, text, options());
+    t.equal(out.how, 'full', what);
+    t.match(out.why, /out of place|no longer reads as one/, what);
+    t.same(out.read.result, want, `${what}: a full read`);
+    // And the next clean edit after it is read in full too (the last read had it).
+    const next = rereadKeepalived(out.read, text.replace('weight 1\n        TCP_CHECK', 'weight 3\n        TCP_CHECK'), options());
+    t.equal(next.how, 'full', `${what}, then a clean edit`);
+    t.same(next.read.result, full(text.replace('weight 1\n        TCP_CHECK', 'weight 3\n        TCP_CHECK')), `${what}, then a clean edit: a full read`);
+  }
+  // keepalived reads braces by keyword: in block 4, `virtual_server` is unknown and opens nothing,
+  // its real_servers are block 4's, and its closing '}' ends block 4.
+  const vss = full(unclosed).config.virtualServers;
+  t.notOk(vss.some((v) => v.target.kind === 'address' && v.target.address === '10.2.0.5'), 'block 5 is swallowed by block 4');
+  const four = vss.find((v) => v.target.kind === 'address' && v.target.address === '10.2.0.4')!;
+  t.strictSame(four.realServers.map((r) => r.address), ['10.3.0.4', '10.3.1.4', '10.3.0.5', '10.3.1.5'], "block 4 holds block 5's real servers");
+  t.equal(vss.length, 11, 'the blocks after it are read as before');
+});

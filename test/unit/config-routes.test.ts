@@ -176,7 +176,7 @@ t.test('a line with an unusable value is left out with a warning at its line, as
     const { config, warnings } = parse(instance(`  virtual_routes {\n    ${line}\n    10.9.0.0/24 dev eth0\n  }`));
     const w = warnings.find((x) => x.line === 6);
     t.match(w?.message, re, `'${line}': warned at line 6 (${w?.message})`);
-    t.match(w?.message, /^virtual_routes: .*: line ignored, as keepalived$/, `'${line}': the line is ignored`);
+    t.match(w?.message, /^virtual_routes: .*: line ignored as keepalived does$/, `'${line}': the line is ignored`);
     t.match(config.vrrpInstances[0]!.virtualRoutes, [{ destination: { address: '10.9.0.0' }, where: { line: 7 } }], `'${line}': only the next line is kept`);
     t.equal(config.vrrpInstances[0]!.virtualRoutes!.length, 1);
   }
@@ -195,7 +195,7 @@ t.test('a line with an unusable value is left out with a warning at its line, as
     const { config, warnings } = parse(`static_rules {\n  ${line}\n}\n`);
     const w = warnings.find((x) => x.line === 2 && /ignored/.test(x.message));
     t.match(w?.message, re, `'${line}': warned at line 2 (${w?.message})`);
-    t.match(w?.message, /^static_rules: .*: line ignored, as keepalived$/, `'${line}': the line is ignored`);
+    t.match(w?.message, /^static_rules: .*: line ignored as keepalived does$/, `'${line}': the line is ignored`);
     t.equal(config.staticRules?.length ?? 0, 0, `'${line}': no rule`);
   }
 });
@@ -215,7 +215,7 @@ static_rules {
 }
 `);
   t.match(warnings.map((w) => `${w.line}: ${w.message}`), [
-    /^2: static_routes: features: 'bogus' is not supported \(ecn\): option ignored, as keepalived$/,
+    /^2: static_routes: features: 'bogus' is not supported \(ecn\): option ignored as keepalived does$/,
     /^3: static_routes: ttl-propagate: 'maybe' is not enabled or disabled: option ignored/,
     /^7: static_rules: sport: '10' is not a range START-END: option ignored/,
     /^8: static_rules: dport: '20' is not a range START-END: option ignored/,

@@ -89,7 +89,7 @@ export interface InstanceDraft {
   oldUnicastChecksum?: 'send' | 'never';
   garpExtraIf?: GarpExtraIf;
   /** Where some keywords were, for strict mode's warnings. */
-  at: Partial<Record<'accept' | 'preemptDelay' | 'vmac' | 'lowerPrio' | 'higherPrio' | 'state', SourceRef>>;
+  at: Partial<Record<'accept' | 'preemptDelay' | 'vmac' | 'ipvlan' | 'lowerPrio' | 'higherPrio' | 'state', SourceRef>>;
   virtualRoutes?: RouteSpec[];
   virtualRules?: RuleSpec[];
   /** Where the block starts (not the statement: its tree is dropped once read). */
@@ -147,8 +147,8 @@ export interface MiscCheckerDraft {
 
 export interface FileCheckerDraft {
   kind: 'file';
-  trackFile?: string;
-  trackFileWhere?: SourceRef;
+  /** Each track_file line: the last one naming a defined track_file counts (finish-checkers). */
+  trackFiles?: Array<{ name: string; where: SourceRef }>;
   weight?: number;
   reverse?: boolean;
   where: SourceRef;

@@ -27,8 +27,16 @@ export function finishCheckers(r: RealServerDraft, cx: CheckerContext): Pick<Rea
   for (const c of r.checkers) {
     if (c.kind === 'bfd') continue; // warned where it was read: no BFD, the real server is treated as up
     if (c.kind === 'file') {
-      const tf = cx.trackFiles.find((f) => f.name === c.trackFile);
-      if (!tf) fail(c.trackFileWhere ?? c.where, `FILE_CHECK: track_file '${c.trackFile}' is not defined`);
+      let tf: TrackFileSpec | undefined;
+      for (const line of c.trackFiles ?? []) {
+        const found = cx.trackFiles.find((f) => f.name === line.name);
+        if (found) tf = found;
+        else cx.kit.instead(line.where, `track_file: '${line.name}' is not defined`, 'ignored');
+      }
+      if (!tf) {
+        cx.kit.instead(c.where, `FILE_CHECK: no defined track_file`, 'this checker is skipped');
+        continue;
+      }
       out.push({
         type: 'FILE_CHECK', trackFile: tf.name, path: tf.file, weight: c.weight ?? tf.weight,
         reverse: c.weight !== undefined ? c.reverse ?? false : tf.reverse, where: c.where,

@@ -258,7 +258,9 @@ function finishInstance(d: InstanceDraft, config: ConfigDraft, kit: Kit, lookup:
   else if (d.vmacXmitBase) kit.warn(st, `${label}: vmac_xmit_base without use_vmac, ignored`);
   if (d.ipvlan) {
     if (d.vmac) fail(st, `${label}: use_vmac and use_ipvlan together`);
-    if (family === 4 && d.ipvlan.address === undefined) fail(st, `${label}: use_ipvlan needs an IPv4 address for an IPv4 instance`);
+    // keepalived runs such an instance in FAULT for good; vipd has no instance that can never leave
+    // FAULT, so it refuses it (deliberately: config-broken.test.ts).
+    if (family === 4 && d.ipvlan.address === undefined) fail(d.at.ipvlan ?? st, `${label}: use_ipvlan without an address: an IPv4 instance needs one (keepalived keeps such an instance in FAULT)`);
     if (d.ipvlan.address !== undefined && familyOf(d.ipvlan.address.split('/')[0]!) !== family) fail(st, `${label}: use_ipvlan address ${d.ipvlan.address} is not IPv${family}`);
     inst.ipvlan = d.ipvlan;
   }

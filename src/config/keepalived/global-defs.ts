@@ -9,10 +9,20 @@ import { garpExtraIf, multicastArg } from './vrrp-instance.js';
 type Key = GarpKey | 'garpInterval' | 'gnaInterval';
 type FifoKey = 'notifyFifo' | 'vrrpNotifyFifo' | 'lvsNotifyFifo';
 
+/**
+ * A value keepalived goes on without (it logs and ignores the line), unlike most missing values:
+ * a plain ConfigError, so the table's asKeepalived turns it into a warning.
+ */
+function wanted(s: Statement, what: string): string {
+  const v = optArg(s, 0);
+  if (v === undefined || v === '') fail(s, `${s.keyword}: no ${what}`);
+  return v;
+}
+
 /** `*notify_fifo PATH [username [groupname]]` */
 function fifo(key: FifoKey): Handler<ConfigDraft> {
   return (s, d) => {
-    const path = argText(s, 0, 'FIFO name');
+    const path = wanted(s, 'FIFO name');
     if (s.args.length > 3) fail(s, `${s.keyword}: too many arguments (${s.keyword} FIFO_NAME [username [groupname]])`);
     const user = optArg(s, 1);
     const group = optArg(s, 2);
@@ -50,7 +60,7 @@ const STATE_FILES = 'SIGUSR1 writes the state to --dump-file';
 /** Every global_defs keyword of keepalived.conf(5), 2.2.7 and 2.4. */
 // keepalived ignores a global value it cannot use (its default applies).
 export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = asKeepalivedTable({
-  router_id: implemented((s, d) => (d.global.routerId = argText(s, 0, 'router id'))),
+  router_id: implemented((s, d) => (d.global.routerId = wanted(s, 'router id'))),
   vrrp_version: implemented((s, d) => (d.global.vrrpVersion = intArg(s, 0, 2, 3) as 2 | 3)),
   vrrp_garp_master_delay: implemented(nonNegative('garpMasterDelay')),
   vrrp_garp_master_repeat: implemented(nonNegative('garpMasterRepeat')),
@@ -94,11 +104,11 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = asKeepalivedTable({
   }),
   vmac_addr_prefix: warned('no VMAC is created for the VIPs on other interfaces (use_vmac_addr)'),
   v3_checksum_as_v2: warned('VRRPv3 adverts carry the RFC 5798 checksum (both checksums are accepted)'),
-  default_interface: implemented((s, d) => (d.defaultInterface = argText(s, 0, 'interface name')), { note: 'the interface of static_ipaddress entries without dev (default eth0)' }),
+  default_interface: implemented((s, d) => (d.defaultInterface = wanted(s, 'interface name')), { note: 'the interface of static_ipaddress entries without dev (default eth0)' }),
   dynamic_interfaces: warned('interfaces must exist when vipd starts'),
   enable_script_security: implemented((s, d) => (d.global.enableScriptSecurity = boolArg(s, 0))),
   script_user: implemented((s, d) => {
-    d.global.scriptUser = argText(s, 0, 'user name');
+    d.global.scriptUser = wanted(s, 'user name');
     const grp = optArg(s, 1);
     if (grp !== undefined) d.global.scriptGroup = grp;
     if (s.args.length > 2) fail(s, `script_user: unexpected '${s.args[2]!.text}' (script_user username [groupname])`);
@@ -112,12 +122,15 @@ export const GLOBAL_DEFS: KeywordTable<ConfigDraft> = asKeepalivedTable({
     const a = optArg(s, 0);
     d.global.lvsFlushOnStop = a === undefined ? true : a === 'VS' ? 'VS' : fail(s, `lvs_flush_on_stop: '${a}' is not VS`);
   }),
-  lvs_sync_daemon: implemented((s, d) => (d.syncDaemon = lvsSyncDaemon(s))),
+  lvs_sync_daemon: implemented((s, d, kit) => {
+    const sync = lvsSyncDaemon(s, kit);
+    if (sync) d.syncDaemon = sync;
+  }),
   lvs_timeouts: implemented((s, d) => (d.global.lvsTimeouts = lvsTimeouts(s))),
   // keepalived reads no argument: `rs_init_notifies off` still turns it on.
   rs_init_notifies: implemented((_s, d) => (d.global.rsInitNotifies = true)),
   checker_log_all_failures: implemented((s, d) => (d.global.checkerLogAllFailures = boolArg(s, 0))),
-  notification_email: warned(NO_MAIL),
+  notification_email: warned(NO_MAIL, undefined, { list: true }),
   notification_email_from: warned(NO_MAIL),
   smtp_server: warned(NO_MAIL),
   smtp_helo_name: warned(NO_MAIL),

@@ -14,6 +14,7 @@ import type { ConfigWarning, LoadResult } from '../types.js';
 import type { ScriptHost } from '../../health/script-rules.js';
 import type { ConfigDraft } from './draft.js';
 import { finish } from './finish.js';
+import { KEEPALIVED_GRAMMAR } from './grammar.js';
 import { Kit } from './kit.js';
 import { TOP_LEVEL } from './top-level.js';
 import { nodeKeyFileReader } from '../../vrrp/auth-hmac/key-file.js';
@@ -57,6 +58,8 @@ export interface ParseTrack {
   /** Per virtual server, the warnings its finishing added. */
   finishWarnings: Array<[number, number]>;
   randomUsed: boolean;
+  /** A quote or a brace was out of place (the statements may not be where the text suggests). */
+  structural?: boolean;
 }
 
 export function emptyDraft(): ConfigDraft {
@@ -82,8 +85,13 @@ export function parseTracked(text: string, options: KeepalivedParseOptions, trac
   const lines = sourceLines(options.file, text, { fs: options.fs ?? nodeConfigFs, warnings, files, language });
   const kit = new Kit(warnings, options.keyReader ?? keyReaderOf(options.fs));
   const draft = emptyDraft();
+  // Quotes and braces out of place: keepalived goes on (block-parser.ts, tokenizer.ts).
+  const warn = (at: { file: string; line: number }, message: string) => {
+    kit.warn(at, message);
+    if (track) track.structural = true;
+  };
   // One top-level block at a time: its statement tree is dropped once it is read.
-  for (const st of topLevelStatements(tokenizeLines(lines))) {
+  for (const st of topLevelStatements(tokenizeLines(lines, warn), { grammar: KEEPALIVED_GRAMMAR, warn })) {
     const from = warnings.length, servers = draft.servers.length;
     kit.one(st, TOP_LEVEL, draft, 'the top level');
     track?.statements.push({

@@ -23,10 +23,12 @@ export interface KeywordInfo {
   status: KeywordStatus;
   note?: string;
   block?: string;
+  /** Opens a block of plain lines. */
+  list?: true;
 }
 
 /** Block contexts, outermost first. */
-const CONTEXTS: Record<string, KeywordTable<never>> = {
+export const CONTEXTS: Readonly<Record<string, KeywordTable<never>>> = {
   'top level': TOP_LEVEL,
   global_defs: GLOBAL_DEFS,
   vrrp_script: VRRP_SCRIPT,
@@ -65,7 +67,7 @@ export type KeywordContext = string;
 
 function info(table: KeywordTable<never>): Record<string, KeywordInfo> {
   return Object.fromEntries(Object.entries(table).map(([k, e]) => [k, {
-    status: e.status, ...(e.note !== undefined ? { note: e.note } : {}), ...(e.block !== undefined ? { block: e.block } : {}),
+    status: e.status, ...(e.note !== undefined ? { note: e.note } : {}), ...(e.block !== undefined ? { block: e.block } : {}), ...(e.list ? { list: e.list } : {}),
   }]));
 }
 

@@ -27,18 +27,22 @@ export interface KeywordEntry<T> {
   handler?: Handler<T>;
   /** warned: what vipd does NOT do; error: why it is refused; implemented: an optional remark. */
   note?: string;
-  /** The block context this keyword opens (a key of KEYWORD_TABLE), for docs and tests. */
+  /** The block context this keyword opens (a key of KEYWORD_TABLE): how its block is parsed (grammar.ts), docs and tests. */
   block?: string;
+  /** The keyword opens a block of plain lines (addresses, names...), parsed as such. */
+  list?: true;
 }
 
 export type KeywordTable<T> = Readonly<Record<string, KeywordEntry<T>>>;
 
-export function implemented<T>(handler: Handler<T>, more: { block?: string; note?: string } = {}): KeywordEntry<T> {
+type More = { block?: string; list?: true };
+
+export function implemented<T>(handler: Handler<T>, more: More & { note?: string } = {}): KeywordEntry<T> {
   return { status: 'implemented', handler, ...more };
 }
 
 /** Accepted with a warning saying what will not happen; `handler` (optional) still checks the value. */
-export function warned<T>(note: string, handler?: Handler<T>, more: { block?: string } = {}): KeywordEntry<T> {
+export function warned<T>(note: string, handler?: Handler<T>, more: More = {}): KeywordEntry<T> {
   return { status: 'warned', note, ...(handler ? { handler } : {}), ...more };
 }
 
@@ -145,8 +149,11 @@ export class Kit {
     return n;
   }
 
-  /** `keyword <STRING>|<QUOTED-STRING> [username [groupname]]` (see command-line.ts). */
-  command(st: Statement, withUser = true): ScriptCommand {
+  /**
+   * `keyword <STRING>|<QUOTED-STRING> [username [groupname]]` (see command-line.ts). `withUser`
+   * false: nothing may follow the command; 'ignored': what follows is warned and left out.
+   */
+  command(st: Statement, withUser: boolean | 'ignored' = true): ScriptCommand {
     if (st.args.length === 0) fail(st, `${st.keyword}: missing command`);
     let words: string[];
     let argv: string[];
@@ -161,6 +168,10 @@ export class Kit {
     const cmd: ScriptCommand = { argv, text, where: whereOf(st) };
     const [, user, group] = words;
     if (user !== undefined) {
+      if (withUser === 'ignored') {
+        this.instead(st, `${st.keyword}: unexpected '${words.slice(1).join(' ')}' after the command (quote commands with arguments)`, 'ignored');
+        return cmd;
+      }
       if (!withUser) fail(st, `${st.keyword}: unexpected '${user}' after the command (quote commands with arguments)`);
       cmd.user = user;
       if (group !== undefined) cmd.group = group;

@@ -53,13 +53,14 @@ export const HTTP_GET: KeywordTable<NetCheckerDraft> = {
   ...NET_CHECKER,
   url: implemented(asKeepalived((s, d, kit) => d.urls.push(url(s, kit)), 'this url is skipped'), { block: 'url' }),
   virtualhost: implemented((s, d) => (d.virtualhost = argText(s, 0, 'host name'))),
-  http_protocol: implemented((s, d) => {
+  // keepalived 2.2.7 (observed): a bad value leaves HTTP/1.0 and fast_recovery off.
+  http_protocol: implemented(asKeepalived((s, d) => {
     const v = argText(s, 0, 'protocol');
     const p = v.toUpperCase();
     if (p !== '1.0' && p !== '1.0C' && p !== '1.1') fail(s, `http_protocol: '${v}' is not 1.0, 1.0C or 1.1`);
     d.httpProtocol = p;
-  }),
-  fast_recovery: implemented((s, d) => (d.fastRecovery = boolArg(s, 0))),
+  }, 'ignored')),
+  fast_recovery: implemented(asKeepalived((s, d) => (d.fastRecovery = boolArg(s, 0)), 'ignored')),
   tls_compliant: warned('no TLS close_notify is sent'),
 };
 
@@ -72,9 +73,11 @@ export const SMTP_HOST: KeywordTable<NetCheckerDraft> = CONNECTION;
 
 export const SMTP_CHECK: KeywordTable<NetCheckerDraft> = {
   ...NET_CHECKER,
-  helo_name: implemented((s, d) => {
+  helo_name: implemented((s, d, kit) => {
     const v = argText(s, 0, 'name');
-    if (v === '' || /[\r\n]/.test(v)) fail(s, `helo_name: '${v}' is not a host name`);
+    if (/[\r\n]/.test(v)) fail(s, `helo_name: '${v}' is not a host name`);
+    // keepalived 2.2.7 (observed) takes an empty name: the greeting is a bare HELO.
+    if (v === '') kit.instead(s, `helo_name: empty`, `'HELO' is sent without a name`);
     d.heloName = v;
   }),
   // keepalived 2: each host { } is one more SMTP check on the real server, with its own target.
@@ -88,18 +91,21 @@ export const SMTP_CHECK: KeywordTable<NetCheckerDraft> = {
 
 export const DNS_CHECK: KeywordTable<NetCheckerDraft> = {
   ...NET_CHECKER,
-  type: implemented((s, d) => {
+  type: implemented(asKeepalived((s, d) => {
     const v = argText(s, 0, 'query type').toUpperCase();
     if (!(DNS_QUERY_TYPES as readonly string[]).includes(v)) fail(s, `type: '${optArg(s, 0)}' is not one of ${DNS_QUERY_TYPES.join(' ')}`);
     d.dnsType = v as NetCheckerDraft['dnsType'];
-  }),
-  name: implemented((s, d) => {
+  }, 'ignored')),
+  name: implemented((s, d, kit) => {
     const v = argText(s, 0, 'domain name');
     try {
       encodeDnsName(v);
     } catch (e) {
-      if (e instanceof DnsNameError) fail(s, `name: ${e.message}`);
-      throw e;
+      if (!(e instanceof DnsNameError)) throw e;
+      // keepalived 2.2.7 ignores a name with an empty label; a label over 63 bytes it sends as is
+      // (its length in the length byte), which vipd does not (see config-broken.test.ts).
+      if (/empty label/.test(e.message)) return kit.instead(s, `name: ${e.message}`, 'ignored');
+      fail(s, `name: ${e.message}`);
     }
     d.dnsName = v;
   }),
@@ -109,7 +115,8 @@ export const PING_CHECK: KeywordTable<NetCheckerDraft> = NET_CHECKER;
 
 const hexWords = (s: Statement) => s.args.map((t) => t.text).join(' ');
 
-export const UDP_CHECK: KeywordTable<NetCheckerDraft> = {
+/** keepalived 2.2.7 (observed): a bad hex string, or length, is ignored; a bad reply pattern leaves require_reply on without one. */
+export const UDP_CHECK: KeywordTable<NetCheckerDraft> = asKeepalivedTable({
   ...NET_CHECKER,
   payload: implemented((s, d) => {
     try {
@@ -139,7 +146,7 @@ export const UDP_CHECK: KeywordTable<NetCheckerDraft> = {
     d.maxReplyLength = intArg(s, 0, 0, 65535);
     d.replyLengthWhere = whereOf(s);
   }),
-};
+}, 'ignored', { require_reply: { says: 'taken as require_reply without data (any reply passes)', apply: (d) => (d.requireReply = true) } });
 
 const TABLES: Record<NetCheckerType, KeywordTable<NetCheckerDraft>> = { TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, PING_CHECK, UDP_CHECK };
 
@@ -156,6 +163,57 @@ export function netChecker(st: Statement, type: NetCheckerType, kit: Kit): NetCh
   }
   return d;
 }
+
+/**
+ * keepalived's escapes in a regex string (observed with 2.2.7's state dump; keepalived.conf(5)
+ * "Quoted strings"): \\a \\b \\E \\f \\n \\r \\t \\v, \\ up to 3 octal digits, \\x and hex digits (the
+ * low byte), \\cC (control C); any other \\C is C. A NUL ends the string, as in C. `differs`: the
+ * escapes PCRE2 would have read otherwise (\\b, \\d, \\., \\1...), for a warning.
+ */
+export function unescapeString(text: string): { text: string; differs: string[] } {
+  const differs: string[] = [];
+  const named: Record<string, string> = { a: '\x07', b: '\b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c !== '\\' || i + 1 >= text.length) {
+      out += c;
+      continue;
+    }
+    const start = i;
+    const e = text[++i]!;
+    const rest = text.slice(i + 1);
+    let ch: string;
+    // PCRE2 reads \b and \E otherwise, \1-\9 as backreferences, \x with more than 2 digits otherwise.
+    let same = !/[bE1-9]/.test(e);
+    if (named[e] !== undefined) ch = named[e];
+    else if (/[0-7]/.test(e)) {
+      const m = /^[0-7]{0,2}/.exec(rest)![0];
+      i += m.length;
+      ch = String.fromCharCode(parseInt(e + m, 8) & 0xff);
+    } else if (e === 'x' && /^[0-9a-fA-F]/.test(rest)) {
+      const m = /^[0-9a-fA-F]+/.exec(rest)![0];
+      i += m.length;
+      same = m.length <= 2;
+      ch = String.fromCharCode(parseInt(m.slice(-2), 16));
+    } else if (e === 'c' && rest !== '') {
+      i++;
+      ch = String.fromCharCode(rest[0]!.toUpperCase().charCodeAt(0) ^ 0x40);
+    } else {
+      ch = e;
+      // \C for another C: the backslash is gone, which changes what PCRE2 reads for letters, digits
+      // and metacharacters (\\ is the way to write a backslash).
+      same = e === '\\' || !/[A-Za-z0-9.^$*+?()[\]{}|]/.test(e);
+    }
+    if (!same) differs.push(text.slice(start, i + 1));
+    if (ch === '\0') break;
+    out += ch;
+  }
+  return { text: out, differs };
+}
+
+/** Control characters of a pattern as \\xNN, for a warning. */
+const shown = (p: string) => p.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 const NO_STACK = 'no PCRE2 JIT stack is set up (JavaScript regexes need none)';
 
@@ -184,10 +242,14 @@ export const URL: KeywordTable<UrlDraft> = asKeepalivedTable({
     });
   }),
   virtualhost: implemented((s, u) => (u.virtualhost = argText(s, 0, 'host name'))),
-  regex: implemented((s, u) => {
+  regex: implemented((s, u, kit) => {
     if (s.args.length > 1) fail(s, `regex: more than one word (quote a pattern that has spaces)`);
-    const p = argText(s, 0, 'pattern');
+    const written = argText(s, 0, 'pattern');
+    const { text: p, differs } = unescapeString(written);
     if (p === '') fail(s, `regex: empty pattern`);
+    if (differs.length > 0) {
+      kit.instead(s, `regex: keepalived.conf's string escapes (${differs.join(' ')}) make '${written}' the pattern '${shown(p)}' (write \\\\ for a backslash the regex should see)`, 'matched');
+    }
     regexPart(u).pattern = p;
     u.regexWhere = s;
   }),
@@ -226,7 +288,13 @@ function url(st: Statement, kit: Kit): HttpUrl {
     try {
       notes = translatePcre(r.pattern, (r.options ?? []) as PcreOption[]).notes;
     } catch (e) {
-      if (e instanceof RegexTranslationError) fail(where, `regex: '${r.pattern}': ${e.message}`);
+      // keepalived 2.2.7 logs a pattern PCRE2 rejects and its checker process then crashes at the
+      // check (observed), so there is nothing safe to follow: refused at load.
+      if (e instanceof RegexTranslationError) {
+        fail(where, e.invalid
+          ? `regex: '${r.pattern}' is not a valid PCRE2 pattern: ${e.message} (keepalived 2.2.7's checker crashes on it)`
+          : `regex: '${r.pattern}': ${e.message}`);
+      }
       throw e;
     }
     for (const n of notes) kit.warn(where, `regex: ${n}`);
@@ -260,15 +328,24 @@ export function miscChecker(st: Statement, kit: Kit): MiscCheckerDraft {
   return d;
 }
 
+// keepalived 2.2.7 (observed with its state dump): an undefined track_file is ignored (an earlier or
+// later one stays; none: the checker is skipped), a weight that is not a number is 0, one out of
+// range is ignored, and an unknown word after it is ignored (the weight stays, not reversed).
 export const FILE_CHECK: KeywordTable<FileCheckerDraft> = {
   track_file: implemented((s, d) => {
-    d.trackFile = argText(s, 0, 'track_file name');
-    d.trackFileWhere = whereOf(s);
+    (d.trackFiles ??= []).push({ name: argText(s, 0, 'track_file name'), where: whereOf(s) });
   }),
-  weight: implemented((s, d) => {
-    d.weight = intArg(s, 0, -(2 ** 31 - 1), 2 ** 31 - 1);
+  weight: implemented((s, d, kit) => {
+    const v = argText(s, 0, 'weight');
+    if (!/^[-+]?\d+$/.test(v)) {
+      kit.instead(s, `weight: '${v}' is not a number`, 'using 0');
+      d.weight = 0;
+    } else {
+      if (!kit.tolerate(s, () => intArg(s, 0, -(2 ** 31 - 1), 2 ** 31 - 1), 'ignored')) return;
+      d.weight = Number(v);
+    }
     const r = optArg(s, 1);
-    if (r !== undefined && r !== 'reverse') fail(s, `weight: '${r}' is not 'reverse'`);
+    if (r !== undefined && r !== 'reverse') kit.instead(s, `weight: '${r}' is not 'reverse'`, `the weight is not reversed`);
     d.reverse = r === 'reverse';
   }),
   dynamic: implemented(() => undefined, { note: 'the value always adjusts the weight, as in keepalived 2.2.7' }),
@@ -277,7 +354,7 @@ export const FILE_CHECK: KeywordTable<FileCheckerDraft> = {
 export function fileChecker(st: Statement, kit: Kit): FileCheckerDraft {
   const d: FileCheckerDraft = { kind: 'file', where: whereOf(st) };
   kit.apply(kit.needBlock(st), FILE_CHECK, d, 'FILE_CHECK');
-  if (d.trackFile === undefined) fail(st, `FILE_CHECK: no 'track_file'`);
+  if (!d.trackFiles?.length) fail(st, `FILE_CHECK: no 'track_file'`);
   return d;
 }
 

@@ -1,9 +1,9 @@
 // The IPVS settings of global_defs: lvs_timeouts and lvs_sync_daemon (ranges as keepalived 2.2.7
-// checks them; where keepalived logs "- ignoring" and goes on, vipd refuses the file at the line).
+// checks them).
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Statement } from '../block-parser.js';
 import type { LvsSyncDaemonSpec, LvsTimeouts, VrrpInstanceSpec } from '../types.js';
-import { argText, fail, parseIntText, whereOf } from '../values.js';
+import { fail, MissingValueError, optArg, parseIntText, whereOf } from '../values.js';
 import type { Kit } from './kit.js';
 
 /** keepalived's upper bound for a timeout: 31 days. */
@@ -36,40 +36,65 @@ function isMulticast(a: string): boolean {
 /** lvs_sync_daemon as written: the sync id may wait for the instance's VRID (finishSyncDaemon). */
 export type SyncDaemonDraft = Omit<LvsSyncDaemonSpec, 'syncId'> & { syncId?: number };
 
-/** `lvs_sync_daemon INTERFACE [[inst] VRRP_INSTANCE] [id N] [maxlen N] [port N] [ttl N] [group ADDR]`. */
-export function lvsSyncDaemon(st: Statement): SyncDaemonDraft {
-  const ifname = argText(st, 0, 'interface');
+/**
+ * `lvs_sync_daemon INTERFACE [[inst] VRRP_INSTANCE] [SYNC_ID] [id N] [maxlen N] [port N] [ttl N]
+ * [group ADDR]`, as keepalived 2.2.7 reads it: without a usable interface the line is ignored; a
+ * bad sync id leaves the VRID's; a bad option value, or a word that is not an option, is left out.
+ * An option given twice stays an error: which one keepalived keeps cannot be seen (it logs nothing,
+ * and its sync daemon needs IPVS, which the test hosts' kernels lack).
+ */
+export function lvsSyncDaemon(st: Statement, kit: Kit): SyncDaemonDraft | undefined {
+  const ifname = optArg(st, 0);
+  if (ifname === undefined) return void kit.instead(st, 'lvs_sync_daemon: missing interface', 'no sync daemon is started');
   // IFNAMSIZ - 1, and what `ip link` accepts as a name.
-  if (!/^[^\s/:]{1,15}$/.test(ifname) || ifname === '.' || ifname === '..') fail(st, `lvs_sync_daemon: '${ifname}' is not an interface name (1..15 characters)`);
+  if (!/^[^\s/:]{1,15}$/.test(ifname) || ifname === '.' || ifname === '..') {
+    return void kit.instead(st, `lvs_sync_daemon: '${ifname}' is not an interface name (1..15 characters)`, 'no sync daemon is started');
+  }
   const out: SyncDaemonDraft = { interface: ifname, where: whereOf(st) };
   const a = st.args.map((t) => t.text);
+  const vrid = 'the sync id is the VRID';
   let i = 1;
   if (a[i] === 'inst') {
-    if (a[i + 1] === undefined) fail(st, 'lvs_sync_daemon: inst needs a vrrp_instance name');
+    if (a[i + 1] === undefined) throw new MissingValueError('lvs_sync_daemon: inst needs a vrrp_instance name', whereOf(st));
     out.instance = a[i + 1]!;
     i += 2;
   } else if (a[i] !== undefined && !SYNC_OPTIONS.has(a[i]!)) {
     out.instance = a[i]!;
     i++;
   }
+  // The older form's sync id after the instance.
+  if (a[i] !== undefined && !SYNC_OPTIONS.has(a[i]!)) {
+    kit.tolerate(st, () => (out.syncId = parseIntText(st, a[i]!, 'lvs_sync_daemon sync id', 0, 255)), vrid);
+    i++;
+  }
   const seen = new Set<string>();
-  for (; i < a.length; i += 2) {
+  while (i < a.length) {
     const opt = a[i]!;
-    if (!SYNC_OPTIONS.has(opt)) fail(st, `lvs_sync_daemon: '${opt}' is not an option (id, maxlen, port, ttl, group)`);
+    if (!SYNC_OPTIONS.has(opt)) {
+      kit.instead(st, `lvs_sync_daemon: '${opt}' is not an option (id, maxlen, port, ttl, group)`, 'ignored');
+      i++;
+      continue;
+    }
     if (seen.has(opt)) fail(st, `lvs_sync_daemon: ${opt} given twice`);
     seen.add(opt);
     const v = a[i + 1];
-    if (v === undefined) fail(st, `lvs_sync_daemon: ${opt} needs a value`);
-    const what = `lvs_sync_daemon ${opt}`;
-    switch (opt) {
-      case 'id': out.syncId = parseIntText(st, v, what, 0, 255); break;
-      case 'maxlen': out.maxLen = parseIntText(st, v, what, 1, 65507); break;
-      case 'port': out.port = parseIntText(st, v, what, 1, 65535); break;
-      case 'ttl': out.ttl = parseIntText(st, v, what, 1, 255); break;
-      default:
-        if (!isMulticast(v)) fail(st, `lvs_sync_daemon group: '${v}' is not a multicast address (224.0.0.0/4 or ff00::/8)`);
-        out.group = v;
+    i += 2;
+    if (v === undefined) {
+      kit.instead(st, `lvs_sync_daemon: ${opt} needs a value`, opt === 'id' ? vrid : 'ignored');
+      continue;
     }
+    const what = `lvs_sync_daemon ${opt}`;
+    kit.tolerate(st, () => {
+      switch (opt) {
+        case 'id': out.syncId = parseIntText(st, v, what, 0, 255); break;
+        case 'maxlen': out.maxLen = parseIntText(st, v, what, 1, 65507); break;
+        case 'port': out.port = parseIntText(st, v, what, 1, 65535); break;
+        case 'ttl': out.ttl = parseIntText(st, v, what, 1, 255); break;
+        default:
+          if (!isMulticast(v)) fail(st, `lvs_sync_daemon group: '${v}' is not a multicast address (224.0.0.0/4 or ff00::/8)`);
+          out.group = v;
+      }
+    }, opt === 'id' ? vrid : 'ignored');
   }
   return out;
 }

@@ -18,17 +18,28 @@ import { forwarding, scheduler } from './lvs-values.js';
  * family is the virtual server's, IPv4 for groups and fwmarks unless ip_family says otherwise,
  * and is checked again once the whole block is read).
  */
-function granularity(st: Statement): string {
+function granularity(st: Statement, kit: Kit): string | undefined {
   const v = argText(st, 0, 'netmask');
   const bad = (): never => fail(st, `persistence_granularity: '${v}' is not a netmask or prefix length`);
   if (/^\d+$/.test(v)) {
-    if (Number(v) > 128) bad();
+    if (Number(v) > 0xffffffff) bad();
     return v;
   }
   if (!isIPv4(v)) bad();
   const bits = v.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join('');
-  if (!/^1*0*$/.test(bits)) fail(st, `persistence_granularity: '${v}' is not a contiguous netmask`);
+  if (!/^1*0*$/.test(bits)) {
+    kit.warn(st, `persistence_granularity: '${v}' is not a contiguous netmask: keepalived programs it as given; ${NO_MASK}`);
+    return undefined;
+  }
   return v;
+}
+
+/** What vipd does with a netmask keepalived programs but that is not a prefix length. */
+const NO_MASK = 'vipd programs prefix lengths only and leaves the granularity at /32 (its default)';
+
+/** What inet_aton makes of a bare number: the address with that 32-bit value. */
+function inetAtonMask(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
 /** Scheduler flags; sh-* and mh-* count only after `lb_algo sh` / `lb_algo mh`, as in keepalived. */
@@ -74,8 +85,10 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = asKeepalivedTable({
   persistence_timeout: implemented((s, d) => {
     d.vs.persistenceTimeout = optArg(s, 0) === undefined ? PERSISTENCE_TIMEOUT_DEFAULT : intArg(s, 0, 1, 2678400);
   }),
-  persistence_granularity: implemented((s, d) => {
-    d.vs.persistenceGranularity = granularity(s);
+  persistence_granularity: implemented((s, d, kit) => {
+    const g = granularity(s, kit);
+    if (g === undefined) return;
+    d.vs.persistenceGranularity = g;
     d.granularityWhere = whereOf(s);
   }),
   persistence_engine: implemented((s, d) => {
@@ -114,14 +127,13 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = asKeepalivedTable({
     const on = boolArg(s, 0);
     sorryOption((sorry) => (sorry.inhibit = on))(s, d, kit);
   }),
-  sorry_server_lvs_method: implemented((s, d, kit) => {
+  // Without a sorry_server keepalived ignores the line before it looks at the value.
+  sorry_server_lvs_method: implemented(sorryOption((sorry, s) => {
     const f = forwarding(s);
-    sorryOption((sorry) => {
-      sorry.method = f.method;
-      if (f.tunnel) sorry.tunnel = f.tunnel;
-      else delete sorry.tunnel;
-    })(s, d, kit);
-  }),
+    sorry.method = f.method;
+    if (f.tunnel) sorry.tunnel = f.tunnel;
+    else delete sorry.tunnel;
+  })),
   virtualhost: implemented((s, d) => (d.vs.virtualhost = argText(s, 0, 'host name'))),
   ip_family: implemented((s, d) => {
     const f = argText(s, 0, 'inet or inet6');
@@ -186,13 +198,21 @@ export function virtualServer(st: Statement, config: ConfigDraft, kit: Kit): voi
   if (!d.protocolSet && target.kind !== 'fwmark') kit.warn(st, `virtual_server: no protocol set, defaulting to UDP as keepalived does`);
   if (d.protocolSet && target.kind === 'fwmark') kit.warn(st, `virtual_server fwmark ${target.fwmark}: a fwmark service has no protocol, 'protocol' is ignored as keepalived does`);
   if (target.kind === 'address' && !portGiven && vs.persistenceTimeout === undefined) {
-    fail(st, `virtual_server ${target.address}: a port is required unless the service is persistent`);
+    // keepalived 2.2.7 (observed in UML: ipvsadm shows `-p 360`) makes it persistent.
+    kit.instead(st, `virtual_server ${target.address}: a port is required unless the service is persistent`, `made persistent (persistence_timeout ${PERSISTENCE_TIMEOUT_DEFAULT})`);
+    vs.persistenceTimeout = PERSISTENCE_TIMEOUT_DEFAULT;
   }
   const g = vs.persistenceGranularity;
   if (g !== undefined) {
     const family = target.kind === 'group' ? undefined : target.family;
-    if (family === 6 && (!/^\d+$/.test(g) || Number(g) < 1)) fail(d.granularityWhere ?? st, `persistence_granularity: '${g}' is not an IPv6 prefix length (1..128)`);
-    if (family === 4 && /^\d+$/.test(g) && Number(g) > 32) fail(d.granularityWhere ?? st, `persistence_granularity: '${g}' is not an IPv4 prefix length (0..32)`);
+    if (family === 6 && (!/^\d+$/.test(g) || Number(g) < 1 || Number(g) > 128)) fail(d.granularityWhere ?? st, `persistence_granularity: '${g}' is not an IPv6 prefix length (1..128)`);
+    // keepalived reads a bare IPv4 number as inet_aton does (24 -> 0.0.0.24): say that vipd differs.
+    if (family !== 6 && /^\d+$/.test(g) && Number(g) > 32) {
+      kit.warn(d.granularityWhere ?? st, `persistence_granularity: keepalived programs '${g}' as the netmask ${inetAtonMask(Number(g))} (a bare number read as inet_aton reads it); ${NO_MASK}`);
+      delete vs.persistenceGranularity;
+    } else if (family !== 6 && /^\d+$/.test(g)) {
+      kit.warn(d.granularityWhere ?? st, `persistence_granularity: vipd reads '${g}' as the prefix length /${g}; keepalived reads a bare number as the netmask ${inetAtonMask(Number(g))} (write the dotted netmask for the same table with both)`);
+    }
   }
   if (target.kind === 'address') {
     const family = target.family;

@@ -9,7 +9,9 @@
 //   script users and files, MTUs, key files) is asked again and must get the same answer;
 // - the changed lines and the block around them use no config language (@, $, ~), no include,
 //   and the last read drew no ${_RANDOM};
-// - the new block reads as one virtual_server statement that ends where the old one did.
+// - the new block reads as one virtual_server statement that ends where the old one did, with no
+//   quote or brace out of place in it, nor anywhere in the last read (keepalived goes on with those,
+//   and so does vipd, but a block may then hold what follows it).
 // Anything else (or an error in the block: the full read reports it with its context) reads the
 // whole file, as before.
 import { isDeepStrictEqual } from 'node:util';
@@ -21,6 +23,7 @@ import type { ConfigWarning, LoadResult, VirtualServerSpec } from '../types.js';
 import type { KeyFileReader } from '../../vrrp/auth-hmac/keys.js';
 import type { PathStat, ScriptHost } from '../../health/script-rules.js';
 import { finishVirtualServer } from './finish.js';
+import { KEEPALIVED_GRAMMAR } from './grammar.js';
 import { emptyDraft, keyReaderOf, parseTracked, type KeepalivedParseOptions, type ParseTrack } from './index.js';
 import { Kit } from './kit.js';
 import { TOP_LEVEL } from './top-level.js';
@@ -71,6 +74,7 @@ export function rereadKeepalived(previous: KeepalivedRead | undefined, text: str
 function reuseRefused(previous: KeepalivedRead, options: KeepalivedParseOptions): string | undefined {
   if (previous.options.file !== options.file || previous.options.configId !== options.configId) return 'another file or config id';
   if (previous.track.randomUsed) return '${_RANDOM} is used';
+  if (previous.track.structural) return 'the last read had a quote or a brace out of place';
   const fresh = recordingOptions(options, new Map());
   for (const call of previous.calls.values()) {
     if (!isDeepStrictEqual(ask(fresh, call.fn, call.args), call.answer)) return `the host changed (${call.fn} ${JSON.stringify(call.args).slice(1, -1)})`;
@@ -138,7 +142,11 @@ function rereadBlock(previous: KeepalivedRead, text: string, options: Keepalived
   const from = st.line - 1;
   let stmt: Statement;
   {
-    const got = [...topLevelStatements(tokenizeLines(lines.map((t, i) => ({ text: t, file, line: from + 1 + i }))))];
+    // A quote or brace out of place reads differently in the whole file (a block swallowing the next ones...).
+    let misplaced = false;
+    const warn = () => (misplaced = true);
+    const got = [...topLevelStatements(tokenizeLines(lines.map((t, i) => ({ text: t, file, line: from + 1 + i })), warn), { grammar: KEEPALIVED_GRAMMAR, warn })];
+    if (misplaced) return 'the block has a quote or a brace out of place';
     if (got.length !== 1 || got[0]!.keyword !== 'virtual_server' || /\\\s*$/.test(lines[lines.length - 1]!)) return 'the block no longer reads as one virtual_server';
     stmt = got[0]!;
   }

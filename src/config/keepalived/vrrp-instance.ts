@@ -1,10 +1,11 @@
 // vrrp_instance NAME { ... }: one virtual router. Read into an InstanceDraft; finish.ts resolves
 // it against global_defs (version, GARP, strict) once the whole file is read.
 import type { Statement } from '../block-parser.js';
-import { argText, boolArg, fail, familyOf, intArg, ipArg, optArg, parseCidr, timerArg, whereOf } from '../values.js';
+import { argText, boolArg, fail, familyOf, intArg, ipArg, isIp, optArg, parseCidr, timerArg, whereOf } from '../values.js';
 import type { GarpExtraIf } from '../types.js';
+import { ConfigError } from '../../errors.js';
 import type { ConfigDraft, GarpKey, InstanceDraft } from './draft.js';
-import { asKeepalived, implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
+import { asKeepalived, implemented, warned, type Handler, type Kit, type KeywordEntry, type KeywordTable } from './kit.js';
 import { authentication, unicastPeers, virtualAddresses } from './vrrp-addresses.js';
 import { FILE_WEIGHT, notifyKeywords, trackInterfaces, trackRefs, trackScripts } from './vrrp-track.js';
 import { VIRTUAL_ROUTES, VIRTUAL_RULES } from './vrrp-routes.js';
@@ -24,36 +25,59 @@ const sourceIp: Handler<InstanceDraft> = asKeepalived((s, d) => {
 
 const MAC = /^[0-9a-f]{1,2}([:-][0-9a-f]{1,2}){4,5}$/i;
 
-/** use_vmac [NAME] [MAC]: a word that looks like a MAC (5 or 6 bytes) is the MAC. */
-const useVmac: Handler<InstanceDraft> = (s, d) => {
+const IFNAME = /^[^\s/:]{1,15}$/;
+
+/**
+ * use_vmac [NAME] [MAC]: a word that looks like a MAC (5 or 6 bytes) is the MAC. keepalived 2.2.7
+ * leaves out a bad name (the VMAC is then vrrp.VRID), a multicast MAC and words after a name.
+ */
+const useVmac: Handler<InstanceDraft> = (s, d, kit) => {
   const v: { name?: string; mac?: string } = {};
   for (const a of s.args.map((x) => x.text)) {
-    if (MAC.test(a) && v.mac === undefined) v.mac = a;
-    else if (v.name === undefined && v.mac === undefined && /^[^\s/:]{1,15}$/.test(a)) v.name = a;
-    else fail(s, `use_vmac: '${a}' is neither an interface name (up to 15 characters) nor a MAC address`);
+    if (MAC.test(a)) {
+      if (parseInt(a.split(/[:-]/)[0]!, 16) & 1) kit.instead(s, `use_vmac: ${a} is a multicast MAC address`, 'the MAC is ignored');
+      else if (v.mac === undefined) v.mac = a;
+      else kit.instead(s, `use_vmac: the MAC is already given (${v.mac})`, `'${a}' ignored`);
+    } else if (v.name !== undefined) kit.instead(s, `use_vmac: the interface name is already given (${v.name})`, `'${a}' ignored`);
+    else if (IFNAME.test(a)) v.name = a;
+    else kit.instead(s, `use_vmac: '${a}' is not an interface name (up to 15 characters)`, 'the VMAC is named vrrp.VRID');
   }
-  if (v.mac !== undefined && parseInt(v.mac.split(/[:-]/)[0]!, 16) & 1) fail(s, `use_vmac: ${v.mac} is a multicast MAC address`);
   d.vmac = v;
   d.at.vmac = whereOf(s);
 };
 
-/** use_ipvlan [NAME] [ADDRESS[/LEN]] [bridge|private|vepa]. */
-const useIpvlan: Handler<InstanceDraft> = (s, d) => {
+/**
+ * use_ipvlan [NAME] [ADDRESS[/LEN]] [bridge|private|vepa]: keepalived 2.2.7 takes the first other
+ * word as the name and leaves out any further one (a bad address too).
+ */
+const useIpvlan: Handler<InstanceDraft> = (s, d, kit) => {
   const v: NonNullable<InstanceDraft['ipvlan']> = {};
-  for (const a of s.args.map((x) => x.text)) {
-    if (a === 'bridge' || a === 'private' || a === 'vepa') v.mode = a;
-    else if (/^[0-9a-f.:]+(\/\d+)?$/i.test(a) && /[.:]/.test(a)) {
+  const cidr = (a: string): string | undefined => {
+    if (!/^[0-9a-f.:]+(\/\d+)?$/i.test(a) || !/[.:]/.test(a)) return undefined;
+    try {
       const c = parseCidr(s, a, 'use_ipvlan');
-      v.address = `${c.address}/${c.prefixLength}`;
-    } else if (v.name === undefined && /^[^\s/:]{1,15}$/.test(a)) v.name = a;
-    else fail(s, `use_ipvlan: unexpected '${a}' (use_ipvlan [NAME] [ADDRESS] [bridge|private|vepa])`);
+      return `${c.address}/${c.prefixLength}`;
+    } catch (err) {
+      if (err instanceof ConfigError) return undefined;
+      throw err;
+    }
+  };
+  for (const a of s.args.map((x) => x.text)) {
+    const address = cidr(a);
+    if (a === 'bridge' || a === 'private' || a === 'vepa') v.mode = a;
+    else if (address !== undefined && v.address === undefined) v.address = address;
+    else if (v.name === undefined && IFNAME.test(a)) v.name = a;
+    else if (v.name === undefined) kit.instead(s, `use_ipvlan: '${a}' is not an interface name (up to 15 characters)`, 'ignored');
+    else kit.instead(s, `use_ipvlan: ${/[.:]/.test(a) && address === undefined ? `'${a}' is not a valid IP address, and ` : ''}the interface name is already given (${v.name})`, `'${a}' ignored`);
   }
   d.ipvlan = v;
+  d.at.ipvlan = whereOf(s);
 };
 
 /** garp_extra_if [all] SECONDS (0 turns it off; at most a day). */
 export function garpExtraIf(s: Statement): GarpExtraIf {
   const all = optArg(s, 0) === 'all';
+  if (all && s.args.length === 1) fail(s, `${s.keyword}: 'all' without a time`);
   const intervalS = intArg(s, all ? 1 : 0, 0, 86400, 'interval');
   return { intervalS, all };
 }
@@ -64,6 +88,19 @@ export function multicastArg(s: Statement): string {
   const ok = familyOf(a) === 4 ? /^2(2[4-9]|3\d)\./.test(a) : /^ff[0-9a-f]2:/i.test(a);
   if (!ok) fail(s, `${s.keyword}: ${a} is not ${familyOf(a) === 4 ? 'an IPv4 multicast address' : 'a link-local IPv6 multicast address (ffX2::)'}`);
   return a;
+}
+
+/** keepalived ignores words after a block keyword, and the keyword when no block follows it. */
+function blockAsKeepalived(e: KeywordEntry<InstanceDraft>): KeywordEntry<InstanceDraft> {
+  const read = e.handler!;
+  return {
+    ...e,
+    handler: (s, d, kit) => {
+      if (s.args.length) kit.instead(s, `${s.keyword}: unexpected '${s.args.map((a) => a.text).join(' ')}' before its '{' block`, 'ignored');
+      if (!s.block) return kit.instead(s, `${s.keyword}: expected a '{' block`, IGNORED);
+      read(s, d, kit);
+    },
+  };
 }
 
 export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
@@ -99,10 +136,10 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   virtual_ipaddress: implemented(asKeepalived((s, d, kit) => {
     for (const v of virtualAddresses(s, kit)) d.vips.push(v);
     d.vipsWhere = whereOf(s);
-  }, IGNORED)),
+  }, IGNORED), { list: true }),
   virtual_ipaddress_excluded: implemented(asKeepalived((s, d, kit) => {
     for (const v of virtualAddresses(s, kit)) d.excluded.push(v);
-  }, IGNORED)),
+  }, IGNORED), { list: true }),
   unicast_src_ip: implemented((s, d, kit) => {
     sourceIp(s, d, kit);
     d.unicastSrcKeyword = true;
@@ -111,7 +148,7 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   unicast_peer: implemented(asKeepalived((s, d, kit) => {
     for (const p of unicastPeers(s, kit)) d.unicastPeers.push(p);
     d.unicastPeersWhere = whereOf(s);
-  }, IGNORED)),
+  }, IGNORED), { list: true }),
   check_unicast_src: implemented(asKeepalived((s, d) => (d.checkUnicastSrc = boolArg(s, 0)), IGNORED)),
   nopreempt: implemented((_s, d) => (d.preempt = false)),
   preempt: implemented((_s, d) => (d.preempt = true)),
@@ -128,12 +165,12 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
     d.at.accept = whereOf(s);
   }, { note: 'traffic to the VIPs of a master that is not the owner is dropped (nftables tables ip/ip6 vipd_vrrp)' }),
   strict_mode: implemented(asKeepalived((s, d) => (d.strict = boolArg(s, 0)), IGNORED)),
-  track_interface: implemented(asKeepalived((s, d, kit) => trackInterfaces(s, d.trackInterfaces, kit), IGNORED)),
-  track_script: implemented(asKeepalived((s, d, kit) => trackScripts(s, d.trackScripts, kit), IGNORED)),
-  track_file: implemented((s, d, kit) => trackRefs(s, d.trackFiles, kit, FILE_WEIGHT)),
-  track_process: implemented((s, d, kit) => trackRefs(s, d.trackProcesses, kit, FILE_WEIGHT)),
+  track_interface: implemented(asKeepalived((s, d, kit) => trackInterfaces(s, d.trackInterfaces, kit), IGNORED), { list: true }),
+  track_script: implemented(asKeepalived((s, d, kit) => trackScripts(s, d.trackScripts, kit), IGNORED), { list: true }),
+  track_file: implemented((s, d, kit) => trackRefs(s, d.trackFiles, kit, FILE_WEIGHT), { list: true }),
+  track_process: implemented((s, d, kit) => trackRefs(s, d.trackProcesses, kit, FILE_WEIGHT), { list: true }),
   ...notifyKeywords<InstanceDraft>(),
-  notify_master_rx_lower_pri: implemented((s, d, kit) => (d.notify.notifyMasterRxLowerPri = kit.command(s)), {
+  notify_master_rx_lower_pri: implemented(asKeepalived((s, d, kit) => (d.notify.notifyMasterRxLowerPri = kit.command(s)), 'ignored (the script is not run)'), {
     note: 'also a MASTER_RX_LOWER_PRI line on the notify FIFOs',
   }),
   garp_master_delay: implemented(garp('garpMasterDelay')),
@@ -146,34 +183,46 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
   native_ipv6: implemented((_s, d) => (d.nativeIpv6 = true)),
   no_virtual_ipaddress: implemented((_s, d) => (d.noVips = true)),
   dont_track_primary: implemented((_s, d) => (d.dontTrackPrimary = true)),
-  track_bfd: warned('no BFD session is tracked'),
+  track_bfd: warned('no BFD session is tracked', undefined, { list: true }),
   use_vmac: implemented(useVmac),
   use_vmac_addr: warned('no VMAC is created for the VIPs on other interfaces'),
   vmac_xmit_base: implemented((_s, d) => (d.vmacXmitBase = true)),
   use_ipvlan: implemented(useIpvlan),
   vrf: warned('the instance is not bound to a VRF'),
-  mcast_dst_ip: implemented((s, d) => (d.mcastDstIp = multicastArg(s))),
+  // keepalived skips a bad IPv4 group; with an IPv6 one it goes on as an IPv6 instance and (in the
+  // cases seen) refuses it for want of an IPv6 VIP: that error stays.
+  mcast_dst_ip: implemented((s, d, kit) => {
+    const read = () => (d.mcastDstIp = multicastArg(s));
+    const a = optArg(s, 0);
+    if (a !== undefined && isIp(a) && familyOf(a) === 6) read();
+    else kit.tolerate(s, read, IGNORED);
+  }),
   track_src_ip: implemented((_s, d) => (d.trackSrcIp = true)),
   unicast_fault_no_peer: implemented((_s, d) => (d.unicastFaultNoPeer = true)),
-  unicast_ttl: implemented((s, d) => (d.unicastTtl = intArg(s, 0, 0, 255))),
-  old_unicast_checksum: implemented((s, d) => {
+  unicast_ttl: implemented(asKeepalived((s, d) => (d.unicastTtl = intArg(s, 0, 0, 255)), IGNORED)),
+  // keepalived ignores an unknown mode (adverts keep the standard checksum: seen on the wire).
+  old_unicast_checksum: implemented(asKeepalived((s, d) => {
     const a = optArg(s, 0);
     if (a !== undefined && a !== 'never') fail(s, `old_unicast_checksum: '${a}' is not never`);
     d.oldUnicastChecksum = a === 'never' ? 'never' : 'send';
-  }),
-  garp_extra_if: implemented((s, d) => (d.garpExtraIf = garpExtraIf(s))),
-  lower_prio_no_advert: implemented((s, d) => {
+  }, IGNORED)),
+  // `garp_extra_if all` without its interval: keepalived ignores the line (it runs).
+  garp_extra_if: implemented(asKeepalived((s, d) => {
+    if (s.args.length === 1 && optArg(s, 0) === 'all') fail(s, 'garp_extra_if: all without an interval');
+    d.garpExtraIf = garpExtraIf(s);
+  }, IGNORED)),
+  lower_prio_no_advert: implemented(asKeepalived((s, d) => {
     d.lowerPrioNoAdvert = boolArg(s, 0);
     d.at.lowerPrio = whereOf(s);
-  }),
-  higher_prio_send_advert: implemented((s, d) => {
+  }, IGNORED)),
+  higher_prio_send_advert: implemented(asKeepalived((s, d) => {
     d.higherPrioSendAdvert = boolArg(s, 0);
     d.at.higherPrio = whereOf(s);
-  }),
+  }, IGNORED)),
   timer_expired_backup: warned('the backup does not change its priority when its timer expires'),
   v3_checksum_as_v2: warned('VRRPv3 adverts carry the RFC 5798 checksum (both checksums are accepted)'),
-  virtual_routes: VIRTUAL_ROUTES,
-  virtual_rules: VIRTUAL_RULES,
+  virtual_routes: blockAsKeepalived(VIRTUAL_ROUTES),
+  virtual_rules: blockAsKeepalived(VIRTUAL_RULES),
   promote_secondaries: warned('promote_secondaries is not set on the interface'),
   skip_check_adv_addr: warned('the address lists of received adverts are still compared (and mismatches logged)'),
   smtp_alert: warned('no e-mail is sent'),
@@ -203,7 +252,12 @@ export function vrrpInstance(st: Statement, config: ConfigDraft, kit: Kit): void
     at: {},
     where: whereOf(st),
   };
+  // keepalived 2.2.7 skips the block of a name already defined, unread (its errors too).
+  const first = config.instances.find((i) => i.name === name);
+  if (first) {
+    kit.needBlock(st);
+    return kit.instead(st, `vrrp_instance ${name}: defined twice (first at ${first.where.file === st.file ? '' : `${first.where.file}:`}line ${first.where.line})`, 'this block is skipped');
+  }
   kit.apply(kit.needBlock(st), VRRP_INSTANCE, d, `vrrp_instance ${name}`);
-  if (config.instances.some((i) => i.name === name)) fail(st, `vrrp_instance ${name}: defined twice`);
   config.instances.push(d);
 }

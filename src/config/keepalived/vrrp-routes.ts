@@ -55,7 +55,7 @@ class Words {
 
   /** The option cannot be used: the rest of the line is (a warning at its line). */
   ignore(message: string): void {
-    this.kit.warn(this.st, `${this.what}: ${message}: option ignored, as keepalived`);
+    this.kit.warn(this.st, `${this.what}: ${message}: option ignored as keepalived does`);
   }
 
   /** An option whose bad value keepalived drops alone: undefined (and a warning) instead of the line. */
@@ -227,6 +227,14 @@ const dev = (_st: Statement, o: RouteOption) => (o.d.dev = o.w.value(o.word));
 const tos = (_st: Statement, o: RouteOption | RuleOption) => (o.d.tos = number(o.w, o.word, o.w.value(o.word), 255));
 
 /** The words of a route line after its destination (and the destination itself, anywhere). */
+/**
+ * keepalived drops an IPv4 route line at an IPv6-only option, before reading its value (so
+ * even without one: it runs that).
+ */
+function ipv6Only(o: RouteOption): void {
+  if (o.d.fam.family === 4) o.w.fail(`'${o.word}' is only valid on IPv6 routes`);
+}
+
 export const ROUTE_OPTIONS: KeywordTable<RouteOption> = {
   to: implemented((_s, o) => destination(o, o.w.value('to'), 'to', ['default', 'all'])),
   src: implemented((_s, o) => (o.d.preferredSource = address(o.w, o.w.value('src'), 'src', o.d.fam)), { note: 'the preferred source address' }),
@@ -278,11 +286,15 @@ export const ROUTE_OPTIONS: KeywordTable<RouteOption> = {
   }),
   realms: implemented((_s, o) => (o.d.realms = realms(o.w, 'realms'))),
   pref: implemented((_s, o) => {
+    ipv6Only(o);
     const v = o.w.value('pref');
     const p = ({ low: 3, medium: 0, high: 1 } as Record<string, number>)[v];
     o.d.pref = p ?? number(o.w, 'pref', v, 255);
   }, { note: 'IPv6 only' }),
-  expires: implemented((_s, o) => (o.d.expires = number(o.w, 'expires', o.w.value('expires'), U32, { hex: false })), { note: 'IPv6 only' }),
+  expires: implemented((_s, o) => {
+    ipv6Only(o);
+    o.d.expires = number(o.w, 'expires', o.w.value('expires'), U32, { hex: false });
+  }, { note: 'IPv6 only' }),
   'ttl-propagate': implemented((_s, o) => {
     const v = o.w.value('ttl-propagate');
     if (v === 'enabled' || v === 'disabled') o.d.ttlPropagate = v === 'enabled';
@@ -553,7 +565,7 @@ function lines<T>(st: Statement, kit: Kit, read: (e: Statement) => T | undefined
       if (x !== undefined) out.push(x);
     } catch (err) {
       if (!(err instanceof LineProblem)) throw err;
-      kit.warn(e, `${st.keyword}: ${err.message}: line ignored, as keepalived`);
+      kit.warn(e, `${st.keyword}: ${err.message}: line ignored as keepalived does`);
     }
   }
   return out;
@@ -577,7 +589,7 @@ function appended<T>(key: ListKey<T>, read: (st: Statement, kit: Kit) => unknown
   return implemented((s, d, kit) => {
     const target = d as Record<ListKey<T>, unknown[] | undefined>;
     target[key] = [...target[key] ?? [], ...read(s, kit)];
-  }, { note, block });
+  }, { note, block, list: true });
 }
 
 const routes = (tracked: boolean) => (s: Statement, kit: Kit) => routeBlock(s, kit, { tracked });

@@ -2,9 +2,10 @@
 import type { Statement } from '../block-parser.js';
 import { SCRIPT_DEFAULTS } from '../defaults.js';
 import type { ScriptCommand, VrrpScriptSpec } from '../types.js';
-import { argText, fail, intArg, optArg, positiveTimer, whereOf } from '../values.js';
+import { argText, intArg, optArg, parseTimerText, whereOf } from '../values.js';
 import type { ConfigDraft } from './draft.js';
-import { implemented, type Kit, type KeywordTable } from './kit.js';
+import { asKeepalived, implemented, type Handler, type Kit, type KeywordTable } from './kit.js';
+import { SCRIPT_WEIGHT } from './vrrp-track.js';
 
 interface ScriptDraft {
   script?: ScriptCommand;
@@ -19,24 +20,58 @@ interface ScriptDraft {
   group?: string;
 }
 
+/** keepalived reads a number that is not one as 0: the value it then goes on with. */
+const asNumber = (text: string): number => (/^[+-]?(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : 0);
+
+/**
+ * interval / timeout: keepalived sets 0 (and a value that is not a number) to 1 and ignores a
+ * negative one (or one over 4294 s for interval).
+ */
+function scriptTimer(key: 'interval' | 'timeout'): Handler<ScriptDraft> {
+  return (s, d, kit) => {
+    const text = argText(s, 0, 'seconds');
+    if (asNumber(text) === 0) {
+      kit.instead(s, `${key}: '${text}' is not greater than 0`, 'using 1');
+      d[key] = 1;
+      return;
+    }
+    kit.tolerate(s, () => (d[key] = parseTimerText(s, text, key, key === 'interval' ? 4294 : Number.MAX_SAFE_INTEGER)), 'ignored');
+  };
+}
+
+/** rise / fall: keepalived uses 1 for any value it cannot take. */
+const count = (key: 'rise' | 'fall'): Handler<ScriptDraft> =>
+  asKeepalived((s, d) => (d[key] = intArg(s, 0, 1, 2 ** 31 - 1)), { says: 'using 1', apply: (d) => (d[key] = 1) });
+
+/** Words keepalived ignores after what it reads: a warning, and they are left out. */
+function extraIgnored(s: Statement, kit: Kit, from: number, what: string): void {
+  if (s.args.length > from) kit.instead(s, `${s.keyword}: unexpected '${s.args.slice(from).map((a) => a.text).join(' ')}' (${what})`, 'ignored');
+}
+
 export const VRRP_SCRIPT: KeywordTable<ScriptDraft> = {
-  script: implemented((s, d, kit) => (d.script = kit.command(s, false))),
-  interval: implemented((s, d) => (d.interval = positiveTimer(s))),
-  timeout: implemented((s, d) => (d.timeout = positiveTimer(s))),
-  weight: implemented((s, d) => {
-    d.weight = intArg(s, 0, -253, 253);
+  script: implemented(asKeepalived((s, d, kit) => (d.script = kit.command(s, 'ignored')), 'ignored')),
+  interval: implemented(scriptTimer('interval')),
+  timeout: implemented(scriptTimer('timeout')),
+  // keepalived warns on a weight outside -253..253 but uses it (as a C int); a word that is not a
+  // number is 0. The effective priority stays within 1..254 either way.
+  weight: implemented((s, d, kit) => {
+    const text = argText(s, 0, 'weight');
+    const n = /^[+-]?\d+$/.test(text) ? Number(BigInt.asIntN(32, BigInt(text))) : 0;
+    if (!/^[+-]?\d+$/.test(text)) kit.instead(s, `weight: '${text}' is not an integer`, 'using 0');
+    else if (n < -SCRIPT_WEIGHT || n > SCRIPT_WEIGHT) kit.instead(s, `weight: ${text} is out of range -${SCRIPT_WEIGHT}..${SCRIPT_WEIGHT}`, `using ${n}`);
+    d.weight = n;
     const r = optArg(s, 1);
-    if (r !== undefined && r !== 'reverse') fail(s, `weight: unexpected '${r}' (only 'reverse' may follow)`);
     d.weightReverse = r === 'reverse';
+    extraIgnored(s, kit, r === 'reverse' ? 2 : 1, "only 'reverse' may follow");
   }),
-  rise: implemented((s, d) => (d.rise = intArg(s, 0, 1, 2 ** 31 - 1))),
-  fall: implemented((s, d) => (d.fall = intArg(s, 0, 1, 2 ** 31 - 1))),
+  rise: implemented(count('rise')),
+  fall: implemented(count('fall')),
   init_fail: implemented((_s, d) => (d.initFail = true)),
-  user: implemented((s, d) => {
+  user: implemented((s, d, kit) => {
     d.user = argText(s, 0, 'user name');
     const grp = optArg(s, 1);
     if (grp !== undefined) d.group = grp;
-    if (s.args.length > 2) fail(s, `user: unexpected '${s.args[2]!.text}' (user USERNAME [GROUPNAME])`);
+    extraIgnored(s, kit, 2, 'user USERNAME [GROUPNAME]');
   }),
 };
 

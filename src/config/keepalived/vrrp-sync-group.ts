@@ -22,13 +22,13 @@ interface SyncGroupDraft {
 export const VRRP_SYNC_GROUP: KeywordTable<SyncGroupDraft> = {
   group: implemented((s, d, kit) => {
     for (const e of kit.needBlock(s)) d.group.push(e.keyword, ...e.args.map((a) => a.text));
-  }),
-  track_interface: implemented((s, d, kit) => trackInterfaces(s, d.trackInterfaces, kit), { note: 'for every member' }),
-  track_script: implemented((s, d, kit) => trackScripts(s, d.trackScripts, kit), { note: 'for every member' }),
-  track_file: implemented((s, d, kit) => trackRefs(s, d.trackFiles, kit, FILE_WEIGHT), { note: 'for every member' }),
-  track_process: implemented((s, d, kit) => trackRefs(s, d.trackProcesses, kit, FILE_WEIGHT), { note: 'for every member' }),
-  ...notifyKeywords<SyncGroupDraft>(),
-  track_bfd: warned('no BFD session is tracked'),
+  }, { list: true }),
+  track_interface: implemented((s, d, kit) => trackInterfaces(s, d.trackInterfaces, kit), { note: 'for every member', list: true }),
+  track_script: implemented((s, d, kit) => trackScripts(s, d.trackScripts, kit), { note: 'for every member', list: true }),
+  track_file: implemented((s, d, kit) => trackRefs(s, d.trackFiles, kit, FILE_WEIGHT), { note: 'for every member', list: true }),
+  track_process: implemented((s, d, kit) => trackRefs(s, d.trackProcesses, kit, FILE_WEIGHT), { note: 'for every member', list: true }),
+  ...notifyKeywords<SyncGroupDraft>(false),
+  track_bfd: warned('no BFD session is tracked', undefined, { list: true }),
   smtp_alert: warned('no e-mail is sent'),
   global_tracking: implemented((s, d, kit) => {
     d.trackingWeight = true;

@@ -1,7 +1,8 @@
 // Idle mode: what one VRRP instance as master costs, vipd and keepalived side by side (each alone
 // on a LAN of its own, both running at the same time, so a noisy machine disturbs both alike):
 // CPU (% of one core) and RSS over a window after a warm-up, at each advert_int; then RSS with
-// many instances. keepalived counts both its processes (parent and VRRP child).
+// many instances. keepalived counts both its processes (parent and VRRP child). Adverts/s: what
+// the router's interface sent over the window (nothing else is sent once it is master).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLan, type Lab } from '../src/lab/netns-lab.js';
@@ -36,6 +37,8 @@ export interface IdleSample {
   /** CPU of each second of the window. */
   cpuSamples: number[];
   rssMb: number;
+  /** Packets its interface sent per second over the window: its adverts. */
+  advertsPerS: number;
   pids: number;
   error?: string;
 }
@@ -53,7 +56,7 @@ export async function runIdleBench(run: BenchRun, o: IdleBenchOptions): Promise<
       const label = `${c.name} #${rep}/${o.repeats}`;
       const got = await Promise.all(o.setups.map((impl) => measureOne(run, impl, c, o, rep, label)));
       samples.push(...got);
-      run.progress.line(`  ${label}: ${got.map((s) => (s.error ? `${s.impl} FAILED: ${s.error.split('\n')[0]}` : `${s.impl} ${s.cpuPct.toFixed(2)} % CPU, ${s.rssMb.toFixed(1)} MB`)).join('; ')}`);
+      run.progress.line(`  ${label}: ${got.map((s) => (s.error ? `${s.impl} FAILED: ${s.error.split('\n')[0]}` : `${s.impl} ${s.cpuPct.toFixed(2)} % CPU, ${s.rssMb.toFixed(1)} MB, ${s.advertsPerS.toFixed(1)} adverts/s`)).join('; ')}`);
     }
   }
   run.finish({ title: 'vipd bench idle: one VRRP instance as master', sections: idleSections(o, samples), json: { options: o, samples } });
@@ -61,7 +64,7 @@ export async function runIdleBench(run: BenchRun, o: IdleBenchOptions): Promise<
 }
 
 async function measureOne(run: BenchRun, impl: 'vipd' | 'keepalived', c: { name: string; advertInt: number; instances: number }, o: IdleBenchOptions, rep: number, label: string): Promise<IdleSample> {
-  const s: IdleSample = { impl, case: c.name, advertInt: c.advertInt, instances: c.instances, rep, cpuPct: NaN, cpuSamples: [], rssMb: NaN, pids: 0 };
+  const s: IdleSample = { impl, case: c.name, advertInt: c.advertInt, instances: c.instances, rep, cpuPct: NaN, cpuSamples: [], rssMb: NaN, advertsPerS: NaN, pids: 0 };
   const spec: IntervalSpec = { name: `v3-${c.advertInt}s`, version: 3, advertMs: Math.round(c.advertInt * 1000) };
   let lab: Lab | undefined;
   let proc: RouterProc | undefined;
@@ -84,6 +87,8 @@ async function measureOne(run: BenchRun, impl: 'vipd' | 'keepalived', c: { name:
       await sleep(1000);
     }
     const sampler = new ProcSampler(() => daemonPids(proc!, lab!.dir));
+    const tx0 = await txPackets(node);
+    const t0 = performance.now();
     sampler.start();
     for (let t = 1; t <= o.windowS; t++) {
       await sleep(1000);
@@ -92,6 +97,7 @@ async function measureOne(run: BenchRun, impl: 'vipd' | 'keepalived', c: { name:
       if (proc.exited) throw new Error(`${impl} exited during the window:\n${proc.tail()}`);
     }
     const st = sampler.stats();
+    s.advertsPerS = ((await txPackets(node)) - tx0) / ((performance.now() - t0) / 1000);
     s.pids = sampler.seen.size;
     s.cpuPct = st.cpuPct;
     s.rssMb = st.rssKbEnd / 1024;
@@ -106,6 +112,11 @@ async function measureOne(run: BenchRun, impl: 'vipd' | 'keepalived', c: { name:
   return s;
 }
 
+async function txPackets(node: Lab['nodes'][number]): Promise<number> {
+  const r = await node.exec(['cat', `/sys/class/net/${node.ifname}/statistics/tx_packets`]);
+  return Number(r.stdout);
+}
+
 /** Tables and charts (pure). */
 export function idleSections(o: IdleBenchOptions, samples: IdleSample[]): ReportSection[] {
   const ok = samples.filter((s) => !s.error);
@@ -116,7 +127,8 @@ export function idleSections(o: IdleBenchOptions, samples: IdleSample[]): Report
     const g: StripGroup = { label: c, series: [] };
     for (const impl of o.setups) {
       const ss = ok.filter((s) => s.case === c && s.impl === impl);
-      rows.push([c, impl, fmtSpread(spread(ss.map((s) => s.cpuPct)), (x) => x.toFixed(2)), fmtSpread(spread(ss.map((s) => s.rssMb)), (x) => x.toFixed(1)), String(ss[0]?.pids ?? '')]);
+      rows.push([c, impl, fmtSpread(spread(ss.map((s) => s.cpuPct)), (x) => x.toFixed(2)), fmtSpread(spread(ss.map((s) => s.rssMb)), (x) => x.toFixed(1)),
+        fmtSpread(spread(ss.map((s) => s.advertsPerS)), (x) => x.toFixed(1)), String(ss[0]?.pids ?? '')]);
       g.series.push({ label: impl, color: colorOf(impl), values: ss.flatMap((s) => s.cpuSamples) });
     }
     cpuGroups.push(g);
@@ -126,10 +138,11 @@ export function idleSections(o: IdleBenchOptions, samples: IdleSample[]): Report
     heading: `One instance as master: CPU over ${o.windowS} s after ${o.warmupS} s of warm-up, RSS at the end`,
     notes: [
       `Each implementation alone on its own namespace LAN, both at the same time; ${o.repeats} run(s), median (min..max) of the runs. ` +
-      'CPU: run time of every thread (/proc/PID/task/*/schedstat), % of one core; RSS: VmRSS summed over the processes (keepalived: parent + VRRP child).',
+      'CPU: run time of every thread (/proc/PID/task/*/schedstat), % of one core; RSS: VmRSS summed over the processes (keepalived: parent + VRRP child); ' +
+      'adverts/s: packets its interface sent over the window.',
       ...failed.map((s) => `failed: ${s.impl} ${s.case} #${s.rep}: ${s.error}`),
     ],
-    table: table(['case', 'impl', 'CPU %', 'RSS MB', 'processes'], rows),
+    table: table(['case', 'impl', 'CPU %', 'RSS MB', 'adverts/s', 'processes'], rows),
     charts: [stripChart({ title: 'CPU of each second of the window', unit: '% of one core', groups: cpuGroups.filter((g) => g.label.startsWith('1 instance')) })],
   }];
 }

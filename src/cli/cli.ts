@@ -1,71 +1,31 @@
 // Argument parsing only: turns argv into a daemon run or a tool call. keepalived's flags are
 // accepted as k0s passes them (`--dont-fork --use-file F --no-syslog --log-console`, debug adds
-// `--log-detail --dump-conf`), so vipd can stand where k0s expects keepalived.
-import yargs, { type Argv } from 'yargs';
+// `--log-detail --dump-conf`), so vipd can stand where k0s expects keepalived. A plain daemon
+// line is read by daemon-argv.ts; yargs (loaded only then) reads every other line.
+import type { Argv } from 'yargs';
 import { VERSION } from '../version.js';
-import { isIP } from 'node:net';
-import { parseListen } from '../daemon/metrics.js';
 import type { ProxyBalance, ProxyHealthCheck } from '../config/types.js';
-import { DEFAULT_CONFIG_FILE, DEFAULT_DUMP_FILE, DEFAULT_STATUS_SOCKET, type DaemonOptions } from '../daemon/options.js';
+import type { DaemonOptions } from '../daemon/options.js';
+import { DEFAULT_STATUS_SOCKET } from '../daemon/options.js';
+import { parseDaemonArgv } from './daemon-argv.js';
+import { RUN_FLAGS, checkRunArgs, type RunArgs } from './run-flags.js';
 
-type RunArgs = {
-  'use-file': string; 'config-id'?: string; 'k0s-config'?: string; 'k0s-controllers'?: string[]; 'k0s-proxy-balance'?: string; 'k0s-proxy-check'?: string; 'dont-fork': boolean; 'no-syslog': boolean; 'log-console': boolean;
-  'log-detail': boolean; 'dump-conf': boolean; vrrp: boolean; check: boolean; pid?: string; vrrp_pid?: string;
-  checkers_pid?: string; 'config-test': boolean; 'status-socket': string; metrics?: string; 'dump-file': string;
-  'log-json'?: boolean; nice: number;
-};
-
-function runOptions<T>(y: Argv<T>) {
-  return y
-    .option('use-file', { requiresArg: true, alias: 'f', type: 'string', default: DEFAULT_CONFIG_FILE, describe: 'keepalived.conf to use' })
-    .option('config-id', { requiresArg: true, alias: 'i', type: 'string', describe: 'configuration id for @id lines (default: the host name up to its first dot)' })
-    .option('k0s-config', { requiresArg: true, type: 'string', describe: 'run from a k0s ClusterConfig / controlPlaneLoadBalancing YAML' })
-    .option('k0s-controllers', {
-      type: 'string', array: true, describe: 'with --k0s-config: controller addresses, the real servers of the virtual servers (a,b,c or repeated)',
-      coerce: (v: string[]) => v.flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean),
-    })
-    .option('k0s-proxy-balance', {
-      requiresArg: true, type: 'string', choices: ['round-robin', 'least-connections'],
-      describe: "with --k0s-config, k0s's userspace proxy (no virtualServers): how an API server is picked (default round-robin, as k0s)",
-    })
-    .option('k0s-proxy-check', {
-      requiresArg: true, type: 'string', choices: ['readyz', 'tcp'],
-      describe: 'with --k0s-config, the userspace proxy: how API servers are checked, GET https://<controller>:<api port>/readyz (not verified; default) or a TCP connect',
-    })
-    .option('dont-fork', { alias: 'n', type: 'boolean', default: false, describe: 'stay in the foreground (vipd always does; accepted for keepalived compatibility)' })
-    .option('no-syslog', { type: 'boolean', default: false, describe: 'accepted for keepalived compatibility (vipd logs to stdout)' })
-    .option('log-console', { alias: 'l', type: 'boolean', default: false, describe: 'log to the console (always on)' })
-    .option('log-detail', { alias: 'D', type: 'boolean', default: false, describe: 'detailed logs: every packet and timer' })
-    .option('dump-conf', { alias: 'd', type: 'boolean', default: false, describe: 'log the parsed configuration at start' })
-    .option('vrrp', { alias: 'P', type: 'boolean', default: false, describe: 'run only VRRP' })
-    .option('check', { alias: 'C', type: 'boolean', default: false, describe: 'run only IPVS and health checks' })
-    .option('pid', { requiresArg: true, alias: 'p', type: 'string', describe: 'pid file' })
-    .option('vrrp_pid', { requiresArg: true, alias: 'r', type: 'string', describe: 'VRRP pid file (keepalived compatibility)' })
-    .option('checkers_pid', { requiresArg: true, alias: 'c', type: 'string', describe: 'checkers pid file (keepalived compatibility)' })
-    .option('config-test', { alias: 't', type: 'boolean', default: false, describe: 'check the configuration (and that its interfaces exist) and exit: 0 OK, 5 runs but with warnings, 1 cannot run' })
-    .option('status-socket', { requiresArg: true, type: 'string', default: DEFAULT_STATUS_SOCKET, describe: 'Unix socket for `vipd status`' })
-    .option('metrics', { requiresArg: true, type: 'string', describe: 'serve Prometheus metrics on [host:]port, e.g. :9650' })
-    .option('dump-file', { requiresArg: true, type: 'string', default: DEFAULT_DUMP_FILE, describe: 'where SIGUSR1 writes the state dump' })
-    .option('nice', { type: 'number', default: -20, describe: 'scheduling priority of the daemon (-20..19): high by default so a busy host does not delay adverts and timers' })
-    .option('log-json', { type: 'boolean', describe: 'JSON logs even on a terminal (default: JSON unless stdout is a TTY)' })
-    .check((a) => {
-      const r = a as unknown as RunArgs;
-      if (r.vrrp && r.check) throw new Error('--vrrp and --check exclude each other');
-      // Flags given without their value arrive as '' (or true): say so instead of running on defaults.
-      for (const k of ['use-file', 'config-id', 'k0s-config', 'pid', 'vrrp_pid', 'checkers_pid', 'status-socket', 'dump-file', 'metrics'] as const) {
-        const v = r[k] as unknown;
-        if (v !== undefined && (typeof v !== 'string' || v === '')) throw new Error(`--${k} needs a value`);
-      }
-      if (r.metrics !== undefined) parseListen(r.metrics);
-      for (const c of r['k0s-controllers'] ?? []) if (!isIP(c)) throw new Error(`--k0s-controllers: '${c}' is not an IP address`);
-      for (const k of ['k0s-controllers', 'k0s-proxy-balance', 'k0s-proxy-check'] as const) {
-        if (r[k] !== undefined && !r['k0s-config']) throw new Error(`--${k} needs --k0s-config`);
-      }
-      return true;
+function runOptions<T>(y: Argv<T>): Argv<T> {
+  for (const f of RUN_FLAGS) {
+    y = y.option(f.name, {
+      type: f.type === 'array' ? 'string' : f.type, describe: f.describe,
+      ...(f.type === 'array' ? { array: true, coerce: (v: string[]) => v.flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean) } : {}),
+      ...(f.requiresArg ? { requiresArg: true } : {}), ...(f.alias ? { alias: f.alias } : {}),
+      ...(f.default !== undefined ? { default: f.default } : {}), ...(f.choices ? { choices: [...f.choices] } : {}),
     });
+  }
+  return y.check((a) => {
+    checkRunArgs(a as unknown as RunArgs);
+    return true;
+  });
 }
 
-function toDaemonOptions(a: RunArgs): DaemonOptions {
+export function toDaemonOptions(a: RunArgs): DaemonOptions {
   return {
     configFile: a['use-file'],
     ...(a['config-id'] !== undefined ? { configId: a['config-id'] } : {}),
@@ -100,9 +60,23 @@ async function run(a: RunArgs): Promise<number> {
 
 class UsageError extends Error {}
 
+async function parserFor(argv: string[]): Promise<Argv> {
+  const { default: yargs } = await import('yargs');
+  return yargs(argv);
+}
+
+/** What yargs makes of a daemon command line (tests compare the fast path with it). */
+export async function yargsRunArgs(argv: string[]): Promise<RunArgs> {
+  const y = runOptions(await parserFor(argv)).parserConfiguration({ 'boolean-negation': false }).strict().exitProcess(false)
+    .fail((msg, err) => { throw new UsageError(msg ?? err?.message ?? 'bad arguments'); });
+  return await y.parseAsync() as unknown as RunArgs;
+}
+
 export async function runCli(argv: string[]): Promise<number> {
+  const plain = parseDaemonArgv(argv);
+  if (plain) return run(plain);
   let exit = 0;
-  const parser = yargs(argv)
+  const parser = (await parserFor(argv))
     .scriptName('vipd')
     // keepalived's `--no-syslog` is a flag of its own, not the negation of `--syslog`.
     .parserConfiguration({ 'boolean-negation': false })

@@ -135,6 +135,9 @@ export interface InstanceStatus {
   authHmac?: AuthHmacStatus;
 }
 
+/** A master's adverts for one config: encoded messages by priority and destination, where they go. */
+interface AdvertCache { cfg: ResolvedInstanceConfig; byKey: Map<string, Buffer>; destinations: readonly string[]; ttl: number }
+
 export class VrrpInstance extends EventEmitter<InstanceEvents> {
   readonly name: string;
   #cfg: ResolvedInstanceConfig;
@@ -517,9 +520,9 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     // priority-0 advert cannot leave now, and a unicast one would wait in the kernel's ARP queue and
     // reach the peers stale when the link returns, making backups start a Skew_Time takeover.
     if (priority === 0 && (this.#faults.has(`link:${this.#cfg.interface}`) || this.#faults.has(`link:${this.#env.link.name}`))) return;
-    const ttl = sendTtlOf(this.#cfg);
+    const { ttl, destinations } = this.#encodedFor();
     const sign = this.#auth?.signer(this.#cfg.family, this.#source);
-    for (const to of advertDestinationsOf(this.#cfg)) {
+    for (const to of destinations) {
       try {
         const msg = this.#advert(priority, to);
         const sent = this.#ahKey ? this.#sendAh(msg, to, ttl) : this.#env.channel.send(sign ? sign(msg, to) : msg, this.#source, to, ttl);
@@ -535,7 +538,16 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
    * sends the same bytes every interval, so they are encoded once, not per advert (~15 % of the
    * daemon's CPU at 10 ms adverts). The socket and the signer copy, never write into them.
    */
-  #encoded: { cfg: ResolvedInstanceConfig; byKey: Map<string, Buffer> } | undefined;
+  #encoded: AdvertCache | undefined;
+
+  /** The advert cache of the current config (destinations too: they parse addresses). */
+  #encodedFor(): AdvertCache {
+    if (this.#encoded?.cfg !== this.#cfg) {
+      this.#encoded = { cfg: this.#cfg, byKey: new Map(), destinations: advertDestinationsOf(this.#cfg), ttl: sendTtlOf(this.#cfg) };
+    }
+    return this.#encoded;
+  }
+
   /** keepalived auth_type AH: the advert inside an IPsec AH, the whole IPv4 packet built here. */
   #sendAh(msg: Buffer, to: string, ttl: number): boolean {
     const ch = this.#env.channel;
@@ -546,12 +558,12 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
 
   /** The advert message to one destination. */
   #advert(priority: number, to: string): Buffer {
-    if (this.#encoded?.cfg !== this.#cfg) this.#encoded = { cfg: this.#cfg, byKey: new Map() };
+    const cache = this.#encodedFor();
     const key = `${priority}|${to}`;
-    let message = this.#encoded.byKey.get(key);
+    let message = cache.byKey.get(key);
     if (!message) {
       message = encodeAdvertisement(advertOf(this.#cfg, priority), encodeOptionsOf(this.#cfg, this.#source, to));
-      this.#encoded.byKey.set(key, message);
+      cache.byKey.set(key, message);
     }
     return message;
   }

@@ -45,7 +45,7 @@
 //   wins only between routers that are Master at the same time (e.g. started together).
 import { compareIp } from '../netif/ip-address.js';
 import { ConfigError } from '../errors.js';
-import { advertIntervalMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
+import { advertIntervalMs, masterDownIntervalMs, nextAdvertAt, skewTimeMs } from './timers.js';
 import { PRIORITY_OWNER, PRIORITY_STOP, type VrrpVersion } from './types.js';
 
 export type VrrpStateName = 'initialize' | 'backup' | 'master' | 'fault';
@@ -426,8 +426,7 @@ function addressGreater(theirs: string, ours: string): boolean {
 function adverTimer(m: Machine, now: number): StepResult {
   if (m.state !== 'master' || m.adverAt === null) return same(m);
   if (now < m.adverAt) return same(m, [{ type: 'set-timer', timer: 'adver', at: m.adverAt }]);
-  // After a stall, advertise now and count the next interval from now (no burst of missed adverts).
-  const at = now + ourIntervalMs(m);
+  const at = nextAdvertAt(m.adverAt, now, ourIntervalMs(m));
   return same({ ...m, adverAt: at }, [
     { type: 'send-advert', priority: m.priority },
     { type: 'set-timer', timer: 'adver', at },

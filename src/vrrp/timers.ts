@@ -43,6 +43,17 @@ export function masterDownIntervalMs(version: VrrpVersion, priority: number, mas
   return downTimerAdverts * advertIntervalMs(masterAdvertIntervalCs) + skewTimeMs(version, priority, masterAdvertIntervalCs);
 }
 
+/**
+ * When a master's next advert is due, after the one due at `dueAt` was sent at `now` (ms). Absolute
+ * deadlines: one interval after the previous deadline, so the runtime's timer lateness (~1 ms a
+ * timer in Node) does not add up (counted from `now`, a 10 ms master sent ~90 adverts/s). An advert
+ * sent one whole interval late or more (a stall) counts from `now`: no burst of missed adverts.
+ */
+export function nextAdvertAt(dueAt: number, now: number, intervalMs: number): number {
+  const next = dueAt + intervalMs;
+  return next > now ? next : now + intervalMs;
+}
+
 export function vrrpTimers(t: TimerInputs): VrrpTimers {
   return {
     skewMs: skewTimeMs(t.version, t.priority, t.masterAdvertIntervalCs),

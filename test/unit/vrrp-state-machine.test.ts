@@ -118,6 +118,8 @@ const TRANSITIONS: Row[] = [
     ],
   },
   { name: 'Master: Adver_Timer fires -> advert, re-arm', events: [...MASTER, adverTimer(MDI + 1000)], state: 'master', actions: [{ type: 'send-advert', priority: 100 }, { type: 'set-timer', timer: 'adver', at: MDI + 2000 }] },
+  { name: 'Master: a late Adver_Timer keeps the schedule (next = previous deadline + interval)', events: [...MASTER, adverTimer(MDI + 1003)], state: 'master', actions: [{ type: 'send-advert', priority: 100 }, { type: 'set-timer', timer: 'adver', at: MDI + 2000 }] },
+  { name: 'Master: an Adver_Timer one interval late (a stall) counts from now, no burst', events: [...MASTER, adverTimer(MDI + 2000)], state: 'master', actions: [{ type: 'send-advert', priority: 100 }, { type: 'set-timer', timer: 'adver', at: MDI + 3000 }] },
   { name: 'Master: early Adver_Timer event is re-armed', events: [...MASTER, adverTimer(MDI + 999)], state: 'master', actions: [{ type: 'set-timer', timer: 'adver', at: MDI + 1000 }] },
   { name: 'Master: priority 0 advert -> advertise at once', events: [...MASTER, advert(MDI + 300, 0)], state: 'master', actions: [{ type: 'send-advert', priority: 100 }, { type: 'set-timer', timer: 'adver', at: MDI + 1300 }] },
   {
@@ -261,6 +263,28 @@ t.test('timer maths', async (t) => {
   }
   const m = run({ priority: 200 }, [startup(0)]).m;
   t.same(timersOf(m), { skewMs: 218, masterDownIntervalMs: 3218, advertIntervalMs: 1000 });
+});
+
+t.test('a master advertises once per interval however late its timer fires, and never bursts after a stall', async (t) => {
+  // 10 ms adverts; the runtime fires each timer 1.3 ms late (Node's timers are ~1 ms late each).
+  // Master_Down_Interval at 10 ms, priority 100: 30 + 156 * 10 / 256 = 36 ms.
+  let m = run({ advertIntervalCs: 1 }, [startup(0), downTimer(36)]).m;
+  t.equal(m.state, 'master');
+  const sent: number[] = [];
+  const fire = (now: number) => {
+    const r = step(m, adverTimer(now));
+    m = r.machine;
+    if (r.actions.some((a) => a.type === 'send-advert')) sent.push(now);
+  };
+  for (let i = 0; i < 1000 && m.adverAt! < 36 + 1000; i++) fire(m.adverAt! + 1.3);
+  t.equal(1 + sent.length, 100, 'the takeover advert and 99 more in a second: one per 10 ms, not one per 11.3 ms');
+  t.equal(m.adverAt, 36 + 1000, 'the deadlines stay on the 10 ms grid');
+  // A 55 ms stall: one advert now, the next one interval later (not five at once).
+  const stalledAt = m.adverAt! + 55;
+  fire(stalledAt);
+  t.equal(m.adverAt, stalledAt + 10);
+  fire(m.adverAt! + 1);
+  t.same(sent.slice(-2), [stalledAt, stalledAt + 11], 'no catch-up burst');
 });
 
 t.test('stall-safe rule: adverts drained before the master-down timer keep the backup a backup', async (t) => {

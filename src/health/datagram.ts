@@ -1,6 +1,6 @@
 // The datagram probes (UDP_CHECK, DNS_CHECK, PING_CHECK): their reasons (a socket error is the
 // kernel passing on an ICMP error or a local failure, named by its errno), and the send-and-wait
-// exchange UDP_CHECK and DNS_CHECK share.
+// exchange all three share.
 import type { Datagram, Socket } from '../netif/socket.js';
 import type { ProbeEndpoint } from './endpoint.js';
 import { connectedDatagram } from './probe-socket.js';
@@ -27,6 +27,8 @@ const ICMP_MEANING: Record<string, string> = {
  * whatever happens.
  */
 export function datagramExchange(e: ProbeEndpoint, signal: AbortSignal, x: {
+  /** The socket, connected to `e` (default: a UDP socket); a throw is the probe's failure. */
+  open?: () => Socket;
   payload: Buffer;
   onReply: (d: Datagram) => ProbeResult | undefined;
   onAbort: (signal: AbortSignal) => ProbeResult;
@@ -34,7 +36,7 @@ export function datagramExchange(e: ProbeEndpoint, signal: AbortSignal, x: {
   return new Promise<ProbeResult>((resolve) => {
     let s: Socket;
     try {
-      s = connectedDatagram(e);
+      s = x.open ? x.open() : connectedDatagram(e);
     } catch (err) {
       return resolve(failed(datagramFailure(err)));
     }

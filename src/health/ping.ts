@@ -4,11 +4,11 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, ICMP_FILTER, ICMPV6_FILTER, SOCK_RAW, SOL_RAW } from '../netif/constants.js';
 import { abortReason, deadlineProbe, type Probe } from './deadline.js';
-import { datagramFailure } from './datagram.js';
+import { datagramExchange } from './datagram.js';
 import { checkEndpoint, type ProbeEndpoint } from './endpoint.js';
 import { buildEchoRequest, classifyEchoReply, icmpFilter } from './icmp-echo.js';
 import { familyOfAddress, openBound, peerAddress } from './probe-socket.js';
-import { failed, passed, type ProbeResult } from './result.js';
+import { failed, passed } from './result.js';
 
 export type PingProbeOptions = Omit<ProbeEndpoint, 'port' | 'bindPort'> & { port?: number };
 
@@ -19,36 +19,28 @@ export function pingProbe(o: PingProbeOptions): Probe {
   delete e.bindPort;
   checkEndpoint('PING probe', e, true);
   const family = familyOfAddress(e.address);
-  return deadlineProbe((signal) => new Promise<ProbeResult>((resolve) => {
+  return deadlineProbe((signal) => {
     const id = { id: randomInt(0x10000), seq: (sequence = (sequence + 1) & 0xffff) };
     const payload = randomBytes(16);
-    let s: ReturnType<typeof openBound>;
-    try {
-      s = openBound(e, SOCK_RAW, family === 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6, { maxLen: 2048 });
-    } catch (err) {
-      return resolve(failed(datagramFailure(err)));
-    }
-    const finish = (r: ProbeResult) => {
-      signal.removeEventListener('abort', onAbort);
-      s.close();
-      resolve(r);
-    };
-    const onAbort = () => finish(failed(`no echo reply: ${abortReason(signal)}`));
-    signal.addEventListener('abort', onAbort, { once: true });
-    s.on('error', (err) => finish(failed(datagramFailure(err))));
-    s.on('message', (d) => {
-      const v = classifyEchoReply(family, d.data, id, payload);
-      if (v.kind === 'reply') finish(passed);
-      else if (v.kind === 'unreachable') finish(failed(`destination unreachable (code ${v.code})`));
+    return datagramExchange(e, signal, {
+      open: () => {
+        const s = openBound(e, SOCK_RAW, family === 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6, { maxLen: 2048 });
+        try {
+          if (family === 4) s.setOption(SOL_RAW, ICMP_FILTER, icmpFilter(4));
+          else s.setOption(IPPROTO_ICMPV6, ICMPV6_FILTER, icmpFilter(6));
+          s.connect(peerAddress(e));
+        } catch (err) {
+          s.close();
+          throw err;
+        }
+        return s;
+      },
+      payload: buildEchoRequest(family, id, payload),
+      onReply: (d) => {
+        const v = classifyEchoReply(family, d.data, id, payload);
+        return v.kind === 'reply' ? passed : v.kind === 'unreachable' ? failed(`destination unreachable (code ${v.code})`) : undefined;
+      },
+      onAbort: (sig) => failed(`no echo reply: ${abortReason(sig)}`),
     });
-    try {
-      if (family === 4) s.setOption(SOL_RAW, ICMP_FILTER, icmpFilter(4));
-      else s.setOption(IPPROTO_ICMPV6, ICMPV6_FILTER, icmpFilter(6));
-      s.connect(peerAddress(e));
-      s.start();
-      s.send(buildEchoRequest(family, id, payload));
-    } catch (err) {
-      finish(failed(datagramFailure(err)));
-    }
-  }));
+  });
 }

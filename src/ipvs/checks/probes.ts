@@ -56,7 +56,7 @@ export function checkerProbeSpecs(check: CheckConfig, target: ProbeTarget): Labe
     }
     case 'SMTP_CHECK': return [{ spec: { kind: 'smtp', options: { ...endpoint, ...(check.heloName !== undefined ? { heloName: check.heloName } : {}) } }, timeoutMs }];
     case 'DNS_CHECK':
-      return [{ spec: { kind: 'dns', options: { ...endpoint, ...(check.queryType ? { type: check.queryType } : {}), ...(check.name !== undefined ? { name: check.name } : {}) } }, timeoutMs }];
+      return [{ spec: { kind: 'dns', options: { ...endpoint, badNameFails: true, ...(check.queryType ? { type: check.queryType } : {}), ...(check.name !== undefined ? { name: check.name } : {}) } }, timeoutMs }];
     case 'UDP_CHECK':
       return [{
         spec: {

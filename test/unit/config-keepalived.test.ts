@@ -599,3 +599,11 @@ t.test('a vrrp_script, track_file or vrrp_track_process defined twice: the first
     [16, 'vrrp_track_process p: defined twice, the first definition counts (as keepalived)'],
   ]);
 });
+
+t.test('a vrrp_sync_group defined twice: the first counts, the second block is skipped (keepalived 2.2.7: "already defined")', async (t) => {
+  const inst = (n: number) => `vrrp_instance VI_${n} {\n  interface eth0\n  virtual_router_id ${50 + n}\n  virtual_ipaddress {\n    10.0.0.${50 + n}/24\n  }\n}`;
+  const text = ['vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n}', 'vrrp_sync_group G {\n  group {\n    VI_3\n  }\n  bogus_keyword\n}', inst(1), inst(2), inst(3)].join('\n') + '\n';
+  const { config, warnings } = parseKeepalivedConfig(text, { file: 'g.conf', fs: new MemoryConfigFs() });
+  t.same(config.vrrpSyncGroups.map((g) => [g.name, g.group]), [['G', ['VI_1', 'VI_2']]]);
+  t.same(warnings.map((w) => [w.line, w.message]), [[7, 'vrrp_sync_group G: defined twice (first at line 1), this block is skipped as keepalived does']], 'the skipped block is not read (no warning of its own)');
+});

@@ -312,13 +312,23 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     return out;
   }
 
-  /** The desired state of the services in `keys` (those no virtual server programs are left out). */
+  /**
+   * The desired state of the services in `keys` (those no virtual server programs are left out).
+   * Per owning virtual server, not per key: a group's run holds one entry per address, so looking
+   * each key up in its run's list would be quadratic in the group's size.
+   */
   #desiredOf(keys: ReadonlySet<string>): ServiceState[] {
-    const out: ServiceState[] = [];
+    const runs = new Set<VirtualServerRun>();
     for (const k of keys) {
       const run = this.#keyOwner.get(k);
-      const s = run && this.#runDesired(run).find((x) => serviceKey(x.service) === k);
-      if (s) out.push(s);
+      if (run) runs.add(run);
+    }
+    const out: ServiceState[] = [];
+    for (const run of runs) {
+      for (const s of this.#runDesired(run)) {
+        const k = serviceKey(s.service);
+        if (keys.has(k) && this.#keyOwner.get(k) === run) out.push(s);
+      }
     }
     return out;
   }

@@ -12,14 +12,19 @@
 //    -> ['/bin/k0s', 'setstate', '-s', 'MASTER x'].
 import { ConfigError } from '../errors.js';
 
-const SIMPLE_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+/** keepalived.conf(5)'s one-letter escapes. */
+export const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { a: '\x07', b: '\b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
 function isBlank(c: string): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\r';
 }
 
-/** Decode the escape whose letter is at `at`; returns [text, characters consumed after `\`]. */
-function decodeEscape(s: string, at: number): [string, number] {
+/**
+ * Decode the escape whose letter is at `at`; returns [text, characters consumed after `\`].
+ * `hex`: how many digits \x takes, two (commands) or all of them, keeping the low byte (a url
+ * regex, as keepalived 2.2.7's state dump shows).
+ */
+export function decodeEscape(s: string, at: number, hex: 'two' | 'all' = 'two'): [string, number] {
   const c = s[at]!;
   const simple = SIMPLE_ESCAPES[c];
   if (simple !== undefined) return [simple, 1];
@@ -28,9 +33,9 @@ function decodeEscape(s: string, at: number): [string, number] {
     return [String.fromCharCode(parseInt(m, 8) & 0xff), m.length];
   }
   if (c === 'x') {
-    const m = /^[0-9a-fA-F]{1,2}/.exec(s.slice(at + 1));
+    const m = (hex === 'two' ? /^[0-9a-fA-F]{1,2}/ : /^[0-9a-fA-F]+/).exec(s.slice(at + 1));
     if (!m) return ['x', 1];
-    return [String.fromCharCode(parseInt(m[0], 16)), 1 + m[0].length];
+    return [String.fromCharCode(parseInt(m[0].slice(-2), 16)), 1 + m[0].length];
   }
   if (c === 'c' && at + 1 < s.length) {
     return [String.fromCharCode(s[at + 1]!.toUpperCase().charCodeAt(0) ^ 0x40), 2];

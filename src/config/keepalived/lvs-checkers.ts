@@ -2,6 +2,7 @@
 // (with host { }), DNS_CHECK, PING_CHECK, UDP_CHECK, MISC_CHECK, FILE_CHECK and BFD_CHECK, plus
 // the timing keywords every LVS level shares.
 import type { Statement } from '../block-parser.js';
+import { decodeEscape, SIMPLE_ESCAPES } from '../command-line.js';
 import { DNS_QUERY_TYPES, type HttpUrl, type UrlRegex } from '../types.js';
 import { argText, boolArg, fail, intArg, ipArg, optArg, portText, positiveTimer, timerArg, whereOf } from '../values.js';
 import { DnsNameError, encodeDnsName } from '../../health/dns-message.js';
@@ -172,7 +173,6 @@ export function netChecker(st: Statement, type: NetCheckerType, kit: Kit): NetCh
  */
 export function unescapeString(text: string): { text: string; differs: string[] } {
   const differs: string[] = [];
-  const named: Record<string, string> = { a: '\x07', b: '\b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
@@ -180,36 +180,26 @@ export function unescapeString(text: string): { text: string; differs: string[] 
       out += c;
       continue;
     }
-    const start = i;
-    const e = text[++i]!;
-    const rest = text.slice(i + 1);
-    let ch: string;
-    // PCRE2 reads \b and \E otherwise, \1-\9 as backreferences, \x with more than 2 digits otherwise.
-    let same = !/[bE1-9]/.test(e);
-    if (named[e] !== undefined) ch = named[e];
-    else if (/[0-7]/.test(e)) {
-      const m = /^[0-7]{0,2}/.exec(rest)![0];
-      i += m.length;
-      ch = String.fromCharCode(parseInt(e + m, 8) & 0xff);
-    } else if (e === 'x' && /^[0-9a-fA-F]/.test(rest)) {
-      const m = /^[0-9a-fA-F]+/.exec(rest)![0];
-      i += m.length;
-      same = m.length <= 2;
-      ch = String.fromCharCode(parseInt(m.slice(-2), 16));
-    } else if (e === 'c' && rest !== '') {
-      i++;
-      ch = String.fromCharCode(rest[0]!.toUpperCase().charCodeAt(0) ^ 0x40);
-    } else {
-      ch = e;
-      // \C for another C: the backslash is gone, which changes what PCRE2 reads for letters, digits
-      // and metacharacters (\\ is the way to write a backslash).
-      same = e === '\\' || !/[A-Za-z0-9.^$*+?()[\]{}|]/.test(e);
-    }
-    if (!same) differs.push(text.slice(start, i + 1));
+    const [ch, used] = decodeEscape(text, i + 1, 'all');
+    if (!pcreReadsAlike(text[i + 1]!, used)) differs.push(text.slice(i, i + 1 + used));
+    i += used;
     if (ch === '\0') break;
     out += ch;
   }
   return { text: out, differs };
+}
+
+/**
+ * Whether PCRE2 would read the escape `\` + `e` (`used` characters after the backslash) as
+ * keepalived's string escapes do: not \b and \E, \1-\7 (backreferences), \x with more than two
+ * digits, nor \C for a letter, digit or metacharacter C (the backslash is gone then; \\ is the
+ * way to write one).
+ */
+function pcreReadsAlike(e: string, used: number): boolean {
+  if (SIMPLE_ESCAPES[e] !== undefined || (e >= '0' && e <= '7')) return !/[bE1-7]/.test(e);
+  if (e === 'x' && used > 1) return used <= 3;
+  if (e === 'c' && used === 2) return true;
+  return e === '\\' || !/[A-Za-z0-9.^$*+?()[\]{}|]/.test(e);
 }
 
 /** Control characters of a pattern as \\xNN, for a warning. */

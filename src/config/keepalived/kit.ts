@@ -110,6 +110,17 @@ export class Kit {
     }
   }
 
+  /**
+   * A block whose name `first` already defined: keepalived 2.2.7 keeps the first and skips this
+   * block unread (its errors too). True (with the warning) when it is skipped.
+   */
+  skippedRedefinition(st: Statement, label: string, first: { where: { file: string; line: number } } | undefined): boolean {
+    if (!first) return false;
+    this.needBlock(st);
+    this.instead(st, `${label}: defined twice (first at ${first.where.file === st.file ? '' : `${first.where.file}:`}line ${first.where.line})`, 'this block is skipped');
+    return true;
+  }
+
   /** The warning for a bad value keepalived goes on with: what is wrong, then what vipd does. */
   instead(at: { file: string; line: number }, problem: string, says: string): void {
     this.warn(at, `${problem}, ${says} as keepalived does`);

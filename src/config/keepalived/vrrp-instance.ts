@@ -252,12 +252,7 @@ export function vrrpInstance(st: Statement, config: ConfigDraft, kit: Kit): void
     at: {},
     where: whereOf(st),
   };
-  // keepalived 2.2.7 skips the block of a name already defined, unread (its errors too).
-  const first = config.instances.find((i) => i.name === name);
-  if (first) {
-    kit.needBlock(st);
-    return kit.instead(st, `vrrp_instance ${name}: defined twice (first at ${first.where.file === st.file ? '' : `${first.where.file}:`}line ${first.where.line})`, 'this block is skipped');
-  }
+  if (kit.skippedRedefinition(st, `vrrp_instance ${name}`, config.instances.find((i) => i.name === name))) return;
   kit.apply(kit.needBlock(st), VRRP_INSTANCE, d, `vrrp_instance ${name}`);
   config.instances.push(d);
 }

@@ -41,11 +41,7 @@ export function syncGroup(st: Statement, config: ConfigDraft, kit: Kit): void {
   const name = kit.name(st);
   const d: SyncGroupDraft = { group: [], trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], notify: {}, trackingWeight: false };
   // keepalived 2.2.7 says "already defined" and keeps the first group (observed in its dump).
-  const first = config.syncGroups.find((g) => g.name === name);
-  if (first) {
-    kit.needBlock(st);
-    return kit.instead(st, `vrrp_sync_group ${name}: defined twice (first at ${first.where.file === st.file ? '' : `${first.where.file}:`}line ${first.where.line})`, 'this block is skipped');
-  }
+  if (kit.skippedRedefinition(st, `vrrp_sync_group ${name}`, config.syncGroups.find((g) => g.name === name))) return;
   kit.apply(kit.needBlock(st), VRRP_SYNC_GROUP, d, `vrrp_sync_group ${name}`);
   if (d.group.length === 0) return kit.warn(st, `vrrp_sync_group ${name}: empty 'group', the group is removed as keepalived does`);
   config.syncGroups.push({

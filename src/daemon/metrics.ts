@@ -45,5 +45,3 @@ export function renderMetrics(families: MetricFamily[]): string {
   }
   return `${out.join('\n')}\n`;
 }
-
-export { parseListen } from './listen.js';

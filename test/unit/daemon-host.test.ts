@@ -3,7 +3,8 @@
 import t from 'tap';
 import { CAP_NET_ADMIN, CAP_NET_RAW, effectiveCapabilities, missingCapabilities, requiredCapabilities } from '../../src/daemon/capabilities.js';
 import { defaultRouteInterface, interfaceForMac } from '../../src/daemon/host-facts.js';
-import { histogramFamily, parseListen, renderMetrics } from '../../src/daemon/metrics.js';
+import { histogramFamily, renderMetrics } from '../../src/daemon/metrics.js';
+import { parseListen } from '../../src/daemon/listen.js';
 
 t.test('capabilities', async (t) => {
   // CapEff lines as the kernel prints them: root (all), nobody with the two ambient caps, none.

@@ -207,10 +207,7 @@ export const VRRP_INSTANCE: KeywordTable<InstanceDraft> = {
     d.oldUnicastChecksum = a === 'never' ? 'never' : 'send';
   }, IGNORED)),
   // `garp_extra_if all` without its interval: keepalived ignores the line (it runs).
-  garp_extra_if: implemented(asKeepalived((s, d) => {
-    if (s.args.length === 1 && optArg(s, 0) === 'all') fail(s, 'garp_extra_if: all without an interval');
-    d.garpExtraIf = garpExtraIf(s);
-  }, IGNORED)),
+  garp_extra_if: implemented(asKeepalived((s, d) => (d.garpExtraIf = garpExtraIf(s)), IGNORED)),
   lower_prio_no_advert: implemented(asKeepalived((s, d) => {
     d.lowerPrioNoAdvert = boolArg(s, 0);
     d.at.lowerPrio = whereOf(s);

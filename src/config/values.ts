@@ -27,6 +27,11 @@ export function optArg(st: Statement, i: number): string | undefined {
 }
 
 const INT = /^[+-]?\d+$/;
+
+/** A decimal integer as written (sign allowed), whatever its range. */
+export function isIntegerText(text: string): boolean {
+  return INT.test(text);
+}
 // Go's strconv.FormatFloat output and plain decimals: 60, 1.5, 6e+01, .5
 const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 

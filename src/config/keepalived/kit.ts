@@ -13,7 +13,7 @@ import { parseCommandLine, splitScriptWords } from '../command-line.js';
 import { rawText } from '../tokenizer.js';
 import { ConfigError } from '../../errors.js';
 import type { ConfigWarning, ScriptCommand } from '../types.js';
-import { fail, MissingValueError, optArg, whereOf } from '../values.js';
+import { fail, isIntegerText, MissingValueError, optArg, whereOf } from '../values.js';
 import { nodeKeyFileReader } from '../../vrrp/auth-hmac/key-file.js';
 import type { KeyFileReader } from '../../vrrp/auth-hmac/keys.js';
 
@@ -118,6 +118,16 @@ export class Kit {
     if (!first) return false;
     this.needBlock(st);
     this.instead(st, `${label}: defined twice (first at ${first.where.file === st.file ? '' : `${first.where.file}:`}line ${first.where.line})`, 'this block is skipped');
+    return true;
+  }
+
+  /**
+   * keepalived reads a word that is not an integer as 0 (as atoi does) for weights and counts:
+   * true, with the warning, when `text` is such a word (the caller then uses 0).
+   */
+  readsAsZero(st: Statement, what: string, text: string): boolean {
+    if (isIntegerText(text)) return false;
+    this.instead(st, `${what}: '${text}' is not an integer`, 'using 0');
     return true;
   }
 

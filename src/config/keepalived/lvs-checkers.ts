@@ -327,10 +327,8 @@ export const FILE_CHECK: KeywordTable<FileCheckerDraft> = {
   }),
   weight: implemented((s, d, kit) => {
     const v = argText(s, 0, 'weight');
-    if (!/^[-+]?\d+$/.test(v)) {
-      kit.instead(s, `weight: '${v}' is not a number`, 'using 0');
-      d.weight = 0;
-    } else {
+    if (kit.readsAsZero(s, 'weight', v)) d.weight = 0;
+    else {
       if (!kit.tolerate(s, () => intArg(s, 0, -(2 ** 31 - 1), 2 ** 31 - 1), 'ignored')) return;
       d.weight = Number(v);
     }

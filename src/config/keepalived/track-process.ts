@@ -52,8 +52,7 @@ export const TRACK_PROCESS: KeywordTable<TrackProcessDraft> = {
   quorum_max: implemented((s, d, kit) => {
     const text = argText(s, 0, 'number');
     let m = 0;
-    if (!/^[+-]?\d+$/.test(text)) kit.instead(s, `quorum_max: '${text}' is not an integer`, 'using 0');
-    else if (!kit.tolerate(s, () => (m = parseIntText(s, text, 'quorum_max', 0, 65535)), IGNORED)) return;
+    if (!kit.readsAsZero(s, 'quorum_max', text) && !kit.tolerate(s, () => (m = parseIntText(s, text, 'quorum_max', 0, 65535)), IGNORED)) return;
     if (m < d.quorum && d.quorum !== 1) return kit.instead(s, `quorum_max: ${m} is less than quorum ${d.quorum}`, IGNORED);
     if (m < d.quorum) d.quorum = 0;
     d.quorumMax = m;

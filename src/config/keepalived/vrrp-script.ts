@@ -56,9 +56,8 @@ export const VRRP_SCRIPT: KeywordTable<ScriptDraft> = {
   // number is 0. The effective priority stays within 1..254 either way.
   weight: implemented((s, d, kit) => {
     const text = argText(s, 0, 'weight');
-    const n = /^[+-]?\d+$/.test(text) ? Number(BigInt.asIntN(32, BigInt(text))) : 0;
-    if (!/^[+-]?\d+$/.test(text)) kit.instead(s, `weight: '${text}' is not an integer`, 'using 0');
-    else if (n < -SCRIPT_WEIGHT || n > SCRIPT_WEIGHT) kit.instead(s, `weight: ${text} is out of range -${SCRIPT_WEIGHT}..${SCRIPT_WEIGHT}`, `using ${n}`);
+    const n = kit.readsAsZero(s, 'weight', text) ? 0 : Number(BigInt.asIntN(32, BigInt(text)));
+    if (n < -SCRIPT_WEIGHT || n > SCRIPT_WEIGHT) kit.instead(s, `weight: ${text} is out of range -${SCRIPT_WEIGHT}..${SCRIPT_WEIGHT}`, `using ${n}`);
     d.weight = n;
     const r = optArg(s, 1);
     d.weightReverse = r === 'reverse';

@@ -26,10 +26,8 @@ export function weightOpts(e: Statement, from: number, max: number, kit: Kit, dr
     if (opt === 'weight') {
       const text = a[++i] ?? '';
       const n = Number(text);
-      if (text !== '' && !/^[+-]?\d+$/.test(text)) {
-        kit.instead(e, `${what}: '${text}' is not an integer`, 'using 0');
-        weight = 0;
-      } else if (text !== '' && max === SCRIPT_WEIGHT && Math.abs(n) === SCRIPT_WEIGHT + 1) {
+      if (text !== '' && kit.readsAsZero(e, what, text)) weight = 0;
+      else if (text !== '' && max === SCRIPT_WEIGHT && Math.abs(n) === SCRIPT_WEIGHT + 1) {
         weight = Math.sign(n) * SCRIPT_WEIGHT;
         kit.instead(e, `${what}: ${text} is out of range -${max}..${max}`, `using ${weight}`);
       } else if (text !== '' && Math.abs(n) > max) {
@@ -52,10 +50,8 @@ export function firstWeight(s: Statement, d: { weight: number; weightSet: boolea
   const w = s.args[0]?.text;
   if (w === undefined) return kit.instead(s, 'weight: missing weight', 'ignored');
   if (d.weightSet) return kit.instead(s, `weight: already set (${d.weight})`, `${w} ignored`);
-  if (!/^[+-]?\d+$/.test(w)) {
-    kit.instead(s, `weight: '${w}' is not an integer`, 'using 0');
-    d.weight = 0;
-  } else if (!kit.tolerate(s, () => (d.weight = parseIntText(s, w, 'weight', -FILE_WEIGHT, FILE_WEIGHT)), 'ignored')) return;
+  if (kit.readsAsZero(s, 'weight', w)) d.weight = 0;
+  else if (!kit.tolerate(s, () => (d.weight = parseIntText(s, w, 'weight', -FILE_WEIGHT, FILE_WEIGHT)), 'ignored')) return;
   d.weightSet = true;
   d.reverse = s.args[1]?.text === 'reverse';
   const extra = s.args.slice(d.reverse ? 2 : 1).map((x) => x.text);

@@ -211,7 +211,8 @@ class Parser {
     const blocks: string[] = [];
     const visit = (sts: Statement[]) => {
       for (const s of sts) {
-        if (this.root.rule(s.keyword) !== 'value' && this.root.rule(s.keyword) !== undefined) blocks.push(`${title(s)} at ${s.file === st.file ? '' : `${s.file}:`}line ${s.line}`);
+        const rule = this.root.rule(s.keyword);
+        if (rule !== 'value' && rule !== undefined) blocks.push(`${title(s)} at ${s.file === st.file ? '' : `${s.file}:`}line ${s.line}`);
         if (s.block) visit(s.block);
       }
     };

@@ -79,7 +79,7 @@ export type SyncGroupStep =
  * its virtual_server list): the entries of that mapping that are gone and the new ones, by
  * identity (the mapping reuses the objects of a block that did not change).
  */
-export interface VirtualServerChanges {
+export interface MappedChanges {
   since: readonly VirtualServerSpec[];
   removed: MappedVirtualServer[];
   added: MappedVirtualServer[];
@@ -91,7 +91,7 @@ export interface VirtualServerPlan {
   /** The configuration's virtual_server list (by identity: what a later plan's `changes` are relative to). */
   source: readonly VirtualServerSpec[];
   /** undefined at start. */
-  changes?: VirtualServerChanges;
+  changes?: MappedChanges;
   /** k0s: program IPVS only while an instance holding a virtual server's VIP is MASTER. */
   onMasterOnly: boolean;
   /** Virtual server address -> the instance whose VIP it is. */
@@ -309,7 +309,7 @@ export function virtualServerPlan(config: VipdConfig, old?: VipdConfig): Virtual
     return mapVirtualServer(vs, config, spec ? { spec, config: old! } : undefined);
   });
   let all: MappedVirtualServer[] | undefined;
-  let changes: VirtualServerChanges | undefined;
+  let changes: MappedChanges | undefined;
   if (old) {
     const a = old.virtualServers;
     // The mapping made for the old block (reused, not made again).

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { KEYWORD_TABLE, parseKeepalivedConfig } from '../../src/config/index.js';
 import { withKeywordDocs } from '../../src/config/keepalived/keyword-docs.js';
 import { isCi } from '../helpers/require.js';
@@ -49,15 +49,21 @@ const ADDED_IN_2_4 = [
   'tls_compliant', 'use_symlink_paths', 'v3_checksum_as_v2', 'vrrp_delay_after_boot',
 ];
 
-const allKeywords = new Set(Object.values(KEYWORD_TABLE).flatMap((ctx) => Object.keys(ctx)));
-
-t.test('every keyword of the installed keepalived.conf(5) is in the table', async (t) => {
+/** The installed keepalived.conf(5) as troff; undefined (failed under CI, else skipped) when it is missing. */
+function manPage(t: Test): string | undefined {
   if (!existsSync(MAN_PAGE)) {
     if (isCi()) t.fail(`${MAN_PAGE} is missing (apt-get install -y keepalived)`);
     else t.plan(0, `skipped: ${MAN_PAGE} is missing`);
-    return;
+    return undefined;
   }
-  const troff = execFileSync('zcat', [MAN_PAGE], { encoding: 'utf8' });
+  return execFileSync('zcat', [MAN_PAGE], { encoding: 'utf8' });
+}
+
+const allKeywords = new Set(Object.values(KEYWORD_TABLE).flatMap((ctx) => Object.keys(ctx)));
+
+t.test('every keyword of the installed keepalived.conf(5) is in the table', async (t) => {
+  const troff = manPage(t);
+  if (troff === undefined) return;
   const keywords = manPageKeywords(troff);
   t.ok(keywords.size > 300, `the extraction finds the page's keywords (${keywords.size})`);
   // Spot checks that the extraction reads what it should, from several sections.
@@ -71,12 +77,8 @@ t.test('every keyword of the installed keepalived.conf(5) is in the table', asyn
 // keepalived reads braces by keyword (block-parser.ts): a keyword the page shows opening a block
 // must open one in vipd's tables too, or its '{' would be ignored and its block mis-read.
 t.test("every keyword keepalived.conf(5) shows with a '{' block opens a block in the table", async (t) => {
-  if (!existsSync(MAN_PAGE)) {
-    if (isCi()) t.fail(`${MAN_PAGE} is missing (apt-get install -y keepalived)`);
-    else t.plan(0, `skipped: ${MAN_PAGE} is missing`);
-    return;
-  }
-  const troff = execFileSync('zcat', [MAN_PAGE], { encoding: 'utf8' });
+  const troff = manPage(t);
+  if (troff === undefined) return;
   const blocks = new Set<string>();
   for (const line of troff.split('\n')) {
     const m = /^\s*\\fB([A-Za-z_0-9|]+)(?:\\fR)?\s.*\{\s*$/.exec(line);

@@ -119,6 +119,8 @@ t.test('dont_track_primary and track_src_ip', async (t) => {
   t.equal((await p.instance('untracked')).state, 'master', 'dont_track_primary: the link going down is no fault');
   await v.restore();
   await p.waitState('backup', 5000, 'tracked');
+  // The cut also took 'source' to FAULT (its link): it must be back before its own fault is looked for.
+  await p.waitState('backup', 5000, 'source');
   await v.exec(['ip', 'addr', 'del', `${extra}/24`, 'dev', 'eth0']);
   await p.waitState('fault', 5000, 'source');
   t.match(await p.instance('source'), { faults: [`source:${extra}`] }, 'track_src_ip: the source address gone is a fault');

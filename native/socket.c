@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -216,10 +217,21 @@ napi_value js_sendmsg(napi_env env, napi_callback_info info) {
 }
 
 // --- receiving -----------------------------------------------------------------------------
-// A datagram goes to JS as [data, addr, control, flags, length]: an array, not an object, since
-// named properties would intern their key strings on every call. MSG_TRUNC is passed to the
-// kernel so `length` is the datagram's real length; flags carry MSG_TRUNC / MSG_CTRUNC when the
-// data / the ancillary data was cut. Only the bytes received are copied out of the scratch area.
+// A datagram goes to JS as [data, addr, control, flags, length, clockOffset]: an array, not an
+// object, since named properties would intern their key strings on every call. MSG_TRUNC is passed
+// to the kernel so `length` is the datagram's real length; flags carry MSG_TRUNC / MSG_CTRUNC when
+// the data / the ancillary data was cut. Only the bytes received are copied out of the scratch area.
+// clockOffset is CLOCK_REALTIME minus CLOCK_MONOTONIC (ms), read right after the receive: a kernel
+// receive timestamp (SO_TIMESTAMPNS, on the realtime clock) minus it is the packet's arrival on
+// the monotonic clock.
+
+static double clock_offset_ms(void) {
+  struct timespec mono, real;
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  clock_gettime(CLOCK_REALTIME, &real);
+  int64_t ns = ((int64_t)real.tv_sec - (int64_t)mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
+  return (double)ns / 1e6;
+}
 
 static int receive_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv,
                         int32_t *fd, int32_t *max, int32_t *cmax) {
@@ -244,7 +256,7 @@ static void prepare(recv_area_t *a, int i, char *data, int32_t max, int32_t cmax
   m->msg_controllen = (size_t)cmax;
 }
 
-static napi_value make_message(napi_env env, recv_area_t *a, int i, size_t length) {
+static napi_value make_message(napi_env env, recv_area_t *a, int i, size_t length, napi_value offset) {
   struct msghdr *m = &a->msgs[i].msg_hdr;
   size_t got = length > a->iov[i].iov_len ? a->iov[i].iov_len : length;
   size_t namelen = m->msg_namelen > sizeof a->names[i] ? sizeof a->names[i] : m->msg_namelen;
@@ -252,12 +264,13 @@ static napi_value make_message(napi_env env, recv_area_t *a, int i, size_t lengt
   CHECK(napi_create_buffer_copy(env, got, a->iov[i].iov_base, NULL, &data));
   CHECK(napi_create_buffer_copy(env, namelen, &a->names[i], NULL, &addr));
   CHECK(napi_create_buffer_copy(env, m->msg_controllen, a->control[i], NULL, &ctl));
-  CHECK(napi_create_array_with_length(env, 5, &out));
+  CHECK(napi_create_array_with_length(env, 6, &out));
   napi_set_element(env, out, 0, data);
   napi_set_element(env, out, 1, addr);
   napi_set_element(env, out, 2, ctl);
   napi_set_element(env, out, 3, make_i32(env, m->msg_flags));
   napi_set_element(env, out, 4, make_i32(env, length > INT32_MAX ? INT32_MAX : (int32_t)length));
+  napi_set_element(env, out, 5, offset);
   return out;
 }
 
@@ -276,7 +289,9 @@ napi_value js_recvmsg(napi_env env, napi_callback_info info) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return make_null(env);
     return throw_errno(env, errno, "recvmsg");
   }
-  return make_message(env, a, 0, (size_t)rc);
+  napi_value offset;
+  CHECK(napi_create_double(env, clock_offset_ms(), &offset));
+  return make_message(env, a, 0, (size_t)rc, offset);
 }
 
 // recvmmsg(fd, maxLen, controlLen, count) -> up to `count` queued datagrams in one call, or null
@@ -301,10 +316,11 @@ napi_value js_recvmmsg(napi_env env, napi_callback_info info) {
     return throw_errno(env, errno, "recvmmsg");
   }
   if (rc == 0) return make_null(env);
-  napi_value out;
+  napi_value out, offset;
+  CHECK(napi_create_double(env, clock_offset_ms(), &offset));
   CHECK(napi_create_array_with_length(env, (size_t)rc, &out));
   for (int i = 0; i < rc; i++) {
-    napi_value m = make_message(env, a, i, a->msgs[i].msg_len);
+    napi_value m = make_message(env, a, i, a->msgs[i].msg_len, offset);
     if (!m) return NULL;
     napi_set_element(env, out, (uint32_t)i, m);
   }

@@ -95,6 +95,7 @@ export class LoopHealth {
         }
         inner.clearTimeout(h.inner);
       },
+      ...(inner.fromPerformanceTime ? { fromPerformanceTime: inner.fromPerformanceTime.bind(inner) } : {}),
     };
   }
 

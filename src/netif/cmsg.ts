@@ -1,6 +1,6 @@
 // Ancillary data (struct cmsghdr) for raw IP sockets: what the kernel tells us about a packet
-// (arrival interface, destination, TTL / hop limit) and what we tell it when sending.
-import { IP_PKTINFO, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_HOPLIMIT, IPV6_PKTINFO } from './constants.js';
+// (arrival interface, destination, TTL / hop limit, receive time) and what we tell it when sending.
+import { IP_PKTINFO, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_HOPLIMIT, IPV6_PKTINFO, SCM_TIMESTAMPNS, SOL_SOCKET } from './constants.js';
 import { bytesToIp, ipToBytes } from './ip-address.js';
 
 // CMSG_ALIGN: cmsg data is aligned to sizeof(size_t) (8 on 64-bit Linux).
@@ -15,13 +15,20 @@ export interface PacketInfo {
   destination?: string;
   /** IPv4 TTL or IPv6 hop limit as received. */
   ttl?: number;
+  /** When the kernel received the packet (SO_TIMESTAMPNS): CLOCK_REALTIME, ms. */
+  kernelTimeMs?: number;
+}
+
+/** A little-endian 64-bit integer as a number, without a BigInt (exact below 2^53). */
+function readInt64(b: Buffer, off: number): number {
+  return b.readInt32LE(off + 4) * 0x1_0000_0000 + b.readUInt32LE(off);
 }
 
 export function parseControl(control: Buffer): PacketInfo {
   const info: PacketInfo = {};
   let off = 0;
   while (off + HDR <= control.length) {
-    const len = Number(control.readBigUInt64LE(off));
+    const len = readInt64(control, off);
     if (len < HDR || off + len > control.length) break;
     const level = control.readInt32LE(off + 8);
     const type = control.readInt32LE(off + 12);
@@ -38,6 +45,9 @@ export function parseControl(control: Buffer): PacketInfo {
       info.ifindex = data.readUInt32LE(16);
     } else if (level === IPPROTO_IPV6 && type === IPV6_HOPLIMIT && data.length >= 4) {
       info.ttl = data.readInt32LE(0);
+    } else if (level === SOL_SOCKET && type === SCM_TIMESTAMPNS && data.length >= 16) {
+      // struct timespec { time_t tv_sec; long tv_nsec; } (64-bit)
+      info.kernelTimeMs = readInt64(data, 0) * 1000 + readInt64(data, 8) / 1e6;
     }
     off += align(len);
   }

@@ -17,6 +17,9 @@ export const SO_ERROR = 4;
 export const SO_BINDTODEVICE = 25;
 export const SO_MARK = 36;
 export const SO_RCVBUFFORCE = 33;
+/** Receive timestamps (struct timespec, CLOCK_REALTIME) as SCM_TIMESTAMPNS control messages. */
+export const SO_TIMESTAMPNS = 35;
+export const SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
 
 export const IPPROTO_IP = 0;
 export const IPPROTO_ICMP = 1;

@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 /**
  * A raw received datagram as the kernel handed it over: [data, struct sockaddr of the sender,
  * control messages (struct cmsghdr...), recvmsg flags (MSG_TRUNC, MSG_CTRUNC...), the
- * datagram's real length (larger than data when it was cut)]. Parse with socket.ts / cmsg.ts.
+ * datagram's real length (larger than data when it was cut), CLOCK_REALTIME - CLOCK_MONOTONIC
+ * in ms read right after the receive (for SO_TIMESTAMPNS stamps)]. Parse with socket.ts / cmsg.ts.
  */
-export type NativeMessage = [data: Buffer, addr: Buffer, control: Buffer, flags: number, length: number];
+export type NativeMessage = [data: Buffer, addr: Buffer, control: Buffer, flags: number, length: number, clockOffsetMs: number];
 
 /** An open socket: owns `fd` and closes it when garbage-collected without close(). */
 export interface NativeSocket {

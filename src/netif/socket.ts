@@ -6,10 +6,11 @@ import { EventEmitter } from 'node:events';
 import { nativeAddon, recvmmsgCapacity, type NativeAddon, type NativeMessage, type NativeSocket } from './native.js';
 import { encodeSockAddr, decodeSockAddr, type SockAddr } from './sockaddr.js';
 import { parseControl, type PacketInfo } from './cmsg.js';
+import { ReceiveTimes } from './receive-time.js';
 import { SystemError } from '../errors.js';
 import {
   AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, IPPROTO_IP, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, IPV6_DROP_MEMBERSHIP,
-  IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP, MSG_CTRUNC, MSG_TRUNC, SOCK_RAW, SOL_SOCKET, SO_BINDTODEVICE, SO_ERROR, SO_MARK,
+  IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP, MSG_CTRUNC, MSG_TRUNC, SOCK_RAW, SOL_SOCKET, SO_BINDTODEVICE, SO_ERROR, SO_MARK, SO_TIMESTAMPNS,
 } from './constants.js';
 import { constants as osConstants } from 'node:os';
 import { ipToBytes } from './ip-address.js';
@@ -22,6 +23,11 @@ export interface Datagram extends PacketInfo {
   truncated: boolean;
   /** True when its ancillary data (IP_PKTINFO, TTL...) did not fit controlLen and was cut (MSG_CTRUNC). */
   controlTruncated: boolean;
+  /**
+   * When the kernel received it, on performance.now()'s clock (receiveTimestamps()); absent when
+   * not asked for, or not to be trusted (the realtime clock was stepped meanwhile).
+   */
+  receivedAt?: number;
 }
 
 export interface SocketEvents {
@@ -46,14 +52,20 @@ const NO_MESSAGES: NativeMessage[] = [];
 /** Datagrams read at most when draining before a socket error (a netlink queue of 8 MiB holds fewer). */
 const ERROR_DRAIN = 1 << 17;
 
-function toDatagram([data, addr, control, flags, length]: NativeMessage): Datagram {
+function toDatagram([data, addr, control, flags, length, offset]: NativeMessage, times: ReceiveTimes | undefined): Datagram {
   const d: Datagram = {
     data,
     source: decodeSockAddr(addr),
     truncated: (flags & MSG_TRUNC) !== 0 || length > data.length,
     controlTruncated: (flags & MSG_CTRUNC) !== 0,
   };
-  return control.length ? Object.assign(d, parseControl(control)) : d;
+  if (!control.length) return d;
+  const info = parseControl(control);
+  if (times && info.kernelTimeMs !== undefined) {
+    const at = times.arrival(info.kernelTimeMs, offset);
+    if (at !== undefined) d.receivedAt = at;
+  }
+  return Object.assign(d, info);
 }
 
 export class Socket extends EventEmitter<SocketEvents> {
@@ -73,6 +85,8 @@ export class Socket extends EventEmitter<SocketEvents> {
   /** Datagrams read from the kernel (one recvmmsg) and not delivered yet; #next is the first. */
   #queue: NativeMessage[] = NO_MESSAGES;
   #next = 0;
+  /** Set by receiveTimestamps(). */
+  #times: ReceiveTimes | undefined;
 
   private constructor(native: NativeAddon, handle: NativeSocket, family: number, maxLen: number, controlLen: number) {
     super();
@@ -129,6 +143,15 @@ export class Socket extends EventEmitter<SocketEvents> {
   /** SO_BINDTODEVICE: only packets of this interface arrive; sends leave through it. */
   bindToDevice(ifname: string): void {
     this.setOption(SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(`${ifname}\0`));
+  }
+
+  /**
+   * SO_TIMESTAMPNS: every datagram carries the time the kernel received it (Datagram.receivedAt),
+   * for deadlines that count from an arrival rather than from when the event loop got to it.
+   */
+  receiveTimestamps(): void {
+    this.setOption(SOL_SOCKET, SO_TIMESTAMPNS, 1);
+    this.#times ??= new ReceiveTimes();
   }
 
   /** SO_MARK: the firewall mark of every packet this socket sends (needs CAP_NET_ADMIN). */
@@ -232,8 +255,13 @@ export class Socket extends EventEmitter<SocketEvents> {
   /** One queued datagram, or null when none is queued. Never blocks. */
   receive(): Datagram | null {
     if (this.#next < this.#queue.length) return this.#take();
+    const startedAt = this.#times ? performance.now() : 0;
     const m = this.#call('recvmsg', () => this.#native.recvmsg(this.fd, this.#maxLen, this.#controlLen));
-    return m ? toDatagram(m) : null;
+    if (this.#times) {
+      if (m) this.#times.read(startedAt, performance.now(), m[5], false);
+      else this.#times.empty(startedAt);
+    }
+    return m ? toDatagram(m, this.#times) : null;
   }
 
   /** Up to `max` queued datagrams, read with one system call; empty when none is queued. Never blocks. */
@@ -241,9 +269,21 @@ export class Socket extends EventEmitter<SocketEvents> {
     const out: Datagram[] = [];
     while (out.length < max && this.#next < this.#queue.length) out.push(this.#take());
     if (out.length >= max) return out;
-    const batch = this.#call('recvmmsg', () => this.#native.recvmmsg(this.fd, this.#maxLen, this.#controlLen, max - out.length));
-    if (batch) for (const m of batch) out.push(toDatagram(m));
+    const batch = this.#call('recvmmsg', () => this.#readBatch(max - out.length));
+    if (batch) for (const m of batch) out.push(toDatagram(m, this.#times));
     return out;
+  }
+
+  /** One recvmmsg of up to `want` datagrams (null: none queued), its receive times noted. */
+  #readBatch(want: number): NativeMessage[] | null {
+    const times = this.#times;
+    const startedAt = times ? performance.now() : 0;
+    const batch = this.#native.recvmmsg(this.fd, this.#maxLen, this.#controlLen, want);
+    if (times) {
+      if (batch) times.read(startedAt, performance.now(), batch[0]![5], batch.length < Math.min(want, this.#batch));
+      else times.empty(startedAt);
+    }
+    return batch;
   }
 
   #take(): Datagram {
@@ -252,7 +292,7 @@ export class Socket extends EventEmitter<SocketEvents> {
       this.#queue = NO_MESSAGES;
       this.#next = 0;
     }
-    return toDatagram(m);
+    return toDatagram(m, this.#times);
   }
 
   /**
@@ -290,7 +330,7 @@ export class Socket extends EventEmitter<SocketEvents> {
           const want = Math.min(limit - n, this.#batch);
           let batch: NativeMessage[] | null;
           try {
-            batch = this.#native.recvmmsg(this.fd, this.#maxLen, this.#controlLen, want);
+            batch = this.#readBatch(want);
           } catch (err) {
             this.emit('error', new SystemError('recvmmsg', err as NodeJS.ErrnoException));
             return;

@@ -46,6 +46,8 @@ export interface VrrpDatagram {
   truncated: boolean;
   /** 51: the IPv4 packet carries an IPsec AH (from the AH socket). */
   protocol?: 51;
+  /** When the kernel received it (performance.now() ms): timers an advert restarts count from here. */
+  receivedAt?: number;
 }
 
 export interface ChannelOptions {
@@ -150,6 +152,7 @@ export class VrrpChannel extends EventEmitter<ChannelEvents> implements AdvertCh
       ifindex: d.ifindex,
       truncated: d.truncated,
       ...(protocol ? { protocol } : {}),
+      receivedAt: d.receivedAt,
     });
   }
 
@@ -203,6 +206,9 @@ function openSocket(opts: ChannelOptions, protocol: number): Socket {
     // (asymmetric routing); keepalived 2.4 sends from it all the same.
     else s.setOption(v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_TRANSPARENT : IP_TRANSPARENT, 1);
     s.setOption(SOL_SOCKET, SO_RCVBUF, opts.receiveBuffer ?? 1 << 20);
+    // The master-down timer counts from an advert's arrival (RFC 5798 6.4.2), not from when the
+    // event loop got to it (0.25-1 ms later, more under load).
+    s.receiveTimestamps();
     if (v6) {
       s.setOption(IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
       s.setOption(IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);

@@ -9,6 +9,11 @@ export interface Clock {
   setPreciseTimeout?(fn: () => void, ms: number): unknown;
   /** Cancels a handle of either setTimeout. */
   clearTimeout(handle: unknown): void;
+  /**
+   * This clock's time at performance.now() `t` (a packet's kernel receive time, see
+   * Datagram.receivedAt). Absent on virtual clocks: their packets count as received at now().
+   */
+  fromPerformanceTime?(t: number): number;
 }
 
 export const realClock: Clock = {
@@ -19,7 +24,15 @@ export const realClock: Clock = {
     if (h && typeof (h as PreciseTimer).cancel === 'function') (h as PreciseTimer).cancel();
     else clearTimeout(h as NodeJS.Timeout);
   },
+  fromPerformanceTime: (t) => t,
 };
+
+/** When a datagram counts as received on `clock`: its kernel receive time when known (never after `now`), else `now`. */
+export function receivedAtOn(clock: Clock, receivedAt: number | undefined, now: number): number {
+  if (receivedAt === undefined || !clock.fromPerformanceTime) return now;
+  const t = clock.fromPerformanceTime(receivedAt);
+  return t < now ? t : now;
+}
 
 /**
  * The delay to give Node for a timer due `ms` after `now`, with timer slack (as the kernel's): the

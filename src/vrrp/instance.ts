@@ -11,7 +11,7 @@ import { countActions, countDrop, countLateAdvert, countReceived, emptyStatistic
 import { addVirtualAddresses, removeVirtualAddresses, type AddressFailure, type AddressOps, type VirtualAddress } from './virtual-addresses.js';
 import type { AdvertChannel, VrrpDatagram } from './channel.js';
 import { VRRP_MULTICAST_IPV6 } from './types.js';
-import { realClock, type Clock } from './clock.js';
+import { realClock, receivedAtOn, type Clock } from './clock.js';
 import { resolveInstanceConfig, type AuthHmacConfig, type InstanceConfig, type ResolvedInstanceConfig } from './instance-config.js';
 import { InstanceAuth, authNotice, type AuthHmacMemory, type AuthHmacStatus, type AuthNoticeEvent } from './instance-auth.js';
 import {
@@ -265,7 +265,10 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     this.#stats = countReceived(this.#stats, adv.priority, verdict.addressListMismatch);
     this.emit('advert', { instance: this.name, source: adv.source, priority: adv.priority, intervalCs: adv.advertIntervalCs });
     const wasMaster = this.#machine.state === 'master';
-    this.#dispatch({ type: 'advert', now: this.#clock.now(), priority: adv.priority, advertIntervalCs: adv.advertIntervalCs, source: adv.source });
+    const now = this.#clock.now();
+    this.#dispatch({
+      type: 'advert', now, receivedAt: receivedAtOn(this.#clock, d.receivedAt, now), priority: adv.priority, advertIntervalCs: adv.advertIntervalCs, source: adv.source,
+    });
     // Still master after a (non-resigning) advert: the sender has lower priority and believed it was master.
     if (wasMaster && this.#machine.state === 'master' && adv.priority > 0) {
       this.#garps.update(onLowerPriorityAdvert);

@@ -8,7 +8,10 @@
 // - Events in:
 //     startup                  the instance starts (RFC "Startup event")
 //     shutdown                 the instance stops (RFC "Shutdown event"); also SIGTERM
-//     advert                   an advertisement that passed validate.ts (never feed a dropped packet)
+//     advert                   an advertisement that passed validate.ts (never feed a dropped packet);
+//                              `receivedAt` (<= now) is when it reached the host (the kernel's receive
+//                              time): the Master_Down_Timer it (re)starts counts from there, as the RFC
+//                              sets the timer when the advert is received
 //     adver-timer              the 'adver' timer fired
 //     master-down-timer        the 'master-down' timer fired -- see STALL-SAFE RULE
 //     set-priority             the effective priority changed (tracking weights); configured 255 never changes
@@ -33,11 +36,12 @@
 //     notify {state, previous, reason}  a transition happened: run notify scripts, emit events, count stats
 //   Actions are data: the machine never waits for them. A failed send is the runtime's to log.
 // - STALL-SAFE RULE. When the master-down timer fires, the runtime FIRST drains every advert already queued
-//   on the socket and feeds each (validated) one as an `advert` event stamped with the current `now`; only then
-//   does it send `master-down-timer`. An advert that was queued proves the master was alive, so it pushes
-//   masterDownAt past `now` and the machine ignores the timer (re-arming it), instead of a false failover after
-//   the event loop or the CPU stalled. Worst case (the master died during the stall): takeover is late by at
-//   most one Master_Down_Interval, never early.
+//   on the socket and feeds each (validated) one as an `advert` event stamped with the current `now` (and its
+//   receive time); only then does it send `master-down-timer`. An advert that was queued proves the master was
+//   alive: a live master's last advert arrived less than an interval ago, so it pushes masterDownAt past `now`
+//   and the machine ignores the timer (re-arming it), instead of a false failover after the event loop or the
+//   CPU stalled. Worst case (the master died during the stall): takeover is late by at most one
+//   Master_Down_Interval, never early.
 //   Draining before the adver timer too is harmless (a higher-priority master found in the queue demotes us).
 // - A timer event that arrives before its deadline (stale, or a clock rounding) is ignored and re-armed, so
 //   runtimes may deliver timer events freely.
@@ -132,6 +136,8 @@ export type MachineEvent =
       readonly advertIntervalCs: number;
       /** IP source of the advert (the sender's primary address). */
       readonly source: string;
+      /** When it reached the host (<= now; default now): the Master_Down_Timer counts from here. */
+      readonly receivedAt?: number;
     }
   | { readonly type: 'adver-timer'; readonly now: number }
   | {
@@ -345,9 +351,10 @@ type AdvertEvent = Extract<MachineEvent, { type: 'advert' }>;
 
 /** RFC 6.4.2, Backup receives an ADVERTISEMENT. */
 function backupAdvert(m: Machine, e: AdvertEvent): StepResult {
+  const receivedAt = e.receivedAt ?? e.now;
   if (e.priority === PRIORITY_STOP) {
     // The master resigned: take over after Skew_Time only.
-    const at = e.now + skewTimeOf(m);
+    const at = receivedAt + skewTimeOf(m);
     return same({ ...m, masterDownAt: at, masterResigned: true }, [{ type: 'set-timer', timer: 'master-down', at }]);
   }
   const lower = m.config.preempt && e.priority < m.priority;
@@ -362,7 +369,7 @@ function backupAdvert(m: Machine, e: AdvertEvent): StepResult {
     deadline = null;
   }
   const masterAdvertIntervalCs = m.config.version === 3 ? e.advertIntervalCs : m.config.advertIntervalCs;
-  const at = e.now + masterDownIntervalOf(m, masterAdvertIntervalCs);
+  const at = receivedAt + masterDownIntervalOf(m, masterAdvertIntervalCs);
   // Every advert of a live master lands here: a literal, as spreading a Machine costs ~20x more.
   const next: Machine = {
     config: m.config,

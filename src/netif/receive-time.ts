@@ -19,7 +19,8 @@ function performanceOrigin(): number {
   return Number(hr) / 1e6 - (a + b) / 2;
 }
 
-const ORIGIN_MS = performanceOrigin();
+/** performance.now() = CLOCK_MONOTONIC ms - this. */
+export const PERFORMANCE_ORIGIN_MS = performanceOrigin();
 
 /** Per socket: turns kernel receive timestamps into performance.now() times, guarded against clock steps. */
 export class ReceiveTimes {
@@ -58,7 +59,7 @@ export class ReceiveTimes {
   /** The arrival (performance.now() ms) of a datagram of the latest read stamped `kernelTimeMs` (realtime), or undefined. */
   arrival(kernelTimeMs: number, offsetMs: number): number | undefined {
     if (!this.#trusted) return undefined;
-    const t = kernelTimeMs - offsetMs - ORIGIN_MS;
+    const t = kernelTimeMs - offsetMs - PERFORMANCE_ORIGIN_MS;
     return t < this.#notBefore ? this.#notBefore : t > this.#notAfter ? this.#notAfter : t;
   }
 }

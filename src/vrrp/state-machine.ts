@@ -292,12 +292,14 @@ function becomeMaster(m: Machine, now: number, reason: TransitionReason, pre: Ac
     masterResigned: false,
     wantsMaster: false,
   };
+  // RFC 5798 6.4.2: the advert first, then the addresses and their announcement: the advert is
+  // what ends the other routers' wait, and adding addresses (netlink) or telling listeners may not delay it.
   return {
     machine,
     actions: [
       ...pre,
-      { type: 'add-vips', acceptMode: m.config.acceptMode },
       { type: 'send-advert', priority: m.priority },
+      { type: 'add-vips', acceptMode: m.config.acceptMode },
       { type: 'send-garp' },
       { type: 'set-timer', timer: 'adver', at },
       { type: 'notify', state: 'master', previous: m.state, reason },

@@ -157,6 +157,35 @@ t.test('stop: a master resigns with priority 0 and removes its VIPs; a backup se
   t.same(b.env.clock.pending(), []);
 });
 
+t.test("the master-down timer counts from an advert's kernel receive time, on clocks that can map it", async (t) => {
+  const SKEW = 609;
+  const arrived = (priority: number, receivedAt: number) =>
+    ({ ...advertDatagram({ version: 3, vrid: 51, priority, advertIntervalCs: 100, family: 4, addresses: [VIP] }, MASTER), receivedAt });
+  const { env, inst } = setup();
+  // The virtual clock stands for performance.now() itself.
+  Object.assign(env.clock, { fromPerformanceTime: (at: number) => at });
+  await inst.start();
+  env.clock.advance(1000);
+  inst.receive(arrived(200, 999.25));
+  t.same(env.clock.pending(), [{ at: 999.25 + MDI, precise: true }], 'Master_Down_Interval from the arrival, 0.75 ms before we saw it');
+  inst.receive(arrived(200, 1500));
+  t.same(env.clock.pending(), [{ at: 1000 + MDI, precise: true }], 'a receive time after now counts as now');
+  env.clock.advance(500);
+  inst.receive(arrived(0, 1499.5));
+  t.same(env.clock.pending(), [{ at: 1499.5 + SKEW, precise: true }], 'priority 0: Skew_Time from the arrival');
+  env.clock.advanceTo(1499.5 + SKEW);
+  t.equal(inst.state, 'master');
+  t.same(env.channel.sent.map((a) => [a.at, a.advert.priority]), [[1499.5 + SKEW, 100]], 'the takeover advert at arrival + Skew_Time');
+  await inst.stop();
+
+  const plain = setup(); // a virtual clock without the mapping: the receive time means nothing to it
+  await plain.inst.start();
+  plain.env.clock.advance(1000);
+  plain.inst.receive(arrived(200, 5));
+  t.same(plain.env.clock.pending(), [{ at: 1000 + MDI, precise: true }], 'counted from now');
+  await plain.inst.stop();
+});
+
 t.test('a stall: adverts queued on the socket are drained before the master-down timer counts', async (t) => {
   for (const queued of [true, false]) {
     const { env, inst } = setup();

@@ -45,8 +45,8 @@ function run(config: Partial<MachineConfig>, events: Ev[]): { m: Machine; action
 }
 
 const toMaster = (now: number, priority: number, reason: string, previous = 'backup', acceptMode = false): Action[] => [
-  { type: 'add-vips', acceptMode },
   { type: 'send-advert', priority },
+  { type: 'add-vips', acceptMode },
   { type: 'send-garp' },
   { type: 'set-timer', timer: 'adver', at: now + 1000 },
   { type: 'notify', state: 'master', previous, reason } as Action,
@@ -303,6 +303,26 @@ t.test('stall-safe rule: adverts drained before the master-down timer keep the b
   // Without the drain (no queued adverts: the master really died), the same late timer makes us master.
   const died = run({}, [startup(0), advert(0, 200), downTimer(10000)]);
   t.equal(died.m.state, 'master');
+});
+
+t.test("the Master_Down_Timer counts from the advert's arrival (receivedAt), not from when it was processed", async (t) => {
+  const arrived = (now: number, receivedAt: number, priority: number): Ev => ({ type: 'advert', now, receivedAt, priority, source: '10.0.0.1', advertIntervalCs: 100 });
+  const live = run({}, [startup(0), arrived(1000.7, 1000.2, 200)]);
+  t.equal(live.m.masterDownAt, 1000.2 + MDI, 'Master_Down_Interval from the arrival');
+  t.same(live.actions, [{ type: 'set-timer', timer: 'master-down', at: 1000.2 + MDI }]);
+  const resigned = run({}, [startup(0), arrived(1000, 999, 200), arrived(2000.9, 2000.1, 0)]);
+  t.equal(resigned.m.masterDownAt, 2000.1 + SKEW, 'priority 0: Skew_Time from the arrival');
+  t.equal(step(resigned.m, downTimer(2000.1 + SKEW)).machine.state, 'master', 'takes over at arrival + Skew_Time');
+  t.equal(run({}, [startup(0), advert(1000, 200)]).m.masterDownAt, 1000 + MDI, 'without receivedAt: from now');
+  // A stall: adverts queued at 1000..9000 are processed at 10000. The last one arrived 1 s ago, so the master
+  // is alive; had it died at 5000 (its last advert), Master_Down_Interval has passed and the backup takes over.
+  let m = run({}, [startup(0)]).m;
+  for (let at = 1000; at <= 9000; at += 1000) m = step(m, arrived(10000, at, 200)).machine;
+  t.equal(step(m, downTimer(10000)).machine.state, 'backup', 'a live master found in the queue: no takeover');
+  t.equal(m.masterDownAt, 9000 + MDI);
+  m = run({}, [startup(0)]).m;
+  for (let at = 1000; at <= 5000; at += 1000) m = step(m, arrived(10000, at, 200)).machine;
+  t.equal(step(m, downTimer(10000)).machine.state, 'master', 'silent for Master_Down_Interval on the wire: takeover');
 });
 
 t.test('set-priority clamps and changes the skew', async (t) => {

@@ -100,8 +100,13 @@ export class LoopHealth {
   }
 
   #fired(due: number, fn: () => void): void {
-    this.#observe(Math.max(0, this.#now() - due));
-    fn();
+    const late = Math.max(0, this.#now() - due);
+    // The timer's work first: a master-down timer's takeover advert must not wait for the bookkeeping.
+    try {
+      fn();
+    } finally {
+      this.#observe(late);
+    }
   }
 
   #observe(lateMs: number): void {

@@ -458,7 +458,8 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
         if (old !== undefined) this.#clock.clearTimeout(old);
         const timer = a.timer;
         const fire = () => this.#timerFired(timer);
-        const ms = Math.max(0, a.at - now);
+        // From the clock as it is now: `now` is the event's, and work since then must not push the deadline out.
+        const ms = Math.max(0, a.at - this.#clock.now());
         this.#timers.set(timer, timer === 'master-down' && this.#clock.setPreciseTimeout
           ? this.#clock.setPreciseTimeout(fire, ms) : this.#clock.setTimeout(fire, ms));
         break;

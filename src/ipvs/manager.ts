@@ -8,7 +8,8 @@ import { Reconciler, type ApplyResult, type ServiceState } from './reconciler.js
 import { serviceKey, type Service } from './service.js';
 import { defaultCheckerSettings, onProbeResult, startChecker, type CheckerSettings, type CheckerState } from './checks/checker.js';
 import { nextQuorumUp, programmedDestinations, aliveWeight, type RealServerHealth } from './checks/quorum.js';
-import { runProbe } from './checks/probes.js';
+import { attemptTimeoutMs, runProbe } from './checks/probes.js';
+import { ProbeWindow, defaultProbeWindow } from './checks/probe-window.js';
 import type { CheckConfig, ProbeRunner } from './checks/types.js';
 import { effectiveWeight } from './checks/weight.js';
 import type { WeightEffect } from '../health/index.js';
@@ -73,12 +74,16 @@ export interface VirtualServerManagerOptions {
   /** keepalived rs_init_notifies: a real server that starts up reports realServerUp (initial) when added. */
   initialNotifies?: boolean;
   /**
-   * Probes running at once, at most (each holds a socket or a child); a check due beyond it waits
-   * for one to end, and its deadline starts when it runs. Default 256: tens of thousands of
-   * checkers due together (a saturated event loop fires their timers at once) must neither
-   * exhaust the file descriptors nor send bursts of connects that time out.
+   * Probes waiting on a first answer at once, at most (probe-window.ts); a check due beyond it
+   * waits for one to end or to stall (unanswered for several times the usual answer time), and
+   * its deadline starts when it runs. Default 256: tens of thousands of checkers due together (a
+   * saturated event loop fires their timers at once) must not send bursts of connects that time out.
    */
   maxProbesInFlight?: number;
+  /** Probes open at once, stalled ones included (each holds a socket or a child): the file descriptors they may use. Default 3584. */
+  maxProbesOpen?: number;
+  /** The clock of the probe window, ms (default performance.now). */
+  now?: () => number;
 }
 
 export interface VirtualServerManagerEvents {
@@ -140,10 +145,14 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   #ambiguous = false;
   /** Checkers of servers added since the last apply began: they start once the table has them (keepalived programs first, then checks). */
   #pendingArms: Array<() => void> = [];
-  readonly #maxInFlight: number;
-  #inFlight = 0;
-  /** Due checks waiting for a probe slot, in order. */
+  readonly #window: ProbeWindow;
+  readonly #now: () => number;
+  /** Due checks waiting for room in the window, in order, from #waitingHead on. */
   #waiting: Array<() => void> = [];
+  #waitingHead = 0;
+  /** Set while checks wait for a fresh probe to stall. */
+  #drainTimer: unknown;
+  #drainAt = Infinity;
   /** The host's addresses, for ha_suspend; undefined = never told, nothing is suspended. */
   #local: ReadonlySet<string> | undefined;
   /** See VirtualServerManagerOptions.initialNotifies; applies to real servers added from now on. */
@@ -157,7 +166,11 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     this.#random = opts.random ?? Math.random;
     this.#active = !opts.programOnlyWhileMaster;
     this.initialNotifies = opts.initialNotifies ?? false;
-    this.#maxInFlight = Math.max(1, opts.maxProbesInFlight ?? 256);
+    this.#window = new ProbeWindow({
+      maxFresh: opts.maxProbesInFlight ?? defaultProbeWindow.maxFresh,
+      maxOpen: opts.maxProbesOpen ?? defaultProbeWindow.maxOpen,
+    });
+    this.#now = opts.now ?? (() => performance.now());
   }
 
   get active(): boolean {
@@ -361,6 +374,8 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   /** Stops the checkers; with release (default), removes the owned services from the kernel. */
   async stop(opts: { release?: boolean } = {}): Promise<void> {
     this.#stopped = true;
+    if (this.#drainTimer !== undefined) this.#timers.clearTimeout(this.#drainTimer);
+    this.#drainTimer = undefined;
     for (const [key, run] of this.#vs) {
       for (const [dk, rs] of run.servers) this.#stopServer(key, dk, rs, run.config.omega ?? false);
       // omega: the quorum goes down with the daemon (quorum_down runs), as keepalived does.
@@ -437,7 +452,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     c.timer = this.#timers.setTimeout(() => {
       const d = rs.config.destination;
       this.#withSlot(() => this.#probe(c.check, { address: d.address, port: d.port, weight: d.weight }, { up: c.state.up, step: c.state.step }),
-        () => c.running && !c.suspended && !this.#stopped)
+        () => c.running && !c.suspended && !this.#stopped, attemptTimeoutMs(c.check))
         .catch((err: Error) => ({ ok: false, reason: err.message }) as ProbeResult)
         .then((r) => {
           if (!c.running || c.suspended || this.#stopped) return;
@@ -466,15 +481,18 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     }, delayMs);
   }
 
-  /** Runs `probe` when a slot is free (at once, nearly always); not at all when `live` says the checker stopped meanwhile. */
-  #withSlot(probe: () => Promise<ProbeResult>, live: () => boolean): Promise<ProbeResult> {
+  /**
+   * Runs `probe` when the window has room (at once, nearly always); not at all when `live` says
+   * the checker stopped meanwhile. `timeoutMs`: the attempt's deadline (an end before it is an answer).
+   */
+  #withSlot(probe: () => Promise<ProbeResult>, live: () => boolean, timeoutMs: number): Promise<ProbeResult> {
     const run = (): Promise<ProbeResult> => {
       if (!live()) return Promise.resolve({ ok: false, reason: 'stopped' });
-      this.#inFlight++;
+      const slot = this.#window.start(this.#now());
       const done = () => {
-        this.#inFlight--;
-        // A waiter whose checker stopped takes no slot: the next one does.
-        while (this.#inFlight < this.#maxInFlight && this.#waiting.length) this.#waiting.shift()!();
+        const now = this.#now();
+        this.#window.end(slot, now, now - slot.startedAt < timeoutMs);
+        this.#drain();
       };
       let p: Promise<ProbeResult>;
       try {
@@ -485,8 +503,40 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
       p.then(done, done);
       return p;
     };
-    if (this.#inFlight < this.#maxInFlight) return run();
-    return new Promise<ProbeResult>((resolve, reject) => this.#waiting.push(() => void run().then(resolve, reject)));
+    if (this.#waitingHead === this.#waiting.length && this.#window.canStart(this.#now())) return run();
+    const wait = new Promise<ProbeResult>((resolve, reject) => this.#waiting.push(() => void run().then(resolve, reject)));
+    this.#drain();
+    return wait;
+  }
+
+  /** Starts waiting checks while the window has room; else waits for a fresh probe to stall (or one to end). */
+  #drain(): void {
+    const q = this.#waiting;
+    const now = this.#now();
+    // A waiter whose checker stopped takes no room: the next one does.
+    while (this.#waitingHead < q.length && this.#window.canStart(now)) {
+      const next = q[this.#waitingHead]!;
+      q[this.#waitingHead++] = undefined as unknown as () => void;
+      next();
+    }
+    if (this.#waitingHead === q.length) {
+      q.length = 0;
+      this.#waitingHead = 0;
+      return;
+    }
+    if (this.#waitingHead > 1024 && this.#waitingHead * 2 > q.length) {
+      q.splice(0, this.#waitingHead);
+      this.#waitingHead = 0;
+    }
+    const at = this.#window.nextChange(now);
+    if (at === undefined || at >= this.#drainAt || this.#stopped) return;
+    if (this.#drainTimer !== undefined) this.#timers.clearTimeout(this.#drainTimer);
+    this.#drainAt = at;
+    this.#drainTimer = this.#timers.setTimeout(() => {
+      this.#drainTimer = undefined;
+      this.#drainAt = Infinity;
+      this.#drain();
+    }, Math.max(1, Math.ceil(at - now)));
   }
 
   #recompute(service: string, dk: string, rs: RealServerRun, reason?: string): void {

@@ -92,7 +92,8 @@ export class ConnectSet {
   #end(p: Pending, failure: string | undefined, close: boolean): void {
     const done = p.done!;
     p.done = undefined;
-    this.#pending.delete(p.fd);
+    // A callback of the same batch may have started a connect on this number already.
+    if (this.#pending.get(p.fd) === p) this.#pending.delete(p.fd);
     if (close) this.#native.closeFd(p.fd);
     if (this.#pending.size === 0) this.#release();
     done(failure);
@@ -109,7 +110,10 @@ export class ConnectSet {
       const ended: Array<[Pending, number]> = [];
       for (let i = 0; i < n; i++) {
         const p = this.#pending.get(out[2 * i]!);
-        if (p) ended.push([p, out[2 * i + 1]!]);
+        if (p) {
+          this.#pending.delete(p.fd);
+          ended.push([p, out[2 * i + 1]!]);
+        }
       }
       for (const [p, err] of ended) if (p.done) this.#end(p, err === 0 ? undefined : `connect ${errnoName(err)}`, false);
       if (n < BATCH) return;

@@ -9,7 +9,7 @@ import { serviceKey, type Service } from './service.js';
 import { defaultCheckerSettings, onProbeResult, startChecker, type CheckerSettings, type CheckerState } from './checks/checker.js';
 import { nextQuorumUp, programmedDestinations, aliveWeight, type RealServerHealth } from './checks/quorum.js';
 import { attemptTimeoutMs, runProbe } from './checks/probes.js';
-import { ProbeWindow, defaultProbeWindow } from './checks/probe-window.js';
+import { ProbeWindow, defaultProbeWindow, type ProbeSlot } from './checks/probe-window.js';
 import type { CheckConfig, ProbeRunner } from './checks/types.js';
 import { effectiveWeight } from './checks/weight.js';
 import type { WeightEffect } from '../health/index.js';
@@ -108,6 +108,8 @@ interface CheckerRun {
   suspended: boolean;
   /** A dynamic checker's say on the weight (misc_dynamic, FILE_CHECK), from its last result. */
   weight?: WeightEffect;
+  /** Its timer's callback, made at its first arm. */
+  run?: { due: () => void };
 }
 
 interface RealServerRun {
@@ -449,64 +451,75 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
 
   #arm(service: string, dk: string, rs: RealServerRun, c: CheckerRun, delayMs: number): void {
     if (!c.running || c.suspended || this.#stopped) return;
-    c.timer = this.#timers.setTimeout(() => {
-      const d = rs.config.destination;
-      this.#withSlot(() => this.#probe(c.check, { address: d.address, port: d.port, weight: d.weight }, { up: c.state.up, step: c.state.step }),
-        () => c.running && !c.suspended && !this.#stopped, attemptTimeoutMs(c.check))
-        .catch((err: Error) => ({ ok: false, reason: err.message }) as ProbeResult)
-        .then((r) => {
-          if (!c.running || c.suspended || this.#stopped) return;
-          const step = onProbeResult(c.settings, c.state, r.ok, r.pending);
-          c.state = step.state;
-          if (!r.ok && !step.transition && rs.unconfirmed && !step.state.up) {
-            rs.unconfirmed = false;
-            this.emit('realServerDown', { service, destination: dk, ...(r.reason ? { reason: r.reason } : {}), initial: true });
-          } else if (!r.ok && !step.transition && c.check.logAllFailures) {
-            this.emit('checkFailed', {
-              service, destination: dk, check: c.check.type, ...(r.reason ? { reason: r.reason } : {}), up: step.state.up,
-              ...(step.state.up ? { retry: { n: step.state.retries, of: c.settings.retry } } : {}),
-            });
-          }
-          // A passing dynamic checker sets the weight; a failing one leaves it (its server is down).
-          if (r.ok && JSON.stringify(r.weight) !== JSON.stringify(c.weight)) {
-            c.weight = r.weight;
-            const run = this.#vs.get(service);
-            if (run) this.#invalidate(run);
-            if (!step.transition && rs.up) this.#reweighted(service);
-          }
-          if (step.transition) this.#recompute(service, dk, rs, r.reason);
-          this.#arm(service, dk, rs, c, step.nextDelayMs);
-        })
-        .catch((err: Error) => this.emit('error', err));
-    }, delayMs);
+    // The handlers are made once per checker: 30,000 checkers at delay_loop 6 arm 5,000 times a
+    // second, and what lives through a delay_loop is promoted to the old generation.
+    const run = (c.run ??= this.#checkerRun(service, dk, rs, c));
+    c.timer = this.#timers.setTimeout(run.due, delayMs);
   }
 
-  /**
-   * Runs `probe` when the window has room (at once, nearly always); not at all when `live` says
-   * the checker stopped meanwhile. `timeoutMs`: the attempt's deadline (an end before it is an answer).
-   */
-  #withSlot(probe: () => Promise<ProbeResult>, live: () => boolean, timeoutMs: number): Promise<ProbeResult> {
-    const run = (): Promise<ProbeResult> => {
-      if (!live()) return Promise.resolve({ ok: false, reason: 'stopped' });
-      const slot = this.#window.start(this.#now());
-      const done = () => {
+  #checkerRun(service: string, dk: string, rs: RealServerRun, c: CheckerRun): NonNullable<CheckerRun['run']> {
+    const live = () => c.running && !c.suspended && !this.#stopped;
+    const timeoutMs = attemptTimeoutMs(c.check);
+    let slot: ProbeSlot | undefined;
+    const onResult = (r: ProbeResult) => {
+      if (slot) {
         const now = this.#now();
         this.#window.end(slot, now, now - slot.startedAt < timeoutMs);
+        slot = undefined;
         this.#drain();
-      };
+      }
+      try {
+        this.#onResult(service, dk, rs, c, r);
+      } catch (err) {
+        this.emit('error', err as Error);
+      }
+    };
+    const onError = (err: Error) => onResult({ ok: false, reason: err.message });
+    const start = () => {
+      // One attempt at a time (a resume re-arms a checker whose attempt is still out).
+      if (!live() || slot) return;
+      slot = this.#window.start(this.#now());
+      const d = rs.config.destination;
       let p: Promise<ProbeResult>;
       try {
-        p = probe();
+        p = this.#probe(c.check, { address: d.address, port: d.port, weight: d.weight }, { up: c.state.up, step: c.state.step });
       } catch (err) {
         p = Promise.reject(err as Error);
       }
-      p.then(done, done);
-      return p;
+      p.then(onResult, onError);
     };
-    if (this.#waitingHead === this.#waiting.length && this.#window.canStart(this.#now())) return run();
-    const wait = new Promise<ProbeResult>((resolve, reject) => this.#waiting.push(() => void run().then(resolve, reject)));
-    this.#drain();
-    return wait;
+    // Due: probes when the window has room (at once, nearly always), else waits its turn.
+    const due = () => {
+      if (!live()) return;
+      if (this.#waitingHead === this.#waiting.length && this.#window.canStart(this.#now())) return start();
+      this.#waiting.push(start);
+      this.#drain();
+    };
+    return { due };
+  }
+
+  #onResult(service: string, dk: string, rs: RealServerRun, c: CheckerRun, r: ProbeResult): void {
+    if (!c.running || c.suspended || this.#stopped) return;
+    const step = onProbeResult(c.settings, c.state, r.ok, r.pending);
+    c.state = step.state;
+    if (!r.ok && !step.transition && rs.unconfirmed && !step.state.up) {
+      rs.unconfirmed = false;
+      this.emit('realServerDown', { service, destination: dk, ...(r.reason ? { reason: r.reason } : {}), initial: true });
+    } else if (!r.ok && !step.transition && c.check.logAllFailures) {
+      this.emit('checkFailed', {
+        service, destination: dk, check: c.check.type, ...(r.reason ? { reason: r.reason } : {}), up: step.state.up,
+        ...(step.state.up ? { retry: { n: step.state.retries, of: c.settings.retry } } : {}),
+      });
+    }
+    // A passing dynamic checker sets the weight; a failing one leaves it (its server is down).
+    if (r.ok && (r.weight !== undefined || c.weight !== undefined) && JSON.stringify(r.weight) !== JSON.stringify(c.weight)) {
+      c.weight = r.weight;
+      const run = this.#vs.get(service);
+      if (run) this.#invalidate(run);
+      if (!step.transition && rs.up) this.#reweighted(service);
+    }
+    if (step.transition) this.#recompute(service, dk, rs, r.reason);
+    this.#arm(service, dk, rs, c, step.nextDelayMs);
   }
 
   /** Starts waiting checks while the window has room; else waits for a fresh probe to stall (or one to end). */

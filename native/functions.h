@@ -33,6 +33,11 @@
   X(munlockall, js_munlockall)                     \
   /* files and processes (files.c) */              \
   X(pidfdOpen, js_pidfd_open)                      \
-  X(mkfifo, js_mkfifo)
+  X(mkfifo, js_mkfifo)                             \
+  /* TCP connect probes in bulk (connect_probe.c) */ \
+  X(epollCreate, js_epoll_create)                  \
+  X(connectProbe, js_connect_probe)                \
+  X(connectResults, js_connect_results)            \
+  X(closeFd, js_close_fd)
 
 #endif

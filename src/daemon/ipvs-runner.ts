@@ -56,13 +56,15 @@ export interface AuditSettings {
 const DEFAULT_AUDIT: AuditSettings = { stepMs: 1000, servicesPerStep: 32, passGapMs: 30_000 };
 
 /**
- * Probes at once: 256, or what the open-file limit leaves after a reserve for the daemon's own
- * sockets and children. Measured in UML with 30,000 TCP_CHECKs: 3,584 connects at once made
- * bursts the kernel did not answer within connect_timeout (every real server went down); 256 kept
- * all 30,000 up.
+ * The checkers' probe window (src/ipvs/checks/probe-window.ts): open probes, stalled ones
+ * included, get what the open-file limit leaves after a reserve for the daemon's own sockets and
+ * children; at most 256 of them wait on a first answer. Measured in UML with 30,000 TCP_CHECKs:
+ * 3,584 connects at once made bursts the kernel did not answer within connect_timeout (every
+ * real server went down); 256 kept all 30,000 up.
  */
-export function probeSlots(limit: number | undefined): number {
-  return Math.min(256, limit === undefined ? 256 : Math.max(64, limit - 512));
+export function probeSlots(limit: number | undefined): { maxProbesInFlight: number; maxProbesOpen: number } {
+  const open = limit === undefined ? 3584 : Math.max(64, limit - 512);
+  return { maxProbesInFlight: Math.min(256, open), maxProbesOpen: open };
 }
 
 const realTimers: Timers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
@@ -271,7 +273,7 @@ export class IpvsRunner {
   #createManager(client: IpvsClient, onMasterOnly: boolean): VirtualServerManager {
     this.#reconciler = new Reconciler(client);
     const m = new VirtualServerManager({
-      client, reconciler: this.#reconciler, programOnlyWhileMaster: onMasterOnly, maxProbesInFlight: probeSlots(openFileLimit()),
+      client, reconciler: this.#reconciler, programOnlyWhileMaster: onMasterOnly, ...probeSlots(openFileLimit()),
       ...(this.#deps.ipvsProbe ? { probe: this.#deps.ipvsProbe } : {}), ...(this.#deps.ipvsTimers ? { timers: this.#deps.ipvsTimers } : {}),
     });
     m.on('realServerUp', (e) => this.#log.info(e, `real server ${e.destination} of ${e.service} is up`));

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { isIPv6, Socket as NetSocket } from 'node:net';
 import { AF_INET, AF_INET6, SOCK_DGRAM, SOCK_STREAM } from '../netif/constants.js';
 import { Socket } from '../netif/socket.js';
-import type { SockAddr } from '../netif/sockaddr.js';
+import { encodeSockAddr, type SockAddr } from '../netif/sockaddr.js';
+import type { ConnectTarget } from './connect-set.js';
 import type { ProbeEndpoint } from './endpoint.js';
 
 /** An address with an optional %zone (fe80::1%eth0) and the interface it is bound to. */
@@ -80,6 +81,21 @@ export async function connectStream(e: ProbeEndpoint, signal: AbortSignal): Prom
     const code = (err as { syscallCode?: string }).syscallCode;
     throw code ? Object.assign(new Error(code), { code }) : err;
   }
+}
+
+/** `e` as the connect set takes it (tcp.ts): the peer, bindto / bind_port, bind_if and fwmark. */
+export function connectTarget(e: ProbeEndpoint): ConnectTarget {
+  const family = familyOfAddress(e.address);
+  const local = e.bindAddress !== undefined || e.bindPort !== undefined
+    ? encodeSockAddr(sockAddr(e.bindAddress ?? (family === 4 ? '0.0.0.0' : '::'), e.bindPort ?? 0, e.bindInterface))
+    : null;
+  return {
+    family: family === 4 ? AF_INET : AF_INET6,
+    peer: encodeSockAddr(peerAddress(e)),
+    local,
+    ifname: e.bindInterface !== undefined ? Buffer.from(`${e.bindInterface}\0`) : null,
+    mark: e.fwmark ?? null,
+  };
 }
 
 /** Whether an endpoint needs the addon's socket (node's sockets cannot apply these). */

@@ -1,9 +1,11 @@
-// TCP_CHECK and `tcp://host:port` tracking: healthy when a TCP connect completes in time. With
-// bind_if or fwmark the connect is the addon's (probe-socket.ts); otherwise node's.
-import { connect, type Socket as NetSocket } from 'node:net';
+// TCP_CHECK and `tcp://host:port` tracking: healthy when a TCP connect completes in time. To an
+// IP address the connect is the addon's, in the process's one connect set (connect-set.ts: no
+// stream, no per-attempt timer or AbortController); to a host name, node's (it resolves the name).
+import { connect, isIP, type Socket as NetSocket } from 'node:net';
+import { connectSet, type ConnectTarget } from './connect-set.js';
 import { abortReason, deadlineProbe, type Probe } from './deadline.js';
 import { checkEndpoint, connectOptions, type ProbeEndpoint } from './endpoint.js';
-import { connectStream, needsNativeSocket } from './probe-socket.js';
+import { connectStream, connectTarget, needsNativeSocket } from './probe-socket.js';
 import { failed, passed, type ProbeResult } from './result.js';
 
 export type TcpProbeOptions = ProbeEndpoint;
@@ -14,6 +16,7 @@ export function tcpProbe(host: string, port: number): Probe;
 export function tcpProbe(a: TcpProbeOptions | string, port?: number): Probe {
   const endpoint: ProbeEndpoint = typeof a === 'string' ? { address: a, port: port ?? 0 } : a;
   checkEndpoint('TCP probe', endpoint);
+  if (isIP(endpoint.address.split('%')[0]!)) return setProbe(endpoint);
   return deadlineProbe(async (signal) => {
     let sock: NetSocket;
     try {
@@ -23,6 +26,24 @@ export function tcpProbe(a: TcpProbeOptions | string, port?: number): Probe {
     }
     sock.destroy();
     return passed;
+  });
+}
+
+/** A probe on the connect set. The target is built once (a link-local peer's zone at each attempt). */
+function setProbe(endpoint: ProbeEndpoint): Probe {
+  let target: ConnectTarget | undefined;
+  const zoned = /^fe80/i.test(endpoint.address) && (endpoint.address.includes('%') || endpoint.bindInterface !== undefined);
+  return (timeoutMs, signal) => new Promise<ProbeResult>((resolve) => {
+    if (signal?.aborted) return resolve(failed(`connect ${abortReason(signal)}`));
+    let onAbort: (() => void) | undefined;
+    const pending = connectSet().connect(zoned ? connectTarget(endpoint) : (target ??= connectTarget(endpoint)), timeoutMs, (failure) => {
+      if (onAbort) signal!.removeEventListener('abort', onAbort);
+      resolve(failure === undefined ? passed : failed(failure));
+    });
+    if (signal && pending) {
+      onAbort = () => connectSet().abort(pending, `connect ${abortReason(signal)}`);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
   });
 }
 

@@ -8,7 +8,8 @@ import { Reconciler, type ApplyResult, type ServiceState } from './reconciler.js
 import { serviceKey, type Service } from './service.js';
 import { defaultCheckerSettings, onProbeResult, startChecker, type CheckerSettings, type CheckerState } from './checks/checker.js';
 import { nextQuorumUp, programmedDestinations, aliveWeight, type RealServerHealth } from './checks/quorum.js';
-import { runProbe } from './checks/probes.js';
+import { attemptTimeoutMs, runProbe } from './checks/probes.js';
+import { ProbeWindow, defaultProbeWindow, type ProbeSlot } from './checks/probe-window.js';
 import type { CheckConfig, ProbeRunner } from './checks/types.js';
 import { effectiveWeight } from './checks/weight.js';
 import type { WeightEffect } from '../health/index.js';
@@ -73,12 +74,16 @@ export interface VirtualServerManagerOptions {
   /** keepalived rs_init_notifies: a real server that starts up reports realServerUp (initial) when added. */
   initialNotifies?: boolean;
   /**
-   * Probes running at once, at most (each holds a socket or a child); a check due beyond it waits
-   * for one to end, and its deadline starts when it runs. Default 256: tens of thousands of
-   * checkers due together (a saturated event loop fires their timers at once) must neither
-   * exhaust the file descriptors nor send bursts of connects that time out.
+   * Probes waiting on a first answer at once, at most (probe-window.ts); a check due beyond it
+   * waits for one to end or to stall (unanswered for several times the usual answer time), and
+   * its deadline starts when it runs. Default 256: tens of thousands of checkers due together (a
+   * saturated event loop fires their timers at once) must not send bursts of connects that time out.
    */
   maxProbesInFlight?: number;
+  /** Probes open at once, stalled ones included (each holds a socket or a child): the file descriptors they may use. Default 3584. */
+  maxProbesOpen?: number;
+  /** The clock of the probe window, ms (default performance.now). */
+  now?: () => number;
 }
 
 export interface VirtualServerManagerEvents {
@@ -103,6 +108,8 @@ interface CheckerRun {
   suspended: boolean;
   /** A dynamic checker's say on the weight (misc_dynamic, FILE_CHECK), from its last result. */
   weight?: WeightEffect;
+  /** Its timer's callback, made at its first arm. */
+  run?: { due: () => void };
 }
 
 interface RealServerRun {
@@ -140,10 +147,14 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   #ambiguous = false;
   /** Checkers of servers added since the last apply began: they start once the table has them (keepalived programs first, then checks). */
   #pendingArms: Array<() => void> = [];
-  readonly #maxInFlight: number;
-  #inFlight = 0;
-  /** Due checks waiting for a probe slot, in order. */
+  readonly #window: ProbeWindow;
+  readonly #now: () => number;
+  /** Due checks waiting for room in the window, in order, from #waitingHead on. */
   #waiting: Array<() => void> = [];
+  #waitingHead = 0;
+  /** Set while checks wait for a fresh probe to stall. */
+  #drainTimer: unknown;
+  #drainAt = Infinity;
   /** The host's addresses, for ha_suspend; undefined = never told, nothing is suspended. */
   #local: ReadonlySet<string> | undefined;
   /** See VirtualServerManagerOptions.initialNotifies; applies to real servers added from now on. */
@@ -157,7 +168,11 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     this.#random = opts.random ?? Math.random;
     this.#active = !opts.programOnlyWhileMaster;
     this.initialNotifies = opts.initialNotifies ?? false;
-    this.#maxInFlight = Math.max(1, opts.maxProbesInFlight ?? 256);
+    this.#window = new ProbeWindow({
+      maxFresh: opts.maxProbesInFlight ?? defaultProbeWindow.maxFresh,
+      maxOpen: opts.maxProbesOpen ?? defaultProbeWindow.maxOpen,
+    });
+    this.#now = opts.now ?? (() => performance.now());
   }
 
   get active(): boolean {
@@ -361,6 +376,8 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   /** Stops the checkers; with release (default), removes the owned services from the kernel. */
   async stop(opts: { release?: boolean } = {}): Promise<void> {
     this.#stopped = true;
+    if (this.#drainTimer !== undefined) this.#timers.clearTimeout(this.#drainTimer);
+    this.#drainTimer = undefined;
     for (const [key, run] of this.#vs) {
       for (const [dk, rs] of run.servers) this.#stopServer(key, dk, rs, run.config.omega ?? false);
       // omega: the quorum goes down with the daemon (quorum_down runs), as keepalived does.
@@ -434,59 +451,105 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
 
   #arm(service: string, dk: string, rs: RealServerRun, c: CheckerRun, delayMs: number): void {
     if (!c.running || c.suspended || this.#stopped) return;
-    c.timer = this.#timers.setTimeout(() => {
-      const d = rs.config.destination;
-      this.#withSlot(() => this.#probe(c.check, { address: d.address, port: d.port, weight: d.weight }, { up: c.state.up, step: c.state.step }),
-        () => c.running && !c.suspended && !this.#stopped)
-        .catch((err: Error) => ({ ok: false, reason: err.message }) as ProbeResult)
-        .then((r) => {
-          if (!c.running || c.suspended || this.#stopped) return;
-          const step = onProbeResult(c.settings, c.state, r.ok, r.pending);
-          c.state = step.state;
-          if (!r.ok && !step.transition && rs.unconfirmed && !step.state.up) {
-            rs.unconfirmed = false;
-            this.emit('realServerDown', { service, destination: dk, ...(r.reason ? { reason: r.reason } : {}), initial: true });
-          } else if (!r.ok && !step.transition && c.check.logAllFailures) {
-            this.emit('checkFailed', {
-              service, destination: dk, check: c.check.type, ...(r.reason ? { reason: r.reason } : {}), up: step.state.up,
-              ...(step.state.up ? { retry: { n: step.state.retries, of: c.settings.retry } } : {}),
-            });
-          }
-          // A passing dynamic checker sets the weight; a failing one leaves it (its server is down).
-          if (r.ok && JSON.stringify(r.weight) !== JSON.stringify(c.weight)) {
-            c.weight = r.weight;
-            const run = this.#vs.get(service);
-            if (run) this.#invalidate(run);
-            if (!step.transition && rs.up) this.#reweighted(service);
-          }
-          if (step.transition) this.#recompute(service, dk, rs, r.reason);
-          this.#arm(service, dk, rs, c, step.nextDelayMs);
-        })
-        .catch((err: Error) => this.emit('error', err));
-    }, delayMs);
+    // The handlers are made once per checker: 30,000 checkers at delay_loop 6 arm 5,000 times a
+    // second, and what lives through a delay_loop is promoted to the old generation.
+    const run = (c.run ??= this.#checkerRun(service, dk, rs, c));
+    c.timer = this.#timers.setTimeout(run.due, delayMs);
   }
 
-  /** Runs `probe` when a slot is free (at once, nearly always); not at all when `live` says the checker stopped meanwhile. */
-  #withSlot(probe: () => Promise<ProbeResult>, live: () => boolean): Promise<ProbeResult> {
-    const run = (): Promise<ProbeResult> => {
-      if (!live()) return Promise.resolve({ ok: false, reason: 'stopped' });
-      this.#inFlight++;
-      const done = () => {
-        this.#inFlight--;
-        // A waiter whose checker stopped takes no slot: the next one does.
-        while (this.#inFlight < this.#maxInFlight && this.#waiting.length) this.#waiting.shift()!();
-      };
+  #checkerRun(service: string, dk: string, rs: RealServerRun, c: CheckerRun): NonNullable<CheckerRun['run']> {
+    const live = () => c.running && !c.suspended && !this.#stopped;
+    const timeoutMs = attemptTimeoutMs(c.check);
+    let slot: ProbeSlot | undefined;
+    const onResult = (r: ProbeResult) => {
+      if (slot) {
+        const now = this.#now();
+        this.#window.end(slot, now, now - slot.startedAt < timeoutMs);
+        slot = undefined;
+        this.#drain();
+      }
+      try {
+        this.#onResult(service, dk, rs, c, r);
+      } catch (err) {
+        this.emit('error', err as Error);
+      }
+    };
+    const onError = (err: Error) => onResult({ ok: false, reason: err.message });
+    const start = () => {
+      // One attempt at a time (a resume re-arms a checker whose attempt is still out).
+      if (!live() || slot) return;
+      slot = this.#window.start(this.#now());
+      const d = rs.config.destination;
       let p: Promise<ProbeResult>;
       try {
-        p = probe();
+        p = this.#probe(c.check, { address: d.address, port: d.port, weight: d.weight }, { up: c.state.up, step: c.state.step });
       } catch (err) {
         p = Promise.reject(err as Error);
       }
-      p.then(done, done);
-      return p;
+      p.then(onResult, onError);
     };
-    if (this.#inFlight < this.#maxInFlight) return run();
-    return new Promise<ProbeResult>((resolve, reject) => this.#waiting.push(() => void run().then(resolve, reject)));
+    // Due: probes when the window has room (at once, nearly always), else waits its turn.
+    const due = () => {
+      if (!live()) return;
+      if (this.#waitingHead === this.#waiting.length && this.#window.canStart(this.#now())) return start();
+      this.#waiting.push(start);
+      this.#drain();
+    };
+    return { due };
+  }
+
+  #onResult(service: string, dk: string, rs: RealServerRun, c: CheckerRun, r: ProbeResult): void {
+    if (!c.running || c.suspended || this.#stopped) return;
+    const step = onProbeResult(c.settings, c.state, r.ok, r.pending);
+    c.state = step.state;
+    if (!r.ok && !step.transition && rs.unconfirmed && !step.state.up) {
+      rs.unconfirmed = false;
+      this.emit('realServerDown', { service, destination: dk, ...(r.reason ? { reason: r.reason } : {}), initial: true });
+    } else if (!r.ok && !step.transition && c.check.logAllFailures) {
+      this.emit('checkFailed', {
+        service, destination: dk, check: c.check.type, ...(r.reason ? { reason: r.reason } : {}), up: step.state.up,
+        ...(step.state.up ? { retry: { n: step.state.retries, of: c.settings.retry } } : {}),
+      });
+    }
+    // A passing dynamic checker sets the weight; a failing one leaves it (its server is down).
+    if (r.ok && (r.weight !== undefined || c.weight !== undefined) && JSON.stringify(r.weight) !== JSON.stringify(c.weight)) {
+      c.weight = r.weight;
+      const run = this.#vs.get(service);
+      if (run) this.#invalidate(run);
+      if (!step.transition && rs.up) this.#reweighted(service);
+    }
+    if (step.transition) this.#recompute(service, dk, rs, r.reason);
+    this.#arm(service, dk, rs, c, step.nextDelayMs);
+  }
+
+  /** Starts waiting checks while the window has room; else waits for a fresh probe to stall (or one to end). */
+  #drain(): void {
+    const q = this.#waiting;
+    const now = this.#now();
+    // A waiter whose checker stopped takes no room: the next one does.
+    while (this.#waitingHead < q.length && this.#window.canStart(now)) {
+      const next = q[this.#waitingHead]!;
+      q[this.#waitingHead++] = undefined as unknown as () => void;
+      next();
+    }
+    if (this.#waitingHead === q.length) {
+      q.length = 0;
+      this.#waitingHead = 0;
+      return;
+    }
+    if (this.#waitingHead > 1024 && this.#waitingHead * 2 > q.length) {
+      q.splice(0, this.#waitingHead);
+      this.#waitingHead = 0;
+    }
+    const at = this.#window.nextChange(now);
+    if (at === undefined || at >= this.#drainAt || this.#stopped) return;
+    if (this.#drainTimer !== undefined) this.#timers.clearTimeout(this.#drainTimer);
+    this.#drainAt = at;
+    this.#drainTimer = this.#timers.setTimeout(() => {
+      this.#drainTimer = undefined;
+      this.#drainAt = Infinity;
+      this.#drain();
+    }, Math.max(1, Math.ceil(at - now)));
   }
 
   #recompute(service: string, dk: string, rs: RealServerRun, reason?: string): void {

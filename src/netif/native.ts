@@ -68,7 +68,22 @@ export interface NativeAddon {
   /** pidfd_open(2): readable once the process has exited. Closed with close(handle). */
   pidfdOpen(pid: number): NativeSocket;
   mkfifo(path: string, mode: number): void;
+  /** epoll_create1(2): a set of fds to watch as one (watch() its fd). Closing it leaves its members open. */
+  epollCreate(): NativeSocket;
+  /**
+   * A non-blocking TCP socket (SO_BINDTODEVICE with `ifname`, a NUL-terminated name; SO_MARK;
+   * bound to `local`), connecting to `peer`, added to the epoll set: its fd; or
+   * -(step << 16 | errno) when a step failed (CONNECT_PROBE_STEPS), the socket then closed.
+   */
+  connectProbe(epfd: number, family: number, peer: Buffer, local: Buffer | null, ifname: Buffer | null, mark: number | null): number;
+  /** Connects of the set that are done, each closed: out[2i] = fd, out[2i+1] = SO_ERROR (0: connected). Returns how many. */
+  connectResults(epfd: number, out: Int32Array): number;
+  /** close(2) of a plain fd (a connectProbe socket given up). */
+  closeFd(fd: number): void;
 }
+
+/** connectProbe's failed step, by the high bits of its negative result. */
+export const CONNECT_PROBE_STEPS = ['connect', 'socket', 'SO_BINDTODEVICE', 'SO_MARK', 'bind', 'epoll_ctl'] as const;
 
 /** Every function of NativeAddon, in native/functions.h order (checked by test/unit/native-addon.test.ts). */
 export const NATIVE_FUNCTIONS = [
@@ -76,6 +91,7 @@ export const NATIVE_FUNCTIONS = [
   'watch', 'unwatch', 'ref',
   'schedSetscheduler', 'schedGetscheduler', 'schedGetPriorityMin', 'schedGetPriorityMax', 'schedSetaffinity',
   'schedGetaffinity', 'mlockall', 'munlockall', 'pidfdOpen', 'mkfifo',
+  'epollCreate', 'connectProbe', 'connectResults', 'closeFd',
 ] as const satisfies ReadonlyArray<keyof NativeAddon>;
 
 // Compile-time: the list names every member of NativeAddon (a missing one fails tsc here).

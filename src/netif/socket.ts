@@ -3,6 +3,7 @@
 // datagrams with one recvmmsg. `receive()` drains synchronously, so a caller can also pull
 // queued packets at a moment of its choosing (VRRP does before declaring a master down).
 import { EventEmitter } from 'node:events';
+import { errnoName } from './errno-name.js';
 import { nativeAddon, recvmmsgCapacity, type NativeAddon, type NativeMessage, type NativeSocket } from './native.js';
 import { encodeSockAddr, decodeSockAddr, type SockAddr } from './sockaddr.js';
 import { parseControl, type PacketInfo } from './cmsg.js';
@@ -12,7 +13,6 @@ import {
   AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, IPPROTO_IP, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, IPV6_DROP_MEMBERSHIP,
   IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP, MSG_CTRUNC, MSG_TRUNC, SOCK_RAW, SOL_SOCKET, SO_BINDTODEVICE, SO_ERROR, SO_MARK, SO_TIMESTAMPNS,
 } from './constants.js';
-import { constants as osConstants } from 'node:os';
 import { ipToBytes } from './ip-address.js';
 
 export interface Datagram extends PacketInfo {
@@ -41,11 +41,6 @@ function capabilityHint(family: number, type: number, code: string | undefined):
   if (family === AF_PACKET || type === SOCK_RAW) return 'needs CAP_NET_RAW (run as root or grant cap_net_raw)';
   if (family === AF_NETLINK) return 'needs CAP_NET_ADMIN';
   return undefined;
-}
-
-/** errno number -> name (ECONNREFUSED...), for SO_ERROR values. */
-function errnoName(n: number): string {
-  return Object.entries(osConstants.errno).find(([, v]) => v === n)?.[0] ?? `errno ${n}`;
 }
 
 const NO_MESSAGES: NativeMessage[] = [];

@@ -128,7 +128,7 @@ t.test('manager at scale: checks start once the table has their server, a cap on
       resolve({ ok: healthy.has(target.address) });
     });
   });
-  const m = new VirtualServerManager({ client, probe, timers, random: () => 0, maxProbesInFlight: 3 });
+  const m = new VirtualServerManager({ client, probe, timers, now: () => timers.now, random: () => 0, maxProbesInFlight: 3 });
   const service = makeService({ family: 4, protocol: 'tcp', address: '10.0.1.100', port: 80, scheduler: 'rr' });
   const check = { type: 'TCP_CHECK' as const, retry: 0 };
   const applied: number[] = [];

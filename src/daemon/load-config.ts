@@ -2,12 +2,15 @@
 // reader (and the YAML library, ~3 MB of RSS) is imported only by a run that reads k0s YAML.
 import { loadKeepalivedConfig } from '../config/keepalived/index.js';
 import { rereadKeepalived, type KeepalivedRead, type RereadOutcome } from '../config/keepalived/reparse.js';
-import { nodeConfigFs, readConfigFile } from '../config/fs.js';
+import { readFileSync } from 'node:fs';
+import { nodeConfigFs } from '../config/fs.js';
+import { ConfigError } from '../errors.js';
 import { interfaceMtu, interfaceOfAddress } from '../config/host-interfaces.js';
 import type { LoadResult } from '../config/types.js';
 import { defaultRouteInterface, interfaceForMac } from './host-facts.js';
 import { nodeScriptHost } from '../health/script-host.js';
 import type { DaemonOptions } from './options.js';
+import type { ReloadTiming } from './reload-timing.js';
 
 type ConfigSource = Pick<DaemonOptions, 'configFile' | 'k0sConfig' | 'k0sControllers' | 'k0sProxyBalance' | 'k0sProxyCheck' | 'configId'>;
 
@@ -39,16 +42,26 @@ export class ConfigLoader {
     this.#opts = opts;
   }
 
-  /** Throws ConfigError (and then keeps what it had read before). */
-  load(): LoadResult {
+  /** Throws ConfigError (and then keeps what it had read before). `timing`: the read is marked as a phase. */
+  load(timing?: ReloadTiming): LoadResult {
     const opts = this.#opts;
     if (opts.k0sConfig) return loadDaemonConfig(opts);
     const file = opts.configFile;
-    const text = readConfigFile(nodeConfigFs, file);
-    const out = rereadKeepalived(this.#last, text, { ...keepalivedOptions(opts), file, fs: nodeConfigFs });
+    const bytes = readBytes(file);
+    timing?.mark('read');
+    const out = rereadKeepalived(this.#last, bytes, { ...keepalivedOptions(opts), file, fs: nodeConfigFs });
     this.#last = out.read;
     this.lastRead = { how: out.how, ...(out.why ? { why: out.why } : {}) };
     return out.read.result;
+  }
+}
+
+/** The file's bytes, undecoded: a reload compares them with the last ones and decodes only what changed. */
+function readBytes(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new ConfigError(`cannot read configuration: ${(err as Error).message}`, { file });
   }
 }
 

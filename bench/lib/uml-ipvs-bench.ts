@@ -287,11 +287,14 @@ async function reloadCase(impl: DaemonImpl, n: number): Promise<void> {
     writeConf(conf, { ...t, changed });
     const id = { family: 4 as const, protocol: 'tcp' as const, address: serviceAddress(changed.service), port: SERVICE_PORT };
     const rs = realServerAddress(changed.service, changed.dest);
+    const sentAt = Date.now();
     const t0 = performance.now();
     d.child.kill('SIGHUP');
+    let polls = 0;
     let ms = NaN;
     const deadline = t0 + 300_000;
     while (performance.now() < deadline) {
+      polls++;
       const dests = await client.destinations(id).catch(() => []);
       if (dests.find((x) => x.destination.address === rs)?.destination.weight === changed.weight) {
         ms = performance.now() - t0;
@@ -304,9 +307,9 @@ async function reloadCase(impl: DaemonImpl, n: number): Promise<void> {
     await sleep(2000);
     const after = entries();
     // vipd's own account of the reload (its status): "reload phases: read 1 ms, parse (block) 2 ms, ...".
-    const phases = impl === 'vipd' ? await lastReloadPhases() : undefined;
+    const phases = impl === 'vipd' ? await lastReloadPhases(sentAt) : undefined;
     const stop = await stopDaemon(d);
-    emit('result', { ...base, ms, entriesAfter: after, ...(phases ? { phases } : {}), ...stop });
+    emit('result', { ...base, ms, polls, entriesAfter: after, ...(phases ? { phases } : {}), ...stop });
   } catch (e) {
     failures++;
     await stopDaemon(d).catch(() => undefined);
@@ -317,10 +320,13 @@ async function reloadCase(impl: DaemonImpl, n: number): Promise<void> {
   flush();
 }
 
-async function lastReloadPhases(): Promise<string | undefined> {
+/** The status's account of the last reload, and how long the signal took to reach the daemon's handler (`sentAt`: Date.now() at kill). */
+async function lastReloadPhases(sentAt: number): Promise<string | undefined> {
   try {
-    const status = await queryStatus('/tmp/vipd.sock') as { lastReload?: ReloadTimes };
-    return status.lastReload ? reloadPhasesLine(status.lastReload) : 'reload phases: none in the status';
+    // A daemon busy for seconds (a garbage collection in UML) answers late.
+    const status = await queryStatus('/tmp/vipd.sock', 30_000) as { lastReload?: ReloadTimes };
+    const r = status.lastReload;
+    return r ? `signal -> handler ${Date.parse(r.startedAt) - sentAt} ms, ${reloadPhasesLine(r)}` : 'reload phases: none in the status';
   } catch (err) {
     return `reload phases: status not read (${(err as Error).message})`;
   }

@@ -39,9 +39,11 @@ export class ReloadTiming {
     this.#last = now;
   }
 
-  fields(): { phasesMs: Record<string, number>; totalMs: number; firstSentMs?: number } {
+  fields(): { startedAt: string; phasesMs: Record<string, number>; totalMs: number; firstSentMs?: number } {
     const round = (x: number) => Math.round(x * 10) / 10;
     return {
+      // When the daemon took the signal (the bench compares it with when the signal was sent).
+      startedAt: new Date(performance.timeOrigin + this.#start).toISOString(),
       phasesMs: Object.fromEntries(this.#phases.map(([k, v]) => [k, round(v)])),
       totalMs: round(performance.now() - this.#start),
       ...(this.firstSentMs !== undefined ? { firstSentMs: round(this.firstSentMs) } : {}),

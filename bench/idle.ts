@@ -9,7 +9,7 @@ import { createLan, type Lab } from '../src/lab/netns-lab.js';
 import { which } from '../src/lab/which.js';
 import { sleep } from './lib/bench-lab.js';
 import { masterDownMs, renderKeepalivedConf, type IntervalSpec } from './lib/conf.js';
-import { ProcSampler } from './lib/proc-sampler.js';
+import { ProcSampler, privateKb } from './lib/proc-sampler.js';
 import type { ReportSection } from './lib/report.js';
 import { daemonPids, startRouter, type RouterProc } from './lib/router.js';
 import type { BenchRun } from './lib/run.js';
@@ -37,6 +37,8 @@ export interface IdleSample {
   /** CPU of each second of the window. */
   cpuSamples: number[];
   rssMb: number;
+  /** Private_Clean + Private_Dirty at the end, summed over the processes. */
+  privateMb: number;
   /** Packets its interface sent per second over the window: its adverts. */
   advertsPerS: number;
   pids: number;
@@ -64,7 +66,7 @@ export async function runIdleBench(run: BenchRun, o: IdleBenchOptions): Promise<
 }
 
 async function measureOne(run: BenchRun, impl: 'vipd' | 'keepalived', c: { name: string; advertInt: number; instances: number }, o: IdleBenchOptions, rep: number, label: string): Promise<IdleSample> {
-  const s: IdleSample = { impl, case: c.name, advertInt: c.advertInt, instances: c.instances, rep, cpuPct: NaN, cpuSamples: [], rssMb: NaN, advertsPerS: NaN, pids: 0 };
+  const s: IdleSample = { impl, case: c.name, advertInt: c.advertInt, instances: c.instances, rep, cpuPct: NaN, cpuSamples: [], rssMb: NaN, privateMb: NaN, advertsPerS: NaN, pids: 0 };
   const spec: IntervalSpec = { name: `v3-${c.advertInt}s`, version: 3, advertMs: Math.round(c.advertInt * 1000) };
   let lab: Lab | undefined;
   let proc: RouterProc | undefined;
@@ -101,6 +103,7 @@ async function measureOne(run: BenchRun, impl: 'vipd' | 'keepalived', c: { name:
     s.pids = sampler.seen.size;
     s.cpuPct = st.cpuPct;
     s.rssMb = st.rssKbEnd / 1024;
+    s.privateMb = sampler.pids.reduce((sum, p) => sum + (privateKb(p) ?? 0), 0) / 1024;
     const flaps = proc.events.length - mark;
     if (flaps) s.error = `${flaps} state changes away from MASTER`;
   } catch (e) {
@@ -128,6 +131,7 @@ export function idleSections(o: IdleBenchOptions, samples: IdleSample[]): Report
     for (const impl of o.setups) {
       const ss = ok.filter((s) => s.case === c && s.impl === impl);
       rows.push([c, impl, fmtSpread(spread(ss.map((s) => s.cpuPct)), (x) => x.toFixed(2)), fmtSpread(spread(ss.map((s) => s.rssMb)), (x) => x.toFixed(1)),
+        fmtSpread(spread(ss.map((s) => s.privateMb)), (x) => x.toFixed(1)),
         fmtSpread(spread(ss.map((s) => s.advertsPerS)), (x) => x.toFixed(1)), String(ss[0]?.pids ?? '')]);
       g.series.push({ label: impl, color: colorOf(impl), values: ss.flatMap((s) => s.cpuSamples) });
     }
@@ -139,10 +143,11 @@ export function idleSections(o: IdleBenchOptions, samples: IdleSample[]): Report
     notes: [
       `Each implementation alone on its own namespace LAN, both at the same time; ${o.repeats} run(s), median (min..max) of the runs. ` +
       'CPU: run time of every thread (/proc/PID/task/*/schedstat), % of one core; RSS: VmRSS summed over the processes (keepalived: parent + VRRP child); ' +
+      'private: the part of it no other process shares (smaps_rollup Private_*: RSS less the executable\'s and libraries\' shared pages); ' +
       'adverts/s: packets its interface sent over the window.',
       ...failed.map((s) => `failed: ${s.impl} ${s.case} #${s.rep}: ${s.error}`),
     ],
-    table: table(['case', 'impl', 'CPU %', 'RSS MB', 'adverts/s', 'processes'], rows),
+    table: table(['case', 'impl', 'CPU %', 'RSS MB', 'private MB', 'adverts/s', 'processes'], rows),
     charts: [stripChart({ title: 'CPU of each second of the window', unit: '% of one core', groups: cpuGroups.filter((g) => g.label.startsWith('1 instance')) })],
   }];
 }

@@ -63,3 +63,5 @@ fi
 # `npm run install` runs node-gyp-build with npm's bundled node-gyp on PATH.
 npm run --silent install
 npx --no-install tsc -p tsconfig.json
+# bin/vipd.js runs the daemon from this bundle (after tsc: a bundle older than dist/src is not used).
+node scripts/bundle.mjs dist/vipd.cjs

@@ -66,6 +66,21 @@ export function memoryKb(pid: number): { rssKb: number; hwmKb: number } | undefi
   }
 }
 
+/**
+ * Memory only this process holds (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup), KiB:
+ * RSS also counts the pages of the executable and libraries shared with every other process that
+ * maps them (the node binary is ~30 MB of any Node process's RSS).
+ */
+export function privateKb(pid: number): number | undefined {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0);
+    return kb('Private_Clean') + kb('Private_Dirty');
+  } catch {
+    return undefined;
+  }
+}
+
 export interface ProcStats {
   /** Mean CPU over the sampled period, % of one core. */
   cpuPct: number;

@@ -5,15 +5,16 @@
 const UNIT_SECONDS: Record<string, number> = {
   ns: 1e-9,
   us: 1e-6,
-  'µs': 1e-6,
-  'μs': 1e-6,
+  '\u00b5s': 1e-6, // µs (micro sign)
+  '\u03bcs': 1e-6, // μs (Greek mu)
   ms: 1e-3,
   s: 1,
   m: 60,
   h: 3600,
 };
 
-const TERM = /^(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+// Escaped: one non-ASCII character makes V8 hold the whole bundled daemon as a two-byte string.
+const TERM = /^(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/;
 
 export function parseGoDuration(text: string): number | undefined {
   let s = text;

@@ -37,6 +37,7 @@ t.test('npm pack, then npm install on a controller without a toolchain', async (
   const list = (await runOrThrow(['tar', '-tzf', tarball])).stdout.split('\n').filter(Boolean).map((p) => p.replace(/^package\//, ''));
   t.ok(list.includes('prebuilds/linux-x64/node.napi.glibc.node'), 'the x64 addon is prebuilt');
   t.ok(list.includes('bin/vipd.js') && list.includes('dist/src/cli/main.js'), 'the CLI and the compiled program');
+  t.ok(list.includes('dist/vipd.cjs'), 'the bundled daemon that bin/vipd.js runs');
   t.ok(list.includes('binding.gyp') && list.includes('native/vipd_native.c'), 'the sources for a build where no prebuild fits');
   t.same(list.filter((p) => /^(test|dist\/test|build|node_modules|\.tap|prebuilds\/[^/]+\/[^/]+\/)|fixtures|\.test\./.test(p)), [],
     'no tests, fixtures, build directory or node_modules');

@@ -67,7 +67,9 @@ t.test('unicast mode: adverts only to the peer, failover on link cut', async (t)
   const p1 = startVrrpNode(r1, [vrrpInstance({ priority: 200, unicastPeers: peersOf('r1'), virtualAddresses: vips })]);
   await p1.waitState('master');
   const p2 = startVrrpNode(r2, [vrrpInstance({ priority: 150, unicastPeers: peersOf('r2'), virtualAddresses: vips })]);
-  const p3 = startVrrpNode(r3, [vrrpInstance({ priority: 100, unicastPeers: peersOf('r3'), virtualAddresses: vips })]);
+  // r3's Master_Down_Interval ends 0.39 s after r2's (priority 50 against 150): the time r2's first
+  // unicast advert (an ARP for r3 first) has to reach r3 on a loaded machine (100: 0.2 s, missed once in CI).
+  const p3 = startVrrpNode(r3, [vrrpInstance({ priority: 50, unicastPeers: peersOf('r3'), virtualAddresses: vips })]);
   await p2.waitState('backup');
   await p3.waitState('backup');
   await waitFor(async () => (await p3.instance()).stats.rcvdAdvertisements >= 3, { timeoutMs: 3000, message: 'r3 hears r1' });

@@ -47,7 +47,7 @@ export interface IpvsResult {
   checks?: CheckReport & { expected: number; staleAfterMs: number; neverChecked: number };
   stopMs?: number;
   left?: { services: number; destinations: number };
-  /** vipd's reload: its debug line of where the time went. */
+  /** vipd's reload: where the time went (its status's lastReload). */
   phases?: string;
   error?: string;
 }

@@ -1,5 +1,6 @@
 // Where a reload's time goes: milliseconds since the signal per phase, for the reload's debug line
-// ("reload phases: read+parse 12 ms, plan 3 ms, ..."). Phases are marked in order as they end.
+// ("reload phases: read 1 ms, parse (block) 2 ms, plan 3 ms, ...") and the status's lastReload (`vipd status`:
+// measured at any log level). Phases are marked in order as they end.
 import { performance } from 'node:perf_hooks';
 
 export class ReloadTiming {
@@ -38,9 +39,11 @@ export class ReloadTiming {
     this.#last = now;
   }
 
-  fields(): { phasesMs: Record<string, number>; totalMs: number; firstSentMs?: number } {
+  fields(): { startedAt: string; phasesMs: Record<string, number>; totalMs: number; firstSentMs?: number } {
     const round = (x: number) => Math.round(x * 10) / 10;
     return {
+      // When the daemon took the signal (the bench compares it with when the signal was sent).
+      startedAt: new Date(performance.timeOrigin + this.#start).toISOString(),
       phasesMs: Object.fromEntries(this.#phases.map(([k, v]) => [k, round(v)])),
       totalMs: round(performance.now() - this.#start),
       ...(this.firstSentMs !== undefined ? { firstSentMs: round(this.firstSentMs) } : {}),
@@ -48,8 +51,14 @@ export class ReloadTiming {
   }
 
   line(): string {
-    const f = this.fields();
-    const phases = Object.entries(f.phasesMs).map(([k, v]) => `${k} ${v} ms`).join(', ');
-    return `reload phases: ${phases}; total ${f.totalMs} ms${f.firstSentMs !== undefined ? `, first IPVS change sent at ${f.firstSentMs} ms` : ''}`;
+    return reloadPhasesLine(this.fields());
   }
+}
+
+export type ReloadTimes = ReturnType<ReloadTiming['fields']>;
+
+/** "reload phases: read 1 ms, parse (block) 2 ms, plan 3 ms, ...; total 9 ms, first IPVS change sent at 8 ms". */
+export function reloadPhasesLine(f: ReloadTimes): string {
+  const phases = Object.entries(f.phasesMs).map(([k, v]) => `${k} ${v} ms`).join(', ');
+  return `reload phases: ${phases}; total ${f.totalMs} ms${f.firstSentMs !== undefined ? `, first IPVS change sent at ${f.firstSentMs} ms` : ''}`;
 }

@@ -9,7 +9,7 @@ import { removePidFile, writePidFile } from './pidfile.js';
 import { serveStatus } from './status-server.js';
 import { ConfigLoader, prepareConfigReader } from './load-config.js';
 import { Daemon } from './daemon.js';
-import { ReloadTiming } from './reload-timing.js';
+import { ReloadTiming, type ReloadTimes } from './reload-timing.js';
 import { prepareStateDir, writeStateFile } from './state-files.js';
 import { formatWarning, type LoadResult } from '../config/types.js';
 import { ConfigError } from '../errors.js';
@@ -82,6 +82,9 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
   let stopping = false;
   const loader = new ConfigLoader(opts);
   let queue: Promise<void> = Promise.resolve();
+  /** Where the last applied reload's time went (the status shows it). */
+  let lastReload: ReloadTimes | undefined;
+  const status = (d: Daemon) => ({ ...d.status(), ...(lastReload ? { lastReload } : {}) });
   const serial = (fn: () => Promise<void>) => { queue = queue.then(fn); };
 
   const stop = (signal: string) => {
@@ -112,8 +115,8 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
       timing.mark('queued');
       let next;
       try {
-        next = loader.load();
-        timing.mark(`read+parse (${loader.lastRead?.how ?? 'full'})`);
+        next = loader.load(timing);
+        timing.mark(`parse (${loader.lastRead?.how ?? 'full'})`);
         if (loader.lastRead?.why) log.debug(`reload read the whole file: ${loader.lastRead.why}`);
       } catch (err) {
         log.error({ code: (err as { code?: string }).code, file: (err as { file?: string }).file, line: (err as { line?: number }).line },
@@ -126,7 +129,8 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
         await daemon.reload(next.config, timing);
         timing.mark('rest');
         log.info('reloaded');
-        log.debug(timing.fields(), timing.line());
+        lastReload = timing.fields();
+        log.debug(lastReload, timing.line());
       } catch (err) {
         // A ConfigError comes from planning, before anything was touched.
         if (err instanceof ConfigError) log.error({ code: err.code, file: err.file, line: err.line }, `reload rejected, the running configuration stays: ${err.message}`);
@@ -136,7 +140,7 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
   };
   const dump = () => {
     if (!daemon) return;
-    const state = daemon.status();
+    const state = status(daemon);
     try {
       writeStateFile(opts.dumpFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
       log.info({ state }, `state dumped to ${opts.dumpFile}`);
@@ -192,7 +196,7 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
       return;
     }
     if (stopping) return; // a SIGTERM during start-up is queued behind us
-    await openEndpoints(opts, d, log, cleanups);
+    await openEndpoints(opts, d, () => status(d), log, cleanups);
     try {
       // Checked now when it exists (created only by the first dump): a bad one is better known early.
       if (existsSync(dirname(opts.dumpFile))) prepareStateDir(opts.dumpFile);
@@ -205,9 +209,9 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
 }
 
 /** Observability endpoints are optional: failing to open one is a warning, VRRP keeps running. */
-async function openEndpoints(opts: DaemonOptions, d: Daemon, log: Logger, cleanups: Array<() => void>): Promise<void> {
+async function openEndpoints(opts: DaemonOptions, d: Daemon, getStatus: () => unknown, log: Logger, cleanups: Array<() => void>): Promise<void> {
   try {
-    const status = serveStatus(opts.statusSocket, () => d.status());
+    const status = serveStatus(opts.statusSocket, getStatus);
     status.on('error', (err) => log.warn(`status socket ${opts.statusSocket}: ${err.message}`));
     cleanups.push(() => status.close());
   } catch (err) {

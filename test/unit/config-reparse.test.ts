@@ -87,6 +87,7 @@ t.test('what is not one block reads the whole file', async (t) => {
     ['a line added to a block', conf({}, { 4: '\n        inhibit_on_failure' }), /lines were added/],
     ['a definition in the block', conf().replace('weight 1\n    }\n}\nvirtual_server 10.2.0.3', 'weight $W\n    }\n}\nvirtual_server 10.2.0.3'), /config language/],
     ['a block with a script', conf({}, { 7: '\n        notify_up /bin/true' }).replace('weight 1\n        notify_up', 'weight 1 notify_up').replace(/\n(\s+)notify_up/, ' notify_up'), /lines were added|runs scripts/],
+    ["a block's last newline moved into the next one", conf().replace('    }\n}\nvirtual_server 10.2.0.5', '    }\n\n}virtual_server 10.2.0.5'), /not inside|out of place|lines were added/],
     ['an include in the block', conf().replace('    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n    real_server 10.3.0.4', '    include /k/x.conf\n    lb_kind NAT\n    protocol TCP\n    real_server 10.3.0.4'), /config language or include/],
   ];
   for (const [what, text, why] of cases) {
@@ -146,4 +147,22 @@ t.test('a quote or a brace out of place reads the whole file, which goes on with
   const four = vss.find((v) => v.target.kind === 'address' && v.target.address === '10.2.0.4')!;
   t.strictSame(four.realServers.map((r) => r.address), ['10.3.0.4', '10.3.1.4', '10.3.0.5', '10.3.1.5'], "block 4 holds block 5's real servers");
   t.equal(vss.length, 11, 'the blocks after it are read as before');
+});
+
+t.test('bytes: the file as read or as text; multi-byte characters before and in the changed block', async (t) => {
+  // Comments with 2- and 3-byte characters: byte offsets are not character offsets after them.
+  const utf8 = (w: Record<number, number>, note = 'café') => conf(w).replace('virtual_server 10.2.0.3 80 {', `# « ${note} » ✓\nvirtual_server 10.2.0.3 80 {`)
+    .replace('    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n    real_server 10.3.0.7', `    lb_algo rr # ${note}\n    lb_kind NAT\n    protocol TCP\n    real_server 10.3.0.7`);
+  const first = readKeepalived(Buffer.from(utf8({}), 'utf8'), options());
+  t.same(first.result, full(utf8({})));
+  const after = rereadKeepalived(first, Buffer.from(utf8({ 9: 4 }), 'utf8'), options());
+  t.equal(after.how, 'block', 'a change after them');
+  t.same(after.read.result, full(utf8({ 9: 4 })));
+  // The same number of bytes, other characters, in the block holding them (a same-size edit: only the bytes tell).
+  const inside = rereadKeepalived(after.read, Buffer.from(utf8({ 9: 4, 7: 2 }, 'cafè'), 'utf8'), options());
+  t.equal(inside.how, 'full', 'two blocks changed (3 and 7): the whole file');
+  const one = rereadKeepalived(inside.read, Buffer.from(utf8({ 9: 4, 7: 3 }, 'cafè'), 'utf8'), options());
+  t.equal(one.how, 'block', 'a weight beside them');
+  t.same(one.read.result, full(utf8({ 9: 4, 7: 3 }, 'cafè')));
+  t.equal(rereadKeepalived(one.read, utf8({ 9: 4, 7: 3 }, 'cafè'), options()).how, 'unchanged', 'the same text as a string');
 });

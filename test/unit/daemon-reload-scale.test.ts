@@ -1,11 +1,12 @@
 // SIGHUP through the process shell (src/daemon/run.ts) on a fake host: with 10,000 virtual servers
 // x 3 real servers, each with a TCP_CHECK (the bench's file, bench/lib/lvs-conf.ts), one changed
 // weight re-reads one block and sends exactly one SET_DEST; the checkers keep running; a bad
-// file keeps the running configuration; the reload logs its phases at debug level.
-import { writeFileSync } from 'node:fs';
+// file keeps the running configuration; the reload logs its phases at debug level and the status shows them.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { runDaemon } from '../../src/daemon/run.js';
+import { queryStatus } from '../../src/daemon/status-server.js';
 import * as C from '../../src/ipvs/constants.js';
 import { renderVirtualServers, serviceAddress, realServerAddress, type LvsTable } from '../../bench/lib/lvs-conf.js';
 import { captureLogger, fakeHost, settle } from '../helpers/daemon-fakes.js';
@@ -17,11 +18,15 @@ t.test('one weight among 10,000 services with TCP_CHECKs: one SET_DEST, nothing 
   const file = join(dir, 'keepalived.conf');
   const table: LvsTable = { services: 10_000, dests: 3, check: { delayLoop: 6, connectTimeout: 3 } };
   writeFileSync(file, renderVirtualServers(table));
+  // A Unix socket's path is at most 107 bytes: the test directory's is longer.
+  const sockDir = mkdtempSync('/tmp/vipd-reload-');
+  t.teardown(() => rmSync(sockDir, { recursive: true, force: true }));
+  const sock = join(sockDir, 'vipd.sock');
   const host = fakeHost();
   const { log, lines } = captureLogger();
   const exit = runDaemon({
     configFile: file, logDetail: true, dumpConf: false, vrrpOnly: false, checkOnly: true, pidFile: join(dir, 'vipd.pid'),
-    statusSocket: join(dir, 'vipd.sock'), dumpFile: join(dir, 'vipd.json'), nice: 0, jsonLogs: true,
+    statusSocket: sock, dumpFile: join(dir, 'vipd.json'), nice: 0, jsonLogs: true,
   }, { deps: host.deps, log });
   const msgs = () => lines.map((l) => String(l.msg));
   while (!msgs().includes('started')) await settle(1);
@@ -45,8 +50,10 @@ t.test('one weight among 10,000 services with TCP_CHECKs: one SET_DEST, nothing 
   t.equal(host.ipvs.table.get(`tcp:${serviceAddress(5000)}:80`)!.dests.get(`${realServerAddress(5000, 0)}:80`)!.weight, 2);
   const phases = got.find((l) => String(l.msg).startsWith('reload phases'))!;
   t.equal(phases.level, 20, 'debug level');
-  t.match(phases.phasesMs, { 'read+parse (block)': Number, plan: Number, checkers: Number, 'reconciler diff': Number, 'netlink send': Number });
+  t.match(phases.phasesMs, { read: Number, 'parse (block)': Number, plan: Number, checkers: Number, 'reconciler diff': Number, 'netlink send': Number });
   t.type(phases.firstSentMs, 'number');
+  const status = await queryStatus(sock) as { lastReload?: unknown };
+  t.same(status.lastReload, { startedAt: phases.startedAt, phasesMs: phases.phasesMs, totalMs: phases.totalMs, firstSentMs: phases.firstSentMs }, 'the status shows the last reload\'s phases');
   t.comment(String(phases.msg));
   t.equal(armed, 0, 'the 30,000 checkers keep their timers (none restarted)');
 

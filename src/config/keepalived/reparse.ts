@@ -3,6 +3,8 @@
 // and finished again; every other block keeps its objects, so the daemon's mapping and checkers
 // see them unchanged (config-mapping.ts reuses a mapping by identity). A 10,000-service file then
 // reloads in milliseconds instead of seconds, and the event loop is not blocked meanwhile.
+// The file is compared as bytes with the last read's (memcmp), and only the changed block is
+// decoded: decoding 4-8 MB of text is most of a reload's time in UML (fresh memory is slow there).
 //
 // The result must be exactly what a full read of the new text gives, else the full read runs:
 // - the host looks the same: every question the last read asked of it (include files and globs,
@@ -33,41 +35,53 @@ import { nodeConfigFs } from '../fs.js';
 interface HostCall { fn: string; args: unknown[]; answer: Answer }
 type Answer = { value: unknown } | { error: string };
 
-/** The last read: its text, its result and what is needed to redo one block of it. */
+/** The last read: its bytes, its result and what is needed to redo one block of it. */
 export interface KeepalivedRead {
-  text: string;
+  /** The main file's content as read (UTF-8). */
+  bytes: Buffer;
   result: LoadResult;
   options: Pick<KeepalivedParseOptions, 'file' | 'configId'>;
-  /** Offset of each line's first character. */
-  lineStarts: number[];
+  /** The main file's top-level statements in file order: where each one's first line starts in `bytes`, and its index in track.statements. */
+  blocks: { at: number[]; statement: number[] };
   track: ParseTrack;
   calls: Map<string, HostCall>;
 }
 
 export interface RereadOutcome {
   read: KeepalivedRead;
-  /** 'unchanged': same text, same host; 'block': one virtual_server re-read; 'full': the whole file. */
+  /** 'unchanged': same bytes, same host; 'block': one virtual_server re-read; 'full': the whole file. */
   how: 'unchanged' | 'block' | 'full';
   /** Why the whole file was read again (how: 'full' after a previous read). */
   why?: string;
 }
 
-/** Reads `text` (the content of options.file) in full, remembering what a later reread needs. */
-export function readKeepalived(text: string, options: KeepalivedParseOptions): KeepalivedRead {
+/** The file's content: bytes as read, or text (encoded as UTF-8). */
+export type FileContent = Buffer | string;
+
+const bytesOf = (content: FileContent): Buffer => (typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+
+/** Reads `content` (of options.file) in full, remembering what a later reread needs. */
+export function readKeepalived(content: FileContent, options: KeepalivedParseOptions): KeepalivedRead {
+  const bytes = bytesOf(content);
+  const text = typeof content === 'string' ? content : bytes.toString('utf8');
   const calls = new Map<string, HostCall>();
   const track: ParseTrack = { statements: [], finishWarnings: [], randomUsed: false };
   const result = parseTracked(text, recordingOptions(options, calls), track);
-  return { text, result, options: { file: options.file, ...(options.configId !== undefined ? { configId: options.configId } : {}) }, lineStarts: lineStarts(text), track, calls };
+  return {
+    bytes, result, options: { file: options.file, ...(options.configId !== undefined ? { configId: options.configId } : {}) },
+    blocks: blockOffsets(bytes, track.statements, options.file), track, calls,
+  };
 }
 
-/** The read of `text`, from `previous` when only one virtual_server block changed. Throws ConfigError as a full read does. */
-export function rereadKeepalived(previous: KeepalivedRead | undefined, text: string, options: KeepalivedParseOptions): RereadOutcome {
-  if (!previous) return { read: readKeepalived(text, options), how: 'full' };
+/** The read of `content`, from `previous` when only one virtual_server block changed. Throws ConfigError as a full read does. */
+export function rereadKeepalived(previous: KeepalivedRead | undefined, content: FileContent, options: KeepalivedParseOptions): RereadOutcome {
+  if (!previous) return { read: readKeepalived(content, options), how: 'full' };
   const why = reuseRefused(previous, options);
-  if (why) return { read: readKeepalived(text, options), how: 'full', why };
-  if (text === previous.text) return { read: previous, how: 'unchanged' };
-  const one = rereadOneBlock(previous, text, options);
-  if (typeof one === 'string') return { read: readKeepalived(text, options), how: 'full', why: one };
+  if (why) return { read: readKeepalived(content, options), how: 'full', why };
+  const bytes = bytesOf(content);
+  if (bytes.equals(previous.bytes)) return { read: previous, how: 'unchanged' };
+  const one = rereadOneBlock(previous, bytes, options);
+  if (typeof one === 'string') return { read: readKeepalived(bytes, options), how: 'full', why: one };
   return { read: one, how: 'block' };
 }
 
@@ -86,47 +100,59 @@ const LANGUAGE = /[@$~]/;
 const INCLUDE_LINE = /^\s*include[rmwba]?(?:\s|$)/;
 const SCRIPTS = /MISC_CHECK|misc_path|notify_up|notify_down|quorum_up|quorum_down/;
 
-function rereadOneBlock(previous: KeepalivedRead, text: string, options: KeepalivedParseOptions): KeepalivedRead | string {
-  const old = previous.text;
-  const prefix = commonPrefix(old, text);
-  const suffix = commonSuffix(old, text, prefix);
-  const oldEnd = old.length - suffix, newEnd = text.length - suffix;
-  const removed = old.slice(prefix, oldEnd), added = text.slice(prefix, newEnd);
-  if (countNewlines(removed) !== countNewlines(added)) return 'lines were added or removed';
-  const starts = previous.lineStarts;
-  const first = lineOf(starts, prefix); // 0-based, the same in both texts
-  const last = lineOf(starts, Math.max(prefix, oldEnd - 1));
-  // The top-level statement holding the change: a virtual_server in the main file, the next one too.
-  const file = options.file;
-  const stmts = previous.track.statements;
-  let k = -1;
-  for (let lo = 0, hi = stmts.length - 1; lo <= hi;) {
+/** The changed block, where it is and what it reads as; or why the whole file must be read. */
+interface ChangedBlock {
+  /** Index in blocks. */
+  b: number;
+  /** track.statements index. */
+  k: number;
+  lines: string[];
+  /** Bytes the block grew by. */
+  delta: number;
+}
+
+function changedBlock(previous: KeepalivedRead, bytes: Buffer): ChangedBlock | string {
+  const old = previous.bytes;
+  const prefix = commonPrefix(old, bytes);
+  const suffix = commonSuffix(old, bytes, prefix);
+  const oldEnd = old.length - suffix, newEnd = bytes.length - suffix;
+  if (countNewlines(old, prefix, oldEnd) !== countNewlines(bytes, prefix, newEnd)) return 'lines were added or removed';
+  // The top-level statement of the main file whose lines hold the change.
+  const { at, statement } = previous.blocks;
+  let b = -1;
+  for (let lo = 0, hi = at.length - 1; lo <= hi;) {
     const mid = (lo + hi) >> 1;
-    const s = stmts[mid]!;
-    if (s.file !== file) return 'the file includes others'; // statement lines of one file only are ordered
-    if (s.line - 1 <= first) {
-      k = mid;
+    if (at[mid]! <= prefix) {
+      b = mid;
       lo = mid + 1;
     } else hi = mid - 1;
   }
-  const st = stmts[k];
-  if (!st || st.keyword !== 'virtual_server' || st.virtualServer === undefined) return 'the change is not inside a virtual_server block';
-  const next = stmts[k + 1];
-  if (next && next.file !== file) return 'the block is followed by an included file';
-  const from = st.line - 1;
-  const to = next ? next.line - 2 : starts.length - 1; // last line of the block (0-based), comments after it included
-  if (last > to || to < from) return 'the change is not inside a virtual_server block';
-  const newStarts = shifted(starts, last, text.length - old.length);
-  const oldBlock = old.slice(starts[from], lineEnd(starts, to, old));
-  const newBlock = text.slice(newStarts[from], lineEnd(newStarts, to, text));
-  const lines = newBlock.split('\n');
+  const k = statement[b];
+  const st = k === undefined ? undefined : previous.track.statements[k];
+  if (k === undefined || !st || st.keyword !== 'virtual_server' || st.virtualServer === undefined) return 'the change is not inside a virtual_server block';
+  // Statements of an included file sit between this block and the next one of the main file.
+  const next = previous.track.statements[k + 1];
+  if (next && next.file !== st.file) return 'the block is followed by an included file';
+  // The block: from its first line to the line before the next statement (comments after it included), its newline excluded.
+  // The newline before the next statement stays unchanged, else the next one may not start a line.
+  const end = b + 1 < at.length ? at[b + 1]! - 1 : old.length;
+  if (oldEnd > end) return 'the change is not inside a virtual_server block';
+  const delta = bytes.length - old.length;
+  const oldBlock = old.toString('utf8', at[b], end);
+  const lines = bytes.toString('utf8', at[b], end + delta).split('\n');
   for (const t of [...lines, ...oldBlock.split('\n')]) {
     if (LANGUAGE.test(t) || INCLUDE_LINE.test(t)) return 'the block uses the config language or include';
     // The file's first script reports the default script user: scripts are decided for the whole file.
     if (SCRIPTS.test(t)) return 'the block runs scripts';
   }
+  return { b, k, lines, delta };
+}
+
+function rereadOneBlock(previous: KeepalivedRead, bytes: Buffer, options: KeepalivedParseOptions): KeepalivedRead | string {
+  const changed = changedBlock(previous, bytes);
+  if (typeof changed === 'string') return changed;
   try {
-    return rereadBlock(previous, text, options, { k, lines, newStarts });
+    return rereadBlock(previous, bytes, options, changed);
   } catch (err) {
     // The full read reports it, in the file's order.
     if (err instanceof ConfigError) return `the block does not read alone (${err.message})`;
@@ -134,8 +160,8 @@ function rereadOneBlock(previous: KeepalivedRead, text: string, options: Keepali
   }
 }
 
-function rereadBlock(previous: KeepalivedRead, text: string, options: KeepalivedParseOptions, at: { k: number; lines: string[]; newStarts: number[] }): KeepalivedRead | string {
-  const { k, lines, newStarts } = at;
+function rereadBlock(previous: KeepalivedRead, bytes: Buffer, options: KeepalivedParseOptions, at: ChangedBlock): KeepalivedRead | string {
+  const { b, k, lines, delta } = at;
   const file = options.file;
   const stmts = previous.track.statements;
   const st = stmts[k]!;
@@ -175,21 +201,27 @@ function rereadBlock(previous: KeepalivedRead, text: string, options: Keepalived
   const [p0, p1] = st.warnings;
   const [f0, f1] = previous.track.finishWarnings[i]!;
   const dp = parseWarnings.length - (p1 - p0), df = finishWarnings.length - (f1 - f0);
+  const sameWarnings = dp === 0 && df === 0 && parseWarnings.length === 0 && finishWarnings.length === 0;
+  const virtualServers = config.virtualServers.slice();
+  virtualServers[i] = spec;
+  const blockAt = delta === 0 ? previous.blocks.at : previous.blocks.at.map((a, j) => (j > b ? a + delta : a));
+  // The common case (no warning before or after): nothing per statement to move.
+  if (sameWarnings) {
+    return { ...previous, bytes, result: { config: { ...config, virtualServers }, warnings }, blocks: { at: blockAt, statement: previous.blocks.statement }, calls };
+  }
   const nextWarnings = [...warnings.slice(0, p0), ...parseWarnings, ...warnings.slice(p1, f0), ...finishWarnings, ...warnings.slice(f1)];
-  const move = ([a, b]: [number, number], at: number, d: number, dFinish: number): [number, number] => [a >= at ? a + d + dFinish : a, b >= at ? b + d + dFinish : b];
-  const statements = stmts.map((s, j) => (j < k ? s : j === k ? { ...s, warnings: [p0, p0 + parseWarnings.length] as [number, number] } : { ...s, warnings: move(s.warnings, p1, dp, 0) }));
+  const move = ([a, b]: [number, number], at: number, d: number): [number, number] => [a >= at ? a + d : a, b >= at ? b + d : b];
+  const statements = stmts.map((s, j) => (j < k ? s : j === k ? { ...s, warnings: [p0, p0 + parseWarnings.length] as [number, number] } : { ...s, warnings: move(s.warnings, p1, dp) }));
   const finishRanges = previous.track.finishWarnings.map((r, j): [number, number] => {
     if (j < i) return [r[0] + dp, r[1] + dp];
     if (j === i) return [f0 + dp, f0 + dp + finishWarnings.length];
     return [r[0] + dp + df, r[1] + dp + df];
   });
-  const virtualServers = config.virtualServers.slice();
-  virtualServers[i] = spec;
   return {
-    text,
+    bytes,
     result: { config: { ...config, virtualServers }, warnings: nextWarnings },
     options: previous.options,
-    lineStarts: newStarts,
+    blocks: { at: blockAt, statement: previous.blocks.statement },
     track: { statements, finishWarnings: finishRanges, randomUsed: false },
     calls,
   };
@@ -274,60 +306,55 @@ function ask(o: KeepalivedParseOptions, fn: string, args: unknown[]): Answer {
   }
 }
 
-// --- text ---
+// --- bytes ---
 
 const CHUNK = 1 << 16;
 
-/** Length of the common prefix: whole chunks compared natively, then characters. */
-function commonPrefix(a: string, b: string): number {
+/** Length of the common prefix: whole chunks compared natively (memcmp), then bytes. */
+function commonPrefix(a: Buffer, b: Buffer): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
-  while (i + CHUNK <= n && a.slice(i, i + CHUNK) === b.slice(i, i + CHUNK)) i += CHUNK;
-  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  while (i + CHUNK <= n && a.compare(b, i, i + CHUNK, i, i + CHUNK) === 0) i += CHUNK;
+  while (i < n && a[i] === b[i]) i++;
   return i;
 }
 
-/** Length of the common suffix, not reaching into the first `prefix` characters of either. */
-function commonSuffix(a: string, b: string, prefix: number): number {
+/** Length of the common suffix, not reaching into the first `prefix` bytes of either. */
+function commonSuffix(a: Buffer, b: Buffer, prefix: number): number {
   const n = Math.min(a.length, b.length) - prefix;
   let i = 0;
-  while (i + CHUNK <= n && a.slice(a.length - i - CHUNK, a.length - i) === b.slice(b.length - i - CHUNK, b.length - i)) i += CHUNK;
-  while (i < n && a.charCodeAt(a.length - 1 - i) === b.charCodeAt(b.length - 1 - i)) i++;
+  while (i + CHUNK <= n && a.compare(b, b.length - i - CHUNK, b.length - i, a.length - i - CHUNK, a.length - i) === 0) i += CHUNK;
+  while (i < n && a[a.length - 1 - i] === b[b.length - 1 - i]) i++;
   return i;
 }
 
-function countNewlines(s: string): number {
+const NL = 0x0a;
+
+function countNewlines(b: Buffer, from: number, to: number): number {
   let n = 0;
-  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
+  for (let i = b.indexOf(NL, from); i >= 0 && i < to; i = b.indexOf(NL, i + 1)) n++;
   return n;
 }
 
-function lineStarts(text: string): number[] {
-  const out = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out.push(i + 1);
-  return out;
-}
-
-/** The 0-based line holding character `offset`. */
-function lineOf(starts: readonly number[], offset: number): number {
-  let lo = 0, hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
+/**
+ * Where the main file's top-level statements start (the byte offset of each one's first line).
+ * A newline byte is never part of a multi-byte UTF-8 character, so lines are the same in bytes and text.
+ */
+function blockOffsets(bytes: Buffer, statements: ParseTrack['statements'], file: string): KeepalivedRead['blocks'] {
+  const at: number[] = [], statement: number[] = [];
+  let line = 1, offset = 0;
+  for (let k = 0; k < statements.length; k++) {
+    const s = statements[k]!;
+    if (s.file !== file) continue;
+    if (s.line < line) return { at: [], statement: [] }; // not in file order: no block is re-read alone
+    while (line < s.line) {
+      const nl = bytes.indexOf(NL, offset);
+      if (nl < 0) return { at: [], statement: [] };
+      offset = nl + 1;
+      line++;
+    }
+    at.push(offset);
+    statement.push(k);
   }
-  return lo;
-}
-
-/** Line starts after the lines up to `last` changed length by `delta` characters in total. */
-function shifted(starts: readonly number[], last: number, delta: number): number[] {
-  if (delta === 0) return starts as number[];
-  const out = starts.slice();
-  for (let i = last + 1; i < out.length; i++) out[i]! += delta;
-  return out;
-}
-
-/** Offset just past line `line` (its newline excluded). */
-function lineEnd(starts: readonly number[], line: number, text: string): number {
-  return line + 1 < starts.length ? starts[line + 1]! - 1 : text.length;
+  return { at, statement };
 }

@@ -2,13 +2,12 @@
 // only CommonJS as an SEA's main script, and its require() sees built-in modules only), and
 // dist/vipd.cjs, which bin/vipd.js runs instead of some 250 ES modules (~12 MB less RSS: no ESM
 // loader, no module records).
-// Usage: node scripts/bundle.mjs OUT.cjs   (from the TypeScript sources: esbuild strips the
-// types; tsc type-checks in the normal build)
+// Usage: node scripts/bundle.mjs [OUT.cjs]   (default dist/vipd.cjs; from the TypeScript sources:
+// esbuild strips the types, tsc type-checks in the normal build)
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 
-const out = process.argv[2];
-if (!out) throw new Error('usage: node scripts/bundle.mjs OUT.cjs');
+const out = process.argv[2] ?? new URL('../dist/vipd.cjs', import.meta.url).pathname;
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 /** Modules that read files next to themselves, which a single file does not have. */

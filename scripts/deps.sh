@@ -64,4 +64,4 @@ fi
 npm run --silent install
 npx --no-install tsc -p tsconfig.json
 # bin/vipd.js runs the daemon from this bundle (after tsc: a bundle older than dist/src is not used).
-node scripts/bundle.mjs dist/vipd.cjs
+node scripts/bundle.mjs

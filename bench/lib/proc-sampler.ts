@@ -55,12 +55,16 @@ export function cpuSeconds(pid: number): number | undefined {
 
 const HAVE_SCHEDSTAT = existsSync('/proc/self/schedstat');
 
+/** The KiB of a "Key:   123 kB" line of a /proc file; NaN when it has none. */
+function kbField(text: string, key: string): number {
+  return Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+}
+
 /** VmRSS and VmHWM (peak RSS) in KiB; undefined when the process is gone. */
 export function memoryKb(pid: number): { rssKb: number; hwmKb: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
-    return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
+    return { rssKb: kbField(status, 'VmRSS'), hwmKb: kbField(status, 'VmHWM') };
   } catch {
     return undefined;
   }
@@ -74,8 +78,7 @@ export function memoryKb(pid: number): { rssKb: number; hwmKb: number } | undefi
 export function privateKb(pid: number): number | undefined {
   try {
     const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0);
-    return kb('Private_Clean') + kb('Private_Dirty');
+    return (kbField(rollup, 'Private_Clean') || 0) + (kbField(rollup, 'Private_Dirty') || 0);
   } catch {
     return undefined;
   }

@@ -9,8 +9,13 @@ export function readConfigFile(fs: ConfigFs, file: string): string {
   try {
     return fs.readFile(file);
   } catch (err) {
-    throw new ConfigError(`cannot read configuration: ${(err as Error).message}`, { file });
+    throw unreadableConfig(file, err);
   }
+}
+
+/** The ConfigError of a configuration file that could not be read (ENOENT, EACCES...). */
+export function unreadableConfig(file: string, err: unknown): ConfigError {
+  return new ConfigError(`cannot read configuration: ${(err as Error).message}`, { file });
 }
 
 export type FileKind = 'file' | 'directory' | 'other';

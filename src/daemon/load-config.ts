@@ -3,8 +3,7 @@
 import { loadKeepalivedConfig } from '../config/keepalived/index.js';
 import { rereadKeepalived, type KeepalivedRead, type RereadOutcome } from '../config/keepalived/reparse.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { nodeConfigFs } from '../config/fs.js';
-import { ConfigError } from '../errors.js';
+import { nodeConfigFs, unreadableConfig } from '../config/fs.js';
 import { interfaceMtu, interfaceOfAddress } from '../config/host-interfaces.js';
 import type { LoadResult } from '../config/types.js';
 import { defaultRouteInterface, interfaceForMac } from './host-facts.js';
@@ -90,7 +89,7 @@ export class FileBytes {
       }
       return buf.subarray(0, n);
     } catch (err) {
-      throw new ConfigError(`cannot read configuration: ${(err as Error).message}`, { file });
+      throw unreadableConfig(file, err);
     } finally {
       if (fd !== undefined) closeSync(fd);
     }

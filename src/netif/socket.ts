@@ -252,10 +252,7 @@ export class Socket extends EventEmitter<SocketEvents> {
     if (this.#next < this.#queue.length) return this.#take();
     const startedAt = this.#times ? performance.now() : 0;
     const m = this.#call('recvmsg', () => this.#native.recvmsg(this.fd, this.#maxLen, this.#controlLen));
-    if (this.#times) {
-      if (m) this.#times.read(startedAt, performance.now(), m[5], false);
-      else this.#times.empty(startedAt);
-    }
+    this.#noteRead(startedAt, m ?? undefined, false);
     return m ? toDatagram(m, this.#times) : null;
   }
 
@@ -271,14 +268,18 @@ export class Socket extends EventEmitter<SocketEvents> {
 
   /** One recvmmsg of up to `want` datagrams (null: none queued), its receive times noted. */
   #readBatch(want: number): NativeMessage[] | null {
-    const times = this.#times;
-    const startedAt = times ? performance.now() : 0;
+    const startedAt = this.#times ? performance.now() : 0;
     const batch = this.#native.recvmmsg(this.fd, this.#maxLen, this.#controlLen, want);
-    if (times) {
-      if (batch) times.read(startedAt, performance.now(), batch[0]![5], batch.length < Math.min(want, this.#batch));
-      else times.empty(startedAt);
-    }
+    this.#noteRead(startedAt, batch?.[0], batch !== null && batch.length < Math.min(want, this.#batch));
     return batch;
+  }
+
+  /** A read begun at `startedAt` returned `first` (and more), or nothing; `dry`: it also found the queue empty. */
+  #noteRead(startedAt: number, first: NativeMessage | undefined, dry: boolean): void {
+    const times = this.#times;
+    if (!times) return;
+    if (first) times.read(startedAt, performance.now(), first[5], dry);
+    else times.empty(startedAt);
   }
 
   #take(): Datagram {

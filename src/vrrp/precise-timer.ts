@@ -34,6 +34,14 @@ export function setPreciseTimeout(
     timeout = undefined;
     immediate = undefined;
     if (cancelled) return;
+    // Node's timer can fire early: it counts from the loop's cached millisecond clock, which lags
+    // by however long JS ran in that turn before arming it. Wait on the loop again rather than
+    // block it for longer than the margin.
+    const early = deadline - SLEEP_MARGIN_MS - now();
+    if (early > 0) {
+      timeout = setTimeout(approach, early);
+      return;
+    }
     const left = deadline - SPIN_MS - now();
     if (left > 0) sleep(left);
     while (now() < deadline); // the last stretch: a loop turn (setImmediate) costs more than it

@@ -372,6 +372,9 @@ export function finishVirtualServer(d: VsDraft, config: Pick<ConfigDraft, 'globa
   // and every later property read of them megamorphic). Object rest and Object.assign share them.
   const realServers: RealServerSpec[] = d.rs.map((r) => {
     // The notify scripts as planned (a script that must not run is gone).
+    if (!('notifyUp' in r.rs) && !('notifyDown' in r.rs)) {
+      return Object.assign(r.rs, finishCheckers(r, cx)); // the draft is finished once
+    }
     const { notifyUp: _up, notifyDown: _down, ...rs } = r.rs;
     return Object.assign(rs, finishCheckers(r, cx));
   });

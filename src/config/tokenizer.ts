@@ -112,6 +112,9 @@ export interface LineCursor {
 
 const eol = (file: string, line: number): Token => ({ kind: 'eol', text: '', raw: '', quoted: false, joined: false, file, line });
 
+/** The end of every line for a reader that never asks where one is (the block parser does not). */
+const EOL: Token = Object.freeze(eol('', 0));
+
 /**
  * Tokens of lines, one at a time (`next()`, undefined at the end): each logical line ends with an
  * `eol` token; a lone `\` at the end continues it. A line is lexed when its first token is needed.
@@ -121,7 +124,8 @@ export class TokenStream {
   private at = 0;
   private eol: Token | undefined;
 
-  constructor(private readonly lines: LineCursor, private readonly warn?: LexWarn) {}
+  /** `eolPositions` false: every eol token is one shared object, without its file and line (the block parser's case). */
+  constructor(private readonly lines: LineCursor, private readonly warn?: LexWarn, private readonly eolPositions = true) {}
 
   next(): Token | undefined {
     for (;;) {
@@ -140,7 +144,7 @@ export class TokenStream {
       const last = toks[toks.length - 1];
       const continued = last !== undefined && last.kind === 'word' && last.text === '\\' && !last.quoted;
       if (continued) toks.pop();
-      else this.eol = eol(l.file, l.line);
+      else this.eol = this.eolPositions ? eol(l.file, l.line) : EOL;
     }
   }
 }

@@ -91,7 +91,7 @@ export function parseTracked(text: string, options: KeepalivedParseOptions, trac
     if (track) track.structural = true;
   };
   // One top-level block at a time: its statement tree is dropped once it is read.
-  for (const st of topLevelStatements(new TokenStream(lines, warn), { grammar: KEEPALIVED_GRAMMAR, warn })) {
+  for (const st of topLevelStatements(new TokenStream(lines, warn, false), { grammar: KEEPALIVED_GRAMMAR, warn })) {
     const from = warnings.length, servers = draft.servers.length;
     kit.one(st, TOP_LEVEL, draft, 'the top level');
     track?.statements.push({

@@ -297,7 +297,7 @@ export function mapVirtualServer(vs: VirtualServerSpec, cfg: VipdConfig, before?
     mappedBySpec.set(vs, reused);
     return reused;
   }
-  const out = virtualServerConfigs({ ...cfg, virtualServers: [vs] });
+  const out = virtualServerConfigsOf(vs, cfg);
   mappedBySpec.set(vs, out);
   return out;
 }
@@ -309,19 +309,39 @@ export function mapVirtualServer(vs: VirtualServerSpec, cfg: VipdConfig, before?
  */
 export function virtualServerConfigs(cfg: VipdConfig): MappedVirtualServer[] {
   const out: MappedVirtualServer[] = [];
-  for (const vs of cfg.virtualServers) {
-    const byPort = new Map<string, { services: Service[]; shared: SharedServers }>();
+  for (const vs of cfg.virtualServers) mapInto(vs, cfg, out);
+  return out;
+}
+
+/** virtualServerConfigs of `cfg` with `vs` as its only virtual server (no copy of cfg made). */
+export function virtualServerConfigsOf(vs: VirtualServerSpec, cfg: Pick<VipdConfig, 'virtualServerGroups' | 'global'>): MappedVirtualServer[] {
+  const out: MappedVirtualServer[] = [];
+  mapInto(vs, cfg, out);
+  return out;
+}
+
+function mapInto(vs: VirtualServerSpec, cfg: Pick<VipdConfig, 'virtualServerGroups' | 'global'>, out: MappedVirtualServer[]): void {
+  {
+    // In the order their ports first come; a group's services by port (one service otherwise: no table).
+    const entries: Array<{ services: Service[]; shared: SharedServers }> = [];
+    let byPort: Map<string, { services: Service[]; shared: SharedServers }> | undefined;
     for (const service of servicesOf(vs, cfg.virtualServerGroups)) {
       const fwmark = service.fwmark !== undefined;
+      if (vs.target.kind !== 'group') {
+        entries.push({ services: [service], shared: realServersFor(vs, service.port ?? 0, fwmark, cfg.global) });
+        continue;
+      }
       const key = fwmark ? 'fwmark' : String(service.port);
+      byPort ??= new Map();
       let entry = byPort.get(key);
       if (!entry) {
         entry = { services: [], shared: realServersFor(vs, service.port ?? 0, fwmark, cfg.global) };
         byPort.set(key, entry);
+        entries.push(entry);
       }
       entry.services.push(service);
     }
-    for (const { services, shared } of byPort.values()) {
+    for (const { services, shared } of entries) {
       // Assignments in the literal's key order, not conditional spreads: this runs per virtual server.
       const service = services[0]!;
       const config = { service } as VirtualServerConfig;
@@ -347,7 +367,6 @@ export function virtualServerConfigs(cfg: VipdConfig): MappedVirtualServer[] {
       out.push(m);
     }
   }
-  return out;
 }
 
 /**
@@ -362,19 +381,17 @@ function realServersFor(vs: VirtualServerSpec, servicePort: number, fwmark: bool
   const realServers: RealServerConfig[] = vs.realServers.map((rs) => {
     const checks = rs.checkers.map((c) => checkConfig(c, vs, global));
     const tunnel = rs.method === 'TUN' ? tunnelOptions(rs.tunnel) : undefined;
-    const destination = makeDestination({
-      family: ipFamily(rs.address), address: rs.address, port: portFor(rs.port, rs.method),
-      forward: FORWARD[rs.method], weight: rs.weight,
-      ...(rs.upperThreshold !== undefined ? { upperThreshold: rs.upperThreshold } : {}),
-      ...(rs.lowerThreshold !== undefined ? { lowerThreshold: rs.lowerThreshold } : {}),
-      ...(tunnel ? { tunnel } : {}),
-    });
+    const d: Parameters<typeof makeDestination>[0] = { family: ipFamily(rs.address), address: rs.address, port: portFor(rs.port, rs.method), forward: FORWARD[rs.method], weight: rs.weight };
+    if (rs.upperThreshold !== undefined) d.upperThreshold = rs.upperThreshold;
+    if (rs.lowerThreshold !== undefined) d.lowerThreshold = rs.lowerThreshold;
+    if (tunnel) d.tunnel = tunnel;
+    const destination = makeDestination(d);
     if (rs.notifyUp || rs.notifyDown) notify[destinationKey(destination)] = { ...(rs.notifyUp ? { up: rs.notifyUp } : {}), ...(rs.notifyDown ? { down: rs.notifyDown } : {}) };
-    return {
-      destination,
-      ...(checks.length ? { checks } : {}),
-      inhibitOnFailure: rs.inhibitOnFailure || vs.inhibitOnFailure,
-    };
+    // Assignments in the literal's key order, not conditional spreads: per real server.
+    const r = { destination } as RealServerConfig;
+    if (checks.length) r.checks = checks;
+    r.inhibitOnFailure = rs.inhibitOnFailure || vs.inhibitOnFailure;
+    return r;
   });
   const s = vs.sorryServer;
   let sorryServer: Destination | undefined;

@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ConfigError } from '../errors.js';
 import type { K0sUserSpaceProxy, LvsSyncDaemonSpec, LvsTimeouts, ScriptCommand, SourceRef, VipdConfig, VirtualServerSpec } from '../config/types.js';
 import type { ResolvedInstanceConfig as InstanceConfig } from '../vrrp/instance-config.js';
-import { instanceConfig, mapVirtualServer, trackSpecs, virtualServerConfigs, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
+import { instanceConfig, mapVirtualServer, trackSpecs, virtualServerConfigsOf, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
 import { hostChanges, hostSetup, type HostChanges } from './k0s-host.js';
 import { authHmacChanges } from '../vrrp/instance-auth.js';
 import { instancesConflict } from '../vrrp/demux.js';
@@ -344,7 +344,7 @@ export function virtualServerPlan(config: VipdConfig, old?: VipdConfig, checkOnl
   };
   if (checkOnly && !old) {
     for (const vs of b) {
-      const ms = mapped('virtual_server', vs.where, () => virtualServerConfigs({ ...config, virtualServers: [vs] }));
+      const ms = mapped('virtual_server', vs.where, () => virtualServerConfigsOf(vs, config));
       if (vipOwner.size) for (const m of ms) own(m);
     }
   } else if (vipOwner.size) for (const m of servers()) own(m);

@@ -67,7 +67,7 @@ export interface Instead<T> {
 export function asKeepalived<T>(h: Handler<T>, instead: string | Instead<T>): Handler<T> {
   const i = typeof instead === 'string' ? { says: instead } : instead;
   return (st, target, kit) => {
-    if (!kit.tolerate(st, () => h(st, target, kit), i.says)) i.apply?.(target, st);
+    if (!kit.tolerateHandler(st, h, target, i.says)) i.apply?.(target, st);
   };
 }
 
@@ -107,11 +107,25 @@ export class Kit {
       read();
       return true;
     } catch (err) {
-      if (!(err instanceof ConfigError) || err instanceof MissingValueError || err.file !== st.file || err.line !== st.line) throw err;
-      this.blockRead.add(st);
-      this.instead(st, err.message.slice(`${st.file}:${st.line}: `.length), says);
-      return false;
+      return this.tolerated(st, err, says);
     }
+  }
+
+  /** tolerate() of `h(st, target, this)` (no closure per statement: every asKeepalived keyword runs through it). */
+  tolerateHandler<T>(st: Statement, h: Handler<T>, target: T, says: string): boolean {
+    try {
+      h(st, target, this);
+      return true;
+    } catch (err) {
+      return this.tolerated(st, err, says);
+    }
+  }
+
+  private tolerated(st: Statement, err: unknown, says: string): false {
+    if (!(err instanceof ConfigError) || err instanceof MissingValueError || err.file !== st.file || err.line !== st.line) throw err;
+    this.blockRead.add(st);
+    this.instead(st, err.message.slice(`${st.file}:${st.line}: `.length), says);
+    return false;
   }
 
   /**

@@ -4,9 +4,10 @@
 // distinct code for a config that cannot run at all (its man page says 3, its binaries return 0,
 // 5 or 6); vipd exits 1 then.
 import { linkNames } from '../config/host-interfaces.js';
-import { formatWarning, type ConfigWarning, type RouteSpec, type SourceRef, type VipdConfig } from '../config/types.js';
+import type { VirtualServerSink } from '../config/keepalived/index.js';
+import { formatWarning, type ConfigWarning, type RealServerSpec, type RouteSpec, type SourceRef, type VipdConfig, type VirtualServerSpec } from '../config/types.js';
 import { loadDaemonConfig, prepareConfigReader } from './load-config.js';
-import { planReload } from './reload-plan.js';
+import { checkVirtualServerMapping, planReload } from './reload-plan.js';
 import type { DaemonOptions } from './options.js';
 
 export const CHECK_OK = 0;
@@ -16,8 +17,10 @@ export const CHECK_CANNOT_RUN = 1;
 export async function checkConfig(opts: DaemonOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   let loaded;
   await prepareConfigReader(opts);
+  // keepalived.conf: each virtual server is checked as it is read and dropped (memory bounded).
+  const servers = new CheckedVirtualServers();
   try {
-    loaded = loadDaemonConfig(opts);
+    loaded = loadDaemonConfig(opts, servers);
   } catch (e) {
     err.write(`${(e as Error).message}\n`);
     return CHECK_CANNOT_RUN;
@@ -25,22 +28,78 @@ export async function checkConfig(opts: DaemonOptions, out: NodeJS.WritableStrea
   const { config } = loaded;
   try {
     planReload(undefined, config, true); // what start would run: a spec the runtime cannot take fails here, not at start
+    servers.throwFirstError(); // the virtual servers' part of it, in their order
   } catch (e) {
     err.write(`${(e as Error).message}\n`);
     return CHECK_CANNOT_RUN;
   }
-  const warnings = [...loaded.warnings, ...missingInterfaces(config, linkNames())];
+  const links = linkNames();
+  const warnings = [...loaded.warnings, ...missingInterfaces(config, links), ...servers.missingInterfaces(links)];
   for (const w of warnings) err.write(`warning: ${formatWarning(w)}\n`);
-  out.write(`${config.source.file}: OK${warnings.length ? ` with ${warnings.length} warning(s)` : ''} (${config.vrrpInstances.length} VRRP instance(s), ${config.virtualServers.length} virtual server(s))\n`);
+  out.write(`${config.source.file}: OK${warnings.length ? ` with ${warnings.length} warning(s)` : ''} (${config.vrrpInstances.length} VRRP instance(s), ${config.virtualServers.length + servers.count} virtual server(s))\n`);
   return warnings.length ? CHECK_WARNINGS : CHECK_OK;
+}
+
+/**
+ * The virtual servers of a -t, each planned as start would plan it (the first error, in file
+ * order, is kept) and dropped; what is kept is what the warnings after the load need.
+ */
+export class CheckedVirtualServers implements VirtualServerSink {
+  count = 0;
+  #error: { index: number; error: unknown } | undefined;
+  /** bind_if names per virtual server (index), for missingInterfaces. */
+  #bindIfs: Array<{ index: number; vs: Pick<VirtualServerSpec, 'realServers'> }> = [];
+
+  take(spec: VirtualServerSpec, index: number, context: Pick<VipdConfig, 'global' | 'virtualServerGroups'>): void {
+    this.count++;
+    if (this.#error === undefined || index < this.#error.index) {
+      try {
+        checkVirtualServerMapping(spec, context);
+      } catch (error) {
+        this.#error = { index, error };
+      }
+    }
+    // Only the checkers with a bind_if, in their places.
+    const realServers: RealServerSpec[] = [];
+    for (const rs of spec.realServers) {
+      const checkers = rs.checkers.filter((c) => 'bindIf' in c);
+      if (checkers.length) realServers.push({ ...rs, checkers });
+    }
+    if (realServers.length) this.#bindIfs.push({ index, vs: { realServers } });
+  }
+
+  reset(): void {
+    this.count = 0;
+    this.#error = undefined;
+    this.#bindIfs = [];
+  }
+
+  throwFirstError(): void {
+    if (this.#error) throw this.#error.error;
+  }
+
+  missingInterfaces(links: Set<string>): ConfigWarning[] {
+    const out: ConfigWarning[] = [];
+    const need = needOf(out, links);
+    for (const { vs } of this.#bindIfs.sort((a, b) => a.index - b.index)) virtualServerInterfaces(vs, need);
+    return out;
+  }
+}
+
+type Need = (name: string | undefined, what: string, where: SourceRef) => void;
+
+const needOf = (out: ConfigWarning[], links: Set<string>): Need => (name, what, where) => {
+  if (name && !links.has(name)) out.push({ ...where, message: `interface ${name} for ${what} does not exist` });
+};
+
+function virtualServerInterfaces(vs: Pick<VirtualServerSpec, 'realServers'>, need: Need): void {
+  for (const rs of vs.realServers) for (const c of rs.checkers) if ('bindIf' in c) need(c.bindIf, `bind_if of real_server ${rs.address}`, c.where);
 }
 
 /** A warning per interface the config names that this network namespace does not have. */
 export function missingInterfaces(config: VipdConfig, links: Set<string>): ConfigWarning[] {
   const out: ConfigWarning[] = [];
-  const need = (name: string | undefined, what: string, where: SourceRef) => {
-    if (name && !links.has(name)) out.push({ ...where, message: `interface ${name} for ${what} does not exist` });
-  };
+  const need = needOf(out, links);
   for (const i of config.vrrpInstances) {
     need(i.interface, `vrrp_instance ${i.name}`, i.where);
     for (const v of [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]) need(v.dev, `${v.address} of vrrp_instance ${i.name}`, v.where);
@@ -53,8 +112,6 @@ export function missingInterfaces(config: VipdConfig, links: Set<string>): Confi
   for (const i of config.vrrpInstances) for (const r of i.virtualRoutes ?? []) for (const d of routeDevs(r)) need(d, `a virtual route of vrrp_instance ${i.name}`, r.where);
   for (const r of config.staticRoutes ?? []) for (const d of routeDevs(r)) need(d, 'a static route', r.where);
   for (const a of config.staticAddresses ?? []) need(a.dev, `static address ${a.address}`, a.where);
-  for (const vs of config.virtualServers) {
-    for (const rs of vs.realServers) for (const c of rs.checkers) if ('bindIf' in c) need(c.bindIf, `bind_if of real_server ${rs.address}`, c.where);
-  }
+  for (const vs of config.virtualServers) virtualServerInterfaces(vs, need);
   return out;
 }

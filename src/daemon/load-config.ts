@@ -1,6 +1,6 @@
 // Chooses the configuration source the command line names (keepalived.conf or k0s YAML). The k0s
 // reader (and the YAML library, ~3 MB of RSS) is imported only by a run that reads k0s YAML.
-import { loadKeepalivedConfig } from '../config/keepalived/index.js';
+import { loadKeepalivedConfig, type VirtualServerSink } from '../config/keepalived/index.js';
 import { rereadKeepalived, type KeepalivedRead, type RereadOutcome } from '../config/keepalived/reparse.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { nodeConfigFs, unreadableConfig } from '../config/fs.js';
@@ -101,9 +101,12 @@ export class FileBytes {
   }
 }
 
-/** Throws ConfigError; with --k0s-config, after prepareConfigReader(). */
-export function loadDaemonConfig(opts: ConfigSource): LoadResult {
-  if (!opts.k0sConfig) return loadKeepalivedConfig(opts.configFile, keepalivedOptions(opts));
+/**
+ * Throws ConfigError; with --k0s-config, after prepareConfigReader(). `virtualServerSink`
+ * (keepalived.conf only): each virtual server goes there instead of into the config.
+ */
+export function loadDaemonConfig(opts: ConfigSource, virtualServerSink?: VirtualServerSink): LoadResult {
+  if (!opts.k0sConfig) return loadKeepalivedConfig(opts.configFile, { ...keepalivedOptions(opts), ...(virtualServerSink ? { virtualServerSink } : {}) });
   if (!k0sReader) throw new Error('loadDaemonConfig: prepareConfigReader() was not called for --k0s-config');
   return k0sReader.loadK0sConfig(opts.k0sConfig, {
     defaultInterface: () => defaultRouteInterface(),

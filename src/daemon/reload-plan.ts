@@ -156,6 +156,11 @@ function mapped<T>(what: string, where: SourceRef, fn: () => T): T {
   }
 }
 
+/** What planning does to one virtual server (vipd -t checks each one so, then drops it); throws ConfigError. */
+export function checkVirtualServerMapping(vs: VirtualServerSpec, config: Pick<VipdConfig, 'virtualServerGroups' | 'global'>): void {
+  mapped('virtual_server', vs.where, () => virtualServerConfigsOf(vs, config));
+}
+
 export function instanceDefinitions(config: VipdConfig): InstanceDefinition[] {
   const defs = config.vrrpInstances.map((i) => mapped(`vrrp_instance ${i.name}`, i.where, () => ({
     name: i.name, config: instanceConfig(i, config), tracks: trackSpecs(i, config), notify: notifySpec(i, config), where: i.where,

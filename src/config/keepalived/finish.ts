@@ -14,6 +14,7 @@ import { fail, familyOf, whereOf } from '../values.js';
 import type { ConfigDraft, InstanceDraft, VsDraft } from './draft.js';
 import { finishCheckers, plannedScript, type CheckerContext } from './finish-checkers.js';
 import type { Kit } from './kit.js';
+import { ServerSlots } from './server-slots.js';
 import { finishSyncDaemon } from './lvs-globals.js';
 import { finishAuthHmacSpec } from './vrrp-auth-hmac.js';
 import { maxAdvertisedAddresses } from '../../vrrp/advert-fit.js';
@@ -30,8 +31,11 @@ export interface HostLookup {
   mtuOf?: (ifname: string) => number | undefined;
 }
 
-/** `vsWarnings`, when given, receives per virtual server the range of kit.warnings its finishing added. */
-export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], files: string[], lookup: HostLookup = {}, vsWarnings?: Array<[number, number]>): VipdConfig {
+/**
+ * `vsWarnings`, when given, receives per virtual server the range of kit.warnings its finishing
+ * added. `servers`: the virtual servers as the loader read them (some finished already), else d.servers.
+ */
+export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], files: string[], lookup: HostLookup = {}, vsWarnings?: Array<[number, number]>, servers?: ServerSlots): VipdConfig {
   const g = d.global;
   if (!d.lowerPrioDelaySet) g.garpLowerPrioDelay = g.garpMasterDelay;
   if (!d.lowerPrioRepeatSet) g.garpLowerPrioRepeat = g.garpMasterRepeat;
@@ -77,19 +81,9 @@ export function finish(d: ConfigDraft, kit: Kit, source: VipdConfig['source'], f
   joinFifoScripts(d, kit);
   const syncDaemon = finishSyncDaemon(d.syncDaemon, vrrpInstances, kit);
   if (syncDaemon) g.lvsSyncDaemon = syncDaemon;
-  const groupNames = new Set(d.vsGroups.map((x) => x.name));
   // One set of script rules for the whole file: the default user is found (and reported) once.
   const rules = lookup.scripts ? new ScriptRules(g, lookup.scripts) : undefined;
-  const virtualServers = d.servers.filter((s) => {
-    if (s.vs.target.kind !== 'group' || groupNames.has(s.vs.target.group)) return true;
-    kit.instead(s.where, `virtual_server group '${s.vs.target.group}' is not defined`, 'this virtual server is skipped (not programmed)');
-    return false;
-  }).map((s) => {
-    const from = kit.warnings.length;
-    const vs = finishVirtualServer(s, d, kit, rules);
-    vsWarnings?.push([from, kit.warnings.length]);
-    return vs;
-  });
+  const virtualServers = (servers ?? ServerSlots.of(d.servers)).finish(d, kit, rules, vsWarnings);
   const config: VipdConfig = {
     source,
     files,

@@ -16,12 +16,14 @@ import type { ConfigDraft } from './draft.js';
 import { finish } from './finish.js';
 import { KEEPALIVED_GRAMMAR } from './grammar.js';
 import { Kit } from './kit.js';
+import { LATE_CONTEXT, LateContext, ServerSlots, type VirtualServerSink } from './server-slots.js';
 import { TOP_LEVEL } from './top-level.js';
 import { nodeKeyFileReader } from '../../vrrp/auth-hmac/key-file.js';
 import type { KeyFileReader } from '../../vrrp/auth-hmac/keys.js';
 
 export { KEYWORD_TABLE, type KeywordContext, type KeywordInfo } from './keyword-table.js';
 export type { KeywordStatus } from './kit.js';
+export type { VirtualServerSink } from './server-slots.js';
 
 export interface KeepalivedParseOptions {
   /** File name used in messages and as the base directory of relative includes. */
@@ -40,6 +42,8 @@ export interface KeepalivedParseOptions {
    * UTF-8 (in-memory trees in tests).
    */
   keyReader?: KeyFileReader;
+  /** Each virtual server once finished goes here, not into config.virtualServers (vipd -t: checked and dropped). */
+  virtualServerSink?: VirtualServerSink;
 }
 
 export function loadKeepalivedConfig(file: string, options: Omit<KeepalivedParseOptions, 'file'> = {}): LoadResult {
@@ -79,12 +83,29 @@ export function emptyDraft(): ConfigDraft {
 }
 
 export function parseTracked(text: string, options: KeepalivedParseOptions, track?: ParseTrack): LoadResult {
+  try {
+    return parsePass(text, options, track, true);
+  } catch (err) {
+    if (!(err instanceof LateContext)) throw err;
+  }
+  // A block the virtual servers finished so far depend on came after them: read again, finishing at the end.
+  if (track) {
+    track.statements = [];
+    track.finishWarnings = [];
+    delete track.structural;
+  }
+  options.virtualServerSink?.reset();
+  return parsePass(text, options, track, false);
+}
+
+function parsePass(text: string, options: KeepalivedParseOptions, track: ParseTrack | undefined, early: boolean): LoadResult {
   const warnings: ConfigWarning[] = [];
   const files: string[] = [];
   const language = new ConfigLanguage({ configId: options.configId ?? defaultConfigId() });
   const lines = new SourceReader(options.file, text, { fs: options.fs ?? nodeConfigFs, warnings, files, language });
   const kit = new Kit(warnings, options.keyReader ?? keyReaderOf(options.fs));
   const draft = emptyDraft();
+  const servers = new ServerSlots(early, options.scripts !== undefined, options.virtualServerSink);
   // Quotes and braces out of place: keepalived goes on (block-parser.ts, tokenizer.ts).
   const warn = (at: { file: string; line: number }, message: string) => {
     kit.warn(at, message);
@@ -92,11 +113,15 @@ export function parseTracked(text: string, options: KeepalivedParseOptions, trac
   };
   // One top-level block at a time: its statement tree is dropped once it is read.
   for (const st of topLevelStatements(new TokenStream(lines, warn, false), { grammar: KEEPALIVED_GRAMMAR, warn })) {
-    const from = warnings.length, servers = draft.servers.length;
+    if (early && servers.decided > 0 && LATE_CONTEXT.has(st.keyword)) throw new LateContext(st.keyword);
+    const from = warnings.length, index = servers.length;
     kit.one(st, TOP_LEVEL, draft, 'the top level');
+    // A virtual_server statement read as one (not skipped for its header): finished now if it can be.
+    const vs = draft.servers.pop();
+    if (vs) servers.add(vs, draft);
     track?.statements.push({
       file: st.file, line: st.line, keyword: st.keyword, warnings: [from, warnings.length],
-      ...(draft.servers.length === servers + 1 ? { virtualServer: servers } : {}),
+      ...(vs ? { virtualServer: index } : {}),
     });
   }
   if (track) track.randomUsed = language.randomUsed;
@@ -105,7 +130,7 @@ export function parseTracked(text: string, options: KeepalivedParseOptions, trac
     ...(options.scripts ? { scripts: options.scripts } : {}),
     ...(options.mtuOf ? { mtuOf: options.mtuOf } : {}),
   };
-  const config = finish(draft, kit, { kind: 'keepalived', file: options.file }, files, lookup, track?.finishWarnings);
+  const config = finish(draft, kit, { kind: 'keepalived', file: options.file }, files, lookup, track?.finishWarnings, servers);
   return { config, warnings };
 }
 

@@ -49,7 +49,12 @@ export function tokenizeLine(text: string, file: string, line: number, warn?: Le
 
 /** tokenizeLine of `text.slice(start, end)`, read in place, its tokens appended to `tokens`. */
 export function lexLine(text: string, start: number, end: number, file: string, line: number, warn: LexWarn | undefined, tokens: Token[]): void {
-  const first = tokens.length;
+  lexInto(text, start, end, file, line, warn, tokens, tokens.length);
+}
+
+/** lexLine with the tokens written from `tokens[first]` on (what is after them stays): returns where they end. */
+function lexInto(text: string, start: number, end: number, file: string, line: number, warn: LexWarn | undefined, tokens: Token[], first: number): number {
+  let n = first;
   let i = start;
   let joined = false;
   while (i < end) {
@@ -64,7 +69,8 @@ export function lexLine(text: string, start: number, end: number, file: string, 
     if (c === OPEN || c === CLOSE) {
       i++;
       const brace = c === OPEN ? '{' : '}';
-      tokens.push({ kind: brace, text: brace, raw: brace, quoted: false, joined: joined && tokens.length > first, file, line });
+      tokens[n] = { kind: brace, text: brace, raw: brace, quoted: false, joined: joined && n > first, file, line };
+      n++;
       joined = true;
       continue;
     }
@@ -76,7 +82,8 @@ export function lexLine(text: string, start: number, end: number, file: string, 
         break;
       }
       i = close + 1;
-      tokens.push({ kind: 'word', text: text.slice(from + 1, close), raw: text.slice(from, i), quoted: true, joined: joined && tokens.length > first, file, line });
+      tokens[n] = { kind: 'word', text: text.slice(from + 1, close), raw: text.slice(from, i), quoted: true, joined: joined && n > first, file, line };
+      n++;
       joined = true;
       continue;
     }
@@ -86,9 +93,11 @@ export function lexLine(text: string, start: number, end: number, file: string, 
       i++;
     }
     const word = text.slice(from, i);
-    tokens.push({ kind: 'word', text: word, raw: word, quoted: false, joined: joined && tokens.length > first, file, line });
+    tokens[n] = { kind: 'word', text: word, raw: word, quoted: false, joined: joined && n > first, file, line };
+    n++;
     joined = true;
   }
+  return n;
 }
 
 const HASH = 0x23, BANG = 0x21, OPEN = 0x7b, CLOSE = 0x7d, QUOTE = 0x22;
@@ -120,7 +129,9 @@ const EOL: Token = Object.freeze(eol('', 0));
  * `eol` token; a lone `\` at the end continues it. A line is lexed when its first token is needed.
  */
 export class TokenStream {
+  /** The current line's tokens are tokens[0, count) (the array is reused: no allocation, no truncation per line). */
   private readonly tokens: Token[] = [];
+  private count = 0;
   private at = 0;
   private eol: Token | undefined;
 
@@ -129,7 +140,7 @@ export class TokenStream {
 
   next(): Token | undefined {
     for (;;) {
-      if (this.at < this.tokens.length) return this.tokens[this.at++];
+      if (this.at < this.count) return this.tokens[this.at++];
       if (this.eol) {
         const t = this.eol;
         this.eol = undefined;
@@ -138,13 +149,13 @@ export class TokenStream {
       const l = this.lines;
       if (!l.advance()) return undefined;
       const toks = this.tokens;
-      toks.length = 0;
       this.at = 0;
-      lexLine(l.text, l.start, l.end, l.file, l.line, this.warn, toks);
-      const last = toks[toks.length - 1];
+      let n = lexInto(l.text, l.start, l.end, l.file, l.line, this.warn, toks, 0);
+      const last = n > 0 ? toks[n - 1] : undefined;
       const continued = last !== undefined && last.kind === 'word' && last.text === '\\' && !last.quoted;
-      if (continued) toks.pop();
+      if (continued) n--;
       else this.eol = this.eolPositions ? eol(l.file, l.line) : EOL;
+      this.count = n;
     }
   }
 }

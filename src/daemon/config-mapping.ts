@@ -110,6 +110,9 @@ export function trackSpecs(i: VrrpInstanceSpec, cfg: VipdConfig): TrackSpec[] {
   return out;
 }
 
+/** Read only (r.checks is set only when there are some). */
+const NO_CHECKS: CheckConfig[] = [];
+
 const FORWARD: Record<RealServerSpec['method'], ForwardMethod> = { NAT: 'masq', DR: 'route', TUN: 'tunnel' };
 
 function tunnelOptions(t: TunnelSpec | undefined): TunnelOptions | undefined {
@@ -379,7 +382,7 @@ function realServersFor(vs: VirtualServerSpec, servicePort: number, fwmark: bool
   const notify: Record<string, RealServerNotify> = {};
   const portFor = (port: number, method: RealServerSpec['method']) => (method === 'NAT' ? port || servicePort : fwmark ? 0 : servicePort);
   const realServers: RealServerConfig[] = vs.realServers.map((rs) => {
-    const checks = rs.checkers.map((c) => checkConfig(c, vs, global));
+    const checks = rs.checkers.length ? rs.checkers.map((c) => checkConfig(c, vs, global)) : NO_CHECKS;
     const tunnel = rs.method === 'TUN' ? tunnelOptions(rs.tunnel) : undefined;
     const d: Parameters<typeof makeDestination>[0] = { family: ipFamily(rs.address), address: rs.address, port: portFor(rs.port, rs.method), forward: FORWARD[rs.method], weight: rs.weight };
     if (rs.upperThreshold !== undefined) d.upperThreshold = rs.upperThreshold;

@@ -31,12 +31,12 @@ export function forwarding(st: Statement, first = 0): Forwarding {
   const k = st.keyword;
   const v = argText(st, first, 'NAT, DR or TUN');
   if (v !== 'NAT' && v !== 'DR' && v !== 'TUN') fail(st, `${k}: '${v}' is not NAT, DR or TUN`);
-  const rest = st.args.slice(first + 1).map((t) => t.text);
   if (v !== 'TUN') {
-    if (rest.length) fail(st, `${k}: '${rest.join(' ')}' after ${v} (only TUN takes tunnel options)`);
+    if (st.args.length > first + 1) fail(st, `${k}: '${st.args.slice(first + 1).map((t) => t.text).join(' ')}' after ${v} (only TUN takes tunnel options)`);
     // Literals, not the token's copy: one string for every server.
     return v === 'NAT' ? NAT : DR;
   }
+  const rest = st.args.slice(first + 1).map((t) => t.text);
   const tunnel: TunnelSpec = { type: 'ipip' };
   let i = 0;
   if (rest[i] === 'type') {

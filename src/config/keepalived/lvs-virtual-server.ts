@@ -7,7 +7,7 @@ import type { VirtualServerTarget } from '../types.js';
 import {
   argText, boolArg, fail, familyOf, intArg, ipArg, ipText, optArg, portText, whereOf,
 } from '../values.js';
-import type { ConfigDraft, VsDraft } from './draft.js';
+import type { ConfigDraft, RealServerDraft, VsDraft } from './draft.js';
 import { asKeepalivedTable, implemented, warned, type Handler, type Kit, type KeywordTable } from './kit.js';
 import { timingKeywords } from './lvs-checkers.js';
 import { realServer } from './lvs-real-server.js';
@@ -221,15 +221,23 @@ export function virtualServer(st: Statement, config: ConfigDraft, kit: Kit): voi
   }
   if (target.kind === 'address') {
     const family = target.family;
-    d.rs = d.rs.filter((r) => {
-      if (familyOf(r.rs.address) === family || r.rs.method === 'TUN') return true;
-      kit.instead(r.rs.where, `real_server ${r.rs.address}: address family differs from virtual_server ${st.args[0]?.text}`, 'this real server is skipped');
-      return false;
-    });
+    // A new list only when a real server is dropped (the common case allocates nothing).
+    let i = 0;
+    while (i < d.rs.length && !otherFamily(d.rs[i]!, family)) i++;
+    if (i < d.rs.length) {
+      d.rs = d.rs.filter((r) => {
+        if (!otherFamily(r, family)) return true;
+        kit.instead(r.rs.where, `real_server ${r.rs.address}: address family differs from virtual_server ${st.args[0]?.text}`, 'this real server is skipped');
+        return false;
+      });
+    }
   }
   checkVirtualServer(d, kit);
   config.servers.push(d);
 }
+
+/** Dropped from an address service (TUN may cross families). */
+const otherFamily = (r: RealServerDraft, family: 4 | 6) => familyOf(r.rs.address) !== family && r.rs.method !== 'TUN';
 
 const serviceName = (t: VirtualServerTarget) => (t.kind === 'address' ? `${t.address}${t.port ? ` ${t.port}` : ''}` : t.kind === 'fwmark' ? `fwmark ${t.fwmark}` : `group ${t.group}`);
 
@@ -241,14 +249,15 @@ const serviceName = (t: VirtualServerTarget) => (t.kind === 'address' ? `${t.add
 function checkVirtualServer(d: VsDraft, kit: Kit): void {
   const vs = d.vs;
   const t = vs.target;
-  const name = `virtual_server ${serviceName(t)}`;
-  const total = d.rs.reduce((n, r) => n + r.rs.weight, 0);
+  // The name is made only for a warning.
+  let total = 0;
+  for (const r of d.rs) total += r.rs.weight;
   if (d.rs.length > 0 && vs.quorum > total) {
-    kit.warn(d.quorumWhere ?? d.where, `${name}: quorum ${vs.quorum} exceeds the total weight of its real servers (${total}), ${total} is used as keepalived does`);
+    kit.warn(d.quorumWhere ?? d.where, `virtual_server ${serviceName(t)}: quorum ${vs.quorum} exceeds the total weight of its real servers (${total}), ${total} is used as keepalived does`);
     vs.quorum = total;
   }
   if (vs.haSuspend && t.kind !== 'address') {
-    kit.warn(d.haSuspendWhere ?? d.where, `${name}: ha_suspend needs a virtual server address to watch, ignored as keepalived does for fwmarks`);
+    kit.warn(d.haSuspendWhere ?? d.where, `virtual_server ${serviceName(t)}: ha_suspend needs a virtual server address to watch, ignored as keepalived does for fwmarks`);
     delete vs.haSuspend;
   }
   if (t.kind === 'group') return; // each service of the group has its own port (config-mapping)

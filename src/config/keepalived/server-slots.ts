@@ -36,6 +36,8 @@ type Slot =
   | { kind: 'done'; spec: VirtualServerSpec | undefined; from: number; to: number }
   | { kind: 'failed'; error: unknown };
 
+const SUNK: Slot = Object.freeze({ kind: 'done', spec: undefined, from: 0, to: 0 });
+
 function runsScripts(d: VsDraft): boolean {
   if (d.vs.quorumUp || d.vs.quorumDown) return true;
   for (const r of d.rs) {
@@ -91,7 +93,8 @@ export class ServerSlots {
       return;
     }
     const index = this.slots.length;
-    this.slots.push({ kind: 'done', spec: this.sink ? undefined : spec, from, to: this.held.length });
+    // Given to the sink without a warning: one shared slot (100,000 of them are 5 MB otherwise).
+    this.slots.push(this.sink && from === this.held.length ? SUNK : { kind: 'done', spec: this.sink ? undefined : spec, from, to: this.held.length });
     this.sink?.take(spec, index, { global: d.global, virtualServerGroups: d.vsGroups });
   }
 

@@ -82,6 +82,9 @@ class Parser {
   private previous: Statement | undefined;
   /** The blocks open, outermost first. */
   private readonly open: Statement[] = [];
+  /** Scratch lists: a statement's arguments, the statements of a block per depth (see block()). */
+  private readonly scratchArgs: Array<Token | undefined> = [];
+  private readonly scratchBlocks: Array<Array<Statement | undefined>> = [];
 
   constructor(
     private readonly it: TokenSource,
@@ -147,15 +150,20 @@ class Parser {
 
   /** The statements of the block `opener` opened, and whether its `}` came (else the config ended). */
   private block(opener: Statement, grammar: Grammar): { block: Statement[]; closed: boolean } {
-    const block: Statement[] = [];
     this.open.push(opener);
+    // Collected in a scratch list per depth, then copied to a list of the exact size (a pushed-to
+    // list holds room for 16: most blocks have a few statements, and a big file has many blocks).
+    const depth = this.open.length;
+    const scratch = (this.scratchBlocks[depth] ??= []);
+    let n = 0;
     try {
       for (;;) {
         const st = this.next(opener, grammar);
-        if (st === undefined || st === '}') return { block, closed: st === '}' };
-        block.push(st);
+        if (st === undefined || st === '}') return { block: n === 0 ? [] : (scratch.slice(0, n) as Statement[]), closed: st === '}' };
+        scratch[n++] = st;
       }
     } finally {
+      for (let i = 0; i < n; i++) scratch[i] = undefined; // nothing read stays referenced
       this.open.pop();
     }
   }
@@ -164,6 +172,9 @@ class Parser {
     const first = this.take();
     const st: Statement = { keyword: first.text, args: [], file: first.file, line: first.line };
     const rule = grammar.rule(st.keyword);
+    // The arguments are collected in scratchArgs, then copied (exact size) before a block is read.
+    const scratch = this.scratchArgs;
+    let n = 0;
     for (;;) {
       const t = this.peek();
       if (t === undefined || t.kind === '}') break;
@@ -188,13 +199,23 @@ class Parser {
           continue;
         }
         this.previous = st;
+        if (n > 0) st.args = this.takeArgs(n);
         st.block = this.enclosed(st, rule ?? GENERIC);
         return st;
       }
-      st.args.push(this.take());
+      scratch[n++] = this.take();
     }
+    if (n > 0) st.args = this.takeArgs(n);
     if (rule !== undefined && rule !== 'value') this.unopened(st, rule);
     return st;
+  }
+
+  /** scratchArgs[0, n) as a list of its own; the scratch keeps no token. */
+  private takeArgs(n: number): Token[] {
+    const scratch = this.scratchArgs;
+    const args = scratch.slice(0, n) as Token[];
+    for (let i = 0; i < n; i++) scratch[i] = undefined;
+    return args;
   }
 
   /** The block after `{`; one the config ends inside ends there, with a warning saying what it took in. */

@@ -39,6 +39,11 @@ export interface AdvertSchedule {
   stop(): void;
 }
 
+/** What an instance needs of the sender (a fake in unit tests). */
+export interface AdvertScheduler {
+  open(owner: ScheduleOwner): AdvertSchedule;
+}
+
 // The addon has one send-error callback per env (this module's copy): schedules by id.
 let nextId = 1;
 const owners = new Map<number, ScheduleOwner>();
@@ -56,7 +61,7 @@ function counts(out: Float64Array, at: number): AdvertCounts {
   return { sent: out[at]!, late: out[at + 1]!, worstLateMs: out[at + 2]!, nextInMs: out[at + 3]! };
 }
 
-export class AdvertSender {
+export class AdvertSender implements AdvertScheduler {
   #clock: Clock;
   #native: NativeAddon | undefined;
   #load: () => NativeAddon;

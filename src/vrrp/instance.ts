@@ -21,7 +21,7 @@ import { encodeAhPacket, nextAhSequence, parseAhPacket, IPPROTO_AH } from './aut
 import { onAddressesAdded, onBecomeMaster, onLowerPriorityAdvert, type GarpRound } from './garp-schedule.js';
 import { GarpTimer } from './garp-timer.js';
 import { offloadPlan, offloadRefusal, planChanged, type OffloadPlan } from './advert-offload.js';
-import type { AdvertCounts, AdvertSchedule, AdvertSender } from './advert-sender.js';
+import type { AdvertCounts, AdvertSchedule, AdvertScheduler } from './advert-sender.js';
 
 export { realClock, type Clock } from './clock.js';
 export type { AuthHmacMemory, AuthHmacStatus, AuthNoticeEvent } from './instance-auth.js';
@@ -67,7 +67,7 @@ export interface InstanceEnv {
   /** auth_hmac: replay marks and send sequence kept across restarts of the instance (the router's). */
   authMemory?: Map<string, AuthHmacMemory>;
   /** The addon's advert thread: a master's periodic adverts leave from it when advert-offload.ts allows. */
-  advertSender?: AdvertSender;
+  advertSender?: AdvertScheduler;
 }
 
 export interface StateChange {

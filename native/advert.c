@@ -4,7 +4,8 @@
 // (src/vrrp/advert-sender.ts); what may be offloaded and when is TypeScript's (advert-offload.ts).
 //
 // - One thread per env (main thread, or a worker that loads the addon), made on first use. It
-//   sleeps on a condvar (CLOCK_MONOTONIC, absolute) until the next advert is due, and sends every
+//   sleeps on a futex (FUTEX_WAIT_BITSET: an absolute CLOCK_MONOTONIC deadline; one system call
+//   per wake-up, where a condvar's timed wait cost two) until the next advert is due, and sends every
 //   advert due by then -- plus those due within 1/64 of their interval, so instances on one socket
 //   share a wake-up -- in one sendmmsg per socket.
 // - Absolute deadlines: next = deadline + interval; one interval late or more counts from now
@@ -20,6 +21,7 @@
 //   thread, so vrrp_rt_priority applies to adverts even with SCHED_RESET_ON_FORK.
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -67,7 +69,8 @@ typedef struct {
 typedef struct advert_state {
   napi_env env;
   pthread_mutex_t lock;
-  pthread_cond_t wake;
+  // Bumped (under the lock) by whatever the sleeping thread must look at; it sleeps on this word.
+  uint32_t wake_seq;
   pthread_t thread;
   bool running, quit;
   sched_entry_t *entries;
@@ -97,6 +100,19 @@ static int64_t mono_ns(void) {
 }
 
 // --- the thread -----------------------------------------------------------------------------
+
+// The thread sleeps until `deadline` (CLOCK_MONOTONIC ns, INT64_MAX: until woken) unless wake_seq
+// moved from `seen`. Called without the lock.
+static void sleep_until(advert_state_t *s, uint32_t seen, int64_t deadline) {
+  struct timespec ts = {.tv_sec = deadline / 1000000000LL, .tv_nsec = deadline % 1000000000LL};
+  syscall(SYS_futex, &s->wake_seq, FUTEX_WAIT_BITSET_PRIVATE, seen, deadline == INT64_MAX ? NULL : &ts, NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
+// Wakes the thread; called with the lock held.
+static void wake(advert_state_t *s) {
+  __atomic_add_fetch(&s->wake_seq, 1, __ATOMIC_RELEASE);
+  syscall(SYS_futex, &s->wake_seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
 
 static void queue_error(advert_state_t *s, int32_t id, int32_t index, int err) {
   if (s->nerrors < ERROR_QUEUE) s->errors[s->nerrors++] = (send_error_t){id, index, err};
@@ -203,12 +219,10 @@ static void *run(void *arg) {
       }
       continue;
     }
-    if (next == INT64_MAX) {
-      pthread_cond_wait(&s->wake, &s->lock);
-    } else {
-      struct timespec ts = {.tv_sec = next / 1000000000LL, .tv_nsec = next % 1000000000LL};
-      pthread_cond_timedwait(&s->wake, &s->lock, &ts);
-    }
+    uint32_t seen = __atomic_load_n(&s->wake_seq, __ATOMIC_ACQUIRE);
+    pthread_mutex_unlock(&s->lock);
+    sleep_until(s, seen, next);
+    pthread_mutex_lock(&s->lock);
   }
   pthread_mutex_unlock(&s->lock);
   free(due);
@@ -238,7 +252,7 @@ static void stop_thread(advert_state_t *s) {
   if (!s->running) return;
   pthread_mutex_lock(&s->lock);
   s->quit = true;
-  pthread_cond_signal(&s->wake);
+  wake(s);
   pthread_mutex_unlock(&s->lock);
   pthread_join(s->thread, NULL);
   s->running = false;
@@ -247,7 +261,6 @@ static void stop_thread(advert_state_t *s) {
 static void state_free(advert_state_t *s) {
   for (unsigned i = 0; i < s->n; i++) free_entry(s, &s->entries[i]);
   free(s->entries);
-  pthread_cond_destroy(&s->wake);
   pthread_mutex_destroy(&s->lock);
   free(s);
 }
@@ -320,11 +333,6 @@ static advert_state_t *state_of(napi_env env) {
     return NULL;
   }
   s->env = env;
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&s->wake, &ca);
-  pthread_condattr_destroy(&ca);
   pthread_mutex_init(&s->lock, NULL);
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_async_init(loop, &s->async, on_async) < 0) {
@@ -557,7 +565,7 @@ napi_value js_advert_schedule(napi_env env, napi_callback_info info) {
     s->want_nice = nice;
     s->applied = 0;
   }
-  pthread_cond_signal(&s->wake);
+  wake(s);
   pthread_mutex_unlock(&s->lock);
   return NULL;
 }
@@ -595,7 +603,7 @@ napi_value js_advert_renew(napi_env env, napi_callback_info info) {
     e->expires = now + e->lease_ns;
     read_counters(e, o, now);
   }
-  if (woke) pthread_cond_signal(&s->wake);
+  if (woke) wake(s);
   pthread_mutex_unlock(&s->lock);
   return NULL;
 }

@@ -15,15 +15,20 @@ import { signsAdverts } from './auth-hmac/settings.js';
 export const LEASE_ADVERTS = 4;
 /** ...and at least this long (ms): a GC pause or a busy moment must not cost the VIP. */
 export const MIN_LEASE_MS = 1000;
-/** Leases are renewed this many times per (shortest) lease. */
-export const RENEWALS_PER_LEASE = 4;
+/**
+ * Leases are renewed this many times per (shortest) lease: a loop that stalls for longer than
+ * half a lease (500 ms at least; a backup's Master_Down_Interval had passed long before, but for
+ * adverts of 1.5 s and more) may stop the adverts. Each renewal wakes the event loop: at 10 ms
+ * adverts it is the event loop's only work.
+ */
+export const RENEWALS_PER_LEASE = 2;
 
 /** How long the thread goes on advertising without hearing from the event loop (ms). */
 export function leaseMsOf(intervalMs: number): number {
   return Math.max(LEASE_ADVERTS * intervalMs, MIN_LEASE_MS);
 }
 
-/** How often the leases are renewed (ms): a loop late by less than 3/4 of the shortest lease keeps them all. */
+/** How often the leases are renewed (ms): a loop late by less than half the shortest lease keeps them all. */
 export function renewEveryMs(leasesMs: Iterable<number>): number {
   let shortest = Infinity;
   for (const l of leasesMs) if (l < shortest) shortest = l;

@@ -69,6 +69,9 @@ export class AdvertSender implements AdvertScheduler {
   #leases = new Map<number, number>();
   #timer: unknown;
   #timerEvery = 0;
+  /** advertRenew's arguments, reused while the number of schedules stays. */
+  #ids = new Int32Array(0);
+  #out = new Float64Array(0);
 
   constructor(clock: Clock, load: () => NativeAddon = nativeAddon) {
     this.#clock = clock;
@@ -132,8 +135,14 @@ export class AdvertSender implements AdvertScheduler {
   #renew(): void {
     this.#timer = undefined;
     if (this.#leases.size === 0) return;
-    const ids = Int32Array.from(this.#leases.keys());
-    const out = new Float64Array(ids.length * ADVERT_COUNTERS);
+    if (this.#ids.length !== this.#leases.size) {
+      this.#ids = new Int32Array(this.#leases.size);
+      this.#out = new Float64Array(this.#leases.size * ADVERT_COUNTERS);
+    }
+    const ids = this.#ids;
+    const out = this.#out;
+    let k = 0;
+    for (const id of this.#leases.keys()) ids[k++] = id;
     this.#addon().advertRenew(ids, out);
     for (let i = 0; i < ids.length; i++) {
       if (out[i * ADVERT_COUNTERS]! < 0) continue; // stopped meanwhile

@@ -31,6 +31,7 @@
   X(schedGetaffinity, js_sched_getaffinity)        \
   X(mlockall, js_mlockall)                         \
   X(munlockall, js_munlockall)                     \
+  X(mallocTrim, js_malloc_trim)                    \
   /* files and processes (files.c) */              \
   X(pidfdOpen, js_pidfd_open)                      \
   X(mkfifo, js_mkfifo)                             \

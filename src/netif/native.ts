@@ -65,6 +65,8 @@ export interface NativeAddon {
   schedGetaffinity(tid: number): number[];
   mlockall(current: boolean, future: boolean, onFault: boolean): void;
   munlockall(): void;
+  /** malloc_trim(0): true when the C heap gave memory back (false without glibc). */
+  mallocTrim(): boolean;
   /** pidfd_open(2): readable once the process has exited. Closed with close(handle). */
   pidfdOpen(pid: number): NativeSocket;
   mkfifo(path: string, mode: number): void;
@@ -105,7 +107,7 @@ export const NATIVE_FUNCTIONS = [
   'socket', 'setsockopt', 'getsockopt', 'bind', 'connect', 'getsockname', 'sendmsg', 'recvmsg', 'recvmmsg', 'close', 'detach',
   'watch', 'unwatch', 'ref',
   'schedSetscheduler', 'schedGetscheduler', 'schedGetPriorityMin', 'schedGetPriorityMax', 'schedSetaffinity',
-  'schedGetaffinity', 'mlockall', 'munlockall', 'pidfdOpen', 'mkfifo',
+  'schedGetaffinity', 'mlockall', 'munlockall', 'mallocTrim', 'pidfdOpen', 'mkfifo',
   'epollCreate', 'connectProbe', 'connectResults', 'closeFd',
   'advertCallback', 'advertSchedule', 'advertRenew', 'advertStop',
 ] as const satisfies ReadonlyArray<keyof NativeAddon>;

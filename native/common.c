@@ -94,6 +94,8 @@ napi_value make_null(napi_env env) {
 
 typedef struct {
   recv_area_t *recv;
+  // advert.c's sender: made on first use, freed by its own env cleanup hook (it owns a thread).
+  struct advert_state *advert;
 } env_state_t;
 
 static void env_state_free(napi_env env, void *data, void *hint) {
@@ -112,12 +114,23 @@ int env_state_init(napi_env env) {
   return 1;
 }
 
-recv_area_t *recv_area(napi_env env) {
+static env_state_t *env_state(napi_env env) {
   env_state_t *s = NULL;
   if (napi_get_instance_data(env, (void **)&s) != napi_ok || !s) {
     napi_throw_error(env, "EINTERNAL", "vipd_native: no per-env state");
     return NULL;
   }
+  return s;
+}
+
+struct advert_state **advert_slot(napi_env env) {
+  env_state_t *s = env_state(env);
+  return s ? &s->advert : NULL;
+}
+
+recv_area_t *recv_area(napi_env env) {
+  env_state_t *s = env_state(env);
+  if (!s) return NULL;
   // malloc, not calloc: nothing is read before the kernel wrote it, and no page is touched early.
   if (!s->recv && !(s->recv = malloc(sizeof *s->recv))) {
     throw_errno(env, ENOMEM, "recvmsg");

@@ -50,6 +50,11 @@ typedef struct {
 // NULL (and a pending exception) when it cannot be allocated.
 recv_area_t *recv_area(napi_env env);
 
+// advert.c's per-env sender state (NULL until first used); NULL and a pending exception when the
+// env has no state.
+struct advert_state;
+struct advert_state **advert_slot(napi_env env);
+
 // An fd handle like socket()'s (close(handle) closes it; so does garbage collection).
 napi_value wrap_fd(napi_env env, int fd, const char *what);
 

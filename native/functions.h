@@ -31,6 +31,7 @@
   X(schedGetaffinity, js_sched_getaffinity)        \
   X(mlockall, js_mlockall)                         \
   X(munlockall, js_munlockall)                     \
+  X(mallocTrim, js_malloc_trim)                    \
   /* files and processes (files.c) */              \
   X(pidfdOpen, js_pidfd_open)                      \
   X(mkfifo, js_mkfifo)                             \
@@ -38,6 +39,11 @@
   X(epollCreate, js_epoll_create)                  \
   X(connectProbe, js_connect_probe)                \
   X(connectResults, js_connect_results)            \
-  X(closeFd, js_close_fd)
+  X(closeFd, js_close_fd)                          \
+  /* a master's periodic adverts, from a thread (advert.c) */ \
+  X(advertCallback, js_advert_callback)            \
+  X(advertSchedule, js_advert_schedule)            \
+  X(advertRenew, js_advert_renew)                  \
+  X(advertStop, js_advert_stop)
 
 #endif

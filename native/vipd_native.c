@@ -2,7 +2,8 @@
 // (src/netif/native.ts and friends); this addon moves bytes between Node and the kernel.
 //
 // Sockets are plain non-blocking file descriptors (socket.c). Readiness comes from libuv's
-// uv_poll on the Node event loop (watch.c): no threads, no timers. process.c holds scheduling,
+// uv_poll on the Node event loop (watch.c). The one thread: a master's periodic adverts
+// (advert.c), sent from bytes JS encoded, under a lease JS renews. process.c holds scheduling,
 // affinity and memory locking. Errors are thrown as Error objects with `code` = errno name
 // (EPERM, ENODEV...), `errno` and `syscall`, like Node's own (common.c).
 #include "common.h"

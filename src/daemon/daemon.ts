@@ -72,7 +72,7 @@ export class Daemon {
       });
       this.#vrrp = vrrp;
       this.#loop.attach(vrrp.loopView());
-      router.on('late-advert', (l) => this.#loop.lateAdvert(l.instance, l.lateMs, l.intervalMs));
+      router.on('late-advert', (l) => this.#loop.lateAdvert(l.instance, l.lateMs, l.intervalMs, l.count));
       await this.#host.apply(plan.host);
       await routes.apply(routeSets(config));
       vrrp.configure(config, this.#scriptPolicy(config));

@@ -3,7 +3,9 @@
 // Master_Down_Interval loses its VIP to a backup. keepalived has no such signal.
 //
 // Measured on the timers VRRP runs anyway (the router's Clock is wrapped): each advert, master-down
-// and GARP timer records how late it fired, or how overdue it was when cancelled. A late MASTER advert
+// and GARP timer records how late it fired, or how overdue it was when cancelled. A master whose
+// periodic adverts the addon's thread sends (advert-offload.ts) runs no advert timer on the loop:
+// its lease-renewal timer (a few a second) is what is measured then. A late MASTER advert
 // is reported by its instance (the router's 'late-advert' event), so a stall costs O(1) per late timer:
 // scanning the instances per late timer made a stall among 1,000 instances feed itself. No timer of its own:
 // perf_hooks.monitorEventLoopDelay samples on a libuv timer, and every wake-up costs the daemon
@@ -131,9 +133,13 @@ export class LoopHealth {
     return this.#masterDown.value;
   }
 
-  /** A MASTER advert went out more than one advert interval late (the instance's 'late-advert'). */
-  lateAdvert(instance: string, lateMs: number, intervalMs: number): void {
-    this.#late.set(instance, (this.#late.get(instance) ?? 0) + 1);
+  /**
+   * A MASTER advert went out more than one advert interval late (the instance's 'late-advert');
+   * `count` of them when the advert thread reports (its timers are not the loop's: their lateness
+   * is the thread's, seen here only through these counts).
+   */
+  lateAdvert(instance: string, lateMs: number, intervalMs: number, count = 1): void {
+    this.#late.set(instance, (this.#late.get(instance) ?? 0) + count);
     const n = this.#limiter.hit(`late/${instance}`);
     if (n !== undefined) {
       this.#log.warn({ code: 'VIPD_LATE_ADVERT', instance, lateMs: Math.round(lateMs), intervalMs, suppressed: n },

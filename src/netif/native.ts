@@ -65,6 +65,8 @@ export interface NativeAddon {
   schedGetaffinity(tid: number): number[];
   mlockall(current: boolean, future: boolean, onFault: boolean): void;
   munlockall(): void;
+  /** malloc_trim(0): true when the C heap gave memory back (false without glibc). */
+  mallocTrim(): boolean;
   /** pidfd_open(2): readable once the process has exited. Closed with close(handle). */
   pidfdOpen(pid: number): NativeSocket;
   mkfifo(path: string, mode: number): void;
@@ -80,7 +82,22 @@ export interface NativeAddon {
   connectResults(epfd: number, out: Int32Array): number;
   /** close(2) of a plain fd (a connectProbe socket given up). */
   closeFd(fd: number): void;
+  /** Who hears of the advert thread's send errors: [schedule id, destination index, Error] each; `lost` errors did not fit the queue. */
+  advertCallback(fn: (errors: Array<[id: number, index: number, error: NodeJS.ErrnoException]>, lost: number) => void): void;
+  /**
+   * Adds or replaces the periodic advert schedule `id` on the socket `fd` (dup'd): one message per
+   * destination (sockaddr, control). First advert firstInMs from now (< 0: a replaced schedule
+   * keeps its deadline); no advert once leaseMs passed without advertRenew.
+   */
+  advertSchedule(id: number, fd: number, messages: Buffer[], sockaddrs: Buffer[], controls: Buffer[], intervalMs: number, firstInMs: number, leaseMs: number): void;
+  /** Renews the leases of `ids`; out gets ADVERT_COUNTERS numbers per id (see AdvertCounters; -1s: unknown id). */
+  advertRenew(ids: Int32Array, out: Float64Array): void;
+  /** Stops schedule `id` (nothing of it is sent once this returns); its last counters go to out. */
+  advertStop(id: number, out: Float64Array): boolean;
 }
+
+/** Numbers per schedule in advertRenew / advertStop: sent, sent late (since the last read), worst lateness ms, next due in ms. */
+export const ADVERT_COUNTERS = 4;
 
 /** connectProbe's failed step, by the high bits of its negative result. */
 export const CONNECT_PROBE_STEPS = ['connect', 'socket', 'SO_BINDTODEVICE', 'SO_MARK', 'bind', 'epoll_ctl'] as const;
@@ -90,8 +107,9 @@ export const NATIVE_FUNCTIONS = [
   'socket', 'setsockopt', 'getsockopt', 'bind', 'connect', 'getsockname', 'sendmsg', 'recvmsg', 'recvmmsg', 'close', 'detach',
   'watch', 'unwatch', 'ref',
   'schedSetscheduler', 'schedGetscheduler', 'schedGetPriorityMin', 'schedGetPriorityMax', 'schedSetaffinity',
-  'schedGetaffinity', 'mlockall', 'munlockall', 'pidfdOpen', 'mkfifo',
+  'schedGetaffinity', 'mlockall', 'munlockall', 'mallocTrim', 'pidfdOpen', 'mkfifo',
   'epollCreate', 'connectProbe', 'connectResults', 'closeFd',
+  'advertCallback', 'advertSchedule', 'advertRenew', 'advertStop',
 ] as const satisfies ReadonlyArray<keyof NativeAddon>;
 
 // Compile-time: the list names every member of NativeAddon (a missing one fails tsc here).

@@ -15,6 +15,7 @@ import {
 import { ipv4PacketInfo, ipv4Ttl, ipv6HopLimit, ipv6PacketInfo } from '../netif/cmsg.js';
 import { encodeSockAddr } from '../netif/sockaddr.js';
 import { VRRP_MULTICAST_IPV4, VRRP_MULTICAST_IPV6 } from './types.js';
+import type { OffloadTarget } from './advert-sender.js';
 
 export const VRRP_GROUP_V4 = VRRP_MULTICAST_IPV4;
 export const VRRP_GROUP_V6 = VRRP_MULTICAST_IPV6;
@@ -30,6 +31,11 @@ export interface AdvertChannel {
   sendAh?(packet: Buffer, to: string): boolean;
   /** Delivers every datagram already queued, synchronously; returns how many. */
   drain(): number;
+  /**
+   * What send(message, source, to, ttl) would use, for the addon's advert thread (advert-sender.ts):
+   * the socket's fd, and per destination the encoded sockaddr and control messages.
+   */
+  offloadTarget?(source: string, destinations: readonly string[], ttl: number): OffloadTarget;
 }
 
 /** One received protocol-112 datagram with what the kernel knows about it. */
@@ -163,6 +169,10 @@ export class VrrpChannel extends EventEmitter<ChannelEvents> implements AdvertCh
   send(message: Buffer, source: string, to?: string, ttl = 255): boolean {
     const { dest, control } = this.#route(to ?? (this.family === 6 ? VRRP_GROUP_V6 : VRRP_GROUP_V4), source, ttl);
     return this.#socket.send(message, dest, control);
+  }
+
+  offloadTarget(source: string, destinations: readonly string[], ttl: number): OffloadTarget {
+    return { fd: this.#socket.fd, routes: destinations.map((to) => this.#route(to, source, ttl)) };
   }
 
   /** A whole IPv4 packet with an AH (IP_HDRINCL: its source, TTL and protocol are ours) to `to`. */

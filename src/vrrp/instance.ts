@@ -20,6 +20,8 @@ import {
 import { encodeAhPacket, nextAhSequence, parseAhPacket, IPPROTO_AH } from './auth-ah.js';
 import { onAddressesAdded, onBecomeMaster, onLowerPriorityAdvert, type GarpRound } from './garp-schedule.js';
 import { GarpTimer } from './garp-timer.js';
+import { offloadPlan, offloadRefusal, planChanged, type OffloadPlan } from './advert-offload.js';
+import type { AdvertCounts, AdvertSchedule, AdvertScheduler } from './advert-sender.js';
 
 export { realClock, type Clock } from './clock.js';
 export type { AuthHmacMemory, AuthHmacStatus, AuthNoticeEvent } from './instance-auth.js';
@@ -64,6 +66,8 @@ export interface InstanceEnv {
   wallClock?: () => number;
   /** auth_hmac: replay marks and send sequence kept across restarts of the instance (the router's). */
   authMemory?: Map<string, AuthHmacMemory>;
+  /** The addon's advert thread: a master's periodic adverts leave from it when advert-offload.ts allows. */
+  advertSender?: AdvertScheduler;
 }
 
 export interface StateChange {
@@ -78,8 +82,11 @@ export interface StateChange {
 
 export interface DropEvent { instance: string; reason: DropReason; detail: string; source: string }
 
-/** An advert of ours, as master, that left more than one advertisement interval after it was due. */
-export interface LateAdvertEvent { instance: string; lateMs: number; intervalMs: number }
+/**
+ * An advert of ours, as master, that left more than one advertisement interval after it was due.
+ * From the advert thread: `count` such adverts since its last report, lateMs the worst.
+ */
+export interface LateAdvertEvent { instance: string; lateMs: number; intervalMs: number; count?: number }
 
 /** The effective priority changed (tracking weights); `state` is the state it changed in. */
 export interface PriorityChange { instance: string; state: VrrpStateName; priority: number; previous: number }
@@ -164,6 +171,13 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
   #blocked = false;
   #gate: MasterGate | undefined;
   #auth: InstanceAuth | undefined;
+  /** The advert thread's schedule of this instance (active while it sends our periodic adverts). */
+  #offload: AdvertSchedule | undefined;
+  #offloadPlan: OffloadPlan | undefined;
+  /** When the thread's next advert is due (clock ms), as of its last report. */
+  #offloadNextAt: number | null = null;
+  /** The thread failed us once (no addon...): adverts stay on the event loop. */
+  #offloadBroken = false;
 
   /** Throws ConfigError (touching nothing) on a config that cannot run. */
   constructor(cfg: InstanceConfig, env: InstanceEnv) {
@@ -239,6 +253,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     if (!this.#started) return;
     this.#dispatch({ type: 'shutdown', now: this.#clock.now() });
     this.#started = false;
+    this.#stopOffload();
     this.#saveAuth();
     for (const h of this.#timers.values()) this.#clock.clearTimeout(h);
     this.#timers.clear();
@@ -318,6 +333,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     this.#view = receiveViewOf(cfg, this.#source);
     if (cfg.authHmac && this.#auth) this.#auth.update(cfg.authHmac);
     else this.#auth = this.#newAuth();
+    this.#replan();
   }
 
   /** Base priority changed at run time (config reload or API). Tracking adjustments apply on top. */
@@ -333,6 +349,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       if (this.#started) this.#dispatch({ type: 'reconfigure', now: this.#clock.now(), config: machineConfigOf(cfg, this.#source) });
       else this.#machine = createMachine(machineConfigOf(cfg, this.#source));
       this.#refilter();
+      this.#replan();
     }
     this.setPriority(priority);
   }
@@ -426,6 +443,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
     }
     this.#view = receiveViewOf(cfg, this.#source);
     if (this.#machine.state !== 'master') return;
+    this.#replan();
     const key = (v: VirtualAddress) => `${v.ifindex}/${v.address}/${v.prefixLength}`;
     const now = new Set(this.#vips.map(key));
     const old = new Set(before.map(key));
@@ -456,6 +474,8 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       case 'set-timer': {
         const old = this.#timers.get(a.timer);
         if (old !== undefined) this.#clock.clearTimeout(old);
+        this.#timers.delete(a.timer);
+        if (a.timer === 'adver' && this.#offloadAdverts(a.at - this.#clock.now())) break;
         const timer = a.timer;
         const fire = () => this.#timerFired(timer);
         // From the clock as it is now: `now` is the event's, and work since then must not push the deadline out.
@@ -468,6 +488,8 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
         const old = this.#timers.get(a.timer);
         if (old !== undefined) this.#clock.clearTimeout(old);
         this.#timers.delete(a.timer);
+        // Leaving master: the thread stops before any advert of ours (priority 0) is sent below.
+        if (a.timer === 'adver') this.#stopOffload();
         break;
       }
       case 'send-advert':
@@ -509,6 +531,74 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       this.#dispatch({ type: 'adver-timer', now });
       if (due !== null && this.#machine.state === 'master') this.#checkLate(now - due);
     }
+  }
+
+  /**
+   * Hands our periodic adverts to the advert thread, the first one `firstInMs` from now (undefined:
+   * a running schedule keeps its deadline). False when they must stay on the event loop (a
+   * running schedule is then stopped).
+   */
+  #offloadAdverts(firstInMs: number | undefined): boolean {
+    const sender = this.#env.advertSender;
+    const channel = this.#env.channel;
+    const refusal = offloadRefusal(this.#cfg, { sender: sender !== undefined && !this.#offloadBroken, channel: channel.offloadTarget !== undefined });
+    if (refusal || this.#machine.state !== 'master' || !this.#started) {
+      this.#stopOffload();
+      return false;
+    }
+    const { ttl, destinations } = this.#encodedFor();
+    const priority = this.#machine.priority;
+    const plan = offloadPlan(priority, destinations, ttl, advertIntervalMsOf(this.#cfg), (to) => this.#advert(priority, to));
+    if (firstInMs === undefined && this.#offload?.active && !planChanged(this.#offloadPlan, plan)) return true;
+    try {
+      this.#offload ??= sender!.open({ counted: (c) => this.#offloadCounted(c), failed: (i, e) => this.#offloadFailed(i, e) });
+      this.#offload.set(plan, channel.offloadTarget!(this.#source, destinations, ttl), firstInMs);
+    } catch (error) {
+      this.#offloadBroken = true;
+      this.emit('send-error', { instance: this.name, error: new Error(`advert thread unavailable, adverts stay on the event loop: ${(error as Error).message}`) });
+      this.#stopOffload();
+      return false;
+    }
+    this.#offloadPlan = plan;
+    if (firstInMs !== undefined) this.#offloadNextAt = this.#clock.now() + firstInMs;
+    return true;
+  }
+
+  /** Takes our adverts back from the thread (nothing of it is sent once this returns). */
+  #stopOffload(): void {
+    if (!this.#offload?.active) return;
+    this.#offload.stop();
+    this.#offloadPlan = undefined;
+    this.#offloadNextAt = null;
+  }
+
+  /**
+   * The config changed (addresses, auth, owner status): a master whose adverts the thread sends
+   * hands over the new bytes on the same deadline, or, when they may no longer be offloaded,
+   * takes its adverts back onto its own timer at the deadline the thread had.
+   */
+  #replan(): void {
+    if (!this.#offload?.active) return;
+    const nextAt = this.#offloadNextAt ?? this.#clock.now() + advertIntervalMsOf(this.#cfg);
+    if (this.#offloadAdverts(undefined)) return;
+    // The machine's adverAt went stale while the thread advertised: the timer counts from the thread's deadline.
+    this.#machine = { ...this.#machine, adverAt: nextAt };
+    this.#perform({ type: 'set-timer', timer: 'adver', at: nextAt }, this.#clock.now());
+  }
+
+  #offloadCounted(c: AdvertCounts): void {
+    if (c.sent > 0) this.#stats = { ...this.#stats, sentAdvertisements: this.#stats.sentAdvertisements + c.sent };
+    if (c.late > 0) {
+      this.#stats = { ...this.#stats, lateAdverts: this.#stats.lateAdverts + c.late };
+      this.emit('late-advert', { instance: this.name, lateMs: c.worstLateMs, intervalMs: advertIntervalMsOf(this.#cfg), count: c.late });
+    }
+    if (this.#offload?.active) this.#offloadNextAt = this.#clock.now() + c.nextInMs;
+  }
+
+  #offloadFailed(index: number, error: NodeJS.ErrnoException): void {
+    const to = this.#offloadPlan?.adverts[index]?.to ?? '?';
+    const err = error.code === 'EAGAIN' ? new Error(`advert to ${to} dropped: socket buffer full`) : error;
+    this.emit('send-error', { instance: this.name, error: err });
   }
 
   /** Counts an advert that left more than one interval after it was due. */
@@ -671,7 +761,7 @@ export class VrrpInstance extends EventEmitter<InstanceEvents> {
       masterDownIntervalMs: masterDownIntervalOf(m),
       faults: [...this.#faults],
       virtualAddresses: this.#cfg.virtualAddresses.map((v) => `${v.address}/${v.prefixLength}`),
-      timers: { adverAt: m.adverAt, masterDownAt: m.masterDownAt },
+      timers: { adverAt: this.#offload?.active ? this.#offloadNextAt : m.adverAt, masterDownAt: m.masterDownAt },
       stats: this.#stats,
       garpsSent: this.#garpsSent,
       lateAdverts: this.#stats.lateAdverts,

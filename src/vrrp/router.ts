@@ -21,6 +21,9 @@ import { NftFilter } from './accept-filter.js';
 import { nftAvailable } from '../netif/nftables.js';
 import { AH_LENGTH, IPPROTO_AH } from './auth-ah.js';
 import { isMulticast, instancesConflict } from './demux.js';
+import { AdvertSender } from './advert-sender.js';
+import { offloadEnabled } from './advert-offload.js';
+import { realClock } from './clock.js';
 
 /** Instance events the router re-emits, so one listener sees every instance. */
 export const RELAYED_EVENTS: ReadonlyArray<keyof InstanceEvents> = [
@@ -57,6 +60,12 @@ export interface RouterOptions {
   sysctl?: SysctlOps;
   /** Name prefix of VMACs and ipvlans without a name (keepalived vmac_prefix). Default 'vrrp'. */
   vmacPrefix?: string;
+  /**
+   * A master's periodic adverts leave from a thread of the addon, under a lease the event loop
+   * renews (advert-offload.ts). Default true; false (or VIPD_ADVERT_OFFLOAD=0 in the environment)
+   * keeps them on the event loop's timers. Off with a clock that does not run in real time.
+   */
+  advertOffload?: boolean;
 }
 
 interface Tracked { ok: boolean; weight: number }
@@ -106,6 +115,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
   #vmacPrefix: string;
   /** auth_hmac replay marks and send sequences of instances, kept when one restarts. */
   #authMemory = new Map<string, AuthHmacMemory>();
+  #advertSender: AdvertSender | undefined;
 
   constructor(opts: RouterOptions = {}) {
     super();
@@ -125,6 +135,8 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
       };
     }
     this.#clock = opts.clock;
+    const clock = opts.clock ?? realClock;
+    if (offloadEnabled(opts.advertOffload, process.env, clock.fromPerformanceTime !== undefined)) this.#advertSender = new AdvertSender(clock);
     this.#vlinks = new VirtualLinks(this.#rt, opts.sysctl ?? procSysctl);
     this.#subscription = this.#rt.subscribe();
     this.#subscription.on('link', (l, { deleted }) => this.#onLink(l, deleted));
@@ -210,6 +222,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
         instance = new VrrpInstance(cfg, {
           channel: ch.channel, link, links, primaryAddress: primary, addresses: this.#rt, announce: this.#announce, authMemory: this.#authMemory,
           ...(filter ? { filter } : {}),
+          ...(this.#advertSender ? { advertSender: this.#advertSender } : {}),
           ...(this.#clock ? { clock: this.#clock } : {}),
         });
       } catch (err) {
@@ -403,6 +416,7 @@ export class VrrpRouter extends EventEmitter<RouterEvents> {
   /** Stops every instance (priority-0 adverts, VIPs removed) and closes every socket. */
   async close(): Promise<void> {
     await Promise.all([...this.#entries.keys()].map((n) => this.remove(n)));
+    this.#advertSender?.close();
     this.#subscription?.close();
     this.#announcer?.close();
     if (this.#ownRt) this.#rt.close();

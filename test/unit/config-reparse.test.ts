@@ -107,6 +107,20 @@ t.test('what is not one block reads the whole file', async (t) => {
   t.match(host.why, /the host changed \(mtuOf/);
 });
 
+t.test('after a virtual server skipped for its undefined group, a change reads the whole file (the blocks after it are not at their index)', async (t) => {
+  const skipped = 'virtual_server group NOPE {\n    protocol TCP\n    real_server 10.3.9.9 80 {\n        weight 2\n    }\n}\n';
+  const text = conf().replace('# services\n', `# services\n${skipped}`);
+  const first = readKeepalived(text, options());
+  t.equal(first.result.config.virtualServers.length, 12, 'the group one skipped');
+  for (const i of [3, 12]) {
+    const changed = text.replace(`real_server 10.3.0.${i} 8080 {\n        weight 1`, `real_server 10.3.0.${i} 8080 {\n        weight 5`);
+    const out = rereadKeepalived(first, changed, options());
+    t.equal(out.how, 'full', `block ${i}`);
+    t.match(out.why, /skipped/);
+    t.same(out.read.result, full(changed), `block ${i}: a full read`);
+  }
+});
+
 t.test('a bad value in the changed block: the full read\'s error, at its line (or its warning, where keepalived runs it)', async (t) => {
   const first = readKeepalived(conf(), options());
   const bad = conf({ 8: 99999 }, { 8: '\n        weight' });

@@ -11,6 +11,7 @@
 //   script users and files, MTUs, key files) is asked again and must get the same answer;
 // - the changed lines and the block around them use no config language (@, $, ~), no include,
 //   and the last read drew no ${_RANDOM};
+// - every virtual_server of the last read is in its config (none skipped for an undefined group);
 // - the new block reads as one virtual_server statement that ends where the old one did, with no
 //   quote or brace out of place in it, nor anywhere in the last read (keepalived goes on with those,
 //   and so does vipd, but a block may then hold what follows it).
@@ -89,6 +90,11 @@ function reuseRefused(previous: KeepalivedRead, options: KeepalivedParseOptions)
   if (previous.options.file !== options.file || previous.options.configId !== options.configId) return 'another file or config id';
   if (previous.track.randomUsed) return '${_RANDOM} is used';
   if (previous.track.structural) return 'the last read had a quote or a brace out of place';
+  // A virtual_server skipped at finish (its group not defined) has no place in the config's list:
+  // the blocks after it are not at their statement's index there.
+  let read = 0;
+  for (const s of previous.track.statements) if (s.virtualServer !== undefined) read++;
+  if (read !== previous.track.finishWarnings.length) return 'a virtual_server of the last read was skipped (its group is not defined)';
   const fresh = recordingOptions(options, new Map());
   for (const call of previous.calls.values()) {
     if (!isDeepStrictEqual(ask(fresh, call.fn, call.args), call.answer)) return `the host changed (${call.fn} ${JSON.stringify(call.args).slice(1, -1)})`;

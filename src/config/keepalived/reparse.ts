@@ -90,11 +90,6 @@ function reuseRefused(previous: KeepalivedRead, options: KeepalivedParseOptions)
   if (previous.options.file !== options.file || previous.options.configId !== options.configId) return 'another file or config id';
   if (previous.track.randomUsed) return '${_RANDOM} is used';
   if (previous.track.structural) return 'the last read had a quote or a brace out of place';
-  // A virtual_server skipped at finish (its group not defined) has no place in the config's list:
-  // the blocks after it are not at their statement's index there.
-  let read = 0;
-  for (const s of previous.track.statements) if (s.virtualServer !== undefined) read++;
-  if (read !== previous.track.finishWarnings.length) return 'a virtual_server of the last read was skipped (its group is not defined)';
   const fresh = recordingOptions(options, new Map());
   for (const call of previous.calls.values()) {
     if (!isDeepStrictEqual(ask(fresh, call.fn, call.args), call.answer)) return `the host changed (${call.fn} ${JSON.stringify(call.args).slice(1, -1)})`;
@@ -201,6 +196,11 @@ function rereadBlock(previous: KeepalivedRead, bytes: Buffer, options: Keepalive
   // No scripts in the block (checked above): the file's script rules are not needed.
   const spec: VirtualServerSpec = finishVirtualServer(vsDraft, { global: config.global, trackFiles: config.trackFiles }, finishKit, undefined);
 
+  // A virtual_server skipped at finish (its group not defined) has no place in the config's list:
+  // the blocks after it are not at their statement's index there.
+  let read = 0;
+  for (const s of stmts) if (s.virtualServer !== undefined) read++;
+  if (read !== previous.track.finishWarnings.length) return 'a virtual_server of the last read was skipped (its group is not defined)';
   // The warnings of the block take the places of the old ones; the ranges after them move.
   const i = st.virtualServer!;
   const warnings = previous.result.warnings;

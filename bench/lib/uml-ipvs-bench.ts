@@ -19,6 +19,7 @@ import type { CheckReport } from './check-log.js';
 import { countIpvsEntries, REAL_SERVER_NET, realServerAddress, renderRestoreFile, renderVirtualServers, SERVICE_PORT, serviceAddress, type LvsTable } from './lvs-conf.js';
 import { ProcSampler } from './proc-sampler.js';
 import { counterDelta, listenCounters, parseNetstat, type ListenCounters } from './netstat.js';
+import { parseMaxOpenFiles } from '../../src/os/open-files.js';
 import { reloadPhasesLine, type ReloadTimes } from '../../src/daemon/reload-timing.js';
 import { queryStatus } from '../../src/daemon/status-server.js';
 
@@ -257,6 +258,8 @@ async function programCase(impl: DaemonImpl, n: number, check: boolean, listener
       res.cpuSamples = cpuSamples;
       res.rssMb = stats.rssKbMax / 1024;
       res.pids = d.pids().length;
+      // Each process's open-file limit (soft): keepalived raises its checker's, vipd its own.
+      res.openFileLimits = d.pids().map((p) => { try { return parseMaxOpenFiles(readFileSync(`/proc/${p}/limits`, 'utf8')) ?? null; } catch { return null; } });
       res.checks = { ...checks, expected: want.destinations, staleAfterMs: staleMs, neverChecked: want.destinations - checks.addresses };
       res.entriesAfterWindow = entries();
     }

@@ -5,7 +5,8 @@
 // refused change re-reads just the services it concerns, is retried once, and a service created
 // in that apply whose destinations still fail is removed again, so none is left half-programmed.
 // audit() reads the table a few services at a time and repairs what others changed. It only ever
-// touches services it owns.
+// touches services it owns. Its reads do not hold the apply queue (a reload's one SET_DEST does not
+// wait behind a dump of 10,000 services); what an apply touched while they ran is not judged.
 import { performance } from 'node:perf_hooks';
 import { destinationKey, sameDestinationConfig, type Destination } from './destination.js';
 import { IpvsError } from './errors.js';
@@ -150,6 +151,13 @@ export class Reconciler {
   /** Audit pass: the keys still to read, and whether the service list was read this pass. */
   #auditKeys: string[] = [];
   #auditListed = false;
+  /** The audit step running, if any (steps never overlap). */
+  #auditRun: Promise<AuditResult> | undefined;
+  /**
+   * Services an apply (or resync) may have changed since the running audit step began reading:
+   * its reads of those may predate the change. 'all' = every service; undefined = no step running.
+   */
+  #touchedSinceRead: Set<string> | 'all' | undefined;
 
   constructor(client: IpvsClient, opts: ReconcilerOptions = {}) {
     this.#client = client;
@@ -179,6 +187,15 @@ export class Reconciler {
   /** Forget the model: the next apply reads the table again (e.g. after lost netlink notifications). */
   resync(): void {
     this.#model = undefined;
+    this.#touched(undefined);
+  }
+
+  /** Notes services an apply changes for the audit step reading meanwhile; `scope` undefined = all. */
+  #touched(scope: ReadonlySet<string> | undefined): void {
+    const t = this.#touchedSinceRead;
+    if (t === undefined || t === 'all') return;
+    if (!scope) this.#touchedSinceRead = 'all';
+    else for (const k of scope) t.add(k);
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -220,6 +237,7 @@ export class Reconciler {
       t = now;
       return ms;
     };
+    this.#touched(scope);
     if (scope) desired = desired.filter((s) => scope.has(serviceKey(s.service)));
     const desiredKeys = new Set(desired.map((s) => serviceKey(s.service)));
     try {
@@ -286,19 +304,26 @@ export class Reconciler {
    * differs from what was applied is put back. Nothing is read before the first apply.
    */
   auditStep(opts: { services?: number } = {}): Promise<AuditResult> {
-    return this.#serial(() => this.#auditStep(opts.services ?? 32));
+    this.#auditRun ??= this.#auditStep(opts.services ?? 32).finally(() => {
+      this.#auditRun = undefined;
+      this.#touchedSinceRead = undefined;
+    });
+    return this.#auditRun;
   }
 
   async #auditStep(max: number): Promise<AuditResult> {
     const result: AuditResult = { read: 0, drifted: [], sent: 0, failed: [], passDone: false };
+    // Read from a settled model: wait for an apply in flight (its sends would race our reads).
+    await this.#serial(async () => undefined);
     const model = this.#model;
     if (!model || this.#owned.size === 0) {
       this.#auditListed = false;
       result.passDone = true;
       return result;
     }
-    /** What the table holds for services that differ from the model; null = gone. */
-    const found = new Map<string, ServiceState | null>();
+    this.#touchedSinceRead = new Set();
+    /** Services the table holds differently from the model: what the model had, what the table has (null = gone). */
+    const found = new Map<string, { had: ServiceState; have: ServiceState | null }>();
     if (!this.#auditListed) {
       this.#auditListed = true;
       this.#auditKeys = [...this.#owned].filter((k) => model.has(k));
@@ -309,13 +334,15 @@ export class Reconciler {
       }
       const rest: string[] = [];
       for (const key of this.#auditKeys) {
+        const had = model.get(key);
+        if (!had) continue;
         const service = listed.get(key);
-        if (!service) found.set(key, null);
-        else if (!sameServiceConfig(model.get(key)!.service, service)) {
+        if (!service) found.set(key, { had, have: null });
+        else if (!sameServiceConfig(had.service, service)) {
           // Changed behind our back: its destinations are read now, not later in the pass.
           const destinations = await this.#destinationsOrGone(service);
           result.read++;
-          found.set(key, destinations ? { service, destinations } : null);
+          found.set(key, { had, have: destinations ? { service, destinations } : null });
         } else rest.push(key);
       }
       this.#auditKeys = rest;
@@ -326,26 +353,32 @@ export class Reconciler {
       const destinations = await this.#destinationsOrGone(had.service);
       result.read++;
       const have = destinations ? { service: had.service, destinations } : null;
-      if (!have || !sameState(had, have)) found.set(key, have);
-    }
-    const ops: IpvsOp[] = [];
-    for (const [key, have] of found) {
-      const want = model.get(key)!;
-      planService(want, have ?? undefined, ops);
-      result.drifted.push(key);
-      // Model the table as it is now; the repair brings it back to what was applied.
-      if (have) model.set(key, have);
-      else model.delete(key);
-    }
-    if (ops.length) {
-      result.sent = ops.length;
-      result.failed = await this.#send(ops, model);
+      if (!have || !sameState(had, have)) found.set(key, { had, have });
     }
     if (this.#auditKeys.length === 0) {
       result.passDone = true;
       this.#auditListed = false;
     }
-    return result;
+    // Judge and repair in the apply queue, against the model as it is now.
+    return this.#serial(async () => {
+      const touched = this.#touchedSinceRead!;
+      if (touched === 'all' || this.#model !== model) return result;
+      const ops: IpvsOp[] = [];
+      for (const [key, { had, have }] of found) {
+        // An apply changed it while we read: what we read may predate that.
+        if (touched.has(key) || model.get(key) !== had) continue;
+        planService(had, have ?? undefined, ops);
+        result.drifted.push(key);
+        // Model the table as it is now; the repair brings it back to what was applied.
+        if (have) model.set(key, have);
+        else model.delete(key);
+      }
+      if (ops.length) {
+        result.sent = ops.length;
+        result.failed = await this.#send(ops, model);
+      }
+      return result;
+    });
   }
 
   /** The destinations of one service, or undefined when the service is not in the table. */

@@ -28,6 +28,8 @@ export class FakeIpvsKernel implements GenlLike {
   timeouts = { tcp: 900, tcpFin: 120, udp: 300 };
   /** Called before each write command; return an errno name to fail it (races, injected faults). */
   inject: ((cmd: number, key: string) => string | undefined) | undefined;
+  /** While set, a dump reads the table at once and answers only when this settles (a slow dump). */
+  holdDumps: Promise<void> | undefined;
 
   async family(name: string): Promise<GenlFamily> {
     if (name !== 'IPVS') throw new NetlinkError('CTRL_CMD_GETFAMILY', errno.ENOENT!);
@@ -47,7 +49,9 @@ export class FakeIpvsKernel implements GenlLike {
   }
 
   async dump(f: GenlFamily, cmd: number, attrs: Buffer = Buffer.alloc(0)): Promise<GenlMessage[]> {
-    return this.request(f, cmd, attrs, 0x300);
+    const answer = this.request(f, cmd, attrs, 0x300);
+    if (this.holdDumps) await this.holdDumps;
+    return answer;
   }
 
   async batch(_f: GenlFamily, reqs: Array<{ cmd: number; attrs: Buffer; flags?: number }>): Promise<Array<GenlMessage[] | NetlinkError>> {

@@ -172,6 +172,35 @@ t.test('trusted: a refusal re-reads only the service it concerns', async (t) => 
   t.equal(k.table.get('tcp:10.100.0.7:80')!.dests.get('10.2.0.7:80')!.weight, 3);
 });
 
+t.test('audit: its reads do not hold up an apply, and what the apply changed meanwhile is not judged', async (t) => {
+  const k = new FakeIpvsKernel();
+  const client = await IpvsClient.open({ genl: k });
+  const r = new Reconciler(client);
+  await r.apply(bigTable(10));
+  let release!: () => void;
+  k.holdDumps = new Promise((resolve) => { release = resolve; });
+  const audit = r.auditStep({ services: 10 });
+  await new Promise((resolve) => setImmediate(resolve)); // the audit's service dump is under way
+  const before = k.writes.length;
+  // A reload's one change goes through while the audit's dump is held.
+  const applied = await r.applyChanged(bigTable(10, { index: 6, weight: 4 }).filter((s) => serviceKey(s.service) === 'tcp:10.100.0.6:80'),
+    new Set(['tcp:10.100.0.6:80']));
+  t.equal(applied.sent, 1, 'the apply did not wait for the audit');
+  t.same(k.writes.slice(before).map((c) => c.cmd), [C.IPVS_CMD_SET_DEST]);
+  const writes = k.writes.length;
+  // The audit's reads now see the table as it was before that apply (the dump answered late).
+  k.table.get('tcp:10.100.0.6:80')!.dests.get('10.2.0.6:80')!.weight = 1;
+  release();
+  const step = await audit;
+  k.holdDumps = undefined;
+  t.same(step.drifted, [], 'the service the apply changed during the reads is not called drift');
+  t.equal(k.writes.length, writes, 'and nothing is written back');
+  // Had it really drifted, the next pass (no apply in between) puts it back.
+  let q;
+  do q = await r.auditStep({ services: 10 }); while (!q.passDone);
+  t.equal(k.table.get('tcp:10.100.0.6:80')!.dests.get('10.2.0.6:80')!.weight, 4, 'a later pass repairs it');
+});
+
 t.test('audit: reads a few services per step and puts back what others changed', async (t) => {
   const k = new FakeIpvsKernel();
   const client = await IpvsClient.open({ genl: k });

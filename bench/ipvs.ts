@@ -176,7 +176,7 @@ export function ipvsSections(o: IpvsBenchOptions, results: IpvsResult[], kernel:
         `${n * o.dests}`, impl,
         fmtSpread(spread(rs.map((r) => r.cpuPct ?? NaN)), (x) => x.toFixed(1)),
         fmtSpread(spread(rs.map((r) => r.rssMb ?? NaN)), (x) => x.toFixed(0)),
-        fmtSpread(spread(rs.map((r) => (r.kernel?.syncookiesSent ? r.kernel.syncookiesSent / r.kernel.windowS : NaN))), (x) => x.toFixed(0)),
+        fmtSpread(spread(rs.map((r) => (r.kernel ? r.kernel.passiveOpens / r.kernel.windowS : NaN))), (x) => x.toFixed(0)),
         fmtSpread(spread(rs.map((r) => r.kernel?.listenOverflows ?? NaN)), (x) => x.toFixed(0)),
         fmtSpread(spread(c.map((x) => x.intervalMs.median / 1000)), sec),
         fmtSpread(spread(c.map((x) => x.intervalMs.p99 / 1000)), sec),
@@ -197,8 +197,8 @@ export function ipvsSections(o: IpvsBenchOptions, results: IpvsResult[], kernel:
         `the real servers (one TCP listener in a namespace holding every address) log each check's arrival: the interval between two checks of one real server, ` +
         `and how many real servers' latest check was older than delay_loop + connect_timeout (${o.delayLoop + o.connectTimeout} s) at the end of the window ("stale"). ` +
         'The listener logs a check when it accepts the connection and shares the one UML CPU: when daemon + listener reach 100 %, arrivals are logged late and the intervals overstate the checkers\' lateness. ' +
-        `"checks/s (kernel)": SYNs the real servers' kernel answered per second of the window (SYN cookies always on in their namespace: TcpExt SyncookiesSent), accepted by the listener or not; ` +
-        `"overflows": completed handshakes it dropped because the listener's accept queue was full (TcpExt ListenOverflows; the checker's connect had succeeded). delay_loop ${o.delayLoop} needs checkers / ${o.delayLoop} checks/s.`,
+        `"checks/s (kernel)": handshakes the real servers' kernel completed per second of the window (Tcp PassiveOpens in their namespace), accepted by the listener or not; ` +
+        `"overflows": those dropped because the listener's accept queue was full (TcpExt ListenOverflows). delay_loop ${o.delayLoop} needs checkers / ${o.delayLoop} checks/s.`,
       ],
       table: table(['checkers', 'impl', 'CPU %', 'RSS MB', 'checks/s (kernel)', 'overflows', 'interval s', 'p99 s', 'max s', 'stale', 'never', 'listener CPU %'], checkRows),
       charts: [stripChart({ title: 'checkers\' CPU, one dot per second of the window', unit: '% of one core', groups: cpuGroups })],

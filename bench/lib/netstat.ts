@@ -19,8 +19,6 @@ export function parseNetstat(text: string): Map<string, number> {
 
 /** What the bench reports of the real servers' kernel over a window. */
 export interface ListenCounters {
-  /** TcpExt SyncookiesSent: SYNs answered (with net.ipv4.tcp_syncookies = 2, every SYN a listener got). */
-  syncookiesSent: number;
   /** Tcp PassiveOpens: handshakes completed on a listener (checks that reached a real server). */
   passiveOpens: number;
   /** TcpExt ListenOverflows: completed handshakes dropped because the accept queue was full. */
@@ -31,7 +29,6 @@ export interface ListenCounters {
 
 export function listenCounters(stats: ReadonlyMap<string, number>): ListenCounters {
   return {
-    syncookiesSent: stats.get('TcpExt.SyncookiesSent') ?? NaN,
     passiveOpens: stats.get('Tcp.PassiveOpens') ?? NaN,
     listenOverflows: stats.get('TcpExt.ListenOverflows') ?? NaN,
     listenDrops: stats.get('TcpExt.ListenDrops') ?? NaN,
@@ -40,5 +37,5 @@ export function listenCounters(stats: ReadonlyMap<string, number>): ListenCounte
 
 /** The counters' growth from `a` to `b`. */
 export function counterDelta(a: ListenCounters, b: ListenCounters): ListenCounters {
-  return { syncookiesSent: b.syncookiesSent - a.syncookiesSent, passiveOpens: b.passiveOpens - a.passiveOpens, listenOverflows: b.listenOverflows - a.listenOverflows, listenDrops: b.listenDrops - a.listenDrops };
+  return { passiveOpens: b.passiveOpens - a.passiveOpens, listenOverflows: b.listenOverflows - a.listenOverflows, listenDrops: b.listenDrops - a.listenDrops };
 }

@@ -84,10 +84,7 @@ function setupNetwork(): void {
     'link set v1 up',
     `route add local ${REAL_SERVER_NET} dev lo`,
   ].join('\n') + '\n');
-  // SYN cookies always: the real servers' kernel answers every SYN at once, whatever the one
-  // listener's accept queue holds (a starved listener's full queue dropped SYNs, and checks timed
-  // out for it), and counts the answers (TcpExt SyncookiesSent: the checks that reached it).
-  for (const [k, v] of [['net.core.somaxconn', '65535'], ['net.ipv4.tcp_max_syn_backlog', '65535'], ['net.ipv4.tcp_syncookies', '2']]) sh(['ip', 'netns', 'exec', 'rs', 'sysctl', '-qw', `${k}=${v}`]);
+  for (const [k, v] of [['net.core.somaxconn', '65535'], ['net.ipv4.tcp_max_syn_backlog', '65535']]) sh(['ip', 'netns', 'exec', 'rs', 'sysctl', '-qw', `${k}=${v}`]);
 }
 
 interface Listener { pid: number; reset(): Promise<void>; report(staleMs: number): Promise<CheckReport>; stop(): void }

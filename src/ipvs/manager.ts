@@ -11,7 +11,6 @@ import { nextQuorumUp, programmedDestinations, aliveWeight, type RealServerHealt
 import { attemptTimeoutMs, runProbe } from './checks/probes.js';
 import { ProbeWindow, defaultProbeWindow, type ProbeSlot } from './checks/probe-window.js';
 import { DeadlineHeap } from '../health/deadline-heap.js';
-import { CheckRate, type CheckRateSettings } from './checks/check-rate.js';
 import type { CheckConfig, ProbeRunner } from './checks/types.js';
 import { effectiveWeight } from './checks/weight.js';
 import type { WeightEffect } from '../health/index.js';
@@ -93,8 +92,6 @@ export interface VirtualServerManagerOptions {
   maxProbesInFlight?: number;
   /** Probes open at once, stalled ones included (each holds a socket or a child): the file descriptors they may use. Default 3584. */
   maxProbesOpen?: number;
-  /** The cap on checks started per second (check-rate.ts): the need of the delay_loops, with headroom. */
-  checkRate?: Partial<CheckRateSettings>;
 }
 
 export interface VirtualServerManagerEvents {
@@ -172,8 +169,6 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   readonly #due = new DeadlineHeap<CheckerRun>({ indexed: true });
   #dueTimer: unknown;
   #dueTimerAt = Infinity;
-  /** Checks start no faster than the delay_loops need (a burst of checkers due at once is spread). */
-  readonly #rate: CheckRate;
   /** Due checks waiting for room in the window, in order, from #waitingHead on. */
   #waiting: Array<() => void> = [];
   #waitingHead = 0;
@@ -198,7 +193,6 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
       maxOpen: opts.maxProbesOpen ?? defaultProbeWindow.maxOpen,
     });
     this.#now = () => timers.now();
-    this.#rate = new CheckRate(opts.checkRate);
   }
 
   get active(): boolean {
@@ -432,7 +426,10 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
       existing.config = rsc;
       return;
     }
-    if (existing) existing.checkers.forEach((c) => this.#stopChecker(c));
+    if (existing) existing.checkers.forEach((c) => {
+      c.running = false;
+      this.#due.remove(c);
+    });
     const alpha = run.config.alpha ?? false;
     // Up unless a checker starts down (alpha: the checker's own, else the virtual server's).
     const up = checks.every((c) => !(c.alpha ?? alpha));
@@ -449,7 +446,6 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
       const start = startChecker(settings, this.#random);
       const c: CheckerRun = { check, settings, state: start.state, deadline: 0, heapIndex: -1, heapSeq: 0, running: true, suspended: this.#suspended(run) };
       rs.checkers.push(c);
-      this.#rate.add(settings.delayLoopMs);
       const key = serviceKey(run.config.service);
       if (!c.suspended) this.#pendingArms.push(() => this.#arm(key, dk, rs, c, start.firstDelayMs));
     }
@@ -485,30 +481,21 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     this.#armDueTimer();
   }
 
-  #stopChecker(c: CheckerRun): void {
-    if (c.running) this.#rate.remove(c.settings.delayLoopMs);
-    c.running = false;
-    this.#due.remove(c);
-  }
-
-  /** The one timer wakes for the earliest due checker, or when the rate lets it start (a timer already set earlier stays). */
+  /** The one timer wakes for the earliest due checker (a timer already set earlier stays). */
   #armDueTimer(): void {
     const top = this.#due.peek();
-    if (!top || this.#stopped) return;
-    const now = this.#now();
-    const at = Math.max(top.deadline, this.#rate.nextAt(now));
-    if (at >= this.#dueTimerAt) return;
+    if (!top || top.deadline >= this.#dueTimerAt || this.#stopped) return;
     if (this.#dueTimer !== undefined) this.#timers.clearTimeout(this.#dueTimer);
-    this.#dueTimerAt = at;
-    this.#dueTimer = this.#timers.setTimeout(this.#onDueTimer, Math.max(0, Math.ceil(at - now)));
+    this.#dueTimerAt = top.deadline;
+    this.#dueTimer = this.#timers.setTimeout(this.#onDueTimer, Math.max(0, Math.ceil(top.deadline - this.#now())));
   }
 
-  /** Runs the checkers that are due, as fast as the rate allows (each taken out first: its result queues it again). */
+  /** Runs every checker that is due (taken out first: its result queues it again). */
   readonly #onDueTimer = (): void => {
     this.#dueTimer = undefined;
     this.#dueTimerAt = Infinity;
     const now = this.#now();
-    for (let c = this.#due.peek(); c && c.deadline <= now && !this.#stopped && this.#rate.take(now); c = this.#due.peek()) {
+    for (let c = this.#due.peek(); c && c.deadline <= now && !this.#stopped; c = this.#due.peek()) {
       this.#due.pop();
       c.run!.due();
     }
@@ -646,7 +633,10 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   }
 
   #stopServer(service: string, dk: string, rs: RealServerRun, omega: boolean): void {
-    for (const c of rs.checkers) this.#stopChecker(c);
+    for (const c of rs.checkers) {
+      c.running = false;
+      this.#due.remove(c);
+    }
     if (omega && rs.up) this.emit('realServerDown', { service, destination: dk, reason: 'removed' });
   }
 

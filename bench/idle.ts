@@ -9,7 +9,7 @@ import { createLan, type Lab } from '../src/lab/netns-lab.js';
 import { which } from '../src/lab/which.js';
 import { sleep } from './lib/bench-lab.js';
 import { masterDownMs, renderKeepalivedConf, type IntervalSpec } from './lib/conf.js';
-import { ProcSampler, privateKb } from './lib/proc-sampler.js';
+import { ProcSampler, cpuSeconds, privateKb } from './lib/proc-sampler.js';
 import type { ReportSection } from './lib/report.js';
 import { daemonPids, startRouter, type RouterProc } from './lib/router.js';
 import type { BenchRun } from './lib/run.js';
@@ -36,6 +36,10 @@ export interface IdleSample {
   cpuPct: number;
   /** CPU of each second of the window. */
   cpuSamples: number[];
+  /** CPU seconds the processes used from their start to the window (start-up, election, warm-up). */
+  startCpuS: number;
+  /** Seconds from the daemon's start to the window. */
+  windowAtS: number;
   rssMb: number;
   /** Private_Clean + Private_Dirty at the end, summed over the processes. */
   privateMb: number;
@@ -66,7 +70,7 @@ export async function runIdleBench(run: BenchRun, o: IdleBenchOptions): Promise<
 }
 
 async function measureOne(run: BenchRun, impl: 'vipd' | 'keepalived', c: { name: string; advertInt: number; instances: number }, o: IdleBenchOptions, rep: number, label: string): Promise<IdleSample> {
-  const s: IdleSample = { impl, case: c.name, advertInt: c.advertInt, instances: c.instances, rep, cpuPct: NaN, cpuSamples: [], rssMb: NaN, privateMb: NaN, advertsPerS: NaN, pids: 0 };
+  const s: IdleSample = { impl, case: c.name, advertInt: c.advertInt, instances: c.instances, rep, cpuPct: NaN, cpuSamples: [], startCpuS: NaN, windowAtS: NaN, rssMb: NaN, privateMb: NaN, advertsPerS: NaN, pids: 0 };
   const spec: IntervalSpec = { name: `v3-${c.advertInt}s`, version: 3, advertMs: Math.round(c.advertInt * 1000) };
   let lab: Lab | undefined;
   let proc: RouterProc | undefined;
@@ -77,6 +81,7 @@ async function measureOne(run: BenchRun, impl: 'vipd' | 'keepalived', c: { name:
     const conf = join(lab.dir, 'idle.conf');
     writeFileSync(conf, renderKeepalivedConf(spec, names.map((name, i) => ({ name, vrid: i + 1, priority: 150, vips: [`10.250.${(i + 1) >> 8}.${(i + 1) & 255}`] }))));
     proc = startRouter(impl, node, conf, lab.dir);
+    const startedAt = performance.now();
     const deadline = Date.now() + 20_000 + 3 * masterDownMs(spec, 150) + c.instances * 50;
     while (!names.every((n) => proc!.state(n) === 'master')) {
       if (proc.exited) throw new Error(`${impl} exited:\n${proc.tail()}`);
@@ -92,6 +97,8 @@ async function measureOne(run: BenchRun, impl: 'vipd' | 'keepalived', c: { name:
     const tx0 = await txPackets(node);
     const t0 = performance.now();
     sampler.start();
+    s.startCpuS = sampler.pids.reduce((sum, p) => sum + (cpuSeconds(p) ?? 0), 0);
+    s.windowAtS = (t0 - startedAt) / 1000;
     for (let t = 1; t <= o.windowS; t++) {
       await sleep(1000);
       s.cpuSamples.push(sampler.sample());
@@ -130,7 +137,8 @@ export function idleSections(o: IdleBenchOptions, samples: IdleSample[]): Report
     const g: StripGroup = { label: c, series: [] };
     for (const impl of o.setups) {
       const ss = ok.filter((s) => s.case === c && s.impl === impl);
-      rows.push([c, impl, fmtSpread(spread(ss.map((s) => s.cpuPct)), (x) => x.toFixed(2)), fmtSpread(spread(ss.map((s) => s.rssMb)), (x) => x.toFixed(1)),
+      rows.push([c, impl, fmtSpread(spread(ss.map((s) => s.cpuPct)), (x) => x.toFixed(3)),
+        fmtSpread(spread(ss.map((s) => s.startCpuS)), (x) => x.toFixed(2)), fmtSpread(spread(ss.map((s) => s.rssMb)), (x) => x.toFixed(1)),
         fmtSpread(spread(ss.map((s) => s.privateMb)), (x) => x.toFixed(1)),
         fmtSpread(spread(ss.map((s) => s.advertsPerS)), (x) => x.toFixed(1)), String(ss[0]?.pids ?? '')]);
       g.series.push({ label: impl, color: colorOf(impl), values: ss.flatMap((s) => s.cpuSamples) });
@@ -142,12 +150,14 @@ export function idleSections(o: IdleBenchOptions, samples: IdleSample[]): Report
     heading: `One instance as master: CPU over ${o.windowS} s after ${o.warmupS} s of warm-up, RSS at the end`,
     notes: [
       `Each implementation alone on its own namespace LAN, both at the same time; ${o.repeats} run(s), median (min..max) of the runs. ` +
-      'CPU: run time of every thread (/proc/PID/task/*/schedstat), % of one core; RSS: VmRSS summed over the processes (keepalived: parent + VRRP child); ' +
+      'CPU: run time of every thread (/proc/PID/task/*/schedstat, nanoseconds), % of one core over the window; ' +
+      `start CPU s: what the processes used before it, from their start (start-up, election, warm-up; the window began ${fmtSpread(spread(ok.map((s) => s.windowAtS)), (x) => x.toFixed(0))} s after the start). ` +
+      'Node\'s V8 runs two memory-reducing full GCs once, 8-25 s after start (tens of ms of CPU): a window that begins earlier counts them. RSS: VmRSS summed over the processes (keepalived: parent + VRRP child); ' +
       'private: the part of it no other process shares (smaps_rollup Private_*: RSS less the executable\'s and libraries\' shared pages); ' +
       'adverts/s: packets its interface sent over the window.',
       ...failed.map((s) => `failed: ${s.impl} ${s.case} #${s.rep}: ${s.error}`),
     ],
-    table: table(['case', 'impl', 'CPU %', 'RSS MB', 'private MB', 'adverts/s', 'processes'], rows),
+    table: table(['case', 'impl', 'CPU %', 'start CPU s', 'RSS MB', 'private MB', 'adverts/s', 'processes'], rows),
     charts: [stripChart({ title: 'CPU of each second of the window', unit: '% of one core', groups: cpuGroups.filter((g) => g.label.startsWith('1 instance')) })],
   }];
 }

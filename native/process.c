@@ -1,9 +1,10 @@
 // Process-level system calls for src/os/: scheduling policy, CPU affinity, memory locking, the
-// open-file limit.
+// open-file limit, and giving the C heap's free pages back.
 // On Linux scheduling and affinity are per thread (tid 0 = the calling thread); src/os/ applies
 // them to every thread of the process. sched_setscheduler & co go through syscall(2): musl's
 // wrappers deliberately return ENOSYS (POSIX means per process, Linux means per thread).
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -186,4 +187,17 @@ napi_value js_set_open_file_limit(napi_env env, napi_callback_info info) {
     return NULL;
   if (setrlimit(RLIMIT_NOFILE, &rl) < 0) return throw_errno(env, errno, "setrlimit");
   return NULL;
+}
+
+// mallocTrim() -> whether memory went back to the kernel. glibc keeps the pages of freed C heap
+// memory (V8's parser and compiler zones of start-up) mapped; malloc_trim(3) returns them.
+// false without glibc (musl returns free memory by itself).
+napi_value js_malloc_trim(napi_env env, napi_callback_info info) {
+  napi_value out;
+#ifdef __GLIBC__
+  CHECK(napi_get_boolean(env, malloc_trim(0) == 1, &out));
+#else
+  CHECK(napi_get_boolean(env, false, &out));
+#endif
+  return out;
 }

@@ -28,6 +28,29 @@ const replaced = {
   },
 };
 
+/**
+ * pino as the daemon uses it (pino.destination({ sync: true }) or a plain stream, on the main
+ * thread, never pino.transport()): its transport worker (thread-stream, with node:worker_threads)
+ * and node:assert (one type check in sonic-boom) would load with it and stay in every daemon's
+ * RSS. pino.transport() throws a clear error in the bundle instead.
+ */
+const leanPino = {
+  name: 'vipd-lean-pino',
+  setup(b) {
+    const stub = (contents) => ({ path: contents, namespace: 'vipd-stub' });
+    b.onResolve({ filter: /^thread-stream$/ }, (a) => (/[\\/]pino[\\/]/.test(a.importer) ? stub('thread-stream') : undefined));
+    b.onResolve({ filter: /^worker_threads$/ }, (a) => (/[\\/]pino[\\/]lib[\\/]tools\.js$/.test(a.importer) ? stub('worker_threads') : undefined));
+    b.onResolve({ filter: /^assert$/ }, (a) => (/[\\/]sonic-boom[\\/]/.test(a.importer) ? stub('assert') : undefined));
+    const stubs = {
+      'thread-stream': `module.exports = class ThreadStream { constructor() { throw new Error('vipd: pino transports are not part of the vipd bundle'); } };`,
+      // The daemon logs from the main thread only.
+      worker_threads: `module.exports = { isMainThread: true };`,
+      assert: `module.exports = function assert(ok, message) { if (!ok) throw new Error(message); };`,
+    };
+    b.onLoad({ filter: /.*/, namespace: 'vipd-stub' }, (a) => ({ contents: stubs[a.path], loader: 'js' }));
+  },
+};
+
 await build({
   entryPoints: [new URL('../src/cli/main.ts', import.meta.url).pathname],
   outfile: out,
@@ -39,7 +62,7 @@ await build({
   // (createRequire() then loads what the executable has, such as node:sea).
   define: { 'import.meta.url': '__vipd_import_meta_url' },
   banner: { js: 'const __vipd_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
-  plugins: [replaced],
+  plugins: [replaced, leanPino],
   legalComments: 'none',
   // Memory, not speed: V8 keeps every script's source for lazy compilation, as one-byte characters
   // only when all of it is ASCII (else twice the size); no comments or indentation (names stay,

@@ -92,7 +92,7 @@ export const MODES: Record<Mode, { describe: string; options: Record<string, Opt
     describe: 'CPU and RSS of one VRRP instance as master (and RSS with many)',
     options: {
       'advert-ints': { kind: 'list', pattern: /^\d+(\.\d+)?$/, default: ['1', '0.01'], describe: 'advert_int values, s' },
-      warmup: { kind: 'number', default: 8, min: 0, describe: 'seconds after MASTER before sampling' },
+      warmup: { kind: 'number', default: 30, min: 0, describe: 'seconds after MASTER before sampling (past V8\'s start-up GCs)' },
       window: { kind: 'number', default: 20, min: 1, describe: 'seconds sampled' },
       instances: { kind: 'number', default: 100, min: 0, describe: 'instances of the RSS run (0: skip)' },
       repeats: { kind: 'number', default: 3, min: 1, describe: 'runs of every case' },

@@ -38,18 +38,32 @@ export interface ParseOptions {
   warn?: (at: { file: string; line: number }, message: string) => void;
 }
 
-export function parseStatements(tokens: Iterable<Token>, options: ParseOptions = {}): Statement[] {
+/** Tokens one at a time, undefined at the end (tokenizer.ts's TokenStream). */
+export interface TokenSource {
+  next(): Token | undefined;
+}
+
+export function parseStatements(tokens: Iterable<Token> | TokenSource, options: ParseOptions = {}): Statement[] {
   return [...topLevelStatements(tokens, options)];
 }
 
 /** Each top-level statement (with its whole block) as soon as it is complete. */
-export function* topLevelStatements(tokens: Iterable<Token>, options: ParseOptions = {}): Generator<Statement> {
-  const p = new Parser(tokens[Symbol.iterator](), options.grammar ?? GENERIC, options.warn ?? (() => {}));
+export function* topLevelStatements(tokens: Iterable<Token> | TokenSource, options: ParseOptions = {}): Generator<Statement> {
+  const p = new Parser(sourceOf(tokens), options.grammar ?? GENERIC, options.warn ?? (() => {}));
   for (;;) {
     const st = p.next(undefined, p.root);
     if (st === undefined || st === '}') return;
     yield st;
   }
+}
+
+function sourceOf(tokens: Iterable<Token> | TokenSource): TokenSource {
+  if (!(Symbol.iterator in tokens)) return tokens;
+  const it = tokens[Symbol.iterator]();
+  return { next: () => {
+    const r = it.next();
+    return r.done ? undefined : r.value;
+  } };
 }
 
 /** `vrrp_instance VI_1`: a block's keyword and its name, for messages. */
@@ -70,16 +84,16 @@ class Parser {
   private readonly open: Statement[] = [];
 
   constructor(
-    private readonly it: Iterator<Token>,
+    private readonly it: TokenSource,
     readonly root: Grammar,
     private readonly warn: NonNullable<ParseOptions['warn']>,
   ) {}
 
   private peek(k = 0): Token | undefined {
     while (this.buf.length - this.pos <= k && !this.done) {
-      const r = this.it.next();
-      if (r.done) this.done = true;
-      else this.buf.push(r.value);
+      const t = this.it.next();
+      if (t === undefined) this.done = true;
+      else this.buf.push(t);
     }
     return this.buf[this.pos + k];
   }

@@ -29,8 +29,9 @@ export interface Token {
   line: number;
 }
 
-function isSpace(c: string): boolean {
-  return c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v';
+/** ' ' \t \n \v \f \r */
+function isSpaceCode(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
 /** Where a line's problem is reported; without one, it is a ConfigError. */
@@ -42,47 +43,55 @@ export type LexWarn = (at: { file: string; line: number }, message: string) => v
  */
 export function tokenizeLine(text: string, file: string, line: number, warn?: LexWarn): Token[] {
   const tokens: Token[] = [];
-  const n = text.length;
-  let i = 0;
+  lexLine(text, 0, text.length, file, line, warn, tokens);
+  return tokens;
+}
+
+/** tokenizeLine of `text.slice(start, end)`, read in place, its tokens appended to `tokens`. */
+export function lexLine(text: string, start: number, end: number, file: string, line: number, warn: LexWarn | undefined, tokens: Token[]): void {
+  const first = tokens.length;
+  let i = start;
   let joined = false;
-  const push = (kind: TokenKind, value: string, start: number, quoted: boolean) => {
-    tokens.push({ kind, text: value, raw: text.slice(start, i), quoted, joined: joined && tokens.length > 0, file, line });
-    joined = true;
-  };
-  while (i < n) {
-    const c = text[i]!;
-    if (isSpace(c)) {
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (isSpaceCode(c)) {
       i++;
       joined = false;
       continue;
     }
-    if (c === '#' || c === '!') break;
-    const start = i;
-    if (c === '{' || c === '}') {
+    if (c === HASH || c === BANG) break;
+    const from = i;
+    if (c === OPEN || c === CLOSE) {
       i++;
-      push(c, c, start, false);
+      const brace = c === OPEN ? '{' : '}';
+      tokens.push({ kind: brace, text: brace, raw: brace, quoted: false, joined: joined && tokens.length > first, file, line });
+      joined = true;
       continue;
     }
-    if (c === '"') {
-      const end = text.indexOf('"', i + 1);
-      if (end < 0) {
+    if (c === QUOTE) {
+      const close = text.indexOf('"', i + 1);
+      if (close < 0 || close >= end) {
         if (!warn) throw new ConfigError('unterminated quoted string', { file, line });
-        warn({ file, line }, `unterminated quoted string: ${text.slice(start).trim()} is left out as keepalived does`);
+        warn({ file, line }, `unterminated quoted string: ${text.slice(from, end).trim()} is left out as keepalived does`);
         break;
       }
-      i = end + 1;
-      push('word', text.slice(start + 1, end), start, true);
+      i = close + 1;
+      tokens.push({ kind: 'word', text: text.slice(from + 1, close), raw: text.slice(from, i), quoted: true, joined: joined && tokens.length > first, file, line });
+      joined = true;
       continue;
     }
-    while (i < n) {
-      const ch = text[i]!;
-      if (isSpace(ch) || ch === '{' || ch === '}' || ch === '"' || ch === '#' || ch === '!') break;
+    while (i < end) {
+      const ch = text.charCodeAt(i);
+      if (isSpaceCode(ch) || ch === OPEN || ch === CLOSE || ch === QUOTE || ch === HASH || ch === BANG) break;
       i++;
     }
-    push('word', text.slice(start, i), start, false);
+    const word = text.slice(from, i);
+    tokens.push({ kind: 'word', text: word, raw: word, quoted: false, joined: joined && tokens.length > first, file, line });
+    joined = true;
   }
-  return tokens;
 }
+
+const HASH = 0x23, BANG = 0x21, OPEN = 0x7b, CLOSE = 0x7d, QUOTE = 0x22;
 
 /** One line of the config as the tokenizer sees it (after includes and the config language). */
 export interface SourceLine {
@@ -91,18 +100,69 @@ export interface SourceLine {
   line: number;
 }
 
+/** Lines read in place (source.ts's SourceReader): the current one is `text.slice(start, end)`. */
+export interface LineCursor {
+  advance(): boolean;
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+  readonly file: string;
+  readonly line: number;
+}
+
 const eol = (file: string, line: number): Token => ({ kind: 'eol', text: '', raw: '', quoted: false, joined: false, file, line });
+
+/** The end of every line for a reader that never asks where one is (the block parser does not). */
+const EOL: Token = Object.freeze(eol('', 0));
+
+/**
+ * Tokens of lines, one at a time (`next()`, undefined at the end): each logical line ends with an
+ * `eol` token; a lone `\` at the end continues it. A line is lexed when its first token is needed.
+ */
+export class TokenStream {
+  private readonly tokens: Token[] = [];
+  private at = 0;
+  private eol: Token | undefined;
+
+  /** `eolPositions` false: every eol token is one shared object, without its file and line (the block parser's case). */
+  constructor(private readonly lines: LineCursor, private readonly warn?: LexWarn, private readonly eolPositions = true) {}
+
+  next(): Token | undefined {
+    for (;;) {
+      if (this.at < this.tokens.length) return this.tokens[this.at++];
+      if (this.eol) {
+        const t = this.eol;
+        this.eol = undefined;
+        return t;
+      }
+      const l = this.lines;
+      if (!l.advance()) return undefined;
+      const toks = this.tokens;
+      toks.length = 0;
+      this.at = 0;
+      lexLine(l.text, l.start, l.end, l.file, l.line, this.warn, toks);
+      const last = toks[toks.length - 1];
+      const continued = last !== undefined && last.kind === 'word' && last.text === '\\' && !last.quoted;
+      if (continued) toks.pop();
+      else this.eol = this.eolPositions ? eol(l.file, l.line) : EOL;
+    }
+  }
+}
 
 /** Tokens of a stream of lines: each logical line ends with an `eol` token; a lone `\` at the end continues it. */
 export function* tokenizeLines(lines: Iterable<SourceLine>, warn?: LexWarn): Generator<Token> {
-  for (const { text, file, line } of lines) {
-    const toks = tokenizeLine(text, file, line, warn);
-    const last = toks[toks.length - 1];
-    const continued = last !== undefined && last.kind === 'word' && last.text === '\\' && !last.quoted;
-    if (continued) toks.pop();
-    yield* toks;
-    if (!continued) yield eol(file, line);
-  }
+  const it = lines[Symbol.iterator]();
+  const cursor = { text: '', start: 0, end: 0, file: '', line: 0, advance(): boolean {
+    const r = it.next();
+    if (r.done) return false;
+    cursor.text = r.value.text;
+    cursor.end = r.value.text.length;
+    cursor.file = r.value.file;
+    cursor.line = r.value.line;
+    return true;
+  } };
+  const stream = new TokenStream(cursor, warn);
+  for (let t = stream.next(); t !== undefined; t = stream.next()) yield t;
 }
 
 /** Tokens of a whole text (no includes, no config language). */

@@ -24,7 +24,7 @@ export async function checkConfig(opts: DaemonOptions, out: NodeJS.WritableStrea
   }
   const { config } = loaded;
   try {
-    planReload(undefined, config); // what start would run: a spec the runtime cannot take fails here, not at start
+    planReload(undefined, config, true); // what start would run: a spec the runtime cannot take fails here, not at start
   } catch (e) {
     err.write(`${(e as Error).message}\n`);
     return CHECK_CANNOT_RUN;

@@ -204,20 +204,20 @@ function granularityPrefix(g: string | undefined, family: 4 | 6): number {
 
 /** The IPVS services of a virtual server: one, or one per address and fwmark of its group (lazily: a /16 is 65,536). */
 function* servicesOf(vs: VirtualServerSpec, groups: VirtualServerGroupSpec[]): Generator<Service> {
-  const base = {
-    scheduler: vs.scheduler,
-    flags: {
-      ...(vs.persistenceTimeout !== undefined ? { persistent: true } : {}),
-      ...(vs.ops ? { onePacket: true } : {}),
-      // sh-* and mh-* name the same scheduler flag bits (IP_VS_SVC_F_SCHED1, SCHED2); the loader
-      // kept them only for their own scheduler.
-      ...(['sh-fallback', 'mh-fallback', 'flag-1'].some((f) => vs.schedulerFlags.includes(f)) ? { shFallback: true } : {}),
-      ...(['sh-port', 'mh-port', 'flag-2'].some((f) => vs.schedulerFlags.includes(f)) ? { shPort: true } : {}),
-      ...(vs.schedulerFlags.includes('flag-3') ? { sched3: true } : {}),
-    },
-    timeout: vs.persistenceTimeout ?? 0,
-    ...(vs.persistenceEngine ? { pe: vs.persistenceEngine } : {}),
-  };
+  // Assignments, not conditional spreads: this runs per virtual server (and again on a reload).
+  const flags: Service['flags'] = {};
+  if (vs.persistenceTimeout !== undefined) flags.persistent = true;
+  if (vs.ops) flags.onePacket = true;
+  // sh-* and mh-* name the same scheduler flag bits (IP_VS_SVC_F_SCHED1, SCHED2); the loader
+  // kept them only for their own scheduler.
+  const sf = vs.schedulerFlags;
+  if (sf.length) {
+    if (sf.includes('sh-fallback') || sf.includes('mh-fallback') || sf.includes('flag-1')) flags.shFallback = true;
+    if (sf.includes('sh-port') || sf.includes('mh-port') || sf.includes('flag-2')) flags.shPort = true;
+    if (sf.includes('flag-3')) flags.sched3 = true;
+  }
+  const base: { scheduler: string; flags: Service['flags']; timeout: number; pe?: string } = { scheduler: vs.scheduler, flags, timeout: vs.persistenceTimeout ?? 0 };
+  if (vs.persistenceEngine) base.pe = vs.persistenceEngine;
   const protocol = vs.protocol.toLowerCase() as 'tcp' | 'udp' | 'sctp';
   const t = vs.target;
   if (t.kind === 'address') {
@@ -297,7 +297,7 @@ export function mapVirtualServer(vs: VirtualServerSpec, cfg: VipdConfig, before?
     mappedBySpec.set(vs, reused);
     return reused;
   }
-  const out = virtualServerConfigs({ ...cfg, virtualServers: [vs] });
+  const out = virtualServerConfigsOf(vs, cfg);
   mappedBySpec.set(vs, out);
   return out;
 }
@@ -309,42 +309,64 @@ export function mapVirtualServer(vs: VirtualServerSpec, cfg: VipdConfig, before?
  */
 export function virtualServerConfigs(cfg: VipdConfig): MappedVirtualServer[] {
   const out: MappedVirtualServer[] = [];
-  for (const vs of cfg.virtualServers) {
-    const byPort = new Map<string, { services: Service[]; shared: SharedServers }>();
+  for (const vs of cfg.virtualServers) mapInto(vs, cfg, out);
+  return out;
+}
+
+/** virtualServerConfigs of `cfg` with `vs` as its only virtual server (no copy of cfg made). */
+export function virtualServerConfigsOf(vs: VirtualServerSpec, cfg: Pick<VipdConfig, 'virtualServerGroups' | 'global'>): MappedVirtualServer[] {
+  const out: MappedVirtualServer[] = [];
+  mapInto(vs, cfg, out);
+  return out;
+}
+
+function mapInto(vs: VirtualServerSpec, cfg: Pick<VipdConfig, 'virtualServerGroups' | 'global'>, out: MappedVirtualServer[]): void {
+  {
+    // In the order their ports first come; a group's services by port (one service otherwise: no table).
+    const entries: Array<{ services: Service[]; shared: SharedServers }> = [];
+    let byPort: Map<string, { services: Service[]; shared: SharedServers }> | undefined;
     for (const service of servicesOf(vs, cfg.virtualServerGroups)) {
       const fwmark = service.fwmark !== undefined;
+      if (vs.target.kind !== 'group') {
+        entries.push({ services: [service], shared: realServersFor(vs, service.port ?? 0, fwmark, cfg.global) });
+        continue;
+      }
       const key = fwmark ? 'fwmark' : String(service.port);
+      byPort ??= new Map();
       let entry = byPort.get(key);
       if (!entry) {
         entry = { services: [], shared: realServersFor(vs, service.port ?? 0, fwmark, cfg.global) };
         byPort.set(key, entry);
+        entries.push(entry);
       }
       entry.services.push(service);
     }
-    for (const { services: [service, ...extra], shared } of byPort.values()) {
-      out.push({
-        config: {
-          service: service!,
-          ...(extra.length ? { extraServices: extra } : {}),
-          realServers: shared.realServers,
-          delayLoopMs: s2ms(vs.delayLoop),
-          alpha: vs.alpha,
-          omega: vs.omega,
-          inhibitOnFailure: vs.inhibitOnFailure,
-          quorum: vs.quorum,
-          hysteresis: vs.hysteresis,
-          ...(shared.sorryServer ? { sorryServer: shared.sorryServer, ...(vs.sorryServer?.inhibit ? { sorryServerInhibit: true } : {}) } : {}),
-          ...(vs.haSuspend && vs.target.kind === 'address' ? { haSuspend: true } : {}),
-        },
-        ...(service!.address ? { address: service!.address } : {}),
-        unsupported: shared.unsupported,
-        ...(vs.quorumUp ? { quorumUp: vs.quorumUp } : {}),
-        ...(vs.quorumDown ? { quorumDown: vs.quorumDown } : {}),
-        notify: shared.notify,
-      });
+    for (const { services, shared } of entries) {
+      // Assignments in the literal's key order, not conditional spreads: this runs per virtual server.
+      const service = services[0]!;
+      const config = { service } as VirtualServerConfig;
+      if (services.length > 1) config.extraServices = services.slice(1);
+      config.realServers = shared.realServers;
+      config.delayLoopMs = s2ms(vs.delayLoop);
+      config.alpha = vs.alpha;
+      config.omega = vs.omega;
+      config.inhibitOnFailure = vs.inhibitOnFailure;
+      config.quorum = vs.quorum;
+      config.hysteresis = vs.hysteresis;
+      if (shared.sorryServer) {
+        config.sorryServer = shared.sorryServer;
+        if (vs.sorryServer?.inhibit) config.sorryServerInhibit = true;
+      }
+      if (vs.haSuspend && vs.target.kind === 'address') config.haSuspend = true;
+      const m = { config } as MappedVirtualServer;
+      if (service.address) m.address = service.address;
+      m.unsupported = shared.unsupported;
+      if (vs.quorumUp) m.quorumUp = vs.quorumUp;
+      if (vs.quorumDown) m.quorumDown = vs.quorumDown;
+      m.notify = shared.notify;
+      out.push(m);
     }
   }
-  return out;
 }
 
 /**
@@ -359,19 +381,17 @@ function realServersFor(vs: VirtualServerSpec, servicePort: number, fwmark: bool
   const realServers: RealServerConfig[] = vs.realServers.map((rs) => {
     const checks = rs.checkers.map((c) => checkConfig(c, vs, global));
     const tunnel = rs.method === 'TUN' ? tunnelOptions(rs.tunnel) : undefined;
-    const destination = makeDestination({
-      family: ipFamily(rs.address), address: rs.address, port: portFor(rs.port, rs.method),
-      forward: FORWARD[rs.method], weight: rs.weight,
-      ...(rs.upperThreshold !== undefined ? { upperThreshold: rs.upperThreshold } : {}),
-      ...(rs.lowerThreshold !== undefined ? { lowerThreshold: rs.lowerThreshold } : {}),
-      ...(tunnel ? { tunnel } : {}),
-    });
+    const d: Parameters<typeof makeDestination>[0] = { family: ipFamily(rs.address), address: rs.address, port: portFor(rs.port, rs.method), forward: FORWARD[rs.method], weight: rs.weight };
+    if (rs.upperThreshold !== undefined) d.upperThreshold = rs.upperThreshold;
+    if (rs.lowerThreshold !== undefined) d.lowerThreshold = rs.lowerThreshold;
+    if (tunnel) d.tunnel = tunnel;
+    const destination = makeDestination(d);
     if (rs.notifyUp || rs.notifyDown) notify[destinationKey(destination)] = { ...(rs.notifyUp ? { up: rs.notifyUp } : {}), ...(rs.notifyDown ? { down: rs.notifyDown } : {}) };
-    return {
-      destination,
-      ...(checks.length ? { checks } : {}),
-      inhibitOnFailure: rs.inhibitOnFailure || vs.inhibitOnFailure,
-    };
+    // Assignments in the literal's key order, not conditional spreads: per real server.
+    const r = { destination } as RealServerConfig;
+    if (checks.length) r.checks = checks;
+    r.inhibitOnFailure = rs.inhibitOnFailure || vs.inhibitOnFailure;
+    return r;
   });
   const s = vs.sorryServer;
   let sorryServer: Destination | undefined;

@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ConfigError } from '../errors.js';
 import type { K0sUserSpaceProxy, LvsSyncDaemonSpec, LvsTimeouts, ScriptCommand, SourceRef, VipdConfig, VirtualServerSpec } from '../config/types.js';
 import type { ResolvedInstanceConfig as InstanceConfig } from '../vrrp/instance-config.js';
-import { instanceConfig, mapVirtualServer, trackSpecs, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
+import { instanceConfig, mapVirtualServer, trackSpecs, virtualServerConfigsOf, type MappedVirtualServer, type TrackSpec } from './config-mapping.js';
 import { hostChanges, hostSetup, type HostChanges } from './k0s-host.js';
 import { authHmacChanges } from '../vrrp/instance-auth.js';
 import { instancesConflict } from '../vrrp/demux.js';
@@ -301,8 +301,10 @@ export function syncGroupSteps(old: Map<string, SyncGroupDefinition>, next: Map<
  * it did not touch (config/keepalived/reparse.ts) in the same context (global_defs and groups the
  * same objects), only the blocks that are new objects are mapped and compared: O(changed), and
  * `mapped` is built when first read. Otherwise every block is mapped and both mappings compared.
+ * `checkOnly` (`vipd -t`, no `old`): each block is mapped and dropped (its mapping is not kept:
+ * 100,000 virtual servers are ~100 MB of it); `mapped` maps them all again if read.
  */
-export function virtualServerPlan(config: VipdConfig, old?: VipdConfig): VirtualServerPlan {
+export function virtualServerPlan(config: VipdConfig, old?: VipdConfig, checkOnly = false): VirtualServerPlan {
   const b = config.virtualServers;
   const mapOne = (vs: VirtualServerSpec, i: number) => mapped('virtual_server', vs.where, () => {
     const spec = old?.virtualServers[i];
@@ -329,17 +331,23 @@ export function virtualServerPlan(config: VipdConfig, old?: VipdConfig): Virtual
       for (const m of now) if (!was.has(m)) added.push(m);
     }
     changes = { since: a, removed, added };
-  } else all = b.flatMap(mapOne);
+  } else if (!checkOnly) all = b.flatMap(mapOne);
   const servers = () => (all ??= b.flatMap(mapOne));
   const vipOwner = new Map<string, string>();
   for (const i of config.vrrpInstances) for (const v of i.virtualIpAddresses) if (!vipOwner.has(v.address)) vipOwner.set(v.address, i.name);
   const owners = new Map<string, string>();
-  for (const m of vipOwner.size ? servers() : []) {
+  const own = (m: MappedVirtualServer) => {
     for (const s of [m.config.service, ...(m.config.extraServices ?? [])]) {
       const owner = s.address !== undefined ? vipOwner.get(s.address) : undefined;
       if (owner) owners.set(s.address!, owner);
     }
-  }
+  };
+  if (checkOnly && !old) {
+    for (const vs of b) {
+      const ms = mapped('virtual_server', vs.where, () => virtualServerConfigsOf(vs, config));
+      if (vipOwner.size) for (const m of ms) own(m);
+    }
+  } else if (vipOwner.size) for (const m of servers()) own(m);
   const g = config.global;
   return {
     get mapped() { return servers(); },
@@ -357,7 +365,8 @@ export function proxyPlan(config: VipdConfig): ProxyPlan | undefined {
   return { settings, vips: new Map(config.vrrpInstances.map((i) => [i.name, i.virtualIpAddresses.map((v) => v.address)])) };
 }
 
-export function planReload(old: VipdConfig | undefined, next: VipdConfig): ReloadPlan {
+/** `checkOnly`: for `vipd -t`, the plan is checked, not run (virtualServerPlan keeps no mapping). */
+export function planReload(old: VipdConfig | undefined, next: VipdConfig, checkOnly = false): ReloadPlan {
   const before = new Map((old ? instanceDefinitions(old) : []).map((d) => [d.name, d]));
   const after = instanceDefinitions(next);
   const names = new Set(after.map((d) => d.name));
@@ -371,7 +380,7 @@ export function planReload(old: VipdConfig | undefined, next: VipdConfig): Reloa
     instances,
     syncGroups: syncGroupSteps(old ? syncGroupDefinitions(old) : new Map(), syncGroupDefinitions(next), restarted),
     host: hostChanges(old ? hostSetup(old) : undefined, hostSetup(next)),
-    virtualServers: virtualServerPlan(next, old),
+    virtualServers: virtualServerPlan(next, old, checkOnly),
     proxy: proxyPlan(next),
   };
 }

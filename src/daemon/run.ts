@@ -17,6 +17,7 @@ import { effectiveCapabilities, missingCapabilities, requiredCapabilities } from
 import type { DaemonOptions } from './options.js';
 import type { DaemonDeps } from './deps.js';
 import { applyProcessSettings, type ProcessOps } from './process-settings.js';
+import { returnFreedMemory } from '../os/memory-trim.js';
 
 /** setpriority(2) on the main thread (the event loop). Lacking CAP_SYS_NICE is not fatal. */
 function raisePriority(nice: number, log: Logger): void {
@@ -53,6 +54,9 @@ function capabilitiesMissing(opts: DaemonOptions, log: Logger): boolean {
     `missing capabilit${missing.length > 1 ? 'ies' : 'y'} ${missing.join(' and ')}: run vipd as root or grant ${missing.join(' ')} (systemd: AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW)`);
   return true;
 }
+
+/** When start-up's garbage is gone (see returnFreedMemory). */
+const SETTLED_MS = 30_000;
 
 /** Tests run the process shell in-process: on a fake host, logging into a buffer. */
 export interface RunEnv {
@@ -129,6 +133,7 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
         await daemon.reload(next.config, timing);
         timing.mark('rest');
         log.info('reloaded');
+        returnFreedMemory();
         lastReload = timing.fields();
         log.debug(lastReload, timing.line());
       } catch (err) {
@@ -204,6 +209,11 @@ export async function runDaemon(opts: DaemonOptions, env: RunEnv = {}): Promise<
       log.warn(`SIGUSR1 will not write ${opts.dumpFile}: ${(err as Error).message}`);
     }
     log.info({ instances: loaded.config.vrrpInstances.length, virtualServers: loaded.config.virtualServers.length }, 'started');
+    returnFreedMemory();
+    // Again once the first elections and V8's start-up GCs (8-25 s after start) are over.
+    const settled = setTimeout(returnFreedMemory, SETTLED_MS);
+    settled.unref();
+    cleanups.push(() => clearTimeout(settled));
   });
   return exited;
 }

@@ -7,7 +7,8 @@
 // The whole exchange, body included, must finish before the deadline.
 import { readFileSync } from 'node:fs';
 import { isIP, type Socket as NetSocket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
+import { tls } from '../os/lazy-builtins.js';
 import { abortReason, deadlineProbe, type Probe } from './deadline.js';
 import { checkEndpoint, hostHeader, type ProbeEndpoint } from './endpoint.js';
 import { ProbeOptionError } from './errors.js';
@@ -118,7 +119,7 @@ function exchange(s: NetSocket | TLSSocket, request: string, o: HttpProbeOptions
 
 function handshake(sock: NetSocket, opts: Record<string, unknown>, signal: AbortSignal): Promise<TLSSocket> {
   return new Promise<TLSSocket>((resolve, reject) => {
-    const t = tlsConnect({ socket: sock, rejectUnauthorized: false, ...opts });
+    const t = tls().connect({ socket: sock, rejectUnauthorized: false, ...opts });
     const done = (err?: Error) => {
       signal.removeEventListener('abort', onAbort);
       t.off('error', done);

@@ -59,7 +59,7 @@ const tunnelTypes: Record<TunnelType, number> = {
 
 /** Builds a Destination with ipvsadm's defaults (route, weight 1, no thresholds). */
 export function makeDestination(d: DestinationId & Partial<Destination>): Destination {
-  return {
+  const out: Destination = {
     family: d.family,
     address: canonicalIp(d.address),
     port: d.port,
@@ -67,8 +67,9 @@ export function makeDestination(d: DestinationId & Partial<Destination>): Destin
     weight: d.weight ?? 1,
     upperThreshold: d.upperThreshold ?? 0,
     lowerThreshold: d.lowerThreshold ?? 0,
-    ...(d.tunnel ? { tunnel: { ...d.tunnel } } : {}),
   };
+  if (d.tunnel) out.tunnel = { ...d.tunnel };
+  return out;
 }
 
 /** Stable key of a destination within its service: "10.0.0.1:80", "[fd00::1]:80". */

@@ -69,6 +69,8 @@ export interface NativeAddon {
   getOpenFileLimit(): [soft: number, hard: number];
   /** setrlimit(RLIMIT_NOFILE); raising the hard limit needs CAP_SYS_RESOURCE (and at most fs.nr_open). */
   setOpenFileLimit(soft: number, hard: number): void;
+  /** malloc_trim(0): true when the C heap gave memory back (false without glibc). */
+  mallocTrim(): boolean;
   /** pidfd_open(2): readable once the process has exited. Closed with close(handle). */
   pidfdOpen(pid: number): NativeSocket;
   mkfifo(path: string, mode: number): void;
@@ -94,7 +96,7 @@ export const NATIVE_FUNCTIONS = [
   'socket', 'setsockopt', 'getsockopt', 'bind', 'connect', 'getsockname', 'sendmsg', 'recvmsg', 'recvmmsg', 'close', 'detach',
   'watch', 'unwatch', 'ref',
   'schedSetscheduler', 'schedGetscheduler', 'schedGetPriorityMin', 'schedGetPriorityMax', 'schedSetaffinity',
-  'schedGetaffinity', 'mlockall', 'munlockall', 'getOpenFileLimit', 'setOpenFileLimit', 'pidfdOpen', 'mkfifo',
+  'schedGetaffinity', 'mlockall', 'munlockall', 'getOpenFileLimit', 'setOpenFileLimit', 'mallocTrim', 'pidfdOpen', 'mkfifo',
   'epollCreate', 'connectProbe', 'connectResults', 'closeFd',
 ] as const satisfies ReadonlyArray<keyof NativeAddon>;
 

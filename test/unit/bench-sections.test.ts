@@ -23,10 +23,10 @@ t.test('config: start-up subtracted, ratio of the whole -t and of the parse', as
 });
 
 t.test('idle: a row per case and implementation, CPU of every second charted', async (t) => {
-  const sample = (impl: string, c: string, cpu: number) => ({ impl, case: c, advertInt: 1, instances: 1, rep: 1, cpuPct: cpu, cpuSamples: [cpu, cpu], rssMb: 60, privateMb: 12, advertsPerS: 1, pids: impl === 'vipd' ? 1 : 2 });
+  const sample = (impl: string, c: string, cpu: number) => ({ impl, case: c, advertInt: 1, instances: 1, rep: 1, cpuPct: cpu, cpuSamples: [cpu, cpu], startCpuS: 0.5, windowAtS: 34, rssMb: 60, privateMb: 12, advertsPerS: 1, pids: impl === 'vipd' ? 1 : 2 });
   const s = idleSections({ advertInts: [1], warmupS: 8, windowS: 20, instances: 0, repeats: 1, setups: ['vipd', 'keepalived'] },
     [sample('vipd', '1 instance @ 1 s', 0.1), sample('keepalived', '1 instance @ 1 s', 0.01), { ...sample('vipd', '1 instance @ 1 s', 0), rep: 2, error: 'exited' }]);
-  t.match(s[0]!.table, /1 instance @ 1 s\s+keepalived\s+0\.01\s+60\.0\s+12\.0\s+1\.0\s+2/);
+  t.match(s[0]!.table, /1 instance @ 1 s\s+keepalived\s+0\.010\s+0\.50\s+60\.0\s+12\.0\s+1\.0\s+2/);
   t.match(s[0]!.notes!.join('\n'), /failed: vipd 1 instance @ 1 s #2: exited/);
   t.equal((s[0]!.charts![0]!.match(/<circle /g) ?? []).length, 4);
 });

@@ -15,12 +15,17 @@ function grammarOf(context: string): Grammar {
   if (!g) {
     const table = CONTEXTS[context];
     if (!table) throw new Error(`no keyword table for block context '${context}'`);
+    const rules = new Map<string, Grammar | 'value'>();
     g = {
       rule(keyword) {
-        const e = Object.hasOwn(table, keyword) ? table[keyword] : undefined;
-        if (e?.list) return LIST;
-        if (e?.block === undefined) return 'value';
-        return UNREAD.has(e.block) ? GENERIC : grammarOf(e.block);
+        let r = rules.get(keyword);
+        if (r === undefined) {
+          const e = Object.hasOwn(table, keyword) ? table[keyword] : undefined;
+          r = e?.list ? LIST : e?.block === undefined ? 'value' : UNREAD.has(e.block) ? GENERIC : grammarOf(e.block);
+          // Keywords the table knows (an unknown one may be any word: not kept).
+          if (e) rules.set(keyword, r);
+        }
+        return r;
       },
     };
     grammars.set(context, g);

@@ -8,8 +8,8 @@ import { topLevelStatements } from '../block-parser.js';
 import { ConfigLanguage } from '../config-language.js';
 import { defaultGlobal } from '../defaults.js';
 import { nodeConfigFs, readConfigFile, type ConfigFs } from '../fs.js';
-import { sourceLines } from '../source.js';
-import { tokenizeLines } from '../tokenizer.js';
+import { SourceReader } from '../source.js';
+import { TokenStream } from '../tokenizer.js';
 import type { ConfigWarning, LoadResult } from '../types.js';
 import type { ScriptHost } from '../../health/script-rules.js';
 import type { ConfigDraft } from './draft.js';
@@ -82,7 +82,7 @@ export function parseTracked(text: string, options: KeepalivedParseOptions, trac
   const warnings: ConfigWarning[] = [];
   const files: string[] = [];
   const language = new ConfigLanguage({ configId: options.configId ?? defaultConfigId() });
-  const lines = sourceLines(options.file, text, { fs: options.fs ?? nodeConfigFs, warnings, files, language });
+  const lines = new SourceReader(options.file, text, { fs: options.fs ?? nodeConfigFs, warnings, files, language });
   const kit = new Kit(warnings, options.keyReader ?? keyReaderOf(options.fs));
   const draft = emptyDraft();
   // Quotes and braces out of place: keepalived goes on (block-parser.ts, tokenizer.ts).
@@ -91,7 +91,7 @@ export function parseTracked(text: string, options: KeepalivedParseOptions, trac
     if (track) track.structural = true;
   };
   // One top-level block at a time: its statement tree is dropped once it is read.
-  for (const st of topLevelStatements(tokenizeLines(lines, warn), { grammar: KEEPALIVED_GRAMMAR, warn })) {
+  for (const st of topLevelStatements(new TokenStream(lines, warn, false), { grammar: KEEPALIVED_GRAMMAR, warn })) {
     const from = warnings.length, servers = draft.servers.length;
     kit.one(st, TOP_LEVEL, draft, 'the top level');
     track?.statements.push({

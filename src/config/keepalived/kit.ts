@@ -67,7 +67,7 @@ export interface Instead<T> {
 export function asKeepalived<T>(h: Handler<T>, instead: string | Instead<T>): Handler<T> {
   const i = typeof instead === 'string' ? { says: instead } : instead;
   return (st, target, kit) => {
-    if (!kit.tolerate(st, () => h(st, target, kit), i.says)) i.apply?.(target, st);
+    if (!kit.tolerateHandler(st, h, target, i.says)) i.apply?.(target, st);
   };
 }
 
@@ -83,8 +83,12 @@ export function asKeepalivedTable<T>(table: KeywordTable<T>, says: string, excep
 }
 
 export class Kit {
-  /** Statements whose `{ }` block a handler read (or deliberately skipped). */
-  private readonly blockRead = new WeakSet<Statement>();
+  /**
+   * Statements whose `{ }` block a handler read (or deliberately skipped); only asked while the
+   * statement is read, so emptied after each top-level one (a WeakSet costs more to fill).
+   */
+  private readonly blockRead = new Set<Statement>();
+  private depth = 0;
 
   /** `keyReader`: the bytes of auth_hmac `file:` keys (read once per load: at start and on SIGHUP). */
   constructor(readonly warnings: ConfigWarning[], readonly keyReader: KeyFileReader = nodeKeyFileReader) {}
@@ -103,11 +107,25 @@ export class Kit {
       read();
       return true;
     } catch (err) {
-      if (!(err instanceof ConfigError) || err instanceof MissingValueError || err.file !== st.file || err.line !== st.line) throw err;
-      this.blockRead.add(st);
-      this.instead(st, err.message.slice(`${st.file}:${st.line}: `.length), says);
-      return false;
+      return this.tolerated(st, err, says);
     }
+  }
+
+  /** tolerate() of `h(st, target, this)` (no closure per statement: every asKeepalived keyword runs through it). */
+  tolerateHandler<T>(st: Statement, h: Handler<T>, target: T, says: string): boolean {
+    try {
+      h(st, target, this);
+      return true;
+    } catch (err) {
+      return this.tolerated(st, err, says);
+    }
+  }
+
+  private tolerated(st: Statement, err: unknown, says: string): false {
+    if (!(err instanceof ConfigError) || err instanceof MissingValueError || err.file !== st.file || err.line !== st.line) throw err;
+    this.blockRead.add(st);
+    this.instead(st, err.message.slice(`${st.file}:${st.line}: `.length), says);
+    return false;
   }
 
   /**
@@ -136,16 +154,25 @@ export class Kit {
     this.warn(at, `${problem}, ${says} as keepalived does`);
   }
 
-  /** Runs a block's statements through its keyword table. */
-  apply<T>(block: Statement[] | undefined, table: KeywordTable<T>, target: T, context: string): void {
-    for (const st of block ?? []) this.one(st, table, target, context);
+  /** Runs a block's statements through its keyword table; `context` names the block in messages (a function: made only when needed). */
+  apply<T>(block: Statement[] | undefined, table: KeywordTable<T>, target: T, context: string | (() => string)): void {
+    if (block) for (const st of block) this.one(st, table, target, context);
   }
 
-  one<T>(st: Statement, table: KeywordTable<T>, target: T, context: string): void {
+  one<T>(st: Statement, table: KeywordTable<T>, target: T, context: string | (() => string)): void {
+    this.depth++;
+    try {
+      this.read(st, table, target, context);
+    } finally {
+      if (--this.depth === 0) this.blockRead.clear();
+    }
+  }
+
+  private read<T>(st: Statement, table: KeywordTable<T>, target: T, context: string | (() => string)): void {
     const entry = Object.hasOwn(table, st.keyword) ? table[st.keyword] : undefined;
     if (!entry) {
       this.blockRead.add(st);
-      this.warn(st, `unknown keyword '${st.keyword}' in ${context}`);
+      this.warn(st, `unknown keyword '${st.keyword}' in ${typeof context === 'string' ? context : context()}`);
       return;
     }
     if (entry.status === 'error') fail(st, `${st.keyword}: ${entry.note}`);

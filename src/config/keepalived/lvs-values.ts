@@ -5,10 +5,10 @@ import { argText, fail, portText } from '../values.js';
 
 export function scheduler(st: Statement): LvsScheduler {
   const v = argText(st, 0, 'scheduler');
-  if (!(LVS_SCHEDULERS as readonly string[]).includes(v)) {
-    fail(st, `${st.keyword}: unknown scheduler '${v}' (one of ${LVS_SCHEDULERS.join(' ')})`);
-  }
-  return v as LvsScheduler;
+  const i = (LVS_SCHEDULERS as readonly string[]).indexOf(v);
+  if (i < 0) fail(st, `${st.keyword}: unknown scheduler '${v}' (one of ${LVS_SCHEDULERS.join(' ')})`);
+  // The table's string, not the token's copy: one string for every virtual server.
+  return LVS_SCHEDULERS[i]!;
 }
 
 export function lvsMethod(st: Statement): LvsMethod {
@@ -21,6 +21,7 @@ export interface Forwarding {
 }
 
 const CHECKSUMS = ['nocsum', 'csum', 'remcsum'] as const;
+const NAT: Forwarding = Object.freeze({ method: 'NAT' }), DR: Forwarding = Object.freeze({ method: 'DR' });
 
 /**
  * `NAT|DR` or `TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`, with keepalived's rules: GUE
@@ -33,7 +34,8 @@ export function forwarding(st: Statement, first = 0): Forwarding {
   const rest = st.args.slice(first + 1).map((t) => t.text);
   if (v !== 'TUN') {
     if (rest.length) fail(st, `${k}: '${rest.join(' ')}' after ${v} (only TUN takes tunnel options)`);
-    return { method: v };
+    // Literals, not the token's copy: one string for every server.
+    return v === 'NAT' ? NAT : DR;
   }
   const tunnel: TunnelSpec = { type: 'ipip' };
   let i = 0;

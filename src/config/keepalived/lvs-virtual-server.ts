@@ -3,7 +3,7 @@
 import { isIPv4 } from 'node:net';
 import type { Statement } from '../block-parser.js';
 import { PERSISTENCE_TIMEOUT_DEFAULT, VIRTUAL_SERVER_DEFAULTS } from '../defaults.js';
-import type { LvsProtocol, VirtualServerTarget } from '../types.js';
+import type { VirtualServerTarget } from '../types.js';
 import {
   argText, boolArg, fail, familyOf, intArg, ipArg, ipText, optArg, portText, whereOf,
 } from '../values.js';
@@ -99,7 +99,7 @@ export const VIRTUAL_SERVER: KeywordTable<VsDraft> = asKeepalivedTable({
   protocol: implemented((s, d) => {
     const p = argText(s, 0, 'TCP, UDP or SCTP');
     if (p !== 'TCP' && p !== 'UDP' && p !== 'SCTP') fail(s, `protocol: '${p}' is not TCP, UDP or SCTP`);
-    d.vs.protocol = p as LvsProtocol;
+    d.vs.protocol = p === 'TCP' ? 'TCP' : p === 'UDP' ? 'UDP' : 'SCTP'; // literals: one string for every virtual server
     d.protocolSet = true;
   }),
   ops: implemented((_s, d) => (d.vs.ops = true)),
@@ -183,16 +183,21 @@ export function virtualServer(st: Statement, config: ConfigDraft, kit: Kit): voi
     }
   };
   if (!kit.tolerate(st, header, 'this virtual server is skipped (not programmed, its real servers not checked)')) return;
-  const { delayLoop: _delayLoop, ...defaults } = VIRTUAL_SERVER_DEFAULTS;
+  const D = VIRTUAL_SERVER_DEFAULTS;
+  const where = whereOf(st);
   const d: VsDraft = {
-    vs: { target, ...defaults, schedulerFlags: [], where: whereOf(st) },
+    // VIRTUAL_SERVER_DEFAULTS but delay_loop (the checkers' default until finish.ts), in its order.
+    vs: {
+      target, scheduler: D.scheduler, method: D.method, protocol: D.protocol, ops: D.ops, quorum: D.quorum, hysteresis: D.hysteresis,
+      alpha: D.alpha, omega: D.omega, inhibitOnFailure: D.inhibitOnFailure, schedulerFlags: [], where,
+    },
     timing: {},
     rs: [],
     protocolSet: false,
     portGiven,
-    where: whereOf(st),
+    where,
   };
-  kit.apply(kit.needBlock(st), VIRTUAL_SERVER, d, `virtual_server ${st.args.map((t) => t.text).join(' ')}`);
+  kit.apply(kit.needBlock(st), VIRTUAL_SERVER, d, () => `virtual_server ${st.args.map((t) => t.text).join(' ')}`);
   const vs = d.vs;
   // keepalived 2.2.7 (observed) picks UDP when `protocol` is missing, and says so.
   if (!d.protocolSet && target.kind !== 'fwmark') kit.warn(st, `virtual_server: no protocol set, defaulting to UDP as keepalived does`);

@@ -11,6 +11,7 @@ import type { BenchRun } from './lib/run.js';
 import { spread, fmtSpread, table, type Spread } from './lib/stats.js';
 import { colorOf, stripChart, type StripGroup } from './lib/svg.js';
 import type { CheckReport } from './lib/check-log.js';
+import type { ListenCounters } from './lib/netstat.js';
 import type { DaemonImpl, IpvsCaseSpec } from './lib/uml-ipvs-bench.js';
 import type { ReportSection } from './lib/report.js';
 
@@ -44,6 +45,8 @@ export interface IpvsResult {
   /** CPU of the real servers' listener over the same window (it shares the UML CPU). */
   listenerCpuPct?: number;
   rssMb?: number;
+  /** The real servers' kernel over the window (namespace rs): handshakes completed, accept-queue overflows. */
+  kernel?: ListenCounters & { windowS: number };
   checks?: CheckReport & { expected: number; staleAfterMs: number; neverChecked: number };
   stopMs?: number;
   left?: { services: number; destinations: number };
@@ -173,6 +176,8 @@ export function ipvsSections(o: IpvsBenchOptions, results: IpvsResult[], kernel:
         `${n * o.dests}`, impl,
         fmtSpread(spread(rs.map((r) => r.cpuPct ?? NaN)), (x) => x.toFixed(1)),
         fmtSpread(spread(rs.map((r) => r.rssMb ?? NaN)), (x) => x.toFixed(0)),
+        fmtSpread(spread(rs.map((r) => (r.kernel ? r.kernel.passiveOpens / r.kernel.windowS : NaN))), (x) => x.toFixed(0)),
+        fmtSpread(spread(rs.map((r) => r.kernel?.listenOverflows ?? NaN)), (x) => x.toFixed(0)),
         fmtSpread(spread(c.map((x) => x.intervalMs.median / 1000)), sec),
         fmtSpread(spread(c.map((x) => x.intervalMs.p99 / 1000)), sec),
         fmtSpread(spread(c.map((x) => x.intervalMs.max / 1000)), sec),
@@ -191,9 +196,11 @@ export function ipvsSections(o: IpvsBenchOptions, results: IpvsResult[], kernel:
         `CPU (% of one core, the daemon's processes: keepalived's parent and checker child) over ${o.windowS} s after a warm-up of delay_loop + connect_timeout; ` +
         `the real servers (one TCP listener in a namespace holding every address) log each check's arrival: the interval between two checks of one real server, ` +
         `and how many real servers' latest check was older than delay_loop + connect_timeout (${o.delayLoop + o.connectTimeout} s) at the end of the window ("stale"). ` +
-        'The listener logs a check when it accepts the connection and shares the one UML CPU: when daemon + listener reach 100 %, arrivals are logged late and the intervals overstate the checkers\' lateness.',
+        'The listener logs a check when it accepts the connection and shares the one UML CPU: when daemon + listener reach 100 %, arrivals are logged late and the intervals overstate the checkers\' lateness. ' +
+        `"checks/s (kernel)": handshakes the real servers' kernel completed per second of the window (Tcp PassiveOpens in their namespace), accepted by the listener or not; ` +
+        `"overflows": those dropped because the listener's accept queue was full (TcpExt ListenOverflows). delay_loop ${o.delayLoop} needs checkers / ${o.delayLoop} checks/s.`,
       ],
-      table: table(['checkers', 'impl', 'CPU %', 'RSS MB', 'interval s', 'p99 s', 'max s', 'stale', 'never', 'listener CPU %'], checkRows),
+      table: table(['checkers', 'impl', 'CPU %', 'RSS MB', 'checks/s (kernel)', 'overflows', 'interval s', 'p99 s', 'max s', 'stale', 'never', 'listener CPU %'], checkRows),
       charts: [stripChart({ title: 'checkers\' CPU, one dot per second of the window', unit: '% of one core', groups: cpuGroups })],
     });
   }

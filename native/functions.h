@@ -31,6 +31,8 @@
   X(schedGetaffinity, js_sched_getaffinity)        \
   X(mlockall, js_mlockall)                         \
   X(munlockall, js_munlockall)                     \
+  X(getOpenFileLimit, js_get_open_file_limit)      \
+  X(setOpenFileLimit, js_set_open_file_limit)      \
   X(mallocTrim, js_malloc_trim)                    \
   /* files and processes (files.c) */              \
   X(pidfdOpen, js_pidfd_open)                      \

@@ -1,13 +1,15 @@
-// Process-level system calls for src/os/: scheduling policy, CPU affinity, memory locking, and
-// giving the C heap's free pages back.
+// Process-level system calls for src/os/: scheduling policy, CPU affinity, memory locking, the
+// open-file limit, and giving the C heap's free pages back.
 // On Linux scheduling and affinity are per thread (tid 0 = the calling thread); src/os/ applies
 // them to every thread of the process. sched_setscheduler & co go through syscall(2): musl's
 // wrappers deliberately return ENOSYS (POSIX means per process, Linux means per thread).
 #include <errno.h>
 #include <malloc.h>
+#include <math.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -151,6 +153,39 @@ napi_value js_mlockall(napi_env env, napi_callback_info info) {
 
 napi_value js_munlockall(napi_env env, napi_callback_info info) {
   if (munlockall() < 0) return throw_errno(env, errno, "munlockall");
+  return NULL;
+}
+
+// getOpenFileLimit() -> [soft, hard] of RLIMIT_NOFILE (RLIM_INFINITY as Infinity).
+napi_value js_get_open_file_limit(napi_env env, napi_callback_info info) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0) return throw_errno(env, errno, "getrlimit");
+  napi_value out, cur, max;
+  CHECK(napi_create_array_with_length(env, 2, &out));
+  CHECK(napi_create_double(env, rl.rlim_cur == RLIM_INFINITY ? INFINITY : (double)rl.rlim_cur, &cur));
+  CHECK(napi_create_double(env, rl.rlim_max == RLIM_INFINITY ? INFINITY : (double)rl.rlim_max, &max));
+  napi_set_element(env, out, 0, cur);
+  napi_set_element(env, out, 1, max);
+  return out;
+}
+
+static int get_rlim(napi_env env, napi_value v, rlim_t *out) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok || d != d || d < 0) {
+    napi_throw_type_error(env, NULL, "expected a limit (a number >= 0 or Infinity)");
+    return 0;
+  }
+  *out = isinf(d) ? RLIM_INFINITY : (rlim_t)d;
+  return 1;
+}
+
+// setOpenFileLimit(soft, hard): setrlimit(RLIMIT_NOFILE); a higher hard limit needs CAP_SYS_RESOURCE.
+napi_value js_set_open_file_limit(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  struct rlimit rl;
+  if (!get_args(env, info, 2, argv) || !get_rlim(env, argv[0], &rl.rlim_cur) || !get_rlim(env, argv[1], &rl.rlim_max))
+    return NULL;
+  if (setrlimit(RLIMIT_NOFILE, &rl) < 0) return throw_errno(env, errno, "setrlimit");
   return NULL;
 }
 

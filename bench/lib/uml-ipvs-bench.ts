@@ -18,6 +18,8 @@ import { IpvsClient } from '../../src/ipvs/client.js';
 import type { CheckReport } from './check-log.js';
 import { countIpvsEntries, REAL_SERVER_NET, realServerAddress, renderRestoreFile, renderVirtualServers, SERVICE_PORT, serviceAddress, type LvsTable } from './lvs-conf.js';
 import { ProcSampler } from './proc-sampler.js';
+import { counterDelta, listenCounters, parseNetstat, type ListenCounters } from './netstat.js';
+import { parseMaxOpenFiles } from '../../src/os/open-files.js';
 import { reloadPhasesLine, type ReloadTimes } from '../../src/daemon/reload-timing.js';
 import { queryStatus } from '../../src/daemon/status-server.js';
 
@@ -58,6 +60,11 @@ function shOk(cmd: string[], input?: string): void {
   if (r.code !== 0) throw new Error(`${cmd.join(' ')}: exit ${r.code}: ${r.stderr}`);
 }
 const entries = () => countIpvsEntries(readFileSync('/proc/net/ip_vs', 'utf8'));
+/** The real servers' kernel: handshakes completed and dropped at the listener (namespace rs). */
+function rsCounters(): ListenCounters {
+  const r = spawnSync('ip', ['netns', 'exec', 'rs', 'cat', '/proc/net/snmp', '/proc/net/netstat'], { encoding: 'utf8' });
+  return listenCounters(parseNetstat(r.stdout ?? ''));
+}
 const flush = () => shOk(['ipvsadm', '-C']);
 
 // The real servers: every address of REAL_SERVER_NET is local in namespace `rs` (a local route
@@ -224,6 +231,7 @@ async function programCase(impl: DaemonImpl, n: number, check: boolean, listener
       progress(`${label}: table complete in ${(ms / 1000).toFixed(1)} s; checks warming up ${warm / 1000} s`);
       await sleep(warm);
       await listener.reset();
+      const counters0 = rsCounters();
       const sampler = new ProcSampler(() => d.pids());
       // The listener shares the one UML CPU: when it is busy, check arrivals are logged late.
       const listenerCpu = new ProcSampler([listener.pid]);
@@ -239,6 +247,9 @@ async function programCase(impl: DaemonImpl, n: number, check: boolean, listener
         if (d.exited) throw new Error(`${impl} exited during the CPU window:\n${d.log()}`);
       }
       const stats = sampler.stats();
+      const windowS = (performance.now() - t0) / 1000;
+      // What the real servers' kernel saw over the window: a starved listener accepts late (or its queue overflows), the handshakes still count here.
+      res.kernel = { ...counterDelta(counters0, rsCounters()), windowS };
       listenerCpu.sample();
       res.listenerCpuPct = listenerCpu.stats().cpuPct;
       const staleMs = (spec.delayLoop + spec.connectTimeout) * 1000;
@@ -247,6 +258,8 @@ async function programCase(impl: DaemonImpl, n: number, check: boolean, listener
       res.cpuSamples = cpuSamples;
       res.rssMb = stats.rssKbMax / 1024;
       res.pids = d.pids().length;
+      // Each process's open-file limit (soft): keepalived raises its checker's, vipd its own.
+      res.openFileLimits = d.pids().map((p) => { try { return parseMaxOpenFiles(readFileSync(`/proc/${p}/limits`, 'utf8')) ?? null; } catch { return null; } });
       res.checks = { ...checks, expected: want.destinations, staleAfterMs: staleMs, neverChecked: want.destinations - checks.addresses };
       res.entriesAfterWindow = entries();
     }

@@ -24,6 +24,7 @@ import { buildProbe, type ProbeSpec } from '../health/index.js';
 import { runNft, type NftRunner } from '../netif/nftables.js';
 import { TcpProxy, type BackendStats, type ProxyBackend, type TcpProxyEvents, type TcpProxyOptions } from '../proxy/index.js';
 import type { ProxyBalance } from '../config/types.js';
+import type { OpenFileOps } from '../os/open-files.js';
 
 /** The VrrpRouter surface the daemon uses (a fake router implements the same). */
 export interface VrrpRouterPort {
@@ -70,6 +71,8 @@ export interface DaemonDeps {
   /** IPVS health checks; undefined = the real TCP/HTTP probes. */
   ipvsProbe?: ProbeRunner;
   ipvsTimers?: Timers;
+  /** RLIMIT_NOFILE, raised for the checkers; undefined = the process's (setrlimit). */
+  openFiles?: OpenFileOps;
   /** ha_suspend: the host's addresses, live (the set after the first dump and after each change). */
   watchLocalAddresses?(onChange: (addresses: ReadonlySet<string>) => void, onError: (err: Error) => void): LocalAddressWatch;
   /** The probe a vrrp_script runs (a program runs as `runAs`). */

@@ -7,7 +7,7 @@
 // virtual servers and timeouts to the checkers.
 import type { Logger } from 'pino';
 import {
-  Reconciler, VirtualServerManager, serviceKey, type IpvsClient, type IpvsTimeouts, type ServiceState, type Timers,
+  Reconciler, VirtualServerManager, realTimers, serviceKey, type IpvsClient, type IpvsTimeouts, type ServiceState, type Timers,
 } from '../ipvs/index.js';
 import { syncDaemonSteps, wantedSyncDaemons, type SyncDaemonSettings } from '../ipvs/sync-daemon-plan.js';
 import type { SyncDaemon } from '../ipvs/sync-daemon.js';
@@ -20,7 +20,7 @@ import type { MappedVirtualServer } from './config-mapping.js';
 import { RealServerNotifier } from './real-server-notify.js';
 import type { ReloadTiming } from './reload-timing.js';
 import { realServerLine, virtualServerLine } from '../vrrp/notify-lines.js';
-import { openFileLimit } from '../os/open-files.js';
+import { nativeOpenFiles, openFileLimit, raiseOpenFileLimit } from '../os/open-files.js';
 
 /** Whether this node programs IPVS now. */
 export function ipvsActive(plan: Pick<VirtualServerPlan, 'onMasterOnly' | 'owners'>, isMaster: (instance: string) => boolean): boolean {
@@ -53,6 +53,9 @@ export interface AuditSettings {
   passGapMs: number;
 }
 
+/** Open files kept for the daemon's own sockets, files and children, beside the checkers' probes. */
+const OPEN_FILE_RESERVE = 512;
+
 const DEFAULT_AUDIT: AuditSettings = { stepMs: 1000, servicesPerStep: 32, passGapMs: 30_000 };
 
 /**
@@ -63,13 +66,12 @@ const DEFAULT_AUDIT: AuditSettings = { stepMs: 1000, servicesPerStep: 32, passGa
  * real server went down); 256 kept all 30,000 up.
  */
 export function probeSlots(limit: number | undefined): { maxProbesInFlight: number; maxProbesOpen: number } {
-  const open = limit === undefined ? 3584 : Math.max(64, limit - 512);
+  const open = limit === undefined ? 3584 : Math.max(64, limit - OPEN_FILE_RESERVE);
   return { maxProbesInFlight: Math.min(256, open), maxProbesOpen: open };
 }
 
-const realTimers: Timers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
 
-type Deps = Pick<DaemonDeps, 'openIpvs' | 'ipvsProbe' | 'ipvsTimers' | 'runNotify' | 'watchLocalAddresses'>;
+type Deps = Pick<DaemonDeps, 'openIpvs' | 'ipvsProbe' | 'ipvsTimers' | 'runNotify' | 'watchLocalAddresses' | 'openFiles'>;
 
 function syncSettings(s: LvsSyncDaemonSpec): SyncDaemonSettings {
   return {
@@ -158,7 +160,7 @@ export class IpvsRunner {
     for (const m of fresh) this.#rememberMapped(m);
     if (changes) this.#notifier?.change(changes.removed, changes.added);
     else this.#notifier?.update(plan.mapped);
-    if (!this.#manager) this.#manager = this.#createManager(client, plan.onMasterOnly);
+    if (!this.#manager) this.#manager = this.#createManager(client, plan.onMasterOnly, this.#openFilesFor(plan));
     this.#manager.initialNotifies = plan.rsInitNotifies;
     this.#watchLocalAddresses(this.#haSuspended.size > 0);
     const active = ipvsActive(plan, this.#isMaster);
@@ -270,10 +272,36 @@ export class IpvsRunner {
 
   // --- virtual servers ---
 
-  #createManager(client: IpvsClient, onMasterOnly: boolean): VirtualServerManager {
+  /**
+   * At start, with checkers: the open-file limit raised to one probe per checker plus the
+   * reserve (as keepalived raises its own); the soft limit the probe window is sized by.
+   */
+  #openFilesFor(plan: VirtualServerPlan): number | undefined {
+    let checkers = 0;
+    for (const m of plan.mapped) for (const rs of m.config.realServers) checkers += rs.checks?.length ?? 0;
+    if (checkers === 0) return openFileLimit();
+    const need = checkers + OPEN_FILE_RESERVE;
+    let r;
+    try {
+      r = raiseOpenFileLimit(need, this.#deps.openFiles ?? nativeOpenFiles);
+    } catch (err) {
+      this.#log.warn(`cannot read the open-file limit (${(err as Error).message}); the checkers' probes open at once are sized by /proc/self/limits`);
+      return openFileLimit();
+    }
+    const { before, after, error } = r;
+    this.#log.debug({ checkers, need, before, after }, `open files: limit ${before.soft} (hard ${before.hard}) -> ${after.soft} (hard ${after.hard}) for ${checkers} checkers`);
+    if (after.soft < need) {
+      this.#log.warn(`open-file limit ${after.soft} (hard ${after.hard}) is below the ${need} that ${checkers} checkers and the daemon may hold` +
+        `${error ? ` (raising the hard limit: ${error.message}; it needs CAP_SYS_RESOURCE)` : ''}: at most ${probeSlots(after.soft).maxProbesOpen} probes are open at once, ` +
+        'further due checks wait in the probe window (late when many real servers do not answer)');
+    }
+    return after.soft;
+  }
+
+  #createManager(client: IpvsClient, onMasterOnly: boolean, openFiles: number | undefined): VirtualServerManager {
     this.#reconciler = new Reconciler(client);
     const m = new VirtualServerManager({
-      client, reconciler: this.#reconciler, programOnlyWhileMaster: onMasterOnly, ...probeSlots(openFileLimit()),
+      client, reconciler: this.#reconciler, programOnlyWhileMaster: onMasterOnly, ...probeSlots(openFiles),
       ...(this.#deps.ipvsProbe ? { probe: this.#deps.ipvsProbe } : {}), ...(this.#deps.ipvsTimers ? { timers: this.#deps.ipvsTimers } : {}),
     });
     m.on('realServerUp', (e) => this.#log.info(e, `real server ${e.destination} of ${e.service} is up`));

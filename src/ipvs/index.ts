@@ -16,7 +16,7 @@ export { sameSyncDaemon, type SyncDaemon, type SyncDaemonState } from './sync-da
 export { syncDaemonSteps, wantedSyncDaemons, type SyncDaemonSettings, type SyncDaemonStep } from './sync-daemon-plan.js';
 export { timeoutsToSet } from './timeouts.js';
 export {
-  VirtualServerManager, type VirtualServerConfig, type VirtualServerChanges, type RealServerConfig, type VirtualServerManagerOptions, type Timers,
+  VirtualServerManager, realTimers, type VirtualServerConfig, type VirtualServerChanges, type RealServerConfig, type VirtualServerManagerOptions, type Timers,
 } from './manager.js';
 export type {
   CheckConfig, TcpCheck, HttpCheck, UrlCheck, UrlRegexCheck, SmtpCheck, DnsCheck, PingCheck, UdpCheck, MiscCheck, FileCheck,

@@ -10,6 +10,7 @@ import { defaultCheckerSettings, onProbeResult, startChecker, type CheckerSettin
 import { nextQuorumUp, programmedDestinations, aliveWeight, type RealServerHealth } from './checks/quorum.js';
 import { attemptTimeoutMs, runProbe } from './checks/probes.js';
 import { ProbeWindow, defaultProbeWindow, type ProbeSlot } from './checks/probe-window.js';
+import { DeadlineHeap } from '../health/deadline-heap.js';
 import type { CheckConfig, ProbeRunner } from './checks/types.js';
 import { effectiveWeight } from './checks/weight.js';
 import type { WeightEffect } from '../health/index.js';
@@ -58,10 +59,19 @@ export interface VirtualServerChanges {
   added: readonly VirtualServerConfig[];
 }
 
+/** The manager's clock and timer (tests give a manual one); now() in ms, the timers' own clock. */
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  now(): number;
 }
+
+/** Node's timers, and performance.now for the clock. */
+export const realTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  now: () => performance.now(),
+};
 
 export interface VirtualServerManagerOptions {
   client: IpvsClient;
@@ -82,8 +92,6 @@ export interface VirtualServerManagerOptions {
   maxProbesInFlight?: number;
   /** Probes open at once, stalled ones included (each holds a socket or a child): the file descriptors they may use. Default 3584. */
   maxProbesOpen?: number;
-  /** The clock of the probe window, ms (default performance.now). */
-  now?: () => number;
 }
 
 export interface VirtualServerManagerEvents {
@@ -102,13 +110,17 @@ interface CheckerRun {
   check: CheckConfig;
   settings: CheckerSettings;
   state: CheckerState;
-  timer: unknown;
+  /** When its next check is due, while in the due queue (timers' clock). */
+  deadline: number;
+  /** Its place in the due queue, -1 when not queued; heapSeq orders those due at the same time. */
+  heapIndex: number;
+  heapSeq: number;
   running: boolean;
   /** ha_suspend: not armed while the virtual server's address is not local. */
   suspended: boolean;
   /** A dynamic checker's say on the weight (misc_dynamic, FILE_CHECK), from its last result. */
   weight?: WeightEffect;
-  /** Its timer's callback, made at its first arm. */
+  /** Its due callback, made at its first arm. */
   run?: { due: () => void };
 }
 
@@ -149,6 +161,14 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   #pendingArms: Array<() => void> = [];
   readonly #window: ProbeWindow;
   readonly #now: () => number;
+  /**
+   * Every armed checker by when it is due, under one timer. A Node Timeout per checker, living
+   * through its delay_loop, is promoted to the old generation (in UML scavenges of 15-360 ms at
+   * 30,000 checkers); a checker here is its own entry, queued again without a new object.
+   */
+  readonly #due = new DeadlineHeap<CheckerRun>({ indexed: true });
+  #dueTimer: unknown;
+  #dueTimerAt = Infinity;
   /** Due checks waiting for room in the window, in order, from #waitingHead on. */
   #waiting: Array<() => void> = [];
   #waitingHead = 0;
@@ -164,7 +184,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     super();
     this.#reconciler = opts.reconciler ?? new Reconciler(opts.client);
     this.#probe = opts.probe ?? runProbe;
-    this.#timers = opts.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+    const timers = (this.#timers = opts.timers ?? realTimers);
     this.#random = opts.random ?? Math.random;
     this.#active = !opts.programOnlyWhileMaster;
     this.initialNotifies = opts.initialNotifies ?? false;
@@ -172,7 +192,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
       maxFresh: opts.maxProbesInFlight ?? defaultProbeWindow.maxFresh,
       maxOpen: opts.maxProbesOpen ?? defaultProbeWindow.maxOpen,
     });
-    this.#now = opts.now ?? (() => performance.now());
+    this.#now = () => timers.now();
   }
 
   get active(): boolean {
@@ -378,6 +398,9 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     this.#stopped = true;
     if (this.#drainTimer !== undefined) this.#timers.clearTimeout(this.#drainTimer);
     this.#drainTimer = undefined;
+    if (this.#dueTimer !== undefined) this.#timers.clearTimeout(this.#dueTimer);
+    this.#dueTimer = undefined;
+    this.#due.clear();
     for (const [key, run] of this.#vs) {
       for (const [dk, rs] of run.servers) this.#stopServer(key, dk, rs, run.config.omega ?? false);
       // omega: the quorum goes down with the daemon (quorum_down runs), as keepalived does.
@@ -405,7 +428,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     }
     if (existing) existing.checkers.forEach((c) => {
       c.running = false;
-      this.#timers.clearTimeout(c.timer);
+      this.#due.remove(c);
     });
     const alpha = run.config.alpha ?? false;
     // Up unless a checker starts down (alpha: the checker's own, else the virtual server's).
@@ -421,7 +444,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
         ...(check.warmupMs !== undefined ? { warmupMs: check.warmupMs } : {}),
       };
       const start = startChecker(settings, this.#random);
-      const c: CheckerRun = { check, settings, state: start.state, timer: undefined, running: true, suspended: this.#suspended(run) };
+      const c: CheckerRun = { check, settings, state: start.state, deadline: 0, heapIndex: -1, heapSeq: 0, running: true, suspended: this.#suspended(run) };
       rs.checkers.push(c);
       const key = serviceKey(run.config.service);
       if (!c.suspended) this.#pendingArms.push(() => this.#arm(key, dk, rs, c, start.firstDelayMs));
@@ -443,7 +466,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
       for (const c of rs.checkers) {
         if (c.suspended === suspend || !c.running) continue;
         c.suspended = suspend;
-        if (suspend) this.#timers.clearTimeout(c.timer);
+        if (suspend) this.#due.remove(c);
         else this.#arm(key, dk, rs, c, 0); // as keepalived: a check at once when the address appears
       }
     }
@@ -453,9 +476,31 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     if (!c.running || c.suspended || this.#stopped) return;
     // The handlers are made once per checker: 30,000 checkers at delay_loop 6 arm 5,000 times a
     // second, and what lives through a delay_loop is promoted to the old generation.
-    const run = (c.run ??= this.#checkerRun(service, dk, rs, c));
-    c.timer = this.#timers.setTimeout(run.due, delayMs);
+    c.run ??= this.#checkerRun(service, dk, rs, c);
+    this.#due.schedule(c, this.#now() + delayMs);
+    this.#armDueTimer();
   }
+
+  /** The one timer wakes for the earliest due checker (a timer already set earlier stays). */
+  #armDueTimer(): void {
+    const top = this.#due.peek();
+    if (!top || top.deadline >= this.#dueTimerAt || this.#stopped) return;
+    if (this.#dueTimer !== undefined) this.#timers.clearTimeout(this.#dueTimer);
+    this.#dueTimerAt = top.deadline;
+    this.#dueTimer = this.#timers.setTimeout(this.#onDueTimer, Math.max(0, Math.ceil(top.deadline - this.#now())));
+  }
+
+  /** Runs every checker that is due (taken out first: its result queues it again). */
+  readonly #onDueTimer = (): void => {
+    this.#dueTimer = undefined;
+    this.#dueTimerAt = Infinity;
+    const now = this.#now();
+    for (let c = this.#due.peek(); c && c.deadline <= now && !this.#stopped; c = this.#due.peek()) {
+      this.#due.pop();
+      c.run!.due();
+    }
+    this.#armDueTimer();
+  };
 
   #checkerRun(service: string, dk: string, rs: RealServerRun, c: CheckerRun): NonNullable<CheckerRun['run']> {
     const live = () => c.running && !c.suspended && !this.#stopped;
@@ -590,7 +635,7 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
   #stopServer(service: string, dk: string, rs: RealServerRun, omega: boolean): void {
     for (const c of rs.checkers) {
       c.running = false;
-      this.#timers.clearTimeout(c.timer);
+      this.#due.remove(c);
     }
     if (omega && rs.up) this.emit('realServerDown', { service, destination: dk, reason: 'removed' });
   }

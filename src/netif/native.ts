@@ -65,6 +65,10 @@ export interface NativeAddon {
   schedGetaffinity(tid: number): number[];
   mlockall(current: boolean, future: boolean, onFault: boolean): void;
   munlockall(): void;
+  /** getrlimit(RLIMIT_NOFILE): [soft, hard] (Infinity: unlimited). */
+  getOpenFileLimit(): [soft: number, hard: number];
+  /** setrlimit(RLIMIT_NOFILE); raising the hard limit needs CAP_SYS_RESOURCE (and at most fs.nr_open). */
+  setOpenFileLimit(soft: number, hard: number): void;
   /** malloc_trim(0): true when the C heap gave memory back (false without glibc). */
   mallocTrim(): boolean;
   /** pidfd_open(2): readable once the process has exited. Closed with close(handle). */
@@ -107,7 +111,7 @@ export const NATIVE_FUNCTIONS = [
   'socket', 'setsockopt', 'getsockopt', 'bind', 'connect', 'getsockname', 'sendmsg', 'recvmsg', 'recvmmsg', 'close', 'detach',
   'watch', 'unwatch', 'ref',
   'schedSetscheduler', 'schedGetscheduler', 'schedGetPriorityMin', 'schedGetPriorityMax', 'schedSetaffinity',
-  'schedGetaffinity', 'mlockall', 'munlockall', 'mallocTrim', 'pidfdOpen', 'mkfifo',
+  'schedGetaffinity', 'mlockall', 'munlockall', 'getOpenFileLimit', 'setOpenFileLimit', 'mallocTrim', 'pidfdOpen', 'mkfifo',
   'epollCreate', 'connectProbe', 'connectResults', 'closeFd',
   'advertCallback', 'advertSchedule', 'advertRenew', 'advertStop',
 ] as const satisfies ReadonlyArray<keyof NativeAddon>;

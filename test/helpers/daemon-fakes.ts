@@ -16,6 +16,7 @@ import type { ProcessChange } from '../../src/vrrp/track/process-monitor.js';
 import type { FileWatchPort, ProcessMonitorPort } from '../../src/daemon/track-hub.js';
 import type { ScriptHost } from '../../src/health/script-rules.js';
 import { UserLookupError } from '../../src/health/errors.js';
+import type { OpenFileLimit } from '../../src/os/open-files.js';
 
 /** A track_file whose value the test sets. */
 export class FakeFile extends EventEmitter implements FileWatchPort {
@@ -90,6 +91,8 @@ export interface FakeHost {
   busyPorts: Set<number>;
   /** Userspace proxy backend probe results by address (default: up). */
   backendResults: Map<string, boolean>;
+  /** RLIMIT_NOFILE as the daemon sees it; a hard limit above `maxHard` is refused (EPERM: no CAP_SYS_RESOURCE). */
+  openFiles: OpenFileLimit & { maxHard: number };
   closed: boolean;
 }
 
@@ -105,6 +108,7 @@ export function fakeHost(opts: { autoLinks?: boolean; links?: string[] } = {}): 
     kernel, ipvs, clock, sysctls: new Map(), notifies: [], scriptResults: new Map(), closed: false,
     files: new Map(), processes: new FakeProcesses(), fifoLines: new Map(), openFifos: new Set(), notifyUids: [],
     nftRulesets: [], proxies: [], busyPorts: new Set(), backendResults: new Map(),
+    openFiles: { soft: 65536, hard: 65536, maxHard: 65536 },
     router: () => {
       if (!router) throw new Error('the daemon has not created its router');
       return router;
@@ -118,6 +122,14 @@ export function fakeHost(opts: { autoLinks?: boolean; links?: string[] } = {}): 
       openIpvs: () => IpvsClient.open({ genl: ipvs }),
       ipvsProbe: async () => ({ ok: true }),
       ipvsTimers: clock,
+      openFiles: {
+        get: () => ({ soft: host.openFiles.soft, hard: host.openFiles.hard }),
+        set: (l) => {
+          if (l.soft > l.hard || l.hard > Math.max(host.openFiles.hard, host.openFiles.maxHard)) throw Object.assign(new Error('setrlimit EPERM: Operation not permitted'), { code: 'EPERM' });
+          host.openFiles.soft = l.soft;
+          host.openFiles.hard = l.hard;
+        },
+      },
       trackProbe: (argv) => async () => ({ ok: host.scriptResults.get(argv[0] ?? '') ?? true }),
       runNotify: async (cmd) => {
         host.notifies.push(cmd.argv);

@@ -37,18 +37,20 @@ t.test('a stalled master: stall logged, late advert counted, in status and metri
   t.ok(before.eventLoop.samples > 0, 'measured on every advert');
   t.type(before.eventLoop.delayP99Ms, 'number');
 
+  // The master's adverts leave from the addon's thread; the loop's timers are its lease renewals,
+  // two per lease (every 500 ms at 100 ms adverts): a stall is measured short by up to that much.
   p.signal('SIGSTOP');
-  await sleep(1000); // ~3x the Master_Down_Interval at 100 ms adverts
+  await sleep(1500); // ~4x the Master_Down_Interval at 100 ms adverts
   p.signal('SIGCONT');
   const stall = await p.waitLog((l) => l.code === 'VIPD_LOOP_STALL', 3000);
   t.match(stall, { instance: 'fast', msg: /^event loop stalled \d+ ms, longer than the Master_Down_Interval of fast \(\d+ ms\)/ });
-  t.ok(Number(stall.stallMs) >= 800, `the stall measured (${String(stall.stallMs)} ms)`);
+  t.ok(Number(stall.stallMs) >= 1000, `the stall measured (${String(stall.stallMs)} ms)`);
   t.match(await p.waitLog((l) => l.code === 'VIPD_LATE_ADVERT', 3000), { instance: 'fast', intervalMs: 100 });
 
   const after = await status();
   t.ok(after.eventLoop.stallsOverMasterDown >= 1, 'status: the stall counted');
   t.ok((after.eventLoop.lateMasterAdverts.fast ?? 0) >= 1, 'status: the late advert counted');
-  t.ok(after.eventLoop.delayMaxMs >= 800, `status: max delay ${after.eventLoop.delayMaxMs} ms`);
+  t.ok(after.eventLoop.delayMaxMs >= 1000, `status: max delay ${after.eventLoop.delayMaxMs} ms`);
 
   const r = await n.exec(['node', '-e', `fetch('http://127.0.0.1:${port}/metrics').then(async (r) => console.log(await r.text()))`]);
   t.match(r.stdout, /^vipd_vrrp_adverts_late_total\{instance="fast"\} [1-9]\d*$/m);

@@ -37,13 +37,15 @@ t.test('ipvs: start -> table per size and check, checkers, reload against ipvsad
   const o = { sizes: [10], dests: 3, checks: ['none', 'tcp'] as Array<'none' | 'tcp'>, setups: ['vipd', 'keepalived'] as Array<'vipd' | 'keepalived'>, ipvsadm: true, windowS: 30, delayLoop: 6, connectTimeout: 3, reload: 10, pollMs: 200, repeats: 1 };
   const s = ipvsSections(o, [
     r({}), r({ impl: 'keepalived', ms: 500 }), r({ case: 'ipvsadm-restore', impl: 'ipvsadm', ms: 800, check: undefined }),
-    r({ case: 'checks', check: 'tcp', cpuPct: 12, cpuSamples: [10, 14], rssMb: 90, checks }), r({ case: 'checks', impl: 'keepalived', check: 'tcp', cpuPct: 3, cpuSamples: [3], rssMb: 14, checks: { ...checks, stale: 2 } }),
+    r({ case: 'checks', check: 'tcp', cpuPct: 12, cpuSamples: [10, 14], rssMb: 90, checks, kernel: { passiveOpens: 150, listenOverflows: 0, listenDrops: 0, windowS: 30 } }),
+    r({ case: 'checks', impl: 'keepalived', check: 'tcp', cpuPct: 3, cpuSamples: [3], rssMb: 14, checks: { ...checks, stale: 2 }, kernel: { passiveOpens: 120, listenOverflows: 7, listenDrops: 7, windowS: 30 } }),
     r({ case: 'reload', ms: 40 }), r({ case: 'reload', impl: 'keepalived', ms: 20 }), r({ case: 'ipvsadm-edit', impl: 'ipvsadm', ms: 5 }),
     r({ case: 'checks', impl: 'keepalived', check: 'tcp', rep: 2, error: 'exited' }),
   ], '6.1.176');
   const text = s.map((x) => `${x.heading}\n${x.table ?? ''}`).join('\n');
   t.match(text, /10 x 3\s+1\.00\s+0\.50\s+0\.80\s+2\.00/, 'seconds, ipvsadm -R and the ratio');
-  t.match(text, /30\s+keepalived\s+3\.0\s+14\s+6\.00\s+6\.10\s+6\.20\s+2\s+0/);
+  t.match(text, /30\s+vipd\s+12\.0\s+90\s+5\s+0\s+6\.00/, 'handshakes per second in the real servers\' kernel');
+  t.match(text, /30\s+keepalived\s+3\.0\s+14\s+4\s+7\s+6\.00\s+6\.10\s+6\.20\s+2\s+0/, 'and the accept-queue overflows');
   t.match(text, /ipvsadm -e \(one command\)\s+5\.00/);
   t.match(text, /Failed cases\n?/);
   t.ok(s.every((x) => (x.charts ?? []).every((c) => c.startsWith('<svg'))));

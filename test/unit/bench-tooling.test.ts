@@ -12,6 +12,7 @@ import { parseScenario, placeInstance } from '../../bench/soak.js';
 import { takeoverOnWire, type WireAdvert, type WireGarp } from '../../bench/lib/wire.js';
 import { Progress } from '../../bench/lib/progress.js';
 import { ProcSampler } from '../../bench/lib/proc-sampler.js';
+import { counterDelta, listenCounters, parseNetstat } from '../../bench/lib/netstat.js';
 import { macvlanName, parseFrrStateLine, renderFrrVrrpConf, virtualMac } from '../../src/lab/frr.js';
 
 const env: BenchEnv = { installed: ['vipd', 'keepalived', 'frr'], capSysNice: true };
@@ -199,4 +200,13 @@ t.test('ProcSampler: CPU of a changing set of processes never steps back', async
   t.ok(s.stats().cpuPct > 0);
   t.same([...s.seen], [process.pid]);
   t.ok(s.stats().rssKbMax > 1000, 'RSS read from /proc');
+});
+
+t.test('netstat: the real servers\' TCP counters from /proc/net/snmp and /proc/net/netstat', async (t) => {
+  const text = 'Ip: Forwarding DefaultTTL\nIp: 1 64\nTcp: RtoAlgorithm ActiveOpens PassiveOpens\nTcp: 1 5 1234\n' +
+    'TcpExt: SyncookiesSent ListenOverflows ListenDrops\nTcpExt: 0 17 19\nIpExt: InNoRoutes\nIpExt: 0\n';
+  const c = listenCounters(parseNetstat(text));
+  t.same(c, { passiveOpens: 1234, listenOverflows: 17, listenDrops: 19 });
+  t.same(counterDelta({ passiveOpens: 1000, listenOverflows: 10, listenDrops: 10 }, c), { passiveOpens: 234, listenOverflows: 7, listenDrops: 9 });
+  t.ok(Number.isNaN(listenCounters(parseNetstat('')).passiveOpens), 'absent: NaN (shown as -)');
 });

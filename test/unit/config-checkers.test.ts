@@ -12,6 +12,7 @@ import { IpvsClient } from '../../src/ipvs/client.js';
 import { VirtualServerManager } from '../../src/ipvs/manager.js';
 import type { NotifyCommand, NotifyResult } from '../../src/vrrp/notify.js';
 import { FakeIpvsKernel } from '../helpers/ipvs-fake-kernel.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const CONF = `
 SSL {
@@ -220,14 +221,20 @@ t.test('notify_up / notify_down run on transitions, with their own arguments onl
   }, pino({ level: 'silent' }));
   notifier.update(mapped);
   let healthy = false;
-  const timers = { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) };
-  const m = new VirtualServerManager({ client: await IpvsClient.open({ genl: new FakeIpvsKernel() }), probe: async () => ({ ok: healthy }), timers, random: () => 0 });
+  const clock = new ManualClock(0);
+  const m = new VirtualServerManager({ client: await IpvsClient.open({ genl: new FakeIpvsKernel() }), probe: async () => ({ ok: healthy }), timers: clock, random: () => 0 });
   notifier.attach(m);
   const cfg = { ...mapped[0]!.config, delayLoopMs: 20, realServers: mapped[0]!.config.realServers.map((r) => ({ ...r, checks: r.checks!.map((c) => ({ ...c, delayLoopMs: 20, warmupMs: 0, retry: 0 })) })) };
   await m.setVirtualServers([cfg]);
-  await new Promise((r) => setTimeout(r, 100));
+  const run = async (ms: number) => {
+    for (let i = 0; i < ms; i += 10) {
+      clock.advance(10);
+      for (let j = 0; j < 5; j++) await new Promise((r) => setImmediate(r));
+    }
+  };
+  await run(100);
   healthy = true;
-  await new Promise((r) => setTimeout(r, 100));
+  await run(100);
   await m.stop();
   t.same(runs, [{ argv: ['/usr/bin/down'], uid: 65534, gid: 65534 }, { argv: ['/usr/bin/up', '11'] }], 'down (as nobody), then up (as vipd)');
 });

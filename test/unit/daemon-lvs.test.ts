@@ -277,3 +277,36 @@ t.test('reload at scale: one weight changed among 10,000 services sends one SET_
   t.equal(host.ipvs.table.size, 0);
   t.same(problems(), []);
 });
+
+t.test('the open-file limit: raised for the checkers at start; a hard limit too low is warned with what happens', async (t) => {
+  // Two TCP_CHECKs: one probe each plus the daemon's reserve of 512.
+  const raised = fakeHost();
+  raised.openFiles = { soft: 100, hard: 200, maxHard: 100_000 };
+  probes(raised, new Map([['10.1.1.21', true], ['10.1.1.22', true]]));
+  const a = daemon(raised);
+  await a.d.start(conf(VS()));
+  await settle();
+  t.same([raised.openFiles.soft, raised.openFiles.hard], [514, 514], 'soft and hard raised to what the checkers need');
+  t.match(a.lines.find((l) => /^open files:/.test(String(l.msg))), { level: 20, msg: 'open files: limit 100 (hard 200) -> 514 (hard 514) for 2 checkers' }, 'said at debug');
+  t.same(a.problems(), []);
+  await a.d.stop();
+
+  const refused = fakeHost();
+  refused.openFiles = { soft: 100, hard: 300, maxHard: 300 };
+  probes(refused, new Map([['10.1.1.21', true], ['10.1.1.22', true]]));
+  const b = daemon(refused);
+  await b.d.start(conf(VS()));
+  await settle();
+  t.same([refused.openFiles.soft, refused.openFiles.hard], [300, 300], 'the hard limit refused: the soft one up to it');
+  t.match(b.problems().map((l) => l.msg), [/open-file limit 300 \(hard 300\) is below the 514 that 2 checkers and the daemon may hold \(raising the hard limit: setrlimit EPERM.*CAP_SYS_RESOURCE\): at most 64 probes are open at once, further due checks wait in the probe window/]);
+  t.same(dests(refused), ['10.1.1.21:80 w1', '10.1.1.22:80 w1'], 'the checkers run all the same');
+  await b.d.stop();
+
+  const none = fakeHost();
+  none.openFiles = { soft: 100, hard: 200, maxHard: 100_000 };
+  const c = daemon(none);
+  await c.d.start(conf(VS('', []).replace('delay_loop 1', 'delay_loop 1\n  real_server 10.1.1.21 80 {\n  }')));
+  await settle();
+  t.same([none.openFiles.soft, none.openFiles.hard], [100, 200], 'no checkers: the limit is left alone');
+  await c.d.stop();
+});

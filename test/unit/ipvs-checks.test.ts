@@ -45,25 +45,27 @@ t.test('quorum with hysteresis; inhibit and sorry server', async (t) => {
   t.same(programmedDestinations([{ destination: d1, up: false, inhibitOnFailure: false }], false, sorry), [sorry], 'quorum lost: sorry server');
 });
 
-/** Timers run by hand: advance(ms) fires what is due, in order. */
+/** Timers and their clock run by hand: advance(ms) fires what is due, in order, each at its time. */
 class FakeTimers implements Timers {
-  now = 0;
+  #now = 0;
   #q: Array<{ at: number; fn: () => void; id: number }> = [];
   #id = 0;
-  setTimeout(fn: () => void, ms: number): unknown { const id = ++this.#id; this.#q.push({ at: this.now + ms, fn, id }); return id; }
+  now(): number { return this.#now; }
+  setTimeout(fn: () => void, ms: number): unknown { const id = ++this.#id; this.#q.push({ at: this.#now + ms, fn, id }); return id; }
   clearTimeout(h: unknown): void { this.#q = this.#q.filter((x) => x.id !== h); }
+  get pending(): number { return this.#q.length; }
   async advance(ms: number): Promise<void> {
-    const end = this.now + ms;
+    const end = this.#now + ms;
     for (;;) {
-      this.#q.sort((a, b) => a.at - b.at);
+      this.#q.sort((a, b) => a.at - b.at || a.id - b.id);
       const next = this.#q[0];
       if (!next || next.at > end) break;
       this.#q.shift();
-      this.now = next.at;
+      this.#now = next.at;
       next.fn();
       for (let i = 0; i < 10; i++) await Promise.resolve();
     }
-    this.now = end;
+    this.#now = end;
   }
 }
 
@@ -128,7 +130,7 @@ t.test('manager at scale: checks start once the table has their server, a cap on
       resolve({ ok: healthy.has(target.address) });
     });
   });
-  const m = new VirtualServerManager({ client, probe, timers, now: () => timers.now, random: () => 0, maxProbesInFlight: 3 });
+  const m = new VirtualServerManager({ client, probe, timers, random: () => 0, maxProbesInFlight: 3 });
   const service = makeService({ family: 4, protocol: 'tcp', address: '10.0.1.100', port: 80, scheduler: 'rr' });
   const check = { type: 'TCP_CHECK' as const, retry: 0 };
   const applied: number[] = [];
@@ -163,4 +165,34 @@ t.test('manager at scale: checks start once the table has their server, a cap on
   t.equal(k.table.get('tcp:10.0.1.100:80')?.dests.size, 0, 'all eight removed');
   t.ok(applied.length <= 3, `results of one round coalesce into few applies (${applied.join(', ')})`);
   await m.stop();
+});
+
+t.test('manager: one timer for every checker; first checks spread over warmup, then one per delay_loop each', async (t) => {
+  const k = new FakeIpvsKernel();
+  const client = await IpvsClient.open({ genl: k });
+  const timers = new FakeTimers();
+  const n = 1000;
+  const checked: Array<{ at: number; address: string }> = [];
+  const probe = async (_c: unknown, target: { address: string }) => {
+    checked.push({ at: timers.now(), address: target.address });
+    return { ok: true };
+  };
+  let r = 0;
+  const m = new VirtualServerManager({ client, probe, timers, random: () => (r++ % n) / n });
+  const service = makeService({ family: 4, protocol: 'tcp', address: '10.0.2.100', port: 80, scheduler: 'rr' });
+  const check = { type: 'TCP_CHECK' as const, retry: 0, warmupMs: 1000 };
+  const addresses = Array.from({ length: n }, (_, i) => `10.0.${2 + (i >> 8)}.${i & 255}`);
+  await m.setVirtualServers([{ service, delayLoopMs: 1000, realServers: addresses.map((a) => ({ destination: makeDestination({ family: 4, address: a, port: 80, forward: 'masq' }), checks: [check] })) }]);
+  t.ok(timers.pending <= 1, `one timer for ${n} armed checkers (${timers.pending})`);
+  await timers.advance(999);
+  t.equal(checked.length, n, 'every checker ran once within the warm-up');
+  const perTenth = Array.from({ length: 10 }, (_, i) => checked.filter((c) => c.at >= i * 100 && c.at < (i + 1) * 100).length);
+  t.same(perTenth, Array(10).fill(100), 'spread evenly, as their random delays');
+  t.ok(timers.pending <= 1, 'still one timer while checks run');
+  checked.length = 0;
+  await timers.advance(1000);
+  t.equal(checked.length, n, 'the next round: each once more, a delay_loop later');
+  t.equal(new Set(checked.map((c) => c.address)).size, n);
+  await m.stop();
+  t.equal(timers.pending, 0, 'stop leaves no timer');
 });

@@ -3,8 +3,9 @@
 // that uses the host root fs (hostfs) as its own, so node and the repo are there as they are.
 // src/lab/uml-init.sh is PID 1 inside; results come back through files in a host temp dir.
 // No test framework here: the tests (test/helpers/uml.ts) and the bench (`vipd bench ipvs`) use it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { onCleanup } from './cleanup.js';
 import { repoRoot } from './repo-root.js';
@@ -36,6 +37,29 @@ export interface UmlResult {
 export const UML_INIT = join(repoRoot, 'src', 'lab', 'uml-init.sh');
 
 export class UmlError extends Error {}
+
+const XSTATE_PRELOAD_SOURCE = join(repoRoot, 'src', 'lab', 'uml-xstate-preload.c');
+
+/**
+ * The LD_PRELOAD that lets linux.uml 6.1 run on hosts with AMX (see uml-xstate-preload.c), built
+ * with the C compiler the addon needs, once per source version, into build/.
+ */
+export function umlXstatePreload(): string {
+  const source = readFileSync(XSTATE_PRELOAD_SOURCE);
+  const tag = createHash('sha256').update(source).digest('hex').slice(0, 12);
+  const out = join(repoRoot, 'build', `uml-xstate-preload-${tag}.so`);
+  if (existsSync(out)) return out;
+  mkdirSync(join(repoRoot, 'build'), { recursive: true });
+  const partial = `${out}.${process.pid}`;
+  try {
+    execFileSync('cc', ['-O2', '-shared', '-fPIC', '-o', partial, XSTATE_PRELOAD_SOURCE, '-ldl'], { stdio: 'pipe' });
+  } catch (err) {
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new UmlError(`runInUml: cannot build ${XSTATE_PRELOAD_SOURCE} (cc): ${stderr || (err as Error).message}`);
+  }
+  renameSync(partial, out); // atomic: parallel test files may build it at once
+  return out;
+}
 
 /** Single-quoted for sh. */
 function shq(s: string): string {
@@ -83,6 +107,7 @@ export async function runInUml(
   ].join('\n');
   writeFileSync(join(dir, 'cmd.sh'), `${cmd}\n`);
 
+  const preload = umlXstatePreload();
   const started = Date.now();
   let child: ChildProcess | undefined;
   const kill = () => {
@@ -100,7 +125,12 @@ export async function runInUml(
       cwd: dir,
       // UML backs its "physical memory" with a file in TMPDIR; the host /dev/shm is a tmpfs.
       // HOME: UML keeps its umid directory (~/.uml) there.
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, TMPDIR: existsSync('/dev/shm') ? '/dev/shm' : dir },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: dir,
+        TMPDIR: existsSync('/dev/shm') ? '/dev/shm' : dir,
+        LD_PRELOAD: preload,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // own process group, so the helpers die with it
     });

@@ -21,6 +21,14 @@ import { RealServerNotifier } from './real-server-notify.js';
 import type { ReloadTiming } from './reload-timing.js';
 import { realServerLine, virtualServerLine } from '../vrrp/notify-lines.js';
 import { nativeOpenFiles, openFileLimit, raiseOpenFileLimit } from '../os/open-files.js';
+import { openFileShortfall, openFilesNeeded, probeSlots } from './open-file-budget.js';
+
+/** Health checkers of these virtual servers (each holds an open file while it probes). */
+function checkersOf(mapped: readonly MappedVirtualServer[]): number {
+  let n = 0;
+  for (const m of mapped) for (const rs of m.config.realServers) n += rs.checks?.length ?? 0;
+  return n;
+}
 
 /** Whether this node programs IPVS now. */
 export function ipvsActive(plan: Pick<VirtualServerPlan, 'onMasterOnly' | 'owners'>, isMaster: (instance: string) => boolean): boolean {
@@ -53,23 +61,9 @@ export interface AuditSettings {
   passGapMs: number;
 }
 
-/** Open files kept for the daemon's own sockets, files and children, beside the checkers' probes. */
-const OPEN_FILE_RESERVE = 512;
-
 const DEFAULT_AUDIT: AuditSettings = { stepMs: 1000, servicesPerStep: 32, passGapMs: 30_000 };
 
-/**
- * The checkers' probe window (src/ipvs/checks/probe-window.ts): open probes, stalled ones
- * included, get what the open-file limit leaves after a reserve for the daemon's own sockets and
- * children; at most 256 of them wait on a first answer. Measured in UML with 30,000 TCP_CHECKs:
- * 3,584 connects at once made bursts the kernel did not answer within connect_timeout (every
- * real server went down); 256 kept all 30,000 up.
- */
-export function probeSlots(limit: number | undefined): { maxProbesInFlight: number; maxProbesOpen: number } {
-  const open = limit === undefined ? 3584 : Math.max(64, limit - OPEN_FILE_RESERVE);
-  return { maxProbesInFlight: Math.min(256, open), maxProbesOpen: open };
-}
-
+export { probeSlots } from './open-file-budget.js';
 
 type Deps = Pick<DaemonDeps, 'openIpvs' | 'ipvsProbe' | 'ipvsTimers' | 'runNotify' | 'watchLocalAddresses' | 'openFiles'>;
 
@@ -153,14 +147,18 @@ export class IpvsRunner {
     for (const m of fresh) for (const u of m.unsupported) this.#log.warn(`virtual server ${m.address ?? ''}: ${u} is not supported; the real server is treated as up`);
     if (changes) {
       for (const m of changes.removed) this.#forgetMapped(m);
+      this.#checkers += checkersOf(changes.added) - checkersOf(changes.removed);
     } else {
       this.#quorumScripts.clear();
       this.#haSuspended.clear();
+      this.#checkers = checkersOf(plan.mapped);
     }
     for (const m of fresh) this.#rememberMapped(m);
     if (changes) this.#notifier?.change(changes.removed, changes.added);
     else this.#notifier?.update(plan.mapped);
-    if (!this.#manager) this.#manager = this.#createManager(client, plan.onMasterOnly, this.#openFilesFor(plan));
+    // Before the new checkers start: the limit raised for them, on every (re)load (never lowered).
+    if (!this.#manager) this.#manager = this.#createManager(client, plan.onMasterOnly, this.#openFilesFor(this.#checkers, 'start'));
+    else if (this.#checkers > this.#checkersProvided) this.#manager.setProbeSlots(probeSlots(this.#openFilesFor(this.#checkers, 'reload')));
     this.#manager.initialNotifies = plan.rsInitNotifies;
     this.#watchLocalAddresses(this.#haSuspended.size > 0);
     const active = ipvsActive(plan, this.#isMaster);
@@ -272,15 +270,19 @@ export class IpvsRunner {
 
   // --- virtual servers ---
 
+  /** Checkers of the plan applied last, and how many the open-file limit was last raised (or checked) for. */
+  #checkers = 0;
+  #checkersProvided = 0;
+
   /**
-   * At start, with checkers: the open-file limit raised to one probe per checker plus the
-   * reserve (as keepalived raises its own); the soft limit the probe window is sized by.
+   * With checkers: the open-file limit raised to one probe per checker plus the reserve (as
+   * keepalived raises its own), at start and when a reload adds checkers; warned once when short.
+   * Returns the soft limit the probe window is sized by.
    */
-  #openFilesFor(plan: VirtualServerPlan): number | undefined {
-    let checkers = 0;
-    for (const m of plan.mapped) for (const rs of m.config.realServers) checkers += rs.checks?.length ?? 0;
+  #openFilesFor(checkers: number, when: 'start' | 'reload'): number | undefined {
     if (checkers === 0) return openFileLimit();
-    const need = checkers + OPEN_FILE_RESERVE;
+    this.#checkersProvided = checkers;
+    const need = openFilesNeeded(checkers);
     let r;
     try {
       r = raiseOpenFileLimit(need, this.#deps.openFiles ?? nativeOpenFiles);
@@ -289,11 +291,15 @@ export class IpvsRunner {
       return openFileLimit();
     }
     const { before, after, error } = r;
-    this.#log.debug({ checkers, need, before, after }, `open files: limit ${before.soft} (hard ${before.hard}) -> ${after.soft} (hard ${after.hard}) for ${checkers} checkers`);
-    if (after.soft < need) {
-      this.#log.warn(`open-file limit ${after.soft} (hard ${after.hard}) is below the ${need} that ${checkers} checkers and the daemon may hold` +
-        `${error ? ` (raising the hard limit: ${error.message}; it needs CAP_SYS_RESOURCE)` : ''}: at most ${probeSlots(after.soft).maxProbesOpen} probes are open at once, ` +
-        'further due checks wait in the probe window (late when many real servers do not answer)');
+    this.#log.debug({ checkers, need, before, after, when }, `open files: limit ${before.soft} (hard ${before.hard}) -> ${after.soft} (hard ${after.hard}) for ${checkers} checkers (${when})`);
+    const short = openFileShortfall(checkers, after);
+    if (short) {
+      const why = error ? ` (raising the hard limit: ${error.message}; it needs CAP_SYS_RESOURCE)` : '';
+      const late = short.waiting > 0
+        ? `${short.waiting} of the ${checkers} checkers may find no room at once: their checks wait for others to end, and may be late (real servers marked down late) when many do not answer`
+        : 'the checkers fit, with less room for the daemon\'s own sockets and scripts';
+      this.#log.warn(`open-file limit ${after.soft} (hard ${after.hard}) is below the ${short.need} that ${checkers} checkers and the daemon may hold${why}` +
+        ` at ${when}: at most ${short.openAtOnce} probes are open at once; ${late}`);
     }
     return after.soft;
   }

@@ -195,6 +195,12 @@ export class VirtualServerManager extends EventEmitter<VirtualServerManagerEvent
     this.#now = () => timers.now();
   }
 
+  /** The probe window's bounds, as maxProbesInFlight / maxProbesOpen (a reload raised the open-file limit). */
+  setProbeSlots(slots: { maxProbesInFlight: number; maxProbesOpen: number }): void {
+    this.#window.resize(slots.maxProbesInFlight, slots.maxProbesOpen);
+    this.#drain();
+  }
+
   get active(): boolean {
     return this.#active;
   }

@@ -32,23 +32,32 @@ export interface OpenFileRaise {
 }
 
 /**
- * Raises the soft limit to `need` (never lowers it); when the hard limit is below, raises both to
- * `need`, and if the system refuses, the soft limit to the hard one. Throws only if the limit
- * cannot be read.
+ * What to ask setrlimit for, in order, to have `need` open files (pure): nothing when the soft
+ * limit is enough (it is never lowered); the soft limit up to `need` when the hard one allows;
+ * else both to `need` (CAP_SYS_RESOURCE), and if that is refused, the soft limit to the hard one.
+ */
+export function openFileTargets(need: number, current: OpenFileLimit): OpenFileLimit[] {
+  if (current.soft >= need) return [];
+  if (current.hard >= need) return [{ soft: need, hard: current.hard }];
+  return [{ soft: need, hard: need }, ...(current.soft < current.hard ? [{ soft: current.hard, hard: current.hard }] : [])];
+}
+
+/**
+ * Applies openFileTargets: the first one the system accepts. Throws only if the limit cannot be
+ * read; `error` is why the first (the hard limit raised) was refused.
  */
 export function raiseOpenFileLimit(need: number, ops: OpenFileOps = nativeOpenFiles): OpenFileRaise {
   const before = ops.get();
-  if (before.soft >= need) return { before, after: before };
-  if (before.hard >= need) {
-    ops.set({ soft: need, hard: before.hard });
-    return { before, after: ops.get() };
-  }
+  const targets = openFileTargets(need, before);
+  if (targets.length === 0) return { before, after: before };
   let error: Error | undefined;
-  try {
-    ops.set({ soft: need, hard: need });
-  } catch (err) {
-    error = err as Error;
-    if (before.soft < before.hard) ops.set({ soft: before.hard, hard: before.hard });
+  for (const target of targets) {
+    try {
+      ops.set(target);
+      break;
+    } catch (err) {
+      error ??= err as Error;
+    }
   }
   return { before, after: ops.get(), ...(error ? { error } : {}) };
 }

@@ -287,7 +287,7 @@ t.test('the open-file limit: raised for the checkers at start; a hard limit too 
   await a.d.start(conf(VS()));
   await settle();
   t.same([raised.openFiles.soft, raised.openFiles.hard], [514, 514], 'soft and hard raised to what the checkers need');
-  t.match(a.lines.find((l) => /^open files:/.test(String(l.msg))), { level: 20, msg: 'open files: limit 100 (hard 200) -> 514 (hard 514) for 2 checkers' }, 'said at debug');
+  t.match(a.lines.find((l) => /^open files:/.test(String(l.msg))), { level: 20, msg: 'open files: limit 100 (hard 200) -> 514 (hard 514) for 2 checkers (start)' }, 'said at debug');
   t.same(a.problems(), []);
   await a.d.stop();
 
@@ -298,7 +298,7 @@ t.test('the open-file limit: raised for the checkers at start; a hard limit too 
   await b.d.start(conf(VS()));
   await settle();
   t.same([refused.openFiles.soft, refused.openFiles.hard], [300, 300], 'the hard limit refused: the soft one up to it');
-  t.match(b.problems().map((l) => l.msg), [/open-file limit 300 \(hard 300\) is below the 514 that 2 checkers and the daemon may hold \(raising the hard limit: setrlimit EPERM.*CAP_SYS_RESOURCE\): at most 64 probes are open at once, further due checks wait in the probe window/]);
+  t.match(b.problems().map((l) => l.msg), [/open-file limit 300 \(hard 300\) is below the 514 that 2 checkers and the daemon may hold \(raising the hard limit: setrlimit EPERM.*CAP_SYS_RESOURCE\) at start: at most 64 probes are open at once; the checkers fit/]);
   t.same(dests(refused), ['10.1.1.21:80 w1', '10.1.1.22:80 w1'], 'the checkers run all the same');
   await b.d.stop();
 
@@ -309,4 +309,38 @@ t.test('the open-file limit: raised for the checkers at start; a hard limit too 
   await settle();
   t.same([none.openFiles.soft, none.openFiles.hard], [100, 200], 'no checkers: the limit is left alone');
   await c.d.stop();
+});
+
+const rsList = (n: number) => Array.from({ length: n }, (_, i) => `10.1.${2 + Math.floor(i / 250)}.${(i % 250) + 1}`);
+
+t.test('the open-file limit on reload: raised again for added checkers before they start, never lowered; a refusal warned once per reload with the checkers that may wait', async (t) => {
+  const host = fakeHost();
+  host.openFiles = { soft: 600, hard: 4096, maxHard: 4096 };
+  probes(host, new Map());
+  const { d, problems, lines } = daemon(host);
+  await d.start(conf(VS('', rsList(2))));
+  await settle();
+  t.same([host.openFiles.soft, host.openFiles.hard], [600, 4096], 'start: 2 checkers need 514, the limit is enough and not lowered');
+  const sets: string[] = [];
+  const ops = host.deps.openFiles!;
+  host.deps.openFiles = { get: ops.get, set: (l) => { sets.push(`${l.soft}/${l.hard}`); ops.set(l); } };
+
+  await d.reload(conf(VS('', rsList(1000))));
+  await settle();
+  t.same([host.openFiles.soft, host.openFiles.hard], [1512, 4096], 'reload to 1,000 checkers: the soft limit up to 1,000 + 512');
+  t.match(lines.find((l) => /for 1000 checkers \(reload\)/.test(String(l.msg))), { level: 20 }, 'said at debug');
+  t.same(problems(), []);
+
+  await d.reload(conf(VS('', rsList(10))));
+  await settle();
+  t.same([host.openFiles.soft, host.openFiles.hard], [1512, 4096], 'fewer checkers: not lowered');
+  t.same(sets, ['1512/4096'], 'one setrlimit in all');
+
+  await d.reload(conf(VS('', rsList(5000))));
+  await settle();
+  t.same([host.openFiles.soft, host.openFiles.hard], [4096, 4096], 'hard limit refused: the soft one up to it');
+  const warned = problems().filter((l) => /open-file limit/.test(String(l.msg)));
+  t.equal(warned.length, 1, 'warned once for the reload');
+  t.match(String(warned[0]?.msg), /^open-file limit 4096 \(hard 4096\) is below the 5512 that 5000 checkers and the daemon may hold \(raising the hard limit: setrlimit EPERM.*CAP_SYS_RESOURCE\) at reload: at most 3584 probes are open at once; 1416 of the 5000 checkers may find no room at once: their checks wait/);
+  await d.stop();
 });

@@ -52,6 +52,12 @@ export class ProbeWindow {
     this.#answerMs = this.#s.minStallMs / this.#s.stallFactor;
   }
 
+  /** New bounds (a reload changed the open-file limit); open probes keep their slots. */
+  resize(maxFresh: number, maxOpen: number): void {
+    this.#s.maxFresh = Math.max(1, maxFresh);
+    this.#s.maxOpen = Math.max(this.#s.maxFresh, maxOpen);
+  }
+
   /** Fresh probes (waiting on an answer that may still come soon). */
   get fresh(): number {
     return this.#fresh;

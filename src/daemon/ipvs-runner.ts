@@ -63,8 +63,6 @@ export interface AuditSettings {
 
 const DEFAULT_AUDIT: AuditSettings = { stepMs: 1000, servicesPerStep: 32, passGapMs: 30_000 };
 
-export { probeSlots } from './open-file-budget.js';
-
 type Deps = Pick<DaemonDeps, 'openIpvs' | 'ipvsProbe' | 'ipvsTimers' | 'runNotify' | 'watchLocalAddresses' | 'openFiles'>;
 
 function syncSettings(s: LvsSyncDaemonSpec): SyncDaemonSettings {

@@ -47,12 +47,11 @@ export class ProbeWindow {
 
   constructor(settings: Partial<ProbeWindowSettings> = {}) {
     this.#s = { ...defaultProbeWindow, ...settings };
-    this.#s.maxFresh = Math.max(1, this.#s.maxFresh);
-    this.#s.maxOpen = Math.max(this.#s.maxFresh, this.#s.maxOpen);
+    this.resize(this.#s.maxFresh, this.#s.maxOpen);
     this.#answerMs = this.#s.minStallMs / this.#s.stallFactor;
   }
 
-  /** New bounds (a reload changed the open-file limit); open probes keep their slots. */
+  /** New bounds (at construction, and when a reload changed the open-file limit); open probes keep their slots. */
   resize(maxFresh: number, maxOpen: number): void {
     this.#s.maxFresh = Math.max(1, maxFresh);
     this.#s.maxOpen = Math.max(this.#s.maxFresh, maxOpen);
